@@ -1,0 +1,15 @@
+/* Record ids: 26-character ULID-style strings (48-bit ms time + 80 random
+ * bits, Crockford base32), so ids created later sort after earlier ones. */
+#ifndef MT_ID_H
+#define MT_ID_H
+
+#include <stdint.h>
+#include "core/model.h"
+
+/* Writes a new id for time now_ms into out (MT_ID_SIZE bytes). */
+void mt_id_new(char out[MT_ID_SIZE], int64_t now_ms);
+
+/* Returns 1 when s is a well-formed id, 0 otherwise. */
+int mt_id_valid(const char *s);
+
+#endif

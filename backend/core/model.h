@@ -1,0 +1,115 @@
+/* Domain types: accounts, refresh tokens, waitlists, waitees.
+ *
+ * Records are plain structs with fixed-size, NUL-terminated string fields so
+ * they can be copied by value and need no freeing. Lengths are in bytes of
+ * UTF-8; validation (core/validate.h) enforces the limits before a record
+ * reaches a store. Times are epoch milliseconds unless a name says otherwise;
+ * 0 means "never / none". */
+#ifndef MT_MODEL_H
+#define MT_MODEL_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#define MT_ID_LEN 26                 /* ULID-style, Crockford base32 */
+#define MT_ID_SIZE (MT_ID_LEN + 1)
+#define MT_EMAIL_MAX 254
+#define MT_NAME_MAX 200              /* person, list and guest names */
+#define MT_DESC_MAX 1000             /* waitlist description */
+#define MT_NOTES_MAX 1000            /* waitee notes */
+#define MT_PHONE_MAX 16              /* E.164: '+' and up to 15 digits */
+#define MT_TEMPLATE_MAX 480          /* message templates */
+#define MT_PWHASH_SIZE 128           /* crypto_pwhash_STRBYTES */
+#define MT_REASON_MAX 200
+#define MT_REPLY_MAX 320
+#define MT_PARTY_MIN 1
+#define MT_PARTY_MAX 50
+#define MT_QUOTE_MAX 1440            /* minutes */
+
+/* An account: an owner (who registered) or a host of the same tenant. */
+struct mt_user {
+	char id[MT_ID_SIZE];                 /* account id, the JWT `sub` */
+	char tenant_id[MT_ID_SIZE];          /* restaurant the account belongs to */
+	char email[MT_EMAIL_MAX + 1];        /* lower-cased; unique across all tenants */
+	char name[MT_NAME_MAX + 1];          /* display name */
+	char role[16];                       /* "owner" or "host" */
+	char password_hash[MT_PWHASH_SIZE];  /* Argon2id string from crypto_pwhash_str */
+	int64_t created_at;                  /* creation time */
+	int32_t failed_logins;               /* failed logins in the current window */
+	int64_t fail_window_start;           /* start of the throttling window, 0 = none */
+	int64_t version;                     /* bumped by every update */
+};
+
+/* A refresh token. Only the SHA-256 of the token is stored. Tokens of one
+ * login form a family; reuse of a rotated token revokes the family. */
+struct mt_refresh {
+	char token_hash[65];                 /* hex SHA-256 of the opaque token */
+	char family_id[MT_ID_SIZE];          /* login this token descends from */
+	char user_id[MT_ID_SIZE];            /* account */
+	int64_t created_at;                  /* issue time */
+	int64_t expires_at;                  /* after this the token is refused */
+	int used;                            /* 1 once rotated (spent) */
+	int family_revoked;                  /* 1 when the whole family was revoked (read-only) */
+};
+
+/* A waitlist of a tenant, with optional per-list message templates. */
+struct mt_waitlist {
+	char id[MT_ID_SIZE];                 /* waitlist id */
+	char tenant_id[MT_ID_SIZE];          /* owning restaurant */
+	char name[MT_NAME_MAX + 1];          /* shown to guests as {restaurant} */
+	char description[MT_DESC_MAX + 1];   /* free text */
+	char tpl_joined[MT_TEMPLATE_MAX + 1];   /* "" = default template */
+	char tpl_ready[MT_TEMPLATE_MAX + 1];    /* "" = default template */
+	char tpl_reminder[MT_TEMPLATE_MAX + 1]; /* "" = default template */
+	int64_t created_at;                  /* creation time */
+	int64_t updated_at;                  /* last change */
+	int64_t version;                     /* bumped by every update */
+};
+
+/* Waitee states; see core/status.h for the allowed moves. */
+enum mt_status {
+	MT_WAITING = 0,
+	MT_NOTIFIED,
+	MT_CONFIRMED,
+	MT_SEATED,
+	MT_CANCELLED,
+	MT_NO_SHOW,
+	MT_STATUS_COUNT
+};
+
+/* A party on a waitlist. */
+struct mt_waitee {
+	char id[MT_ID_SIZE];                 /* waitee id; ids sort in join order */
+	char waitlist_id[MT_ID_SIZE];        /* list it is on */
+	char tenant_id[MT_ID_SIZE];          /* owning restaurant (copied from the list) */
+	char name[MT_NAME_MAX + 1];          /* guest name */
+	char phone[MT_PHONE_MAX + 1];        /* E.164 or "" */
+	char email[MT_EMAIL_MAX + 1];        /* or "" */
+	char notes[MT_NOTES_MAX + 1];        /* host notes, tags */
+	int party_size;                      /* 1..50 */
+	int quoted_minutes;                  /* quote given to the guest, 0 = none */
+	enum mt_status status;               /* state machine position */
+	int64_t joined_at;                   /* time added */
+	int64_t notify_at;                   /* when the guest should be told, 0 = not planned */
+	int64_t notified_at;                 /* last successful notification, 0 = never */
+	int64_t seated_at;                   /* time seated, 0 = not seated */
+	int64_t updated_at;                  /* last change */
+	int64_t expires_at;                  /* TTL in epoch SECONDS once finished, 0 = none */
+	int64_t version;                     /* bumped by every update */
+
+	/* Notification bookkeeping (owned by the server, never by clients). */
+	int64_t due_at;                      /* >0 while a notification is pending and not queued: the due-index key */
+	char notify_kind[16];                /* "joined", "ready", "reminder" for the pending/last queued one */
+	int32_t notify_seq;                  /* sequence number of the latest requested notification */
+	int32_t queued_seq;                  /* highest seq handed to the queue */
+	int32_t sent_seq;                    /* highest seq delivered (idempotency: key waiteeId:seq) */
+	int32_t notify_count;                /* notifications delivered */
+	char last_result[16];                /* "", "queued", "sent", "failed" */
+	char last_reason[MT_REASON_MAX + 1]; /* failure reason shown to the host */
+	char reply[MT_REPLY_MAX + 1];        /* last free-text reply from the guest */
+	int64_t reply_at;                    /* when it came */
+
+	int position;                        /* computed, not stored: 1-based among active parties, 0 if finished */
+};
+
+#endif

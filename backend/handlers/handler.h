@@ -1,0 +1,75 @@
+/* The handler contract (DESIGN "The handler contract").
+ *
+ * A handler takes the event JSON that AWS would give the function and returns
+ * the JSON AWS expects back: API Gateway HTTP API payload 2.0 for routes,
+ * the simple authorizer response, the scheduled event for the producer, the
+ * SQS event with batchItemFailures for the consumer. The event is borrowed;
+ * the returned object is owned by the caller (NULL only when out of memory:
+ * the host answers 500). Dependencies come from the context, never globals. */
+#ifndef MT_HANDLER_H
+#define MT_HANDLER_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "core/clock.h"
+
+struct store;
+struct queue;
+struct channel_set;
+
+/* Configuration read once at start. */
+struct mt_config {
+	unsigned char jwt_secret[256];  /* HS256 key, at least 32 random bytes */
+	size_t jwt_secret_len;          /* bytes used in jwt_secret */
+	char jwt_issuer[128];           /* `iss` issued and required */
+	char jwt_audience[128];         /* `aud` issued and required */
+	int access_ttl_s;               /* access token lifetime (default 900) */
+	int refresh_ttl_s;              /* refresh token lifetime (default 30 days) */
+	char sms_hook_secret[128];      /* shared secret for POST /hooks/sms, "" = hook disabled */
+	char data_dir[1024];            /* local data directory ("" on Lambda) */
+};
+
+/* Everything a handler may use, built once at start. */
+struct mt_ctx {
+	struct store *store;            /* storage back end */
+	struct queue *queue;            /* notification queue (NULL when not configured) */
+	struct channel_set *channels;   /* notification channels (NULL when not configured) */
+	struct mt_clock clock;          /* time source */
+	struct mt_config cfg;           /* configuration */
+};
+
+/* Current time of the context's clock, epoch ms. */
+static inline int64_t mt_now(const struct mt_ctx *ctx)
+{
+	return ctx->clock.now_ms(ctx->clock.data);
+}
+
+typedef cJSON *(*mt_handler_fn)(struct mt_ctx *ctx, const cJSON *event);
+
+/* A named handler: the Lambda `_HANDLER` name and the function. */
+struct mt_handler {
+	const char *name;   /* e.g. "register", "waitlists" */
+	mt_handler_fn fn;   /* entry point */
+};
+
+/* The handler table (handlers/handlers.c), terminated by {NULL, NULL}. */
+extern const struct mt_handler mt_handlers[];
+
+/* Looks up a handler by name; NULL when unknown. */
+const struct mt_handler *mt_handler_find(const char *name);
+
+/* One declaration per handler file. */
+cJSON *handler_healthz(struct mt_ctx *ctx, const cJSON *event);
+cJSON *handler_register(struct mt_ctx *ctx, const cJSON *event);
+cJSON *handler_token(struct mt_ctx *ctx, const cJSON *event);
+cJSON *handler_refresh(struct mt_ctx *ctx, const cJSON *event);
+cJSON *handler_logout(struct mt_ctx *ctx, const cJSON *event);
+cJSON *handler_authorizer(struct mt_ctx *ctx, const cJSON *event);
+cJSON *handler_waitlists(struct mt_ctx *ctx, const cJSON *event);
+cJSON *handler_waitees(struct mt_ctx *ctx, const cJSON *event);
+cJSON *handler_producer(struct mt_ctx *ctx, const cJSON *event);
+cJSON *handler_consumer(struct mt_ctx *ctx, const cJSON *event);
+cJSON *handler_sms_hook(struct mt_ctx *ctx, const cJSON *event);
+
+#endif

@@ -1,0 +1,10 @@
+/* Placeholder: answers 501 until this handler is written. */
+#include "handlers/handler.h"
+#include "runtime/apigw.h"
+
+cJSON *handler_register(struct mt_ctx *ctx, const cJSON *event)
+{
+	(void)ctx;
+	(void)event;
+	return mt_resp_error(501, "not_implemented", NULL, "handler 'register' is not implemented yet");
+}

@@ -1,0 +1,321 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sodium.h>
+#include "core/error.h"
+#include "runtime/apigw.h"
+
+/* Follows a path of object keys; NULL when any step is missing. */
+static const cJSON *get_path(const cJSON *o, const char *const *keys)
+{
+	for (; *keys != NULL && o != NULL; keys++)
+		o = cJSON_GetObjectItemCaseSensitive(o, *keys);
+	return o;
+}
+
+/* String value at a path, or NULL. */
+static const char *get_str(const cJSON *o, const char *const *keys)
+{
+	const cJSON *v = get_path(o, keys);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+const char *mt_event_route(const cJSON *event)
+{
+	static const char *const k[] = { "routeKey", NULL };
+	return get_str(event, k);
+}
+
+const char *mt_event_method(const cJSON *event)
+{
+	static const char *const k[] = { "requestContext", "http", "method", NULL };
+	return get_str(event, k);
+}
+
+const char *mt_event_source_ip(const cJSON *event)
+{
+	static const char *const k[] = { "requestContext", "http", "sourceIp", NULL };
+	return get_str(event, k);
+}
+
+const char *mt_event_header(const cJSON *event, const char *lname)
+{
+	const char *k[] = { "headers", lname, NULL };
+	return get_str(event, k);
+}
+
+const char *mt_event_query(const cJSON *event, const char *name)
+{
+	const char *k[] = { "queryStringParameters", name, NULL };
+	return get_str(event, k);
+}
+
+const char *mt_event_path_param(const cJSON *event, const char *name)
+{
+	const char *k[] = { "pathParameters", name, NULL };
+	return get_str(event, k);
+}
+
+const char *mt_event_auth(const cJSON *event, const char *key)
+{
+	const char *k[] = { "requestContext", "authorizer", "lambda", key, NULL };
+	return get_str(event, k);
+}
+
+/* Gets the raw body (base64-decoded when isBase64Encoded). */
+int mt_event_body(const cJSON *event, char **out, size_t *len)
+{
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(event, "body");
+	const cJSON *b64 = cJSON_GetObjectItemCaseSensitive(event, "isBase64Encoded");
+	size_t n;
+
+	*out = NULL;
+	*len = 0;
+	if (!cJSON_IsString(b)) {
+		*out = calloc(1, 1);
+		return *out ? 0 : MT_ENOMEM;
+	}
+	n = strlen(b->valuestring);
+	if (cJSON_IsTrue(b64)) {
+		unsigned char *raw;
+		size_t rawlen;
+		int r;
+
+		if (n > (MT_BODY_MAX / 3 + 1) * 4)
+			return MT_ETOOBIG;
+		r = mt_base64_decode(b->valuestring, n, 0, &raw, &rawlen);
+		if (r < 0)
+			return r;
+		if (rawlen > MT_BODY_MAX) {
+			free(raw);
+			return MT_ETOOBIG;
+		}
+		*out = (char *)raw;
+		*len = rawlen;
+		return 0;
+	}
+	if (n > MT_BODY_MAX)
+		return MT_ETOOBIG;
+	*out = malloc(n + 1);
+	if (*out == NULL)
+		return MT_ENOMEM;
+	memcpy(*out, b->valuestring, n + 1);
+	*len = n;
+	return 0;
+}
+
+/* Returns 1 if the JSON text nests deeper than max_depth (strings honoured). */
+int mt_json_too_deep(const char *text, size_t len, int max_depth)
+{
+	int depth = 0, in_str = 0, esc = 0;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		char c = text[i];
+
+		if (in_str) {
+			if (esc)
+				esc = 0;
+			else if (c == '\\')
+				esc = 1;
+			else if (c == '"')
+				in_str = 0;
+			continue;
+		}
+		if (c == '"') {
+			in_str = 1;
+		} else if (c == '{' || c == '[') {
+			if (++depth > max_depth)
+				return 1;
+		} else if (c == '}' || c == ']') {
+			depth--;
+		}
+	}
+	return 0;
+}
+
+/* Parses the body as a JSON object with the caps above. */
+cJSON *mt_event_json_body(const cJSON *event, cJSON **err_resp)
+{
+	char *raw;
+	size_t len;
+	cJSON *root;
+	int r;
+
+	*err_resp = NULL;
+	r = mt_event_body(event, &raw, &len);
+	if (r == MT_ETOOBIG) {
+		*err_resp = mt_resp_error(413, "too_large", NULL, "request body is over %d bytes", MT_BODY_MAX);
+		return NULL;
+	}
+	if (r < 0) {
+		*err_resp = mt_resp_error(400, "invalid_body", NULL, "request body could not be read");
+		return NULL;
+	}
+	if (len == 0) {
+		free(raw);
+		*err_resp = mt_resp_error(400, "invalid_json", NULL, "a JSON object body is required");
+		return NULL;
+	}
+	if (mt_json_too_deep(raw, len, MT_JSON_DEPTH_MAX)) {
+		free(raw);
+		*err_resp = mt_resp_error(400, "too_deep", NULL, "JSON nests deeper than %d levels", MT_JSON_DEPTH_MAX);
+		return NULL;
+	}
+	root = cJSON_ParseWithLength(raw, len);
+	free(raw);
+	if (root == NULL) {
+		*err_resp = mt_resp_error(400, "invalid_json", NULL, "request body is not valid JSON");
+		return NULL;
+	}
+	if (!cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		*err_resp = mt_resp_error(400, "not_object", NULL, "request body must be a JSON object");
+		return NULL;
+	}
+	return root;
+}
+
+/* Builds a response; body (may be NULL) is stolen and serialised. */
+cJSON *mt_resp(int status, cJSON *body)
+{
+	cJSON *r = cJSON_CreateObject();
+	cJSON *h;
+	char *text = NULL;
+
+	if (r == NULL) {
+		cJSON_Delete(body);
+		return NULL;
+	}
+	if (body != NULL) {
+		text = cJSON_PrintUnformatted(body);
+		cJSON_Delete(body);
+		if (text == NULL) {
+			cJSON_Delete(r);
+			return NULL;
+		}
+	}
+	h = cJSON_AddObjectToObject(r, "headers");
+	if (cJSON_AddNumberToObject(r, "statusCode", status) == NULL || h == NULL ||
+	    (text && cJSON_AddStringToObject(h, "content-type", "application/json") == NULL) ||
+	    cJSON_AddStringToObject(r, "body", text ? text : "") == NULL ||
+	    cJSON_AddBoolToObject(r, "isBase64Encoded", 0) == NULL) {
+		free(text);
+		cJSON_Delete(r);
+		return NULL;
+	}
+	free(text);
+	return r;
+}
+
+/* Builds {"error": code, "message": text, "field": field?} with status. */
+cJSON *mt_resp_error(int status, const char *code, const char *field, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	cJSON *b = cJSON_CreateObject();
+
+	if (b == NULL)
+		return NULL;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	cJSON_AddStringToObject(b, "error", code);
+	cJSON_AddStringToObject(b, "message", msg);
+	if (field != NULL)
+		cJSON_AddStringToObject(b, "field", field);
+	return mt_resp(status, b);
+}
+
+/* Maps a store/core MT_E* code to an error response. */
+cJSON *mt_resp_from_err(int err, const char *what)
+{
+	if (what == NULL)
+		what = "record";
+	switch (err) {
+	case MT_ENOTFOUND:
+		return mt_resp_error(404, "not_found", NULL, "%s not found", what);
+	case MT_ECONFLICT:
+		return mt_resp_error(409, "conflict", NULL, "%s was changed or exists already; reload and retry", what);
+	case MT_EPRECOND:
+		return mt_resp_error(412, "version_mismatch", NULL, "%s has a newer version; reload and retry", what);
+	case MT_EINVAL:
+		return mt_resp_error(400, "invalid", NULL, "invalid %s", what);
+	case MT_ETOOBIG:
+		return mt_resp_error(413, "too_large", NULL, "%s is too large", what);
+	case MT_EBUSY: {
+		cJSON *r = mt_resp_error(503, "unavailable", NULL, "storage is busy; retry shortly");
+		if (r)
+			mt_resp_header(r, "retry-after", "1");
+		return r;
+	}
+	default:
+		return mt_resp_error(500, "internal", NULL, "internal error (%s)", mt_strerror(err));
+	}
+}
+
+/* Adds or replaces a response header (lower-case name). */
+int mt_resp_header(cJSON *resp, const char *name, const char *value)
+{
+	cJSON *h = cJSON_GetObjectItemCaseSensitive(resp, "headers");
+
+	if (h == NULL && (h = cJSON_AddObjectToObject(resp, "headers")) == NULL)
+		return MT_ENOMEM;
+	cJSON_DeleteItemFromObjectCaseSensitive(h, name);
+	return cJSON_AddStringToObject(h, name, value) ? 0 : MT_ENOMEM;
+}
+
+int mt_resp_status(const cJSON *resp)
+{
+	const cJSON *s = cJSON_GetObjectItemCaseSensitive(resp, "statusCode");
+
+	return cJSON_IsNumber(s) ? s->valueint : 500;
+}
+
+const char *mt_resp_body(const cJSON *resp)
+{
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(resp, "body");
+
+	return cJSON_IsString(b) ? b->valuestring : "";
+}
+
+const char *mt_resp_get_header(const cJSON *resp, const char *lname)
+{
+	const char *k[] = { "headers", lname, NULL };
+	return get_str(resp, k);
+}
+
+/* Base64 encode; result malloc'd. */
+char *mt_base64_encode(const void *data, size_t len, int urlsafe_nopad)
+{
+	int variant = urlsafe_nopad ? sodium_base64_VARIANT_URLSAFE_NO_PADDING : sodium_base64_VARIANT_ORIGINAL;
+	size_t n = sodium_base64_ENCODED_LEN(len, variant);
+	char *out = malloc(n);
+
+	if (out == NULL)
+		return NULL;
+	sodium_bin2base64(out, n, data, len, variant);
+	return out;
+}
+
+/* Base64 decode; *out malloc'd and NUL-terminated. */
+int mt_base64_decode(const char *text, size_t len, int urlsafe_nopad, unsigned char **out, size_t *outlen)
+{
+	int variant = urlsafe_nopad ? sodium_base64_VARIANT_URLSAFE_NO_PADDING : sodium_base64_VARIANT_ORIGINAL;
+	size_t cap = len / 4 * 3 + 3;
+	unsigned char *buf = malloc(cap + 1);
+	const char *end;
+
+	if (buf == NULL)
+		return MT_ENOMEM;
+	if (sodium_base642bin(buf, cap, text, len, "\r\n", outlen, &end, variant) != 0 ||
+	    end != text + len) {
+		free(buf);
+		return MT_EINVAL;
+	}
+	buf[*outlen] = '\0';
+	*out = buf;
+	return 0;
+}

@@ -1,0 +1,120 @@
+/* The storage interface: a domain-level store behind a struct of function
+ * pointers (after redis' ConnectionType). Back ends: store-sqlite.c (the
+ * embedded default) and store-dynamodb.c.
+ *
+ * Contract, the same on every back end (tests/store/contract.c checks it):
+ * - Every function returns 0 or a negative MT_E* code (core/error.h):
+ *   MT_ENOTFOUND  no such record (lookups are always through the owner:
+ *                 a waitlist through its tenant, a waitee through its list);
+ *   MT_ECONFLICT  a unique key exists (e-mail) or a conditional write lost;
+ *   MT_EPRECOND   the expected version does not match the stored one;
+ *   MT_EIO        the back end failed; MT_EBUSY throttled, retry later.
+ * - Records are passed in and out by value in caller-owned structs. Arrays
+ *   that a call returns are malloc'd and freed by the caller with free();
+ *   cursors returned are malloc'd strings (or NULL at the end), freed by the
+ *   caller. Cursors are opaque, URL-safe, at most 512 bytes.
+ * - Creates fail with MT_ECONFLICT if the key exists. Updates are
+ *   conditional on `expected_version`; on success the stored version becomes
+ *   expected_version + 1 and the caller's struct is updated to match.
+ * - An acknowledged write is durable.
+ * - All functions are safe to call from several threads at once.
+ */
+#ifndef MT_STORE_H
+#define MT_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "core/model.h"
+
+struct store;
+
+/* One page of a listing. */
+struct store_page {
+	const char *cursor;   /* in: where to start (NULL = from the beginning) */
+	int limit;            /* in: at most this many items (1..500) */
+};
+
+/* Per-operation request counters (for cost tests and benchmarks). */
+struct store_stats {
+	uint64_t requests;    /* back-end requests made (SQL statements or DynamoDB calls) */
+	uint64_t scans;       /* full scans made (must stay 0 on request paths) */
+};
+
+struct store_ops {
+	const char *name;     /* "sqlite", "dynamodb" */
+
+	/* Frees the store and everything it holds. */
+	void (*close)(struct store *s);
+	/* Creates tables/indexes if missing (idempotent). */
+	int (*init_schema)(struct store *s);
+
+	/* Accounts. user_create: MT_ECONFLICT when the e-mail exists. The e-mail
+	 * must already be lower-cased. user_update is conditional on version. */
+	int (*user_create)(struct store *s, struct mt_user *u);
+	int (*user_get)(struct store *s, const char *user_id, struct mt_user *out);
+	int (*user_get_by_email)(struct store *s, const char *email, struct mt_user *out);
+	int (*user_update)(struct store *s, struct mt_user *u, int64_t expected_version);
+
+	/* Refresh tokens. refresh_get fills family_revoked from the family state.
+	 * refresh_mark_used: MT_ECONFLICT when already used (a reuse). */
+	int (*refresh_create)(struct store *s, const struct mt_refresh *r);
+	int (*refresh_get)(struct store *s, const char *family_id, const char *token_hash,
+			   struct mt_refresh *out);
+	int (*refresh_mark_used)(struct store *s, const char *family_id, const char *token_hash);
+	int (*refresh_revoke_family)(struct store *s, const char *family_id);
+
+	/* Waitlists of a tenant. list: in creation order. delete removes the
+	 * list and all its waitees; MT_ENOTFOUND when not the tenant's. */
+	int (*waitlist_create)(struct store *s, struct mt_waitlist *w);
+	int (*waitlist_get)(struct store *s, const char *tenant_id, const char *id,
+			    struct mt_waitlist *out);
+	int (*waitlist_list)(struct store *s, const char *tenant_id, const struct store_page *page,
+			     struct mt_waitlist **items, size_t *n, char **next_cursor);
+	int (*waitlist_update)(struct store *s, struct mt_waitlist *w, int64_t expected_version);
+	int (*waitlist_delete)(struct store *s, const char *tenant_id, const char *id);
+
+	/* Waitees of a list. list: queue order (by id = join order), all statuses;
+	 * `position` is left 0 (handlers compute it). delete: MT_ENOTFOUND when
+	 * absent. Expired waitees (expires_at <= now, in seconds) are not
+	 * returned by get/list (TTL deletion may lag). */
+	int (*waitee_create)(struct store *s, struct mt_waitee *w);
+	int (*waitee_get)(struct store *s, const char *waitlist_id, const char *id,
+			  struct mt_waitee *out);
+	int (*waitee_list)(struct store *s, const char *waitlist_id, const struct store_page *page,
+			   struct mt_waitee **items, size_t *n, char **next_cursor);
+	int (*waitee_update)(struct store *s, struct mt_waitee *w, int64_t expected_version);
+	int (*waitee_delete)(struct store *s, const char *waitlist_id, const char *id);
+	/* Number of active (waiting, notified, confirmed) waitees of the list
+	 * whose id sorts before `before_id` (NULL = all active). */
+	int (*waitee_count_active)(struct store *s, const char *waitlist_id, const char *before_id,
+				   int *count);
+
+	/* The due index: waitees with 0 < due_at <= now_ms, oldest first, at
+	 * most limit. Costs O(due), never a scan. */
+	int (*waitee_list_due)(struct store *s, int64_t now_ms, int limit,
+			       struct mt_waitee **items, size_t *n);
+	/* The most recently joined active waitee with this E.164 phone (any
+	 * tenant): for guest replies. MT_ENOTFOUND when none. */
+	int (*waitee_find_by_phone)(struct store *s, const char *phone, struct mt_waitee *out);
+
+	/* Counters since open (may be NULL: then no stats). */
+	void (*stats)(struct store *s, struct store_stats *out);
+};
+
+struct store {
+	const struct store_ops *ops;   /* back end */
+};
+
+/* Opens a store from a URL: "sqlite:PATH" or
+ * "dynamodb://TABLE?region=REGION&endpoint=URL". On failure returns a
+ * negative MT_E* code and sets *cause (caller frees). */
+int store_open(const char *url, struct store **out, char **cause);
+
+/* Back-end constructors, used by store_open and by tests. */
+int store_sqlite_open(const char *path, struct store **out, char **cause);
+int store_dynamodb_open(const char *url, struct store **out, char **cause);
+
+/* Thin wrappers. */
+static inline void store_close(struct store *s) { if (s) s->ops->close(s); }
+
+#endif
