@@ -1,0 +1,13 @@
+#include <stdio.h>
+#include <string.h>
+#include "core/config.h"
+
+/* Fills cfg with defaults (no secret: see auth/auth.h mt_jwt_secret_load). */
+void mt_config_defaults(struct mt_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	snprintf(cfg->jwt_issuer, sizeof cfg->jwt_issuer, "%s", MT_JWT_ISSUER_DEFAULT);
+	snprintf(cfg->jwt_audience, sizeof cfg->jwt_audience, "%s", MT_JWT_AUDIENCE_DEFAULT);
+	cfg->access_ttl_s = MT_ACCESS_TTL_DEFAULT;
+	cfg->refresh_ttl_s = MT_REFRESH_TTL_DEFAULT;
+}

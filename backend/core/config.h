@@ -1,0 +1,15 @@
+/* Defaults for struct mt_config (handlers/handler.h). */
+#ifndef MT_CONFIG_H
+#define MT_CONFIG_H
+
+#include "handlers/handler.h"
+
+#define MT_JWT_ISSUER_DEFAULT "maitre"
+#define MT_JWT_AUDIENCE_DEFAULT "maitre-api"
+#define MT_ACCESS_TTL_DEFAULT 900             /* 15 minutes */
+#define MT_REFRESH_TTL_DEFAULT (30 * 86400)   /* 30 days */
+
+/* Fills cfg with defaults (no secret: see auth/auth.h mt_jwt_secret_load). */
+void mt_config_defaults(struct mt_config *cfg);
+
+#endif

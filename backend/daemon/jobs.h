@@ -1,0 +1,17 @@
+/* maitred's background jobs: the scheduler tick (builds the EventBridge
+ * scheduled event and runs the producer every tick) and the queue worker
+ * (receives from ctx->queue, builds SQS-shaped batches, runs the consumer). */
+#ifndef MT_JOBS_H
+#define MT_JOBS_H
+
+#include "handlers/handler.h"
+
+struct mt_jobs;
+
+/* Starts both threads; tick_seconds is the producer period (60 in
+ * production). Returns 0 or MT_E*; *cause malloc'd on error. */
+int mt_jobs_start(struct mt_ctx *ctx, int tick_seconds, struct mt_jobs **out, char **cause);
+/* Stops both threads, finishing the batch in hand, and frees jobs. */
+void mt_jobs_stop(struct mt_jobs *jobs);
+
+#endif
