@@ -87,7 +87,11 @@ int mt_valid_email(const char *in, char *out, size_t outsz, const char **why)
 	if (at == NULL || at == in || strchr(at + 1, '@') != NULL || at - in > 64)
 		return MT_EINVAL;
 	dot = strrchr(at + 1, '.');
-	if (dot == NULL || dot == at + 1 || dot[1] == '\0' || in[len - 1] == '.' || strstr(at, "..") != NULL)
+	if (dot == NULL || dot == at + 1 || dot[1] == '\0' || in[len - 1] == '.' || strstr(in, "..") != NULL)
+		return MT_EINVAL;
+	/* No dot at either end of the local part; no hyphen at either end of a domain label. */
+	if (in[0] == '.' || at[-1] == '.' || at[1] == '-' || in[len - 1] == '-' || strstr(at, ".-") != NULL ||
+	    strstr(at, "-.") != NULL)
 		return MT_EINVAL;
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)in[i];

@@ -1,0 +1,398 @@
+/* Records <-> JSON for the API (see codec.h). */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/codec.h"
+#include "core/error.h"
+#include "core/status.h"
+#include "core/validate.h"
+
+/* Template keys, in the order of mt_waitlist_patch.tpl. */
+static const char *const codec_tpl_keys[3] = { "joined", "ready", "reminder" };
+
+/* Server-owned waitlist fields: refused in bodies. */
+static const char *const codec_waitlist_ro[] = { "id", "tenantId", "createdAt", "updatedAt", NULL };
+
+/* Server-owned waitee fields: refused in bodies. */
+static const char *const codec_waitee_ro[] = {
+	"id", "waitlistId", "tenantId", "joinedAt", "notifyAt", "notifiedAt", "seatedAt", "updatedAt",
+	"position", "notifyCount", "lastResult", "lastReason", "reply", "replyAt", "timeToLive",
+	"expiresAt", NULL
+};
+
+/* Fills *err and returns MT_EINVAL. */
+static int codec_fail(struct mt_codec_err *err, const char *code, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int codec_fail(struct mt_codec_err *err, const char *code, const char *field, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->code = code;
+	snprintf(err->field, sizeof err->field, "%s", field);
+	va_start(ap, fmt);
+	vsnprintf(err->message, sizeof err->message, fmt, ap);
+	va_end(ap);
+	return MT_EINVAL;
+}
+
+/* Returns 1 when key is in the NULL-terminated list. */
+static int codec_in(const char *key, const char *const *list)
+{
+	for (; *list != NULL; list++)
+		if (strcmp(key, *list) == 0)
+			return 1;
+	return 0;
+}
+
+/* Reads an integer in [min, max] from a JSON number with no fraction. */
+static int codec_int(const cJSON *v, const char *field, double min, double max, int64_t *out,
+		     struct mt_codec_err *err)
+{
+	double d;
+
+	if (!cJSON_IsNumber(v))
+		return codec_fail(err, "wrong_type", field, "%s must be an integer", field);
+	d = v->valuedouble;
+	if (!isfinite(d) || floor(d) != d)
+		return codec_fail(err, "wrong_type", field, "%s must be an integer", field);
+	if (d < min || d > max)
+		return codec_fail(err, "invalid", field, "%s must be between %.0f and %.0f", field, min, max);
+	*out = (int64_t)d;
+	return 0;
+}
+
+/* Reads a text field (null allowed when nullable: gives "") into out. */
+static int codec_text(const cJSON *v, const char *field, size_t min, size_t max, int newlines,
+		      int nullable, char *out, size_t outsz, struct mt_codec_err *err)
+{
+	const char *why = NULL;
+	size_t n;
+
+	if (nullable && cJSON_IsNull(v)) {
+		out[0] = '\0';
+		return 0;
+	}
+	if (!cJSON_IsString(v))
+		return codec_fail(err, "wrong_type", field, "%s must be a string", field);
+	if (mt_valid_text(v->valuestring, min, max, newlines, &why) < 0) {
+		if (why != NULL && strcmp(why, "is too long") == 0)
+			return codec_fail(err, "too_long", field, "%s is too long (at most %zu bytes)", field, max);
+		return codec_fail(err, "invalid", field, "%s %s", field, why ? why : "is invalid");
+	}
+	n = strlen(v->valuestring);
+	if (n + 1 > outsz)
+		return codec_fail(err, "too_long", field, "%s is too long", field);
+	memcpy(out, v->valuestring, n + 1);
+	return 0;
+}
+
+/* Reads the `version` precondition from a body. */
+static int codec_version(const cJSON *v, int create, int *has, int64_t *out, struct mt_codec_err *err)
+{
+	if (create)
+		return codec_fail(err, "read_only", "version", "version is set by the server");
+	*has = 1;
+	return codec_int(v, "version", 0, 9007199254740991.0, out, err);
+}
+
+/* Parses a waitlist body into a patch. */
+int mt_codec_waitlist_parse(const cJSON *body, int create, struct mt_waitlist_patch *p,
+			    struct mt_codec_err *err)
+{
+	const cJSON *it;
+	int r = 0;
+
+	memset(p, 0, sizeof *p);
+	memset(err, 0, sizeof *err);
+	if (!cJSON_IsObject(body))
+		return codec_fail(err, "not_object", "", "request body must be a JSON object");
+	cJSON_ArrayForEach(it, body) {
+		const char *k = it->string;
+
+		if (k == NULL)
+			continue;
+		if (strcmp(k, "name") == 0) {
+			p->has_name = 1;
+			r = codec_text(it, "name", 1, MT_NAME_MAX, 0, 0, p->name, sizeof p->name, err);
+		} else if (strcmp(k, "description") == 0) {
+			p->has_description = 1;
+			r = codec_text(it, "description", 0, MT_DESC_MAX, 1, 1, p->description,
+				       sizeof p->description, err);
+		} else if (strcmp(k, "templates") == 0) {
+			const cJSON *t;
+
+			if (!cJSON_IsObject(it))
+				return codec_fail(err, "wrong_type", "templates", "templates must be an object");
+			cJSON_ArrayForEach(t, it) {
+				char field[64];
+				int i, found = -1;
+
+				for (i = 0; i < 3; i++)
+					if (t->string && strcmp(t->string, codec_tpl_keys[i]) == 0)
+						found = i;
+				snprintf(field, sizeof field, "templates.%.40s", t->string ? t->string : "");
+				if (found < 0)
+					return codec_fail(err, "unknown_field", field,
+							  "unknown template %s (joined, ready, reminder)", field);
+				p->has_tpl[found] = 1;
+				r = codec_text(t, field, 0, MT_TEMPLATE_MAX, 1, 1, p->tpl[found],
+					       sizeof p->tpl[found], err);
+				if (r < 0)
+					return r;
+			}
+		} else if (strcmp(k, "version") == 0) {
+			r = codec_version(it, create, &p->has_version, &p->version, err);
+		} else if (codec_in(k, codec_waitlist_ro)) {
+			return codec_fail(err, "read_only", k, "%s is set by the server", k);
+		} else {
+			char field[64];
+
+			snprintf(field, sizeof field, "%.60s", k);
+			return codec_fail(err, "unknown_field", field, "unknown field %s", field);
+		}
+		if (r < 0)
+			return r;
+	}
+	if (create && !p->has_name)
+		return codec_fail(err, "required", "name", "name is required");
+	return 0;
+}
+
+/* Applies a parsed waitlist patch to a record. */
+void mt_codec_waitlist_apply(const struct mt_waitlist_patch *p, struct mt_waitlist *w)
+{
+	char *tpl[3] = { w->tpl_joined, w->tpl_ready, w->tpl_reminder };
+	int i;
+
+	if (p->has_name)
+		memcpy(w->name, p->name, sizeof w->name);
+	if (p->has_description)
+		memcpy(w->description, p->description, sizeof w->description);
+	for (i = 0; i < 3; i++)
+		if (p->has_tpl[i])
+			memcpy(tpl[i], p->tpl[i], MT_TEMPLATE_MAX + 1);
+}
+
+/* Parses the phoneNumber field (null or "" clears). */
+static int codec_phone(const cJSON *v, struct mt_waitee_patch *p, struct mt_codec_err *err)
+{
+	const char *why = NULL;
+
+	p->has_phone = 1;
+	if (cJSON_IsNull(v) || (cJSON_IsString(v) && v->valuestring[0] == '\0')) {
+		p->phone[0] = '\0';
+		return 0;
+	}
+	if (!cJSON_IsString(v))
+		return codec_fail(err, "wrong_type", "phoneNumber", "phoneNumber must be a string");
+	if (strlen(v->valuestring) > 64 || mt_valid_phone(v->valuestring, p->phone, sizeof p->phone, &why) < 0)
+		return codec_fail(err, "invalid", "phoneNumber", "phoneNumber %s",
+				  why ? why : "must be an international number like +15551234567");
+	return 0;
+}
+
+/* Parses the email field (null or "" clears). */
+static int codec_email(const cJSON *v, struct mt_waitee_patch *p, struct mt_codec_err *err)
+{
+	const char *why = NULL;
+
+	p->has_email = 1;
+	if (cJSON_IsNull(v) || (cJSON_IsString(v) && v->valuestring[0] == '\0')) {
+		p->email[0] = '\0';
+		return 0;
+	}
+	if (!cJSON_IsString(v))
+		return codec_fail(err, "wrong_type", "email", "email must be a string");
+	if (mt_valid_email(v->valuestring, p->email, sizeof p->email, &why) < 0)
+		return codec_fail(err, "invalid", "email", "email %s", why ? why : "is not a valid e-mail address");
+	return 0;
+}
+
+/* Parses a waitee body into a patch. */
+int mt_codec_waitee_parse(const cJSON *body, int create, struct mt_waitee_patch *p,
+			  struct mt_codec_err *err)
+{
+	const cJSON *it;
+	int64_t n;
+	int r = 0;
+
+	memset(p, 0, sizeof *p);
+	memset(err, 0, sizeof *err);
+	if (!cJSON_IsObject(body))
+		return codec_fail(err, "not_object", "", "request body must be a JSON object");
+	cJSON_ArrayForEach(it, body) {
+		const char *k = it->string;
+
+		if (k == NULL)
+			continue;
+		if (strcmp(k, "name") == 0) {
+			p->has_name = 1;
+			r = codec_text(it, "name", 1, MT_NAME_MAX, 0, 0, p->name, sizeof p->name, err);
+		} else if (strcmp(k, "phoneNumber") == 0) {
+			r = codec_phone(it, p, err);
+		} else if (strcmp(k, "email") == 0) {
+			r = codec_email(it, p, err);
+		} else if (strcmp(k, "partySize") == 0) {
+			p->has_party_size = 1;
+			r = codec_int(it, "partySize", MT_PARTY_MIN, MT_PARTY_MAX, &n, err);
+			p->party_size = (int)n;
+		} else if (strcmp(k, "notes") == 0) {
+			p->has_notes = 1;
+			r = codec_text(it, "notes", 0, MT_NOTES_MAX, 1, 1, p->notes, sizeof p->notes, err);
+		} else if (strcmp(k, "quotedMinutes") == 0) {
+			p->has_quoted = 1;
+			n = 0;
+			if (!cJSON_IsNull(it))
+				r = codec_int(it, "quotedMinutes", 0, MT_QUOTE_MAX, &n, err);
+			p->quoted_minutes = (int)n;
+		} else if (strcmp(k, "notifyIn") == 0) {
+			p->has_notify_in = 1;
+			r = codec_int(it, "notifyIn", 0, MT_NOTIFY_IN_MAX, &n, err);
+			p->notify_in = (int)n;
+		} else if (strcmp(k, "status") == 0) {
+			if (create)
+				return codec_fail(err, "read_only", "status", "a new party is always waiting");
+			if (!cJSON_IsString(it))
+				return codec_fail(err, "wrong_type", "status", "status must be a string");
+			if (mt_status_parse(it->valuestring, &p->status) < 0)
+				return codec_fail(err, "invalid", "status",
+						  "status must be one of waiting, notified, confirmed, seated, cancelled, no_show");
+			p->has_status = 1;
+		} else if (strcmp(k, "version") == 0) {
+			r = codec_version(it, create, &p->has_version, &p->version, err);
+		} else if (codec_in(k, codec_waitee_ro)) {
+			return codec_fail(err, "read_only", k, "%s is set by the server", k);
+		} else {
+			char field[64];
+
+			snprintf(field, sizeof field, "%.60s", k);
+			return codec_fail(err, "unknown_field", field, "unknown field %s", field);
+		}
+		if (r < 0)
+			return r;
+	}
+	if (create && !p->has_name)
+		return codec_fail(err, "required", "name", "name is required");
+	if (create && !p->has_party_size) {
+		p->has_party_size = 1;
+		p->party_size = MT_PARTY_DEFAULT;
+	}
+	return 0;
+}
+
+/* Parses an If-Match value. */
+int mt_codec_parse_if_match(const char *text, int64_t *v)
+{
+	const char *p = text, *end;
+	char *stop;
+	long long n;
+
+	if (text == NULL)
+		return MT_EINVAL;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	end = p + strlen(p);
+	while (end > p && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	if (end - p == 1 && *p == '*') {
+		*v = -1;
+		return 0;
+	}
+	if (end - p >= 2 && p[0] == 'W' && p[1] == '/')
+		p += 2;
+	if (end - p >= 2 && *p == '"' && end[-1] == '"') {
+		p++;
+		end--;
+	}
+	if (p == end || *p < '0' || *p > '9' || end - p > 18)
+		return MT_EINVAL;
+	n = strtoll(p, &stop, 10);
+	if (stop != end || n < 0)
+		return MT_EINVAL;
+	*v = n;
+	return 0;
+}
+
+/* notify_at for "notify in `minutes`" at now_ms. */
+int64_t mt_codec_notify_at(int64_t now_ms, int minutes)
+{
+	int64_t t;
+
+	if (minutes <= 0)
+		return now_ms;
+	t = now_ms + (int64_t)minutes * 60000;
+	return t - t % 60000;
+}
+
+/* Adds a time member, or null when 0 (never). */
+static int codec_add_time(cJSON *o, const char *k, int64_t v)
+{
+	if (v == 0)
+		return cJSON_AddNullToObject(o, k) != NULL;
+	return cJSON_AddNumberToObject(o, k, (double)v) != NULL;
+}
+
+/* Adds a string member, or null when empty. */
+static int codec_add_opt(cJSON *o, const char *k, const char *v)
+{
+	if (v[0] == '\0')
+		return cJSON_AddNullToObject(o, k) != NULL;
+	return cJSON_AddStringToObject(o, k, v) != NULL;
+}
+
+/* Waitlist as API JSON. */
+cJSON *mt_codec_waitlist_to_json(const struct mt_waitlist *w)
+{
+	cJSON *o = cJSON_CreateObject(), *t;
+	int ok;
+
+	if (o == NULL)
+		return NULL;
+	ok = cJSON_AddStringToObject(o, "id", w->id) && cJSON_AddStringToObject(o, "name", w->name) &&
+	     cJSON_AddStringToObject(o, "description", w->description) &&
+	     cJSON_AddNumberToObject(o, "createdAt", (double)w->created_at) &&
+	     cJSON_AddNumberToObject(o, "updatedAt", (double)w->updated_at) &&
+	     cJSON_AddNumberToObject(o, "version", (double)w->version) &&
+	     (t = cJSON_AddObjectToObject(o, "templates")) != NULL &&
+	     codec_add_opt(t, "joined", w->tpl_joined) && codec_add_opt(t, "ready", w->tpl_ready) &&
+	     codec_add_opt(t, "reminder", w->tpl_reminder);
+	if (!ok) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+/* Waitee as API JSON. */
+cJSON *mt_codec_waitee_to_json(const struct mt_waitee *w)
+{
+	cJSON *o = cJSON_CreateObject();
+	int ok;
+
+	if (o == NULL)
+		return NULL;
+	ok = cJSON_AddStringToObject(o, "id", w->id) && cJSON_AddStringToObject(o, "waitlistId", w->waitlist_id) &&
+	     cJSON_AddStringToObject(o, "name", w->name) && codec_add_opt(o, "phoneNumber", w->phone) &&
+	     codec_add_opt(o, "email", w->email) && cJSON_AddNumberToObject(o, "partySize", w->party_size) &&
+	     cJSON_AddStringToObject(o, "notes", w->notes) &&
+	     cJSON_AddNumberToObject(o, "quotedMinutes", w->quoted_minutes) &&
+	     cJSON_AddStringToObject(o, "status", mt_status_name(w->status)) &&
+	     cJSON_AddNumberToObject(o, "position", w->position) &&
+	     cJSON_AddNumberToObject(o, "joinedAt", (double)w->joined_at) &&
+	     codec_add_time(o, "notifyAt", w->notify_at) && codec_add_time(o, "notifiedAt", w->notified_at) &&
+	     codec_add_time(o, "seatedAt", w->seated_at) &&
+	     cJSON_AddNumberToObject(o, "updatedAt", (double)w->updated_at) &&
+	     codec_add_time(o, "timeToLive", w->expires_at) &&
+	     cJSON_AddNumberToObject(o, "version", (double)w->version) &&
+	     cJSON_AddNumberToObject(o, "notifyCount", w->notify_count) &&
+	     codec_add_opt(o, "lastResult", w->last_result) && codec_add_opt(o, "lastReason", w->last_reason) &&
+	     codec_add_opt(o, "reply", w->reply) && codec_add_time(o, "replyAt", w->reply_at);
+	if (!ok) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
