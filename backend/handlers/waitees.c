@@ -1,10 +1,569 @@
-/* Placeholder: answers 501 until this handler is written. */
+/* Waitees (parties) of a waitlist:
+ *   GET|POST /waitlists/{waitlistId}/waitees
+ *   GET|PUT|DELETE /waitlists/{waitlistId}/waitees/{waiteeId}
+ *   POST /waitlists/{waitlistId}/waitees/{waiteeId}/notify
+ * The waitlist is looked up through the caller's tenant first, the waitee
+ * through that list, so another tenant's ids answer 404 like missing ones.
+ * Status moves follow core/status.c; notifyIn plans a "ready" notification
+ * (the due index picks it up; mt_notify_after_change sends what is due now). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/buf.h"
+#include "core/codec.h"
+#include "core/error.h"
+#include "core/id.h"
+#include "core/status.h"
 #include "handlers/handler.h"
+#include "notify/notify.h"
 #include "runtime/apigw.h"
+#include "store/store.h"
 
+#define WAITEES_LIMIT_DEFAULT 100     /* page size when ?limit= is absent */
+#define WAITEES_LIMIT_MAX 500         /* largest ?limit= */
+#define WAITEES_CURSOR_MAX 512        /* longest cursor accepted */
+#define WAITEES_TTL_S (24 * 3600)     /* finished parties expire after a day */
+
+/* A request's version preconditions (If-Match header and body `version`). */
+struct waitees_pre {
+	int has_hdr;      /* If-Match given (not "*") */
+	int64_t hdr;      /* its version */
+	int has_body;     /* body `version` given */
+	int64_t body;     /* its version */
+};
+
+/* Answers the codec's refusal as a 400. */
+static cJSON *waitees_codec_resp(const struct mt_codec_err *err)
+{
+	return mt_resp_error(400, err->code ? err->code : "invalid", err->field[0] ? err->field : NULL,
+			     "%s", err->message);
+}
+
+/* Reads ?limit= and ?cursor=; NULL or a 400 response. */
+static cJSON *waitees_page_args(const cJSON *event, struct store_page *page)
+{
+	const char *l = mt_event_query(event, "limit");
+	const char *c = mt_event_query(event, "cursor");
+
+	page->limit = WAITEES_LIMIT_DEFAULT;
+	page->cursor = NULL;
+	if (l != NULL) {
+		char *end;
+		long v = strtol(l, &end, 10);
+
+		if (*l == '\0' || *end != '\0' || v < 1 || v > WAITEES_LIMIT_MAX)
+			return mt_resp_error(400, "invalid", "limit", "limit must be an integer from 1 to %d",
+					     WAITEES_LIMIT_MAX);
+		page->limit = (int)v;
+	}
+	if (c != NULL && *c != '\0') {
+		if (strlen(c) > WAITEES_CURSOR_MAX)
+			return mt_resp_error(400, "invalid_cursor", "cursor", "cursor is not one this server gave");
+		page->cursor = c;
+	}
+	return NULL;
+}
+
+/* Reads ?status= (comma-separated names, or "active") into a bit set; NULL or a 400. */
+static cJSON *waitees_status_filter(const cJSON *event, unsigned *mask)
+{
+	const char *q = mt_event_query(event, "status");
+	char word[32];
+
+	*mask = 0;
+	if (q == NULL || *q == '\0')
+		return NULL;
+	while (*q) {
+		const char *comma = strchr(q, ',');
+		size_t n = comma ? (size_t)(comma - q) : strlen(q);
+		enum mt_status s;
+
+		if (n == 0 || n >= sizeof word)
+			goto bad;
+		memcpy(word, q, n);
+		word[n] = '\0';
+		if (strcmp(word, "active") == 0)
+			*mask |= 1u << MT_WAITING | 1u << MT_NOTIFIED | 1u << MT_CONFIRMED;
+		else if (mt_status_parse(word, &s) == 0)
+			*mask |= 1u << s;
+		else
+			goto bad;
+		q += n;
+		if (*q == ',')
+			q++;
+	}
+	return NULL;
+bad:
+	return mt_resp_error(400, "invalid", "status",
+			     "status must be active or a comma-separated list of waiting, notified, confirmed, "
+			     "seated, cancelled, no_show");
+}
+
+/* Appends s percent-encoded (everything but unreserved characters) to b. */
+static int waitees_urlenc(struct mt_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	int r = 0;
+
+	for (; *s && r == 0; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_' || c == '.' || c == '~') {
+			r = mt_buf_add(b, s, 1);
+		} else {
+			char e[3] = { '%', hex[c >> 4], hex[c & 15] };
+			r = mt_buf_add(b, e, 3);
+		}
+	}
+	return r;
+}
+
+/* Sets X-Next-Cursor and Link: <path?limit=N[&status=S]&cursor=C>; rel="next". */
+static int waitees_next_headers(cJSON *resp, const char *wl_id, int limit, const char *status,
+				const char *next)
+{
+	struct mt_buf b;
+	char *link;
+	int r;
+
+	mt_buf_init(&b, 4096);
+	r = mt_resp_header(resp, "x-next-cursor", next);
+	if (r == 0)
+		r = mt_buf_printf(&b, "</waitlists/%s/waitees?limit=%d", wl_id, limit);
+	if (r == 0 && status != NULL && *status != '\0') {
+		r = mt_buf_adds(&b, "&status=");
+		if (r == 0)
+			r = waitees_urlenc(&b, status);
+	}
+	if (r == 0)
+		r = mt_buf_adds(&b, "&cursor=");
+	if (r == 0)
+		r = waitees_urlenc(&b, next);
+	if (r == 0)
+		r = mt_buf_adds(&b, ">; rel=\"next\"");
+	if (r < 0) {
+		mt_buf_free(&b);
+		return r;
+	}
+	link = mt_buf_take(&b);
+	if (link == NULL)
+		return MT_ENOMEM;
+	r = mt_resp_header(resp, "link", link);
+	free(link);
+	return r;
+}
+
+/* Reads the If-Match header into pre; NULL or a 400 response. */
+static cJSON *waitees_if_match(const cJSON *event, struct waitees_pre *pre)
+{
+	const char *h = mt_event_header(event, "if-match");
+	int64_t v;
+
+	if (h == NULL)
+		return NULL;
+	if (mt_codec_parse_if_match(h, &v) < 0)
+		return mt_resp_error(400, "invalid_header", "If-Match",
+				     "If-Match must be the record's version, e.g. \"3\"");
+	if (v >= 0) {
+		pre->has_hdr = 1;
+		pre->hdr = v;
+	}
+	return NULL;
+}
+
+/* 412 when a precondition names another version than the stored one; else NULL. */
+static cJSON *waitees_check_pre(const struct waitees_pre *pre, int64_t stored)
+{
+	if ((pre->has_hdr && pre->hdr != stored) || (pre->has_body && pre->body != stored)) {
+		cJSON *r = mt_resp_error(412, "version_mismatch", "version",
+					 "the waitee is at version %lld; reload and retry", (long long)stored);
+		char etag[32];
+
+		snprintf(etag, sizeof etag, "\"%lld\"", (long long)stored);
+		if (r != NULL)
+			mt_resp_header(r, "etag", etag);
+		return r;
+	}
+	return NULL;
+}
+
+/* The answer to a write that lost a race: 412 when the client named a version, else 409. */
+static cJSON *waitees_lost_race(const struct waitees_pre *pre)
+{
+	if (pre->has_hdr || pre->has_body)
+		return mt_resp_error(412, "version_mismatch", "version",
+				     "the waitee was changed meanwhile; reload and retry");
+	return mt_resp_error(409, "conflict", NULL, "the waitee was changed meanwhile; reload and retry");
+}
+
+/* Fills w->position: 1-based rank among active waitees of its list, 0 when finished. */
+static int waitees_position(struct mt_ctx *ctx, struct mt_waitee *w)
+{
+	int before = 0, r;
+
+	w->position = 0;
+	if (!mt_status_is_active(w->status))
+		return 0;
+	r = ctx->store->ops->waitee_count_active(ctx->store, w->waitlist_id, w->id, &before);
+	if (r < 0)
+		return r;
+	w->position = before + 1;
+	return 0;
+}
+
+/* Builds a response with one waitee, its ETag and optionally Location. */
+static cJSON *waitees_one(int status, const struct mt_waitee *w, int location)
+{
+	cJSON *j = mt_codec_waitee_to_json(w), *resp;
+	char buf[96];
+
+	if (j == NULL)
+		return NULL;
+	resp = mt_resp(status, j);
+	if (resp == NULL)
+		return NULL;
+	snprintf(buf, sizeof buf, "\"%lld\"", (long long)w->version);
+	if (mt_resp_header(resp, "etag", buf) < 0)
+		goto fail;
+	if (location) {
+		snprintf(buf, sizeof buf, "/waitlists/%s/waitees/%s", w->waitlist_id, w->id);
+		if (mt_resp_header(resp, "location", buf) < 0)
+			goto fail;
+	}
+	return resp;
+fail:
+	cJSON_Delete(resp);
+	return NULL;
+}
+
+/* Plans a "ready" notification `minutes` from now (0 = now). */
+static void waitees_plan_notify(struct mt_waitee *w, int64_t now, int minutes)
+{
+	w->notify_at = mt_codec_notify_at(now, minutes);
+	w->due_at = w->notify_at;
+	w->notify_seq += 1;
+	snprintf(w->notify_kind, sizeof w->notify_kind, "%s", "ready");
+}
+
+/* Applies a client's status move (already allowed) and its side effects. */
+static void waitees_move(struct mt_waitee *w, enum mt_status to, int64_t now)
+{
+	enum mt_status from = w->status;
+
+	w->status = to;
+	if (to == MT_SEATED)
+		w->seated_at = now;
+	if (mt_status_is_finished(to)) {
+		w->expires_at = now / 1000 + WAITEES_TTL_S;
+		w->due_at = 0;
+	} else if (mt_status_is_finished(from)) {
+		w->expires_at = 0;
+	}
+}
+
+/* GET /waitlists/{waitlistId}/waitees: queue order, paged, with positions. */
+static cJSON *waitees_list(struct mt_ctx *ctx, const cJSON *event, const char *wl_id)
+{
+	struct store_page page;
+	struct mt_waitee *items = NULL;
+	size_t n = 0, i;
+	char *next = NULL;
+	unsigned mask;
+	int active = 0, r;
+	cJSON *arr, *resp;
+
+	resp = waitees_page_args(event, &page);
+	if (resp == NULL)
+		resp = waitees_status_filter(event, &mask);
+	if (resp != NULL)
+		return resp;
+	r = ctx->store->ops->waitee_list(ctx->store, wl_id, &page, &items, &n, &next);
+	if (r == MT_EINVAL)
+		return mt_resp_error(400, "invalid_cursor", "cursor", "cursor is not one this server gave");
+	if (r < 0)
+		return mt_resp_from_err(r, "waitee");
+	/* Positions continue across pages: count the active parties before this page. */
+	if (page.cursor != NULL && n > 0) {
+		r = ctx->store->ops->waitee_count_active(ctx->store, wl_id, items[0].id, &active);
+		if (r < 0) {
+			free(items);
+			free(next);
+			return mt_resp_from_err(r, "waitee");
+		}
+	}
+	arr = cJSON_CreateArray();
+	for (i = 0; arr != NULL && i < n; i++) {
+		cJSON *j;
+
+		items[i].position = mt_status_is_active(items[i].status) ? ++active : 0;
+		if (mask != 0 && !(mask & 1u << items[i].status))
+			continue;
+		j = mt_codec_waitee_to_json(&items[i]);
+		if (j == NULL || !cJSON_AddItemToArray(arr, j)) {
+			cJSON_Delete(j);
+			cJSON_Delete(arr);
+			arr = NULL;
+		}
+	}
+	free(items);
+	resp = arr ? mt_resp(200, arr) : NULL;
+	if (resp != NULL && next != NULL &&
+	    waitees_next_headers(resp, wl_id, page.limit, mt_event_query(event, "status"), next) < 0) {
+		cJSON_Delete(resp);
+		resp = NULL;
+	}
+	free(next);
+	return resp;
+}
+
+/* POST /waitlists/{waitlistId}/waitees: adds a party (status waiting). */
+static cJSON *waitees_create(struct mt_ctx *ctx, const cJSON *event, const struct mt_waitlist *wl)
+{
+	struct mt_waitee_patch p;
+	struct mt_codec_err err;
+	struct mt_waitee w;
+	cJSON *body, *resp;
+	int64_t now;
+	int r;
+
+	body = mt_event_json_body(event, &resp);
+	if (body == NULL)
+		return resp;
+	r = mt_codec_waitee_parse(body, 1, &p, &err);
+	cJSON_Delete(body);
+	if (r < 0)
+		return waitees_codec_resp(&err);
+	now = mt_now(ctx);
+	memset(&w, 0, sizeof w);
+	mt_id_new(w.id, now);
+	memcpy(w.waitlist_id, wl->id, sizeof w.waitlist_id);
+	memcpy(w.tenant_id, wl->tenant_id, sizeof w.tenant_id);
+	memcpy(w.name, p.name, sizeof w.name);
+	memcpy(w.phone, p.phone, sizeof w.phone);
+	memcpy(w.email, p.email, sizeof w.email);
+	memcpy(w.notes, p.notes, sizeof w.notes);
+	w.party_size = p.party_size;
+	w.quoted_minutes = p.quoted_minutes;
+	w.status = MT_WAITING;
+	w.joined_at = w.updated_at = now;
+	w.version = 1;
+	if (p.has_notify_in)
+		waitees_plan_notify(&w, now, p.notify_in);
+	r = ctx->store->ops->waitee_create(ctx->store, &w);
+	if (r < 0)
+		return mt_resp_from_err(r, "waitee");
+	mt_notify_after_change(ctx, &w, 1);
+	r = waitees_position(ctx, &w);
+	if (r < 0)
+		return mt_resp_from_err(r, "waitee");
+	return waitees_one(201, &w, 1);
+}
+
+/* GET /waitlists/{waitlistId}/waitees/{waiteeId}. */
+static cJSON *waitees_get(struct mt_ctx *ctx, const char *wl_id, const char *id)
+{
+	struct mt_waitee w;
+	int r = ctx->store->ops->waitee_get(ctx->store, wl_id, id, &w);
+
+	if (r == 0)
+		r = waitees_position(ctx, &w);
+	if (r < 0)
+		return mt_resp_from_err(r, "waitee");
+	return waitees_one(200, &w, 0);
+}
+
+/* PUT /waitlists/{waitlistId}/waitees/{waiteeId}: partial update, conditional on the version. */
+static cJSON *waitees_update(struct mt_ctx *ctx, const cJSON *event, const char *wl_id, const char *id)
+{
+	struct waitees_pre pre = { 0 };
+	struct mt_waitee_patch p;
+	struct mt_codec_err err;
+	struct mt_waitee w;
+	cJSON *body, *resp;
+	int64_t read_version, due_before, now;
+	int r, plan_changed;
+
+	resp = waitees_if_match(event, &pre);
+	if (resp != NULL)
+		return resp;
+	body = mt_event_json_body(event, &resp);
+	if (body == NULL)
+		return resp;
+	r = mt_codec_waitee_parse(body, 0, &p, &err);
+	cJSON_Delete(body);
+	if (r < 0)
+		return waitees_codec_resp(&err);
+	pre.has_body = p.has_version;
+	pre.body = p.version;
+	r = ctx->store->ops->waitee_get(ctx->store, wl_id, id, &w);
+	if (r < 0)
+		return mt_resp_from_err(r, "waitee");
+	resp = waitees_check_pre(&pre, w.version);
+	if (resp != NULL)
+		return resp;
+	if (p.has_status && p.status != w.status &&
+	    !mt_status_can_move(MT_ACTOR_CLIENT, w.status, p.status))
+		return mt_resp_error(409, "invalid_transition", "status", "cannot move a party from %s to %s%s",
+				     mt_status_name(w.status), mt_status_name(p.status),
+				     p.status == MT_NOTIFIED ? " (notified is set by the server: use POST .../notify)" : "");
+	if (p.has_notify_in && mt_status_is_finished(p.has_status ? p.status : w.status))
+		return mt_resp_error(409, "invalid_state", "notifyIn", "cannot notify a party that is %s",
+				     mt_status_name(p.has_status ? p.status : w.status));
+	if (!p.has_name && !p.has_phone && !p.has_email && !p.has_party_size && !p.has_notes && !p.has_quoted &&
+	    !p.has_notify_in && !(p.has_status && p.status != w.status)) {
+		r = waitees_position(ctx, &w);
+		return r < 0 ? mt_resp_from_err(r, "waitee") : waitees_one(200, &w, 0);
+	}
+	now = mt_now(ctx);
+	read_version = w.version;
+	due_before = w.due_at;
+	if (p.has_name)
+		memcpy(w.name, p.name, sizeof w.name);
+	if (p.has_phone)
+		memcpy(w.phone, p.phone, sizeof w.phone);
+	if (p.has_email)
+		memcpy(w.email, p.email, sizeof w.email);
+	if (p.has_notes)
+		memcpy(w.notes, p.notes, sizeof w.notes);
+	if (p.has_party_size)
+		w.party_size = p.party_size;
+	if (p.has_quoted)
+		w.quoted_minutes = p.quoted_minutes;
+	if (p.has_status && p.status != w.status)
+		waitees_move(&w, p.status, now);
+	if (p.has_notify_in)
+		waitees_plan_notify(&w, now, p.notify_in);
+	plan_changed = p.has_notify_in || w.due_at != due_before;
+	w.updated_at = now;
+	r = ctx->store->ops->waitee_update(ctx->store, &w, read_version);
+	if (r == MT_EPRECOND || r == MT_ECONFLICT)
+		return waitees_lost_race(&pre);
+	if (r < 0)
+		return mt_resp_from_err(r, "waitee");
+	if (plan_changed)
+		mt_notify_after_change(ctx, &w, 0);
+	r = waitees_position(ctx, &w);
+	if (r < 0)
+		return mt_resp_from_err(r, "waitee");
+	return waitees_one(200, &w, 0);
+}
+
+/* POST .../waitees/{waiteeId}/notify: notify now (as PUT notifyIn 0); 202. */
+static cJSON *waitees_notify(struct mt_ctx *ctx, const cJSON *event, const char *wl_id, const char *id)
+{
+	struct waitees_pre pre = { 0 };
+	struct mt_waitee w;
+	int64_t read_version;
+	cJSON *resp;
+	int r;
+
+	resp = waitees_if_match(event, &pre);
+	if (resp != NULL)
+		return resp;
+	r = ctx->store->ops->waitee_get(ctx->store, wl_id, id, &w);
+	if (r < 0)
+		return mt_resp_from_err(r, "waitee");
+	resp = waitees_check_pre(&pre, w.version);
+	if (resp != NULL)
+		return resp;
+	if (mt_status_is_finished(w.status))
+		return mt_resp_error(409, "invalid_state", "status", "cannot notify a party that is %s",
+				     mt_status_name(w.status));
+	read_version = w.version;
+	w.updated_at = mt_now(ctx);
+	waitees_plan_notify(&w, w.updated_at, 0);
+	r = ctx->store->ops->waitee_update(ctx->store, &w, read_version);
+	if (r == MT_EPRECOND || r == MT_ECONFLICT)
+		return waitees_lost_race(&pre);
+	if (r < 0)
+		return mt_resp_from_err(r, "waitee");
+	mt_notify_after_change(ctx, &w, 0);
+	r = waitees_position(ctx, &w);
+	if (r < 0)
+		return mt_resp_from_err(r, "waitee");
+	return waitees_one(202, &w, 0);
+}
+
+/* DELETE /waitlists/{waitlistId}/waitees/{waiteeId}. */
+static cJSON *waitees_delete(struct mt_ctx *ctx, const cJSON *event, const char *wl_id, const char *id)
+{
+	struct waitees_pre pre = { 0 };
+	cJSON *resp;
+	int r;
+
+	resp = waitees_if_match(event, &pre);
+	if (resp != NULL)
+		return resp;
+	if (pre.has_hdr) {
+		struct mt_waitee w;
+
+		r = ctx->store->ops->waitee_get(ctx->store, wl_id, id, &w);
+		if (r < 0)
+			return mt_resp_from_err(r, "waitee");
+		resp = waitees_check_pre(&pre, w.version);
+		if (resp != NULL)
+			return resp;
+	}
+	r = ctx->store->ops->waitee_delete(ctx->store, wl_id, id);
+	if (r < 0)
+		return mt_resp_from_err(r, "waitee");
+	return mt_resp(204, NULL);
+}
+
+/* Dispatches on routeKey after finding the caller's waitlist. */
 cJSON *handler_waitees(struct mt_ctx *ctx, const cJSON *event)
 {
-	(void)ctx;
-	(void)event;
-	return mt_resp_error(501, "not_implemented", NULL, "handler 'waitees' is not implemented yet");
+	static const char coll[] = "/waitlists/{waitlistId}/waitees";
+	static const char item[] = "/waitlists/{waitlistId}/waitees/{waiteeId}";
+	static const char notify[] = "/waitlists/{waitlistId}/waitees/{waiteeId}/notify";
+	const char *route = mt_event_route(event);
+	const char *tenant = mt_event_auth(event, "tenantId");
+	const char *wl_id = mt_event_path_param(event, "waitlistId");
+	const char *id = mt_event_path_param(event, "waiteeId");
+	const char *path;
+	enum { R_LIST, R_CREATE, R_GET, R_PUT, R_DELETE, R_NOTIFY } op;
+	struct mt_waitlist wl;
+	int r;
+
+	if (tenant == NULL || tenant[0] == '\0' || strlen(tenant) >= MT_ID_SIZE)
+		return mt_resp_error(401, "unauthorized", NULL, "a valid access token is required");
+	if (route == NULL || (path = strchr(route, ' ')) == NULL)
+		return mt_resp_error(404, "no_route", NULL, "no such route");
+	path++;
+	if (strncmp(route, "GET ", 4) == 0 && strcmp(path, coll) == 0)
+		op = R_LIST;
+	else if (strncmp(route, "POST ", 5) == 0 && strcmp(path, coll) == 0)
+		op = R_CREATE;
+	else if (strncmp(route, "GET ", 4) == 0 && strcmp(path, item) == 0)
+		op = R_GET;
+	else if (strncmp(route, "PUT ", 4) == 0 && strcmp(path, item) == 0)
+		op = R_PUT;
+	else if (strncmp(route, "DELETE ", 7) == 0 && strcmp(path, item) == 0)
+		op = R_DELETE;
+	else if (strncmp(route, "POST ", 5) == 0 && strcmp(path, notify) == 0)
+		op = R_NOTIFY;
+	else
+		return mt_resp_error(404, "no_route", NULL, "no such route");
+	if (wl_id == NULL || !mt_id_valid(wl_id))
+		return mt_resp_from_err(MT_ENOTFOUND, "waitlist");
+	r = ctx->store->ops->waitlist_get(ctx->store, tenant, wl_id, &wl);
+	if (r < 0)
+		return mt_resp_from_err(r, "waitlist");
+	if (op == R_LIST)
+		return waitees_list(ctx, event, wl.id);
+	if (op == R_CREATE)
+		return waitees_create(ctx, event, &wl);
+	if (id == NULL || !mt_id_valid(id))
+		return mt_resp_from_err(MT_ENOTFOUND, "waitee");
+	switch (op) {
+	case R_GET:
+		return waitees_get(ctx, wl.id, id);
+	case R_PUT:
+		return waitees_update(ctx, event, wl.id, id);
+	case R_DELETE:
+		return waitees_delete(ctx, event, wl.id, id);
+	default:
+		return waitees_notify(ctx, event, wl.id, id);
+	}
 }

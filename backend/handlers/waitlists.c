@@ -1,10 +1,348 @@
-/* Placeholder: answers 501 until this handler is written. */
+/* Waitlists of the caller's tenant: GET/POST /waitlists and
+ * GET/PUT/DELETE /waitlists/{waitlistId}. Every lookup goes through the
+ * tenant from the authorizer context, so another tenant's id answers 404
+ * exactly like a missing one. Writing waitlists (POST, PUT, DELETE) is for
+ * owners: a `host` account gets 403. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/buf.h"
+#include "core/codec.h"
+#include "core/error.h"
+#include "core/id.h"
 #include "handlers/handler.h"
 #include "runtime/apigw.h"
+#include "store/store.h"
 
+#define WAITLISTS_LIMIT_DEFAULT 100   /* page size when ?limit= is absent */
+#define WAITLISTS_LIMIT_MAX 500       /* largest ?limit= */
+#define WAITLISTS_CURSOR_MAX 512      /* longest cursor accepted */
+
+/* A request's version preconditions (If-Match header and body `version`). */
+struct waitlists_pre {
+	int has_hdr;      /* If-Match given (not "*") */
+	int64_t hdr;      /* its version */
+	int has_body;     /* body `version` given */
+	int64_t body;     /* its version */
+};
+
+/* Answers the codec's refusal as a 400. */
+static cJSON *waitlists_codec_resp(const struct mt_codec_err *err)
+{
+	return mt_resp_error(400, err->code ? err->code : "invalid", err->field[0] ? err->field : NULL,
+			     "%s", err->message);
+}
+
+/* Reads ?limit= and ?cursor=; NULL or a 400 response. */
+static cJSON *waitlists_page_args(const cJSON *event, struct store_page *page)
+{
+	const char *l = mt_event_query(event, "limit");
+	const char *c = mt_event_query(event, "cursor");
+
+	page->limit = WAITLISTS_LIMIT_DEFAULT;
+	page->cursor = NULL;
+	if (l != NULL) {
+		char *end;
+		long v = strtol(l, &end, 10);
+
+		if (*l == '\0' || *end != '\0' || v < 1 || v > WAITLISTS_LIMIT_MAX)
+			return mt_resp_error(400, "invalid", "limit", "limit must be an integer from 1 to %d",
+					     WAITLISTS_LIMIT_MAX);
+		page->limit = (int)v;
+	}
+	if (c != NULL && *c != '\0') {
+		if (strlen(c) > WAITLISTS_CURSOR_MAX)
+			return mt_resp_error(400, "invalid_cursor", "cursor", "cursor is not one this server gave");
+		page->cursor = c;
+	}
+	return NULL;
+}
+
+/* Appends s percent-encoded (everything but unreserved characters) to b. */
+static int waitlists_urlenc(struct mt_buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	int r = 0;
+
+	for (; *s && r == 0; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '_' || c == '.' || c == '~') {
+			r = mt_buf_add(b, s, 1);
+		} else {
+			char e[3] = { '%', hex[c >> 4], hex[c & 15] };
+			r = mt_buf_add(b, e, 3);
+		}
+	}
+	return r;
+}
+
+/* Sets X-Next-Cursor and Link: <path?limit=N&cursor=C>; rel="next". */
+static int waitlists_next_headers(cJSON *resp, const char *path, int limit, const char *next)
+{
+	struct mt_buf b;
+	char *link;
+	int r;
+
+	mt_buf_init(&b, 4096);
+	r = mt_resp_header(resp, "x-next-cursor", next);
+	if (r == 0)
+		r = mt_buf_printf(&b, "<%s?limit=%d&cursor=", path, limit);
+	if (r == 0)
+		r = waitlists_urlenc(&b, next);
+	if (r == 0)
+		r = mt_buf_adds(&b, ">; rel=\"next\"");
+	if (r < 0) {
+		mt_buf_free(&b);
+		return r;
+	}
+	link = mt_buf_take(&b);
+	if (link == NULL)
+		return MT_ENOMEM;
+	r = mt_resp_header(resp, "link", link);
+	free(link);
+	return r;
+}
+
+/* Reads the If-Match header into pre; NULL or a 400 response. */
+static cJSON *waitlists_if_match(const cJSON *event, struct waitlists_pre *pre)
+{
+	const char *h = mt_event_header(event, "if-match");
+	int64_t v;
+
+	if (h == NULL)
+		return NULL;
+	if (mt_codec_parse_if_match(h, &v) < 0)
+		return mt_resp_error(400, "invalid_header", "If-Match",
+				     "If-Match must be the record's version, e.g. \"3\"");
+	if (v >= 0) {
+		pre->has_hdr = 1;
+		pre->hdr = v;
+	}
+	return NULL;
+}
+
+/* 412 when a precondition names another version than the stored one; else NULL. */
+static cJSON *waitlists_check_pre(const struct waitlists_pre *pre, int64_t stored)
+{
+	if ((pre->has_hdr && pre->hdr != stored) || (pre->has_body && pre->body != stored)) {
+		cJSON *r = mt_resp_error(412, "version_mismatch", "version",
+					 "the waitlist is at version %lld; reload and retry", (long long)stored);
+		char etag[32];
+
+		snprintf(etag, sizeof etag, "\"%lld\"", (long long)stored);
+		if (r != NULL)
+			mt_resp_header(r, "etag", etag);
+		return r;
+	}
+	return NULL;
+}
+
+/* Builds a response with one waitlist, its ETag and optionally Location. */
+static cJSON *waitlists_one(int status, const struct mt_waitlist *w, int location)
+{
+	cJSON *j = mt_codec_waitlist_to_json(w), *resp;
+	char buf[64];
+
+	if (j == NULL)
+		return NULL;
+	resp = mt_resp(status, j);
+	if (resp == NULL)
+		return NULL;
+	snprintf(buf, sizeof buf, "\"%lld\"", (long long)w->version);
+	if (mt_resp_header(resp, "etag", buf) < 0)
+		goto fail;
+	if (location) {
+		snprintf(buf, sizeof buf, "/waitlists/%s", w->id);
+		if (mt_resp_header(resp, "location", buf) < 0)
+			goto fail;
+	}
+	return resp;
+fail:
+	cJSON_Delete(resp);
+	return NULL;
+}
+
+/* GET /waitlists: the tenant's lists in creation order, paged. */
+static cJSON *waitlists_list(struct mt_ctx *ctx, const cJSON *event, const char *tenant)
+{
+	struct store_page page;
+	struct mt_waitlist *items = NULL;
+	size_t n = 0, i;
+	char *next = NULL;
+	cJSON *arr, *resp;
+	int r;
+
+	resp = waitlists_page_args(event, &page);
+	if (resp != NULL)
+		return resp;
+	r = ctx->store->ops->waitlist_list(ctx->store, tenant, &page, &items, &n, &next);
+	if (r == MT_EINVAL)
+		return mt_resp_error(400, "invalid_cursor", "cursor", "cursor is not one this server gave");
+	if (r < 0)
+		return mt_resp_from_err(r, "waitlist");
+	arr = cJSON_CreateArray();
+	for (i = 0; arr != NULL && i < n; i++) {
+		cJSON *j = mt_codec_waitlist_to_json(&items[i]);
+
+		if (j == NULL || !cJSON_AddItemToArray(arr, j)) {
+			cJSON_Delete(j);
+			cJSON_Delete(arr);
+			arr = NULL;
+		}
+	}
+	free(items);
+	resp = arr ? mt_resp(200, arr) : NULL;
+	if (resp != NULL && next != NULL && waitlists_next_headers(resp, "/waitlists", page.limit, next) < 0) {
+		cJSON_Delete(resp);
+		resp = NULL;
+	}
+	free(next);
+	return resp;
+}
+
+/* POST /waitlists: creates a list for the tenant. */
+static cJSON *waitlists_create(struct mt_ctx *ctx, const cJSON *event, const char *tenant)
+{
+	struct mt_waitlist_patch p;
+	struct mt_codec_err err;
+	struct mt_waitlist w;
+	cJSON *body, *resp;
+	int r;
+
+	body = mt_event_json_body(event, &resp);
+	if (body == NULL)
+		return resp;
+	r = mt_codec_waitlist_parse(body, 1, &p, &err);
+	cJSON_Delete(body);
+	if (r < 0)
+		return waitlists_codec_resp(&err);
+	memset(&w, 0, sizeof w);
+	w.created_at = w.updated_at = mt_now(ctx);
+	mt_id_new(w.id, w.created_at);
+	snprintf(w.tenant_id, sizeof w.tenant_id, "%s", tenant);
+	w.version = 1;
+	mt_codec_waitlist_apply(&p, &w);
+	r = ctx->store->ops->waitlist_create(ctx->store, &w);
+	if (r < 0)
+		return mt_resp_from_err(r, "waitlist");
+	return waitlists_one(201, &w, 1);
+}
+
+/* GET /waitlists/{waitlistId}. */
+static cJSON *waitlists_get(struct mt_ctx *ctx, const char *tenant, const char *id)
+{
+	struct mt_waitlist w;
+	int r = ctx->store->ops->waitlist_get(ctx->store, tenant, id, &w);
+
+	if (r < 0)
+		return mt_resp_from_err(r, "waitlist");
+	return waitlists_one(200, &w, 0);
+}
+
+/* PUT /waitlists/{waitlistId}: partial update, conditional on the version. */
+static cJSON *waitlists_update(struct mt_ctx *ctx, const cJSON *event, const char *tenant, const char *id)
+{
+	struct waitlists_pre pre = { 0 };
+	struct mt_waitlist_patch p;
+	struct mt_codec_err err;
+	struct mt_waitlist w;
+	cJSON *body, *resp;
+	int64_t read_version;
+	int r;
+
+	resp = waitlists_if_match(event, &pre);
+	if (resp != NULL)
+		return resp;
+	body = mt_event_json_body(event, &resp);
+	if (body == NULL)
+		return resp;
+	r = mt_codec_waitlist_parse(body, 0, &p, &err);
+	cJSON_Delete(body);
+	if (r < 0)
+		return waitlists_codec_resp(&err);
+	pre.has_body = p.has_version;
+	pre.body = p.version;
+	r = ctx->store->ops->waitlist_get(ctx->store, tenant, id, &w);
+	if (r < 0)
+		return mt_resp_from_err(r, "waitlist");
+	resp = waitlists_check_pre(&pre, w.version);
+	if (resp != NULL)
+		return resp;
+	if (!p.has_name && !p.has_description && !p.has_tpl[0] && !p.has_tpl[1] && !p.has_tpl[2])
+		return waitlists_one(200, &w, 0);
+	read_version = w.version;
+	mt_codec_waitlist_apply(&p, &w);
+	w.updated_at = mt_now(ctx);
+	r = ctx->store->ops->waitlist_update(ctx->store, &w, read_version);
+	if (r == MT_EPRECOND || r == MT_ECONFLICT) {
+		if (pre.has_hdr || pre.has_body)
+			return mt_resp_error(412, "version_mismatch", "version",
+					     "the waitlist was changed meanwhile; reload and retry");
+		return mt_resp_error(409, "conflict", NULL, "the waitlist was changed meanwhile; reload and retry");
+	}
+	if (r < 0)
+		return mt_resp_from_err(r, "waitlist");
+	return waitlists_one(200, &w, 0);
+}
+
+/* DELETE /waitlists/{waitlistId}: removes the list and its waitees. */
+static cJSON *waitlists_delete(struct mt_ctx *ctx, const cJSON *event, const char *tenant, const char *id)
+{
+	struct waitlists_pre pre = { 0 };
+	cJSON *resp;
+	int r;
+
+	resp = waitlists_if_match(event, &pre);
+	if (resp != NULL)
+		return resp;
+	if (pre.has_hdr) {
+		struct mt_waitlist w;
+
+		r = ctx->store->ops->waitlist_get(ctx->store, tenant, id, &w);
+		if (r < 0)
+			return mt_resp_from_err(r, "waitlist");
+		resp = waitlists_check_pre(&pre, w.version);
+		if (resp != NULL)
+			return resp;
+	}
+	r = ctx->store->ops->waitlist_delete(ctx->store, tenant, id);
+	if (r < 0)
+		return mt_resp_from_err(r, "waitlist");
+	return mt_resp(204, NULL);
+}
+
+/* Dispatches on routeKey after checking the caller. */
 cJSON *handler_waitlists(struct mt_ctx *ctx, const cJSON *event)
 {
-	(void)ctx;
-	(void)event;
-	return mt_resp_error(501, "not_implemented", NULL, "handler 'waitlists' is not implemented yet");
+	const char *route = mt_event_route(event);
+	const char *tenant = mt_event_auth(event, "tenantId");
+	const char *role = mt_event_auth(event, "role");
+	const char *id = mt_event_path_param(event, "waitlistId");
+	int writes;
+
+	if (tenant == NULL || tenant[0] == '\0' || strlen(tenant) >= MT_ID_SIZE)
+		return mt_resp_error(401, "unauthorized", NULL, "a valid access token is required");
+	if (route == NULL)
+		return mt_resp_error(404, "no_route", NULL, "no such route");
+	writes = strcmp(route, "POST /waitlists") == 0 || strcmp(route, "PUT /waitlists/{waitlistId}") == 0 ||
+		 strcmp(route, "DELETE /waitlists/{waitlistId}") == 0;
+	if (writes && role != NULL && strcmp(role, "host") == 0)
+		return mt_resp_error(403, "forbidden", NULL, "only the owner can create, change or delete waitlists");
+	if (strcmp(route, "GET /waitlists") == 0)
+		return waitlists_list(ctx, event, tenant);
+	if (strcmp(route, "POST /waitlists") == 0)
+		return waitlists_create(ctx, event, tenant);
+	if (strncmp(route, "GET ", 4) != 0 && strncmp(route, "PUT ", 4) != 0 && strncmp(route, "DELETE ", 7) != 0)
+		return mt_resp_error(404, "no_route", NULL, "no such route");
+	if (strcmp(route + (route[0] == 'D' ? 7 : 4), "/waitlists/{waitlistId}") != 0)
+		return mt_resp_error(404, "no_route", NULL, "no such route");
+	if (id == NULL || !mt_id_valid(id))
+		return mt_resp_from_err(MT_ENOTFOUND, "waitlist");
+	if (route[0] == 'G')
+		return waitlists_get(ctx, tenant, id);
+	if (route[0] == 'P')
+		return waitlists_update(ctx, event, tenant, id);
+	return waitlists_delete(ctx, event, tenant, id);
 }
