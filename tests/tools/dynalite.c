@@ -1,0 +1,280 @@
+/* Test helper: start dynalite / helper servers on loopback, stop by PID. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+#include "dynalite.h"
+
+#ifndef MT_TESTS_DIR
+#error "MT_TESTS_DIR must be defined (the tests/ source directory)"
+#endif
+
+/* The tests/ source directory. */
+const char *test_tests_dir(void)
+{
+	return MT_TESTS_DIR;
+}
+
+/* Returns a malloc'd unique name with this prefix. */
+char *test_unique_name(const char *prefix)
+{
+	static unsigned counter;
+	struct timespec ts;
+	char buf[128];
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(buf, sizeof buf, "%s-%ld-%lx-%u", prefix, (long)getpid(),
+		 (unsigned long)(ts.tv_nsec ^ ts.tv_sec), __atomic_fetch_add(&counter, 1, __ATOMIC_SEQ_CST));
+	return strdup(buf);
+}
+
+/* 1 when an executable named `name` is on PATH. */
+static int dynalite_on_path(const char *name)
+{
+	const char *path = getenv("PATH");
+	char dir[1024], full[1200];
+	const char *p, *e;
+	size_t n;
+
+	if (path == NULL)
+		return 0;
+	for (p = path; *p; p = *e ? e + 1 : e) {
+		e = strchr(p, ':');
+		if (e == NULL)
+			e = p + strlen(p);
+		n = (size_t)(e - p);
+		if (n == 0 || n >= sizeof dir)
+			continue;
+		memcpy(dir, p, n);
+		dir[n] = '\0';
+		snprintf(full, sizeof full, "%s/%s", dir, name);
+		if (access(full, X_OK) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Finds a free loopback TCP port (bind to 0 and read it back). */
+static int dynalite_free_port(void)
+{
+	struct sockaddr_in a;
+	socklen_t len = sizeof a;
+	int fd, port = -1;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		return -1;
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+	    getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+		port = ntohs(a.sin_port);
+	close(fd);
+	return port;
+}
+
+/* 1 when something accepts TCP connections on 127.0.0.1:port. */
+static int dynalite_port_open(int port)
+{
+	struct sockaddr_in a;
+	int fd, ok;
+
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	if (fd < 0)
+		return 0;
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_port = htons((unsigned short)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+	close(fd);
+	return ok;
+}
+
+/* Sleeps ms milliseconds. */
+static void dynalite_sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+/* Forks and execs argv with stdout to out_fd (-1 = /dev/null); returns pid or -1. */
+static pid_t dynalite_spawn(char *const argv[], int out_fd, const char *cwd)
+{
+	pid_t pid = fork();
+	int devnull;
+
+	if (pid != 0)
+		return pid;
+#ifdef __linux__
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
+	devnull = open("/dev/null", O_RDWR);
+	if (devnull >= 0) {
+		dup2(devnull, 0);
+		dup2(out_fd >= 0 ? out_fd : devnull, 1);
+	}
+	if (cwd && chdir(cwd) != 0)
+		_exit(126);
+	execvp(argv[0], argv);
+	_exit(127);
+}
+
+/* Runs `npm install` in tests/ once (under a lock) when dynalite is missing. */
+static int dynalite_npm_install(const char *bin)
+{
+	char lockpath[1200];
+	char *argv[] = { "npm", "install", "--no-audit", "--no-fund", "--silent", NULL };
+	int fd, status = 0;
+	pid_t pid;
+
+	snprintf(lockpath, sizeof lockpath, "%s/.npm-install.lock", test_tests_dir());
+	fd = open(lockpath, O_RDWR | O_CREAT, 0644);
+	if (fd >= 0)
+		flock(fd, LOCK_EX);
+	if (access(bin, X_OK) != 0) {
+		fprintf(stderr, "dynalite missing: running npm install in %s\n", test_tests_dir());
+		pid = dynalite_spawn(argv, 2, test_tests_dir());
+		if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+			fprintf(stderr, "npm install in %s failed\n", test_tests_dir());
+	}
+	if (fd >= 0) {
+		flock(fd, LOCK_UN);
+		close(fd);
+	}
+	return access(bin, X_OK) == 0 ? 0 : -1;
+}
+
+/* Starts dynalite in memory on a free port. */
+int dynalite_start(struct test_proc *p)
+{
+	char bin[1200], portbuf[16];
+	int attempt, port, i, status;
+	pid_t pid;
+
+	memset(p, 0, sizeof *p);
+	if (!dynalite_on_path("node")) {
+		fprintf(stderr, "SKIP: node is not installed; the DynamoDB tests need node 20 and dynalite\n");
+		return 77;
+	}
+	snprintf(bin, sizeof bin, "%s/node_modules/.bin/dynalite", test_tests_dir());
+	if (access(bin, X_OK) != 0 && dynalite_npm_install(bin) != 0) {
+		fprintf(stderr, "FAIL: %s not found and npm install failed (run npm install in tests/)\n", bin);
+		return -1;
+	}
+	for (attempt = 0; attempt < 5; attempt++) {
+		char *argv[] = { bin, "--host", "127.0.0.1", "--port", portbuf, "--createTableMs", "0",
+				 "--deleteTableMs", "0", "--updateTableMs", "0", NULL };
+
+		port = dynalite_free_port();
+		if (port <= 0)
+			continue;
+		snprintf(portbuf, sizeof portbuf, "%d", port);
+		pid = dynalite_spawn(argv, -1, NULL);
+		if (pid < 0)
+			break;
+		for (i = 0; i < 200; i++) {   /* up to 10 s */
+			if (waitpid(pid, &status, WNOHANG) == pid) {
+				pid = 0;
+				break;
+			}
+			if (dynalite_port_open(port)) {
+				p->pid = pid;
+				p->port = port;
+				snprintf(p->url, sizeof p->url, "http://127.0.0.1:%d", port);
+				return 0;
+			}
+			dynalite_sleep_ms(50);
+		}
+		if (pid > 0) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+		}
+	}
+	fprintf(stderr, "FAIL: dynalite did not start\n");
+	return -1;
+}
+
+/* Stops a helper process by PID and reaps it. */
+void test_proc_stop(struct test_proc *p)
+{
+	int status, i;
+
+	if (p == NULL || p->pid <= 0)
+		return;
+	kill(p->pid, SIGTERM);
+	for (i = 0; i < 100; i++) {
+		if (waitpid(p->pid, &status, WNOHANG) == p->pid) {
+			p->pid = 0;
+			return;
+		}
+		dynalite_sleep_ms(20);
+	}
+	kill(p->pid, SIGKILL);
+	waitpid(p->pid, &status, 0);
+	p->pid = 0;
+}
+
+/* Starts a helper that prints "PORT <n>" as its first line. */
+int test_proc_spawn_port(char *const argv[], struct test_proc *p)
+{
+	int fds[2], status;
+	char line[64];
+	size_t n = 0;
+	ssize_t r;
+	long port;
+	char *end;
+	pid_t pid;
+
+	memset(p, 0, sizeof *p);
+	if (pipe(fds) != 0)
+		return -1;
+	pid = dynalite_spawn(argv, fds[1], NULL);
+	close(fds[1]);
+	if (pid < 0) {
+		close(fds[0]);
+		return -1;
+	}
+	while (n + 1 < sizeof line) {
+		r = read(fds[0], line + n, 1);
+		if (r <= 0 || line[n] == '\n')
+			break;
+		n++;
+	}
+	line[n] = '\0';
+	close(fds[0]);
+	if (strncmp(line, "PORT ", 5) != 0) {
+		fprintf(stderr, "helper %s did not report a port (got '%s')\n", argv[0], line);
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return -1;
+	}
+	errno = 0;
+	port = strtol(line + 5, &end, 10);
+	if (errno || port <= 0 || port > 65535) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return -1;
+	}
+	p->pid = pid;
+	p->port = (int)port;
+	snprintf(p->url, sizeof p->url, "http://127.0.0.1:%d", p->port);
+	return 0;
+}

@@ -1,0 +1,35 @@
+/* Test helper: starts dynalite (tests/node_modules/.bin/dynalite, in memory)
+ * on a free loopback port and stops it by PID; also a generic "spawn a
+ * helper process that prints its port" used by the AWS tests. */
+#ifndef MT_TESTS_DYNALITE_H
+#define MT_TESTS_DYNALITE_H
+
+#include <sys/types.h>
+
+/* A helper process started by a test. */
+struct test_proc {
+	pid_t pid;        /* process id, 0 = not running */
+	int port;         /* loopback port it listens on */
+	char url[64];     /* "http://127.0.0.1:PORT" */
+};
+
+/* Starts dynalite on a free port and waits until it accepts connections.
+ * Returns 0, 77 when node is not installed (the caller skips), or -1 with
+ * a message on stderr. Installs the npm packages of tests/ first when
+ * node_modules is missing. */
+int dynalite_start(struct test_proc *p);
+
+/* Stops a helper process by PID and reaps it. */
+void test_proc_stop(struct test_proc *p);
+
+/* Starts argv (argv[0] a path) whose first stdout line is "PORT <n>";
+ * waits for that line (up to 10 s). 0 or -1. */
+int test_proc_spawn_port(char *const argv[], struct test_proc *p);
+
+/* Returns a malloc'd unique name with this prefix (pid, time, counter). */
+char *test_unique_name(const char *prefix);
+
+/* The tests/ source directory (compiled in). */
+const char *test_tests_dir(void);
+
+#endif
