@@ -29,6 +29,7 @@ struct mt_message {
 	const char *text;        /* body, fits one SMS by default */
 	const char *waitee_id;   /* for webhooks and logs */
 	const char *waitlist_id; /* for webhooks and logs */
+	const char *via;         /* webhook copies: the channel that told the guest, or NULL */
 	int64_t now_ms;          /* send time (Date header, webhook timestamp); 0 = system clock */
 };
 
