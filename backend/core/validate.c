@@ -90,7 +90,7 @@ int mt_valid_email(const char *in, char *out, size_t outsz, const char **why)
 	if (dot == NULL || dot == at + 1 || dot[1] == '\0' || in[len - 1] == '.' || strstr(in, "..") != NULL)
 		return MT_EINVAL;
 	/* No dot at either end of the local part; no hyphen at either end of a domain label. */
-	if (in[0] == '.' || at[-1] == '.' || at[1] == '-' || in[len - 1] == '-' || strstr(at, ".-") != NULL ||
+	if (in[0] == '.' || at[-1] == '.' || at[1] == '.' || at[1] == '-' || in[len - 1] == '-' || strstr(at, ".-") != NULL ||
 	    strstr(at, "-.") != NULL)
 		return MT_EINVAL;
 	for (i = 0; i < len; i++) {
