@@ -91,12 +91,12 @@ static int codec_int(const cJSON *v, const char *field, double min, double max, 
 	double d;
 
 	if (!cJSON_IsNumber(v))
-		return codec_fail(err, "wrong_type", field, "%s must be an integer", field);
+		return codec_fail(err, "invalid_type", field, "%s must be an integer", field);
 	d = v->valuedouble;
 	if (!isfinite(d) || floor(d) != d)
-		return codec_fail(err, "wrong_type", field, "%s must be an integer", field);
+		return codec_fail(err, "invalid_type", field, "%s must be an integer", field);
 	if (d < min || d > max)
-		return codec_fail(err, "invalid", field, "%s must be between %.0f and %.0f", field, min, max);
+		return codec_fail(err, "invalid_field", field, "%s must be between %.0f and %.0f", field, min, max);
 	*out = (int64_t)d;
 	return 0;
 }
@@ -113,15 +113,15 @@ static int codec_text(const cJSON *v, const char *field, size_t min, size_t max,
 		return 0;
 	}
 	if (!cJSON_IsString(v))
-		return codec_fail(err, "wrong_type", field, "%s must be a string", field);
+		return codec_fail(err, "invalid_type", field, "%s must be a string", field);
 	if (mt_valid_text(v->valuestring, min, max, newlines, &why) < 0) {
 		if (why != NULL && strcmp(why, "is too long") == 0)
-			return codec_fail(err, "too_long", field, "%s is too long (at most %zu bytes)", field, max);
-		return codec_fail(err, "invalid", field, "%s %s", field, why ? why : "is invalid");
+			return codec_fail(err, "invalid_field", field, "%s is too long (at most %zu bytes)", field, max);
+		return codec_fail(err, "invalid_field", field, "%s %s", field, why ? why : "is invalid");
 	}
 	n = strlen(v->valuestring);
 	if (n + 1 > outsz)
-		return codec_fail(err, "too_long", field, "%s is too long", field);
+		return codec_fail(err, "invalid_field", field, "%s is too long", field);
 	memcpy(out, v->valuestring, n + 1);
 	return 0;
 }
@@ -162,7 +162,7 @@ int mt_codec_waitlist_parse(const cJSON *body, int create, struct mt_waitlist_pa
 			const cJSON *t;
 
 			if (!cJSON_IsObject(it))
-				return codec_fail(err, "wrong_type", "templates", "templates must be an object");
+				return codec_fail(err, "invalid_type", "templates", "templates must be an object");
 			cJSON_ArrayForEach(t, it) {
 				char field[64];
 				int i, found = -1;
@@ -180,7 +180,7 @@ int mt_codec_waitlist_parse(const cJSON *body, int create, struct mt_waitlist_pa
 				if (r < 0)
 					return r;
 				if (!codec_template_ok(p->tpl[found]))
-					return codec_fail(err, "invalid", field,
+					return codec_fail(err, "invalid_field", field,
 							  "%s has an unknown placeholder or unbalanced braces "
 							  "(use {name}, {restaurant}, {position}, {minutes}; {{ and }} for braces)",
 							  field);
@@ -199,7 +199,7 @@ int mt_codec_waitlist_parse(const cJSON *body, int create, struct mt_waitlist_pa
 			return r;
 	}
 	if (create && !p->has_name)
-		return codec_fail(err, "required", "name", "name is required");
+		return codec_fail(err, "missing_field", "name", "name is required");
 	return 0;
 }
 
@@ -229,9 +229,9 @@ static int codec_phone(const cJSON *v, struct mt_waitee_patch *p, struct mt_code
 		return 0;
 	}
 	if (!cJSON_IsString(v))
-		return codec_fail(err, "wrong_type", "phoneNumber", "phoneNumber must be a string");
+		return codec_fail(err, "invalid_type", "phoneNumber", "phoneNumber must be a string");
 	if (strlen(v->valuestring) > 64 || mt_valid_phone(v->valuestring, p->phone, sizeof p->phone, &why) < 0)
-		return codec_fail(err, "invalid", "phoneNumber", "phoneNumber %s",
+		return codec_fail(err, "invalid_field", "phoneNumber", "phoneNumber %s",
 				  why ? why : "must be an international number like +15551234567");
 	return 0;
 }
@@ -247,9 +247,9 @@ static int codec_email(const cJSON *v, struct mt_waitee_patch *p, struct mt_code
 		return 0;
 	}
 	if (!cJSON_IsString(v))
-		return codec_fail(err, "wrong_type", "email", "email must be a string");
+		return codec_fail(err, "invalid_type", "email", "email must be a string");
 	if (mt_valid_email(v->valuestring, p->email, sizeof p->email, &why) < 0)
-		return codec_fail(err, "invalid", "email", "email %s", why ? why : "is not a valid e-mail address");
+		return codec_fail(err, "invalid_field", "email", "email %s", why ? why : "is not a valid e-mail address");
 	return 0;
 }
 
@@ -298,9 +298,9 @@ int mt_codec_waitee_parse(const cJSON *body, int create, struct mt_waitee_patch 
 			if (create)
 				return codec_fail(err, "read_only", "status", "a new party is always waiting");
 			if (!cJSON_IsString(it))
-				return codec_fail(err, "wrong_type", "status", "status must be a string");
+				return codec_fail(err, "invalid_type", "status", "status must be a string");
 			if (mt_status_parse(it->valuestring, &p->status) < 0)
-				return codec_fail(err, "invalid", "status",
+				return codec_fail(err, "invalid_field", "status",
 						  "status must be one of waiting, notified, confirmed, seated, cancelled, no_show");
 			p->has_status = 1;
 		} else if (strcmp(k, "version") == 0) {
@@ -317,7 +317,7 @@ int mt_codec_waitee_parse(const cJSON *body, int create, struct mt_waitee_patch 
 			return r;
 	}
 	if (create && !p->has_name)
-		return codec_fail(err, "required", "name", "name is required");
+		return codec_fail(err, "missing_field", "name", "name is required");
 	if (create && !p->has_party_size) {
 		p->has_party_size = 1;
 		p->party_size = MT_PARTY_DEFAULT;

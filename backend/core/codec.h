@@ -4,8 +4,8 @@
  * Parsing never touches a record: it fills a patch (what the body asks to
  * change, every value already validated and normalised), so a handler can
  * refuse a request before anything is read or written. Errors come back in
- * a struct mt_codec_err: the API error code ("invalid", "read_only",
- * "unknown_field", "wrong_type", "required"), the field's JSON name and a
+ * a struct mt_codec_err: the API error code ("invalid_field", "read_only",
+ * "unknown_field", "invalid_type", "missing_field"), the field's JSON name and a
  * message. */
 #ifndef MT_CODEC_H
 #define MT_CODEC_H

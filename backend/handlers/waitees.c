@@ -35,7 +35,7 @@ struct waitees_pre {
 /* Answers the codec's refusal as a 400. */
 static cJSON *waitees_codec_resp(const struct mt_codec_err *err)
 {
-	return mt_resp_error(400, err->code ? err->code : "invalid", err->field[0] ? err->field : NULL,
+	return mt_resp_error(400, err->code ? err->code : "invalid_field", err->field[0] ? err->field : NULL,
 			     "%s", err->message);
 }
 
@@ -52,7 +52,7 @@ static cJSON *waitees_page_args(const cJSON *event, struct store_page *page)
 		long v = strtol(l, &end, 10);
 
 		if (*l == '\0' || *end != '\0' || v < 1 || v > WAITEES_LIMIT_MAX)
-			return mt_resp_error(400, "invalid", "limit", "limit must be an integer from 1 to %d",
+			return mt_resp_error(400, "invalid_parameter", "limit", "limit must be an integer from 1 to %d",
 					     WAITEES_LIMIT_MAX);
 		page->limit = (int)v;
 	}
@@ -94,7 +94,7 @@ static cJSON *waitees_status_filter(const cJSON *event, unsigned *mask)
 	}
 	return NULL;
 bad:
-	return mt_resp_error(400, "invalid", "status",
+	return mt_resp_error(400, "invalid_parameter", "status",
 			     "status must be active or a comma-separated list of waiting, notified, confirmed, "
 			     "seated, cancelled, no_show");
 }

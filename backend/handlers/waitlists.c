@@ -29,7 +29,7 @@ struct waitlists_pre {
 /* Answers the codec's refusal as a 400. */
 static cJSON *waitlists_codec_resp(const struct mt_codec_err *err)
 {
-	return mt_resp_error(400, err->code ? err->code : "invalid", err->field[0] ? err->field : NULL,
+	return mt_resp_error(400, err->code ? err->code : "invalid_field", err->field[0] ? err->field : NULL,
 			     "%s", err->message);
 }
 
@@ -46,7 +46,7 @@ static cJSON *waitlists_page_args(const cJSON *event, struct store_page *page)
 		long v = strtol(l, &end, 10);
 
 		if (*l == '\0' || *end != '\0' || v < 1 || v > WAITLISTS_LIMIT_MAX)
-			return mt_resp_error(400, "invalid", "limit", "limit must be an integer from 1 to %d",
+			return mt_resp_error(400, "invalid_parameter", "limit", "limit must be an integer from 1 to %d",
 					     WAITLISTS_LIMIT_MAX);
 		page->limit = (int)v;
 	}
