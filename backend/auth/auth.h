@@ -37,4 +37,42 @@ int mt_jwt_verify(const struct mt_config *cfg, const char *token, int64_t now_ms
  * at first start. *cause malloc'd on failure. */
 int mt_jwt_secret_load(struct mt_config *cfg, const char *data_dir, char **cause);
 
+/* ---- Additions (auth helper): limits, sodium, refresh tokens, throttling. */
+
+#define MT_JWT_MAX 4096                        /* longer tokens are refused unread */
+#define MT_JWT_LEEWAY_S 30                     /* clock skew allowed for nbf and iat */
+#define MT_PW_MIN 8                            /* password length, in characters */
+#define MT_PW_MAX 256
+#define MT_PWHASH_OPSLIMIT 2                   /* Argon2id t (OWASP: >= 2 with 19 MiB) */
+#define MT_PWHASH_MEMLIMIT (19u * 1024 * 1024) /* Argon2id m, bytes */
+#define MT_REFRESH_SECRET_BYTES 32             /* random bytes in a refresh token */
+#define MT_REFRESH_TOKEN_SIZE 96               /* "<familyId>.<43 base64url>" + NUL fits */
+#define MT_LOGIN_MAX_FAILURES 5                /* failures allowed per window */
+#define MT_LOGIN_WINDOW_MS (15 * 60 * 1000)    /* throttling window */
+
+/* Initialises libsodium once (thread-safe). 0 or MT_EIO. */
+int mt_sodium_init(void);
+
+/* Makes a new refresh token "<family_id>.<32 random bytes, base64url>" into
+ * token (MT_REFRESH_TOKEN_SIZE bytes) and the hex SHA-256 of the whole token
+ * into hash_hex. 0 or MT_EIO. */
+int mt_refresh_new(const char *family_id, char token[MT_REFRESH_TOKEN_SIZE], char hash_hex[65]);
+/* Checks the shape of a refresh token and splits it: family id and hex
+ * SHA-256 of the whole token. MT_EINVAL when malformed. */
+int mt_refresh_parse(const char *token, char family_id[MT_ID_SIZE], char hash_hex[65]);
+
+/* Seconds the account must wait before the next login attempt at now_ms
+ * (> 0 when locked: MT_LOGIN_MAX_FAILURES in the current window), else 0. */
+int64_t mt_throttle_retry_after(const struct mt_user *u, int64_t now_ms);
+/* Counts a failed login in u, starting a new window if the last is over. */
+void mt_throttle_fail(struct mt_user *u, int64_t now_ms);
+/* Clears the failure count in u; returns 1 if anything changed. */
+int mt_throttle_reset(struct mt_user *u);
+
+/* Builds the 200 login/refresh response for u: a new access token and a new
+ * refresh token of family_id (stored via ctx->store), as
+ * {"accessToken":"Bearer ...","expiresIn":N,"refreshToken":"..."}. NULL only
+ * when out of memory; store failures give an error response. */
+cJSON *mt_auth_session_response(struct mt_ctx *ctx, const struct mt_user *u, const char *family_id);
+
 #endif

@@ -1,10 +1,49 @@
-/* Placeholder: answers 501 until this handler is written. */
+/* POST /auth/logout {refreshToken}: revokes the token's whole family (every
+ * refresh token of that login). 204 whether or not the token was known, so
+ * the answer reveals nothing about it. */
+#include "auth/auth.h"
+#include "core/error.h"
 #include "handlers/handler.h"
 #include "runtime/apigw.h"
+#include "store/store.h"
 
+/* Handles POST /auth/logout. */
 cJSON *handler_logout(struct mt_ctx *ctx, const cJSON *event)
 {
-	(void)ctx;
-	(void)event;
-	return mt_resp_error(501, "not_implemented", NULL, "handler 'logout' is not implemented yet");
+	cJSON *err = NULL, *body, *resp;
+	const cJSON *tok;
+	char family[MT_ID_SIZE], hash[65];
+	struct mt_refresh rt;
+	int r;
+
+	body = mt_event_json_body(event, &err);
+	if (body == NULL)
+		return err;
+	tok = cJSON_GetObjectItemCaseSensitive(body, "refreshToken");
+	if (tok == NULL || cJSON_IsNull(tok)) {
+		resp = mt_resp_error(400, "missing_field", "refreshToken", "'refreshToken' is required");
+		goto done;
+	}
+	if (!cJSON_IsString(tok)) {
+		resp = mt_resp_error(400, "invalid_type", "refreshToken", "'refreshToken' must be a string");
+		goto done;
+	}
+	if (ctx->store == NULL) {
+		resp = mt_resp_error(500, "internal", NULL, "no store configured");
+		goto done;
+	}
+	resp = NULL;
+	/* Only the holder of a real token of the family can revoke it. */
+	if (mt_refresh_parse(tok->valuestring, family, hash) == 0) {
+		r = ctx->store->ops->refresh_get(ctx->store, family, hash, &rt);
+		if (r == 0 && !rt.family_revoked)
+			r = ctx->store->ops->refresh_revoke_family(ctx->store, family);
+		if (r < 0 && r != MT_ENOTFOUND)
+			resp = mt_resp_from_err(r, "refresh token");
+	}
+	if (resp == NULL)
+		resp = mt_resp(204, NULL);
+done:
+	cJSON_Delete(body);
+	return resp;
 }

@@ -1,10 +1,96 @@
-/* Placeholder: answers 501 until this handler is written. */
+/* POST /auth/refresh {refreshToken}: rotates a refresh token. 200 with a new
+ * access token and a new refresh token of the same family (the old one is
+ * spent); a spent token presented again revokes the whole family (reuse
+ * means it was stolen); unknown, expired or revoked tokens answer 401. */
+#include <string.h>
+#include "auth/auth.h"
+#include "core/error.h"
 #include "handlers/handler.h"
 #include "runtime/apigw.h"
+#include "store/store.h"
 
+/* The one answer for every refused refresh token. */
+static cJSON *refresh_invalid(void)
+{
+	return mt_resp_error(401, "invalid_refresh_token", "refreshToken",
+			     "the refresh token is invalid, expired or revoked; log in again");
+}
+
+/* Revokes a family after a detected reuse and answers 401. */
+static cJSON *refresh_reused(struct mt_ctx *ctx, const char *family)
+{
+	int r = ctx->store->ops->refresh_revoke_family(ctx->store, family);
+
+	if (r < 0 && r != MT_ENOTFOUND)
+		return mt_resp_from_err(r, "refresh token");
+	return refresh_invalid();
+}
+
+/* Handles POST /auth/refresh. */
 cJSON *handler_refresh(struct mt_ctx *ctx, const cJSON *event)
 {
-	(void)ctx;
-	(void)event;
-	return mt_resp_error(501, "not_implemented", NULL, "handler 'refresh' is not implemented yet");
+	cJSON *err = NULL, *body, *resp;
+	const cJSON *tok;
+	char family[MT_ID_SIZE], hash[65];
+	struct mt_refresh rt;
+	struct mt_user u;
+	int r;
+
+	body = mt_event_json_body(event, &err);
+	if (body == NULL)
+		return err;
+	tok = cJSON_GetObjectItemCaseSensitive(body, "refreshToken");
+	if (tok == NULL || cJSON_IsNull(tok)) {
+		resp = mt_resp_error(400, "missing_field", "refreshToken", "'refreshToken' is required");
+		goto done;
+	}
+	if (!cJSON_IsString(tok)) {
+		resp = mt_resp_error(400, "invalid_type", "refreshToken", "'refreshToken' must be a string");
+		goto done;
+	}
+	if (ctx->store == NULL) {
+		resp = mt_resp_error(500, "internal", NULL, "no store configured");
+		goto done;
+	}
+	if (mt_refresh_parse(tok->valuestring, family, hash) < 0) {
+		resp = refresh_invalid();
+		goto done;
+	}
+	r = ctx->store->ops->refresh_get(ctx->store, family, hash, &rt);
+	if (r < 0) {
+		resp = r == MT_ENOTFOUND ? refresh_invalid() : mt_resp_from_err(r, "refresh token");
+		goto done;
+	}
+	if (rt.family_revoked || rt.expires_at <= mt_now(ctx)) {
+		resp = refresh_invalid();
+		goto done;
+	}
+	if (rt.used) {
+		resp = refresh_reused(ctx, family);
+		goto done;
+	}
+	r = ctx->store->ops->user_get(ctx->store, rt.user_id, &u);
+	if (r == MT_ENOTFOUND) {
+		resp = refresh_reused(ctx, family);  /* account gone: the family is worthless */
+		goto done;
+	}
+	if (r < 0) {
+		resp = mt_resp_from_err(r, "account");
+		goto done;
+	}
+	/* Spend the token; losing this race means it was presented twice. */
+	r = ctx->store->ops->refresh_mark_used(ctx->store, family, hash);
+	if (r == MT_ECONFLICT || r == MT_ENOTFOUND) {
+		resp = refresh_reused(ctx, family);
+		goto done;
+	}
+	if (r < 0) {
+		resp = mt_resp_from_err(r, "refresh token");
+		goto done;
+	}
+	resp = mt_auth_session_response(ctx, &u, family);
+	memset(u.password_hash, 0, sizeof u.password_hash);
+done:
+	cJSON_Delete(body);
+	return resp;
 }

@@ -1,10 +1,140 @@
-/* Placeholder: answers 501 until this handler is written. */
+/* POST /register {email, password, name}: creates a restaurant (tenant) and
+ * its owner account. 201 with the account, 409 email_taken, 400 naming the
+ * field for bad input. */
+#include <string.h>
+#include <sodium.h>
+#include "auth/auth.h"
+#include "core/error.h"
+#include "core/id.h"
+#include "core/validate.h"
 #include "handlers/handler.h"
 #include "runtime/apigw.h"
+#include "store/store.h"
 
+/* Fields a client may not set on an account. */
+static const char *const register_server_owned[] = {
+	"id", "tenantId", "role", "version", "createdAt", "passwordHash", NULL
+};
+
+/* Counts the characters (code points) of valid UTF-8 s; -1 when not UTF-8. */
+static long register_utf8_chars(const char *s)
+{
+	size_t len = strlen(s), i;
+	long n = 0;
+
+	if (!mt_valid_utf8(s, len))
+		return -1;
+	for (i = 0; i < len; i++)
+		if (((unsigned char)s[i] & 0xC0) != 0x80)
+			n++;
+	return n;
+}
+
+/* Gets a required string field; NULL and *err set to a 400 when missing or not a string. */
+static const char *register_str(const cJSON *body, const char *name, cJSON **err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, name);
+
+	if (v == NULL || cJSON_IsNull(v)) {
+		*err = mt_resp_error(400, "missing_field", name, "'%s' is required", name);
+		return NULL;
+	}
+	if (!cJSON_IsString(v)) {
+		*err = mt_resp_error(400, "invalid_type", name, "'%s' must be a string", name);
+		return NULL;
+	}
+	return v->valuestring;
+}
+
+/* Builds the 201 answer for a new account. */
+static cJSON *register_created(const struct mt_user *u)
+{
+	cJSON *b = cJSON_CreateObject();
+
+	if (b == NULL)
+		return NULL;
+	if (cJSON_AddStringToObject(b, "id", u->id) == NULL ||
+	    cJSON_AddStringToObject(b, "email", u->email) == NULL ||
+	    cJSON_AddStringToObject(b, "name", u->name) == NULL ||
+	    cJSON_AddStringToObject(b, "tenantId", u->tenant_id) == NULL ||
+	    cJSON_AddStringToObject(b, "role", u->role) == NULL ||
+	    cJSON_AddNumberToObject(b, "createdAt", (double)u->created_at) == NULL) {
+		cJSON_Delete(b);
+		return NULL;
+	}
+	return mt_resp(201, b);
+}
+
+/* Handles POST /register. */
 cJSON *handler_register(struct mt_ctx *ctx, const cJSON *event)
 {
-	(void)ctx;
-	(void)event;
-	return mt_resp_error(501, "not_implemented", NULL, "handler 'register' is not implemented yet");
+	cJSON *err = NULL, *body, *resp;
+	const char *email, *password, *name, *why = NULL;
+	const char *const *f;
+	struct mt_user u;
+	long pwlen;
+	int64_t now;
+	int r;
+
+	memset(&u, 0, sizeof u);
+	body = mt_event_json_body(event, &err);
+	if (body == NULL)
+		return err;
+	for (f = register_server_owned; *f != NULL; f++) {
+		if (cJSON_GetObjectItemCaseSensitive(body, *f) != NULL) {
+			resp = mt_resp_error(400, "read_only_field", *f, "'%s' is set by the server", *f);
+			goto done;
+		}
+	}
+	if ((email = register_str(body, "email", &err)) == NULL ||
+	    (password = register_str(body, "password", &err)) == NULL ||
+	    (name = register_str(body, "name", &err)) == NULL) {
+		resp = err;
+		goto done;
+	}
+	if (mt_valid_email(email, u.email, sizeof u.email, &why) < 0) {
+		resp = mt_resp_error(400, "invalid_field", "email", "'email' is not a valid e-mail address");
+		goto done;
+	}
+	pwlen = register_utf8_chars(password);
+	if (pwlen < 0) {
+		resp = mt_resp_error(400, "invalid_field", "password", "'password' is not valid UTF-8");
+		goto done;
+	}
+	if (pwlen < MT_PW_MIN || pwlen > MT_PW_MAX) {
+		resp = mt_resp_error(400, "invalid_field", "password",
+				     "'password' must be %d to %d characters long", MT_PW_MIN, MT_PW_MAX);
+		goto done;
+	}
+	if (mt_valid_text(name, 1, MT_NAME_MAX, 0, &why) < 0) {
+		resp = mt_resp_error(400, "invalid_field", "name", "'name' %s (1 to %d bytes of text)",
+				     why ? why : "is invalid", MT_NAME_MAX);
+		goto done;
+	}
+	if (ctx->store == NULL) {
+		resp = mt_resp_error(500, "internal", NULL, "no store configured");
+		goto done;
+	}
+	now = mt_now(ctx);
+	mt_id_new(u.id, now);
+	mt_id_new(u.tenant_id, now);
+	memcpy(u.name, name, strlen(name) + 1);
+	memcpy(u.role, "owner", sizeof "owner");
+	u.created_at = now;
+	r = mt_password_hash(password, u.password_hash);
+	if (r < 0) {
+		resp = mt_resp_error(500, "internal", NULL, "cannot hash the password (%s)", mt_strerror(r));
+		goto done;
+	}
+	r = ctx->store->ops->user_create(ctx->store, &u);
+	if (r == MT_ECONFLICT)
+		resp = mt_resp_error(409, "email_taken", "email", "an account with this e-mail exists already");
+	else if (r < 0)
+		resp = mt_resp_from_err(r, "account");
+	else
+		resp = register_created(&u);
+done:
+	sodium_memzero(u.password_hash, sizeof u.password_hash);
+	cJSON_Delete(body);
+	return resp;
 }

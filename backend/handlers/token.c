@@ -1,10 +1,146 @@
-/* Placeholder: answers 501 until this handler is written. */
+/* POST /auth/get-token {email, password}: logs in. 200 with an access and a
+ * refresh token; the same 401 body, after the same hashing work, for an
+ * unknown e-mail and a wrong password; 429 + Retry-After while the account
+ * is throttled (MT_LOGIN_MAX_FAILURES failures in MT_LOGIN_WINDOW_MS). */
+#include <stdio.h>
+#include <string.h>
+#include <sodium.h>
+#include "auth/auth.h"
+#include "core/error.h"
+#include "core/id.h"
+#include "core/validate.h"
 #include "handlers/handler.h"
 #include "runtime/apigw.h"
+#include "store/store.h"
 
+#define TOKEN_UPDATE_TRIES 8   /* conditional-update attempts on the user record */
+
+/* The one answer for every kind of bad credentials. */
+static cJSON *token_invalid(void)
+{
+	return mt_resp_error(401, "invalid_credentials", NULL, "the e-mail or the password is wrong");
+}
+
+/* The 429 answer for a throttled account. */
+static cJSON *token_throttled(int64_t retry_s)
+{
+	char v[24];
+	cJSON *r;
+
+	snprintf(v, sizeof v, "%lld", (long long)retry_s);
+	r = mt_resp_error(429, "too_many_attempts", NULL,
+			  "too many failed logins for this account; retry in %lld seconds", (long long)retry_s);
+	if (r != NULL && mt_resp_header(r, "retry-after", v) < 0) {
+		cJSON_Delete(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Gets a required string field; NULL and *err set to a 400 when missing or not a string. */
+static const char *token_str(const cJSON *body, const char *name, cJSON **err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, name);
+
+	if (v == NULL || cJSON_IsNull(v)) {
+		*err = mt_resp_error(400, "missing_field", name, "'%s' is required", name);
+		return NULL;
+	}
+	if (!cJSON_IsString(v)) {
+		*err = mt_resp_error(400, "invalid_type", name, "'%s' must be a string", name);
+		return NULL;
+	}
+	return v->valuestring;
+}
+
+/* Records the outcome of a password check on the user record (conditional on
+ * its version, reloading on a lost race). Returns NULL when recorded, or the
+ * response to give instead (429 when the account got locked meanwhile). */
+static cJSON *token_record(struct mt_ctx *ctx, struct mt_user *u, int ok, int64_t now)
+{
+	int tries, r;
+
+	for (tries = 0; tries < TOKEN_UPDATE_TRIES; tries++) {
+		int64_t version = u->version, retry = mt_throttle_retry_after(u, now);
+
+		if (ok && retry > 0)
+			return token_throttled(retry);
+		if (ok) {
+			if (!mt_throttle_reset(u))
+				return NULL;
+		} else {
+			mt_throttle_fail(u, now);
+		}
+		r = ctx->store->ops->user_update(ctx->store, u, version);
+		if (r == 0)
+			return NULL;
+		if (r != MT_EPRECOND && r != MT_ECONFLICT)
+			return mt_resp_from_err(r, "account");
+		r = ctx->store->ops->user_get(ctx->store, u->id, u);
+		if (r < 0)
+			return r == MT_ENOTFOUND ? token_invalid() : mt_resp_from_err(r, "account");
+	}
+	return mt_resp_from_err(MT_EBUSY, "account");
+}
+
+/* Handles POST /auth/get-token. */
 cJSON *handler_token(struct mt_ctx *ctx, const cJSON *event)
 {
-	(void)ctx;
-	(void)event;
-	return mt_resp_error(501, "not_implemented", NULL, "handler 'token' is not implemented yet");
+	cJSON *err = NULL, *body, *resp;
+	const char *email, *password, *why = NULL;
+	char lemail[MT_EMAIL_MAX + 1], family[MT_ID_SIZE];
+	struct mt_user u;
+	int64_t now, retry;
+	int r, ok;
+
+	memset(&u, 0, sizeof u);
+	body = mt_event_json_body(event, &err);
+	if (body == NULL)
+		return err;
+	if ((email = token_str(body, "email", &err)) == NULL ||
+	    (password = token_str(body, "password", &err)) == NULL) {
+		resp = err;
+		goto done;
+	}
+	if (ctx->store == NULL) {
+		resp = mt_resp_error(500, "internal", NULL, "no store configured");
+		goto done;
+	}
+	now = mt_now(ctx);
+	/* A malformed e-mail or an absurd password cannot belong to an account:
+	 * answer exactly as for an unknown e-mail. */
+	if (mt_valid_email(email, lemail, sizeof lemail, &why) < 0 || strlen(password) > 4 * MT_PW_MAX) {
+		mt_password_dummy_verify(password);
+		resp = token_invalid();
+		goto done;
+	}
+	r = ctx->store->ops->user_get_by_email(ctx->store, lemail, &u);
+	if (r == MT_ENOTFOUND) {
+		mt_password_dummy_verify(password);
+		resp = token_invalid();
+		goto done;
+	}
+	if (r < 0) {
+		resp = mt_resp_from_err(r, "account");
+		goto done;
+	}
+	retry = mt_throttle_retry_after(&u, now);
+	if (retry > 0) {
+		resp = token_throttled(retry);
+		goto done;
+	}
+	ok = mt_password_verify(u.password_hash, password) == 0;
+	resp = token_record(ctx, &u, ok, now);
+	if (resp != NULL)
+		goto done;
+	if (!ok) {
+		resp = token_invalid();
+		goto done;
+	}
+	mt_id_new(family, now);
+	resp = mt_auth_session_response(ctx, &u, family);
+done:
+	sodium_memzero(u.password_hash, sizeof u.password_hash);
+	cJSON_Delete(body);
+	return resp;
 }
