@@ -1,0 +1,23 @@
+/* SQLite back end extras (beyond struct store_ops), for tests and for the
+ * embedded queue, which opens its own connection to the same WAL file.
+ * See docs/store.md for the schema, migrations and concurrency model. */
+#ifndef MT_STORE_SQLITE_H
+#define MT_STORE_SQLITE_H
+
+#include "store/store.h"
+
+/* The database file path the store was opened with (borrowed; valid until
+ * store_close). NULL when s is not a SQLite store. */
+const char *store_sqlite_path(struct store *s);
+
+/* The schema version (PRAGMA user_version) this build migrates to. */
+int store_sqlite_schema_version(void);
+
+/* EXPLAIN QUERY PLAN of the prepared statement behind operation `op`
+ * ("waitee_list_due", "waitee_find_by_phone", "waitee_count_active",
+ * "waitee_list", "waitee_get", "waitlist_list", "user_get_by_email", ...),
+ * as the plan's detail lines joined with '\n'. *plan is malloc'd (caller
+ * frees). Returns 0, MT_EINVAL for an unknown op or store, MT_EIO, MT_ENOMEM. */
+int store_sqlite_query_plan(struct store *s, const char *op, char **plan);
+
+#endif

@@ -1,0 +1,1082 @@
+/* The store contract suite (contract.h): every op of struct store_ops and
+ * every error code it may return, run on a fresh store per test. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/id.h"
+#include "core/model.h"
+#include "store/store.h"
+#include "contract.h"
+
+/* The factory of the run in progress (runs are sequential). */
+struct contract_env {
+	store_contract_open_fn open_fresh;  /* gives an empty store */
+	void *arg;                          /* passed to open_fresh */
+};
+
+static struct contract_env contract_env;
+
+/* Current time, epoch ms. */
+static int64_t contract_now(void)
+{
+	return mt_clock_system_now(NULL);
+}
+
+/* Per-test setup: a fresh, empty store in *state. */
+static int contract_setup(void **state)
+{
+	struct store *s = NULL;
+	int r = contract_env.open_fresh(&s, contract_env.arg);
+
+	if (r != 0 || s == NULL) {
+		fprintf(stderr, "contract: open_fresh failed: %s\n", mt_strerror(r));
+		return -1;
+	}
+	*state = s;
+	return 0;
+}
+
+/* Per-test teardown: no full scans happened (when counted), then close. */
+static int contract_teardown(void **state)
+{
+	struct store *s = *state;
+	int r = 0;
+
+	if (s == NULL)
+		return 0;
+	if (s->ops->stats) {
+		struct store_stats st = {0, 0};
+
+		s->ops->stats(s, &st);
+		if (st.scans != 0 || st.requests == 0) {
+			fprintf(stderr, "contract: stats requests=%llu scans=%llu (want >0 and 0)\n",
+				(unsigned long long)st.requests, (unsigned long long)st.scans);
+			r = -1;
+		}
+	}
+	store_close(s);
+	*state = NULL;
+	return r;
+}
+
+/* Fills a user with a fresh id and the given e-mail. */
+static void contract_user(struct mt_user *u, const char *tenant, const char *email, const char *name)
+{
+	memset(u, 0, sizeof *u);
+	mt_id_new(u->id, contract_now());
+	snprintf(u->tenant_id, sizeof u->tenant_id, "%s", tenant);
+	snprintf(u->email, sizeof u->email, "%s", email);
+	snprintf(u->name, sizeof u->name, "%s", name);
+	snprintf(u->role, sizeof u->role, "owner");
+	snprintf(u->password_hash, sizeof u->password_hash, "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA");
+	u->created_at = contract_now();
+	u->version = 0;
+}
+
+/* Creates a waitlist of tenant with id time t_ms; fails the test on error. */
+static void contract_waitlist(struct store *s, struct mt_waitlist *w, const char *tenant, const char *name,
+			      int64_t t_ms)
+{
+	memset(w, 0, sizeof *w);
+	mt_id_new(w->id, t_ms);
+	snprintf(w->tenant_id, sizeof w->tenant_id, "%s", tenant);
+	snprintf(w->name, sizeof w->name, "%s", name);
+	snprintf(w->description, sizeof w->description, "patio and bar");
+	w->created_at = w->updated_at = t_ms;
+	assert_int_equal(s->ops->waitlist_create(s, w), 0);
+	assert_int_equal(w->version, 1);
+}
+
+/* Fills a waitee of list wl with id time t_ms (not stored). */
+static void contract_waitee_fill(struct mt_waitee *w, const struct mt_waitlist *wl, const char *name,
+				 const char *phone, int64_t t_ms)
+{
+	memset(w, 0, sizeof *w);
+	mt_id_new(w->id, t_ms);
+	memcpy(w->waitlist_id, wl->id, sizeof w->waitlist_id);
+	memcpy(w->tenant_id, wl->tenant_id, sizeof w->tenant_id);
+	snprintf(w->name, sizeof w->name, "%s", name);
+	snprintf(w->phone, sizeof w->phone, "%s", phone ? phone : "");
+	w->party_size = 2;
+	w->status = MT_WAITING;
+	w->joined_at = w->updated_at = t_ms;
+}
+
+/* Creates a waitee (see contract_waitee_fill); fails the test on error. */
+static void contract_waitee(struct store *s, struct mt_waitee *w, const struct mt_waitlist *wl, const char *name,
+			    const char *phone, int64_t t_ms)
+{
+	contract_waitee_fill(w, wl, name, phone, t_ms);
+	assert_int_equal(s->ops->waitee_create(s, w), 0);
+	assert_int_equal(w->version, 1);
+}
+
+/* Asserts every stored waitee field matches (position is not stored). */
+static void contract_waitee_equal(const struct mt_waitee *a, const struct mt_waitee *b)
+{
+	assert_string_equal(a->id, b->id);
+	assert_string_equal(a->waitlist_id, b->waitlist_id);
+	assert_string_equal(a->tenant_id, b->tenant_id);
+	assert_string_equal(a->name, b->name);
+	assert_string_equal(a->phone, b->phone);
+	assert_string_equal(a->email, b->email);
+	assert_string_equal(a->notes, b->notes);
+	assert_int_equal(a->party_size, b->party_size);
+	assert_int_equal(a->quoted_minutes, b->quoted_minutes);
+	assert_int_equal(a->status, b->status);
+	assert_int_equal(a->joined_at, b->joined_at);
+	assert_int_equal(a->notify_at, b->notify_at);
+	assert_int_equal(a->notified_at, b->notified_at);
+	assert_int_equal(a->seated_at, b->seated_at);
+	assert_int_equal(a->updated_at, b->updated_at);
+	assert_int_equal(a->expires_at, b->expires_at);
+	assert_int_equal(a->version, b->version);
+	assert_int_equal(a->due_at, b->due_at);
+	assert_string_equal(a->notify_kind, b->notify_kind);
+	assert_int_equal(a->notify_seq, b->notify_seq);
+	assert_int_equal(a->queued_seq, b->queued_seq);
+	assert_int_equal(a->sent_seq, b->sent_seq);
+	assert_int_equal(a->notify_count, b->notify_count);
+	assert_string_equal(a->last_result, b->last_result);
+	assert_string_equal(a->last_reason, b->last_reason);
+	assert_string_equal(a->reply, b->reply);
+	assert_int_equal(a->reply_at, b->reply_at);
+}
+
+/* qsort comparator for id strings. */
+static int contract_cmp_id(const void *a, const void *b)
+{
+	return strcmp((const char *)a, (const char *)b);
+}
+
+/* Asserts a cursor is URL-safe and at most 512 bytes. */
+static void contract_cursor_ok(const char *cursor)
+{
+	size_t i, n = strlen(cursor);
+
+	assert_true(n > 0 && n <= 512);
+	for (i = 0; i < n; i++) {
+		char ch = cursor[i];
+
+		assert_true((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+			    ch == '-' || ch == '_' || ch == '.' || ch == '~');
+	}
+}
+
+/* ---- accounts ---- */
+
+/* Create, get by id and by e-mail, conditional update, not-found cases. */
+static void contract_user_crud(void **state)
+{
+	struct store *s = *state;
+	struct mt_user u, got, other;
+	char tenant[MT_ID_SIZE], missing[MT_ID_SIZE];
+
+	mt_id_new(tenant, contract_now());
+	contract_user(&u, tenant, "ana@example.com", "Ana");
+	u.failed_logins = 2;
+	u.fail_window_start = 1700000000000;
+	assert_int_equal(s->ops->user_create(s, &u), 0);
+	assert_int_equal(u.version, 1);
+
+	assert_int_equal(s->ops->user_get(s, u.id, &got), 0);
+	assert_string_equal(got.id, u.id);
+	assert_string_equal(got.tenant_id, tenant);
+	assert_string_equal(got.email, "ana@example.com");
+	assert_string_equal(got.name, "Ana");
+	assert_string_equal(got.role, "owner");
+	assert_string_equal(got.password_hash, u.password_hash);
+	assert_int_equal(got.created_at, u.created_at);
+	assert_int_equal(got.failed_logins, 2);
+	assert_int_equal(got.fail_window_start, 1700000000000);
+	assert_int_equal(got.version, 1);
+
+	memset(&got, 0, sizeof got);
+	assert_int_equal(s->ops->user_get_by_email(s, "ana@example.com", &got), 0);
+	assert_string_equal(got.id, u.id);
+
+	/* Conditional update: the right version wins and bumps it. */
+	snprintf(got.name, sizeof got.name, "Ana María");
+	snprintf(got.role, sizeof got.role, "host");
+	snprintf(got.password_hash, sizeof got.password_hash, "$argon2id$new");
+	got.failed_logins = 0;
+	got.fail_window_start = 0;
+	assert_int_equal(s->ops->user_update(s, &got, 1), 0);
+	assert_int_equal(got.version, 2);
+	memset(&other, 0, sizeof other);
+	assert_int_equal(s->ops->user_get(s, u.id, &other), 0);
+	assert_string_equal(other.name, "Ana María");
+	assert_string_equal(other.role, "host");
+	assert_string_equal(other.password_hash, "$argon2id$new");
+	assert_int_equal(other.failed_logins, 0);
+	assert_int_equal(other.fail_window_start, 0);
+	assert_int_equal(other.version, 2);
+	assert_string_equal(other.email, "ana@example.com");
+
+	/* A stale version loses and changes nothing. */
+	snprintf(u.name, sizeof u.name, "stale");
+	assert_int_equal(s->ops->user_update(s, &u, 1), MT_EPRECOND);
+	assert_int_equal(u.version, 1);
+	assert_int_equal(s->ops->user_get(s, u.id, &other), 0);
+	assert_string_equal(other.name, "Ana María");
+	assert_int_equal(other.version, 2);
+
+	/* Absent records. */
+	mt_id_new(missing, contract_now());
+	assert_int_equal(s->ops->user_get(s, missing, &other), MT_ENOTFOUND);
+	assert_int_equal(s->ops->user_get_by_email(s, "nobody@example.com", &other), MT_ENOTFOUND);
+	contract_user(&other, tenant, "ghost@example.com", "Ghost");
+	assert_int_equal(s->ops->user_update(s, &other, 1), MT_ENOTFOUND);
+}
+
+/* A second account with an existing e-mail is refused; the first is intact. */
+static void contract_user_duplicate_email(void **state)
+{
+	struct store *s = *state;
+	struct mt_user a, b, got;
+	char tenant[MT_ID_SIZE];
+
+	mt_id_new(tenant, contract_now());
+	contract_user(&a, tenant, "dup@example.com", "First");
+	assert_int_equal(s->ops->user_create(s, &a), 0);
+	contract_user(&b, tenant, "dup@example.com", "Second");
+	assert_int_equal(s->ops->user_create(s, &b), MT_ECONFLICT);
+	assert_int_equal(s->ops->user_get_by_email(s, "dup@example.com", &got), 0);
+	assert_string_equal(got.id, a.id);
+	assert_string_equal(got.name, "First");
+	assert_int_equal(s->ops->user_get(s, b.id, &got), MT_ENOTFOUND);
+	/* Another e-mail is fine. */
+	contract_user(&b, tenant, "dup2@example.com", "Second");
+	assert_int_equal(s->ops->user_create(s, &b), 0);
+}
+
+/* ---- refresh tokens ---- */
+
+/* Fills a refresh token record. */
+static void contract_refresh_fill(struct mt_refresh *r, const char *family, const char *user, char hexchar)
+{
+	memset(r, 0, sizeof *r);
+	memset(r->token_hash, hexchar, 64);
+	r->token_hash[64] = '\0';
+	snprintf(r->family_id, sizeof r->family_id, "%s", family);
+	snprintf(r->user_id, sizeof r->user_id, "%s", user);
+	r->created_at = contract_now();
+	r->expires_at = r->created_at + 30LL * 86400 * 1000;
+}
+
+/* Create, get, mark used (twice: conflict), revoke the family. */
+static void contract_refresh_family(void **state)
+{
+	struct store *s = *state;
+	struct mt_refresh r1, r2, got;
+	char family[MT_ID_SIZE], other_family[MT_ID_SIZE], user[MT_ID_SIZE];
+
+	mt_id_new(family, contract_now());
+	mt_id_new(other_family, contract_now() + 1);
+	mt_id_new(user, contract_now());
+	contract_refresh_fill(&r1, family, user, 'a');
+	assert_int_equal(s->ops->refresh_create(s, &r1), 0);
+
+	assert_int_equal(s->ops->refresh_get(s, family, r1.token_hash, &got), 0);
+	assert_string_equal(got.token_hash, r1.token_hash);
+	assert_string_equal(got.family_id, family);
+	assert_string_equal(got.user_id, user);
+	assert_int_equal(got.created_at, r1.created_at);
+	assert_int_equal(got.expires_at, r1.expires_at);
+	assert_int_equal(got.used, 0);
+	assert_int_equal(got.family_revoked, 0);
+	/* The token is looked up through its family. */
+	assert_int_equal(s->ops->refresh_get(s, other_family, r1.token_hash, &got), MT_ENOTFOUND);
+
+	/* Rotation: mark used once; a second use is a reuse. */
+	assert_int_equal(s->ops->refresh_mark_used(s, family, r1.token_hash), 0);
+	assert_int_equal(s->ops->refresh_get(s, family, r1.token_hash, &got), 0);
+	assert_int_equal(got.used, 1);
+	assert_int_equal(s->ops->refresh_mark_used(s, family, r1.token_hash), MT_ECONFLICT);
+
+	/* The successor in the same family. */
+	contract_refresh_fill(&r2, family, user, 'b');
+	assert_int_equal(s->ops->refresh_create(s, &r2), 0);
+	assert_int_equal(s->ops->refresh_get(s, family, r2.token_hash, &got), 0);
+	assert_int_equal(got.used, 0);
+	assert_int_equal(got.family_revoked, 0);
+	/* The same hash twice is a conflict. */
+	assert_int_equal(s->ops->refresh_create(s, &r2), MT_ECONFLICT);
+
+	/* Revoking the family shows on every token of it; twice is fine. */
+	assert_int_equal(s->ops->refresh_revoke_family(s, family), 0);
+	assert_int_equal(s->ops->refresh_get(s, family, r1.token_hash, &got), 0);
+	assert_int_equal(got.family_revoked, 1);
+	assert_int_equal(s->ops->refresh_get(s, family, r2.token_hash, &got), 0);
+	assert_int_equal(got.family_revoked, 1);
+	assert_int_equal(got.used, 0);
+	assert_int_equal(s->ops->refresh_revoke_family(s, family), 0);
+
+	/* Unknown tokens and families. */
+	contract_refresh_fill(&got, family, user, 'c');
+	assert_int_equal(s->ops->refresh_get(s, family, got.token_hash, &r1), MT_ENOTFOUND);
+	assert_int_equal(s->ops->refresh_mark_used(s, family, got.token_hash), MT_ENOTFOUND);
+	assert_int_equal(s->ops->refresh_revoke_family(s, other_family), MT_ENOTFOUND);
+}
+
+/* Two families are independent: revoking one leaves the other valid. */
+static void contract_refresh_families_independent(void **state)
+{
+	struct store *s = *state;
+	struct mt_refresh a, b, got;
+	char fa[MT_ID_SIZE], fb[MT_ID_SIZE], user[MT_ID_SIZE];
+
+	mt_id_new(fa, contract_now());
+	mt_id_new(fb, contract_now() + 1);
+	mt_id_new(user, contract_now());
+	contract_refresh_fill(&a, fa, user, '1');
+	contract_refresh_fill(&b, fb, user, '2');
+	assert_int_equal(s->ops->refresh_create(s, &a), 0);
+	assert_int_equal(s->ops->refresh_create(s, &b), 0);
+	assert_int_equal(s->ops->refresh_revoke_family(s, fa), 0);
+	assert_int_equal(s->ops->refresh_get(s, fb, b.token_hash, &got), 0);
+	assert_int_equal(got.family_revoked, 0);
+	assert_int_equal(s->ops->refresh_get(s, fa, a.token_hash, &got), 0);
+	assert_int_equal(got.family_revoked, 1);
+}
+
+/* ---- waitlists ---- */
+
+/* Create, get, conditional update, delete. */
+static void contract_waitlist_crud(void **state)
+{
+	struct store *s = *state;
+	struct mt_waitlist w, got, stale;
+	char tenant[MT_ID_SIZE];
+	int64_t now = contract_now();
+
+	mt_id_new(tenant, now);
+	contract_waitlist(s, &w, tenant, "Dinner", now);
+	snprintf(w.tpl_ready, sizeof w.tpl_ready, "Your table at {restaurant} is ready");
+
+	assert_int_equal(s->ops->waitlist_get(s, tenant, w.id, &got), 0);
+	assert_string_equal(got.id, w.id);
+	assert_string_equal(got.tenant_id, tenant);
+	assert_string_equal(got.name, "Dinner");
+	assert_string_equal(got.description, "patio and bar");
+	assert_string_equal(got.tpl_joined, "");
+	assert_string_equal(got.tpl_ready, "");
+	assert_int_equal(got.created_at, now);
+	assert_int_equal(got.updated_at, now);
+	assert_int_equal(got.version, 1);
+
+	stale = got;
+	snprintf(got.name, sizeof got.name, "Dinner (main room)");
+	snprintf(got.description, sizeof got.description, "%s", "");
+	snprintf(got.tpl_joined, sizeof got.tpl_joined, "Hi {name}");
+	snprintf(got.tpl_ready, sizeof got.tpl_ready, "Ready, {name}");
+	snprintf(got.tpl_reminder, sizeof got.tpl_reminder, "Still coming?");
+	got.updated_at = now + 5;
+	assert_int_equal(s->ops->waitlist_update(s, &got, 1), 0);
+	assert_int_equal(got.version, 2);
+	memset(&w, 0, sizeof w);
+	assert_int_equal(s->ops->waitlist_get(s, tenant, got.id, &w), 0);
+	assert_string_equal(w.name, "Dinner (main room)");
+	assert_string_equal(w.description, "");
+	assert_string_equal(w.tpl_joined, "Hi {name}");
+	assert_string_equal(w.tpl_ready, "Ready, {name}");
+	assert_string_equal(w.tpl_reminder, "Still coming?");
+	assert_int_equal(w.updated_at, now + 5);
+	assert_int_equal(w.created_at, now);
+	assert_int_equal(w.version, 2);
+
+	/* Stale version: MT_EPRECOND, nothing written. */
+	snprintf(stale.name, sizeof stale.name, "lost");
+	assert_int_equal(s->ops->waitlist_update(s, &stale, 1), MT_EPRECOND);
+	assert_int_equal(s->ops->waitlist_update(s, &stale, 3), MT_EPRECOND);
+	assert_int_equal(s->ops->waitlist_get(s, tenant, got.id, &w), 0);
+	assert_string_equal(w.name, "Dinner (main room)");
+	assert_int_equal(w.version, 2);
+
+	/* Delete; then everything about it is not found. */
+	assert_int_equal(s->ops->waitlist_delete(s, tenant, got.id), 0);
+	assert_int_equal(s->ops->waitlist_get(s, tenant, got.id, &w), MT_ENOTFOUND);
+	assert_int_equal(s->ops->waitlist_delete(s, tenant, got.id), MT_ENOTFOUND);
+	assert_int_equal(s->ops->waitlist_update(s, &got, 2), MT_ENOTFOUND);
+}
+
+/* Tenant B cannot get, update or delete tenant A's list, nor list it. */
+static void contract_waitlist_isolation(void **state)
+{
+	struct store *s = *state;
+	struct mt_waitlist a, forged, got;
+	struct mt_waitlist *items = NULL;
+	struct store_page page = {NULL, 50};
+	char ta[MT_ID_SIZE], tb[MT_ID_SIZE], *cursor = NULL;
+	size_t n = 99;
+
+	mt_id_new(ta, contract_now());
+	mt_id_new(tb, contract_now() + 1);
+	contract_waitlist(s, &a, ta, "A's list", contract_now());
+
+	assert_int_equal(s->ops->waitlist_get(s, tb, a.id, &got), MT_ENOTFOUND);
+	forged = a;
+	memcpy(forged.tenant_id, tb, sizeof forged.tenant_id);
+	snprintf(forged.name, sizeof forged.name, "hijacked");
+	assert_int_equal(s->ops->waitlist_update(s, &forged, 1), MT_ENOTFOUND);
+	assert_int_equal(s->ops->waitlist_delete(s, tb, a.id), MT_ENOTFOUND);
+	assert_int_equal(s->ops->waitlist_list(s, tb, &page, &items, &n, &cursor), 0);
+	assert_int_equal(n, 0);
+	assert_null(cursor);
+	free(items);
+
+	/* A's list is untouched. */
+	assert_int_equal(s->ops->waitlist_get(s, ta, a.id, &got), 0);
+	assert_string_equal(got.name, "A's list");
+	assert_int_equal(got.version, 1);
+}
+
+/* Pages through 25 lists by 10: each seen once, in id order; bad cursors. */
+static void contract_waitlist_paging(void **state)
+{
+	struct store *s = *state;
+	char ta[MT_ID_SIZE], tb[MT_ID_SIZE];
+	char want[25][MT_ID_SIZE], seen[25][MT_ID_SIZE];
+	struct mt_waitlist w, *items;
+	struct store_page page = {NULL, 10};
+	char *cursor = NULL, *prev = NULL, last[MT_ID_SIZE] = "";
+	size_t n, total = 0, i;
+	int pages = 0;
+	int64_t now = contract_now();
+
+	mt_id_new(ta, now);
+	mt_id_new(tb, now + 1);
+	for (i = 0; i < 25; i++) {
+		char name[32];
+
+		snprintf(name, sizeof name, "list %zu", i);
+		contract_waitlist(s, &w, ta, name, now + (int64_t)(i % 7));
+		memcpy(want[i], w.id, MT_ID_SIZE);
+		if (i < 3)
+			contract_waitlist(s, &w, tb, "other tenant", now);
+	}
+	qsort(want, 25, MT_ID_SIZE, contract_cmp_id);
+
+	do {
+		items = NULL;
+		assert_int_equal(s->ops->waitlist_list(s, ta, &page, &items, &n, &cursor), 0);
+		pages++;
+		assert_true(n <= 10);
+		for (i = 0; i < n; i++) {
+			assert_string_equal(items[i].tenant_id, ta);
+			assert_true(strcmp(items[i].id, last) > 0);
+			memcpy(last, items[i].id, MT_ID_SIZE);
+			assert_true(total < 25);
+			memcpy(seen[total++], items[i].id, MT_ID_SIZE);
+		}
+		free(items);
+		if (cursor)
+			contract_cursor_ok(cursor);
+		free(prev);
+		prev = cursor;
+		page.cursor = cursor;
+	} while (cursor != NULL && pages < 10);
+	free(prev);
+	assert_int_equal(pages, 3);
+	assert_int_equal(total, 25);
+	for (i = 0; i < 25; i++)
+		assert_string_equal(seen[i], want[i]);
+
+	/* Malformed cursors and limits. */
+	items = NULL;
+	page.cursor = "!!not a cursor!!";
+	assert_int_equal(s->ops->waitlist_list(s, ta, &page, &items, &n, &cursor), MT_EINVAL);
+	page.cursor = "aGVsbG8";  /* base64url("hello"): decodes, but is no id */
+	assert_int_equal(s->ops->waitlist_list(s, ta, &page, &items, &n, &cursor), MT_EINVAL);
+	page.cursor = NULL;
+	page.limit = 0;
+	assert_int_equal(s->ops->waitlist_list(s, ta, &page, &items, &n, &cursor), MT_EINVAL);
+	page.limit = 501;
+	assert_int_equal(s->ops->waitlist_list(s, ta, &page, &items, &n, &cursor), MT_EINVAL);
+
+	/* One page big enough for everything: no cursor. */
+	page.limit = 500;
+	assert_int_equal(s->ops->waitlist_list(s, ta, &page, &items, &n, &cursor), 0);
+	assert_int_equal(n, 25);
+	assert_null(cursor);
+	free(items);
+	/* Exactly the page size: the end is reported with a NULL cursor. */
+	page.limit = 25;
+	assert_int_equal(s->ops->waitlist_list(s, ta, &page, &items, &n, &cursor), 0);
+	assert_int_equal(n, 25);
+	free(items);
+	if (cursor) {
+		/* A back end may hand out one more cursor whose page is empty. */
+		page.cursor = cursor;
+		assert_int_equal(s->ops->waitlist_list(s, ta, &page, &items, &n, &prev), 0);
+		assert_int_equal(n, 0);
+		assert_null(prev);
+		free(items);
+		free(cursor);
+	}
+}
+
+/* Deleting a list deletes its waitees and nothing else. */
+static void contract_waitlist_delete_cascades(void **state)
+{
+	struct store *s = *state;
+	struct mt_waitlist doomed, kept;
+	struct mt_waitee ws[5], keep[2], got, *items = NULL;
+	struct store_page page = {NULL, 100};
+	char tenant[MT_ID_SIZE], *cursor = NULL;
+	size_t n, i;
+	int count = -1;
+	int64_t now = contract_now();
+
+	mt_id_new(tenant, now);
+	contract_waitlist(s, &doomed, tenant, "closing", now);
+	contract_waitlist(s, &kept, tenant, "open", now + 1);
+	for (i = 0; i < 5; i++) {
+		contract_waitee_fill(&ws[i], &doomed, "gone", "+15550001000", now + (int64_t)i);
+		ws[i].due_at = now - 1000;
+		assert_int_equal(s->ops->waitee_create(s, &ws[i]), 0);
+	}
+	for (i = 0; i < 2; i++)
+		contract_waitee(s, &keep[i], &kept, "stays", "+15550002000", now + (int64_t)i);
+
+	assert_int_equal(s->ops->waitlist_delete(s, tenant, doomed.id), 0);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(s->ops->waitee_get(s, doomed.id, ws[i].id, &got), MT_ENOTFOUND);
+	assert_int_equal(s->ops->waitee_list(s, doomed.id, &page, &items, &n, &cursor), 0);
+	assert_int_equal(n, 0);
+	free(items);
+	assert_int_equal(s->ops->waitee_count_active(s, doomed.id, NULL, &count), 0);
+	assert_int_equal(count, 0);
+	assert_int_equal(s->ops->waitee_list_due(s, now, 100, &items, &n), 0);
+	assert_int_equal(n, 0);
+	free(items);
+	assert_int_equal(s->ops->waitee_find_by_phone(s, "+15550001000", &got), MT_ENOTFOUND);
+
+	/* The other list is intact. */
+	assert_int_equal(s->ops->waitee_list(s, kept.id, &page, &items, &n, &cursor), 0);
+	assert_int_equal(n, 2);
+	free(items);
+	assert_int_equal(s->ops->waitee_get(s, kept.id, keep[1].id, &got), 0);
+	assert_int_equal(s->ops->waitee_find_by_phone(s, "+15550002000", &got), 0);
+}
+
+/* ---- waitees ---- */
+
+/* Create with every field, get it back, conditional update, delete. */
+static void contract_waitee_crud(void **state)
+{
+	struct store *s = *state;
+	struct mt_waitlist wl;
+	struct mt_waitee w, got, stale;
+	char tenant[MT_ID_SIZE];
+	int64_t now = contract_now();
+
+	mt_id_new(tenant, now);
+	contract_waitlist(s, &wl, tenant, "Lunch", now);
+	contract_waitee_fill(&w, &wl, "Zoë 山田", "+447700900123", now);
+	snprintf(w.email, sizeof w.email, "zoe@example.org");
+	snprintf(w.notes, sizeof w.notes, "high chair; window");
+	w.party_size = 4;
+	w.quoted_minutes = 25;
+	w.notify_at = now + 25 * 60000;
+	w.due_at = now + 10 * 60000;
+	snprintf(w.notify_kind, sizeof w.notify_kind, "joined");
+	w.notify_seq = 1;
+	w.expires_at = 0;
+	assert_int_equal(s->ops->waitee_create(s, &w), 0);
+	assert_int_equal(w.version, 1);
+
+	assert_int_equal(s->ops->waitee_get(s, wl.id, w.id, &got), 0);
+	contract_waitee_equal(&got, &w);
+	assert_int_equal(got.position, 0);
+
+	/* Same id again on the list: conflict. */
+	stale = w;
+	assert_int_equal(s->ops->waitee_create(s, &stale), MT_ECONFLICT);
+
+	/* Update every mutable field. */
+	stale = got;
+	snprintf(got.name, sizeof got.name, "Zoe Yamada");
+	snprintf(got.phone, sizeof got.phone, "+447700900999");
+	snprintf(got.email, sizeof got.email, "%s", "");
+	snprintf(got.notes, sizeof got.notes, "birthday");
+	got.party_size = 6;
+	got.quoted_minutes = 40;
+	got.status = MT_NOTIFIED;
+	got.notify_at = now + 1;
+	got.notified_at = now + 2;
+	got.seated_at = 0;
+	got.updated_at = now + 3;
+	got.expires_at = 0;
+	got.due_at = 0;
+	snprintf(got.notify_kind, sizeof got.notify_kind, "ready");
+	got.notify_seq = 2;
+	got.queued_seq = 2;
+	got.sent_seq = 1;
+	got.notify_count = 1;
+	snprintf(got.last_result, sizeof got.last_result, "failed");
+	snprintf(got.last_reason, sizeof got.last_reason, "gateway said 503");
+	snprintf(got.reply, sizeof got.reply, "running 5 min late");
+	got.reply_at = now + 4;
+	assert_int_equal(s->ops->waitee_update(s, &got, 1), 0);
+	assert_int_equal(got.version, 2);
+	assert_int_equal(s->ops->waitee_get(s, wl.id, w.id, &w), 0);
+	contract_waitee_equal(&w, &got);
+
+	/* Stale version: MT_EPRECOND, nothing written. */
+	snprintf(stale.name, sizeof stale.name, "lost update");
+	assert_int_equal(s->ops->waitee_update(s, &stale, 1), MT_EPRECOND);
+	assert_int_equal(stale.version, 1);
+	assert_int_equal(s->ops->waitee_get(s, wl.id, w.id, &w), 0);
+	assert_string_equal(w.name, "Zoe Yamada");
+	assert_int_equal(w.version, 2);
+
+	/* Delete; then not found for every op. */
+	assert_int_equal(s->ops->waitee_delete(s, wl.id, w.id), 0);
+	assert_int_equal(s->ops->waitee_get(s, wl.id, w.id, &got), MT_ENOTFOUND);
+	assert_int_equal(s->ops->waitee_delete(s, wl.id, w.id), MT_ENOTFOUND);
+	assert_int_equal(s->ops->waitee_update(s, &w, 2), MT_ENOTFOUND);
+}
+
+/* A waitee is reachable only through its own list. */
+static void contract_waitee_isolation(void **state)
+{
+	struct store *s = *state;
+	struct mt_waitlist a, a2, b;
+	struct mt_waitee w, got, forged;
+	char ta[MT_ID_SIZE], tb[MT_ID_SIZE];
+	int64_t now = contract_now();
+
+	mt_id_new(ta, now);
+	mt_id_new(tb, now + 1);
+	contract_waitlist(s, &a, ta, "A", now);
+	contract_waitlist(s, &a2, ta, "A second list", now + 1);
+	contract_waitlist(s, &b, tb, "B", now + 2);
+	contract_waitee(s, &w, &a, "Guest", "+15551234567", now);
+
+	/* Through another list of the same tenant, or another tenant's list. */
+	assert_int_equal(s->ops->waitee_get(s, a2.id, w.id, &got), MT_ENOTFOUND);
+	assert_int_equal(s->ops->waitee_get(s, b.id, w.id, &got), MT_ENOTFOUND);
+	forged = w;
+	memcpy(forged.waitlist_id, b.id, sizeof forged.waitlist_id);
+	memcpy(forged.tenant_id, tb, sizeof forged.tenant_id);
+	snprintf(forged.name, sizeof forged.name, "hijacked");
+	assert_int_equal(s->ops->waitee_update(s, &forged, 1), MT_ENOTFOUND);
+	memcpy(forged.waitlist_id, a2.id, sizeof forged.waitlist_id);
+	memcpy(forged.tenant_id, ta, sizeof forged.tenant_id);
+	assert_int_equal(s->ops->waitee_update(s, &forged, 1), MT_ENOTFOUND);
+	assert_int_equal(s->ops->waitee_delete(s, b.id, w.id), MT_ENOTFOUND);
+	assert_int_equal(s->ops->waitee_delete(s, a2.id, w.id), MT_ENOTFOUND);
+
+	assert_int_equal(s->ops->waitee_get(s, a.id, w.id, &got), 0);
+	assert_string_equal(got.name, "Guest");
+	assert_int_equal(got.version, 1);
+}
+
+/* Pages through 25 waitees by 10: each seen once, in id order. */
+static void contract_waitee_paging(void **state)
+{
+	struct store *s = *state;
+	struct mt_waitlist wl, other;
+	struct mt_waitee w, *items;
+	char tenant[MT_ID_SIZE], want[25][MT_ID_SIZE], last[MT_ID_SIZE] = "";
+	struct store_page page = {NULL, 10};
+	char *cursor = NULL, *prev = NULL;
+	size_t n, total = 0, i;
+	int pages = 0, sizes[3] = {0, 0, 0};
+	int64_t now = contract_now();
+
+	mt_id_new(tenant, now);
+	contract_waitlist(s, &wl, tenant, "Brunch", now);
+	contract_waitlist(s, &other, tenant, "Other", now);
+	for (i = 0; i < 25; i++) {
+		contract_waitee(s, &w, &wl, "party", "", now + (int64_t)(i / 3));
+		memcpy(want[i], w.id, MT_ID_SIZE);
+		if (i % 5 == 0)
+			contract_waitee(s, &w, &other, "elsewhere", "", now);
+	}
+	qsort(want, 25, MT_ID_SIZE, contract_cmp_id);
+
+	do {
+		items = NULL;
+		assert_int_equal(s->ops->waitee_list(s, wl.id, &page, &items, &n, &cursor), 0);
+		assert_true(pages < 3);
+		sizes[pages++] = (int)n;
+		for (i = 0; i < n; i++) {
+			assert_string_equal(items[i].waitlist_id, wl.id);
+			assert_true(strcmp(items[i].id, last) > 0);
+			memcpy(last, items[i].id, MT_ID_SIZE);
+			assert_true(total < 25);
+			assert_string_equal(items[i].id, want[total]);
+			assert_int_equal(items[i].position, 0);
+			total++;
+		}
+		free(items);
+		if (cursor)
+			contract_cursor_ok(cursor);
+		free(prev);
+		prev = cursor;
+		page.cursor = cursor;
+	} while (cursor != NULL);
+	free(prev);
+	assert_int_equal(pages, 3);
+	assert_int_equal(sizes[0], 10);
+	assert_int_equal(sizes[1], 10);
+	assert_int_equal(sizes[2], 5);
+	assert_int_equal(total, 25);
+
+	page.cursor = "%%%";
+	assert_int_equal(s->ops->waitee_list(s, wl.id, &page, &items, &n, &cursor), MT_EINVAL);
+	page.cursor = NULL;
+	page.limit = -1;
+	assert_int_equal(s->ops->waitee_list(s, wl.id, &page, &items, &n, &cursor), MT_EINVAL);
+}
+
+/* The due index: only 0 < due_at <= now, oldest first, limit honoured. */
+static void contract_waitee_due(void **state)
+{
+	struct store *s = *state;
+	struct mt_waitlist wl;
+	struct mt_waitee w[6], *items = NULL;
+	char tenant[MT_ID_SIZE];
+	static const int64_t offsets[6] = {0, -3000, -1000, -2000, 60000, -2000};
+	size_t n, i;
+	int64_t now = contract_now();
+
+	mt_id_new(tenant, now);
+	contract_waitlist(s, &wl, tenant, "Due", now);
+	for (i = 0; i < 6; i++) {
+		contract_waitee_fill(&w[i], &wl, "party", "", now + (int64_t)i);
+		w[i].due_at = offsets[i] == 0 ? 0 : now + offsets[i];
+		assert_int_equal(s->ops->waitee_create(s, &w[i]), 0);
+	}
+	/* Due: w1 (-3000), then w3 and w5 (-2000, id order), then w2 (-1000). */
+	assert_int_equal(s->ops->waitee_list_due(s, now, 10, &items, &n), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(items[0].id, w[1].id);
+	assert_true(items[1].due_at == now - 2000 && items[2].due_at == now - 2000);
+	assert_true((strcmp(items[1].id, w[3].id) == 0 && strcmp(items[2].id, w[5].id) == 0) ||
+		    (strcmp(items[1].id, w[5].id) == 0 && strcmp(items[2].id, w[3].id) == 0));
+	assert_string_equal(items[3].id, w[2].id);
+	for (i = 0; i < n; i++) {
+		assert_true(items[i].due_at > 0 && items[i].due_at <= now);
+		assert_string_equal(items[i].waitlist_id, wl.id);
+	}
+	free(items);
+
+	/* Limit honoured: the oldest come first. */
+	assert_int_equal(s->ops->waitee_list_due(s, now, 2, &items, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(items[0].id, w[1].id);
+	assert_int_equal(items[1].due_at, now - 2000);
+	free(items);
+
+	/* Earlier now: only what was due by then. */
+	assert_int_equal(s->ops->waitee_list_due(s, now - 2500, 10, &items, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(items[0].id, w[1].id);
+	free(items);
+
+	/* Queued (due_at = 0): leaves the index. */
+	w[1].due_at = 0;
+	assert_int_equal(s->ops->waitee_update(s, &w[1], 1), 0);
+	assert_int_equal(s->ops->waitee_list_due(s, now, 10, &items, &n), 0);
+	assert_int_equal(n, 3);
+	for (i = 0; i < n; i++)
+		assert_string_not_equal(items[i].id, w[1].id);
+	free(items);
+
+	/* Later: the future one becomes due too. */
+	assert_int_equal(s->ops->waitee_list_due(s, now + 60000, 10, &items, &n), 0);
+	assert_int_equal(n, 4);
+	assert_string_equal(items[3].id, w[4].id);
+	free(items);
+
+	items = NULL;
+	assert_int_equal(s->ops->waitee_list_due(s, now, 0, &items, &n), MT_EINVAL);
+	assert_null(items);
+}
+
+/* Guest replies: the most recently joined active waitee with the phone. */
+static void contract_waitee_find_by_phone(void **state)
+{
+	struct store *s = *state;
+	struct mt_waitlist a, b;
+	struct mt_waitee w1, w2, w3, other, got;
+	char ta[MT_ID_SIZE], tb[MT_ID_SIZE];
+	const char *phone = "+14155550123";
+	int64_t now = contract_now();
+
+	mt_id_new(ta, now);
+	mt_id_new(tb, now);
+	contract_waitlist(s, &a, ta, "A", now);
+	contract_waitlist(s, &b, tb, "B", now);
+	contract_waitee(s, &w1, &a, "first", phone, now);
+	contract_waitee_fill(&w2, &b, "second", phone, now + 10);
+	w2.status = MT_NOTIFIED;
+	assert_int_equal(s->ops->waitee_create(s, &w2), 0);
+	contract_waitee_fill(&w3, &a, "third, cancelled", phone, now + 20);
+	w3.status = MT_CANCELLED;
+	assert_int_equal(s->ops->waitee_create(s, &w3), 0);
+	contract_waitee(s, &other, &a, "other phone", "+14155550999", now + 30);
+
+	/* Any tenant; the finished w3 does not count. */
+	assert_int_equal(s->ops->waitee_find_by_phone(s, phone, &got), 0);
+	assert_string_equal(got.id, w2.id);
+	assert_string_equal(got.waitlist_id, b.id);
+	assert_string_equal(got.tenant_id, tb);
+
+	/* Seat w2: now w1 is the one. */
+	w2.status = MT_SEATED;
+	w2.seated_at = now + 40;
+	assert_int_equal(s->ops->waitee_update(s, &w2, 1), 0);
+	assert_int_equal(s->ops->waitee_find_by_phone(s, phone, &got), 0);
+	assert_string_equal(got.id, w1.id);
+
+	/* Confirmed is active too. */
+	w3.status = MT_CONFIRMED;
+	assert_int_equal(s->ops->waitee_update(s, &w3, 1), 0);
+	assert_int_equal(s->ops->waitee_find_by_phone(s, phone, &got), 0);
+	assert_string_equal(got.id, w3.id);
+
+	/* None active with that phone. */
+	assert_int_equal(s->ops->waitee_find_by_phone(s, "+14155550000", &got), MT_ENOTFOUND);
+	other.status = MT_NO_SHOW;
+	assert_int_equal(s->ops->waitee_update(s, &other, 1), 0);
+	assert_int_equal(s->ops->waitee_find_by_phone(s, "+14155550999", &got), MT_ENOTFOUND);
+	assert_int_equal(s->ops->waitee_find_by_phone(s, "", &got), MT_EINVAL);
+}
+
+/* Active (waiting, notified, confirmed) counts, overall and before an id. */
+static void contract_waitee_count_active(void **state)
+{
+	struct store *s = *state;
+	struct mt_waitlist wl, other;
+	struct mt_waitee w[8], x;
+	static const enum mt_status st[8] = {MT_WAITING, MT_SEATED, MT_NOTIFIED, MT_CANCELLED,
+					     MT_CONFIRMED, MT_NO_SHOW, MT_WAITING, MT_WAITING};
+	char tenant[MT_ID_SIZE];
+	int count = -1, i, want;
+	int64_t now = contract_now();
+
+	mt_id_new(tenant, now);
+	contract_waitlist(s, &wl, tenant, "Count", now);
+	contract_waitlist(s, &other, tenant, "Other", now);
+	for (i = 0; i < 8; i++) {
+		contract_waitee_fill(&w[i], &wl, "party", "", now + i);
+		w[i].status = st[i];
+		assert_int_equal(s->ops->waitee_create(s, &w[i]), 0);
+	}
+	contract_waitee(s, &x, &other, "elsewhere", "", now);
+
+	assert_int_equal(s->ops->waitee_count_active(s, wl.id, NULL, &count), 0);
+	assert_int_equal(count, 5);
+	for (i = 0; i < 8; i++) {
+		int j;
+
+		want = 0;
+		for (j = 0; j < i; j++)
+			want += st[j] <= MT_CONFIRMED;
+		assert_int_equal(s->ops->waitee_count_active(s, wl.id, w[i].id, &count), 0);
+		assert_int_equal(count, want);
+	}
+	/* A status change moves the count. */
+	w[0].status = MT_SEATED;
+	assert_int_equal(s->ops->waitee_update(s, &w[0], 1), 0);
+	assert_int_equal(s->ops->waitee_count_active(s, wl.id, NULL, &count), 0);
+	assert_int_equal(count, 4);
+	assert_int_equal(s->ops->waitee_count_active(s, wl.id, w[7].id, &count), 0);
+	assert_int_equal(count, 3);
+	assert_int_equal(s->ops->waitee_count_active(s, other.id, NULL, &count), 0);
+	assert_int_equal(count, 1);
+}
+
+/* Expired waitees (expires_at <= now, seconds) are hidden from get and list. */
+static void contract_waitee_expired(void **state)
+{
+	struct store *s = *state;
+	struct mt_waitlist wl;
+	struct mt_waitee gone, later, plain, got, *items = NULL;
+	struct store_page page = {NULL, 50};
+	char tenant[MT_ID_SIZE], *cursor = NULL;
+	size_t n;
+	int64_t now = contract_now(), now_s = (int64_t)time(NULL);
+
+	mt_id_new(tenant, now);
+	contract_waitlist(s, &wl, tenant, "TTL", now);
+	contract_waitee_fill(&gone, &wl, "finished yesterday", "", now);
+	gone.status = MT_SEATED;
+	gone.expires_at = now_s - 10;
+	assert_int_equal(s->ops->waitee_create(s, &gone), 0);
+	contract_waitee_fill(&later, &wl, "finished just now", "", now + 1);
+	later.status = MT_SEATED;
+	later.expires_at = now_s + 86400;
+	assert_int_equal(s->ops->waitee_create(s, &later), 0);
+	contract_waitee(s, &plain, &wl, "waiting", "", now + 2);
+
+	assert_int_equal(s->ops->waitee_get(s, wl.id, gone.id, &got), MT_ENOTFOUND);
+	assert_int_equal(s->ops->waitee_get(s, wl.id, later.id, &got), 0);
+	assert_int_equal(got.expires_at, now_s + 86400);
+	assert_int_equal(s->ops->waitee_list(s, wl.id, &page, &items, &n, &cursor), 0);
+	assert_int_equal(n, 2);
+	assert_string_not_equal(items[0].id, gone.id);
+	assert_string_not_equal(items[1].id, gone.id);
+	assert_null(cursor);
+	free(items);
+}
+
+/* ---- the race ---- */
+
+#define CONTRACT_RACE_THREADS 8
+#define CONTRACT_RACE_ATTEMPTS 125
+
+/* One racer's inputs and results. */
+struct contract_racer {
+	struct store *s;                             /* shared store */
+	const char *waitlist_id;                     /* list of the raced waitee */
+	const char *waitee_id;                       /* the raced waitee */
+	pthread_barrier_t *start;                    /* everyone starts together */
+	int64_t won[CONTRACT_RACE_ATTEMPTS];         /* versions this thread won with */
+	int nwon;                                    /* entries in won */
+	int nlost;                                   /* MT_EPRECOND/MT_ECONFLICT outcomes */
+	int nerr;                                    /* any other outcome */
+	int last_err;                                /* the last unexpected code */
+};
+
+/* Reads the waitee, bumps notify_count, writes it back conditional on the version read. */
+static void *contract_race_thread(void *p)
+{
+	struct contract_racer *rc = p;
+	int i;
+
+	pthread_barrier_wait(rc->start);
+	for (i = 0; i < CONTRACT_RACE_ATTEMPTS; i++) {
+		struct mt_waitee w;
+		int64_t v;
+		int r = rc->s->ops->waitee_get(rc->s, rc->waitlist_id, rc->waitee_id, &w);
+
+		if (r != 0) {
+			rc->nerr++;
+			rc->last_err = r;
+			continue;
+		}
+		v = w.version;
+		w.notify_count++;
+		r = rc->s->ops->waitee_update(rc->s, &w, v);
+		if (r == 0 && w.version == v + 1) {
+			rc->won[rc->nwon++] = v;
+		} else if (r == MT_EPRECOND || r == MT_ECONFLICT) {
+			rc->nlost++;
+		} else {
+			rc->nerr++;
+			rc->last_err = r == 0 ? MT_EINVAL : r;
+		}
+	}
+	return NULL;
+}
+
+/* Compares int64 values for qsort. */
+static int contract_cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* 8 threads x 125 read-then-conditional-update attempts on one waitee:
+ * exactly one winner per version, no lost update. */
+static void contract_race(void **state)
+{
+	struct store *s = *state;
+	struct mt_waitlist wl;
+	struct mt_waitee w, got;
+	struct contract_racer *racers;
+	pthread_t th[CONTRACT_RACE_THREADS];
+	pthread_barrier_t start;
+	int64_t *all;
+	char tenant[MT_ID_SIZE];
+	int i, j, winners = 0, losers = 0, errors = 0;
+	int64_t now = contract_now();
+
+	mt_id_new(tenant, now);
+	contract_waitlist(s, &wl, tenant, "Race", now);
+	contract_waitee(s, &w, &wl, "contested", "", now);
+
+	racers = calloc(CONTRACT_RACE_THREADS, sizeof *racers);
+	assert_non_null(racers);
+	assert_int_equal(pthread_barrier_init(&start, NULL, CONTRACT_RACE_THREADS), 0);
+	for (i = 0; i < CONTRACT_RACE_THREADS; i++) {
+		racers[i].s = s;
+		racers[i].waitlist_id = wl.id;
+		racers[i].waitee_id = w.id;
+		racers[i].start = &start;
+		assert_int_equal(pthread_create(&th[i], NULL, contract_race_thread, &racers[i]), 0);
+	}
+	for (i = 0; i < CONTRACT_RACE_THREADS; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&start);
+
+	all = calloc(CONTRACT_RACE_THREADS * CONTRACT_RACE_ATTEMPTS, sizeof *all);
+	assert_non_null(all);
+	for (i = 0; i < CONTRACT_RACE_THREADS; i++) {
+		for (j = 0; j < racers[i].nwon; j++)
+			all[winners++] = racers[i].won[j];
+		losers += racers[i].nlost;
+		errors += racers[i].nerr;
+		if (racers[i].nerr)
+			fprintf(stderr, "race: thread %d: %d errors, last %s\n", i, racers[i].nerr,
+				mt_strerror(racers[i].last_err));
+	}
+	fprintf(stderr, "race: %d winners, %d losers, %d errors of %d attempts\n", winners, losers, errors,
+		CONTRACT_RACE_THREADS * CONTRACT_RACE_ATTEMPTS);
+	assert_int_equal(errors, 0);
+	assert_int_equal(winners + losers, CONTRACT_RACE_THREADS * CONTRACT_RACE_ATTEMPTS);
+	assert_true(winners >= 1);
+	/* Exactly one winner per version: the won versions are 1, 2, ..., winners. */
+	qsort(all, (size_t)winners, sizeof *all, contract_cmp_i64);
+	for (i = 0; i < winners; i++)
+		assert_int_equal(all[i], i + 1);
+	/* No lost update: every win incremented the counter once. */
+	assert_int_equal(s->ops->waitee_get(s, wl.id, w.id, &got), 0);
+	assert_int_equal(got.version, 1 + winners);
+	assert_int_equal(got.notify_count, winners);
+	free(all);
+	free(racers);
+}
+
+/* Runs the whole contract suite under the cmocka group name suite_name. */
+int store_contract_run(const char *suite_name, store_contract_open_fn open_fresh, void *arg)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(contract_user_crud, contract_setup, contract_teardown),
+		cmocka_unit_test_setup_teardown(contract_user_duplicate_email, contract_setup, contract_teardown),
+		cmocka_unit_test_setup_teardown(contract_refresh_family, contract_setup, contract_teardown),
+		cmocka_unit_test_setup_teardown(contract_refresh_families_independent, contract_setup,
+						contract_teardown),
+		cmocka_unit_test_setup_teardown(contract_waitlist_crud, contract_setup, contract_teardown),
+		cmocka_unit_test_setup_teardown(contract_waitlist_isolation, contract_setup, contract_teardown),
+		cmocka_unit_test_setup_teardown(contract_waitlist_paging, contract_setup, contract_teardown),
+		cmocka_unit_test_setup_teardown(contract_waitlist_delete_cascades, contract_setup, contract_teardown),
+		cmocka_unit_test_setup_teardown(contract_waitee_crud, contract_setup, contract_teardown),
+		cmocka_unit_test_setup_teardown(contract_waitee_isolation, contract_setup, contract_teardown),
+		cmocka_unit_test_setup_teardown(contract_waitee_paging, contract_setup, contract_teardown),
+		cmocka_unit_test_setup_teardown(contract_waitee_due, contract_setup, contract_teardown),
+		cmocka_unit_test_setup_teardown(contract_waitee_find_by_phone, contract_setup, contract_teardown),
+		cmocka_unit_test_setup_teardown(contract_waitee_count_active, contract_setup, contract_teardown),
+		cmocka_unit_test_setup_teardown(contract_waitee_expired, contract_setup, contract_teardown),
+		cmocka_unit_test_setup_teardown(contract_race, contract_setup, contract_teardown),
+	};
+
+	contract_env.open_fresh = open_fresh;
+	contract_env.arg = arg;
+	return cmocka_run_group_tests_name(suite_name, tests, NULL, NULL);
+}

@@ -1,0 +1,469 @@
+/* The store contract suite on SQLite (a fresh file per test in a mkdtemp
+ * directory), plus SQLite-only tests: query plans, durability, migrations,
+ * file mode, WAL, bad files. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <sqlite3.h>
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/id.h"
+#include "store/store.h"
+#include "store/store-sqlite.h"
+#include "contract.h"
+
+/* The temp directory of this run and a counter for fresh file names. */
+static char test_dir[256];
+static int test_seq;
+
+/* Writes a new database path in the temp dir into buf. */
+static void test_path(char *buf, size_t size, const char *stem)
+{
+	snprintf(buf, size, "%s/%s-%d.db", test_dir, stem, ++test_seq);
+}
+
+/* Contract factory: a new, empty SQLite file. */
+static int test_open_fresh(struct store **out, void *arg)
+{
+	char path[512], *cause = NULL;
+	int r;
+
+	(void)arg;
+	test_path(path, sizeof path, "contract");
+	r = store_sqlite_open(path, out, &cause);
+	if (r < 0)
+		fprintf(stderr, "open %s: %s\n", path, cause ? cause : mt_strerror(r));
+	free(cause);
+	return r;
+}
+
+/* Opens a store at path, failing the test on error. */
+static struct store *test_open(const char *path)
+{
+	struct store *s = NULL;
+	char *cause = NULL;
+	int r = store_sqlite_open(path, &s, &cause);
+
+	if (r != 0)
+		fprintf(stderr, "open %s: %s\n", path, cause ? cause : "?");
+	free(cause);
+	assert_int_equal(r, 0);
+	assert_non_null(s);
+	return s;
+}
+
+/* Runs a one-value query on a raw connection (outside the store). */
+static sqlite3_int64 test_raw_int(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	sqlite3_int64 v = -1;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	return v;
+}
+
+/* Creates a list with one waitee; fills both. */
+static void test_seed(struct store *s, struct mt_waitlist *wl, struct mt_waitee *w)
+{
+	int64_t now = mt_clock_system_now(NULL);
+
+	memset(wl, 0, sizeof *wl);
+	mt_id_new(wl->id, now);
+	mt_id_new(wl->tenant_id, now);
+	snprintf(wl->name, sizeof wl->name, "Seeded");
+	wl->created_at = wl->updated_at = now;
+	assert_int_equal(s->ops->waitlist_create(s, wl), 0);
+	memset(w, 0, sizeof *w);
+	mt_id_new(w->id, now);
+	memcpy(w->waitlist_id, wl->id, MT_ID_SIZE);
+	memcpy(w->tenant_id, wl->tenant_id, MT_ID_SIZE);
+	snprintf(w->name, sizeof w->name, "Durable Party");
+	snprintf(w->phone, sizeof w->phone, "+15557654321");
+	w->party_size = 3;
+	w->joined_at = now;
+	assert_int_equal(s->ops->waitee_create(s, w), 0);
+}
+
+/* The due lookup and the other hot lookups use indexes, never a table scan. */
+static void test_query_plans(void **state)
+{
+	static const struct {
+		const char *op;       /* store operation */
+		const char *must;     /* text the plan must contain */
+	} plans[] = {
+		{"waitee_list_due", "USING INDEX waitees_due"},
+		{"waitee_find_by_phone", "USING INDEX waitees_phone"},
+		{"waitee_count_active", "USING COVERING INDEX waitees_active"},
+		{"waitee_list", "USING PRIMARY KEY"},
+		{"waitee_get", "USING PRIMARY KEY"},
+		{"waitee_update", "USING PRIMARY KEY"},
+		{"waitlist_list", "USING INDEX waitlists_tenant"},
+		{"waitlist_get", "USING PRIMARY KEY"},
+		{"user_get_by_email", "USING INDEX"},
+		{"refresh_get", "USING PRIMARY KEY"},
+	};
+	char path[512], *plan = NULL;
+	struct store *s;
+	size_t i;
+
+	(void)state;
+	test_path(path, sizeof path, "plan");
+	s = test_open(path);
+	for (i = 0; i < sizeof plans / sizeof plans[0]; i++) {
+		assert_int_equal(store_sqlite_query_plan(s, plans[i].op, &plan), 0);
+		fprintf(stderr, "plan %s: %s\n", plans[i].op, plan);
+		assert_non_null(strstr(plan, plans[i].must));
+		assert_null(strstr(plan, "SCAN waitees"));
+		assert_null(strstr(plan, "SCAN waitlists"));
+		assert_null(strstr(plan, "SCAN users"));
+		free(plan);
+	}
+	assert_int_equal(store_sqlite_query_plan(s, "no_such_op", &plan), MT_EINVAL);
+	store_close(s);
+}
+
+/* The due lookup among thousands of non-due waitees makes no scan and one statement. */
+static void test_due_cost(void **state)
+{
+	char path[512];
+	struct store *s;
+	struct mt_waitlist wl;
+	struct mt_waitee w, *items = NULL;
+	struct store_stats before, after;
+	int64_t now = mt_clock_system_now(NULL);
+	size_t n;
+	int i;
+
+	(void)state;
+	test_path(path, sizeof path, "due");
+	s = test_open(path);
+	test_seed(s, &wl, &w);
+	for (i = 0; i < 2000; i++) {
+		w.due_at = i % 500 == 0 ? now - i : 0;
+		mt_id_new(w.id, now + i);
+		assert_int_equal(s->ops->waitee_create(s, &w), 0);
+	}
+	s->ops->stats(s, &before);
+	assert_int_equal(s->ops->waitee_list_due(s, now, 100, &items, &n), 0);
+	s->ops->stats(s, &after);
+	assert_int_equal(n, 4);
+	free(items);
+	assert_int_equal(after.requests - before.requests, 1);
+	assert_int_equal(after.scans, 0);
+	store_close(s);
+}
+
+/* Data written before close is there after reopening; versions too. */
+static void test_reopen_keeps_data(void **state)
+{
+	char path[512];
+	struct store *s;
+	struct mt_waitlist wl, gotl;
+	struct mt_waitee w, got;
+
+	(void)state;
+	test_path(path, sizeof path, "reopen");
+	s = test_open(path);
+	test_seed(s, &wl, &w);
+	w.status = MT_NOTIFIED;
+	assert_int_equal(s->ops->waitee_update(s, &w, 1), 0);
+	store_close(s);
+
+	s = test_open(path);
+	assert_int_equal(s->ops->waitlist_get(s, wl.tenant_id, wl.id, &gotl), 0);
+	assert_string_equal(gotl.name, "Seeded");
+	assert_int_equal(s->ops->waitee_get(s, wl.id, w.id, &got), 0);
+	assert_string_equal(got.name, "Durable Party");
+	assert_int_equal(got.status, MT_NOTIFIED);
+	assert_int_equal(got.version, 2);
+	store_close(s);
+}
+
+/* An acknowledged write survives the process dying right after it (no close). */
+static void test_acked_write_survives_crash(void **state)
+{
+	char path[512];
+	struct store *s;
+	struct mt_waitlist wl;
+	struct mt_waitee got;
+	int fds[2], status;
+	pid_t pid;
+	ssize_t got_n;
+
+	(void)state;
+	test_path(path, sizeof path, "crash");
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct store *cs = NULL;
+		struct mt_waitlist cwl;
+		struct mt_waitee cw;
+		char *cause = NULL;
+
+		close(fds[0]);
+		if (store_sqlite_open(path, &cs, &cause) != 0)
+			_exit(2);
+		test_seed(cs, &cwl, &cw);
+		/* Tell the parent the ids, then die without closing anything. */
+		if (write(fds[1], &cwl, sizeof cwl) != (ssize_t)sizeof cwl ||
+		    write(fds[1], &cw, sizeof cw) != (ssize_t)sizeof cw)
+			_exit(3);
+		_exit(0);
+	}
+	close(fds[1]);
+	got_n = read(fds[0], &wl, sizeof wl);
+	assert_int_equal(got_n, sizeof wl);
+	got_n = read(fds[0], &got, sizeof got);
+	assert_int_equal(got_n, sizeof got);
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+
+	s = test_open(path);
+	assert_int_equal(s->ops->waitee_get(s, wl.id, got.id, &got), 0);
+	assert_string_equal(got.name, "Durable Party");
+	store_close(s);
+}
+
+/* An empty file is migrated to the current user_version; reopen is a no-op. */
+static void test_migration_from_empty(void **state)
+{
+	char path[512];
+	struct store *s;
+	struct stat sb;
+	int fd;
+
+	(void)state;
+	test_path(path, sizeof path, "empty");
+	fd = open(path, O_CREAT | O_WRONLY | O_TRUNC, 0600);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_int_equal(test_raw_int(path, "PRAGMA user_version"), 0);
+
+	s = test_open(path);
+	assert_int_equal(test_raw_int(path, "PRAGMA user_version"), store_sqlite_schema_version());
+	assert_true(store_sqlite_schema_version() >= 1);
+	assert_int_equal(test_raw_int(path, "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"
+				      " AND name IN ('users', 'refresh_families', 'refresh_tokens', 'waitlists', 'waitees')"), 5);
+	assert_int_equal(test_raw_int(path, "SELECT count(*) FROM sqlite_schema WHERE type = 'index'"
+				      " AND name IN ('waitees_due', 'waitees_active', 'waitees_phone')"), 3);
+	assert_string_equal(store_sqlite_path(s), path);
+	assert_int_equal(s->ops->init_schema(s), 0);
+	store_close(s);
+
+	/* Reopen: nothing to migrate, same version, still WAL. */
+	s = test_open(path);
+	assert_int_equal(test_raw_int(path, "PRAGMA user_version"), store_sqlite_schema_version());
+	store_close(s);
+	assert_int_equal(stat(path, &sb), 0);
+}
+
+/* A schema newer than this build is refused with a clear message. */
+static void test_newer_schema_refused(void **state)
+{
+	char path[512], *cause = NULL;
+	struct store *s = NULL;
+	sqlite3 *db;
+
+	(void)state;
+	test_path(path, sizeof path, "newer");
+	s = test_open(path);
+	store_close(s);
+	s = NULL;
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 999", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	assert_int_equal(store_sqlite_open(path, &s, &cause), MT_EINVAL);
+	assert_null(s);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, "newer"));
+	free(cause);
+}
+
+/* A file that is not a database: an error with a cause, not a crash. */
+static void test_not_a_database(void **state)
+{
+	char path[512], *cause = NULL, junk[4096];
+	struct store *s = (struct store *)1;
+	FILE *f;
+	size_t i;
+
+	(void)state;
+	test_path(path, sizeof path, "junk");
+	for (i = 0; i < sizeof junk; i++)
+		junk[i] = (char)('a' + i % 26);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	assert_int_equal(fwrite(junk, 1, sizeof junk, f), sizeof junk);
+	fclose(f);
+	assert_int_equal(store_sqlite_open(path, &s, &cause), MT_EIO);
+	assert_null(s);
+	assert_non_null(cause);
+	fprintf(stderr, "not a database: %s\n", cause);
+	assert_non_null(strstr(cause, "not a database"));
+	assert_non_null(strstr(cause, path));
+	free(cause);
+
+	/* A directory that does not exist, and an in-memory path. */
+	cause = NULL;
+	snprintf(path, sizeof path, "%s/no/such/dir/x.db", test_dir);
+	assert_int_equal(store_sqlite_open(path, &s, &cause), MT_EIO);
+	assert_non_null(cause);
+	assert_non_null(strstr(cause, "No such file"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(store_sqlite_open(":memory:", &s, &cause), MT_EINVAL);
+	assert_non_null(cause);
+	free(cause);
+}
+
+/* A new database file is 0600 (guest data) and in WAL mode. */
+static void test_file_mode_and_wal(void **state)
+{
+	char path[512], wal[600];
+	struct store *s;
+	struct mt_waitlist wl;
+	struct mt_waitee w;
+	struct stat sb;
+	mode_t old = umask(022);
+
+	(void)state;
+	test_path(path, sizeof path, "mode");
+	s = test_open(path);
+	umask(old);
+	test_seed(s, &wl, &w);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	assert_int_equal(stat(wal, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	store_close(s);
+	assert_int_equal(test_raw_int(path, "SELECT count(*) FROM pragma_journal_mode WHERE journal_mode = 'wal'"), 1);
+}
+
+/* store_open("sqlite:PATH") reaches this back end. */
+static void test_store_open_url(void **state)
+{
+	char path[512], url[600], *cause = NULL;
+	struct store *s = NULL;
+
+	(void)state;
+	test_path(path, sizeof path, "url");
+	snprintf(url, sizeof url, "sqlite:%s", path);
+	assert_int_equal(store_open(url, &s, &cause), 0);
+	assert_non_null(s);
+	assert_string_equal(s->ops->name, "sqlite");
+	assert_string_equal(store_sqlite_path(s), path);
+	store_close(s);
+}
+
+/* A waitee can only be created on an existing list of its own tenant. */
+static void test_waitee_create_checks_list(void **state)
+{
+	char path[512];
+	struct store *s;
+	struct mt_waitlist wl;
+	struct mt_waitee w, got;
+
+	(void)state;
+	test_path(path, sizeof path, "owner");
+	s = test_open(path);
+	test_seed(s, &wl, &w);
+	mt_id_new(w.id, mt_clock_system_now(NULL) + 1);
+	mt_id_new(w.tenant_id, mt_clock_system_now(NULL));  /* another tenant */
+	assert_int_equal(s->ops->waitee_create(s, &w), MT_ENOTFOUND);
+	memcpy(w.tenant_id, wl.tenant_id, MT_ID_SIZE);
+	mt_id_new(w.waitlist_id, mt_clock_system_now(NULL));  /* no such list */
+	assert_int_equal(s->ops->waitee_create(s, &w), MT_ENOTFOUND);
+	assert_int_equal(s->ops->waitee_get(s, w.waitlist_id, w.id, &got), MT_ENOTFOUND);
+	store_close(s);
+}
+
+/* Two stores on one file (as maitred plus a second process) see each other's writes. */
+static void test_two_handles_one_file(void **state)
+{
+	char path[512];
+	struct store *a, *b;
+	struct mt_waitlist wl;
+	struct mt_waitee w, got;
+
+	(void)state;
+	test_path(path, sizeof path, "shared");
+	a = test_open(path);
+	b = test_open(path);
+	test_seed(a, &wl, &w);
+	assert_int_equal(b->ops->waitee_get(b, wl.id, w.id, &got), 0);
+	got.party_size = 5;
+	assert_int_equal(b->ops->waitee_update(b, &got, 1), 0);
+	assert_int_equal(a->ops->waitee_update(a, &w, 1), MT_EPRECOND);
+	assert_int_equal(a->ops->waitee_get(a, wl.id, w.id, &got), 0);
+	assert_int_equal(got.party_size, 5);
+	store_close(a);
+	store_close(b);
+}
+
+/* Removes the (flat) temp directory and every file in it. */
+static void test_rm_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char p[1024];
+
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+		remove(p);
+	}
+	closedir(d);
+	rmdir(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest sqlite_only[] = {
+		cmocka_unit_test(test_query_plans),
+		cmocka_unit_test(test_due_cost),
+		cmocka_unit_test(test_reopen_keeps_data),
+		cmocka_unit_test(test_acked_write_survives_crash),
+		cmocka_unit_test(test_migration_from_empty),
+		cmocka_unit_test(test_newer_schema_refused),
+		cmocka_unit_test(test_not_a_database),
+		cmocka_unit_test(test_file_mode_and_wal),
+		cmocka_unit_test(test_store_open_url),
+		cmocka_unit_test(test_waitee_create_checks_list),
+		cmocka_unit_test(test_two_handles_one_file),
+	};
+	const char *tmp = getenv("TMPDIR");
+	int failed;
+
+	snprintf(test_dir, sizeof test_dir, "%s/maitre-store-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (mkdtemp(test_dir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	failed = store_contract_run("store-contract-sqlite", test_open_fresh, NULL);
+	failed += cmocka_run_group_tests_name("store-sqlite", sqlite_only, NULL, NULL);
+	test_rm_dir(test_dir);
+	return failed ? 1 : 0;
+}
