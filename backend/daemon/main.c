@@ -1,0 +1,125 @@
+/* maitred: Maitre's local server. Parse options, build the context, run
+ * until SIGINT/SIGTERM, clean up at one label. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+#include <sodium.h>
+#include "auth/auth.h"
+#include "core/config.h"
+#include "core/error.h"
+#include "daemon/jobs.h"
+#include "daemon/maitred.h"
+#include "notify/notify.h"
+#include "store/store.h"
+
+/* Fills config that comes from the environment rather than flags. */
+static void maitred_env_config(struct mt_config *cfg, const char *data_dir)
+{
+	const char *hook = getenv("MAITRE_SMS_HOOK_SECRET");
+
+	snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", data_dir);
+	if (hook != NULL)
+		snprintf(cfg->sms_hook_secret, sizeof cfg->sms_hook_secret, "%s", hook);
+}
+
+/* Waits on the signal fd until SIGINT or SIGTERM; returns the signal. */
+static int maitred_wait_signal(int sfd)
+{
+	struct signalfd_siginfo si;
+
+	for (;;) {
+		ssize_t n = read(sfd, &si, sizeof si);
+
+		if (n == (ssize_t)sizeof si && (si.ssi_signo == SIGINT || si.ssi_signo == SIGTERM))
+			return (int)si.ssi_signo;
+		if (n < 0)
+			return -1;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct maitred_opts opts;
+	struct mt_ctx ctx;
+	struct mt_jobs *jobs = NULL;
+	struct maitred_http *http = NULL;
+	char *cause = NULL, bound[300];
+	int ret = 1, r = 0, sfd = -1, notify_up = 0, served, sig;
+	sigset_t sigs;
+
+	memset(&ctx, 0, sizeof ctx);
+	r = maitred_opts_parse(argc, argv, &opts, &cause);
+	if (r != 0) {
+		ret = r > 0 ? 0 : 1;
+		goto done;
+	}
+	/* block the stop signals before any thread starts: all inherit the mask */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	signal(SIGPIPE, SIG_IGN);
+	if (sigprocmask(SIG_BLOCK, &sigs, NULL) != 0 || (sfd = signalfd(-1, &sigs, SFD_CLOEXEC)) < 0) {
+		cause = strdup("cannot set up signal handling");
+		goto done;
+	}
+	if (sodium_init() < 0) {
+		cause = strdup("libsodium failed to initialise");
+		goto done;
+	}
+	mt_config_defaults(&ctx.cfg);
+	ctx.clock = mt_clock_system;
+	if (maitred_data_dir_create(opts.data_dir, &cause) < 0 || routes_check(&cause) < 0)
+		goto done;
+	maitred_env_config(&ctx.cfg, opts.data_dir);
+	if (!opts.init_store && mt_jwt_secret_load(&ctx.cfg, opts.data_dir, &cause) < 0)
+		goto done;
+	if ((r = store_open(opts.store_url, &ctx.store, &cause)) < 0)
+		goto done;
+	if ((r = ctx.store->ops->init_schema(ctx.store)) < 0) {
+		size_t n = strlen(opts.store_url) + 64;
+
+		if ((cause = malloc(n)) != NULL)
+			snprintf(cause, n, "cannot create the schema in %s: %s", opts.store_url, mt_strerror(r));
+		goto done;
+	}
+	if (opts.init_store) {
+		log_event("info", "store initialised", "store", ctx.store->ops->name, NULL);
+		ret = 0;
+		goto done;
+	}
+	if (mt_notify_setup(&ctx, opts.store_url, &cause) < 0)
+		goto done;
+	notify_up = 1;
+	if (mt_jobs_start(&ctx, opts.tick_seconds, &jobs, &cause) < 0)
+		goto done;
+	if (maitred_http_start(&ctx, opts.listen, opts.threads, &http, bound, sizeof bound, &cause) < 0)
+		goto done;
+	log_event("info", "listening", "listen", bound, "store", ctx.store->ops->name,
+		  "version", MAITRE_VERSION, NULL);
+
+	sig = maitred_wait_signal(sfd);
+	log_event("info", "stopping", "signal", sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "error", NULL);
+	ret = sig > 0 ? 0 : 1;
+done:
+	if (cause != NULL) {
+		fprintf(stderr, "maitred: %s\n", cause);
+		free(cause);
+	} else if (ret != 0) {
+		fprintf(stderr, "maitred: start-up failed: %s\n", r < 0 ? mt_strerror(r) : "see above");
+	}
+	served = http != NULL;
+	maitred_http_stop(http);
+	if (jobs != NULL)
+		mt_jobs_stop(jobs);
+	if (notify_up)
+		mt_notify_teardown(&ctx);
+	store_close(ctx.store);
+	if (sfd >= 0)
+		close(sfd);
+	if (served)
+		log_event("info", "stopped", NULL);
+	return ret;
+}

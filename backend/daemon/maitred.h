@@ -1,0 +1,153 @@
+/* maitred internals: options, the route table, HTTP <-> event conversion,
+ * the request log and the libmicrohttpd server. Private to backend/daemon/. */
+#ifndef MAITRED_H
+#define MAITRED_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <cjson/cJSON.h>
+#include "handlers/handler.h"
+
+#define MAITRED_LISTEN_DEFAULT "127.0.0.1:8080"
+#define MAITRED_DATA_DIR_DEFAULT "./maitre-data"
+#define MAITRED_TICK_DEFAULT 60
+#define MAITRED_THREADS_DEFAULT 4
+
+/* ---- options.c ---- */
+
+/* Command-line options after flags, environment and defaults are merged. */
+struct maitred_opts {
+	char listen[256];        /* HOST:PORT or [V6]:PORT to listen on */
+	char store_url[1200];    /* store URL, default sqlite:DATA_DIR/maitre.db */
+	char data_dir[1024];     /* data directory (created 0700) */
+	int tick_seconds;        /* producer period, seconds */
+	int threads;             /* HTTP worker threads */
+	int init_store;          /* 1: create the schema and exit */
+};
+
+/* Parses argv and MAITRE_* env into o. Returns 0 to run, 1 when --help or
+ * --version was printed (exit 0), -1 on a bad flag (*cause malloc'd). */
+int maitred_opts_parse(int argc, char **argv, struct maitred_opts *o, char **cause);
+/* Creates dir (and missing parents) with mode 0700. 0 or -1 (*cause malloc'd). */
+int maitred_data_dir_create(const char *dir, char **cause);
+
+/* ---- routes.c ---- */
+
+#define ROUTE_PARAMS_MAX 4
+
+/* One route: method + path pattern -> handler name (mt_handlers). */
+struct route {
+	const char *method;     /* "GET", "POST", ... */
+	const char *pattern;    /* "/waitlists/{waitlistId}" */
+	const char *route_key;  /* "GET /waitlists/{waitlistId}" (API Gateway routeKey) */
+	const char *handler;    /* name in mt_handlers */
+	int protected;          /* 1: the authorizer runs first */
+};
+
+/* A path parameter taken from the request path. */
+struct route_param {
+	const char *name;       /* points into the pattern (not NUL-terminated at name_len) */
+	size_t name_len;        /* length of name */
+	const char *value;      /* percent-decoded, NUL-terminated, inside route_match.buf */
+};
+
+/* Result of matching a request against the table. */
+struct route_match {
+	const struct route *route;                      /* the route, NULL when none */
+	struct route_param params[ROUTE_PARAMS_MAX];    /* path parameters */
+	size_t n_params;                                /* number of params */
+	char allow[64];                                 /* for 405: "GET, POST" */
+	char buf[1024];                                 /* storage for decoded values */
+};
+
+enum route_result {
+	ROUTE_FOUND = 0,        /* route set */
+	ROUTE_NOT_FOUND = 1,    /* no pattern matches the path: 404 */
+	ROUTE_BAD_METHOD = 2,   /* the path matches, the method does not: 405 + allow */
+};
+
+/* The route table, terminated by an entry with method NULL. */
+extern const struct route maitred_routes[];
+
+/* Checks that every route names a known handler. 0 or -1 (*cause malloc'd). */
+int routes_check(char **cause);
+/* Matches method + path (without query string). */
+enum route_result routes_match(const char *method, const char *path, struct route_match *m);
+/* Percent-decodes src[0..len) into dst (size dsz); plus_space turns '+' into
+ * ' '. Returns decoded length or -1 when it does not fit / has a NUL. */
+long routes_url_decode(const char *src, size_t len, char *dst, size_t dsz, int plus_space);
+
+/* ---- event.c ---- */
+
+/* A request as the HTTP layer hands it over. */
+struct event_request {
+	const char *method;      /* "GET" */
+	const char *raw_path;    /* path as sent, without query */
+	const char *raw_query;   /* query string without '?', "" when none */
+	cJSON *headers;          /* lower-cased name -> value (object, stolen) */
+	const char *body;        /* body bytes (may be NULL) */
+	size_t body_len;         /* body length */
+	const char *source_ip;   /* client address */
+	const char *request_id;  /* our request id */
+	int64_t time_ms;         /* request time, epoch ms */
+};
+
+/* Builds the API Gateway v2 event for req and the matched route (route may
+ * be NULL: routeKey "$default"). NULL when out of memory. */
+cJSON *event_build(const struct event_request *req, const struct route_match *m);
+/* Puts the authorizer's context into requestContext.authorizer.lambda
+ * (context is copied). 0 or -1. */
+int event_set_authorizer(cJSON *event, const cJSON *context);
+
+/* An HTTP response taken from a handler's response JSON. */
+struct event_response {
+	int status;              /* HTTP status */
+	char *body;              /* body bytes (malloc'd, caller frees; may be NULL when empty) */
+	size_t body_len;         /* body length */
+	const cJSON *headers;    /* header object inside the response JSON (borrowed) */
+	const cJSON *cookies;    /* cookies array (borrowed) or NULL */
+};
+
+/* Reads a handler response (API Gateway v2 format; a response without
+ * statusCode is sent as a 200 JSON body, like API Gateway). The body string
+ * is taken from resp. 0 or -1 (out of memory / bad base64). */
+int event_response_take(cJSON *resp, struct event_response *out);
+
+/* ---- log.c ---- */
+
+/* One request for the log. */
+struct log_request {
+	const char *method;      /* HTTP method */
+	const char *path;        /* path without query string (never tokens) */
+	int status;              /* HTTP status sent */
+	int64_t duration_us;     /* from first byte of the request line to completion */
+	const char *request_id;  /* our id, also sent as x-request-id */
+	size_t bytes_in;         /* request body bytes read */
+	size_t bytes_out;        /* response body bytes */
+	const char *route;       /* routeKey or NULL */
+	int aborted;             /* 1 when the connection ended before the response was sent */
+};
+
+/* Writes one JSON line for a request to stderr. */
+void log_request(const struct log_request *r);
+/* Writes one JSON line {"time","level","msg"[,key:value...]} to stderr;
+ * the varargs are pairs of const char * key, value, ended by NULL. */
+void log_event(const char *level, const char *msg, ...);
+/* Formats now as "2026-01-02T03:04:05.678Z" into buf (>= 32 bytes). */
+void log_time(char *buf, size_t n);
+
+/* ---- http.c ---- */
+
+struct maitred_http;
+
+/* Starts the HTTP server on listen ("HOST:PORT") with threads workers.
+ * *bound gets the actual "HOST:PORT" (port 0 resolved). 0 or -1 (*cause). */
+int maitred_http_start(struct mt_ctx *ctx, const char *addr, int threads,
+		       struct maitred_http **out, char *bound, size_t bound_sz, char **cause);
+/* Stops accepting, waits (bounded) for in-flight requests, stops, frees. NULL-safe. */
+void maitred_http_stop(struct maitred_http *h);
+/* Runs one request through routing, authorizer and handler; returns the
+ * response JSON (never NULL: 500 on failure). Used by http.c; exposed for tests. */
+cJSON *maitred_dispatch(struct mt_ctx *ctx, struct event_request *req, const char **route_key);
+
+#endif

@@ -1,0 +1,164 @@
+/* The route table: every HTTP route maitred answers, in one place. Route
+ * keys are the API Gateway ones, so the same handler sees the same event
+ * locally and on Lambda. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "daemon/maitred.h"
+
+#define R(m, p, h, prot) { m, p, m " " p, h, prot }
+
+const struct route maitred_routes[] = {
+	R("GET", "/healthz", "healthz", 0),
+	R("POST", "/register", "register", 0),
+	R("POST", "/auth/get-token", "token", 0),
+	R("POST", "/auth/refresh", "refresh", 0),
+	R("POST", "/auth/logout", "logout", 0),
+	R("POST", "/hooks/sms", "sms-hook", 0),   /* the handler checks its own secret */
+
+	R("GET", "/waitlists", "waitlists", 1),
+	R("POST", "/waitlists", "waitlists", 1),
+	R("GET", "/waitlists/{waitlistId}", "waitlists", 1),
+	R("PUT", "/waitlists/{waitlistId}", "waitlists", 1),
+	R("DELETE", "/waitlists/{waitlistId}", "waitlists", 1),
+
+	R("GET", "/waitlists/{waitlistId}/waitees", "waitees", 1),
+	R("POST", "/waitlists/{waitlistId}/waitees", "waitees", 1),
+	R("GET", "/waitlists/{waitlistId}/waitees/{waiteeId}", "waitees", 1),
+	R("PUT", "/waitlists/{waitlistId}/waitees/{waiteeId}", "waitees", 1),
+	R("DELETE", "/waitlists/{waitlistId}/waitees/{waiteeId}", "waitees", 1),
+	R("POST", "/waitlists/{waitlistId}/waitees/{waiteeId}/notify", "waitees", 1),
+	{ NULL, NULL, NULL, NULL, 0 },
+};
+
+/* Checks that every route names a known handler. */
+int routes_check(char **cause)
+{
+	const struct route *r;
+
+	*cause = NULL;
+	if (mt_handler_find("authorizer") == NULL) {
+		*cause = strdup("the handler table has no 'authorizer'");
+		return -1;
+	}
+	for (r = maitred_routes; r->method != NULL; r++) {
+		if (mt_handler_find(r->handler) == NULL) {
+			size_t n = strlen(r->handler) + strlen(r->route_key) + 64;
+
+			*cause = malloc(n);
+			if (*cause)
+				snprintf(*cause, n, "route '%s' names unknown handler '%s'", r->route_key, r->handler);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Value of one hex digit, or -1. */
+static int routes_hex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Percent-decodes src[0..len) into dst. */
+long routes_url_decode(const char *src, size_t len, char *dst, size_t dsz, int plus_space)
+{
+	size_t i, o = 0;
+
+	for (i = 0; i < len; i++) {
+		char c = src[i];
+
+		if (c == '%' && i + 2 < len && routes_hex(src[i + 1]) >= 0 && routes_hex(src[i + 2]) >= 0) {
+			c = (char)(routes_hex(src[i + 1]) * 16 + routes_hex(src[i + 2]));
+			i += 2;
+		} else if (c == '+' && plus_space) {
+			c = ' ';
+		}
+		if (c == '\0' || o + 1 >= dsz)
+			return -1;
+		dst[o++] = c;
+	}
+	dst[o] = '\0';
+	return (long)o;
+}
+
+/* Matches path against pattern; fills params into m when fill. 1 on match. */
+static int routes_match_one(const char *pattern, const char *path, struct route_match *m, int fill)
+{
+	const char *p = pattern, *q = path;
+	size_t used = 0, np = 0;
+
+	while (*p == '/' && *q == '/') {
+		const char *pe, *qe;
+		size_t pl, ql;
+
+		p++;
+		q++;
+		pe = strchr(p, '/');
+		qe = strchr(q, '/');
+		pl = pe ? (size_t)(pe - p) : strlen(p);
+		ql = qe ? (size_t)(qe - q) : strlen(q);
+		if (pl > 1 && p[0] == '{' && p[pl - 1] == '}') {
+			long dl;
+
+			if (ql == 0 || np >= ROUTE_PARAMS_MAX)
+				return 0;
+			if (fill) {
+				dl = routes_url_decode(q, ql, m->buf + used, sizeof m->buf - used, 0);
+				if (dl <= 0)
+					return 0;
+				m->params[np].name = p + 1;
+				m->params[np].name_len = pl - 2;
+				m->params[np].value = m->buf + used;
+				used += (size_t)dl + 1;
+			}
+			np++;
+		} else if (pl != ql || memcmp(p, q, pl) != 0) {
+			return 0;
+		}
+		p += pl;
+		q += ql;
+	}
+	if (*p != '\0' || *q != '\0')
+		return 0;
+	if (fill)
+		m->n_params = np;
+	return 1;
+}
+
+/* Matches method + path. */
+enum route_result routes_match(const char *method, const char *path, struct route_match *m)
+{
+	const struct route *r;
+	int path_known = 0;
+
+	m->route = NULL;
+	m->n_params = 0;
+	m->allow[0] = '\0';
+	for (r = maitred_routes; r->method != NULL; r++) {
+		if (!routes_match_one(r->pattern, path, m, 0))
+			continue;
+		path_known = 1;
+		if (strcmp(r->method, method) == 0) {
+			if (!routes_match_one(r->pattern, path, m, 1))
+				return ROUTE_NOT_FOUND;   /* a parameter did not decode */
+			m->route = r;
+			return ROUTE_FOUND;
+		}
+	}
+	if (!path_known)
+		return ROUTE_NOT_FOUND;
+	for (r = maitred_routes; r->method != NULL; r++) {
+		size_t l = strlen(m->allow);
+
+		if (routes_match_one(r->pattern, path, m, 0) && strstr(m->allow, r->method) == NULL)
+			snprintf(m->allow + l, sizeof m->allow - l, "%s%s", l ? ", " : "", r->method);
+	}
+	return ROUTE_BAD_METHOD;
+}
