@@ -58,22 +58,23 @@ static int smtp_plain_ascii(const char *s)
 	return 1;
 }
 
-/* Appends s as RFC 2047 "B" encoded-words of at most 75 characters,
- * folded with CRLF SP, never splitting a UTF-8 sequence. */
+/* Appends s as RFC 2047 "B" encoded-words of 64 characters at most (39
+ * bytes each, so "Subject: " and a word fit in 78), folded with CRLF SP,
+ * never splitting a UTF-8 sequence. */
 static int smtp_put_encoded(struct mt_buf *b, const char *s)
 {
 	size_t len = strlen(s), pos = 0;
 	int r, first = 1;
 
 	while (pos < len) {
-		size_t k = len - pos < 45 ? len - pos : 45;
+		size_t k = len - pos < 39 ? len - pos : 39;
 
 		while (k > 0 && pos + k < len && ((unsigned char)s[pos + k] & 0xC0) == 0x80)
 			k--;
 		if (k == 0)
-			k = len - pos < 45 ? len - pos : 45;
+			k = len - pos < 39 ? len - pos : 39;
 		{
-			char out[sodium_base64_ENCODED_LEN(45, sodium_base64_VARIANT_ORIGINAL)];
+			char out[sodium_base64_ENCODED_LEN(39, sodium_base64_VARIANT_ORIGINAL)];
 			sodium_bin2base64(out, sizeof(out), (const unsigned char *)s + pos, k,
 					  sodium_base64_VARIANT_ORIGINAL);
 			r = mt_buf_printf(b, "%s=?UTF-8?B?%s?=", first ? "" : "\r\n ", out);
@@ -120,6 +121,9 @@ static int smtp_put_mailbox(struct mt_buf *b, const char *name, const char *addr
 		return mt_buf_adds(b, addr);
 	if ((r = smtp_put_phrase(b, name, 1)) < 0)
 		return r;
+	/* Fold before the address when the name was long or encoded. */
+	if (!smtp_plain_ascii(name) || strlen(name) > 40)
+		return mt_buf_printf(b, "\r\n <%s>", addr);
 	return mt_buf_printf(b, " <%s>", addr);
 }
 

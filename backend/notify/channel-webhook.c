@@ -1,7 +1,7 @@
 /* Webhook: a JSON POST of each notification, signed with HMAC-SHA256.
  *
  * Body: {"event":"notification","kind","key","waiteeId","waitlistId",
- * "text","via","timestamp"} (timestamp in epoch seconds). Headers:
+ * "text","via","timestamp"} (timestamp: wall-clock epoch seconds). Headers:
  * X-Maitre-Timestamp: <timestamp>, X-Maitre-Signature: sha256=<hex of
  * HMAC-SHA256(secret, "<timestamp>.<body>")>, X-Maitre-Message-Key: key. */
 #include <cjson/cJSON.h>
@@ -70,7 +70,8 @@ static int channel_webhook_send(struct channel *c, const struct mt_message *m, c
 	struct curl_slist *hdrs = NULL, *t;
 	struct mt_buf resp;
 	char *body, *hkey = NULL, *why;
-	long long now_s = (long long)(channel_now_ms(m->now_ms) / 1000);
+	/* The wall clock, not m->now_ms: receivers check it against theirs. */
+	long long now_s = (long long)(channel_now_ms(0) / 1000);
 	long status = 0;
 	CURLcode rc;
 	int r;

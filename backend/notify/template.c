@@ -351,11 +351,15 @@ int mt_template_render_default(const char *kind, const struct mt_template_vars *
 		nr = tpl_cps(rest);
 		if (nn <= 1 && nr <= 1)
 			break; /* cannot happen with the fixed texts above */
-		/* Cut the longer name; never below one character. */
-		if (nn >= nr)
-			tpl_cut(name, nn > excess + 1 ? nn - excess : 1);
-		else
-			tpl_cut(rest, nr > excess + 1 ? nr - excess : 1);
+		/* Cut the longer name down towards the shorter one (so both keep a
+		 * fair share), never below one character. */
+		if (nn >= nr) {
+			size_t by = nn - nr > excess ? excess : (nn - nr > 0 ? nn - nr : 1);
+			tpl_cut(name, nn > by + 1 ? nn - by : 1);
+		} else {
+			size_t by = nr - nn > excess ? excess : nr - nn;
+			tpl_cut(rest, nr > by + 1 ? nr - by : 1);
+		}
 		free(*out);
 		r = mt_template_render(tpl, &cut, out);
 		if (r < 0)
