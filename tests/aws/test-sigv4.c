@@ -233,7 +233,7 @@ static void test_retry_exhausted(void **state)
 	assert_int_equal(fake_posts(&p), 3);
 	assert_int_equal(aws_request(c, "dynamodb", "DynamoDB_20120810.PutItem", "{}", &r), MT_EIO);
 	assert_int_equal(r.tries, 3);
-	assert_int_equal(r.http_status, 500);
+	assert_int_equal(r.http_status, 503);
 	aws_response_free(&r);
 	assert_int_equal(fake_posts(&p), 6);
 	aws_client_free(c);

@@ -1,0 +1,375 @@
+/* The store contract suite on DynamoDB (dynalite started here on a free
+ * loopback port, a fresh table per test, stopped by PID at the end), plus
+ * DynamoDB-only tests: exact request counts per store operation (no Scan),
+ * URL parsing, schema idempotence, big cascades, foreign cursors. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include "aws/aws.h"
+#include "core/clock.h"
+#include "core/error.h"
+#include "core/id.h"
+#include "store/store.h"
+#include "store/store-dynamodb.h"
+#include "contract.h"
+#include "../tools/dynalite.h"
+
+/* The dynalite of this run. */
+static struct test_proc dyn;
+
+/* Opens a store on a new, empty table (schema ready). */
+static int test_open_fresh(struct store **out, void *arg)
+{
+	char url[512], *table = test_unique_name("mt"), *cause = NULL;
+	int r;
+
+	(void)arg;
+	if (table == NULL)
+		return MT_ENOMEM;
+	snprintf(url, sizeof url, "dynamodb://%s?region=us-east-1&endpoint=%s", table, dyn.url);
+	free(table);
+	r = store_open(url, out, &cause);
+	if (r != 0) {
+		fprintf(stderr, "open %s: %s\n", url, cause ? cause : mt_strerror(r));
+		free(cause);
+		return r;
+	}
+	r = (*out)->ops->init_schema(*out);
+	if (r != 0) {
+		store_close(*out);
+		*out = NULL;
+	}
+	return r;
+}
+
+/* Opens a fresh store or fails the test. */
+static struct store *test_store(void)
+{
+	struct store *s = NULL;
+
+	assert_int_equal(test_open_fresh(&s, NULL), 0);
+	assert_non_null(s);
+	return s;
+}
+
+/* ---- request counting ---- */
+
+/* Expected calls of one operation: DynamoDB targets and how many of each. */
+struct expect {
+	const char *op;      /* short target ("GetItem") or NULL */
+	uint64_t n;          /* calls */
+};
+
+/* Asserts the calls since the last reset are exactly `want` (and no Scan). */
+static void counts_check(struct store *s, const char *what, const struct expect *want)
+{
+	struct aws_client *c = store_dynamodb_client(s);
+	struct aws_target_count got[32];
+	size_t n = aws_client_counts(c, got, 32), i, j;
+	uint64_t total = 0, expected = 0;
+	char target[96];
+
+	for (i = 0; i < n; i++) {
+		total += got[i].calls;
+		fprintf(stderr, "  %-28s %s x%llu\n", what, got[i].target, (unsigned long long)got[i].calls);
+	}
+	for (j = 0; want[j].op; j++) {
+		snprintf(target, sizeof target, "DynamoDB_20120810.%s", want[j].op);
+		if (aws_client_calls(c, target) != want[j].n)
+			fprintf(stderr, "%s: %s: want %llu, got %llu\n", what, want[j].op,
+				(unsigned long long)want[j].n, (unsigned long long)aws_client_calls(c, target));
+		assert_int_equal(aws_client_calls(c, target), want[j].n);
+		expected += want[j].n;
+	}
+	assert_int_equal(aws_client_calls(c, "DynamoDB_20120810.Scan"), 0);
+	assert_int_equal(total, expected);
+	aws_client_counts_reset(c);
+}
+
+/* Every store operation makes exactly the documented requests (docs/dynamodb.md). */
+static void test_request_counts(void **state)
+{
+	struct store *s = test_store();
+	struct aws_client *c = store_dynamodb_client(s);
+	struct mt_user u, got;
+	struct mt_refresh r, rg;
+	struct mt_waitlist wl, wg, *wls = NULL;
+	struct mt_waitee w, w2, we, *ws = NULL;
+	struct store_page page = {NULL, 50};
+	struct store_stats st;
+	char tenant[MT_ID_SIZE], *cursor = NULL;
+	int64_t now = mt_clock_system_now(NULL);
+	size_t n;
+	int count, i;
+
+	(void)state;
+	assert_non_null(c);
+	aws_client_counts_reset(c);
+	mt_id_new(tenant, now);
+
+	memset(&u, 0, sizeof u);
+	mt_id_new(u.id, now);
+	memcpy(u.tenant_id, tenant, MT_ID_SIZE);
+	snprintf(u.email, sizeof u.email, "count@example.com");
+	snprintf(u.name, sizeof u.name, "Count");
+	snprintf(u.role, sizeof u.role, "owner");
+	assert_int_equal(s->ops->user_create(s, &u), 0);
+	counts_check(s, "user_create", (struct expect[]){{"PutItem", 2}, {NULL, 0}});
+	assert_int_equal(s->ops->user_create(s, &u), MT_ECONFLICT);
+	counts_check(s, "user_create (taken)", (struct expect[]){{"PutItem", 1}, {NULL, 0}});
+	assert_int_equal(s->ops->user_get_by_email(s, u.email, &got), 0);
+	counts_check(s, "user_get_by_email", (struct expect[]){{"GetItem", 1}, {NULL, 0}});
+	assert_int_equal(s->ops->user_get(s, u.id, &got), 0);
+	counts_check(s, "user_get", (struct expect[]){{"GetItem", 2}, {NULL, 0}});
+	assert_int_equal(s->ops->user_update(s, &got, 1), 0);
+	counts_check(s, "user_update", (struct expect[]){{"UpdateItem", 1}, {NULL, 0}});
+	assert_int_equal(s->ops->user_update(s, &u, 1), MT_EPRECOND);
+	counts_check(s, "user_update (stale)", (struct expect[]){{"UpdateItem", 1}, {"GetItem", 1}, {NULL, 0}});
+
+	memset(&r, 0, sizeof r);
+	memset(r.token_hash, 'f', 64);
+	mt_id_new(r.family_id, now);
+	memcpy(r.user_id, u.id, MT_ID_SIZE);
+	r.created_at = now;
+	r.expires_at = now + 86400000;
+	assert_int_equal(s->ops->refresh_create(s, &r), 0);
+	counts_check(s, "refresh_create", (struct expect[]){{"PutItem", 1}, {NULL, 0}});
+	assert_int_equal(s->ops->refresh_get(s, r.family_id, r.token_hash, &rg), 0);
+	counts_check(s, "refresh_get", (struct expect[]){{"BatchGetItem", 1}, {NULL, 0}});
+	assert_int_equal(s->ops->refresh_mark_used(s, r.family_id, r.token_hash), 0);
+	counts_check(s, "refresh_mark_used", (struct expect[]){{"UpdateItem", 1}, {NULL, 0}});
+	assert_int_equal(s->ops->refresh_mark_used(s, r.family_id, r.token_hash), MT_ECONFLICT);
+	counts_check(s, "refresh_mark_used (reuse)", (struct expect[]){{"UpdateItem", 1}, {"GetItem", 1}, {NULL, 0}});
+	assert_int_equal(s->ops->refresh_revoke_family(s, r.family_id), 0);
+	counts_check(s, "refresh_revoke_family", (struct expect[]){{"Query", 1}, {"UpdateItem", 1}, {NULL, 0}});
+
+	memset(&wl, 0, sizeof wl);
+	mt_id_new(wl.id, now);
+	memcpy(wl.tenant_id, tenant, MT_ID_SIZE);
+	snprintf(wl.name, sizeof wl.name, "Counted");
+	assert_int_equal(s->ops->waitlist_create(s, &wl), 0);
+	counts_check(s, "waitlist_create", (struct expect[]){{"PutItem", 1}, {NULL, 0}});
+	assert_int_equal(s->ops->waitlist_get(s, tenant, wl.id, &wg), 0);
+	counts_check(s, "waitlist_get", (struct expect[]){{"GetItem", 1}, {NULL, 0}});
+	assert_int_equal(s->ops->waitlist_list(s, tenant, &page, &wls, &n, &cursor), 0);
+	assert_int_equal(n, 1);
+	free(wls);
+	counts_check(s, "waitlist_list", (struct expect[]){{"Query", 1}, {NULL, 0}});
+	assert_int_equal(s->ops->waitlist_update(s, &wg, 1), 0);
+	counts_check(s, "waitlist_update", (struct expect[]){{"UpdateItem", 1}, {NULL, 0}});
+	assert_int_equal(s->ops->waitlist_update(s, &wl, 1), MT_EPRECOND);
+	counts_check(s, "waitlist_update (stale)", (struct expect[]){{"UpdateItem", 1}, {"GetItem", 1}, {NULL, 0}});
+
+	memset(&w, 0, sizeof w);
+	mt_id_new(w.id, now);
+	memcpy(w.waitlist_id, wl.id, MT_ID_SIZE);
+	memcpy(w.tenant_id, tenant, MT_ID_SIZE);
+	snprintf(w.name, sizeof w.name, "Guest");
+	snprintf(w.phone, sizeof w.phone, "+15550009999");
+	w.party_size = 2;
+	w.due_at = now - 1;
+	assert_int_equal(s->ops->waitee_create(s, &w), 0);
+	counts_check(s, "waitee_create", (struct expect[]){{"PutItem", 1}, {NULL, 0}});
+	assert_int_equal(s->ops->waitee_get(s, wl.id, w.id, &we), 0);
+	counts_check(s, "waitee_get", (struct expect[]){{"GetItem", 1}, {NULL, 0}});
+	assert_int_equal(s->ops->waitee_list(s, wl.id, &page, &ws, &n, &cursor), 0);
+	assert_int_equal(n, 1);
+	free(ws);
+	counts_check(s, "waitee_list", (struct expect[]){{"Query", 1}, {NULL, 0}});
+	assert_int_equal(s->ops->waitee_count_active(s, wl.id, w.id, &count), 0);
+	counts_check(s, "waitee_count_active", (struct expect[]){{"Query", 1}, {NULL, 0}});
+	assert_int_equal(s->ops->waitee_list_due(s, now, 10, &ws, &n), 0);
+	assert_int_equal(n, 1);
+	free(ws);
+	counts_check(s, "waitee_list_due (4 shards)", (struct expect[]){{"Query", 4}, {NULL, 0}});
+	assert_int_equal(s->ops->waitee_find_by_phone(s, w.phone, &we), 0);
+	counts_check(s, "waitee_find_by_phone", (struct expect[]){{"Query", 1}, {NULL, 0}});
+	assert_int_equal(s->ops->waitee_update(s, &we, 1), 0);
+	counts_check(s, "waitee_update", (struct expect[]){{"PutItem", 1}, {NULL, 0}});
+	assert_int_equal(s->ops->waitee_update(s, &w, 1), MT_EPRECOND);
+	counts_check(s, "waitee_update (stale)", (struct expect[]){{"PutItem", 1}, {"GetItem", 1}, {NULL, 0}});
+	assert_int_equal(s->ops->waitee_delete(s, wl.id, w.id), 0);
+	counts_check(s, "waitee_delete", (struct expect[]){{"DeleteItem", 1}, {NULL, 0}});
+
+	/* waitlist_delete with 30 waitees: 1 DeleteItem, 1 Query, 2 BatchWriteItem */
+	for (i = 0; i < 30; i++) {
+		w2 = w;
+		mt_id_new(w2.id, now + i);
+		assert_int_equal(s->ops->waitee_create(s, &w2), 0);
+	}
+	aws_client_counts_reset(c);
+	assert_int_equal(s->ops->waitlist_delete(s, tenant, wl.id), 0);
+	counts_check(s, "waitlist_delete (30 waitees)",
+		     (struct expect[]){{"DeleteItem", 1}, {"Query", 1}, {"BatchWriteItem", 2}, {NULL, 0}});
+	assert_int_equal(s->ops->waitee_list(s, wl.id, &page, &ws, &n, &cursor), 0);
+	assert_int_equal(n, 0);
+	free(ws);
+	aws_client_counts_reset(c);
+
+	/* stats: requests counted, scans 0 */
+	assert_int_equal(s->ops->waitee_get(s, wl.id, w.id, &we), MT_ENOTFOUND);
+	s->ops->stats(s, &st);
+	assert_int_equal(st.requests, 1);
+	assert_int_equal(st.scans, 0);
+	store_close(s);
+}
+
+/* A due lookup among many non-due waitees costs one Query per shard. */
+static void test_due_cost(void **state)
+{
+	struct store *s = test_store();
+	struct mt_waitlist wl;
+	struct mt_waitee w, *items = NULL;
+	int64_t now = mt_clock_system_now(NULL);
+	size_t n;
+	int i;
+
+	(void)state;
+	memset(&wl, 0, sizeof wl);
+	mt_id_new(wl.id, now);
+	mt_id_new(wl.tenant_id, now);
+	assert_int_equal(s->ops->waitlist_create(s, &wl), 0);
+	memset(&w, 0, sizeof w);
+	memcpy(w.waitlist_id, wl.id, MT_ID_SIZE);
+	memcpy(w.tenant_id, wl.tenant_id, MT_ID_SIZE);
+	snprintf(w.name, sizeof w.name, "x");
+	w.party_size = 1;
+	for (i = 0; i < 300; i++) {
+		mt_id_new(w.id, now + i);
+		w.due_at = i % 100 == 0 ? now - i : 0;
+		assert_int_equal(s->ops->waitee_create(s, &w), 0);
+	}
+	aws_client_counts_reset(store_dynamodb_client(s));
+	assert_int_equal(s->ops->waitee_list_due(s, now, 100, &items, &n), 0);
+	assert_int_equal(n, 3);
+	assert_true(items[0].due_at <= items[1].due_at && items[1].due_at <= items[2].due_at);
+	free(items);
+	counts_check(s, "waitee_list_due (300 waitees, 3 due)", (struct expect[]){{"Query", 4}, {NULL, 0}});
+	store_close(s);
+}
+
+/* Deleting a list with 60 waitees removes them all (several batches). */
+static void test_big_cascade_and_foreign_cursor(void **state)
+{
+	struct store *s = test_store();
+	struct mt_waitlist a, b;
+	struct mt_waitee w, *items = NULL;
+	struct store_page page = {NULL, 5};
+	int64_t now = mt_clock_system_now(NULL);
+	char *cursor = NULL, *other = NULL;
+	size_t n;
+	int i, count = -1;
+
+	(void)state;
+	memset(&a, 0, sizeof a);
+	mt_id_new(a.id, now);
+	mt_id_new(a.tenant_id, now);
+	assert_int_equal(s->ops->waitlist_create(s, &a), 0);
+	b = a;
+	mt_id_new(b.id, now + 1);
+	assert_int_equal(s->ops->waitlist_create(s, &b), 0);
+	memset(&w, 0, sizeof w);
+	memcpy(w.tenant_id, a.tenant_id, MT_ID_SIZE);
+	snprintf(w.name, sizeof w.name, "x");
+	w.party_size = 1;
+	for (i = 0; i < 60; i++) {
+		memcpy(w.waitlist_id, i < 54 ? a.id : b.id, MT_ID_SIZE);
+		mt_id_new(w.id, now + i);
+		assert_int_equal(s->ops->waitee_create(s, &w), 0);
+	}
+	/* a cursor of list a is refused on list b, and a waitlist cursor on waitees */
+	assert_int_equal(s->ops->waitee_list(s, a.id, &page, &items, &n, &cursor), 0);
+	assert_int_equal(n, 5);
+	assert_non_null(cursor);
+	free(items);
+	page.cursor = cursor;
+	assert_int_equal(s->ops->waitee_list(s, b.id, &page, &items, &n, &other), MT_EINVAL);
+	assert_int_equal(s->ops->waitlist_list(s, a.tenant_id, &page, (struct mt_waitlist **)&items, &n, &other),
+			 MT_EINVAL);
+	free(cursor);
+
+	assert_int_equal(s->ops->waitlist_delete(s, a.tenant_id, a.id), 0);
+	assert_int_equal(s->ops->waitee_count_active(s, a.id, NULL, &count), 0);
+	assert_int_equal(count, 0);
+	assert_int_equal(s->ops->waitee_count_active(s, b.id, NULL, &count), 0);
+	assert_int_equal(count, 6);
+	store_close(s);
+}
+
+/* init_schema twice is fine; URLs are parsed and checked. */
+static void test_open_and_schema(void **state)
+{
+	struct store *s = test_store(), *t = NULL;
+	char url[512], *cause = NULL;
+
+	(void)state;
+	assert_string_equal(s->ops->name, "dynamodb");
+	assert_int_equal(s->ops->init_schema(s), 0);
+	assert_non_null(store_dynamodb_table(s));
+	store_close(s);
+
+	assert_int_equal(store_open("dynamodb://x?region=us-east-1", &t, &cause), MT_EINVAL);
+	assert_non_null(strstr(cause, "3..255"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(store_open("dynamodb://bad/name", &t, &cause), MT_EINVAL);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(store_open("dynamodb://table?colour=blue", &t, &cause), MT_EINVAL);
+	assert_non_null(strstr(cause, "colour"));
+	free(cause);
+	cause = NULL;
+	assert_int_equal(store_open("dynamodb://table?endpoint=ftp://x", &t, &cause), MT_EINVAL);
+	free(cause);
+	cause = NULL;
+	assert_int_equal(store_open("dynamodb://table?shards=0", &t, &cause), MT_EINVAL);
+	free(cause);
+	cause = NULL;
+	/* percent-encoded endpoint, one shard */
+	snprintf(url, sizeof url, "dynamodb://enc-table?endpoint=http%%3A%%2F%%2F127.0.0.1%%3A%d&region=eu-west-1&shards=1",
+		 dyn.port);
+	assert_int_equal(store_open(url, &t, &cause), 0);
+	assert_int_equal(t->ops->init_schema(t), 0);
+	assert_string_equal(aws_client_region(store_dynamodb_client(t)), "eu-west-1");
+	store_close(t);
+	/* a table that does not exist: MT_EIO, not a crash */
+	snprintf(url, sizeof url, "dynamodb://no-such-table?endpoint=%s", dyn.url);
+	assert_int_equal(store_open(url, &t, &cause), 0);
+	{
+		struct mt_user u;
+
+		assert_int_equal(t->ops->user_get_by_email(t, "a@b.c", &u), MT_EIO);
+	}
+	store_close(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest ddb_only[] = {
+		cmocka_unit_test(test_request_counts),
+		cmocka_unit_test(test_due_cost),
+		cmocka_unit_test(test_big_cascade_and_foreign_cursor),
+		cmocka_unit_test(test_open_and_schema),
+	};
+	int failed, rc;
+
+	rc = dynalite_start(&dyn);
+	if (rc == 77)
+		return 77;
+	if (rc != 0)
+		return 1;
+	setenv("AWS_ACCESS_KEY_ID", "AKIDLOCALTEST", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "local-test-secret", 1);
+	setenv("AWS_REGION", "us-east-1", 1);
+	unsetenv("AWS_SESSION_TOKEN");
+	failed = store_contract_run("store-contract-dynamodb", test_open_fresh, NULL);
+	failed += cmocka_run_group_tests_name("store-dynamodb", ddb_only, NULL, NULL);
+	test_proc_stop(&dyn);
+	return failed ? 1 : 0;
+}
