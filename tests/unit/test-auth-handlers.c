@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
 #include <cmocka.h>
 #include <sodium.h>
 #include "auth/auth.h"
@@ -669,6 +670,102 @@ static void test_authorizer(void **state)
 	cJSON_Delete(out);
 }
 
+/* One concurrent caller: a handler, a body, and the status it got. */
+struct racer {
+	struct hfix *f;          /* shared fixture */
+	mt_handler_fn fn;        /* handler to call */
+	const char *body;        /* request body */
+	pthread_barrier_t *go;   /* start line */
+	int status;              /* answer */
+	char refresh[MT_REFRESH_TOKEN_SIZE];  /* refreshToken of a 200, else "" */
+};
+
+/* Thread body: waits at the barrier, then calls the handler once. */
+static void *racer_run(void *arg)
+{
+	struct racer *r = arg;
+	struct answer a;
+
+	pthread_barrier_wait(r->go);
+	post(r->f, r->fn, "/race", r->body, &a);
+	r->status = a.status;
+	if (a.status == 200)
+		snprintf(r->refresh, sizeof r->refresh, "%s", jstr(&a, "refreshToken"));
+	answer_free(&a);
+	return NULL;
+}
+
+/* Runs n racers at once with the same handler and body. */
+static void race(struct hfix *f, mt_handler_fn fn, const char *body, struct racer *rs, int n)
+{
+	pthread_barrier_t go;
+	pthread_t th[16];
+	int i;
+
+	assert_true(n <= 16);
+	assert_int_equal(pthread_barrier_init(&go, NULL, (unsigned)n), 0);
+	for (i = 0; i < n; i++) {
+		rs[i] = (struct racer){ .f = f, .fn = fn, .body = body, .go = &go };
+		assert_int_equal(pthread_create(&th[i], NULL, racer_run, &rs[i]), 0);
+	}
+	for (i = 0; i < n; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	pthread_barrier_destroy(&go);
+}
+
+/* Eight wrong logins at once: every 401 is counted on the record (no lost
+ * update), so the account ends up locked. */
+static void test_throttle_concurrent(void **state)
+{
+	struct hfix *f = *state;
+	struct racer rs[8];
+	struct mt_user u;
+	int i, n401 = 0, n429 = 0;
+
+	do_register(f, "race@example.com", "right-password", NULL, NULL);
+	race(f, handler_token, "{\"email\":\"race@example.com\",\"password\":\"wrong-password\"}", rs, 8);
+	for (i = 0; i < 8; i++) {
+		if (rs[i].status == 401)
+			n401++;
+		else if (rs[i].status == 429)
+			n429++;
+		else
+			fail_msg("racer %d: status %d", i, rs[i].status);
+	}
+	assert_int_equal(f->ctx.store->ops->user_get_by_email(f->ctx.store, "race@example.com", &u), 0);
+	print_message("8 concurrent wrong logins: %d x 401, %d x 429, failed_logins %d\n", n401, n429,
+		      (int)u.failed_logins);
+	assert_true(n401 >= 5);
+	assert_int_equal(u.failed_logins, n401);
+	assert_int_equal(do_login(f, "race@example.com", "right-password", NULL, 0, NULL, NULL), 429);
+}
+
+/* The same refresh token presented twice at once: at most one rotation
+ * succeeds, and the family ends up revoked, so the winner's new token is dead too. */
+static void test_refresh_concurrent_reuse(void **state)
+{
+	struct hfix *f = *state;
+	char r1[MT_REFRESH_TOKEN_SIZE], body[256];
+	struct racer rs[4];
+	int i, n200 = 0;
+
+	do_register(f, "rr@example.com", "right-password", NULL, NULL);
+	assert_int_equal(do_login(f, "rr@example.com", "right-password", NULL, 0, r1, NULL), 200);
+	snprintf(body, sizeof body, "{\"refreshToken\":\"%s\"}", r1);
+	race(f, handler_refresh, body, rs, 4);
+	for (i = 0; i < 4; i++) {
+		if (rs[i].status == 200)
+			n200++;
+		else
+			assert_int_equal(rs[i].status, 401);
+	}
+	assert_true(n200 <= 1);
+	for (i = 0; i < 4; i++)
+		if (rs[i].status == 200)
+			assert_int_equal(do_refresh(f, handler_refresh, rs[i].refresh, NULL, NULL, 0), 401);
+	assert_int_equal(do_refresh(f, handler_refresh, r1, NULL, NULL, 0), 401);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, hsetup, hteardown)
@@ -683,6 +780,8 @@ int main(void)
 		T(test_refresh_refused),
 		T(test_logout),
 		T(test_authorizer),
+		T(test_throttle_concurrent),
+		T(test_refresh_concurrent_reuse),
 	};
 #undef T
 
