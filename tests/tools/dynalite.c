@@ -278,3 +278,98 @@ int test_proc_spawn_port(char *const argv[], struct test_proc *p)
 	snprintf(p->url, sizeof p->url, "http://127.0.0.1:%d", p->port);
 	return 0;
 }
+
+#ifdef DYNALITE_RUN_MAIN
+#include <curl/curl.h>
+
+/* dynalite-run PROGRAM [ARGS...]: starts dynalite, exports
+ * MAITRE_TEST_STORE_URL=dynamodb://maitre-%s?region=us-east-1&endpoint=URL
+ * (the harness puts a fresh table per server in %s) and dummy AWS keys,
+ * runs PROGRAM, stops dynalite by PID, and exits with PROGRAM's status
+ * (77 = skipped when node is missing). */
+/* Collects a response body (capped). */
+static size_t dynalite_on_body(char *ptr, size_t size, size_t n, void *ud)
+{
+	char *buf = ud;
+	size_t have = strlen(buf), add = size * n;
+
+	if (have + add >= 65536)
+		add = 65535 - have;
+	memcpy(buf + have, ptr, add);
+	buf[have + add] = '\0';
+	return size * n;
+}
+
+/* Counts the tables whose name starts with prefix (ListTables), -1 on error. */
+static int dynalite_count_tables(const struct test_proc *p, const char *prefix)
+{
+	static char body[65536];
+	struct curl_slist *h = NULL;
+	CURL *c = curl_easy_init();
+	const char *q;
+	int n = 0;
+
+	if (c == NULL)
+		return -1;
+	body[0] = '\0';
+	h = curl_slist_append(h, "Content-Type: application/x-amz-json-1.0");
+	h = curl_slist_append(h, "X-Amz-Target: DynamoDB_20120810.ListTables");
+	curl_easy_setopt(c, CURLOPT_URL, p->url);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, "{}");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_AWS_SIGV4, "aws:amz:us-east-1:dynamodb");
+	curl_easy_setopt(c, CURLOPT_USERPWD, "AKIDLOCALTEST:local-test-secret");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, dynalite_on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, (void *)body);
+	if (curl_easy_perform(c) != CURLE_OK)
+		n = -1;
+	curl_easy_cleanup(c);
+	curl_slist_free_all(h);
+	for (q = body; n >= 0 && (q = strstr(q, prefix)) != NULL; q++)
+		n++;
+	return n;
+}
+
+int main(int argc, char **argv)
+{
+	struct test_proc p;
+	char url[256];
+	int rc, status = 0, tables;
+	pid_t pid;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: dynalite-run PROGRAM [ARGS...]\n");
+		return 2;
+	}
+	rc = dynalite_start(&p);
+	if (rc != 0)
+		return rc == 77 ? 77 : 1;
+	snprintf(url, sizeof url, "dynamodb://maitre-%%s?region=us-east-1&endpoint=%s", p.url);
+	setenv("MAITRE_TEST_STORE_URL", url, 1);
+	setenv("AWS_ACCESS_KEY_ID", "AKIDLOCALTEST", 1);
+	setenv("AWS_SECRET_ACCESS_KEY", "local-test-secret", 1);
+	setenv("AWS_REGION", "us-east-1", 1);
+	unsetenv("AWS_SESSION_TOKEN");
+	fprintf(stderr, "dynalite-run: %s on %s\n", argv[1], p.url);
+	pid = fork();
+	if (pid == 0) {
+		execv(argv[1], argv + 1);
+		perror("execv");
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		status = 1 << 8;
+	tables = dynalite_count_tables(&p, "maitre-");
+	test_proc_stop(&p);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && tables <= 0) {
+		/* a pass that never touched DynamoDB proves nothing */
+		fprintf(stderr, "dynalite-run: FAIL: %s passed but created no maitre-* table in dynalite "
+			"(is MAITRE_TEST_STORE_URL honoured?)\n", argv[1]);
+		return 1;
+	}
+	fprintf(stderr, "dynalite-run: %d maitre-* table(s) were used\n", tables);
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 1;
+}
+#endif
