@@ -1,0 +1,267 @@
+/* Unit tests for core helpers: ids, the capped buffer, API Gateway v2 event
+ * access, body caps and response building. Table-driven where it fits. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <sodium.h>
+
+#include "core/buf.h"
+#include "core/error.h"
+#include "core/id.h"
+#include "runtime/apigw.h"
+
+/* Ids are 26 chars, valid, unique, and sort by creation time. */
+static void test_id_sorts_by_time(void **state)
+{
+	char a[MT_ID_SIZE], b[MT_ID_SIZE], c[MT_ID_SIZE];
+
+	(void)state;
+	mt_id_new(a, 1700000000000LL);
+	mt_id_new(b, 1700000000001LL);
+	mt_id_new(c, 1700000000001LL);
+	assert_int_equal(strlen(a), MT_ID_LEN);
+	assert_true(mt_id_valid(a));
+	assert_true(strcmp(a, b) < 0);
+	assert_string_not_equal(b, c);
+	assert_false(mt_id_valid("short"));
+	assert_false(mt_id_valid("01HZZZZZZZZZZZZZZZZZZZZZZU")); /* U is not Crockford */
+	assert_false(mt_id_valid(NULL));
+}
+
+/* The buffer grows, formats, refuses past its cap and hands memory on. */
+static void test_buf_cap(void **state)
+{
+	struct mt_buf b;
+	char *s;
+
+	(void)state;
+	mt_buf_init(&b, 10);
+	assert_int_equal(mt_buf_adds(&b, "hello"), 0);
+	assert_int_equal(mt_buf_printf(&b, "%d", 1234), 0);
+	assert_int_equal(b.len, 9);
+	assert_int_equal(mt_buf_adds(&b, "xy"), MT_ETOOBIG);
+	assert_int_equal(b.len, 9); /* unchanged on error */
+	assert_string_equal(b.data, "hello1234");
+	s = mt_buf_take(&b);
+	assert_string_equal(s, "hello1234");
+	assert_null(b.data);
+	free(s);
+	s = mt_buf_take(&b);
+	assert_string_equal(s, "");
+	free(s);
+}
+
+/* Builds an event with the given body text. */
+static cJSON *event_with_body(const char *body, int b64)
+{
+	cJSON *e = cJSON_CreateObject();
+
+	cJSON_AddStringToObject(e, "routeKey", "POST /x");
+	if (body)
+		cJSON_AddStringToObject(e, "body", body);
+	cJSON_AddBoolToObject(e, "isBase64Encoded", b64);
+	return e;
+}
+
+static const struct {
+	const char *body;   /* request body */
+	int status;         /* expected error status, 0 = parses */
+	const char *code;   /* expected error code */
+} body_cases[] = {
+	{ "{\"a\":1}", 0, NULL },
+	{ "", 400, "invalid_json" },
+	{ "{", 400, "invalid_json" },
+	{ "[1,2]", 400, "not_object" },
+	{ "\"str\"", 400, "not_object" },
+	{ "{\"a\":\"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"}", 0, NULL }, /* brackets in strings don't count */
+};
+
+/* Body parsing: valid, invalid, non-object; brackets inside strings. */
+static void test_json_body_cases(void **state)
+{
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof body_cases / sizeof body_cases[0]; i++) {
+		cJSON *e = event_with_body(body_cases[i].body, 0), *err = NULL;
+		cJSON *root = mt_event_json_body(e, &err);
+
+		if (body_cases[i].status == 0) {
+			assert_non_null(root);
+			assert_null(err);
+		} else {
+			cJSON *b;
+			assert_null(root);
+			assert_non_null(err);
+			assert_int_equal(mt_resp_status(err), body_cases[i].status);
+			b = cJSON_Parse(mt_resp_body(err));
+			assert_string_equal(cJSON_GetObjectItem(b, "error")->valuestring, body_cases[i].code);
+			cJSON_Delete(b);
+		}
+		cJSON_Delete(root);
+		cJSON_Delete(err);
+		cJSON_Delete(e);
+	}
+}
+
+/* Nesting over 32 answers 400 too_deep; exactly 32 parses. */
+static void test_json_depth(void **state)
+{
+	char deep[200];
+	int i, n;
+	cJSON *e, *err, *root;
+
+	(void)state;
+	for (n = 32; n <= 33; n++) {
+		size_t p = 0;
+		deep[p++] = '{';
+		deep[p++] = '"'; deep[p++] = 'a'; deep[p++] = '"'; deep[p++] = ':';
+		for (i = 1; i < n; i++)
+			deep[p++] = '[';
+		for (i = 1; i < n; i++)
+			deep[p++] = ']';
+		deep[p++] = '}';
+		deep[p] = '\0';
+		e = event_with_body(deep, 0);
+		root = mt_event_json_body(e, &err);
+		if (n == 32) {
+			assert_non_null(root);
+		} else {
+			assert_null(root);
+			assert_int_equal(mt_resp_status(err), 400);
+			assert_non_null(strstr(mt_resp_body(err), "too_deep"));
+		}
+		cJSON_Delete(root);
+		cJSON_Delete(err);
+		cJSON_Delete(e);
+	}
+}
+
+/* A body over 64 KiB answers 413, plain or base64-encoded. */
+static void test_body_too_large(void **state)
+{
+	size_t n = MT_BODY_MAX + 1;
+	char *big = malloc(n + 1);
+	char *b64;
+	cJSON *e, *err, *root;
+
+	(void)state;
+	assert_non_null(big);
+	memset(big, ' ', n);
+	big[0] = '{';
+	big[n - 1] = '}';
+	big[n] = '\0';
+	e = event_with_body(big, 0);
+	root = mt_event_json_body(e, &err);
+	assert_null(root);
+	assert_int_equal(mt_resp_status(err), 413);
+	cJSON_Delete(err);
+	cJSON_Delete(e);
+
+	b64 = mt_base64_encode(big, n, 0);
+	e = event_with_body(b64, 1);
+	root = mt_event_json_body(e, &err);
+	assert_null(root);
+	assert_int_equal(mt_resp_status(err), 413);
+	cJSON_Delete(err);
+	cJSON_Delete(e);
+	free(b64);
+	free(big);
+}
+
+/* Base64 bodies are decoded; bad base64 is a 400. */
+static void test_body_base64(void **state)
+{
+	cJSON *e = event_with_body("eyJhIjoxfQ==", 1), *err = NULL; /* {"a":1} */
+	cJSON *root = mt_event_json_body(e, &err);
+
+	(void)state;
+	assert_non_null(root);
+	assert_int_equal(cJSON_GetObjectItem(root, "a")->valueint, 1);
+	cJSON_Delete(root);
+	cJSON_Delete(e);
+	e = event_with_body("***", 1);
+	root = mt_event_json_body(e, &err);
+	assert_null(root);
+	assert_int_equal(mt_resp_status(err), 400);
+	cJSON_Delete(err);
+	cJSON_Delete(e);
+}
+
+/* Accessors read headers, params, query, authorizer context. */
+static void test_event_accessors(void **state)
+{
+	const char *text =
+		"{\"routeKey\":\"GET /waitlists/{waitlistId}\",\"headers\":{\"if-match\":\"3\"},"
+		"\"queryStringParameters\":{\"limit\":\"10\"},\"pathParameters\":{\"waitlistId\":\"W1\"},"
+		"\"requestContext\":{\"http\":{\"method\":\"GET\",\"sourceIp\":\"127.0.0.1\"},"
+		"\"authorizer\":{\"lambda\":{\"tenantId\":\"T1\"}}}}";
+	cJSON *e = cJSON_Parse(text);
+
+	(void)state;
+	assert_string_equal(mt_event_route(e), "GET /waitlists/{waitlistId}");
+	assert_string_equal(mt_event_method(e), "GET");
+	assert_string_equal(mt_event_header(e, "if-match"), "3");
+	assert_null(mt_event_header(e, "authorization"));
+	assert_string_equal(mt_event_query(e, "limit"), "10");
+	assert_string_equal(mt_event_path_param(e, "waitlistId"), "W1");
+	assert_string_equal(mt_event_auth(e, "tenantId"), "T1");
+	assert_null(mt_event_auth(e, "sub"));
+	assert_string_equal(mt_event_source_ip(e), "127.0.0.1");
+	cJSON_Delete(e);
+}
+
+/* Error responses carry code, message, field; store errors map to statuses. */
+static void test_responses(void **state)
+{
+	static const struct { int err; int status; } map[] = {
+		{ MT_ENOTFOUND, 404 }, { MT_ECONFLICT, 409 }, { MT_EPRECOND, 412 },
+		{ MT_EINVAL, 400 }, { MT_ETOOBIG, 413 }, { MT_EBUSY, 503 }, { MT_EIO, 500 },
+	};
+	cJSON *r = mt_resp_error(400, "invalid", "name", "name %s", "is too long");
+	cJSON *b = cJSON_Parse(mt_resp_body(r));
+	size_t i;
+
+	(void)state;
+	assert_int_equal(mt_resp_status(r), 400);
+	assert_string_equal(mt_resp_get_header(r, "content-type"), "application/json");
+	assert_string_equal(cJSON_GetObjectItem(b, "error")->valuestring, "invalid");
+	assert_string_equal(cJSON_GetObjectItem(b, "field")->valuestring, "name");
+	assert_string_equal(cJSON_GetObjectItem(b, "message")->valuestring, "name is too long");
+	assert_int_equal(mt_resp_header(r, "etag", "\"1\""), 0);
+	assert_int_equal(mt_resp_header(r, "etag", "\"2\""), 0);
+	assert_string_equal(mt_resp_get_header(r, "etag"), "\"2\"");
+	cJSON_Delete(b);
+	cJSON_Delete(r);
+	for (i = 0; i < sizeof map / sizeof map[0]; i++) {
+		r = mt_resp_from_err(map[i].err, "waitee");
+		assert_int_equal(mt_resp_status(r), map[i].status);
+		cJSON_Delete(r);
+	}
+	r = mt_resp(204, NULL);
+	assert_string_equal(mt_resp_body(r), "");
+	assert_null(mt_resp_get_header(r, "content-type"));
+	cJSON_Delete(r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_id_sorts_by_time),
+		cmocka_unit_test(test_buf_cap),
+		cmocka_unit_test(test_json_body_cases),
+		cmocka_unit_test(test_json_depth),
+		cmocka_unit_test(test_body_too_large),
+		cmocka_unit_test(test_body_base64),
+		cmocka_unit_test(test_event_accessors),
+		cmocka_unit_test(test_responses),
+	};
+
+	if (sodium_init() < 0)
+		return 1;
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
