@@ -38,10 +38,11 @@ static void sleep_ms(int ms)
 /* Makes a temporary directory (path malloc'd). */
 static char *make_tmpdir(void)
 {
-	char *p = test_strf("/tmp/maitre-daemon-XXXXXX");
+	char tmpl[] = "/tmp/maitre-daemon-XXXXXX";
 
-	assert_non_null(mkdtemp(p));
-	return p;
+	if (mkdtemp(tmpl) == NULL)
+		fail_msg("mkdtemp: %s", strerror(errno));
+	return test_strf("%s", tmpl);
 }
 
 /* Removes a directory tree made by make_tmpdir (best effort). */

@@ -135,7 +135,7 @@ void test_resp_free(struct test_resp *r);
 const char *test_json_str(const cJSON *o, const char *key);
 double test_json_num(const cJSON *o, const char *key, double dflt);
 /* printf into a malloc'd string (caller frees; aborts on out of memory). */
-char *test_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *test_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2), returns_nonnull));
 /* Writes a unique e-mail "PREFIX-<pid>-<counter>-<rand>@example.com" into buf. */
 void test_unique_email(char *buf, size_t n, const char *prefix);
 

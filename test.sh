@@ -1,0 +1,143 @@
+#!/usr/bin/env bash
+# Installs the test dependencies that are missing (Debian 12), builds and
+# runs every test suite twice: a normal build (build-test/) and one with
+# -Db_sanitize=address,undefined (build-test-asan/). Ends with one line
+# "N passed, N failed[, N skipped]" summed from meson's test logs and exits
+# non-zero when anything failed or nothing ran. Works unattended (CI=true,
+# no terminal, as root) from a fresh clone. MAITRE_TEST_BUILD_PREFIX changes
+# the build directory names (default build-test, build-test-asan).
+#
+#   ./test.sh                 # everything
+#   ./test.sh --suite api     # extra arguments go to `meson test`
+set -uo pipefail
+cd "$(dirname "$0")"
+ROOT=$(pwd)
+
+PKGS=(meson ninja-build pkg-config gcc libcurl4-openssl-dev libcjson-dev libjwt-dev
+      libnotify-dev libncurses-dev libsqlite3-dev libsodium-dev libmicrohttpd-dev libcmocka-dev
+      python3-aiosmtpd dbus python3-dbus python3-gi wrk curl)
+
+# Prints the packages of "$@" that dpkg does not list as installed.
+missing_packages() {
+	local p
+	for p in "$@"; do
+		if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed"; then
+			echo "$p"
+		fi
+	done
+}
+
+# Installs the given packages with apt-get (through sudo when not root).
+apt_install() {
+	local sudo=()
+	if [ "$(id -u)" -ne 0 ]; then
+		command -v sudo >/dev/null || { echo "test.sh: need root or sudo to install: $*" >&2; exit 1; }
+		sudo=(sudo)
+	fi
+	echo "test.sh: installing $*"
+	"${sudo[@]}" apt-get update -q || exit 1
+	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "$@" || exit 1
+}
+
+mapfile -t missing < <(missing_packages "${PKGS[@]}")
+# node and npm may come from elsewhere than Debian: only install when absent
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+if [ "${#missing[@]}" -gt 0 ]; then
+	apt_install "${missing[@]}"
+fi
+
+# Node test servers (dynalite, local-aws-sqs) live in tests/node_modules.
+if [ -f tests/package.json ]; then
+	echo "test.sh: installing node test servers (tests/package.json)"
+	if [ -f tests/package-lock.json ]; then
+		(cd tests && npm ci --no-audit --no-fund --loglevel=error) || exit 1
+	else
+		(cd tests && npm install --no-audit --no-fund --loglevel=error) || exit 1
+	fi
+fi
+
+# sanitizers: any finding fails the test that triggered it
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1:halt_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1:abort_on_error=1}
+
+passed=0
+failed=0
+skipped=0
+
+# Builds dir with the meson options after it and runs its tests; adds to the counts.
+run_build() {
+	local dir=$1 label=$2
+	shift 2
+	local opts=("$@") setup_log
+	setup_log=$(mktemp)
+	echo
+	echo "==== $label build ($dir) ===="
+	if [ -f "$dir/build.ninja" ]; then
+		meson setup --reconfigure "$dir" "${opts[@]}" >"$setup_log" 2>&1
+	else
+		meson setup "$dir" "${opts[@]}" >"$setup_log" 2>&1
+	fi
+	if [ $? -ne 0 ]; then
+		cat "$setup_log"
+		rm -f "$setup_log"
+		echo "test.sh: meson setup failed for the $label build"
+		failed=$((failed + 1))
+		return
+	fi
+	rm -f "$setup_log"
+	if ! ninja -C "$dir"; then
+		echo "test.sh: the $label build failed"
+		failed=$((failed + 1))
+		return
+	fi
+	rm -f "$dir/meson-logs/testlog.json"
+	local mult=1
+	case "$label" in sanitize*) mult=3 ;; esac
+	meson test -C "$dir" --no-rebuild --num-processes 2 --print-errorlogs \
+		--timeout-multiplier "$mult" "${TEST_ARGS[@]}"
+	local counts
+	counts=$(/usr/bin/python3 - "$dir/meson-logs/testlog.json" <<'PY'
+import json, sys
+p = f = s = 0
+try:
+    with open(sys.argv[1]) as fh:
+        for line in fh:
+            line = line.strip()
+            if not line:
+                continue
+            r = json.loads(line).get("result", "")
+            if r in ("OK", "EXPECTEDFAIL"):
+                p += 1
+            elif r == "SKIP":
+                s += 1
+            else:  # FAIL, TIMEOUT, ERROR, UNEXPECTEDPASS
+                f += 1
+except FileNotFoundError:
+    f += 1
+print(p, f, s)
+PY
+)
+	read -r p f s <<<"$counts"
+	echo "test.sh: $label build: $p passed, $f failed, $s skipped"
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
+}
+
+TEST_ARGS=("$@")
+PREFIX=${MAITRE_TEST_BUILD_PREFIX:-build-test}
+run_build "$PREFIX" "normal" -Dtests=enabled -Dbuildtype=debugoptimized -Db_sanitize=none
+run_build "$PREFIX-asan" "sanitize (address,undefined)" -Dtests=enabled -Dbuildtype=debugoptimized \
+	-Db_sanitize=address,undefined -Db_lundef=false
+
+echo
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+if [ "$failed" -gt 0 ] || [ "$passed" -eq 0 ]; then
+	exit 1
+fi
+exit 0
