@@ -1,8 +1,38 @@
+#include <pthread.h>
 #include <string.h>
 #include <sodium.h>
 #include "core/id.h"
 
 static const char crockford[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+/* Monotonic ids within one millisecond (as ULID's monotonic mode): the
+ * random part of the previous id plus one, so parties that join in the same
+ * millisecond keep their join order. */
+static pthread_mutex_t id_lock = PTHREAD_MUTEX_INITIALIZER;
+static int64_t id_last_ms = -1;            /* time of the previous id */
+static unsigned char id_last_rnd[10];      /* its random part */
+
+/* Fills rnd: fresh randomness, or the previous id's plus one in the same ms. */
+static void id_random(int64_t now_ms, unsigned char rnd[10])
+{
+	int i, carry = 1;
+
+	pthread_mutex_lock(&id_lock);
+	if (now_ms == id_last_ms) {
+		for (i = 9; i >= 0 && carry; i--) {
+			id_last_rnd[i]++;
+			carry = id_last_rnd[i] == 0;
+		}
+		if (carry) /* 2^80 ids in one ms: start afresh */
+			randombytes_buf(id_last_rnd, sizeof id_last_rnd);
+	} else {
+		randombytes_buf(id_last_rnd, sizeof id_last_rnd);
+		id_last_rnd[0] &= 0x7F; /* room to count up within the millisecond */
+		id_last_ms = now_ms;
+	}
+	memcpy(rnd, id_last_rnd, sizeof id_last_rnd);
+	pthread_mutex_unlock(&id_lock);
+}
 
 /* Writes a new id for time now_ms into out (MT_ID_SIZE bytes). */
 void mt_id_new(char out[MT_ID_SIZE], int64_t now_ms)
@@ -11,7 +41,7 @@ void mt_id_new(char out[MT_ID_SIZE], int64_t now_ms)
 	uint64_t t = (uint64_t)now_ms & 0xFFFFFFFFFFFFULL;
 	int i;
 
-	randombytes_buf(rnd, sizeof rnd);
+	id_random(now_ms, rnd);
 	/* 10 chars of time (50 bits, top 2 zero), 16 chars of randomness. */
 	for (i = 9; i >= 0; i--) {
 		out[i] = crockford[t & 31];

@@ -23,6 +23,7 @@
 #define WAITEES_LIMIT_MAX 500         /* largest ?limit= */
 #define WAITEES_CURSOR_MAX 512        /* longest cursor accepted */
 #define WAITEES_TTL_S (24 * 3600)     /* finished parties expire after a day */
+#define WAITEES_RETRIES 3             /* attempts when a write loses only to the notifier */
 
 /* A request's version preconditions (If-Match header and body `version`). */
 struct waitees_pre {
@@ -373,16 +374,70 @@ static cJSON *waitees_get(struct mt_ctx *ctx, const char *wl_id, const char *id)
 	return waitees_one(200, &w, 0);
 }
 
-/* PUT /waitlists/{waitlistId}/waitees/{waiteeId}: partial update, conditional on the version. */
+/* 1 when another writer changed what clients own (so re-applying a patch
+ * would overwrite a host's edit); changes by the notifier (notification
+ * bookkeeping, waiting -> notified) and guest replies to the status are
+ * not counted unless the patch itself sets the status. */
+static int waitees_client_changed(const struct mt_waitee *a, const struct mt_waitee *b, int has_status)
+{
+	return strcmp(a->name, b->name) != 0 || strcmp(a->phone, b->phone) != 0 ||
+	       strcmp(a->email, b->email) != 0 || strcmp(a->notes, b->notes) != 0 ||
+	       a->party_size != b->party_size || a->quoted_minutes != b->quoted_minutes ||
+	       (has_status && a->status != b->status);
+}
+
+/* Applies a validated patch to w at now: refuses (409) an invalid status move
+ * or a notification for a finished party. Returns NULL and sets *changed and
+ * *plan_changed, or an error response. */
+static cJSON *waitees_apply(const struct mt_waitee_patch *p, struct mt_waitee *w, int64_t now, int *changed,
+			    int *plan_changed)
+{
+	enum mt_status to = p->has_status ? p->status : w->status;
+	int64_t due_before = w->due_at;
+
+	if (to != w->status && !mt_status_can_move(MT_ACTOR_CLIENT, w->status, to))
+		return mt_resp_error(409, "invalid_transition", "status", "cannot move a party from %s to %s%s",
+				     mt_status_name(w->status), mt_status_name(to),
+				     to == MT_NOTIFIED ? " (notified is set by the server: use POST .../notify)" : "");
+	if (p->has_notify_in && mt_status_is_finished(to))
+		return mt_resp_error(409, "invalid_state", "notifyIn", "cannot notify a party that is %s",
+				     mt_status_name(to));
+	*changed = p->has_name || p->has_phone || p->has_email || p->has_party_size || p->has_notes ||
+		   p->has_quoted || p->has_notify_in || to != w->status;
+	if (p->has_name)
+		memcpy(w->name, p->name, sizeof w->name);
+	if (p->has_phone)
+		memcpy(w->phone, p->phone, sizeof w->phone);
+	if (p->has_email)
+		memcpy(w->email, p->email, sizeof w->email);
+	if (p->has_notes)
+		memcpy(w->notes, p->notes, sizeof w->notes);
+	if (p->has_party_size)
+		w->party_size = p->party_size;
+	if (p->has_quoted)
+		w->quoted_minutes = p->quoted_minutes;
+	if (to != w->status)
+		waitees_move(w, to, now);
+	if (p->has_notify_in)
+		waitees_plan_notify(w, now, p->notify_in);
+	*plan_changed = p->has_notify_in || w->due_at != due_before;
+	if (*changed)
+		w->updated_at = now;
+	return NULL;
+}
+
+/* PUT /waitlists/{waitlistId}/waitees/{waiteeId}: partial update, conditional
+ * on the version. Without a precondition, a write that lost only to the
+ * notifier (or a guest reply) is re-applied to the fresh record, up to
+ * WAITEES_RETRIES times; a lost race against another client's edit is 409. */
 static cJSON *waitees_update(struct mt_ctx *ctx, const cJSON *event, const char *wl_id, const char *id)
 {
 	struct waitees_pre pre = { 0 };
 	struct mt_waitee_patch p;
 	struct mt_codec_err err;
-	struct mt_waitee w;
+	struct mt_waitee w, first;
 	cJSON *body, *resp;
-	int64_t read_version, due_before, now;
-	int r, plan_changed;
+	int r, attempt, changed = 0, plan_changed = 0;
 
 	resp = waitees_if_match(event, &pre);
 	if (resp != NULL)
@@ -396,52 +451,37 @@ static cJSON *waitees_update(struct mt_ctx *ctx, const cJSON *event, const char 
 		return waitees_codec_resp(&err);
 	pre.has_body = p.has_version;
 	pre.body = p.version;
-	r = ctx->store->ops->waitee_get(ctx->store, wl_id, id, &w);
-	if (r < 0)
-		return mt_resp_from_err(r, "waitee");
-	resp = waitees_check_pre(&pre, w.version);
-	if (resp != NULL)
-		return resp;
-	if (p.has_status && p.status != w.status &&
-	    !mt_status_can_move(MT_ACTOR_CLIENT, w.status, p.status))
-		return mt_resp_error(409, "invalid_transition", "status", "cannot move a party from %s to %s%s",
-				     mt_status_name(w.status), mt_status_name(p.status),
-				     p.status == MT_NOTIFIED ? " (notified is set by the server: use POST .../notify)" : "");
-	if (p.has_notify_in && mt_status_is_finished(p.has_status ? p.status : w.status))
-		return mt_resp_error(409, "invalid_state", "notifyIn", "cannot notify a party that is %s",
-				     mt_status_name(p.has_status ? p.status : w.status));
-	if (!p.has_name && !p.has_phone && !p.has_email && !p.has_party_size && !p.has_notes && !p.has_quoted &&
-	    !p.has_notify_in && !(p.has_status && p.status != w.status)) {
-		r = waitees_position(ctx, &w);
-		return r < 0 ? mt_resp_from_err(r, "waitee") : waitees_one(200, &w, 0);
+	for (attempt = 0;; attempt++) {
+		int64_t read_version;
+
+		r = ctx->store->ops->waitee_get(ctx->store, wl_id, id, &w);
+		if (r < 0)
+			return mt_resp_from_err(r, "waitee");
+		if (attempt == 0) {
+			first = w;
+			resp = waitees_check_pre(&pre, w.version);
+		} else if (waitees_client_changed(&first, &w, p.has_status)) {
+			resp = waitees_lost_race(&pre);
+		}
+		if (resp != NULL)
+			return resp;
+		read_version = w.version;
+		resp = waitees_apply(&p, &w, mt_now(ctx), &changed, &plan_changed);
+		if (resp != NULL)
+			return resp;
+		if (!changed)
+			break;
+		r = ctx->store->ops->waitee_update(ctx->store, &w, read_version);
+		if (r == MT_EPRECOND || r == MT_ECONFLICT) {
+			if (pre.has_hdr || pre.has_body || attempt + 1 >= WAITEES_RETRIES)
+				return waitees_lost_race(&pre);
+			continue;
+		}
+		if (r < 0)
+			return mt_resp_from_err(r, "waitee");
+		break;
 	}
-	now = mt_now(ctx);
-	read_version = w.version;
-	due_before = w.due_at;
-	if (p.has_name)
-		memcpy(w.name, p.name, sizeof w.name);
-	if (p.has_phone)
-		memcpy(w.phone, p.phone, sizeof w.phone);
-	if (p.has_email)
-		memcpy(w.email, p.email, sizeof w.email);
-	if (p.has_notes)
-		memcpy(w.notes, p.notes, sizeof w.notes);
-	if (p.has_party_size)
-		w.party_size = p.party_size;
-	if (p.has_quoted)
-		w.quoted_minutes = p.quoted_minutes;
-	if (p.has_status && p.status != w.status)
-		waitees_move(&w, p.status, now);
-	if (p.has_notify_in)
-		waitees_plan_notify(&w, now, p.notify_in);
-	plan_changed = p.has_notify_in || w.due_at != due_before;
-	w.updated_at = now;
-	r = ctx->store->ops->waitee_update(ctx->store, &w, read_version);
-	if (r == MT_EPRECOND || r == MT_ECONFLICT)
-		return waitees_lost_race(&pre);
-	if (r < 0)
-		return mt_resp_from_err(r, "waitee");
-	if (plan_changed)
+	if (changed && plan_changed)
 		mt_notify_after_change(ctx, &w, 0);
 	r = waitees_position(ctx, &w);
 	if (r < 0)
@@ -449,35 +489,41 @@ static cJSON *waitees_update(struct mt_ctx *ctx, const cJSON *event, const char 
 	return waitees_one(200, &w, 0);
 }
 
-/* POST .../waitees/{waiteeId}/notify: notify now (as PUT notifyIn 0); 202. */
+/* POST .../waitees/{waiteeId}/notify: notify now (as PUT notifyIn 0); 202.
+ * Retried like PUT when it loses to the notifier and no precondition was given. */
 static cJSON *waitees_notify(struct mt_ctx *ctx, const cJSON *event, const char *wl_id, const char *id)
 {
 	struct waitees_pre pre = { 0 };
 	struct mt_waitee w;
 	int64_t read_version;
 	cJSON *resp;
-	int r;
+	int r, attempt;
 
 	resp = waitees_if_match(event, &pre);
 	if (resp != NULL)
 		return resp;
-	r = ctx->store->ops->waitee_get(ctx->store, wl_id, id, &w);
-	if (r < 0)
-		return mt_resp_from_err(r, "waitee");
-	resp = waitees_check_pre(&pre, w.version);
-	if (resp != NULL)
-		return resp;
-	if (mt_status_is_finished(w.status))
-		return mt_resp_error(409, "invalid_state", "status", "cannot notify a party that is %s",
-				     mt_status_name(w.status));
-	read_version = w.version;
-	w.updated_at = mt_now(ctx);
-	waitees_plan_notify(&w, w.updated_at, 0);
-	r = ctx->store->ops->waitee_update(ctx->store, &w, read_version);
-	if (r == MT_EPRECOND || r == MT_ECONFLICT)
-		return waitees_lost_race(&pre);
-	if (r < 0)
-		return mt_resp_from_err(r, "waitee");
+	for (attempt = 0;; attempt++) {
+		r = ctx->store->ops->waitee_get(ctx->store, wl_id, id, &w);
+		if (r < 0)
+			return mt_resp_from_err(r, "waitee");
+		if (attempt == 0 && (resp = waitees_check_pre(&pre, w.version)) != NULL)
+			return resp;
+		if (mt_status_is_finished(w.status))
+			return mt_resp_error(409, "invalid_state", "status", "cannot notify a party that is %s",
+					     mt_status_name(w.status));
+		read_version = w.version;
+		w.updated_at = mt_now(ctx);
+		waitees_plan_notify(&w, w.updated_at, 0);
+		r = ctx->store->ops->waitee_update(ctx->store, &w, read_version);
+		if (r == MT_EPRECOND || r == MT_ECONFLICT) {
+			if (pre.has_hdr || attempt + 1 >= WAITEES_RETRIES)
+				return waitees_lost_race(&pre);
+			continue;
+		}
+		if (r < 0)
+			return mt_resp_from_err(r, "waitee");
+		break;
+	}
 	mt_notify_after_change(ctx, &w, 0);
 	r = waitees_position(ctx, &w);
 	if (r < 0)

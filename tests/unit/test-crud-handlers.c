@@ -1143,13 +1143,25 @@ static const struct store_ops *race_orig;
 /* Copy of the ops with the updates replaced. */
 static struct store_ops race_ops;
 
+/* What the racing writer changes: 0 = notes (another host), 1 = last_result (the notifier). */
+static int race_server_only;
+/* Racing writes left before the racer stops (-1 = never stops). */
+static int race_left = -1;
+
 /* Lets another writer bump the waitee between the handler's read and write. */
 static int race_waitee_update(struct store *s, struct mt_waitee *w, int64_t expected)
 {
 	struct mt_waitee other;
 
+	if (race_left == 0)
+		return race_orig->waitee_update(s, w, expected);
+	if (race_left > 0)
+		race_left--;
 	assert_int_equal(race_orig->waitee_get(s, w->waitlist_id, w->id, &other), 0);
-	snprintf(other.notes, sizeof other.notes, "other terminal");
+	if (race_server_only)
+		snprintf(other.last_result, sizeof other.last_result, "sent");
+	else
+		snprintf(other.notes, sizeof other.notes, "other terminal");
 	assert_int_equal(race_orig->waitee_update(s, &other, other.version), 0);
 	return race_orig->waitee_update(s, w, expected);
 }
@@ -1208,6 +1220,58 @@ static void test_lost_race(void **state)
 	assert_string_equal(l.description, "other terminal");
 }
 
+/* A write that lost only to the notifier's bookkeeping is re-applied (no 409),
+ * keeping both changes; with If-Match it is still 412; a notifier that never
+ * stops ends in 409 after the retries. */
+static void test_race_with_notifier_merges(void **state)
+{
+	struct fx *f = *state;
+	char wl[MT_ID_SIZE], id[MT_ID_SIZE];
+	struct req q;
+	struct res r;
+	struct mt_waitee w;
+
+	make_list(f, TENANT_A, "Main", wl);
+	make_waitee(f, TENANT_A, wl, "{\"name\":\"A\"}", id);
+	race_orig = f->store->ops;
+	race_ops = *race_orig;
+	race_ops.waitee_update = race_waitee_update;
+	f->store->ops = &race_ops;
+	race_server_only = 1;
+	race_left = 1;
+
+	q = (struct req){ .route = "PUT /waitlists/{waitlistId}/waitees/{waiteeId}", .tenant = TENANT_A, .wl = wl, .we = id,
+			  .body = "{\"partySize\":5}" };
+	r = call(f, &q);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(jnum(r.json, "partySize"), 5);
+	assert_string_equal(jstr(r.json, "lastResult"), "sent");
+	assert_int_equal(jnum(r.json, "version"), 3);
+	res_free(&r);
+	race_left = 1;
+	q = (struct req){ .route = "POST /waitlists/{waitlistId}/waitees/{waiteeId}/notify", .tenant = TENANT_A,
+			  .wl = wl, .we = id };
+	r = call(f, &q);
+	assert_int_equal(r.status, 202);
+	assert_int_equal(jnum(r.json, "version"), 5);
+	res_free(&r);
+	race_left = 1;
+	q = (struct req){ .route = "PUT /waitlists/{waitlistId}/waitees/{waiteeId}", .tenant = TENANT_A, .wl = wl, .we = id,
+			  .body = "{\"partySize\":6}", .if_match = "5" };
+	r = call(f, &q);
+	expect_error(&r, 412, "version_mismatch", "version");
+	race_left = -1;
+	q.if_match = NULL;
+	r = call(f, &q);
+	expect_error(&r, 409, "conflict", NULL);
+
+	f->store->ops = race_orig;
+	race_server_only = 0;
+	store_waitee(f, wl, id, &w);
+	assert_int_equal(w.party_size, 5);
+	assert_int_equal(w.notify_seq, 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1222,6 +1286,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_waitee_preconditions_and_bad_input, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_cross_tenant, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_lost_race, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_race_with_notifier_merges, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
