@@ -1,0 +1,25 @@
+/* The queue contract suite (backend/queue/queue.h), written once and run on
+ * every back end: test-queue-sqlite.c (embedded) and test-queue-sqs.c
+ * (local-aws-sqs). Times are real: visibility timeouts of 1 s.
+ *
+ * queue_contract_run runs every case, each on a fresh, empty queue made
+ * by open_fresh(arg); close_fresh (may be NULL) is called after each case
+ * with the queue (before it is closed) so the factory can clean up. */
+#ifndef QUEUE_CONTRACT_H
+#define QUEUE_CONTRACT_H
+
+#include "queue/queue.h"
+
+/* What a back end can do beyond the common contract. */
+enum queue_contract_flags {
+	QUEUE_CONTRACT_STALE_RECEIPT_FAILS = 1,  /* delete with an old receipt answers MT_ENOTFOUND */
+	QUEUE_CONTRACT_EXACT_DEPTH = 2,          /* depth() is exact, not approximate */
+};
+
+/* Makes a fresh empty queue; 0 or MT_E*. */
+typedef int (*queue_contract_open_fn)(struct queue **out, void *arg);
+
+/* Runs the suite; returns the number of failed tests (cmocka). */
+int queue_contract_run(const char *suite_name, queue_contract_open_fn open_fresh, void *arg, int flags);
+
+#endif
