@@ -374,16 +374,16 @@ static cJSON *waitees_get(struct mt_ctx *ctx, const char *wl_id, const char *id)
 	return waitees_one(200, &w, 0);
 }
 
-/* 1 when another writer changed what clients own (so re-applying a patch
- * would overwrite a host's edit); changes by the notifier (notification
- * bookkeeping, waiting -> notified) and guest replies to the status are
- * not counted unless the patch itself sets the status. */
-static int waitees_client_changed(const struct mt_waitee *a, const struct mt_waitee *b, int has_status)
+/* 1 when another writer changed the fields only clients edit (so re-applying
+ * a patch would overwrite a host's edit). Status is not compared: a
+ * re-applied status move is checked again against the fresh status, so a
+ * move the other writer made impossible (a guest cancelled) answers 409
+ * invalid_transition, and one still allowed (notified -> seated) goes on. */
+static int waitees_client_changed(const struct mt_waitee *a, const struct mt_waitee *b)
 {
 	return strcmp(a->name, b->name) != 0 || strcmp(a->phone, b->phone) != 0 ||
 	       strcmp(a->email, b->email) != 0 || strcmp(a->notes, b->notes) != 0 ||
-	       a->party_size != b->party_size || a->quoted_minutes != b->quoted_minutes ||
-	       (has_status && a->status != b->status);
+	       a->party_size != b->party_size || a->quoted_minutes != b->quoted_minutes;
 }
 
 /* Applies a validated patch to w at now: refuses (409) an invalid status move
@@ -460,7 +460,7 @@ static cJSON *waitees_update(struct mt_ctx *ctx, const cJSON *event, const char 
 		if (attempt == 0) {
 			first = w;
 			resp = waitees_check_pre(&pre, w.version);
-		} else if (waitees_client_changed(&first, &w, p.has_status)) {
+		} else if (waitees_client_changed(&first, &w)) {
 			resp = waitees_lost_race(&pre);
 		}
 		if (resp != NULL)

@@ -1143,7 +1143,8 @@ static const struct store_ops *race_orig;
 /* Copy of the ops with the updates replaced. */
 static struct store_ops race_ops;
 
-/* What the racing writer changes: 0 = notes (another host), 1 = last_result (the notifier). */
+/* What the racing writer changes: 0 = notes (another host), 1 = last_result,
+ * 2 = status waiting -> notified (both the notifier). */
 static int race_server_only;
 /* Racing writes left before the racer stops (-1 = never stops). */
 static int race_left = -1;
@@ -1158,7 +1159,9 @@ static int race_waitee_update(struct store *s, struct mt_waitee *w, int64_t expe
 	if (race_left > 0)
 		race_left--;
 	assert_int_equal(race_orig->waitee_get(s, w->waitlist_id, w->id, &other), 0);
-	if (race_server_only)
+	if (race_server_only == 2)
+		other.status = MT_NOTIFIED;
+	else if (race_server_only)
 		snprintf(other.last_result, sizeof other.last_result, "sent");
 	else
 		snprintf(other.notes, sizeof other.notes, "other terminal");
@@ -1265,8 +1268,27 @@ static void test_race_with_notifier_merges(void **state)
 	r = call(f, &q);
 	expect_error(&r, 409, "conflict", NULL);
 
+	/* the notifier moves the party to notified while the host seats it: still seated */
+	{
+		char id2[MT_ID_SIZE];
+		struct req q2 = { .route = "PUT /waitlists/{waitlistId}/waitees/{waiteeId}", .tenant = TENANT_A,
+				  .wl = wl, .body = "{\"status\":\"seated\"}" };
+
+		f->store->ops = race_orig;
+		make_waitee(f, TENANT_A, wl, "{\"name\":\"B\"}", id2);
+		f->store->ops = &race_ops;
+		race_server_only = 2;
+		race_left = 1;
+		q2.we = id2;
+		r = call(f, &q2);
+		assert_int_equal(r.status, 200);
+		assert_string_equal(jstr(r.json, "status"), "seated");
+		res_free(&r);
+	}
+
 	f->store->ops = race_orig;
 	race_server_only = 0;
+	race_left = -1;
 	store_waitee(f, wl, id, &w);
 	assert_int_equal(w.party_size, 5);
 	assert_int_equal(w.notify_seq, 1);
