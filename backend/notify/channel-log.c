@@ -2,6 +2,7 @@
  * gateway and no SMTP configured, deliveries land here and count as sent. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/error.h"
@@ -11,11 +12,12 @@
 /* A log channel. */
 struct channel_log {
 	struct channel base;   /* must be first */
+	pthread_mutex_t lock;  /* one line at a time */
 	FILE *to;              /* where lines go (stderr when not given) */
 };
 
 /* Writes one JSON line describing m; phones and e-mails are masked. */
-static int channel_log_send(struct channel *c, const struct mt_message *m, char **reason)
+static int channel_log_send_locked(struct channel *c, const struct mt_message *m, char **reason)
 {
 	struct channel_log *l = (struct channel_log *)c;
 	char phone[32], email[MT_EMAIL_MAX + 8];
@@ -48,10 +50,25 @@ static int channel_log_send(struct channel *c, const struct mt_message *m, char 
 	return 0;
 }
 
+/* Sends under the channel's lock, so several threads may share it. */
+static int channel_log_send(struct channel *c, const struct mt_message *m, char **reason)
+{
+	struct channel_log *x = (struct channel_log *)c;
+	int r;
+
+	pthread_mutex_lock(&x->lock);
+	r = channel_log_send_locked(c, m, reason);
+	pthread_mutex_unlock(&x->lock);
+	return r;
+}
+
 /* Frees the channel (the stream stays open). */
 static void channel_log_close(struct channel *c)
 {
-	free(c);
+	struct channel_log *l = (struct channel_log *)c;
+
+	pthread_mutex_destroy(&l->lock);
+	free(l);
 }
 
 static const struct channel_ops channel_log_ops = {
@@ -72,6 +89,7 @@ int channel_log_new(FILE *to, struct channel **out, char **cause)
 		return MT_ENOMEM;
 	}
 	l->base.ops = &channel_log_ops;
+	pthread_mutex_init(&l->lock, NULL);
 	l->to = to ? to : stderr;
 	*out = &l->base;
 	return 0;

@@ -3,6 +3,7 @@
  * To, From, Body, HTTP basic auth account:token, idempotency headers. */
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/buf.h"
@@ -14,6 +15,7 @@
 /* An SMS gateway channel. */
 struct channel_sms {
 	struct channel base;   /* must be first */
+	pthread_mutex_t lock;  /* one send at a time (the curl handle is not shared) */
 	CURL *h;               /* reused handle (keeps the connection) */
 	char *url;             /* full Messages.json URL */
 	char *account;         /* basic-auth user */
@@ -59,7 +61,7 @@ static char *channel_sms_error_text(const struct mt_buf *resp)
 }
 
 /* Sends m->text to m->to_phone. */
-static int channel_sms_send(struct channel *c, const struct mt_message *m, char **reason)
+static int channel_sms_send_locked(struct channel *c, const struct mt_message *m, char **reason)
 {
 	struct channel_sms *s = (struct channel_sms *)c;
 	char errbuf[CURL_ERROR_SIZE];
@@ -139,6 +141,18 @@ done:
 	return r;
 }
 
+/* Sends under the channel's lock, so several threads may share it. */
+static int channel_sms_send(struct channel *c, const struct mt_message *m, char **reason)
+{
+	struct channel_sms *x = (struct channel_sms *)c;
+	int r;
+
+	pthread_mutex_lock(&x->lock);
+	r = channel_sms_send_locked(c, m, reason);
+	pthread_mutex_unlock(&x->lock);
+	return r;
+}
+
 /* Frees the channel; the token is wiped first. */
 static void channel_sms_close(struct channel *c)
 {
@@ -157,6 +171,7 @@ static void channel_sms_close(struct channel *c)
 	free(s->account);
 	free(s->token);
 	free(s->from);
+	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
 
@@ -189,6 +204,7 @@ int channel_sms_new(const struct channel_sms_config *cfg, struct channel **out, 
 	if (s == NULL)
 		goto nomem;
 	s->base.ops = &channel_sms_ops;
+	pthread_mutex_init(&s->lock, NULL);
 	s->timeout_ms = cfg->timeout_ms;
 	s->h = curl_easy_init();
 	if (s->h == NULL)

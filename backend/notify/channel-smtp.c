@@ -6,6 +6,7 @@
  * key, so a retried delivery carries the same id. */
 #include <curl/curl.h>
 #include <sodium.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -20,6 +21,7 @@
 /* An SMTP channel. */
 struct channel_smtp {
 	struct channel base;   /* must be first */
+	pthread_mutex_t lock;  /* one send at a time (the curl handle is not shared) */
 	CURL *h;               /* reused handle */
 	char *url;             /* smtp:// or smtps:// URL without our query */
 	char *from_addr;       /* envelope and header address */
@@ -247,7 +249,7 @@ static int smtp_build(const struct channel_smtp *s, const struct mt_message *m, 
 }
 
 /* Sends m->text to m->to_email. */
-static int channel_smtp_send(struct channel *c, const struct mt_message *m, char **reason)
+static int channel_smtp_send_locked(struct channel *c, const struct mt_message *m, char **reason)
 {
 	struct channel_smtp *s = (struct channel_smtp *)c;
 	char to[MT_EMAIL_MAX + 1], rcpt[MT_EMAIL_MAX + 3], from[MT_EMAIL_MAX + 3];
@@ -313,6 +315,18 @@ static int channel_smtp_send(struct channel *c, const struct mt_message *m, char
 	return r;
 }
 
+/* Sends under the channel's lock, so several threads may share it. */
+static int channel_smtp_send(struct channel *c, const struct mt_message *m, char **reason)
+{
+	struct channel_smtp *x = (struct channel_smtp *)c;
+	int r;
+
+	pthread_mutex_lock(&x->lock);
+	r = channel_smtp_send_locked(c, m, reason);
+	pthread_mutex_unlock(&x->lock);
+	return r;
+}
+
 /* Frees the channel; the password is wiped first. */
 static void channel_smtp_close(struct channel *c)
 {
@@ -328,6 +342,7 @@ static void channel_smtp_close(struct channel *c)
 	free(s->from_addr);
 	free(s->from_name);
 	free(s->user);
+	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
 
@@ -410,6 +425,7 @@ int channel_smtp_new(const struct channel_smtp_config *cfg, struct channel **out
 	if (s == NULL)
 		goto nomem;
 	s->base.ops = &channel_smtp_ops;
+	pthread_mutex_init(&s->lock, NULL);
 	s->timeout_ms = cfg->timeout_ms;
 	s->starttls = cfg->starttls;
 	q = strchr(cfg->url, '?');

@@ -7,6 +7,7 @@
 #include <cjson/cJSON.h>
 #include <curl/curl.h>
 #include <sodium.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/buf.h"
@@ -17,6 +18,7 @@
 /* A webhook channel. */
 struct channel_webhook {
 	struct channel base;   /* must be first */
+	pthread_mutex_t lock;  /* one send at a time (the curl handle is not shared) */
 	CURL *h;               /* reused handle */
 	char *url;             /* receiver */
 	unsigned char *secret; /* HMAC key, never logged */
@@ -63,7 +65,7 @@ static void channel_webhook_sign(const struct channel_webhook *w, const char *ts
 }
 
 /* POSTs the signed event for m. */
-static int channel_webhook_send(struct channel *c, const struct mt_message *m, char **reason)
+static int channel_webhook_send_locked(struct channel *c, const struct mt_message *m, char **reason)
 {
 	struct channel_webhook *w = (struct channel_webhook *)c;
 	char errbuf[CURL_ERROR_SIZE], ts[32], sig[80], h_ts[64], h_sig[112];
@@ -128,6 +130,18 @@ done:
 	return r;
 }
 
+/* Sends under the channel's lock, so several threads may share it. */
+static int channel_webhook_send(struct channel *c, const struct mt_message *m, char **reason)
+{
+	struct channel_webhook *x = (struct channel_webhook *)c;
+	int r;
+
+	pthread_mutex_lock(&x->lock);
+	r = channel_webhook_send_locked(c, m, reason);
+	pthread_mutex_unlock(&x->lock);
+	return r;
+}
+
 /* Frees the channel; the secret is wiped first. */
 static void channel_webhook_close(struct channel *c)
 {
@@ -140,6 +154,7 @@ static void channel_webhook_close(struct channel *c)
 		free(w->secret);
 	}
 	free(w->url);
+	pthread_mutex_destroy(&w->lock);
 	free(w);
 }
 
@@ -175,6 +190,7 @@ int channel_webhook_new(const struct channel_webhook_config *cfg, struct channel
 	if (w == NULL)
 		goto nomem;
 	w->base.ops = &channel_webhook_ops;
+	pthread_mutex_init(&w->lock, NULL);
 	w->timeout_ms = cfg->timeout_ms;
 	w->secret_len = strlen(cfg->secret);
 	w->secret = malloc(w->secret_len);

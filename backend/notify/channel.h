@@ -6,10 +6,11 @@
  * temporary failure worth retrying (5xx, 429, timeout, connection refused),
  * and MT_EIO / MT_EINVAL for a permanent one; *reason (malloc'd, caller
  * frees, may be NULL on success) says what happened. Reasons and logs never
- * contain tokens, passwords or secrets. Channels are safe to use from one
- * thread at a time; a channel_set from mt_channels_from_env is one thread's
- * (make one per worker thread). Every network call has a connect timeout
- * and a total timeout (MAITRE_NOTIFY_TIMEOUT_MS, default 10000). */
+ * contain tokens, passwords or secrets. Channels may be shared by threads:
+ * each one serialises its own sends (one reused connection per channel;
+ * make a set per thread for parallel sends). Every network call has a
+ * connect timeout (5 s at most) and a total timeout
+ * (MAITRE_NOTIFY_TIMEOUT_MS, default 10000). */
 #ifndef MT_CHANNEL_H
 #define MT_CHANNEL_H
 

@@ -87,6 +87,7 @@ class Sink:
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out as separate writes
     server_version = "sms-sink/1"
 
     def log_message(self, fmt, *a):  # quiet

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
 #include <cjson/cJSON.h>
 #include <cmocka.h>
 #include "chan-util.h"
@@ -301,6 +302,83 @@ static void test_sms_refused_and_timeout(void **state)
 	assert_true(mono_ms() - t0 < 1500);
 	sink_control("{\"delayMs\":0}");
 	free(reason);
+	channel_close(ch);
+}
+
+/* Arguments of one sending thread. */
+struct sms_thread_arg {
+	struct channel *ch;     /* shared channel */
+	int id;                 /* thread number */
+	int n;                  /* messages to send */
+	int failed;             /* sends that failed */
+};
+
+/* Sends n messages with keys T<id>-<i>:1. */
+static void *sms_thread_main(void *p)
+{
+	struct sms_thread_arg *a = p;
+	int i;
+
+	for (i = 0; i < a->n; i++) {
+		char key[64], *reason = NULL;
+		struct mt_message m = { .kind = "ready", .key = key, .to_phone = "+15557770000", .text = "thread" };
+
+		snprintf(key, sizeof(key), "T%d-%d:1", a->id, i);
+		if (channel_send(a->ch, &m, &reason) != 0)
+			a->failed++;
+		free(reason);
+	}
+	return NULL;
+}
+
+/* One channel shared by 4 threads: every message arrives exactly once.
+ * Prints the delivery rate to the local sink. */
+static void test_sms_threads(void **state)
+{
+	struct channel *ch = sms_channel(E.sms_base, TOKEN, 0);
+	struct sms_thread_arg args[4];
+	pthread_t th[4];
+	int before = sink_stat("accepted"), dups = sink_stat("duplicates"), i;
+	int64_t t0 = mono_ms(), dt;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		args[i] = (struct sms_thread_arg){ ch, i, 50, 0 };
+		assert_int_equal(pthread_create(&th[i], NULL, sms_thread_main, &args[i]), 0);
+	}
+	for (i = 0; i < 4; i++) {
+		pthread_join(th[i], NULL);
+		assert_int_equal(args[i].failed, 0);
+	}
+	dt = mono_ms() - t0;
+	/* Exactly one delivery per key (other tests' late messages may land too). */
+	{
+		char *url = cu_strf("%s/stats", E.sms_base), *body = NULL;
+		cJSON *j, *by;
+		int t, k;
+
+		assert_int_equal(cu_http(NULL, url, NULL, NULL, &body), 200);
+		j = cJSON_Parse(body);
+		by = cJSON_GetObjectItem(j, "byKey");
+		for (t = 0; t < 4; t++) {
+			for (k = 0; k < 50; k++) {
+				char key[64];
+				const cJSON *n;
+
+				snprintf(key, sizeof(key), "T%d-%d:1", t, k);
+				n = cJSON_GetObjectItem(by, key);
+				if (!cJSON_IsNumber(n) || n->valueint != 1)
+					fail_msg("key %s delivered %d times", key, cJSON_IsNumber(n) ? n->valueint : 0);
+			}
+		}
+		cJSON_Delete(j);
+		free(body);
+		free(url);
+	}
+	assert_true(sink_stat("accepted") >= before + 200);
+	assert_int_equal(sink_stat("duplicates"), dups);
+	printf("# 200 SMS to the local sink over one shared channel: %lld ms (%.0f/s)\n",
+	       (long long)dt, dt > 0 ? 200000.0 / (double)dt : 0.0);
 	channel_close(ch);
 }
 
@@ -748,6 +826,7 @@ int main(void)
 		cmocka_unit_test(test_sms_bad_number),
 		cmocka_unit_test(test_sms_gateway_failing),
 		cmocka_unit_test(test_sms_refused_and_timeout),
+		cmocka_unit_test(test_sms_threads),
 		cmocka_unit_test(test_smtp_delivered),
 		cmocka_unit_test(test_smtp_failures),
 		cmocka_unit_test(test_webhook_signed),
