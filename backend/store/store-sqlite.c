@@ -113,6 +113,15 @@ static const char *const store_sqlite_migrations[] = {
 	"CREATE INDEX waitees_active ON waitees(waitlist_id, id, expires_at, status) WHERE status IN (0, 1, 2);"
 	/* Guest replies: the active party with this phone. */
 	"CREATE INDEX waitees_phone ON waitees(phone, id) WHERE status IN (0, 1, 2) AND phone <> '';",
+	/* 2: a revision of each list's waitees, bumped by triggers on every
+	 * change (whoever makes it), so readers can validate cached lists. */
+	"ALTER TABLE waitlists ADD COLUMN waitee_rev INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TRIGGER waitees_rev_insert AFTER INSERT ON waitees BEGIN"
+	" UPDATE waitlists SET waitee_rev = waitee_rev + 1 WHERE id = NEW.waitlist_id; END;"
+	"CREATE TRIGGER waitees_rev_update AFTER UPDATE ON waitees BEGIN"
+	" UPDATE waitlists SET waitee_rev = waitee_rev + 1 WHERE id IN (OLD.waitlist_id, NEW.waitlist_id); END;"
+	"CREATE TRIGGER waitees_rev_delete AFTER DELETE ON waitees BEGIN"
+	" UPDATE waitlists SET waitee_rev = waitee_rev + 1 WHERE id = OLD.waitlist_id; END;",
 };
 
 #define STORE_SQLITE_NMIGRATIONS ((int)(sizeof store_sqlite_migrations / sizeof store_sqlite_migrations[0]))
@@ -159,6 +168,9 @@ enum store_sqlite_sq {
 	SQ_WE_COUNT,
 	SQ_WE_DUE,
 	SQ_WE_PHONE,
+	SQ_BEGIN_READ,
+	SQ_WL_REV,
+	SQ_WE_ALL,
 	SQ__COUNT
 };
 
@@ -241,6 +253,11 @@ static const struct store_sqlite_sql store_sqlite_sql[SQ__COUNT] = {
 	[SQ_WE_PHONE] = {"waitee_find_by_phone",
 		"SELECT " SQ_WE_COLS " FROM waitees WHERE phone = ?1 AND phone <> '' AND status IN (0, 1, 2)"
 		" AND " SQ_LIVE("?2") " ORDER BY id DESC LIMIT 1"},
+	[SQ_BEGIN_READ] = {"begin_read", "BEGIN"},
+	[SQ_WL_REV] = {"waitee_list_rev", "SELECT waitee_rev FROM waitlists WHERE id = ?1"},
+	[SQ_WE_ALL] = {"waitee_list_fill",
+		"SELECT " SQ_WE_COLS " FROM waitees WHERE waitlist_id = ?1 AND " SQ_LIVE("?2")
+		" ORDER BY id LIMIT ?3"},
 };
 
 /* ---------------------------------------------------------------------------
@@ -249,11 +266,31 @@ static const struct store_sqlite_sql store_sqlite_sql[SQ__COUNT] = {
 struct store_sqlite;
 
 /* One thread's connection with its statement cache. */
+/* Waitee lists kept per connection (so no lock): at most this many lists,
+ * this many rows per list, this many bytes in all. */
+#define STORE_SQLITE_CACHE_LISTS 16
+#define STORE_SQLITE_CACHE_ROWS 512
+#define STORE_SQLITE_CACHE_BYTES (4u << 20)
+
+/* A cached waitee list: every live waitee of the list at revision `rev`. */
+struct store_sqlite_cached {
+	char waitlist_id[MT_ID_SIZE];         /* list id, "" = free slot */
+	int64_t rev;                          /* waitlists.waitee_rev the rows belong to */
+	struct mt_waitee *rows;               /* in id order (NULL when too_big or empty) */
+	size_t n;                             /* rows */
+	int too_big;                          /* over STORE_SQLITE_CACHE_ROWS: read from SQL */
+	uint64_t used;                        /* LRU tick of the last use */
+};
+
+/* One thread's connection with its statement cache and list cache. */
 struct store_sqlite_conn {
 	sqlite3 *db;                          /* the connection (multi-thread mode, one user) */
 	sqlite3_stmt *stmts[SQ__COUNT];       /* prepared on first use, finalized on close */
 	struct store_sqlite *owner;           /* store this connection belongs to */
 	struct store_sqlite_conn *next;       /* next in the process-wide registry */
+	struct store_sqlite_cached cache[STORE_SQLITE_CACHE_LISTS]; /* waitee lists */
+	size_t cache_bytes;                   /* bytes held by cache[].rows */
+	uint64_t tick;                        /* LRU clock */
 };
 
 /* The SQLite store. */
@@ -336,6 +373,8 @@ static void store_sqlite_conn_free(struct store_sqlite_conn *c)
 		return;
 	for (i = 0; i < SQ__COUNT; i++)
 		sqlite3_finalize(c->stmts[i]);
+	for (i = 0; i < STORE_SQLITE_CACHE_LISTS; i++)
+		free(c->cache[i].rows);
 	sqlite3_close(c->db);
 	free(c);
 }
@@ -467,7 +506,7 @@ static void store_sqlite_done(struct store_sqlite *s, sqlite3_stmt *st)
 /* Runs a cached statement that takes no parameters and returns no rows. */
 static int store_sqlite_run(struct store_sqlite *s, struct store_sqlite_conn *c, enum store_sqlite_sq which)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int r = store_sqlite_stmt(c, which, &st), rc;
 
 	if (r < 0)
@@ -920,7 +959,7 @@ static int store_sqlite_why_unchanged(struct store_sqlite *s, struct store_sqlit
 static int store_sqlite_user_create(struct store *base, struct mt_user *u)
 {
 	STORE_SQLITE_ENTER(base, s, c);
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int r;
 
 	if ((r = store_sqlite_stmt(c, SQ_USER_INSERT, &st)) < 0 || (r = store_sqlite_begin(s, c)) < 0)
@@ -944,7 +983,7 @@ static int store_sqlite_user_create(struct store *base, struct mt_user *u)
 static int store_sqlite_user_get(struct store *base, const char *user_id, struct mt_user *out)
 {
 	STORE_SQLITE_ENTER(base, s, c);
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int r;
 
 	if (user_id == NULL)
@@ -959,7 +998,7 @@ static int store_sqlite_user_get(struct store *base, const char *user_id, struct
 static int store_sqlite_user_get_by_email(struct store *base, const char *email, struct mt_user *out)
 {
 	STORE_SQLITE_ENTER(base, s, c);
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int r;
 
 	if (email == NULL)
@@ -974,7 +1013,7 @@ static int store_sqlite_user_get_by_email(struct store *base, const char *email,
 static int store_sqlite_user_update(struct store *base, struct mt_user *u, int64_t expected_version)
 {
 	STORE_SQLITE_ENTER(base, s, c);
-	sqlite3_stmt *st, *vst;
+	sqlite3_stmt *st = NULL, *vst = NULL;
 	int r, changes = 0;
 
 	if ((r = store_sqlite_stmt(c, SQ_USER_UPDATE, &st)) < 0 ||
@@ -1006,7 +1045,7 @@ static int store_sqlite_user_update(struct store *base, struct mt_user *u, int64
 static int store_sqlite_refresh_create(struct store *base, const struct mt_refresh *rt)
 {
 	STORE_SQLITE_ENTER(base, s, c);
-	sqlite3_stmt *fst, *st;
+	sqlite3_stmt *fst = NULL, *st = NULL;
 	int r;
 
 	if ((r = store_sqlite_stmt(c, SQ_FAMILY_INSERT, &fst)) < 0 ||
@@ -1049,7 +1088,7 @@ static int store_sqlite_refresh_get(struct store *base, const char *family_id, c
 				    struct mt_refresh *out)
 {
 	STORE_SQLITE_ENTER(base, s, c);
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int r;
 
 	if (family_id == NULL || token_hash == NULL)
@@ -1065,7 +1104,7 @@ static int store_sqlite_refresh_get(struct store *base, const char *family_id, c
 static int store_sqlite_refresh_mark_used(struct store *base, const char *family_id, const char *token_hash)
 {
 	STORE_SQLITE_ENTER(base, s, c);
-	sqlite3_stmt *st, *est;
+	sqlite3_stmt *st = NULL, *est = NULL;
 	int r, changes = 0;
 
 	if (family_id == NULL || token_hash == NULL)
@@ -1091,7 +1130,7 @@ static int store_sqlite_refresh_mark_used(struct store *base, const char *family
 static int store_sqlite_refresh_revoke_family(struct store *base, const char *family_id)
 {
 	STORE_SQLITE_ENTER(base, s, c);
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int r, changes = 0;
 
 	if (family_id == NULL)
@@ -1112,7 +1151,7 @@ static int store_sqlite_refresh_revoke_family(struct store *base, const char *fa
 static int store_sqlite_waitlist_create(struct store *base, struct mt_waitlist *w)
 {
 	STORE_SQLITE_ENTER(base, s, c);
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int r;
 
 	if ((r = store_sqlite_stmt(c, SQ_WL_INSERT, &st)) < 0 || (r = store_sqlite_begin(s, c)) < 0)
@@ -1137,7 +1176,7 @@ static int store_sqlite_waitlist_get(struct store *base, const char *tenant_id, 
 				     struct mt_waitlist *out)
 {
 	STORE_SQLITE_ENTER(base, s, c);
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int r;
 
 	if (tenant_id == NULL || id == NULL)
@@ -1210,7 +1249,7 @@ static int store_sqlite_waitlist_list(struct store *base, const char *tenant_id,
 {
 	STORE_SQLITE_ENTER(base, s, c);
 	char after[MT_ID_SIZE];
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	void *arr = NULL;
 	int limit, r;
 
@@ -1235,7 +1274,7 @@ static int store_sqlite_waitlist_list(struct store *base, const char *tenant_id,
 static int store_sqlite_waitlist_update(struct store *base, struct mt_waitlist *w, int64_t expected_version)
 {
 	STORE_SQLITE_ENTER(base, s, c);
-	sqlite3_stmt *st, *vst;
+	sqlite3_stmt *st = NULL, *vst = NULL;
 	int r, changes = 0;
 
 	if ((r = store_sqlite_stmt(c, SQ_WL_UPDATE, &st)) < 0 ||
@@ -1267,7 +1306,7 @@ static int store_sqlite_waitlist_update(struct store *base, struct mt_waitlist *
 static int store_sqlite_waitlist_delete(struct store *base, const char *tenant_id, const char *id)
 {
 	STORE_SQLITE_ENTER(base, s, c);
-	sqlite3_stmt *st, *wst;
+	sqlite3_stmt *st = NULL, *wst = NULL;
 	int r, changes = 0;
 
 	if (tenant_id == NULL || id == NULL)
@@ -1328,7 +1367,7 @@ static void store_sqlite_bind_waitee_body(sqlite3_stmt *st, int first, const str
 static int store_sqlite_waitee_create(struct store *base, struct mt_waitee *w)
 {
 	STORE_SQLITE_ENTER(base, s, c);
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int r, changes = 0, i = 1;
 
 	if ((r = store_sqlite_stmt(c, SQ_WE_INSERT, &st)) < 0 || (r = store_sqlite_begin(s, c)) < 0)
@@ -1373,7 +1412,7 @@ static int store_sqlite_waitee_get(struct store *base, const char *waitlist_id, 
 				   struct mt_waitee *out)
 {
 	STORE_SQLITE_ENTER(base, s, c);
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int r;
 
 	if (waitlist_id == NULL || id == NULL)
@@ -1386,15 +1425,180 @@ static int store_sqlite_waitee_get(struct store *base, const char *waitlist_id, 
 	return store_sqlite_get_row(s, c, st, store_sqlite_read_waitee_cb, out);
 }
 
-/* Lists a list's waitees in join (id) order, one page at a time. */
+/* Reads the revision of a list's waitees; MT_ENOTFOUND when there is no such list. */
+static int store_sqlite_list_rev(struct store_sqlite *s, struct store_sqlite_conn *c, const char *waitlist_id,
+				 int64_t *rev)
+{
+	sqlite3_stmt *st = NULL;
+	int r = store_sqlite_stmt(c, SQ_WL_REV, &st), rc;
+
+	if (r < 0)
+		return r;
+	BIND_STR(st, 1, waitlist_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*rev = sqlite3_column_int64(st, 0);
+		r = 0;
+	} else {
+		r = rc == SQLITE_DONE ? MT_ENOTFOUND : store_sqlite_err(c, rc);
+	}
+	store_sqlite_done(s, st);
+	return r;
+}
+
+/* Frees a cache slot's rows and marks it free. */
+static void store_sqlite_cache_drop(struct store_sqlite_conn *c, struct store_sqlite_cached *e)
+{
+	c->cache_bytes -= e->n * sizeof(struct mt_waitee);
+	free(e->rows);
+	memset(e, 0, sizeof *e);
+}
+
+/* Loads every live waitee of a list and the list's revision, in one read
+ * transaction, into a cache slot (reusing the list's slot, a free one or the
+ * least recently used); evicts older lists past the byte budget. */
+static int store_sqlite_cache_fill(struct store_sqlite *s, struct store_sqlite_conn *c, const char *waitlist_id,
+				   struct store_sqlite_cached **out)
+{
+	struct store_sqlite_cached *e = NULL;
+	sqlite3_stmt *st = NULL;
+	void *rows = NULL;
+	char *more = NULL;
+	size_t n = 0, bytes;
+	int64_t rev = 0;
+	int r, i;
+
+	if ((r = store_sqlite_stmt(c, SQ_WE_ALL, &st)) < 0 || (r = store_sqlite_run(s, c, SQ_BEGIN_READ)) < 0)
+		return r;
+	r = store_sqlite_list_rev(s, c, waitlist_id, &rev);
+	if (r == 0) {
+		BIND_STR(st, 1, waitlist_id);
+		sqlite3_bind_int64(st, 2, store_sqlite_now_s());
+		sqlite3_bind_int(st, 3, STORE_SQLITE_CACHE_ROWS + 1);
+		r = store_sqlite_list(s, c, st, STORE_SQLITE_CACHE_ROWS, sizeof(struct mt_waitee),
+				      store_sqlite_read_waitee_cb, offsetof(struct mt_waitee, id), &rows, &n, &more);
+	}
+	if (!sqlite3_get_autocommit(c->db)) {
+		int end = store_sqlite_run(s, c, r == 0 ? SQ_COMMIT : SQ_ROLLBACK);
+
+		if (r == 0)
+			r = end;
+	}
+	if (r < 0) {
+		free(rows);
+		free(more);
+		return r;
+	}
+	if (more || n * sizeof(struct mt_waitee) > STORE_SQLITE_CACHE_BYTES) {
+		/* Too big to cache: remember that, read pages from SQL. */
+		free(rows);
+		rows = NULL;
+		n = 0;
+	} else if (n > 0) {
+		void *fit = realloc(rows, n * sizeof(struct mt_waitee));
+
+		if (fit)
+			rows = fit;
+	}
+	for (i = 0; i < STORE_SQLITE_CACHE_LISTS; i++)
+		if (strcmp(c->cache[i].waitlist_id, waitlist_id) == 0)
+			e = &c->cache[i];
+	for (i = 0; e == NULL && i < STORE_SQLITE_CACHE_LISTS; i++)
+		if (c->cache[i].waitlist_id[0] == '\0')
+			e = &c->cache[i];
+	if (e == NULL) {
+		e = &c->cache[0];
+		for (i = 1; i < STORE_SQLITE_CACHE_LISTS; i++)
+			if (c->cache[i].used < e->used)
+				e = &c->cache[i];
+	}
+	store_sqlite_cache_drop(c, e);
+	/* Keep within the byte budget: drop the least recently used others. */
+	bytes = n * sizeof(struct mt_waitee);
+	while (c->cache_bytes + bytes > STORE_SQLITE_CACHE_BYTES) {
+		struct store_sqlite_cached *lru = NULL;
+
+		for (i = 0; i < STORE_SQLITE_CACHE_LISTS; i++)
+			if (&c->cache[i] != e && c->cache[i].n > 0 && (lru == NULL || c->cache[i].used < lru->used))
+				lru = &c->cache[i];
+		if (lru == NULL)
+			break;
+		store_sqlite_cache_drop(c, lru);
+	}
+	snprintf(e->waitlist_id, sizeof e->waitlist_id, "%s", waitlist_id);
+	e->rev = rev;
+	e->rows = rows;
+	e->n = n;
+	e->too_big = more != NULL;
+	c->cache_bytes += bytes;
+	free(more);
+	*out = e;
+	return 0;
+}
+
+/* Serves one page from a cached list: rows after `after`, skipping any that
+ * expired since the list was loaded. */
+static int store_sqlite_cache_page(const struct store_sqlite_cached *e, const char *after, int limit,
+				   struct mt_waitee **items, size_t *n, char **next_cursor)
+{
+	int64_t now_s = store_sqlite_now_s();
+	size_t lo = 0, hi = e->n, i, count = 0, room;
+	struct mt_waitee *out = NULL;
+	int more = 0;
+
+	/* First row whose id sorts after the cursor. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (strcmp(e->rows[mid].id, after) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	room = e->n - lo < (size_t)limit ? e->n - lo : (size_t)limit;
+	if (room > 0 && (out = malloc(room * sizeof *out)) == NULL)
+		return MT_ENOMEM;
+	for (i = lo; i < e->n; i++) {
+		const struct mt_waitee *w = &e->rows[i];
+
+		if (w->expires_at > 0 && w->expires_at <= now_s)
+			continue;
+		if (count == (size_t)limit) {
+			more = 1;
+			break;
+		}
+		memcpy(&out[count++], w, sizeof *w);
+	}
+	if (more && next_cursor) {
+		*next_cursor = store_sqlite_cursor_encode(out[count - 1].id);
+		if (*next_cursor == NULL) {
+			free(out);
+			return MT_ENOMEM;
+		}
+	}
+	if (count == 0) {
+		free(out);
+		out = NULL;
+	}
+	*items = out;
+	*n = count;
+	return 0;
+}
+
+/* Lists a list's waitees in join (id) order, one page at a time. Pages come
+ * from this connection's cache of the list, checked against the list's
+ * revision on every call (one primary-key read); lists over the cache
+ * limits are read page by page from SQL. */
 static int store_sqlite_waitee_list(struct store *base, const char *waitlist_id, const struct store_page *page,
 				    struct mt_waitee **items, size_t *n, char **next_cursor)
 {
 	STORE_SQLITE_ENTER(base, s, c);
+	struct store_sqlite_cached *e = NULL;
 	char after[MT_ID_SIZE];
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	void *arr = NULL;
-	int limit, r;
+	int64_t rev = 0;
+	int limit, r, i;
 
 	*items = NULL;
 	*n = 0;
@@ -1402,7 +1606,28 @@ static int store_sqlite_waitee_list(struct store *base, const char *waitlist_id,
 		*next_cursor = NULL;
 	if (waitlist_id == NULL)
 		return MT_EINVAL;
-	if ((r = store_sqlite_page(page, after, &limit)) < 0 || (r = store_sqlite_stmt(c, SQ_WE_LIST, &st)) < 0)
+	if ((r = store_sqlite_page(page, after, &limit)) < 0)
+		return r;
+	r = store_sqlite_list_rev(s, c, waitlist_id, &rev);
+	if (r == MT_ENOTFOUND)
+		return 0;  /* no such list: no waitees */
+	if (r < 0)
+		return r;
+	for (i = 0; i < STORE_SQLITE_CACHE_LISTS; i++)
+		if (c->cache[i].waitlist_id[0] && strcmp(c->cache[i].waitlist_id, waitlist_id) == 0)
+			e = &c->cache[i];
+	if (e == NULL || e->rev != rev) {
+		r = store_sqlite_cache_fill(s, c, waitlist_id, &e);
+		if (r == MT_ENOTFOUND)
+			return 0;  /* deleted meanwhile */
+		if (r < 0)
+			return r;
+	}
+	e->used = ++c->tick;
+	if (!e->too_big)
+		return store_sqlite_cache_page(e, after, limit, items, n, next_cursor);
+
+	if ((r = store_sqlite_stmt(c, SQ_WE_LIST, &st)) < 0)
 		return r;
 	BIND_STR(st, 1, waitlist_id);
 	BIND_STR(st, 2, after);
@@ -1418,7 +1643,7 @@ static int store_sqlite_waitee_list(struct store *base, const char *waitlist_id,
 static int store_sqlite_waitee_update(struct store *base, struct mt_waitee *w, int64_t expected_version)
 {
 	STORE_SQLITE_ENTER(base, s, c);
-	sqlite3_stmt *st, *vst;
+	sqlite3_stmt *st = NULL, *vst = NULL;
 	sqlite3_int64 now_s = store_sqlite_now_s();
 	int r, changes = 0;
 
@@ -1448,7 +1673,7 @@ static int store_sqlite_waitee_update(struct store *base, struct mt_waitee *w, i
 static int store_sqlite_waitee_delete(struct store *base, const char *waitlist_id, const char *id)
 {
 	STORE_SQLITE_ENTER(base, s, c);
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int r, changes = 0;
 
 	if (waitlist_id == NULL || id == NULL)
@@ -1468,7 +1693,7 @@ static int store_sqlite_waitee_count_active(struct store *base, const char *wait
 					    int *count)
 {
 	STORE_SQLITE_ENTER(base, s, c);
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int r, rc;
 
 	*count = 0;
@@ -1496,7 +1721,7 @@ static int store_sqlite_waitee_list_due(struct store *base, int64_t now_ms, int 
 					struct mt_waitee **items, size_t *n)
 {
 	STORE_SQLITE_ENTER(base, s, c);
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	void *arr = NULL;
 	int r;
 
@@ -1519,7 +1744,7 @@ static int store_sqlite_waitee_list_due(struct store *base, int64_t now_ms, int 
 static int store_sqlite_waitee_find_by_phone(struct store *base, const char *phone, struct mt_waitee *out)
 {
 	STORE_SQLITE_ENTER(base, s, c);
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = NULL;
 	int r;
 
 	if (phone == NULL || phone[0] == '\0')
@@ -1546,6 +1771,14 @@ const char *store_sqlite_path(struct store *base)
 int store_sqlite_schema_version(void)
 {
 	return STORE_SQLITE_NMIGRATIONS;
+}
+
+/* The SQL of one migration, or NULL. */
+const char *store_sqlite_migration_sql(int version)
+{
+	if (version < 1 || version > STORE_SQLITE_NMIGRATIONS)
+		return NULL;
+	return store_sqlite_migrations[version - 1];
 }
 
 /* EXPLAIN QUERY PLAN of an operation's statement, detail lines joined by '\n'. */

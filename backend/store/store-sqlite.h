@@ -13,6 +13,11 @@ const char *store_sqlite_path(struct store *s);
 /* The schema version (PRAGMA user_version) this build migrates to. */
 int store_sqlite_schema_version(void);
 
+/* The SQL of migration `version` (1..store_sqlite_schema_version()), which
+ * brings user_version from version-1 to version; NULL when out of range.
+ * For upgrade tests. */
+const char *store_sqlite_migration_sql(int version);
+
 /* EXPLAIN QUERY PLAN of the prepared statement behind operation `op`
  * ("waitee_list_due", "waitee_find_by_phone", "waitee_count_active",
  * "waitee_list", "waitee_get", "waitlist_list", "user_get_by_email", ...),

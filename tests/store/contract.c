@@ -934,6 +934,142 @@ static void contract_waitee_expired(void **state)
 	free(items);
 }
 
+/* Lists one page of a list's waitees into items (caller frees); fails the test on error. */
+static size_t contract_list_all(struct store *s, const char *waitlist_id, struct mt_waitee **items)
+{
+	struct store_page page = {NULL, 100};
+	char *cursor = NULL;
+	size_t n = 0;
+
+	*items = NULL;
+	assert_int_equal(s->ops->waitee_list(s, waitlist_id, &page, items, &n, &cursor), 0);
+	assert_null(cursor);
+	return n;
+}
+
+/* A listing reflects every create, update and delete made before it. */
+static void contract_waitee_list_fresh(void **state)
+{
+	struct store *s = *state;
+	struct mt_waitlist wl;
+	struct mt_waitee w[4], *items = NULL;
+	struct store_page page = {NULL, 2};
+	char tenant[MT_ID_SIZE], *cursor = NULL, *cursor2 = NULL;
+	size_t n;
+	int i;
+	int64_t now = contract_now();
+
+	mt_id_new(tenant, now);
+	contract_waitlist(s, &wl, tenant, "Fresh", now);
+	for (i = 0; i < 3; i++)
+		contract_waitee(s, &w[i], &wl, "party", "", now + i);
+	assert_int_equal(contract_list_all(s, wl.id, &items), 3);
+	free(items);
+
+	/* Update: the next listing shows it. */
+	snprintf(w[1].name, sizeof w[1].name, "renamed");
+	w[1].party_size = 7;
+	assert_int_equal(s->ops->waitee_update(s, &w[1], 1), 0);
+	assert_int_equal(contract_list_all(s, wl.id, &items), 3);
+	assert_string_equal(items[1].id, w[1].id);
+	assert_string_equal(items[1].name, "renamed");
+	assert_int_equal(items[1].party_size, 7);
+	assert_int_equal(items[1].version, 2);
+	free(items);
+
+	/* Create and delete. */
+	contract_waitee(s, &w[3], &wl, "late", "", now + 10);
+	assert_int_equal(s->ops->waitee_delete(s, wl.id, w[0].id), 0);
+	n = contract_list_all(s, wl.id, &items);
+	assert_int_equal(n, 3);
+	assert_string_equal(items[0].id, w[1].id);
+	assert_string_equal(items[1].id, w[2].id);
+	assert_string_equal(items[2].id, w[3].id);
+	free(items);
+
+	/* A change between two pages shows on the second page. */
+	assert_int_equal(s->ops->waitee_list(s, wl.id, &page, &items, &n, &cursor), 0);
+	assert_int_equal(n, 2);
+	assert_non_null(cursor);
+	free(items);
+	snprintf(w[3].name, sizeof w[3].name, "changed between pages");
+	assert_int_equal(s->ops->waitee_update(s, &w[3], 1), 0);
+	page.cursor = cursor;
+	assert_int_equal(s->ops->waitee_list(s, wl.id, &page, &items, &n, &cursor2), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(items[0].name, "changed between pages");
+	assert_null(cursor2);
+	free(items);
+	free(cursor);
+}
+
+/* What the reader thread of contract_cross_thread saw. */
+struct contract_reader {
+	struct store *s;            /* shared store */
+	const char *waitlist_id;    /* list to read */
+	pthread_barrier_t *step;    /* alternates with the main thread */
+	char names[2][MT_NAME_MAX + 1]; /* name of the first waitee, before and after */
+	int rc[2];                  /* list results */
+};
+
+/* Lists, waits for the main thread to write, lists again. */
+static void *contract_reader_thread(void *p)
+{
+	struct contract_reader *rd = p;
+	struct store_page page = {NULL, 50};
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		struct mt_waitee *items = NULL;
+		char *cursor = NULL;
+		size_t n = 0;
+
+		if (k == 1)
+			pthread_barrier_wait(rd->step);
+		rd->rc[k] = rd->s->ops->waitee_list(rd->s, rd->waitlist_id, &page, &items, &n, &cursor);
+		if (rd->rc[k] == 0 && n > 0)
+			snprintf(rd->names[k], sizeof rd->names[k], "%s", items[0].name);
+		free(items);
+		free(cursor);
+		if (k == 0)
+			pthread_barrier_wait(rd->step);
+	}
+	return NULL;
+}
+
+/* A write made in one thread is seen by the next read in another thread. */
+static void contract_cross_thread(void **state)
+{
+	struct store *s = *state;
+	struct mt_waitlist wl;
+	struct mt_waitee w;
+	struct contract_reader rd;
+	pthread_barrier_t step;
+	pthread_t th;
+	char tenant[MT_ID_SIZE];
+	int64_t now = contract_now();
+
+	mt_id_new(tenant, now);
+	contract_waitlist(s, &wl, tenant, "Threads", now);
+	contract_waitee(s, &w, &wl, "before", "", now);
+	memset(&rd, 0, sizeof rd);
+	rd.s = s;
+	rd.waitlist_id = wl.id;
+	rd.step = &step;
+	assert_int_equal(pthread_barrier_init(&step, NULL, 2), 0);
+	assert_int_equal(pthread_create(&th, NULL, contract_reader_thread, &rd), 0);
+	pthread_barrier_wait(&step);      /* the reader has listed once */
+	snprintf(w.name, sizeof w.name, "after");
+	assert_int_equal(s->ops->waitee_update(s, &w, 1), 0);
+	pthread_barrier_wait(&step);      /* let it list again */
+	pthread_join(th, NULL);
+	pthread_barrier_destroy(&step);
+	assert_int_equal(rd.rc[0], 0);
+	assert_int_equal(rd.rc[1], 0);
+	assert_string_equal(rd.names[0], "before");
+	assert_string_equal(rd.names[1], "after");
+}
+
 /* ---- the race ---- */
 
 #define CONTRACT_RACE_THREADS 8
@@ -1073,6 +1209,8 @@ int store_contract_run(const char *suite_name, store_contract_open_fn open_fresh
 		cmocka_unit_test_setup_teardown(contract_waitee_find_by_phone, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_waitee_count_active, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_waitee_expired, contract_setup, contract_teardown),
+		cmocka_unit_test_setup_teardown(contract_waitee_list_fresh, contract_setup, contract_teardown),
+		cmocka_unit_test_setup_teardown(contract_cross_thread, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_race, contract_setup, contract_teardown),
 	};
 

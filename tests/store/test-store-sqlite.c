@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <time.h>
 #include <sqlite3.h>
 #include "core/clock.h"
 #include "core/error.h"
@@ -420,6 +421,220 @@ static void test_two_handles_one_file(void **state)
 	store_close(b);
 }
 
+/* Runs SQL on a raw connection (as another program would), failing the test on error. */
+static void test_raw_exec(const char *path, const char *sql)
+{
+	sqlite3 *db = NULL;
+	char *err = NULL;
+	int rc;
+
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+	if (rc != SQLITE_OK)
+		fprintf(stderr, "raw exec: %s\n", err ? err : "?");
+	sqlite3_free(err);
+	sqlite3_close(db);
+	assert_int_equal(rc, SQLITE_OK);
+}
+
+/* Lists up to 500 waitees of a list (one page); caller frees. */
+static size_t test_list(struct store *s, const char *waitlist_id, struct mt_waitee **items)
+{
+	struct store_page page = {NULL, 500};
+	char *cursor = NULL;
+	size_t n = 0;
+
+	assert_int_equal(s->ops->waitee_list(s, waitlist_id, &page, items, &n, &cursor), 0);
+	free(cursor);
+	return n;
+}
+
+/* Listings see writes made by another connection (another program) at once. */
+static void test_list_sees_outside_writes(void **state)
+{
+	char path[512], sql[1024], id2[MT_ID_SIZE];
+	struct store *s;
+	struct mt_waitlist wl;
+	struct mt_waitee w, *items = NULL;
+	size_t n;
+
+	(void)state;
+	test_path(path, sizeof path, "outside");
+	s = test_open(path);
+	test_seed(s, &wl, &w);
+	assert_int_equal(test_list(s, wl.id, &items), 1);
+	assert_string_equal(items[0].name, "Durable Party");
+	free(items);
+
+	snprintf(sql, sizeof sql, "UPDATE waitees SET name = 'edited by hand', version = version + 1 WHERE id = '%s'", w.id);
+	test_raw_exec(path, sql);
+	assert_int_equal(test_list(s, wl.id, &items), 1);
+	assert_string_equal(items[0].name, "edited by hand");
+	assert_int_equal(items[0].version, 2);
+	free(items);
+
+	mt_id_new(id2, mt_clock_system_now(NULL) + 5);
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO waitees (waitlist_id, id, tenant_id, name, party_size, joined_at)"
+		 " VALUES ('%s', '%s', '%s', 'walked in', 2, 1)", wl.id, id2, wl.tenant_id);
+	test_raw_exec(path, sql);
+	n = test_list(s, wl.id, &items);
+	assert_int_equal(n, 2);
+	assert_string_equal(items[1].id, id2);
+	assert_string_equal(items[1].name, "walked in");
+	free(items);
+
+	snprintf(sql, sizeof sql, "DELETE FROM waitees WHERE id = '%s'", w.id);
+	test_raw_exec(path, sql);
+	n = test_list(s, wl.id, &items);
+	assert_int_equal(n, 1);
+	assert_string_equal(items[0].id, id2);
+	free(items);
+	store_close(s);
+}
+
+/* A waitee that expires while its list is cached disappears from the next
+ * listing, which costs one statement (the revision check) when nothing changed. */
+static void test_list_expiry_while_cached(void **state)
+{
+	char path[512];
+	struct store *s;
+	struct mt_waitlist wl;
+	struct mt_waitee w, soon, *items = NULL;
+	struct store_stats before, after;
+	int64_t expires;
+
+	(void)state;
+	test_path(path, sizeof path, "expiry");
+	s = test_open(path);
+	test_seed(s, &wl, &w);
+	memcpy(&soon, &w, sizeof soon);
+	mt_id_new(soon.id, mt_clock_system_now(NULL) + 1);
+	soon.status = MT_SEATED;
+	expires = (int64_t)time(NULL) + 1;
+	soon.expires_at = expires;
+	assert_int_equal(s->ops->waitee_create(s, &soon), 0);
+	assert_int_equal(test_list(s, wl.id, &items), 2);
+	free(items);
+
+	s->ops->stats(s, &before);
+	assert_int_equal(test_list(s, wl.id, &items), 2);
+	free(items);
+	s->ops->stats(s, &after);
+	assert_int_equal(after.requests - before.requests, 1);
+
+	while ((int64_t)time(NULL) < expires)
+		usleep(50 * 1000);
+	assert_int_equal(test_list(s, wl.id, &items), 1);
+	assert_string_equal(items[0].id, w.id);
+	free(items);
+	assert_int_equal(s->ops->waitee_get(s, wl.id, soon.id, &w), MT_ENOTFOUND);
+	store_close(s);
+}
+
+/* A list longer than the cache holds is paged from SQL, in order, and stays fresh. */
+static void test_list_too_big_for_cache(void **state)
+{
+	char path[512], *sql, *cursor = NULL, last[MT_ID_SIZE] = "";
+	struct store *s;
+	struct mt_waitlist wl;
+	struct mt_waitee w, *items = NULL;
+	struct store_page page = {NULL, 100};
+	size_t n, total = 0, cap = 700 * 256 + 64, len = 0, i;
+	int pages = 0;
+	int64_t now = mt_clock_system_now(NULL);
+
+	(void)state;
+	test_path(path, sizeof path, "big");
+	s = test_open(path);
+	test_seed(s, &wl, &w);
+	now = mt_clock_system_now(NULL) + 1;  /* every inserted id sorts after the seeded one */
+	sql = malloc(cap);
+	assert_non_null(sql);
+	len = (size_t)snprintf(sql, cap, "BEGIN;");
+	for (i = 0; i < 699; i++) {
+		char id[MT_ID_SIZE];
+
+		mt_id_new(id, now + 1 + (int64_t)i);
+		len += (size_t)snprintf(sql + len, cap - len,
+					"INSERT INTO waitees (waitlist_id, id, tenant_id, name, party_size, joined_at)"
+					" VALUES ('%s', '%s', '%s', 'p', 2, 1);", wl.id, id, wl.tenant_id);
+		assert_true(len < cap);
+	}
+	snprintf(sql + len, cap - len, "COMMIT;");
+	test_raw_exec(path, sql);
+	free(sql);
+
+	do {
+		assert_int_equal(s->ops->waitee_list(s, wl.id, &page, &items, &n, &cursor), 0);
+		for (i = 0; i < n; i++) {
+			assert_true(strcmp(items[i].id, last) > 0);
+			memcpy(last, items[i].id, MT_ID_SIZE);
+		}
+		total += n;
+		pages++;
+		free(items);
+		free((char *)page.cursor);
+		page.cursor = cursor;
+	} while (cursor != NULL && pages < 20);
+	assert_int_equal(total, 700);
+	assert_int_equal(pages, 7);
+
+	snprintf(w.name, sizeof w.name, "first, renamed");
+	assert_int_equal(s->ops->waitee_update(s, &w, 1), 0);
+	page.cursor = NULL;
+	page.limit = 1;
+	assert_int_equal(s->ops->waitee_list(s, wl.id, &page, &items, &n, &cursor), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(items[0].name, "first, renamed");
+	free(items);
+	free(cursor);
+	store_close(s);
+}
+
+/* A version-1 database (as the first release left it) upgrades to the current schema with its data. */
+static void test_migration_upgrade(void **state)
+{
+	char path[512], sql[1024], lid[MT_ID_SIZE], tid[MT_ID_SIZE], wid[MT_ID_SIZE];
+	struct store *s;
+	struct mt_waitee *items = NULL, got;
+	struct mt_waitlist wl;
+	int64_t now = mt_clock_system_now(NULL);
+
+	(void)state;
+	if (store_sqlite_schema_version() < 2)
+		skip();
+	test_path(path, sizeof path, "upgrade");
+	assert_null(store_sqlite_migration_sql(0));
+	assert_null(store_sqlite_migration_sql(store_sqlite_schema_version() + 1));
+	test_raw_exec(path, store_sqlite_migration_sql(1));
+	test_raw_exec(path, "PRAGMA user_version = 1");
+	mt_id_new(lid, now);
+	mt_id_new(tid, now);
+	mt_id_new(wid, now);
+	snprintf(sql, sizeof sql,
+		 "INSERT INTO waitlists (id, tenant_id, name, created_at, updated_at) VALUES ('%s', '%s', 'Old', 1, 1);"
+		 "INSERT INTO waitees (waitlist_id, id, tenant_id, name, party_size, joined_at)"
+		 " VALUES ('%s', '%s', '%s', 'from v1', 3, 1);", lid, tid, lid, wid, tid);
+	test_raw_exec(path, sql);
+
+	s = test_open(path);
+	assert_int_equal(test_raw_int(path, "PRAGMA user_version"), store_sqlite_schema_version());
+	assert_int_equal(s->ops->waitlist_get(s, tid, lid, &wl), 0);
+	assert_string_equal(wl.name, "Old");
+	assert_int_equal(test_list(s, lid, &items), 1);
+	assert_string_equal(items[0].name, "from v1");
+	got = items[0];
+	free(items);
+	got.party_size = 4;
+	assert_int_equal(s->ops->waitee_update(s, &got, 1), 0);
+	assert_int_equal(test_list(s, lid, &items), 1);
+	assert_int_equal(items[0].party_size, 4);
+	free(items);
+	store_close(s);
+}
+
 /* Removes the (flat) temp directory and every file in it. */
 static void test_rm_dir(const char *dir)
 {
@@ -453,6 +668,10 @@ int main(void)
 		cmocka_unit_test(test_store_open_url),
 		cmocka_unit_test(test_waitee_create_checks_list),
 		cmocka_unit_test(test_two_handles_one_file),
+		cmocka_unit_test(test_list_sees_outside_writes),
+		cmocka_unit_test(test_list_expiry_while_cached),
+		cmocka_unit_test(test_list_too_big_for_cache),
+		cmocka_unit_test(test_migration_upgrade),
 	};
 	const char *tmp = getenv("TMPDIR");
 	int failed;
