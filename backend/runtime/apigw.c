@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include "core/error.h"
 #include "runtime/apigw.h"
+#include "runtime/json-print.h"
 
 /* Follows a path of object keys; NULL when any step is missing. */
 static const cJSON *get_path(const cJSON *o, const char *const *keys)
@@ -190,7 +191,7 @@ cJSON *mt_resp(int status, cJSON *body)
 		return NULL;
 	}
 	if (body != NULL) {
-		text = cJSON_PrintUnformatted(body);
+		text = mt_json_print(body);
 		cJSON_Delete(body);
 		if (text == NULL) {
 			cJSON_Delete(r);

@@ -24,6 +24,7 @@
 #include "harness.h"
 #include "daemon/maitred.h"
 #include "runtime/apigw.h"
+#include "runtime/json-print.h"
 
 static struct test_server shared;   /* one server for the read-only tests */
 
@@ -306,6 +307,54 @@ static void test_event_response(void **state)
 	assert_string_equal(er.body, "[1,2]");
 	free(er.body);
 	cJSON_Delete(resp);
+}
+
+/* mt_json_print (used by mt_resp for every body) gives the same JSON value
+ * as cJSON_PrintUnformatted, for every kind of value and escape. */
+static void test_json_print(void **state)
+{
+	static const char *const docs[] = {
+		"[]", "{}", "null", "true", "false", "0", "-0", "1", "-1", "2147483647", "2147483648",
+		"1700000000123", "-1700000000123", "9007199254740991", "9007199254740993", "1e300", "-1e-300",
+		"0.1", "3.141592653589793", "1.5e-7", "123456789012345678901234567890",
+		"\"\"", "\"plain\"", "\"q\\\" b\\\\ s\\/ \\b\\f\\n\\r\\t \\u0001\\u001f \\u00e9 Zo\u00eb \\u5c71\"",
+		"[1,[2,[3,{\"a\":[]}]],{\"\":0,\"k\\\"\":\"v\"}]",
+		"{\"id\":\"01H\",\"notifyAt\":1700000040000,\"notifiedAt\":null,\"partySize\":4,\"x\":-2.5}",
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof docs / sizeof docs[0]; i++) {
+		cJSON *a = cJSON_Parse(docs[i]), *b, *c;
+		char *mine, *theirs;
+
+		if (a == NULL)
+			fail_msg("test doc %zu does not parse: %s", i, docs[i]);
+		mine = mt_json_print(a);
+		theirs = cJSON_PrintUnformatted(a);
+		assert_non_null(mine);
+		assert_non_null(theirs);
+		b = cJSON_Parse(mine);
+		c = cJSON_Parse(theirs);
+		if (b == NULL || !cJSON_Compare(b, c, 1))
+			fail_msg("doc %zu: mt_json_print gave %s, cJSON %s", i, mine, theirs);
+		/* integers print as integers, byte for byte like cJSON where cJSON does */
+		if (strchr(theirs, 'e') == NULL && strchr(theirs, '.') == NULL)
+			assert_string_equal(mine, theirs);
+		free(mine);
+		free(theirs);
+		cJSON_Delete(a);
+		cJSON_Delete(b);
+		cJSON_Delete(c);
+	}
+	{
+		cJSON *raw = cJSON_CreateRaw("{\"r\":1}");
+		char *out = mt_json_print(raw);
+
+		assert_string_equal(out, "{\"r\":1}");
+		free(out);
+		cJSON_Delete(raw);
+	}
 }
 
 /* ---- the running server ---- */
@@ -828,6 +877,7 @@ int main(void)
 		cmocka_unit_test(test_route_table),
 		cmocka_unit_test(test_event_build),
 		cmocka_unit_test(test_event_response),
+		cmocka_unit_test(test_json_print),
 		cmocka_unit_test(test_healthz),
 		cmocka_unit_test(test_not_found_and_method),
 		cmocka_unit_test(test_body_cap),

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# HTTP benchmark of maitred on loopback (issue 2 item 9):
+#   1. a bare libmicrohttpd hello-world (bench/hello.c, same MHD flags and
+#      thread pool as maitred): the ceiling;
+#   2. GET /waitlists/{id}/waitees of a list with 50 waitees, valid token;
+#   3. POST /waitlists/{id}/waitees (a new waitee per request, wrk lua).
+# Each with `wrk -t2 -c32 -d10s --latency`; prints req/s, p99 and the ratio
+# to the ceiling. Goal: list >= 40% of the ceiling, >= 20,000 req/s, p99 < 10 ms.
+#
+#   bench/http.sh                       # release build in build-bench/
+#   BENCH_DURATION=5s BENCH_CONNECTIONS=64 MAITRE_THREADS=2 bench/http.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+PY=/usr/bin/python3
+BUILD=${MAITRE_BENCH_BUILD:-build-bench}
+DURATION=${BENCH_DURATION:-10s}
+CONNS=${BENCH_CONNECTIONS:-32}
+WRK_THREADS=${BENCH_WRK_THREADS:-2}
+THREADS=${MAITRE_THREADS:-4}
+
+command -v wrk >/dev/null || { echo "bench: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+
+if [ -f "$BUILD/build.ninja" ]; then
+	meson setup --reconfigure "$BUILD" --buildtype=release -Dtests=disabled -Dbench=true >/dev/null
+else
+	meson setup "$BUILD" --buildtype=release -Dtests=disabled -Dbench=true >/dev/null
+fi
+ninja -C "$BUILD" backend/daemon/maitred bench/bench-hello >/dev/null
+
+TMP=$(mktemp -d /tmp/maitre-bench-XXXXXX)
+PIDS=()
+# Stops what we started (by PID) and removes the temp dir.
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# Prints a free TCP port on 127.0.0.1.
+free_port() {
+	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Waits until URL answers 200 (at most 10 s).
+wait_up() {
+	local i
+	for i in $(seq 1 500); do
+		if curl -sf -o /dev/null "$1"; then return 0; fi
+		sleep 0.02
+	done
+	echo "bench: $1 did not come up" >&2
+	exit 1
+}
+
+# Prints the member $2 of the JSON object read from stdin.
+json_get() {
+	$PY -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+}
+
+HELLO_PORT=$(free_port)
+"$BUILD/bench/bench-hello" "$HELLO_PORT" "$THREADS" &
+PIDS+=($!)
+M_PORT=$(free_port)
+"$BUILD/backend/daemon/maitred" --listen "127.0.0.1:$M_PORT" --data-dir "$TMP/data" \
+	--threads "$THREADS" 2>"$TMP/maitred.log" &
+PIDS+=($!)
+wait_up "http://127.0.0.1:$HELLO_PORT/"
+wait_up "http://127.0.0.1:$M_PORT/healthz"
+BASE="http://127.0.0.1:$M_PORT"
+
+# Data: one owner, a list with 50 waitees (GET) and an empty list (POST).
+EMAIL="bench-$$@example.com"
+curl -sf -X POST "$BASE/register" -H 'content-type: application/json' \
+	-d "{\"email\":\"$EMAIL\",\"password\":\"bench passphrase 1\",\"name\":\"Bench\"}" >/dev/null
+TOKEN=$(curl -sf -X POST "$BASE/auth/get-token" -H 'content-type: application/json' \
+	-d "{\"email\":\"$EMAIL\",\"password\":\"bench passphrase 1\"}" | json_get accessToken)
+LIST=$(curl -sf -X POST "$BASE/waitlists" -H "authorization: $TOKEN" -H 'content-type: application/json' \
+	-d '{"name":"Bench list","description":"50 waitees"}' | json_get id)
+POSTLIST=$(curl -sf -X POST "$BASE/waitlists" -H "authorization: $TOKEN" -H 'content-type: application/json' \
+	-d '{"name":"Bench post list","description":"POST target"}' | json_get id)
+for i in $(seq 1 50); do
+	curl -sf -o /dev/null -X POST "$BASE/waitlists/$LIST/waitees" -H "authorization: $TOKEN" \
+		-H 'content-type: application/json' \
+		-d "{\"name\":\"Guest $i\",\"partySize\":$((i % 6 + 1)),\"phoneNumber\":\"+1555010$(printf %04d "$i")\",\"notifyIn\":30,\"notes\":\"window seat please\"}"
+done
+N=$(curl -sf "$BASE/waitlists/$LIST/waitees" -H "authorization: $TOKEN" | $PY -c 'import json,sys; print(len(json.load(sys.stdin)))')
+[ "$N" = 50 ] || { echo "bench: the list has $N waitees, expected 50" >&2; exit 1; }
+LIST_BYTES=$(curl -sf "$BASE/waitlists/$LIST/waitees" -H "authorization: $TOKEN" | wc -c)
+
+cat >"$TMP/post.lua" <<'LUA'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"name":"Walk-in Guest","partySize":2,"phoneNumber":"+15550109999","notifyIn":45,"notes":"bench"}'
+LUA
+
+# Runs wrk and prints "req_per_s p99_ms non2xx".
+run_wrk() {
+	local out
+	out=$(wrk -t"$WRK_THREADS" -c"$CONNS" -d"$DURATION" --latency "$@")
+	echo "$out" >>"$TMP/wrk.txt"
+	echo "$out" | $PY -c '
+import re, sys
+t = sys.stdin.read()
+rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
+m = re.search(r"^\s*99%\s+([\d.]+)(us|ms|s)\s*$", t, re.M)
+p99 = float(m.group(1)) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[m.group(2)]
+bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", t)
+err = re.search(r"Socket errors:.*", t)
+print("%.0f %.3f %s %s" % (rps, p99, bad.group(1) if bad else "0", "errors" if err else "ok"))
+'
+}
+
+echo "bench: wrk -t$WRK_THREADS -c$CONNS -d$DURATION --latency; maitred and hello with $THREADS threads; $(nproc) CPUs"
+read -r H_RPS H_P99 H_BAD H_ERR < <(run_wrk "http://127.0.0.1:$HELLO_PORT/")
+read -r G_RPS G_P99 G_BAD G_ERR < <(run_wrk -H "Authorization: $TOKEN" "$BASE/waitlists/$LIST/waitees")
+read -r P_RPS P_P99 P_BAD P_ERR < <(run_wrk -H "Authorization: $TOKEN" -s "$TMP/post.lua" "$BASE/waitlists/$POSTLIST/waitees")
+
+$PY - "$H_RPS" "$H_P99" "$H_BAD" "$G_RPS" "$G_P99" "$G_BAD" "$P_RPS" "$P_P99" "$P_BAD" "$LIST_BYTES" <<'PY'
+import sys
+h, hp, hb, g, gp, gb, p, pp, pb, lb = sys.argv[1:]
+h, g, p = float(h), float(g), float(p)
+rows = [("hello (ceiling)", h, hp, hb), ("GET  list of 50 waitees (%s B)" % lb, g, gp, gb),
+        ("POST waitee", p, pp, pb)]
+print("%-36s %12s %10s %9s %8s" % ("target", "req/s", "p99 ms", "ceiling", "non-2xx"))
+for name, rps, p99, bad in rows:
+    print("%-36s %12.0f %10s %8.1f%% %8s" % (name, rps, p99, 100.0 * rps / h, bad))
+ok = g >= 0.40 * h and g >= 20000 and float(gp) < 10.0 and gb == "0"
+print("goal (list >= 40%% of ceiling, >= 20000 req/s, p99 < 10 ms): %s" % ("met" if ok else "NOT met"))
+PY
+LINES=$(wc -l <"$TMP/maitred.log")
+echo "bench: maitred wrote $LINES log lines during the run"
