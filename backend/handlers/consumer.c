@@ -70,8 +70,10 @@ static int consumer_nothing_to_do(const struct mt_waitee *w, const struct mt_not
 	return w->sent_seq >= m->seq || m->seq < w->notify_seq;
 }
 
-/* Applies a successful delivery to a copy of w. */
-static void consumer_apply_sent(struct mt_waitee *c, const struct mt_notify_msg *m, int64_t now)
+/* Applies a successful delivery to a copy of w (note: the channel's
+ * remark, e.g. "logged only", or NULL). */
+static void consumer_apply_sent(struct mt_waitee *c, const struct mt_notify_msg *m, int64_t now,
+				const char *note)
 {
 	c->notified_at = now;
 	c->updated_at = now;
@@ -80,15 +82,16 @@ static void consumer_apply_sent(struct mt_waitee *c, const struct mt_notify_msg 
 	if (m->seq > c->sent_seq)
 		c->sent_seq = m->seq;
 	c->notify_count++;
+	snprintf(c->last_reason, sizeof c->last_reason, "%s", note ? note : "");
 	snprintf(c->last_result, sizeof c->last_result, "sent");
-	c->last_reason[0] = '\0';
 	/* The request is fulfilled: free the due slot unless a newer one waits. */
 	if (m->seq > 0 && m->seq == c->notify_seq && c->due_at > 0 && c->queued_seq >= m->seq)
 		c->due_at = 0;
 }
 
 /* Records the outcome with a conditional write, re-reading on a lost race.
- * sent=1: a delivery; sent=0: a failure with reason. */
+ * sent=1: a delivery (reason: the channel's note or NULL); sent=0: a
+ * failure with reason. */
 static int consumer_record(struct mt_ctx *ctx, struct mt_waitee *w, const struct mt_notify_msg *m,
 			   int sent, const char *reason)
 {
@@ -99,7 +102,7 @@ static int consumer_record(struct mt_ctx *ctx, struct mt_waitee *w, const struct
 	for (tries = 0; tries < CONSUMER_WRITE_TRIES; tries++) {
 		c = *w;
 		if (sent) {
-			consumer_apply_sent(&c, m, now);
+			consumer_apply_sent(&c, m, now, reason);
 		} else {
 			/* A later success (or newer request) wins over this failure. */
 			if (m->seq > 0 && (w->sent_seq >= m->seq || m->seq < w->notify_seq))
@@ -170,7 +173,7 @@ static enum consumer_result consumer_one(struct mt_ctx *ctx, const char *message
 		err = mt_deliver(ctx->channels, &wl, &w, m.kind, m.seq, now, &reason);
 	}
 	if (err == 0) {
-		err = consumer_record(ctx, &w, &m, 1, NULL);
+		err = consumer_record(ctx, &w, &m, 1, reason);
 		free(reason);
 		if (err != 0) {
 			/* The guest was told; a retry would tell them again. Log, don't retry. */

@@ -1,0 +1,840 @@
+/* The producer and consumer handlers and mt_notify_after_change, on a real
+ * SQLite store and the real embedded queue (same file), with a fake clock.
+ * The guest's channel is a recording channel behind the real channel
+ * interface (notify/channel.h), so every text "sent" is counted by its key
+ * and a failing gateway can be played. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include "core/error.h"
+#include "core/id.h"
+#include "handlers/handler.h"
+#include "notify/channel.h"
+#include "notify/notify.h"
+#include "queue/queue.h"
+#include "store/store.h"
+
+#define T0 1800000000000LL   /* fake "now" at the start of each test */
+#define MAX_SENT 4096
+
+/* A recording channel. */
+struct rec_channel {
+	struct channel base;          /* ops */
+	pthread_mutex_t lock;         /* guards the rest */
+	int result;                   /* what send returns */
+	int calls;                    /* send calls */
+	int sent;                     /* accepted messages */
+	char keys[MAX_SENT][48];      /* key of each accepted message */
+	char kinds[MAX_SENT][16];     /* kind of each accepted message */
+	char last_text[1700];         /* text of the last accepted one */
+	char last_to[32];             /* phone of the last accepted one */
+};
+
+/* Records (or refuses) a message. */
+static int rec_send(struct channel *c, const struct mt_message *m, char **reason)
+{
+	struct rec_channel *r = (struct rec_channel *)c;
+	int result;
+
+	pthread_mutex_lock(&r->lock);
+	r->calls++;
+	result = r->result;
+	if (result == 0 && r->sent < MAX_SENT) {
+		snprintf(r->keys[r->sent], sizeof r->keys[0], "%s", m->key);
+		snprintf(r->kinds[r->sent], sizeof r->kinds[0], "%s", m->kind);
+		snprintf(r->last_text, sizeof r->last_text, "%s", m->text);
+		snprintf(r->last_to, sizeof r->last_to, "%s", m->to_phone ? m->to_phone : "");
+		r->sent++;
+	}
+	pthread_mutex_unlock(&r->lock);
+	if (result != 0 && reason)
+		*reason = strdup(result == MT_EBUSY ? "gateway answered 503" : "gateway refused: bad number");
+	return result;
+}
+
+/* Nothing to free: the channel lives in the fixture. */
+static void rec_close(struct channel *c)
+{
+	(void)c;
+}
+
+static const struct channel_ops rec_ops = { "sms", rec_send, rec_close };
+
+/* Sends nowhere (the log channel of the set). */
+static int quiet_send(struct channel *c, const struct mt_message *m, char **reason)
+{
+	(void)c;
+	(void)m;
+	(void)reason;
+	return 0;
+}
+
+static const struct channel_ops quiet_ops = { "log", quiet_send, rec_close };
+
+/* Everything a test needs. */
+struct fixture {
+	char dir[64];                /* temp directory */
+	char db[128];                /* database path */
+	int64_t now;                 /* fake clock */
+	struct store *store;         /* real SQLite store */
+	struct queue *queue;         /* real embedded queue on the same file */
+	struct rec_channel sms;      /* the guest's channel */
+	struct channel quiet;        /* log channel */
+	struct channel_set set;      /* channels */
+	struct mt_ctx ctx;           /* handler context */
+	struct mt_waitlist wl;       /* one waitlist */
+};
+
+/* Reads the fixture's fake clock. */
+static int64_t fx_now(void *data)
+{
+	return ((struct fixture *)data)->now;
+}
+
+/* cmocka setup: store, queue, channels, one waitlist. */
+static int fx_setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof *f);
+	char *cause = NULL;
+	struct mt_clock clock;
+
+	if (f == NULL)
+		return -1;
+	snprintf(f->dir, sizeof f->dir, "/tmp/maitre-notify-XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	snprintf(f->db, sizeof f->db, "%s/maitre.db", f->dir);
+	f->now = T0;
+	clock.now_ms = fx_now;
+	clock.data = f;
+	if (store_sqlite_open(f->db, &f->store, &cause) != 0 || f->store->ops->init_schema(f->store) != 0) {
+		fprintf(stderr, "store: %s\n", cause ? cause : "?");
+		return -1;
+	}
+	if (queue_sqlite_open(f->db, &clock, &f->queue, &cause) != 0) {
+		fprintf(stderr, "queue: %s\n", cause ? cause : "?");
+		return -1;
+	}
+	f->queue->retry.base_s = 10;
+	f->queue->retry.max_s = 900;
+	f->sms.base.ops = &rec_ops;
+	pthread_mutex_init(&f->sms.lock, NULL);
+	f->quiet.ops = &quiet_ops;
+	f->set.sms = &f->sms.base;
+	f->set.log = &f->quiet;
+	f->ctx.store = f->store;
+	f->ctx.queue = f->queue;
+	f->ctx.channels = &f->set;
+	f->ctx.clock = clock;
+	mt_id_new(f->wl.id, f->now);
+	mt_id_new(f->wl.tenant_id, f->now);
+	snprintf(f->wl.name, sizeof f->wl.name, "Chez Test");
+	f->wl.created_at = f->wl.updated_at = f->now;
+	if (f->store->ops->waitlist_create(f->store, &f->wl) != 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+/* cmocka teardown. */
+static int fx_teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	queue_close(f->queue);
+	store_close(f->store);
+	pthread_mutex_destroy(&f->sms.lock);
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", f->dir);
+	free(f);
+	return 0;
+}
+
+/* Creates a waiting waitee with a phone; due_at > 0 plans a "ready" (seq 1). */
+static void fx_waitee(struct fixture *f, struct mt_waitee *w, const char *name, int64_t due_at)
+{
+	memset(w, 0, sizeof *w);
+	mt_id_new(w->id, f->now);
+	memcpy(w->waitlist_id, f->wl.id, MT_ID_SIZE);
+	memcpy(w->tenant_id, f->wl.tenant_id, MT_ID_SIZE);
+	snprintf(w->name, sizeof w->name, "%s", name);
+	snprintf(w->phone, sizeof w->phone, "+15555550123");
+	w->party_size = 2;
+	w->quoted_minutes = 20;
+	w->status = MT_WAITING;
+	w->joined_at = w->updated_at = f->now;
+	if (due_at > 0) {
+		w->notify_at = due_at;
+		w->due_at = due_at;
+		w->notify_seq = 1;
+		snprintf(w->notify_kind, sizeof w->notify_kind, "ready");
+	}
+	assert_int_equal(f->store->ops->waitee_create(f->store, w), 0);
+}
+
+/* Reloads a waitee from the store. */
+static void fx_get(struct fixture *f, struct mt_waitee *w)
+{
+	struct mt_waitee fresh;
+
+	assert_int_equal(f->store->ops->waitee_get(f->store, w->waitlist_id, w->id, &fresh), 0);
+	*w = fresh;
+}
+
+/* Runs the producer; returns its "queued" count. */
+static int fx_produce(struct fixture *f)
+{
+	cJSON *ev = cJSON_Parse("{\"version\":\"0\",\"source\":\"aws.events\",\"detail-type\":\"Scheduled Event\","
+				"\"time\":\"2027-01-15T08:00:00Z\",\"detail\":{}}");
+	cJSON *ans = handler_producer(&f->ctx, ev);
+	const cJSON *q = cJSON_GetObjectItemCaseSensitive(ans, "queued");
+	int queued;
+
+	assert_non_null(ans);
+	assert_true(cJSON_IsNumber(q));
+	assert_null(cJSON_GetObjectItemCaseSensitive(ans, "error"));
+	queued = (int)q->valuedouble;
+	cJSON_Delete(ans);
+	cJSON_Delete(ev);
+	return queued;
+}
+
+/* Queue depth. */
+static struct queue_depth fx_depth(struct fixture *f)
+{
+	struct queue_depth d;
+
+	assert_int_equal(f->queue->ops->depth(f->queue, &d, NULL), 0);
+	return d;
+}
+
+/* Builds an SQS event from received messages (as maitred's worker does). */
+static cJSON *fx_sqs_event(const struct queue_msg *m, size_t n)
+{
+	cJSON *ev = cJSON_CreateObject(), *recs = cJSON_AddArrayToObject(ev, "Records");
+	char num[16];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		cJSON *r = cJSON_CreateObject(), *a;
+
+		cJSON_AddItemToArray(recs, r);
+		cJSON_AddStringToObject(r, "messageId", m[i].id);
+		cJSON_AddStringToObject(r, "receiptHandle", m[i].receipt);
+		cJSON_AddStringToObject(r, "body", m[i].body);
+		a = cJSON_AddObjectToObject(r, "attributes");
+		snprintf(num, sizeof num, "%d", m[i].receive_count);
+		cJSON_AddStringToObject(a, "ApproximateReceiveCount", num);
+		cJSON_AddStringToObject(r, "eventSource", "aws:sqs");
+	}
+	return ev;
+}
+
+/* Counts the failures in a consumer answer and checks they name given ids. */
+static int fx_failures(const cJSON *ans)
+{
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(ans, "batchItemFailures");
+
+	assert_true(cJSON_IsArray(f));
+	return cJSON_GetArraySize(f);
+}
+
+/* One worker pass: receive what is visible, consume, delete the successes.
+ * Returns the number of failures reported. */
+static int fx_consume(struct fixture *f, size_t *received)
+{
+	struct queue_msg *m = NULL;
+	size_t n = 0, i;
+	cJSON *ev, *ans;
+	int failures;
+
+	assert_int_equal(f->queue->ops->receive(f->queue, 10, 0, 60, &m, &n, NULL), 0);
+	if (received)
+		*received = n;
+	if (n == 0)
+		return 0;
+	ev = fx_sqs_event(m, n);
+	ans = handler_consumer(&f->ctx, ev);
+	assert_non_null(ans);
+	failures = fx_failures(ans);
+	for (i = 0; i < n; i++) {
+		const cJSON *it;
+		int failed = 0;
+
+		cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(ans, "batchItemFailures"))
+			if (strcmp(cJSON_GetObjectItemCaseSensitive(it, "itemIdentifier")->valuestring, m[i].id) == 0)
+				failed = 1;
+		if (!failed)
+			assert_int_equal(f->queue->ops->delete(f->queue, m[i].receipt, NULL), 0);
+	}
+	cJSON_Delete(ans);
+	cJSON_Delete(ev);
+	queue_msgs_free(m, n);
+	return failures;
+}
+
+/* Drains the queue completely (successes only expected). */
+static void fx_drain(struct fixture *f)
+{
+	size_t n;
+
+	do {
+		assert_int_equal(fx_consume(f, &n), 0);
+	} while (n > 0);
+}
+
+/* Number of accepted messages with this key. */
+static int fx_sent_with_key(struct fixture *f, const char *waitee_id, int seq)
+{
+	char key[48];
+	int i, c = 0;
+
+	snprintf(key, sizeof key, "%s:%d", waitee_id, seq);
+	for (i = 0; i < f->sms.sent; i++)
+		if (strcmp(f->sms.keys[i], key) == 0)
+			c++;
+	return c;
+}
+
+/* Due waitees (due_at <= now, also long past) are queued once; future ones wait. */
+static void test_producer_queues_due_once(void **state)
+{
+	struct fixture *f = *state;
+	struct mt_waitee past, now, later, idle;
+
+	fx_waitee(f, &past, "Past", T0 - 3 * 3600 * 1000LL);
+	fx_waitee(f, &now, "Now", T0);
+	fx_waitee(f, &later, "Later", T0 + 60000);
+	fx_waitee(f, &idle, "Idle", 0);
+	assert_int_equal(fx_produce(f), 2);
+	assert_int_equal(fx_depth(f).visible, 2);
+	fx_get(f, &past);
+	fx_get(f, &now);
+	fx_get(f, &later);
+	assert_int_equal(past.due_at, 0);
+	assert_int_equal(past.queued_seq, 1);
+	assert_string_equal(past.last_result, "queued");
+	assert_int_equal(now.due_at, 0);
+	assert_int_equal(later.due_at, T0 + 60000);
+	assert_int_equal(later.queued_seq, 0);
+	/* Same minute again: nothing more. */
+	assert_int_equal(fx_produce(f), 0);
+	assert_int_equal(fx_depth(f).visible, 2);
+	/* The later one once its time has come (the tick may be late). */
+	f->now = T0 + 95000;
+	assert_int_equal(fx_produce(f), 1);
+	assert_int_equal(fx_depth(f).visible, 3);
+	fx_drain(f);
+	assert_int_equal(f->sms.sent, 3);
+	assert_int_equal(fx_sent_with_key(f, past.id, 1), 1);
+	assert_int_equal(fx_sent_with_key(f, now.id, 1), 1);
+	assert_int_equal(fx_sent_with_key(f, later.id, 1), 1);
+	assert_int_equal(fx_sent_with_key(f, idle.id, 1), 0);
+}
+
+/* More than a page and many batches of 10: all queued, each once. */
+static void test_producer_many(void **state)
+{
+	struct fixture *f = *state;
+	struct mt_waitee w;
+	int i;
+
+	for (i = 0; i < 235; i++)
+		fx_waitee(f, &w, "Many", T0 - i * 1000LL);
+	assert_int_equal(fx_produce(f), 235);
+	assert_int_equal(fx_depth(f).visible, 235);
+	assert_int_equal(fx_produce(f), 0);
+	fx_drain(f);
+	assert_int_equal(f->sms.sent, 235);
+}
+
+/* Producer thread body. */
+static void *producer_thread(void *p)
+{
+	struct fixture *f = p;
+	cJSON *ev = cJSON_Parse("{\"source\":\"aws.events\",\"detail-type\":\"Scheduled Event\"}");
+	cJSON *ans = handler_producer(&f->ctx, ev);
+	long *queued = malloc(sizeof *queued);
+
+	*queued = (long)cJSON_GetObjectItemCaseSensitive(ans, "queued")->valuedouble;
+	cJSON_Delete(ans);
+	cJSON_Delete(ev);
+	return queued;
+}
+
+/* Two producers at once (same minute) queue each waitee once. */
+static void test_two_producers(void **state)
+{
+	struct fixture *f = *state;
+	struct mt_waitee *ws = calloc(200, sizeof *ws);
+	struct queue_msg *m;
+	pthread_t t[2];
+	void *r[2];
+	int *seen = calloc(200, sizeof *seen);
+	size_t n, i;
+	int k, total = 0;
+
+	for (k = 0; k < 200; k++)
+		fx_waitee(f, &ws[k], "Race", T0 - 1000);
+	for (k = 0; k < 2; k++)
+		assert_int_equal(pthread_create(&t[k], NULL, producer_thread, f), 0);
+	for (k = 0; k < 2; k++) {
+		pthread_join(t[k], &r[k]);
+		total += (int)*(long *)r[k];
+		free(r[k]);
+	}
+	assert_int_equal(total, 200);
+	assert_int_equal(fx_depth(f).visible, 200);
+	/* Every waitee has exactly one message. */
+	for (;;) {
+		m = NULL;
+		assert_int_equal(f->queue->ops->receive(f->queue, 10, 0, 600, &m, &n, NULL), 0);
+		if (n == 0)
+			break;
+		for (i = 0; i < n; i++) {
+			struct mt_notify_msg msg;
+			const char *why;
+
+			assert_int_equal(mt_notify_msg_parse(m[i].body, &msg, &why), 0);
+			for (k = 0; k < 200; k++)
+				if (strcmp(ws[k].id, msg.waitee_id) == 0)
+					seen[k]++;
+		}
+		queue_msgs_free(m, n);
+	}
+	for (k = 0; k < 200; k++)
+		assert_int_equal(seen[k], 1);
+	free(seen);
+	free(ws);
+}
+
+/* Finished or already-delivered waitees are not queued; their due slot is freed. */
+static void test_producer_skips_finished(void **state)
+{
+	struct fixture *f = *state;
+	struct mt_waitee seated, done;
+
+	fx_waitee(f, &seated, "Seated", T0 - 1000);
+	seated.status = MT_SEATED;
+	assert_int_equal(f->store->ops->waitee_update(f->store, &seated, seated.version), 0);
+	fx_waitee(f, &done, "Done", T0 - 1000);
+	done.sent_seq = 1;
+	assert_int_equal(f->store->ops->waitee_update(f->store, &done, done.version), 0);
+	assert_int_equal(fx_produce(f), 0);
+	assert_int_equal(fx_depth(f).visible, 0);
+	fx_get(f, &seated);
+	fx_get(f, &done);
+	assert_int_equal(seated.due_at, 0);
+	assert_int_equal(done.due_at, 0);
+}
+
+/* A queue whose sends fail (a broken SQS, say), wrapping the real one. */
+struct broken_queue {
+	struct queue base;     /* ops */
+	struct queue *real;    /* the real queue for everything else */
+};
+
+/* Fails every send. */
+static int broken_send(struct queue *q, const struct queue_entry *e, size_t n, int *results, char **cause)
+{
+	size_t i;
+
+	(void)q;
+	(void)e;
+	for (i = 0; i < n; i++)
+		results[i] = MT_EIO;
+	if (cause)
+		*cause = strdup("queue unreachable");
+	return MT_EIO;
+}
+
+/* Passes depth to the real queue. */
+static int broken_depth(struct queue *q, struct queue_depth *d, char **cause)
+{
+	struct queue *real = ((struct broken_queue *)q)->real;
+
+	return real->ops->depth(real, d, cause);
+}
+
+static const struct queue_ops broken_ops = {
+	.name = "broken", .send_batch = broken_send, .depth = broken_depth,
+};
+
+/* A failed enqueue restores due_at: the next tick queues the waitee. */
+static void test_producer_enqueue_failure_retried(void **state)
+{
+	struct fixture *f = *state;
+	struct broken_queue bq = { { &broken_ops, { 10, 900 } }, f->queue };
+	struct mt_waitee w;
+	cJSON *ev = cJSON_CreateObject(), *ans;
+
+	fx_waitee(f, &w, "Unlucky", T0 - 5000);
+	f->ctx.queue = &bq.base;
+	ans = handler_producer(&f->ctx, ev);
+	assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(ans, "queued")->valuedouble, 0);
+	assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(ans, "failed")->valuedouble, 1);
+	assert_non_null(cJSON_GetObjectItemCaseSensitive(ans, "error"));
+	cJSON_Delete(ans);
+	cJSON_Delete(ev);
+	fx_get(f, &w);
+	assert_int_equal(w.due_at, T0 - 5000);
+	assert_int_equal(w.queued_seq, 0);
+	assert_string_equal(w.last_result, "");
+	f->ctx.queue = f->queue;
+	f->now += 60000;
+	assert_int_equal(fx_produce(f), 1);
+	fx_drain(f);
+	assert_int_equal(fx_sent_with_key(f, w.id, 1), 1);
+}
+
+/* A crash between the claim and the send: the waitee comes back when the
+ * lease ends and is told once; a crash after the send (message queued,
+ * due slot not cleared) gives a second message that the consumer drops. */
+static void test_producer_crash_window(void **state)
+{
+	struct fixture *f = *state;
+	struct mt_waitee lost, twice;
+	struct mt_notify_msg msg;
+	struct queue_entry e;
+	int result;
+
+	/* State a producer leaves when it dies right after claiming. */
+	fx_waitee(f, &lost, "Lost", T0 - 1000);
+	lost.due_at = T0 + MT_NOTIFY_LEASE_MS;
+	lost.queued_seq = 1;
+	snprintf(lost.last_result, sizeof lost.last_result, "queued");
+	assert_int_equal(f->store->ops->waitee_update(f->store, &lost, lost.version), 0);
+	/* ... and when it dies after sending, before clearing. */
+	fx_waitee(f, &twice, "Twice", T0 - 1000);
+	twice.due_at = T0 + MT_NOTIFY_LEASE_MS;
+	twice.queued_seq = 1;
+	assert_int_equal(f->store->ops->waitee_update(f->store, &twice, twice.version), 0);
+	memcpy(msg.waitee_id, twice.id, MT_ID_SIZE);
+	memcpy(msg.waitlist_id, twice.waitlist_id, MT_ID_SIZE);
+	snprintf(msg.kind, sizeof msg.kind, "ready");
+	msg.seq = 1;
+	e.body = mt_notify_msg_encode(&msg);
+	e.delay_s = 0;
+	assert_int_equal(f->queue->ops->send_batch(f->queue, &e, 1, &result, NULL), 0);
+	free((char *)e.body);
+
+	assert_int_equal(fx_produce(f), 0);  /* lease still running */
+	f->now = T0 + MT_NOTIFY_LEASE_MS;
+	assert_int_equal(fx_produce(f), 2);  /* both come back */
+	fx_drain(f);
+	assert_int_equal(fx_sent_with_key(f, lost.id, 1), 1);
+	assert_int_equal(fx_sent_with_key(f, twice.id, 1), 1);
+	assert_int_equal(f->sms.sent, 2);
+	fx_get(f, &twice);
+	assert_int_equal(twice.notify_count, 1);
+	assert_int_equal(twice.due_at, 0);
+}
+
+/* A delivered "ready" is recorded: notified, notifiedAt, seq, count, result. */
+static void test_consumer_records_sent(void **state)
+{
+	struct fixture *f = *state;
+	struct mt_waitee w;
+
+	fx_waitee(f, &w, "Ada", T0);
+	assert_int_equal(fx_produce(f), 1);
+	f->now += 1500;
+	fx_drain(f);
+	assert_int_equal(f->sms.sent, 1);
+	assert_string_equal(f->sms.kinds[0], "ready");
+	assert_string_equal(f->sms.last_to, "+15555550123");
+	assert_non_null(strstr(f->sms.last_text, "Ada"));
+	fx_get(f, &w);
+	assert_int_equal(w.status, MT_NOTIFIED);
+	assert_true(w.notified_at == T0 + 1500);
+	assert_int_equal(w.sent_seq, 1);
+	assert_int_equal(w.notify_count, 1);
+	assert_string_equal(w.last_result, "sent");
+	assert_int_equal(w.due_at, 0);
+}
+
+/* The same message twice (at-least-once delivery) texts the guest once. */
+static void test_consumer_duplicate_is_noop(void **state)
+{
+	struct fixture *f = *state;
+	struct mt_waitee w;
+	struct queue_msg *m = NULL, twin[2];
+	size_t n;
+	cJSON *ev, *ans;
+
+	fx_waitee(f, &w, "Dup", T0);
+	assert_int_equal(fx_produce(f), 1);
+	assert_int_equal(f->queue->ops->receive(f->queue, 10, 0, 60, &m, &n, NULL), 0);
+	assert_int_equal(n, 1);
+	twin[0] = m[0];
+	twin[1] = m[0];
+	ev = fx_sqs_event(twin, 2);
+	ans = handler_consumer(&f->ctx, ev);
+	assert_int_equal(fx_failures(ans), 0);
+	cJSON_Delete(ans);
+	ans = handler_consumer(&f->ctx, ev);  /* and once more, later */
+	assert_int_equal(fx_failures(ans), 0);
+	cJSON_Delete(ans);
+	cJSON_Delete(ev);
+	queue_msgs_free(m, n);
+	assert_int_equal(f->sms.calls, 1);
+	fx_get(f, &w);
+	assert_int_equal(w.notify_count, 1);
+}
+
+/* Malformed bodies fail alone; the good message in the same batch is sent. */
+static void test_consumer_malformed_isolated(void **state)
+{
+	struct fixture *f = *state;
+	struct mt_waitee w;
+	char good[256];
+	const char *bodies[] = { "not json", good, "{\"waiteeId\":\"x\",\"waitlistId\":\"y\",\"kind\":\"ready\",\"seq\":1}",
+				 "[1,2]", "{\"waiteeId\":null}" };
+	cJSON *ev = cJSON_CreateObject(), *recs = cJSON_AddArrayToObject(ev, "Records"), *ans;
+	const cJSON *it;
+	int i, bad = 0;
+
+	fx_waitee(f, &w, "Good", T0);
+	snprintf(good, sizeof good, "{\"waiteeId\":\"%s\",\"waitlistId\":\"%s\",\"kind\":\"ready\",\"seq\":1}",
+		 w.id, w.waitlist_id);
+	for (i = 0; i < 5; i++) {
+		cJSON *r = cJSON_CreateObject();
+		char id[8];
+
+		snprintf(id, sizeof id, "m%d", i);
+		cJSON_AddItemToArray(recs, r);
+		cJSON_AddStringToObject(r, "messageId", id);
+		cJSON_AddStringToObject(r, "body", bodies[i]);
+	}
+	/* A record with no body at all, and one that is not even an object. */
+	cJSON_AddItemToArray(recs, cJSON_CreateString("junk"));
+	{
+		cJSON *r = cJSON_CreateObject();
+
+		cJSON_AddItemToArray(recs, r);
+		cJSON_AddStringToObject(r, "messageId", "m9");
+	}
+	ans = handler_consumer(&f->ctx, ev);
+	assert_non_null(ans);
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(ans, "batchItemFailures")) {
+		const char *id = cJSON_GetObjectItemCaseSensitive(it, "itemIdentifier")->valuestring;
+
+		assert_string_not_equal(id, "m1");
+		bad++;
+	}
+	assert_int_equal(bad, 5);  /* m0, m2, m3, m4, m9 */
+	assert_int_equal(fx_sent_with_key(f, w.id, 1), 1);
+	cJSON_Delete(ans);
+	cJSON_Delete(ev);
+	/* An event without Records: an empty answer, not a crash. */
+	ev = cJSON_Parse("{\"foo\":1}");
+	ans = handler_consumer(&f->ctx, ev);
+	assert_int_equal(fx_failures(ans), 0);
+	cJSON_Delete(ans);
+	cJSON_Delete(ev);
+}
+
+/* A temporary failure is reported, shown on the waitee, backed off, and
+ * retried until the message is dead-lettered after 5 receives. */
+static void test_consumer_failing_gateway(void **state)
+{
+	struct fixture *f = *state;
+	struct mt_waitee w;
+	size_t n;
+	int i;
+	struct queue_depth d;
+
+	fx_waitee(f, &w, "Unreachable", T0);
+	assert_int_equal(fx_produce(f), 1);
+	f->sms.result = MT_EBUSY;
+	for (i = 1; i <= QUEUE_MAX_RECEIVES; i++) {
+		assert_int_equal(fx_consume(f, &n), 1);
+		assert_int_equal(n, 1);
+		fx_get(f, &w);
+		assert_string_equal(w.last_result, "failed");
+		if (i < QUEUE_MAX_RECEIVES) {
+			assert_non_null(strstr(w.last_reason, "will retry"));
+			/* Hidden for the backoff: 10 s, 20 s, 40 s, ... */
+			f->now += (int64_t)queue_backoff_seconds(f->queue, i) * 1000 - 1;
+			assert_int_equal(fx_consume(f, &n), 0);
+			assert_int_equal(n, 0);
+			f->now += 1;
+		}
+	}
+	assert_int_equal(f->sms.calls, QUEUE_MAX_RECEIVES);
+	fx_get(f, &w);
+	assert_string_equal(w.last_result, "failed");
+	assert_non_null(strstr(w.last_reason, "failed to send"));
+	assert_non_null(strstr(w.last_reason, "503"));
+	assert_null(strstr(w.last_reason, "will retry"));
+	assert_int_equal(w.status, MT_WAITING);
+	/* The sixth receive dead-letters it. */
+	assert_int_equal(fx_consume(f, &n), 0);
+	assert_int_equal(n, 0);
+	d = fx_depth(f);
+	assert_int_equal(d.dead, 1);
+	assert_int_equal(d.visible + d.in_flight, 0);
+}
+
+/* A permanent failure is shown and not retried. */
+static void test_consumer_permanent_failure(void **state)
+{
+	struct fixture *f = *state;
+	struct mt_waitee w;
+	size_t n;
+
+	fx_waitee(f, &w, "Bad number", T0);
+	assert_int_equal(fx_produce(f), 1);
+	f->sms.result = MT_EIO;
+	assert_int_equal(fx_consume(f, &n), 0);
+	assert_int_equal(n, 1);
+	fx_get(f, &w);
+	assert_string_equal(w.last_result, "failed");
+	assert_non_null(strstr(w.last_reason, "refused"));
+	assert_int_equal(fx_depth(f).visible + fx_depth(f).in_flight, 0);
+	assert_int_equal(f->sms.calls, 1);
+}
+
+/* Finished waitees, deleted waitees and superseded requests are skipped. */
+static void test_consumer_skips(void **state)
+{
+	struct fixture *f = *state;
+	struct mt_waitee seated, gone, old;
+
+	fx_waitee(f, &seated, "Seated", T0);
+	fx_waitee(f, &gone, "Gone", T0);
+	fx_waitee(f, &old, "Old", T0);
+	assert_int_equal(fx_produce(f), 3);
+	fx_get(f, &seated);
+	seated.status = MT_SEATED;
+	assert_int_equal(f->store->ops->waitee_update(f->store, &seated, seated.version), 0);
+	assert_int_equal(f->store->ops->waitee_delete(f->store, gone.waitlist_id, gone.id), 0);
+	/* The host re-planned: notify in 10 minutes (seq 2) replaces seq 1. */
+	fx_get(f, &old);
+	old.notify_seq = 2;
+	old.due_at = old.notify_at = T0 + 600000;
+	assert_int_equal(f->store->ops->waitee_update(f->store, &old, old.version), 0);
+	fx_drain(f);
+	assert_int_equal(f->sms.calls, 0);
+	/* seq 2 when it is due. */
+	f->now = T0 + 600000;
+	assert_int_equal(fx_produce(f), 1);
+	fx_drain(f);
+	assert_int_equal(fx_sent_with_key(f, old.id, 2), 1);
+	assert_int_equal(f->sms.calls, 1);
+}
+
+/* after_change: a new waitee gets "joined" at once; "notify now" is queued
+ * at once (no tick) and the caller's record is updated. */
+static void test_after_change(void **state)
+{
+	struct fixture *f = *state;
+	struct mt_waitee w, nocontact;
+	int64_t v;
+
+	fx_waitee(f, &w, "Joiner", 0);
+	mt_notify_after_change(&f->ctx, &w, 1);
+	assert_int_equal(fx_depth(f).visible, 1);
+	fx_drain(f);
+	assert_int_equal(fx_sent_with_key(f, w.id, 0), 1);
+	assert_string_equal(f->sms.kinds[0], "joined");
+	fx_get(f, &w);
+	assert_int_equal(w.status, MT_WAITING);
+	assert_int_equal(w.notify_count, 1);
+	assert_string_equal(w.last_result, "sent");
+	/* A twin joined message does nothing. */
+	mt_notify_after_change(&f->ctx, &w, 1);
+	fx_drain(f);
+	assert_int_equal(f->sms.sent, 1);
+
+	/* The host presses "notify now" (what the waitees handler stores). */
+	w.notify_at = w.due_at = f->now;
+	w.notify_seq++;
+	snprintf(w.notify_kind, sizeof w.notify_kind, "ready");
+	v = w.version;
+	assert_int_equal(f->store->ops->waitee_update(f->store, &w, v), 0);
+	mt_notify_after_change(&f->ctx, &w, 0);
+	assert_int_equal(fx_depth(f).visible, 1);
+	assert_int_equal(w.due_at, 0);
+	assert_int_equal(w.queued_seq, 1);
+	assert_true(w.version > v + 1);
+	fx_drain(f);
+	assert_int_equal(fx_sent_with_key(f, w.id, 1), 1);
+	/* The tick finds nothing more to do. */
+	assert_int_equal(fx_produce(f), 0);
+
+	/* No phone, no e-mail: no joined message. */
+	fx_waitee(f, &nocontact, "Walk-in", 0);
+	nocontact.phone[0] = '\0';
+	assert_int_equal(f->store->ops->waitee_update(f->store, &nocontact, nocontact.version), 0);
+	mt_notify_after_change(&f->ctx, &nocontact, 1);
+	assert_int_equal(fx_depth(f).visible, 0);
+}
+
+/* Message bodies: round trip and every reject. */
+static void test_message_format(void **state)
+{
+	struct mt_notify_msg m, back;
+	const char *why;
+	char *text;
+	static const char *bad[] = {
+		NULL, "", "null", "[]", "{}", "{\"waiteeId\":1}",
+		"{\"waiteeId\":\"01ARZ3NDEKTSV4RRFFQ69G5FAV\",\"waitlistId\":\"01ARZ3NDEKTSV4RRFFQ69G5FAW\",\"kind\":\"ready\"}",
+		"{\"waiteeId\":\"01ARZ3NDEKTSV4RRFFQ69G5FAV\",\"waitlistId\":\"01ARZ3NDEKTSV4RRFFQ69G5FAW\",\"kind\":\"party\",\"seq\":1}",
+		"{\"waiteeId\":\"01ARZ3NDEKTSV4RRFFQ69G5FAV\",\"waitlistId\":\"01ARZ3NDEKTSV4RRFFQ69G5FAW\",\"kind\":\"ready\",\"seq\":1.5}",
+		"{\"waiteeId\":\"01ARZ3NDEKTSV4RRFFQ69G5FAV\",\"waitlistId\":\"01ARZ3NDEKTSV4RRFFQ69G5FAW\",\"kind\":\"ready\",\"seq\":-1}",
+		"{\"waiteeId\":\"01ARZ3NDEKTSV4RRFFQ69G5FAV\",\"waitlistId\":\"01ARZ3NDEKTSV4RRFFQ69G5FAW\",\"kind\":\"ready\",\"seq\":0}",
+		"{\"waiteeId\":\"01ARZ3NDEKTSV4RRFFQ69G5FAV\",\"waitlistId\":\"01ARZ3NDEKTSV4RRFFQ69G5FAW\",\"kind\":\"joined\",\"seq\":3}",
+		"{\"waiteeId\":\"01ARZ3NDEKTSV4RRFFQ69G5FAV\",\"waitlistId\":\"../etc\",\"kind\":\"ready\",\"seq\":1}",
+		"{\"waiteeId\":\"01ARZ3NDEKTSV4RRFFQ69G5FAV\",\"waitlistId\":\"01ARZ3NDEKTSV4RRFFQ69G5FAW\",\"kind\":\"ready\",\"seq\":\"1\"}",
+		"{\"waiteeId\":\"01ARZ3NDEKTSV4RRFFQ69G5FAV\",\"waitlistId\":\"01ARZ3NDEKTSV4RRFFQ69G5FAW\",\"kind\":\"ready\",\"seq\":1e12}",
+	};
+	size_t i;
+
+	(void)state;
+	memset(&m, 0, sizeof m);
+	snprintf(m.waitee_id, sizeof m.waitee_id, "01ARZ3NDEKTSV4RRFFQ69G5FAV");
+	snprintf(m.waitlist_id, sizeof m.waitlist_id, "01ARZ3NDEKTSV4RRFFQ69G5FAW");
+	snprintf(m.kind, sizeof m.kind, "reminder");
+	m.seq = 7;
+	text = mt_notify_msg_encode(&m);
+	assert_non_null(text);
+	assert_int_equal(mt_notify_msg_parse(text, &back, &why), 0);
+	assert_memory_equal(&m, &back, sizeof m);
+	free(text);
+	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		why = NULL;
+		if (mt_notify_msg_parse(bad[i], &back, &why) != MT_EINVAL)
+			fail_msg("accepted bad body %zu: %s", i, bad[i] ? bad[i] : "(null)");
+		assert_non_null(why);
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_producer_queues_due_once, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_producer_many, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_two_producers, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_producer_skips_finished, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_producer_enqueue_failure_retried, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_producer_crash_window, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_consumer_records_sent, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_consumer_duplicate_is_noop, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_consumer_malformed_isolated, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_consumer_failing_gateway, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_consumer_permanent_failure, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_consumer_skips, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_after_change, fx_setup, fx_teardown),
+		cmocka_unit_test(test_message_format),
+	};
+
+	return cmocka_run_group_tests_name("notify-handlers", tests, NULL, NULL);
+}
