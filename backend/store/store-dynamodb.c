@@ -1639,33 +1639,33 @@ static void ddb_gsi(cJSON *arr, const char *name, const char *pk, const char *sk
 	cJSON_AddItemToArray(arr, o);
 }
 
-/* 1 when DescribeTable says the table and all its indexes are ACTIVE. */
-static int ddb_table_active(const cJSON *resp)
+/* Table state from DescribeTable: 1 = ACTIVE with every index ACTIVE,
+ * 0 = still being made; *indexes counts GSI1 and GSI2 present. */
+static int ddb_table_active(const cJSON *resp, int *indexes)
 {
 	const cJSON *t = cJSON_GetObjectItemCaseSensitive(resp, "Table");
 	const cJSON *st = cJSON_GetObjectItemCaseSensitive(t, "TableStatus");
-	const cJSON *g, *gs;
+	const cJSON *g, *gs, *gn;
+	int active = cJSON_IsString(st) && strcmp(st->valuestring, "ACTIVE") == 0;
 
-	if (!cJSON_IsString(st) || strcmp(st->valuestring, "ACTIVE") != 0)
-		return 0;
+	*indexes = 0;
 	cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(t, "GlobalSecondaryIndexes")) {
 		gs = cJSON_GetObjectItemCaseSensitive(g, "IndexStatus");
+		gn = cJSON_GetObjectItemCaseSensitive(g, "IndexName");
 		if (cJSON_IsString(gs) && strcmp(gs->valuestring, "ACTIVE") != 0)
-			return 0;
+			active = 0;
+		if (cJSON_IsString(gn) && (strcmp(gn->valuestring, "GSI1") == 0 || strcmp(gn->valuestring, "GSI2") == 0))
+			(*indexes)++;
 	}
-	return 1;
+	return active;
 }
 
-/* Creates the table and its indexes if missing, waits until ACTIVE, and
- * turns TTL on (where the service supports it). */
-static int ddb_init_schema(struct store *st)
+/* Sends CreateTable for the table and its two sparse indexes. */
+static int ddb_create_table(struct store_ddb *s, char *etype)
 {
-	struct store_ddb *s = ddb_of(st);
 	static const char *const attrs[] = { "PK", "SK", "GSI1PK", "GSI1SK", "GSI2PK", "GSI2SK", NULL };
-	cJSON *req = ddb_req(s), *ad, *ks, *gs, *o, *resp, *spec;
-	char etype[128];
-	struct timespec ts = { 0, 100000000L };
-	int rc, i;
+	cJSON *req = ddb_req(s), *ad, *ks, *gs, *o;
+	int i;
 
 	if (req == NULL)
 		return MT_ENOMEM;
@@ -1683,26 +1683,52 @@ static int ddb_init_schema(struct store *st)
 	ddb_gsi(gs, "GSI1", "GSI1PK", "GSI1SK");
 	ddb_gsi(gs, "GSI2", "GSI2PK", "GSI2SK");
 	cJSON_AddStringToObject(req, "BillingMode", "PAY_PER_REQUEST");
-	rc = ddb_call(s, "CreateTable", req, NULL, etype);
-	if (rc != 0 && strcmp(etype, "ResourceInUseException") != 0) {
-		ddb_log("CreateTable", etype);
-		return rc;
-	}
+	return ddb_call(s, "CreateTable", req, NULL, etype);
+}
+
+/* Makes sure the table exists with its indexes, idempotently: one
+ * DescribeTable when it is there already (the usual start of maitred or a
+ * Lambda), else CreateTable (ResourceInUse from a racing creator is fine),
+ * wait until ACTIVE, and turn TTL on (where the service supports it). */
+static int ddb_init_schema(struct store *st)
+{
+	struct store_ddb *s = ddb_of(st);
+	cJSON *req, *resp, *spec;
+	char etype[128];
+	struct timespec ts = { 0, 100000000L };
+	int rc, i, created = 0, active = 0, indexes = 0;
+
 	for (i = 0; i < 1800; i++) {   /* up to 3 minutes on real DynamoDB */
-		req = ddb_req(s);
-		rc = ddb_call(s, "DescribeTable", req, &resp, NULL);
-		if (rc != 0)
+		rc = ddb_call(s, "DescribeTable", ddb_req(s), &resp, etype);
+		if (rc != 0 && strcmp(etype, "ResourceNotFoundException") == 0 && !created) {
+			rc = ddb_create_table(s, etype);
+			if (rc != 0 && strcmp(etype, "ResourceInUseException") != 0) {
+				ddb_log("CreateTable", etype);
+				return rc;
+			}
+			created = 1;
+			continue;
+		}
+		if (rc != 0) {
+			ddb_log("DescribeTable", etype);
 			return rc;
-		rc = ddb_table_active(resp);
+		}
+		active = ddb_table_active(resp, &indexes);
 		cJSON_Delete(resp);
-		if (rc)
+		if (active)
 			break;
 		nanosleep(&ts, NULL);
 	}
-	if (i == 1800) {
+	if (!active) {
 		ddb_log("init_schema", "table did not become ACTIVE in time");
 		return MT_EBUSY;
 	}
+	if (indexes != 2) {
+		ddb_log("init_schema", "the table exists but lacks index GSI1 or GSI2 (see deploy/table.yaml)");
+		return MT_EIO;
+	}
+	if (!created)
+		return 0;
 	req = ddb_req(s);
 	spec = req ? cJSON_AddObjectToObject(req, "TimeToLiveSpecification") : NULL;
 	if (spec) {

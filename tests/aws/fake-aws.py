@@ -189,6 +189,7 @@ def main():
         print("SELFTEST OK", flush=True)
         return
     Handler.opts = o
+    http.server.ThreadingHTTPServer.request_queue_size = 128
     srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     srv.daemon_threads = True
     print("PORT %d" % srv.server_address[1], flush=True)

@@ -310,8 +310,36 @@ static void test_open_and_schema(void **state)
 
 	(void)state;
 	assert_string_equal(s->ops->name, "dynamodb");
+	/* the table exists: init_schema is one DescribeTable */
+	aws_client_counts_reset(store_dynamodb_client(s));
 	assert_int_equal(s->ops->init_schema(s), 0);
+	counts_check(s, "init_schema (table exists)", (struct expect[]){{"DescribeTable", 1}, {NULL, 0}});
 	assert_non_null(store_dynamodb_table(s));
+	assert_int_equal(store_dynamodb_drop_table(s), 0);
+	/* gone: init_schema makes it again (Describe, Create, Describe, TTL) */
+	aws_client_counts_reset(store_dynamodb_client(s));
+	assert_int_equal(s->ops->init_schema(s), 0);
+	assert_int_equal(aws_client_calls(store_dynamodb_client(s), "DynamoDB_20120810.CreateTable"), 1);
+	assert_int_equal(aws_client_calls(store_dynamodb_client(s), "DynamoDB_20120810.UpdateTimeToLive"), 1);
+	/* one before the create, then until ACTIVE (dynalite may report CREATING once) */
+	assert_true(aws_client_calls(store_dynamodb_client(s), "DynamoDB_20120810.DescribeTable") >= 2);
+	{
+		struct aws_response r;
+		char body[512];
+
+		/* a table made by hand without the indexes is refused */
+		snprintf(body, sizeof body, "{\"TableName\":\"%s-bare\",\"AttributeDefinitions\":["
+			 "{\"AttributeName\":\"PK\",\"AttributeType\":\"S\"},{\"AttributeName\":\"SK\",\"AttributeType\":\"S\"}],"
+			 "\"KeySchema\":[{\"AttributeName\":\"PK\",\"KeyType\":\"HASH\"},{\"AttributeName\":\"SK\",\"KeyType\":\"RANGE\"}],"
+			 "\"BillingMode\":\"PAY_PER_REQUEST\"}", store_dynamodb_table(s));
+		assert_int_equal(aws_request(store_dynamodb_client(s), "dynamodb", "DynamoDB_20120810.CreateTable",
+					     body, &r), 0);
+		aws_response_free(&r);
+		snprintf(url, sizeof url, "dynamodb://%s-bare?endpoint=%s", store_dynamodb_table(s), dyn.url);
+		assert_int_equal(store_open(url, &t, &cause), 0);
+		assert_int_equal(t->ops->init_schema(t), MT_EIO);
+		store_close(t);
+	}
 	store_close(s);
 
 	assert_int_equal(store_open("dynamodb://x?region=us-east-1", &t, &cause), MT_EINVAL);
