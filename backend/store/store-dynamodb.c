@@ -1122,29 +1122,36 @@ static int ddb_waitees_purge(struct store_ddb *s, const char *waitlist_id)
 	return rc;
 }
 
-/* Deletes a waitlist of a tenant and all its waitees. */
+/* Deletes a waitlist of a tenant and all its waitees: proves the list is
+ * the tenant's (GetItem), deletes the waitees, then the list. A crash in
+ * between leaves the list with fewer waitees, and a retry finishes. */
 static int ddb_waitlist_delete(struct store *st, const char *tenant_id, const char *id)
 {
 	struct store_ddb *s = ddb_of(st);
 	char pk[MT_ID_SIZE + 8], sk[MT_ID_SIZE + 10];
-	cJSON *req;
+	cJSON *req, *it;
 	int rc;
 
 	if (strlen(tenant_id) > MT_ID_LEN || strlen(id) > MT_ID_LEN)
 		return MT_ENOTFOUND;
 	ddb_fmt(pk, sizeof pk, "TENANT#", tenant_id);
 	ddb_fmt(sk, sizeof sk, "WAITLIST#", id);
+	rc = ddb_get_item(s, pk, sk, &it);
+	if (rc != 0)
+		return rc;
+	if (it == NULL)
+		return MT_ENOTFOUND;
+	cJSON_Delete(it);
+	rc = ddb_waitees_purge(s, id);
+	if (rc != 0)
+		return rc;
 	req = ddb_req(s);
 	if (req) {
 		ddb_key(req, pk, sk);
 		cJSON_AddStringToObject(req, "ConditionExpression", "attribute_exists(PK)");
 	}
 	rc = ddb_call(s, "DeleteItem", req, NULL, NULL);
-	if (rc == MT_ECONFLICT)
-		return MT_ENOTFOUND;
-	if (rc != 0)
-		return rc;
-	return ddb_waitees_purge(s, id);
+	return rc == MT_ECONFLICT ? MT_ENOTFOUND : rc;   /* a racing delete won */
 }
 
 /* ---- waitees ---- */
