@@ -10,7 +10,8 @@ Listens on 127.0.0.1 (free port), prints "PORT <n>" and serves POST /.
   Before serving, checks itself against the AWS documented S3 GET example
   (signature f0e8bdb8...) and exits 3 if that fails.
 --mode script: answers requests in order from --sequence, e.g.
-  "400:ThrottlingException,500,200"; after the list, 200 {}.
+  "400:ThrottlingException,500,200"; after the list, 200 {}. "200:item",
+  "200:keys2" and "200:echo-unprocessed" give canned DynamoDB answers.
 GET /stats answers {"posts": N} (requests received).
 """
 import argparse
@@ -106,16 +107,31 @@ class Handler(http.server.BaseHTTPRequestHandler):
         body = self.rfile.read(n)
         Handler.posts += 1
         if self.opts.mode == "script":
-            return self.scripted()
+            return self.scripted(body)
         return self.verify(body)
 
-    def scripted(self):
+    def canned(self, kind, body):
+        """Canned DynamoDB answers: item (GetItem hit), keys2 (Query with two
+        keys), echo-unprocessed (BatchWriteItem handing every request back)."""
+        if kind == "item":
+            return {"Item": {"PK": {"S": "P"}, "SK": {"S": "S"}, "version": {"N": "1"}}}
+        if kind == "keys2":
+            return {"Count": 2, "Items": [{"PK": {"S": "WAITLIST#x"}, "SK": {"S": "WAITEE#1"}},
+                                          {"PK": {"S": "WAITLIST#x"}, "SK": {"S": "WAITEE#2"}}]}
+        if kind == "echo-unprocessed":
+            req = json.loads(body or b"{}")
+            return {"UnprocessedItems": req.get("RequestItems", {})}
+        return {}
+
+    def scripted(self, body=b""):
         seq = [s for s in self.opts.sequence.split(",") if s]
         i = Handler.posts - 1
         if i >= len(seq):
             return self.answer(200, {})
         step = seq[i].split(":")
         code = int(step[0])
+        if code == 200 and len(step) > 1:
+            return self.answer(200, self.canned(step[1], body))
         if code == 200:
             return self.answer(200, {"step": i})
         etype = step[1] if len(step) > 1 else None

@@ -377,6 +377,91 @@ static void test_open_and_schema(void **state)
 	store_close(t);
 }
 
+/* Starts tests/aws/fake-aws.py in script mode with this sequence. */
+static void fake_script(struct test_proc *p, const char *seq)
+{
+	char script[1024];
+	char *argv[] = { "/usr/bin/python3", script, "--mode", "script", "--sequence", (char *)seq, NULL };
+
+	snprintf(script, sizeof script, "%s/aws/fake-aws.py", test_tests_dir());
+	assert_int_equal(test_proc_spawn_port(argv, p), 0);
+}
+
+/* Opens a store on a scripted fake endpoint (no schema call). */
+static struct store *fake_store(const struct test_proc *p)
+{
+	struct store *s = NULL;
+	char url[256], *cause = NULL;
+
+	snprintf(url, sizeof url, "dynamodb://fake-table?region=us-east-1&endpoint=%s&shards=1", p->url);
+	assert_int_equal(store_open(url, &s, &cause), 0);
+	return s;
+}
+
+/* Throttling that does not clear is MT_EBUSY, 5xx is MT_EIO, a lost
+ * create is MT_ECONFLICT - at the store level, after the layer's retries. */
+static void test_failure_mapping(void **state)
+{
+	struct test_proc p;
+	struct store *s;
+	struct mt_user u;
+	struct mt_waitlist wl;
+
+	(void)state;
+	fake_script(&p, "400:ThrottlingException,400:ThrottlingException,400:ProvisionedThroughputExceededException,"
+		    "400:ThrottlingException,400:ThrottlingException,"
+		    "500,503,500,500,500,"
+		    "400:ConditionalCheckFailedException,"
+		    "400:ValidationException");
+	s = fake_store(&p);
+	assert_int_equal(s->ops->user_get_by_email(s, "a@example.com", &u), MT_EBUSY);
+	assert_int_equal(aws_client_calls(store_dynamodb_client(s), "DynamoDB_20120810.GetItem"), 1);
+	assert_int_equal(s->ops->user_get_by_email(s, "a@example.com", &u), MT_EIO);
+	memset(&wl, 0, sizeof wl);
+	snprintf(wl.id, sizeof wl.id, "01HAAAAAAAAAAAAAAAAAAAAAAA");
+	snprintf(wl.tenant_id, sizeof wl.tenant_id, "01HBBBBBBBBBBBBBBBBBBBBBBB");
+	assert_int_equal(s->ops->waitlist_create(s, &wl), MT_ECONFLICT);
+	assert_int_equal(wl.version, 0);
+	assert_int_equal(s->ops->waitlist_create(s, &wl), MT_EIO);
+	store_close(s);
+	test_proc_stop(&p);
+}
+
+/* BatchWriteItem's UnprocessedItems are sent again until none are left. */
+static void test_unprocessed_items_retried(void **state)
+{
+	struct test_proc p;
+	struct store *s;
+	struct aws_client *c;
+
+	(void)state;
+	/* GetItem hit, Query with 2 keys, BatchWriteItem hands both back twice,
+	 * then takes them, then the DeleteItem of the list */
+	fake_script(&p, "200:item,200:keys2,200:echo-unprocessed,200:echo-unprocessed,200,200");
+	s = fake_store(&p);
+	c = store_dynamodb_client(s);
+	assert_int_equal(s->ops->waitlist_delete(s, "01HBBBBBBBBBBBBBBBBBBBBBBB", "01HAAAAAAAAAAAAAAAAAAAAAAA"), 0);
+	assert_int_equal(aws_client_calls(c, "DynamoDB_20120810.GetItem"), 1);
+	assert_int_equal(aws_client_calls(c, "DynamoDB_20120810.Query"), 1);
+	assert_int_equal(aws_client_calls(c, "DynamoDB_20120810.BatchWriteItem"), 3);
+	assert_int_equal(aws_client_calls(c, "DynamoDB_20120810.DeleteItem"), 1);
+	store_close(s);
+	test_proc_stop(&p);
+
+	/* never cleared: MT_EBUSY after 10 rounds, and the list is not deleted */
+	fake_script(&p, "200:item,200:keys2,200:echo-unprocessed,200:echo-unprocessed,200:echo-unprocessed,"
+		    "200:echo-unprocessed,200:echo-unprocessed,200:echo-unprocessed,200:echo-unprocessed,"
+		    "200:echo-unprocessed,200:echo-unprocessed,200:echo-unprocessed,200:echo-unprocessed");
+	s = fake_store(&p);
+	c = store_dynamodb_client(s);
+	assert_int_equal(s->ops->waitlist_delete(s, "01HBBBBBBBBBBBBBBBBBBBBBBB", "01HAAAAAAAAAAAAAAAAAAAAAAA"),
+			 MT_EBUSY);
+	assert_int_equal(aws_client_calls(c, "DynamoDB_20120810.BatchWriteItem"), 10);
+	assert_int_equal(aws_client_calls(c, "DynamoDB_20120810.DeleteItem"), 0);
+	store_close(s);
+	test_proc_stop(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest ddb_only[] = {
@@ -384,6 +469,8 @@ int main(void)
 		cmocka_unit_test(test_due_cost),
 		cmocka_unit_test(test_big_cascade_and_foreign_cursor),
 		cmocka_unit_test(test_open_and_schema),
+		cmocka_unit_test(test_failure_mapping),
+		cmocka_unit_test(test_unprocessed_items_retried),
 	};
 	int failed, rc;
 
