@@ -29,6 +29,7 @@ struct channel_smtp {
 	char *user;            /* login, or NULL */
 	char *password;        /* password, never logged, or NULL */
 	int starttls;          /* 1: require STARTTLS */
+	char *ca_file;         /* CA bundle, or NULL for the system's */
 	long timeout_ms;       /* total timeout per message */
 };
 
@@ -289,6 +290,8 @@ static int channel_smtp_send_locked(struct channel *c, const struct mt_message *
 	curl_easy_setopt(s->h, CURLOPT_READDATA, &up);
 	if (s->starttls)
 		curl_easy_setopt(s->h, CURLOPT_USE_SSL, (long)CURLUSESSL_ALL);
+	if (s->ca_file)
+		curl_easy_setopt(s->h, CURLOPT_CAINFO, s->ca_file);
 	if (s->user) {
 		curl_easy_setopt(s->h, CURLOPT_USERNAME, s->user);
 		curl_easy_setopt(s->h, CURLOPT_PASSWORD, s->password ? s->password : "");
@@ -342,6 +345,7 @@ static void channel_smtp_close(struct channel *c)
 	free(s->from_addr);
 	free(s->from_name);
 	free(s->user);
+	free(s->ca_file);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -455,6 +459,7 @@ int channel_smtp_new(const struct channel_smtp_config *cfg, struct channel **out
 		return MT_EINVAL;
 	}
 	if ((cfg->user && (s->user = strdup(cfg->user)) == NULL) ||
+	    (cfg->ca_file && (s->ca_file = strdup(cfg->ca_file)) == NULL) ||
 	    (cfg->password && (s->password = strdup(cfg->password)) == NULL))
 		goto nomem;
 	*out = &s->base;

@@ -70,6 +70,7 @@ struct channel_smtp_config {
 	const char *user;        /* optional login, or NULL */
 	const char *password;    /* optional password (never logged), or NULL */
 	int starttls;            /* 1: require STARTTLS (CURLUSESSL_ALL) */
+	const char *ca_file;     /* PEM bundle to verify the server with, or NULL for the system's */
 	long timeout_ms;         /* total timeout per message; 0 = default 10000 */
 };
 
@@ -90,7 +91,7 @@ int channel_log_new(FILE *to, struct channel **out, char **cause);
 /* Builds the channel set from the environment: MAITRE_SMS_URL, _ACCOUNT,
  * _TOKEN, _FROM (all four or none); MAITRE_SMTP_URL, MAITRE_SMTP_FROM
  * (both or none), MAITRE_SMTP_USER, MAITRE_SMTP_PASSWORD,
- * MAITRE_SMTP_STARTTLS=1; MAITRE_WEBHOOK_URL with MAITRE_WEBHOOK_SECRET;
+ * MAITRE_SMTP_STARTTLS=1, MAITRE_SMTP_CA_FILE; MAITRE_WEBHOOK_URL with MAITRE_WEBHOOK_SECRET;
  * MAITRE_NOTIFY_TIMEOUT_MS. The log channel is always there. A partial
  * configuration is an error (MT_EINVAL, *cause names the missing variable). */
 int mt_channels_from_env(struct channel_set **out, char **cause);

@@ -254,6 +254,7 @@ static int channels_smtp(struct channel_set *set, long timeout, char **cause)
 		.user = channels_env("MAITRE_SMTP_USER"),
 		.password = channels_env("MAITRE_SMTP_PASSWORD"),
 		.starttls = channels_flag("MAITRE_SMTP_STARTTLS"),
+		.ca_file = channels_env("MAITRE_SMTP_CA_FILE"),
 		.timeout_ms = timeout,
 	};
 

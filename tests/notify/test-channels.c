@@ -386,7 +386,8 @@ static void test_sms_threads(void **state)
 static struct channel *smtp_channel(int starttls)
 {
 	char *url = cu_strf("smtp://127.0.0.1:%d", E.smtp_port);
-	struct channel_smtp_config c = { url, "Maître d' <Host@Resto.example>", NULL, NULL, starttls, 5000 };
+	struct channel_smtp_config c = { .url = url, .from = "Maître d' <Host@Resto.example>",
+					 .starttls = starttls, .timeout_ms = 5000 };
 	struct channel *ch = NULL;
 	char *cause = NULL;
 
@@ -466,7 +467,7 @@ static void test_smtp_failures(void **state)
 	struct mt_message m = { .kind = "ready", .key = "W:9", .to_email = "a@example.com",
 				.subject = "s", .text = "t" };
 	char *url = cu_strf("smtp://127.0.0.1:%d", cu_free_port());
-	struct channel_smtp_config c = { url, "host@resto.example", NULL, NULL, 0, 3000 };
+	struct channel_smtp_config c = { .url = url, .from = "host@resto.example", .timeout_ms = 3000 };
 	struct channel *ch = NULL;
 	char *reason = NULL, *cause = NULL;
 	cJSON *all;
@@ -501,6 +502,113 @@ static void test_smtp_failures(void **state)
 	c.from = "Evil\r\nBcc: x <a@b.example>";
 	assert_int_equal(channel_smtp_new(&c, &ch, &cause), MT_EINVAL);
 	free(cause);
+}
+
+/* Starts aiosmtpd with extra TLS arguments on a free port, Maildir `box`. */
+static pid_t start_tls_smtpd(const char *opt, const char *cert, const char *key_opt, const char *key,
+			     const char *box, int *port)
+{
+	char listen[64], logp[300];
+	pid_t pid;
+
+	*port = cu_free_port();
+	snprintf(listen, sizeof(listen), "127.0.0.1:%d", *port);
+	snprintf(logp, sizeof(logp), "%s/helpers.log", E.dir);
+	{
+		char *argv[] = { (char *)CU_PYTHON, (char *)"-m", (char *)"aiosmtpd", (char *)"-n", (char *)"-l",
+				 listen, (char *)opt, (char *)cert, (char *)key_opt, (char *)key,
+				 (char *)"-c", (char *)"aiosmtpd.handlers.Mailbox", (char *)box, NULL };
+		assert_int_equal(cu_spawn(argv, logp, &pid), 0);
+	}
+	assert_int_equal(cu_wait_listen(*port, pid, 15000), 0);
+	return pid;
+}
+
+/* Counts messages in a Maildir's new/ directory. */
+static int maildir_count(const char *box)
+{
+	char *script = cu_strf("%s/maildir-read.py", cu_srcdir()), *out = NULL;
+	char *argv[] = { (char *)CU_PYTHON, script, (char *)box, NULL };
+	cJSON *all;
+	int n;
+
+	if (cu_run_capture(argv, &out) != 0) {
+		free(out);
+		free(script);
+		return 0;
+	}
+	all = cJSON_Parse(out);
+	n = cJSON_GetArraySize(all);
+	cJSON_Delete(all);
+	free(out);
+	free(script);
+	return n;
+}
+
+/* STARTTLS and SMTPS against aiosmtpd with a certificate made here: sent
+ * when the CA file verifies it, refused (permanent) when it does not. */
+static void test_smtp_tls(void **state)
+{
+	char cert[300], key[300], box1[300], box2[300], san[64];
+	char *openssl = (char *)"/usr/bin/openssl", *out = NULL, *url, *reason = NULL;
+	struct mt_message m = { .kind = "ready", .key = "TLS:1", .to_email = "tls@example.com",
+				.subject = "TLS", .text = "over TLS" };
+	struct channel_smtp_config c = { .from = "host@resto.example", .timeout_ms = 5000 };
+	struct channel *ch = NULL;
+	pid_t p1, p2;
+	int port1, port2;
+
+	(void)state;
+	snprintf(cert, sizeof(cert), "%s/cert.pem", E.dir);
+	snprintf(key, sizeof(key), "%s/key.pem", E.dir);
+	snprintf(box1, sizeof(box1), "%s/box-starttls", E.dir);
+	snprintf(box2, sizeof(box2), "%s/box-smtps", E.dir);
+	snprintf(san, sizeof(san), "subjectAltName=IP:127.0.0.1");
+	{
+		char *argv[] = { openssl, (char *)"req", (char *)"-x509", (char *)"-newkey", (char *)"ec",
+				 (char *)"-pkeyopt", (char *)"ec_paramgen_curve:prime256v1", (char *)"-nodes",
+				 (char *)"-keyout", key, (char *)"-out", cert, (char *)"-days", (char *)"1",
+				 (char *)"-subj", (char *)"/CN=127.0.0.1", (char *)"-addext", san, NULL };
+		assert_int_equal(cu_run_capture(argv, &out), 0);
+		free(out);
+	}
+	p1 = start_tls_smtpd("--tlscert", cert, "--tlskey", key, box1, &port1);
+	p2 = start_tls_smtpd("--smtpscert", cert, "--smtpskey", key, box2, &port2);
+
+	/* STARTTLS, verified with our CA file. */
+	url = cu_strf("smtp://127.0.0.1:%d?starttls=1", port1);
+	c.url = url;
+	c.ca_file = cert;
+	assert_int_equal(channel_smtp_new(&c, &ch, NULL), 0);
+	if (channel_send(ch, &m, &reason) != 0)
+		fail_msg("STARTTLS send failed: %s", reason);
+	channel_close(ch);
+	assert_int_equal(maildir_count(box1), 1);
+	/* Same server, no CA file: the certificate is not trusted. */
+	c.ca_file = NULL;
+	assert_int_equal(channel_smtp_new(&c, &ch, NULL), 0);
+	assert_int_equal(channel_send(ch, &m, &reason), MT_EIO);
+	assert_non_null(reason);
+	printf("# untrusted certificate: %s\n", reason);
+	assert_true(strstr(reason, "certificate") != NULL || strstr(reason, "SSL") != NULL);
+	free(reason);
+	reason = NULL;
+	channel_close(ch);
+	assert_int_equal(maildir_count(box1), 1);
+	free(url);
+
+	/* SMTPS (implicit TLS). */
+	url = cu_strf("smtps://127.0.0.1:%d", port2);
+	c.url = url;
+	c.ca_file = cert;
+	assert_int_equal(channel_smtp_new(&c, &ch, NULL), 0);
+	if (channel_send(ch, &m, &reason) != 0)
+		fail_msg("SMTPS send failed: %s", reason);
+	channel_close(ch);
+	assert_int_equal(maildir_count(box2), 1);
+	free(url);
+	cu_stop(p1);
+	cu_stop(p2);
 }
 
 /* The webhook receives a correctly signed event; a wrong secret is refused. */
@@ -829,6 +937,7 @@ int main(void)
 		cmocka_unit_test(test_sms_threads),
 		cmocka_unit_test(test_smtp_delivered),
 		cmocka_unit_test(test_smtp_failures),
+		cmocka_unit_test(test_smtp_tls),
 		cmocka_unit_test(test_webhook_signed),
 		cmocka_unit_test(test_log_channel),
 		cmocka_unit_test(test_channels_from_env),
