@@ -171,6 +171,9 @@ enum store_sqlite_sq {
 	SQ_BEGIN_READ,
 	SQ_WL_REV,
 	SQ_WE_ALL,
+	SQ_SAVEPOINT,
+	SQ_RELEASE,
+	SQ_ROLLBACK_TO,
 	SQ__COUNT
 };
 
@@ -258,6 +261,9 @@ static const struct store_sqlite_sql store_sqlite_sql[SQ__COUNT] = {
 	[SQ_WE_ALL] = {"waitee_list_fill",
 		"SELECT " SQ_WE_COLS " FROM waitees WHERE waitlist_id = ?1 AND " SQ_LIVE("?2")
 		" ORDER BY id LIMIT ?3"},
+	[SQ_SAVEPOINT] = {"savepoint", "SAVEPOINT job"},
+	[SQ_RELEASE] = {"release", "RELEASE job"},
+	[SQ_ROLLBACK_TO] = {"rollback_to", "ROLLBACK TO job"},
 };
 
 /* ---------------------------------------------------------------------------
@@ -298,9 +304,34 @@ struct store_sqlite {
 	struct store base;                    /* must be first: ops */
 	char *path;                           /* database file */
 	pthread_key_t key;                    /* this thread's struct store_sqlite_conn */
-	pthread_mutex_t write_lock;           /* serialises this store's write transactions */
+	pthread_mutex_t write_lock;           /* held while a write transaction is open */
+	pthread_mutex_t gc_lock;              /* guards the group-commit queue below */
+	pthread_cond_t gc_cond;               /* broadcast when a batch is done */
+	struct store_sqlite_job *gc_head;     /* queued write jobs, oldest first */
+	struct store_sqlite_job **gc_tail;    /* where the next job is linked */
+	int gc_leader;                        /* 1 while a thread commits batches */
+	atomic_uint_least64_t commits;        /* write transactions committed */
+	atomic_uint_least64_t jobs;           /* write operations run */
 	atomic_uint_least64_t requests;       /* statements run since open */
 	atomic_uint_least64_t scans;          /* statements that stepped through a full table scan */
+};
+
+/* A write operation queued for group commit. The submitting thread blocks
+ * until `done`; the leader runs the job on its own connection. */
+struct store_sqlite_job {
+	int (*fn)(struct store_sqlite *s, struct store_sqlite_conn *c, void *arg); /* the work */
+	void *arg;                            /* its input (on the submitter's stack) */
+	int result;                           /* outcome, valid once done */
+	int done;                             /* set (under gc_lock) when committed or failed */
+	struct store_sqlite_job *next;        /* queue / batch link */
+};
+
+/* Input of a write job: a record and/or keys, and an expected version. */
+struct store_sqlite_wargs {
+	void *rec;                            /* record written (the caller's struct) */
+	const char *k1;                       /* first key: family, tenant or list id */
+	const char *k2;                       /* second key: token hash or record id */
+	int64_t expected;                     /* expected version of a conditional update */
 };
 
 /* Registry of every live connection of every store, so that store_close and
@@ -549,13 +580,108 @@ static int store_sqlite_commit(struct store_sqlite *s, struct store_sqlite_conn 
 	return 0;
 }
 
-/* Ends a write: commits when r == 0, else rolls back; returns the outcome. */
-static int store_sqlite_finish(struct store_sqlite *s, struct store_sqlite_conn *c, int r)
+
+/* Common start of every operation: the store and this thread's connection. */
+#define STORE_SQLITE_ENTER(base, s, c) \
+	struct store_sqlite *s = (struct store_sqlite *)(base); \
+	struct store_sqlite_conn *c; \
+	do { int enter_r_ = store_sqlite_conn(s, &c); if (enter_r_ < 0) return enter_r_; } while (0)
+
+/* Runs a batch of write jobs in one BEGIN IMMEDIATE ... COMMIT (one fsync),
+ * each job inside its own savepoint so a failing job undoes only itself. */
+static void store_sqlite_run_batch(struct store_sqlite *s, struct store_sqlite_conn *c,
+				   struct store_sqlite_job *batch)
 {
+	struct store_sqlite_job *j, *k;
+	int r, ok = 0, single = batch->next == NULL;
+
+	/* On failure store_sqlite_begin has already released write_lock. */
+	if ((r = store_sqlite_begin(s, c)) < 0) {
+		for (j = batch; j; j = j->next)
+			j->result = r;
+		return;
+	}
+	for (j = batch; j; j = j->next) {
+		int sp = 0;
+
+		if (r < 0) {
+			j->result = r;
+			continue;
+		}
+		atomic_fetch_add_explicit(&s->jobs, 1, memory_order_relaxed);
+		if (!single && (sp = store_sqlite_run(s, c, SQ_SAVEPOINT)) < 0) {
+			j->result = sp;
+			continue;
+		}
+		j->result = j->fn(s, c, j->arg);
+		if (sqlite3_get_autocommit(c->db)) {
+			/* SQLite rolled the whole transaction back (I/O error, full
+			 * disk): nothing of this batch is stored. */
+			r = j->result < 0 ? j->result : MT_EIO;
+			for (k = batch; k != j->next; k = k->next)
+				if (k->result == 0 || k == j)
+					k->result = r;
+			continue;
+		}
+		if (!single) {
+			if (j->result < 0)
+				(void)store_sqlite_run(s, c, SQ_ROLLBACK_TO);
+			(void)store_sqlite_run(s, c, SQ_RELEASE);
+		}
+		ok += j->result == 0;
+	}
+	if (r < 0 || ok == 0) {
+		/* Aborted by SQLite, or nothing to keep: release (rolling back
+		 * whatever is still open). */
+		store_sqlite_rollback(s, c);
+		return;
+	}
+	r = store_sqlite_commit(s, c);
 	if (r == 0)
-		return store_sqlite_commit(s, c);
-	store_sqlite_rollback(s, c);
-	return r;
+		atomic_fetch_add_explicit(&s->commits, 1, memory_order_relaxed);
+	else
+		for (j = batch; j; j = j->next)
+			if (j->result == 0)
+				j->result = r;
+}
+
+/* Runs a write job durably and returns its result. Writers that arrive while
+ * another thread is committing queue up; the first of them to find no leader
+ * commits everything queued in one transaction (group commit), so N
+ * concurrent writers share one fsync instead of taking N in turn. */
+static int store_sqlite_submit(struct store *base,
+			       int (*fn)(struct store_sqlite *, struct store_sqlite_conn *, void *), void *arg)
+{
+	STORE_SQLITE_ENTER(base, s, c);
+	struct store_sqlite_job job = {fn, arg, 0, 0, NULL};
+
+	pthread_mutex_lock(&s->gc_lock);
+	*s->gc_tail = &job;
+	s->gc_tail = &job.next;
+	while (!job.done) {
+		if (s->gc_leader) {
+			pthread_cond_wait(&s->gc_cond, &s->gc_lock);
+			continue;
+		}
+		s->gc_leader = 1;
+		while (s->gc_head) {
+			struct store_sqlite_job *batch = s->gc_head, *j, *next;
+
+			s->gc_head = NULL;
+			s->gc_tail = &s->gc_head;
+			pthread_mutex_unlock(&s->gc_lock);
+			store_sqlite_run_batch(s, c, batch);
+			pthread_mutex_lock(&s->gc_lock);
+			for (j = batch; j; j = next) {
+				next = j->next;
+				j->done = 1;
+			}
+			pthread_cond_broadcast(&s->gc_cond);
+		}
+		s->gc_leader = 0;
+	}
+	pthread_mutex_unlock(&s->gc_lock);
+	return job.result;
 }
 
 /* ---------------------------------------------------------------------------
@@ -749,6 +875,14 @@ static int store_sqlite_migrate(struct store_sqlite *s, struct store_sqlite_conn
 	}
 }
 
+/* Destroys the store's mutexes and condition variable. */
+static void store_sqlite_free_sync(struct store_sqlite *s)
+{
+	pthread_cond_destroy(&s->gc_cond);
+	pthread_mutex_destroy(&s->gc_lock);
+	pthread_mutex_destroy(&s->write_lock);
+}
+
 /* Frees the store: closes every thread's connection (all users must have stopped). */
 static void store_sqlite_close(struct store *base)
 {
@@ -775,7 +909,7 @@ static void store_sqlite_close(struct store *base)
 		mine = c->next;
 		store_sqlite_conn_free(c);
 	}
-	pthread_mutex_destroy(&s->write_lock);
+	store_sqlite_free_sync(s);
 	free(s->path);
 	free(s);
 }
@@ -832,14 +966,30 @@ int store_sqlite_open(const char *path, struct store **out, char **cause)
 	}
 	atomic_init(&s->requests, 0);
 	atomic_init(&s->scans, 0);
+	atomic_init(&s->commits, 0);
+	atomic_init(&s->jobs, 0);
+	s->gc_tail = &s->gc_head;
 	if (pthread_mutex_init(&s->write_lock, NULL) != 0) {
+		free(s->path);
+		free(s);
+		return MT_ENOMEM;
+	}
+	if (pthread_mutex_init(&s->gc_lock, NULL) != 0) {
+		pthread_mutex_destroy(&s->write_lock);
+		free(s->path);
+		free(s);
+		return MT_ENOMEM;
+	}
+	if (pthread_cond_init(&s->gc_cond, NULL) != 0) {
+		pthread_mutex_destroy(&s->gc_lock);
+		pthread_mutex_destroy(&s->write_lock);
 		free(s->path);
 		free(s);
 		return MT_ENOMEM;
 	}
 	if (pthread_key_create(&s->key, store_sqlite_conn_destroy) != 0) {
 		store_sqlite_cause(cause, "%s: out of thread-specific keys", path);
-		pthread_mutex_destroy(&s->write_lock);
+		store_sqlite_free_sync(s);
 		free(s->path);
 		free(s);
 		return MT_ENOMEM;
@@ -848,7 +998,7 @@ int store_sqlite_open(const char *path, struct store **out, char **cause)
 	r = store_sqlite_conn_open(s, &c, cause);
 	if (r < 0) {
 		pthread_key_delete(s->key);
-		pthread_mutex_destroy(&s->write_lock);
+		store_sqlite_free_sync(s);
 		free(s->path);
 		free(s);
 		return r;
@@ -862,7 +1012,7 @@ int store_sqlite_open(const char *path, struct store **out, char **cause)
 		sqlite3_finalize(st);
 		store_sqlite_conn_free(c);
 		pthread_key_delete(s->key);
-		pthread_mutex_destroy(&s->write_lock);
+		store_sqlite_free_sync(s);
 		free(s->path);
 		free(s);
 		return MT_EIO;
@@ -871,7 +1021,7 @@ int store_sqlite_open(const char *path, struct store **out, char **cause)
 	if (pthread_setspecific(s->key, c) != 0) {
 		store_sqlite_conn_free(c);
 		pthread_key_delete(s->key);
-		pthread_mutex_destroy(&s->write_lock);
+		store_sqlite_free_sync(s);
 		free(s->path);
 		free(s);
 		return MT_ENOMEM;
@@ -898,12 +1048,6 @@ static void store_sqlite_stats(struct store *base, struct store_stats *out)
 	out->requests = atomic_load_explicit(&s->requests, memory_order_relaxed);
 	out->scans = atomic_load_explicit(&s->scans, memory_order_relaxed);
 }
-
-/* Common start of every operation: the store and this thread's connection. */
-#define STORE_SQLITE_ENTER(base, s, c) \
-	struct store_sqlite *s = (struct store_sqlite *)(base); \
-	struct store_sqlite_conn *c; \
-	do { int enter_r_ = store_sqlite_conn(s, &c); if (enter_r_ < 0) return enter_r_; } while (0)
 
 /* Runs a prepared single-row SELECT; calls read on the row. 0, MT_ENOTFOUND or an error. */
 static int store_sqlite_get_row(struct store_sqlite *s, struct store_sqlite_conn *c, sqlite3_stmt *st,
@@ -955,14 +1099,15 @@ static int store_sqlite_why_unchanged(struct store_sqlite *s, struct store_sqlit
 /* ---------------------------------------------------------------------------
  * Accounts. */
 
-/* Creates an account; MT_ECONFLICT when the e-mail (or id) exists. Sets version 1. */
-static int store_sqlite_user_create(struct store *base, struct mt_user *u)
+/* Job of store_sqlite_user_create: runs inside a (possibly shared) write transaction. */
+static int store_sqlite_user_create_job(struct store_sqlite *s, struct store_sqlite_conn *c, void *arg)
 {
-	STORE_SQLITE_ENTER(base, s, c);
+	struct store_sqlite_wargs *a = arg;
+	struct mt_user *u = a->rec;
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = store_sqlite_stmt(c, SQ_USER_INSERT, &st)) < 0 || (r = store_sqlite_begin(s, c)) < 0)
+	if ((r = store_sqlite_stmt(c, SQ_USER_INSERT, &st)) < 0)
 		return r;
 	BIND_FIELD(st, 1, u->id);
 	BIND_FIELD(st, 2, u->tenant_id);
@@ -973,7 +1118,17 @@ static int store_sqlite_user_create(struct store *base, struct mt_user *u)
 	sqlite3_bind_int64(st, 7, u->created_at);
 	sqlite3_bind_int(st, 8, u->failed_logins);
 	sqlite3_bind_int64(st, 9, u->fail_window_start);
-	r = store_sqlite_finish(s, c, store_sqlite_write(s, c, st, NULL));
+	r = store_sqlite_write(s, c, st, NULL);
+	return r;
+}
+
+/* Creates an account; MT_ECONFLICT when the e-mail (or id) exists. Sets version 1. */
+static int store_sqlite_user_create(struct store *base, struct mt_user *u)
+{
+	struct store_sqlite_wargs a = {u, NULL, NULL, 0};
+	int r;
+
+	r = store_sqlite_submit(base, store_sqlite_user_create_job, &a);
 	if (r == 0)
 		u->version = 1;
 	return r;
@@ -1009,16 +1164,17 @@ static int store_sqlite_user_get_by_email(struct store *base, const char *email,
 	return store_sqlite_get_row(s, c, st, store_sqlite_read_user_cb, out);
 }
 
-/* Updates name, role, password hash and login throttling fields, conditional on version. */
-static int store_sqlite_user_update(struct store *base, struct mt_user *u, int64_t expected_version)
+/* Job of store_sqlite_user_update: runs inside a (possibly shared) write transaction. */
+static int store_sqlite_user_update_job(struct store_sqlite *s, struct store_sqlite_conn *c, void *arg)
 {
-	STORE_SQLITE_ENTER(base, s, c);
+	struct store_sqlite_wargs *a = arg;
+	struct mt_user *u = a->rec;
+	int64_t expected_version = a->expected;
 	sqlite3_stmt *st = NULL, *vst = NULL;
 	int r, changes = 0;
 
 	if ((r = store_sqlite_stmt(c, SQ_USER_UPDATE, &st)) < 0 ||
-	    (r = store_sqlite_stmt(c, SQ_USER_VERSION, &vst)) < 0 ||
-	    (r = store_sqlite_begin(s, c)) < 0)
+	    (r = store_sqlite_stmt(c, SQ_USER_VERSION, &vst)) < 0)
 		return r;
 	BIND_FIELD(st, 1, u->id);
 	BIND_FIELD(st, 2, u->name);
@@ -1032,7 +1188,16 @@ static int store_sqlite_user_update(struct store *base, struct mt_user *u, int64
 		BIND_FIELD(vst, 1, u->id);
 		r = store_sqlite_why_unchanged(s, c, vst);
 	}
-	r = store_sqlite_finish(s, c, r);
+	return r;
+}
+
+/* Updates name, role, password hash and login throttling fields, conditional on version. */
+static int store_sqlite_user_update(struct store *base, struct mt_user *u, int64_t expected_version)
+{
+	struct store_sqlite_wargs a = {u, NULL, NULL, expected_version};
+	int r;
+
+	r = store_sqlite_submit(base, store_sqlite_user_update_job, &a);
 	if (r == 0)
 		u->version = expected_version + 1;
 	return r;
@@ -1041,16 +1206,16 @@ static int store_sqlite_user_update(struct store *base, struct mt_user *u, int64
 /* ---------------------------------------------------------------------------
  * Refresh tokens. */
 
-/* Stores a refresh token, creating its family on first use. MT_ECONFLICT when the hash exists. */
-static int store_sqlite_refresh_create(struct store *base, const struct mt_refresh *rt)
+/* Job of store_sqlite_refresh_create: runs inside a (possibly shared) write transaction. */
+static int store_sqlite_refresh_create_job(struct store_sqlite *s, struct store_sqlite_conn *c, void *arg)
 {
-	STORE_SQLITE_ENTER(base, s, c);
+	struct store_sqlite_wargs *a = arg;
+	const struct mt_refresh *rt = a->rec;
 	sqlite3_stmt *fst = NULL, *st = NULL;
 	int r;
 
 	if ((r = store_sqlite_stmt(c, SQ_FAMILY_INSERT, &fst)) < 0 ||
-	    (r = store_sqlite_stmt(c, SQ_REFRESH_INSERT, &st)) < 0 ||
-	    (r = store_sqlite_begin(s, c)) < 0)
+	    (r = store_sqlite_stmt(c, SQ_REFRESH_INSERT, &st)) < 0)
 		return r;
 	BIND_FIELD(fst, 1, rt->family_id);
 	BIND_FIELD(fst, 2, rt->user_id);
@@ -1065,7 +1230,17 @@ static int store_sqlite_refresh_create(struct store *base, const struct mt_refre
 		sqlite3_bind_int(st, 6, rt->used ? 1 : 0);
 		r = store_sqlite_write(s, c, st, NULL);
 	}
-	return store_sqlite_finish(s, c, r);
+	return r;
+}
+
+/* Stores a refresh token, creating its family on first use. MT_ECONFLICT when the hash exists. */
+static int store_sqlite_refresh_create(struct store *base, const struct mt_refresh *rt)
+{
+	struct store_sqlite_wargs a = {(void *)rt, NULL, NULL, 0};
+	int r;
+
+	r = store_sqlite_submit(base, store_sqlite_refresh_create_job, &a);
+	return r;
 }
 
 /* Reads a refresh token row joined with its family. */
@@ -1100,18 +1275,17 @@ static int store_sqlite_refresh_get(struct store *base, const char *family_id, c
 	return store_sqlite_get_row(s, c, st, store_sqlite_read_refresh_cb, out);
 }
 
-/* Marks a token spent: MT_ECONFLICT when it already was, MT_ENOTFOUND when absent. */
-static int store_sqlite_refresh_mark_used(struct store *base, const char *family_id, const char *token_hash)
+/* Job of store_sqlite_refresh_mark_used: runs inside a (possibly shared) write transaction. */
+static int store_sqlite_refresh_mark_used_job(struct store_sqlite *s, struct store_sqlite_conn *c, void *arg)
 {
-	STORE_SQLITE_ENTER(base, s, c);
+	struct store_sqlite_wargs *a = arg;
+	const char *family_id = a->k1;
+	const char *token_hash = a->k2;
 	sqlite3_stmt *st = NULL, *est = NULL;
 	int r, changes = 0;
 
-	if (family_id == NULL || token_hash == NULL)
-		return MT_EINVAL;
 	if ((r = store_sqlite_stmt(c, SQ_REFRESH_MARK, &st)) < 0 ||
-	    (r = store_sqlite_stmt(c, SQ_REFRESH_EXISTS, &est)) < 0 ||
-	    (r = store_sqlite_begin(s, c)) < 0)
+	    (r = store_sqlite_stmt(c, SQ_REFRESH_EXISTS, &est)) < 0)
 		return r;
 	BIND_STR(st, 1, token_hash);
 	BIND_STR(st, 2, family_id);
@@ -1123,38 +1297,62 @@ static int store_sqlite_refresh_mark_used(struct store *base, const char *family
 		if (r == MT_EPRECOND)
 			r = MT_ECONFLICT;
 	}
-	return store_sqlite_finish(s, c, r);
+	return r;
 }
 
-/* Revokes a whole family (idempotent); MT_ENOTFOUND when there is no such family. */
-static int store_sqlite_refresh_revoke_family(struct store *base, const char *family_id)
+/* Marks a token spent: MT_ECONFLICT when it already was, MT_ENOTFOUND when absent. */
+static int store_sqlite_refresh_mark_used(struct store *base, const char *family_id, const char *token_hash)
 {
-	STORE_SQLITE_ENTER(base, s, c);
+	struct store_sqlite_wargs a = {NULL, family_id, token_hash, 0};
+	int r;
+
+	if (family_id == NULL || token_hash == NULL)
+		return MT_EINVAL;
+	r = store_sqlite_submit(base, store_sqlite_refresh_mark_used_job, &a);
+	return r;
+}
+
+/* Job of store_sqlite_refresh_revoke_family: runs inside a (possibly shared) write transaction. */
+static int store_sqlite_refresh_revoke_family_job(struct store_sqlite *s, struct store_sqlite_conn *c, void *arg)
+{
+	struct store_sqlite_wargs *a = arg;
+	const char *family_id = a->k1;
 	sqlite3_stmt *st = NULL;
 	int r, changes = 0;
 
-	if (family_id == NULL)
-		return MT_EINVAL;
-	if ((r = store_sqlite_stmt(c, SQ_FAMILY_REVOKE, &st)) < 0 || (r = store_sqlite_begin(s, c)) < 0)
+	if ((r = store_sqlite_stmt(c, SQ_FAMILY_REVOKE, &st)) < 0)
 		return r;
 	BIND_STR(st, 1, family_id);
 	r = store_sqlite_write(s, c, st, &changes);
 	if (r == 0 && changes == 0)
 		r = MT_ENOTFOUND;
-	return store_sqlite_finish(s, c, r);
+	return r;
+}
+
+/* Revokes a whole family (idempotent); MT_ENOTFOUND when there is no such family. */
+static int store_sqlite_refresh_revoke_family(struct store *base, const char *family_id)
+{
+	struct store_sqlite_wargs a = {NULL, family_id, NULL, 0};
+	int r;
+
+	if (family_id == NULL)
+		return MT_EINVAL;
+	r = store_sqlite_submit(base, store_sqlite_refresh_revoke_family_job, &a);
+	return r;
 }
 
 /* ---------------------------------------------------------------------------
  * Waitlists. */
 
-/* Creates a waitlist (version 1); MT_ECONFLICT when the id exists. */
-static int store_sqlite_waitlist_create(struct store *base, struct mt_waitlist *w)
+/* Job of store_sqlite_waitlist_create: runs inside a (possibly shared) write transaction. */
+static int store_sqlite_waitlist_create_job(struct store_sqlite *s, struct store_sqlite_conn *c, void *arg)
 {
-	STORE_SQLITE_ENTER(base, s, c);
+	struct store_sqlite_wargs *a = arg;
+	struct mt_waitlist *w = a->rec;
 	sqlite3_stmt *st = NULL;
 	int r;
 
-	if ((r = store_sqlite_stmt(c, SQ_WL_INSERT, &st)) < 0 || (r = store_sqlite_begin(s, c)) < 0)
+	if ((r = store_sqlite_stmt(c, SQ_WL_INSERT, &st)) < 0)
 		return r;
 	BIND_FIELD(st, 1, w->id);
 	BIND_FIELD(st, 2, w->tenant_id);
@@ -1165,7 +1363,17 @@ static int store_sqlite_waitlist_create(struct store *base, struct mt_waitlist *
 	BIND_FIELD(st, 7, w->tpl_reminder);
 	sqlite3_bind_int64(st, 8, w->created_at);
 	sqlite3_bind_int64(st, 9, w->updated_at);
-	r = store_sqlite_finish(s, c, store_sqlite_write(s, c, st, NULL));
+	r = store_sqlite_write(s, c, st, NULL);
+	return r;
+}
+
+/* Creates a waitlist (version 1); MT_ECONFLICT when the id exists. */
+static int store_sqlite_waitlist_create(struct store *base, struct mt_waitlist *w)
+{
+	struct store_sqlite_wargs a = {w, NULL, NULL, 0};
+	int r;
+
+	r = store_sqlite_submit(base, store_sqlite_waitlist_create_job, &a);
 	if (r == 0)
 		w->version = 1;
 	return r;
@@ -1270,16 +1478,17 @@ static int store_sqlite_waitlist_list(struct store *base, const char *tenant_id,
 	return r;
 }
 
-/* Updates a waitlist's editable fields, conditional on version and tenant. */
-static int store_sqlite_waitlist_update(struct store *base, struct mt_waitlist *w, int64_t expected_version)
+/* Job of store_sqlite_waitlist_update: runs inside a (possibly shared) write transaction. */
+static int store_sqlite_waitlist_update_job(struct store_sqlite *s, struct store_sqlite_conn *c, void *arg)
 {
-	STORE_SQLITE_ENTER(base, s, c);
+	struct store_sqlite_wargs *a = arg;
+	struct mt_waitlist *w = a->rec;
+	int64_t expected_version = a->expected;
 	sqlite3_stmt *st = NULL, *vst = NULL;
 	int r, changes = 0;
 
 	if ((r = store_sqlite_stmt(c, SQ_WL_UPDATE, &st)) < 0 ||
-	    (r = store_sqlite_stmt(c, SQ_WL_VERSION, &vst)) < 0 ||
-	    (r = store_sqlite_begin(s, c)) < 0)
+	    (r = store_sqlite_stmt(c, SQ_WL_VERSION, &vst)) < 0)
 		return r;
 	BIND_FIELD(st, 1, w->id);
 	BIND_FIELD(st, 2, w->tenant_id);
@@ -1296,24 +1505,32 @@ static int store_sqlite_waitlist_update(struct store *base, struct mt_waitlist *
 		BIND_FIELD(vst, 2, w->tenant_id);
 		r = store_sqlite_why_unchanged(s, c, vst);
 	}
-	r = store_sqlite_finish(s, c, r);
+	return r;
+}
+
+/* Updates a waitlist's editable fields, conditional on version and tenant. */
+static int store_sqlite_waitlist_update(struct store *base, struct mt_waitlist *w, int64_t expected_version)
+{
+	struct store_sqlite_wargs a = {w, NULL, NULL, expected_version};
+	int r;
+
+	r = store_sqlite_submit(base, store_sqlite_waitlist_update_job, &a);
 	if (r == 0)
 		w->version = expected_version + 1;
 	return r;
 }
 
-/* Deletes a tenant's waitlist and all its waitees in one transaction. */
-static int store_sqlite_waitlist_delete(struct store *base, const char *tenant_id, const char *id)
+/* Job of store_sqlite_waitlist_delete: runs inside a (possibly shared) write transaction. */
+static int store_sqlite_waitlist_delete_job(struct store_sqlite *s, struct store_sqlite_conn *c, void *arg)
 {
-	STORE_SQLITE_ENTER(base, s, c);
+	struct store_sqlite_wargs *a = arg;
+	const char *tenant_id = a->k1;
+	const char *id = a->k2;
 	sqlite3_stmt *st = NULL, *wst = NULL;
 	int r, changes = 0;
 
-	if (tenant_id == NULL || id == NULL)
-		return MT_EINVAL;
 	if ((r = store_sqlite_stmt(c, SQ_WL_DELETE, &st)) < 0 ||
-	    (r = store_sqlite_stmt(c, SQ_WL_DELETE_WAITEES, &wst)) < 0 ||
-	    (r = store_sqlite_begin(s, c)) < 0)
+	    (r = store_sqlite_stmt(c, SQ_WL_DELETE_WAITEES, &wst)) < 0)
 		return r;
 	BIND_STR(st, 1, id);
 	BIND_STR(st, 2, tenant_id);
@@ -1326,7 +1543,19 @@ static int store_sqlite_waitlist_delete(struct store *base, const char *tenant_i
 		BIND_STR(wst, 1, id);
 		r = store_sqlite_write(s, c, wst, NULL);
 	}
-	return store_sqlite_finish(s, c, r);
+	return r;
+}
+
+/* Deletes a tenant's waitlist and all its waitees in one transaction. */
+static int store_sqlite_waitlist_delete(struct store *base, const char *tenant_id, const char *id)
+{
+	struct store_sqlite_wargs a = {NULL, tenant_id, id, 0};
+	int r;
+
+	if (tenant_id == NULL || id == NULL)
+		return MT_EINVAL;
+	r = store_sqlite_submit(base, store_sqlite_waitlist_delete_job, &a);
+	return r;
 }
 
 /* ---------------------------------------------------------------------------
@@ -1362,15 +1591,15 @@ static void store_sqlite_bind_waitee_body(sqlite3_stmt *st, int first, const str
 	sqlite3_bind_int64(st, i, w->reply_at);
 }
 
-/* Creates a waitee (version 1) on a list of its tenant: MT_ENOTFOUND when the
- * list is not the tenant's, MT_ECONFLICT when the id exists on the list. */
-static int store_sqlite_waitee_create(struct store *base, struct mt_waitee *w)
+/* Job of store_sqlite_waitee_create: runs inside a (possibly shared) write transaction. */
+static int store_sqlite_waitee_create_job(struct store_sqlite *s, struct store_sqlite_conn *c, void *arg)
 {
-	STORE_SQLITE_ENTER(base, s, c);
+	struct store_sqlite_wargs *a = arg;
+	struct mt_waitee *w = a->rec;
 	sqlite3_stmt *st = NULL;
 	int r, changes = 0, i = 1;
 
-	if ((r = store_sqlite_stmt(c, SQ_WE_INSERT, &st)) < 0 || (r = store_sqlite_begin(s, c)) < 0)
+	if ((r = store_sqlite_stmt(c, SQ_WE_INSERT, &st)) < 0)
 		return r;
 	BIND_FIELD(st, i++, w->id);
 	BIND_FIELD(st, i++, w->waitlist_id);
@@ -1401,7 +1630,17 @@ static int store_sqlite_waitee_create(struct store *base, struct mt_waitee *w)
 	r = store_sqlite_write(s, c, st, &changes);
 	if (r == 0 && changes == 0)
 		r = MT_ENOTFOUND;
-	r = store_sqlite_finish(s, c, r);
+	return r;
+}
+
+/* Creates a waitee (version 1) on a list of its tenant: MT_ENOTFOUND when the
+ * list is not the tenant's, MT_ECONFLICT when the id exists on the list. */
+static int store_sqlite_waitee_create(struct store *base, struct mt_waitee *w)
+{
+	struct store_sqlite_wargs a = {w, NULL, NULL, 0};
+	int r;
+
+	r = store_sqlite_submit(base, store_sqlite_waitee_create_job, &a);
 	if (r == 0)
 		w->version = 1;
 	return r;
@@ -1639,17 +1878,18 @@ static int store_sqlite_waitee_list(struct store *base, const char *waitlist_id,
 	return r;
 }
 
-/* Updates every mutable waitee field, conditional on version (through its list). */
-static int store_sqlite_waitee_update(struct store *base, struct mt_waitee *w, int64_t expected_version)
+/* Job of store_sqlite_waitee_update: runs inside a (possibly shared) write transaction. */
+static int store_sqlite_waitee_update_job(struct store_sqlite *s, struct store_sqlite_conn *c, void *arg)
 {
-	STORE_SQLITE_ENTER(base, s, c);
+	struct store_sqlite_wargs *a = arg;
+	struct mt_waitee *w = a->rec;
+	int64_t expected_version = a->expected;
 	sqlite3_stmt *st = NULL, *vst = NULL;
 	sqlite3_int64 now_s = store_sqlite_now_s();
 	int r, changes = 0;
 
 	if ((r = store_sqlite_stmt(c, SQ_WE_UPDATE, &st)) < 0 ||
-	    (r = store_sqlite_stmt(c, SQ_WE_VERSION, &vst)) < 0 ||
-	    (r = store_sqlite_begin(s, c)) < 0)
+	    (r = store_sqlite_stmt(c, SQ_WE_VERSION, &vst)) < 0)
 		return r;
 	BIND_FIELD(st, 1, w->waitlist_id);
 	BIND_FIELD(st, 2, w->id);
@@ -1663,29 +1903,50 @@ static int store_sqlite_waitee_update(struct store *base, struct mt_waitee *w, i
 		sqlite3_bind_int64(vst, 3, now_s);
 		r = store_sqlite_why_unchanged(s, c, vst);
 	}
-	r = store_sqlite_finish(s, c, r);
+	return r;
+}
+
+/* Updates every mutable waitee field, conditional on version (through its list). */
+static int store_sqlite_waitee_update(struct store *base, struct mt_waitee *w, int64_t expected_version)
+{
+	struct store_sqlite_wargs a = {w, NULL, NULL, expected_version};
+	int r;
+
+	r = store_sqlite_submit(base, store_sqlite_waitee_update_job, &a);
 	if (r == 0)
 		w->version = expected_version + 1;
 	return r;
 }
 
-/* Deletes a waitee of a list; MT_ENOTFOUND when absent. */
-static int store_sqlite_waitee_delete(struct store *base, const char *waitlist_id, const char *id)
+/* Job of store_sqlite_waitee_delete: runs inside a (possibly shared) write transaction. */
+static int store_sqlite_waitee_delete_job(struct store_sqlite *s, struct store_sqlite_conn *c, void *arg)
 {
-	STORE_SQLITE_ENTER(base, s, c);
+	struct store_sqlite_wargs *a = arg;
+	const char *waitlist_id = a->k1;
+	const char *id = a->k2;
 	sqlite3_stmt *st = NULL;
 	int r, changes = 0;
 
-	if (waitlist_id == NULL || id == NULL)
-		return MT_EINVAL;
-	if ((r = store_sqlite_stmt(c, SQ_WE_DELETE, &st)) < 0 || (r = store_sqlite_begin(s, c)) < 0)
+	if ((r = store_sqlite_stmt(c, SQ_WE_DELETE, &st)) < 0)
 		return r;
 	BIND_STR(st, 1, waitlist_id);
 	BIND_STR(st, 2, id);
 	r = store_sqlite_write(s, c, st, &changes);
 	if (r == 0 && changes == 0)
 		r = MT_ENOTFOUND;
-	return store_sqlite_finish(s, c, r);
+	return r;
+}
+
+/* Deletes a waitee of a list; MT_ENOTFOUND when absent. */
+static int store_sqlite_waitee_delete(struct store *base, const char *waitlist_id, const char *id)
+{
+	struct store_sqlite_wargs a = {NULL, waitlist_id, id, 0};
+	int r;
+
+	if (waitlist_id == NULL || id == NULL)
+		return MT_EINVAL;
+	r = store_sqlite_submit(base, store_sqlite_waitee_delete_job, &a);
+	return r;
 }
 
 /* Counts active waitees of a list that sort before before_id (NULL = all). */
@@ -1765,6 +2026,18 @@ const char *store_sqlite_path(struct store *base)
 	if (base == NULL || base->ops != &store_sqlite_ops)
 		return NULL;
 	return ((struct store_sqlite *)base)->path;
+}
+
+/* Write transactions committed and write operations run since open. */
+int store_sqlite_write_stats(struct store *base, uint64_t *commits, uint64_t *writes)
+{
+	struct store_sqlite *s = (struct store_sqlite *)base;
+
+	if (base == NULL || base->ops != &store_sqlite_ops)
+		return MT_EINVAL;
+	*commits = atomic_load_explicit(&s->commits, memory_order_relaxed);
+	*writes = atomic_load_explicit(&s->jobs, memory_order_relaxed);
+	return 0;
 }
 
 /* The schema version this build migrates to. */

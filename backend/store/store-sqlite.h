@@ -4,11 +4,17 @@
 #ifndef MT_STORE_SQLITE_H
 #define MT_STORE_SQLITE_H
 
+#include <stdint.h>
 #include "store/store.h"
 
 /* The database file path the store was opened with (borrowed; valid until
  * store_close). NULL when s is not a SQLite store. */
 const char *store_sqlite_path(struct store *s);
+
+/* Group-commit counters since open: write transactions committed and write
+ * operations run (writes / commits = average batch). MT_EINVAL when s is
+ * not a SQLite store. */
+int store_sqlite_write_stats(struct store *s, uint64_t *commits, uint64_t *writes);
 
 /* The schema version (PRAGMA user_version) this build migrates to. */
 int store_sqlite_schema_version(void);

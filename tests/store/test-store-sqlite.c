@@ -8,6 +8,8 @@
 #include <cmocka.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -635,6 +637,168 @@ static void test_migration_upgrade(void **state)
 	store_close(s);
 }
 
+#define TEST_GC_THREADS 8
+#define TEST_GC_WRITES 40
+
+/* One writer of test_group_commit. */
+struct test_writer {
+	struct store *s;                       /* shared store */
+	const struct mt_waitlist *wl;          /* list to write to */
+	pthread_barrier_t *start;              /* start together */
+	char ids[TEST_GC_WRITES][MT_ID_SIZE];  /* waitees created */
+	int created;                           /* creates acknowledged */
+	int conflicts;                         /* duplicate creates refused (MT_ECONFLICT) */
+	int other;                             /* any other outcome */
+	int fd;                                /* >= 0: write each acknowledged id here */
+};
+
+/* Creates TEST_GC_WRITES waitees, each followed by a duplicate create that must fail. */
+static void *test_writer_thread(void *p)
+{
+	struct test_writer *wr = p;
+	int i;
+
+	pthread_barrier_wait(wr->start);
+	for (i = 0; i < TEST_GC_WRITES; i++) {
+		struct mt_waitee w;
+		int r;
+
+		memset(&w, 0, sizeof w);
+		mt_id_new(w.id, mt_clock_system_now(NULL));
+		memcpy(w.waitlist_id, wr->wl->id, MT_ID_SIZE);
+		memcpy(w.tenant_id, wr->wl->tenant_id, MT_ID_SIZE);
+		snprintf(w.name, sizeof w.name, "writer %d", i);
+		w.party_size = 2;
+		w.joined_at = mt_clock_system_now(NULL);
+		r = wr->s->ops->waitee_create(wr->s, &w);
+		if (r == 0 && w.version == 1) {
+			memcpy(wr->ids[wr->created++], w.id, MT_ID_SIZE);
+			if (wr->fd >= 0 && write(wr->fd, w.id, MT_ID_LEN) != MT_ID_LEN)
+				wr->other++;
+		} else {
+			wr->other++;
+		}
+		/* The same id again: refused, and it must not spoil the others' batch. */
+		w.version = 0;
+		r = wr->s->ops->waitee_create(wr->s, &w);
+		if (r == MT_ECONFLICT && w.version == 0)
+			wr->conflicts++;
+		else
+			wr->other++;
+	}
+	return NULL;
+}
+
+/* Runs TEST_GC_THREADS writers against s; fills wr[]. */
+static void test_run_writers(struct store *s, const struct mt_waitlist *wl, struct test_writer *wr, int fd)
+{
+	pthread_t th[TEST_GC_THREADS];
+	pthread_barrier_t start;
+	int i;
+
+	pthread_barrier_init(&start, NULL, TEST_GC_THREADS);
+	for (i = 0; i < TEST_GC_THREADS; i++) {
+		memset(&wr[i], 0, sizeof wr[i]);
+		wr[i].s = s;
+		wr[i].wl = wl;
+		wr[i].start = &start;
+		wr[i].fd = fd;
+		pthread_create(&th[i], NULL, test_writer_thread, &wr[i]);
+	}
+	for (i = 0; i < TEST_GC_THREADS; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&start);
+}
+
+/* Concurrent writers share commits (group commit); a failing write in a
+ * shared transaction undoes only itself; every acknowledged write is there. */
+static void test_group_commit(void **state)
+{
+	char path[512];
+	struct store *s;
+	struct mt_waitlist wl;
+	struct mt_waitee w, got, *items = NULL;
+	struct test_writer *wr;
+	uint64_t commits0, writes0, commits, writes;
+	int i, k, created = 0;
+	size_t n;
+
+	(void)state;
+	test_path(path, sizeof path, "group");
+	s = test_open(path);
+	test_seed(s, &wl, &w);
+	assert_int_equal(store_sqlite_write_stats(s, &commits0, &writes0), 0);
+	wr = calloc(TEST_GC_THREADS, sizeof *wr);
+	assert_non_null(wr);
+	test_run_writers(s, &wl, wr, -1);
+	assert_int_equal(store_sqlite_write_stats(s, &commits, &writes), 0);
+	for (i = 0; i < TEST_GC_THREADS; i++) {
+		assert_int_equal(wr[i].other, 0);
+		assert_int_equal(wr[i].created, TEST_GC_WRITES);
+		assert_int_equal(wr[i].conflicts, TEST_GC_WRITES);
+		for (k = 0; k < wr[i].created; k++) {
+			assert_int_equal(s->ops->waitee_get(s, wl.id, wr[i].ids[k], &got), 0);
+			assert_int_equal(got.version, 1);
+		}
+		created += wr[i].created;
+	}
+	n = test_list(s, wl.id, &items);
+	free(items);
+	assert_int_equal(n, 1 + created);
+	fprintf(stderr, "group commit: %llu writes in %llu commits\n",
+		(unsigned long long)(writes - writes0), (unsigned long long)(commits - commits0));
+	assert_int_equal(writes - writes0, 2 * TEST_GC_THREADS * TEST_GC_WRITES);
+	/* Only the successful creates commit; concurrent ones shared commits. */
+	assert_true(commits - commits0 < (uint64_t)created);
+	free(wr);
+	store_close(s);
+}
+
+/* Writes acknowledged by concurrent writers survive the process being killed right after. */
+static void test_group_commit_durable(void **state)
+{
+	char path[512], id[MT_ID_SIZE];
+	struct store *s;
+	struct mt_waitlist wl;
+	struct mt_waitee got;
+	int fds[2], status, seen = 0;
+	pid_t pid;
+
+	(void)state;
+	test_path(path, sizeof path, "groupcrash");
+	s = test_open(path);
+	test_seed(s, &wl, &got);
+	store_close(s);
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct store *cs = NULL;
+		struct test_writer *wr = calloc(TEST_GC_THREADS, sizeof *wr);
+		char *cause = NULL;
+
+		close(fds[0]);
+		if (wr == NULL || store_sqlite_open(path, &cs, &cause) != 0)
+			_exit(2);
+		test_run_writers(cs, &wl, wr, fds[1]);
+		kill(getpid(), SIGKILL);  /* no close, no exit handlers */
+		_exit(3);
+	}
+	close(fds[1]);
+	/* The ids fit in the pipe buffer: read them only once the child is dead. */
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	s = test_open(path);
+	id[MT_ID_LEN] = '\0';
+	while (read(fds[0], id, MT_ID_LEN) == MT_ID_LEN) {
+		assert_int_equal(s->ops->waitee_get(s, wl.id, id, &got), 0);
+		seen++;
+	}
+	close(fds[0]);
+	assert_int_equal(seen, TEST_GC_THREADS * TEST_GC_WRITES);
+	store_close(s);
+}
+
 /* Removes the (flat) temp directory and every file in it. */
 static void test_rm_dir(const char *dir)
 {
@@ -672,6 +836,8 @@ int main(void)
 		cmocka_unit_test(test_list_expiry_while_cached),
 		cmocka_unit_test(test_list_too_big_for_cache),
 		cmocka_unit_test(test_migration_upgrade),
+		cmocka_unit_test(test_group_commit),
+		cmocka_unit_test(test_group_commit_durable),
 	};
 	const char *tmp = getenv("TMPDIR");
 	int failed;
