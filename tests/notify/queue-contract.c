@@ -201,7 +201,7 @@ static void contract_visibility(void **state)
 	queue_msgs_free(m2, n);
 	/* Visible again after the timeout, with count 2. */
 	contract_sleep(1100);
-	n = contract_recv(q, 1, 3000, 30, &m3);
+	n = contract_recv(q, 1, 3000, 1, &m3);
 	assert_int_equal(n, 1);
 	assert_string_equal(m3[0].id, first_id);
 	assert_string_equal(m3[0].body, "vis");
@@ -212,7 +212,8 @@ static void contract_visibility(void **state)
 	contract_delete(q, m3[0].receipt, 0);
 	queue_msgs_free(m1, 1);
 	queue_msgs_free(m3, 1);
-	n = contract_recv(q, 1, 1500, 1, &m2);
+	/* Deleted for good: not back after its 1 s visibility either. */
+	n = contract_recv(q, 1, 1800, 1, &m2);
 	assert_int_equal(n, 0);
 }
 
@@ -231,7 +232,10 @@ static void contract_change_visibility(void **state)
 	assert_int_equal(q->ops->change_visibility(q, m[0].receipt, 0, &cause), 0);
 	n = contract_recv(q, 1, 2000, 1, &m2);
 	assert_int_equal(n, 1);
-	assert_int_equal(m2[0].receive_count, 2);
+	if (contract.flags & QUEUE_CONTRACT_CV_BUMPS_COUNT)
+		assert_true(m2[0].receive_count >= 2);
+	else
+		assert_int_equal(m2[0].receive_count, 2);
 	/* Hide it for 3 s: not back after its 1 s timeout. */
 	assert_int_equal(q->ops->change_visibility(q, m2[0].receipt, 3, &cause), 0);
 	queue_msgs_free(m, 1);
@@ -240,7 +244,10 @@ static void contract_change_visibility(void **state)
 	assert_int_equal(n, 0);
 	n = contract_recv(q, 1, 4000, 30, &m);
 	assert_int_equal(n, 1);
-	assert_int_equal(m[0].receive_count, 3);
+	if (contract.flags & QUEUE_CONTRACT_CV_BUMPS_COUNT)
+		assert_true(m[0].receive_count > m2[0].receive_count);
+	else
+		assert_int_equal(m[0].receive_count, 3);
 	contract_delete(q, m[0].receipt, 0);
 	queue_msgs_free(m, 1);
 	queue_msgs_free(m2, 1);
@@ -260,8 +267,11 @@ static void contract_dead_letter(void **state)
 	long long t0 = contract_ms();
 
 	contract_send1(q, "poison");
-	while (contract_ms() - t0 < 20000) {
-		n = contract_recv(q, 10, 1500, 1, &m);
+	/* Waits stay shorter than the visibility: local-aws-sqs keeps a long
+	 * poll open until max messages or the wait ends, and would hand out
+	 * the same message twice in one answer if it came back meanwhile. */
+	while (contract_ms() - t0 < 25000) {
+		n = contract_recv(q, 10, 1000, 2, &m);
 		for (i = 0; i < n; i++) {
 			if (strcmp(m[i].body, "poison") == 0) {
 				seen++;
@@ -282,8 +292,8 @@ static void contract_dead_letter(void **state)
 	assert_int_equal(seen, QUEUE_MAX_RECEIVES);
 	assert_int_equal(good, QUEUE_MAX_RECEIVES);
 	/* Give the redrive time, then the poison one is gone for good. */
-	contract_sleep(1200);
-	n = contract_recv(q, 10, 1500, 1, &m);
+	contract_sleep(2200);
+	n = contract_recv(q, 10, 1000, 2, &m);
 	assert_int_equal(n, 0);
 	assert_int_equal(q->ops->depth(q, &d, &cause), 0);
 	assert_int_equal(d.dead, 1);

@@ -14,6 +14,9 @@
 enum queue_contract_flags {
 	QUEUE_CONTRACT_STALE_RECEIPT_FAILS = 1,  /* delete with an old receipt answers MT_ENOTFOUND */
 	QUEUE_CONTRACT_EXACT_DEPTH = 2,          /* depth() is exact, not approximate */
+	QUEUE_CONTRACT_CV_BUMPS_COUNT = 4,       /* emulator quirk (local-aws-sqs 2.0.2): ChangeMessageVisibility
+						  * raises ApproximateReceiveCount; counts are then only
+						  * checked to grow, not for exact values */
 };
 
 /* Makes a fresh empty queue; 0 or MT_E*. */
