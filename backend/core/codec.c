@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/buf.h"
 #include "core/codec.h"
 #include "core/error.h"
 #include "core/status.h"
@@ -369,72 +370,219 @@ int64_t mt_codec_notify_at(int64_t now_ms, int minutes)
 	return t - t % 60000;
 }
 
-/* Adds a time member, or null when 0 (never). */
-static int codec_add_time(cJSON *o, const char *k, int64_t v)
+/* A bounded output cursor for one record (written on the stack, then
+ * appended to the caller's buffer in one go). */
+struct codec_w {
+	char *p;        /* next byte to write */
+	char *end;      /* one past the last usable byte */
+	int overflow;   /* 1 once a write did not fit (the record is refused) */
+};
+
+/* Largest text of one record: every string byte escaped as \u00XX (6 bytes)
+ * plus keys, numbers and punctuation. */
+#define CODEC_W_MAX (6 * (2 * MT_ID_SIZE + MT_NAME_MAX + MT_PHONE_MAX + MT_EMAIL_MAX + MT_NOTES_MAX + 16 + \
+			  16 + MT_REASON_MAX + MT_REPLY_MAX + MT_DESC_MAX + 3 * MT_TEMPLATE_MAX) + 1024)
+_Static_assert(CODEC_W_MAX <= MT_CODEC_RECORD_MAX, "MT_CODEC_RECORD_MAX too small for one record");
+
+/* Appends n bytes. */
+static inline void codec_w_raw(struct codec_w *w, const char *s, size_t n)
 {
-	if (v == 0)
-		return cJSON_AddNullToObject(o, k) != NULL;
-	return cJSON_AddNumberToObject(o, k, (double)v) != NULL;
+	if ((size_t)(w->end - w->p) < n) {
+		w->overflow = 1;
+		return;
+	}
+	memcpy(w->p, s, n);
+	w->p += n;
 }
 
-/* Adds a string member, or null when empty. */
-static int codec_add_opt(cJSON *o, const char *k, const char *v)
+/* Appends s as a JSON string (quoted, escaped; UTF-8 passes through). */
+static void codec_w_str(struct codec_w *w, const char *s)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *run = s;
+
+	codec_w_raw(w, "\"", 1);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		char esc[6];
+		size_t n = 2;
+
+		if (c >= 0x20 && c != '"' && c != '\\')
+			continue;
+		codec_w_raw(w, run, (size_t)(s - run));
+		esc[0] = '\\';
+		switch (c) {
+		case '"': esc[1] = '"'; break;
+		case '\\': esc[1] = '\\'; break;
+		case '\n': esc[1] = 'n'; break;
+		case '\t': esc[1] = 't'; break;
+		case '\r': esc[1] = 'r'; break;
+		case '\b': esc[1] = 'b'; break;
+		case '\f': esc[1] = 'f'; break;
+		default:
+			memcpy(esc + 1, "u00", 3);
+			esc[4] = hex[c >> 4];
+			esc[5] = hex[c & 15];
+			n = 6;
+		}
+		codec_w_raw(w, esc, n);
+		run = s + 1;
+	}
+	codec_w_raw(w, run, (size_t)(s - run));
+	codec_w_raw(w, "\"", 1);
+}
+
+/* Appends a decimal integer. */
+static void codec_w_int(struct codec_w *w, int64_t v)
+{
+	char tmp[24], *p = tmp + sizeof tmp;
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	codec_w_raw(w, p, (size_t)(tmp + sizeof tmp - p));
+}
+
+/* Appends ,"key": or {"key": when first (a literal key: no escaping needed). */
+#define CODEC_W_KEY(w, key, first) codec_w_raw((w), (first) ? "{\"" key "\":" : ",\"" key "\":", \
+					       sizeof(key) + 3)
+
+/* Appends a string, or null when empty. */
+static void codec_w_opt(struct codec_w *w, const char *v)
 {
 	if (v[0] == '\0')
-		return cJSON_AddNullToObject(o, k) != NULL;
-	return cJSON_AddStringToObject(o, k, v) != NULL;
+		codec_w_raw(w, "null", 4);
+	else
+		codec_w_str(w, v);
+}
+
+/* Appends a time, or null when 0 (never). */
+static void codec_w_time(struct codec_w *w, int64_t v)
+{
+	if (v == 0)
+		codec_w_raw(w, "null", 4);
+	else
+		codec_w_int(w, v);
+}
+
+/* Appends what w holds (from start) to b. */
+static int codec_w_flush(struct mt_buf *b, const struct codec_w *w, const char *start)
+{
+	if (w->overflow)
+		return MT_ETOOBIG;
+	return mt_buf_add(b, start, (size_t)(w->p - start));
+}
+
+/* Appends a waitlist as API JSON. */
+int mt_codec_waitlist_write(struct mt_buf *b, const struct mt_waitlist *wl)
+{
+	char out[CODEC_W_MAX];
+	struct codec_w w = { out, out + sizeof out, 0 };
+
+	CODEC_W_KEY(&w, "id", 1);
+	codec_w_str(&w, wl->id);
+	CODEC_W_KEY(&w, "name", 0);
+	codec_w_str(&w, wl->name);
+	CODEC_W_KEY(&w, "description", 0);
+	codec_w_str(&w, wl->description);
+	CODEC_W_KEY(&w, "createdAt", 0);
+	codec_w_int(&w, wl->created_at);
+	CODEC_W_KEY(&w, "updatedAt", 0);
+	codec_w_int(&w, wl->updated_at);
+	CODEC_W_KEY(&w, "version", 0);
+	codec_w_int(&w, wl->version);
+	CODEC_W_KEY(&w, "templates", 0);
+	CODEC_W_KEY(&w, "joined", 1);
+	codec_w_opt(&w, wl->tpl_joined);
+	CODEC_W_KEY(&w, "ready", 0);
+	codec_w_opt(&w, wl->tpl_ready);
+	CODEC_W_KEY(&w, "reminder", 0);
+	codec_w_opt(&w, wl->tpl_reminder);
+	codec_w_raw(&w, "}}", 2);
+	return codec_w_flush(b, &w, out);
+}
+
+/* Appends a waitee as API JSON. */
+int mt_codec_waitee_write(struct mt_buf *b, const struct mt_waitee *we)
+{
+	char out[CODEC_W_MAX];
+	struct codec_w w = { out, out + sizeof out, 0 };
+
+	CODEC_W_KEY(&w, "id", 1);
+	codec_w_str(&w, we->id);
+	CODEC_W_KEY(&w, "waitlistId", 0);
+	codec_w_str(&w, we->waitlist_id);
+	CODEC_W_KEY(&w, "name", 0);
+	codec_w_str(&w, we->name);
+	CODEC_W_KEY(&w, "phoneNumber", 0);
+	codec_w_opt(&w, we->phone);
+	CODEC_W_KEY(&w, "email", 0);
+	codec_w_opt(&w, we->email);
+	CODEC_W_KEY(&w, "partySize", 0);
+	codec_w_int(&w, we->party_size);
+	CODEC_W_KEY(&w, "notes", 0);
+	codec_w_str(&w, we->notes);
+	CODEC_W_KEY(&w, "quotedMinutes", 0);
+	codec_w_int(&w, we->quoted_minutes);
+	CODEC_W_KEY(&w, "status", 0);
+	codec_w_str(&w, mt_status_name(we->status));
+	CODEC_W_KEY(&w, "position", 0);
+	codec_w_int(&w, we->position);
+	CODEC_W_KEY(&w, "joinedAt", 0);
+	codec_w_int(&w, we->joined_at);
+	CODEC_W_KEY(&w, "notifyAt", 0);
+	codec_w_time(&w, we->notify_at);
+	CODEC_W_KEY(&w, "notifiedAt", 0);
+	codec_w_time(&w, we->notified_at);
+	CODEC_W_KEY(&w, "seatedAt", 0);
+	codec_w_time(&w, we->seated_at);
+	CODEC_W_KEY(&w, "updatedAt", 0);
+	codec_w_int(&w, we->updated_at);
+	CODEC_W_KEY(&w, "timeToLive", 0);
+	codec_w_time(&w, we->expires_at);
+	CODEC_W_KEY(&w, "version", 0);
+	codec_w_int(&w, we->version);
+	CODEC_W_KEY(&w, "notifyCount", 0);
+	codec_w_int(&w, we->notify_count);
+	CODEC_W_KEY(&w, "lastResult", 0);
+	codec_w_opt(&w, we->last_result);
+	CODEC_W_KEY(&w, "lastReason", 0);
+	codec_w_opt(&w, we->last_reason);
+	CODEC_W_KEY(&w, "reply", 0);
+	codec_w_opt(&w, we->reply);
+	CODEC_W_KEY(&w, "replyAt", 0);
+	codec_w_time(&w, we->reply_at);
+	codec_w_raw(&w, "}", 1);
+	return codec_w_flush(b, &w, out);
+}
+
+/* Parses what a writer produced into a cJSON tree (one encoder for both forms). */
+static cJSON *codec_parse_buf(struct mt_buf *b, int r)
+{
+	cJSON *o = r == 0 ? cJSON_ParseWithLength(b->data, b->len) : NULL;
+
+	mt_buf_free(b);
+	return o;
 }
 
 /* Waitlist as API JSON. */
 cJSON *mt_codec_waitlist_to_json(const struct mt_waitlist *w)
 {
-	cJSON *o = cJSON_CreateObject(), *t;
-	int ok;
+	struct mt_buf b;
 
-	if (o == NULL)
-		return NULL;
-	ok = cJSON_AddStringToObject(o, "id", w->id) && cJSON_AddStringToObject(o, "name", w->name) &&
-	     cJSON_AddStringToObject(o, "description", w->description) &&
-	     cJSON_AddNumberToObject(o, "createdAt", (double)w->created_at) &&
-	     cJSON_AddNumberToObject(o, "updatedAt", (double)w->updated_at) &&
-	     cJSON_AddNumberToObject(o, "version", (double)w->version) &&
-	     (t = cJSON_AddObjectToObject(o, "templates")) != NULL &&
-	     codec_add_opt(t, "joined", w->tpl_joined) && codec_add_opt(t, "ready", w->tpl_ready) &&
-	     codec_add_opt(t, "reminder", w->tpl_reminder);
-	if (!ok) {
-		cJSON_Delete(o);
-		return NULL;
-	}
-	return o;
+	mt_buf_init(&b, MT_CODEC_RECORD_MAX);
+	return codec_parse_buf(&b, mt_codec_waitlist_write(&b, w));
 }
 
 /* Waitee as API JSON. */
 cJSON *mt_codec_waitee_to_json(const struct mt_waitee *w)
 {
-	cJSON *o = cJSON_CreateObject();
-	int ok;
+	struct mt_buf b;
 
-	if (o == NULL)
-		return NULL;
-	ok = cJSON_AddStringToObject(o, "id", w->id) && cJSON_AddStringToObject(o, "waitlistId", w->waitlist_id) &&
-	     cJSON_AddStringToObject(o, "name", w->name) && codec_add_opt(o, "phoneNumber", w->phone) &&
-	     codec_add_opt(o, "email", w->email) && cJSON_AddNumberToObject(o, "partySize", w->party_size) &&
-	     cJSON_AddStringToObject(o, "notes", w->notes) &&
-	     cJSON_AddNumberToObject(o, "quotedMinutes", w->quoted_minutes) &&
-	     cJSON_AddStringToObject(o, "status", mt_status_name(w->status)) &&
-	     cJSON_AddNumberToObject(o, "position", w->position) &&
-	     cJSON_AddNumberToObject(o, "joinedAt", (double)w->joined_at) &&
-	     codec_add_time(o, "notifyAt", w->notify_at) && codec_add_time(o, "notifiedAt", w->notified_at) &&
-	     codec_add_time(o, "seatedAt", w->seated_at) &&
-	     cJSON_AddNumberToObject(o, "updatedAt", (double)w->updated_at) &&
-	     codec_add_time(o, "timeToLive", w->expires_at) &&
-	     cJSON_AddNumberToObject(o, "version", (double)w->version) &&
-	     cJSON_AddNumberToObject(o, "notifyCount", w->notify_count) &&
-	     codec_add_opt(o, "lastResult", w->last_result) && codec_add_opt(o, "lastReason", w->last_reason) &&
-	     codec_add_opt(o, "reply", w->reply) && codec_add_time(o, "replyAt", w->reply_at);
-	if (!ok) {
-		cJSON_Delete(o);
-		return NULL;
-	}
-	return o;
+	mt_buf_init(&b, MT_CODEC_RECORD_MAX);
+	return codec_parse_buf(&b, mt_codec_waitee_write(&b, w));
 }

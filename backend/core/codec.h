@@ -12,6 +12,7 @@
 
 #include <cjson/cJSON.h>
 #include <stdint.h>
+#include "core/buf.h"
 #include "core/model.h"
 
 #define MT_NOTIFY_IN_MAX 1440   /* notifyIn: minutes from now, 0..1440 */
@@ -58,10 +59,18 @@ struct mt_waitee_patch {
 	int64_t version;                         /* expected version */
 };
 
-/* Waitlist as API JSON (id, name, description, createdAt, updatedAt, version,
- * templates); NULL when out of memory. */
+/* Largest JSON text of one record (all fields at their limits, fully escaped). */
+#define MT_CODEC_RECORD_MAX (32 * 1024)
+
+/* Appends a waitlist as API JSON text (id, name, description, createdAt,
+ * updatedAt, version, templates) to b: 0, MT_ENOMEM or MT_ETOOBIG. The
+ * handlers write responses with these, without building cJSON trees. */
+int mt_codec_waitlist_write(struct mt_buf *b, const struct mt_waitlist *w);
+/* Appends a waitee as API JSON text (see docs/api.yaml Waitee) to b. */
+int mt_codec_waitee_write(struct mt_buf *b, const struct mt_waitee *w);
+/* The same as cJSON trees (parsed from the writers' text, so both forms are
+ * always equal); NULL when out of memory. */
 cJSON *mt_codec_waitlist_to_json(const struct mt_waitlist *w);
-/* Waitee as API JSON (see docs/api.yaml Waitee); NULL when out of memory. */
 cJSON *mt_codec_waitee_to_json(const struct mt_waitee *w);
 
 /* Parses a waitlist body. create=1: POST (name required, version refused);

@@ -213,15 +213,39 @@ static int waitees_position(struct mt_ctx *ctx, struct mt_waitee *w)
 	return 0;
 }
 
+/* Builds a JSON response whose body is the text in b (freed either way). */
+static cJSON *waitees_resp_buf(int status, struct mt_buf *b)
+{
+	cJSON *resp = mt_resp(status, NULL), *body = NULL;
+
+	if (resp != NULL && b->data != NULL)
+		body = cJSON_CreateString(b->data);
+	mt_buf_free(b);
+	if (body == NULL || !cJSON_ReplaceItemInObjectCaseSensitive(resp, "body", body)) {
+		cJSON_Delete(body);
+		cJSON_Delete(resp);
+		return NULL;
+	}
+	if (mt_resp_header(resp, "content-type", "application/json") < 0) {
+		cJSON_Delete(resp);
+		return NULL;
+	}
+	return resp;
+}
+
 /* Builds a response with one waitee, its ETag and optionally Location. */
 static cJSON *waitees_one(int status, const struct mt_waitee *w, int location)
 {
-	cJSON *j = mt_codec_waitee_to_json(w), *resp;
+	struct mt_buf b;
+	cJSON *resp;
 	char buf[96];
 
-	if (j == NULL)
+	mt_buf_init(&b, MT_CODEC_RECORD_MAX);
+	if (mt_codec_waitee_write(&b, w) < 0) {
+		mt_buf_free(&b);
 		return NULL;
-	resp = mt_resp(status, j);
+	}
+	resp = waitees_resp_buf(status, &b);
 	if (resp == NULL)
 		return NULL;
 	snprintf(buf, sizeof buf, "\"%lld\"", (long long)w->version);
@@ -272,7 +296,8 @@ static cJSON *waitees_list(struct mt_ctx *ctx, const cJSON *event, const char *w
 	char *next = NULL;
 	unsigned mask;
 	int active = 0, r;
-	cJSON *arr, *resp;
+	struct mt_buf b;
+	cJSON *resp;
 
 	resp = waitees_page_args(event, &page);
 	if (resp == NULL)
@@ -293,22 +318,27 @@ static cJSON *waitees_list(struct mt_ctx *ctx, const cJSON *event, const char *w
 			return mt_resp_from_err(r, "waitee");
 		}
 	}
-	arr = cJSON_CreateArray();
-	for (i = 0; arr != NULL && i < n; i++) {
-		cJSON *j;
-
+	/* The body is written straight into one buffer: no cJSON tree per record. */
+	mt_buf_init(&b, (size_t)WAITEES_LIMIT_MAX * MT_CODEC_RECORD_MAX);
+	r = mt_buf_add(&b, "[", 1);
+	for (i = 0; r == 0 && i < n; i++) {
 		items[i].position = mt_status_is_active(items[i].status) ? ++active : 0;
 		if (mask != 0 && !(mask & 1u << items[i].status))
 			continue;
-		j = mt_codec_waitee_to_json(&items[i]);
-		if (j == NULL || !cJSON_AddItemToArray(arr, j)) {
-			cJSON_Delete(j);
-			cJSON_Delete(arr);
-			arr = NULL;
-		}
+		if (b.len > 1)
+			r = mt_buf_add(&b, ",", 1);
+		if (r == 0)
+			r = mt_codec_waitee_write(&b, &items[i]);
 	}
+	if (r == 0)
+		r = mt_buf_add(&b, "]", 1);
 	free(items);
-	resp = arr ? mt_resp(200, arr) : NULL;
+	if (r < 0) {
+		mt_buf_free(&b);
+		free(next);
+		return r == MT_ENOMEM ? NULL : mt_resp_from_err(r, "waitee list");
+	}
+	resp = waitees_resp_buf(200, &b);
 	if (resp != NULL && next != NULL &&
 	    waitees_next_headers(resp, wl_id, page.limit, mt_event_query(event, "status"), next) < 0) {
 		cJSON_Delete(resp);

@@ -139,15 +139,39 @@ static cJSON *waitlists_check_pre(const struct waitlists_pre *pre, int64_t store
 	return NULL;
 }
 
+/* Builds a JSON response whose body is the text in b (freed either way). */
+static cJSON *waitlists_resp_buf(int status, struct mt_buf *b)
+{
+	cJSON *resp = mt_resp(status, NULL), *body = NULL;
+
+	if (resp != NULL && b->data != NULL)
+		body = cJSON_CreateString(b->data);
+	mt_buf_free(b);
+	if (body == NULL || !cJSON_ReplaceItemInObjectCaseSensitive(resp, "body", body)) {
+		cJSON_Delete(body);
+		cJSON_Delete(resp);
+		return NULL;
+	}
+	if (mt_resp_header(resp, "content-type", "application/json") < 0) {
+		cJSON_Delete(resp);
+		return NULL;
+	}
+	return resp;
+}
+
 /* Builds a response with one waitlist, its ETag and optionally Location. */
 static cJSON *waitlists_one(int status, const struct mt_waitlist *w, int location)
 {
-	cJSON *j = mt_codec_waitlist_to_json(w), *resp;
+	struct mt_buf b;
+	cJSON *resp;
 	char buf[64];
 
-	if (j == NULL)
+	mt_buf_init(&b, MT_CODEC_RECORD_MAX);
+	if (mt_codec_waitlist_write(&b, w) < 0) {
+		mt_buf_free(&b);
 		return NULL;
-	resp = mt_resp(status, j);
+	}
+	resp = waitlists_resp_buf(status, &b);
 	if (resp == NULL)
 		return NULL;
 	snprintf(buf, sizeof buf, "\"%lld\"", (long long)w->version);
@@ -171,7 +195,8 @@ static cJSON *waitlists_list(struct mt_ctx *ctx, const cJSON *event, const char 
 	struct mt_waitlist *items = NULL;
 	size_t n = 0, i;
 	char *next = NULL;
-	cJSON *arr, *resp;
+	struct mt_buf b;
+	cJSON *resp;
 	int r;
 
 	resp = waitlists_page_args(event, &page);
@@ -182,18 +207,23 @@ static cJSON *waitlists_list(struct mt_ctx *ctx, const cJSON *event, const char 
 		return mt_resp_error(400, "invalid_cursor", "cursor", "cursor is not one this server gave");
 	if (r < 0)
 		return mt_resp_from_err(r, "waitlist");
-	arr = cJSON_CreateArray();
-	for (i = 0; arr != NULL && i < n; i++) {
-		cJSON *j = mt_codec_waitlist_to_json(&items[i]);
-
-		if (j == NULL || !cJSON_AddItemToArray(arr, j)) {
-			cJSON_Delete(j);
-			cJSON_Delete(arr);
-			arr = NULL;
-		}
+	mt_buf_init(&b, (size_t)WAITLISTS_LIMIT_MAX * MT_CODEC_RECORD_MAX);
+	r = mt_buf_add(&b, "[", 1);
+	for (i = 0; r == 0 && i < n; i++) {
+		if (i > 0)
+			r = mt_buf_add(&b, ",", 1);
+		if (r == 0)
+			r = mt_codec_waitlist_write(&b, &items[i]);
 	}
+	if (r == 0)
+		r = mt_buf_add(&b, "]", 1);
 	free(items);
-	resp = arr ? mt_resp(200, arr) : NULL;
+	if (r < 0) {
+		mt_buf_free(&b);
+		free(next);
+		return r == MT_ENOMEM ? NULL : mt_resp_from_err(r, "waitlist list");
+	}
+	resp = waitlists_resp_buf(200, &b);
 	if (resp != NULL && next != NULL && waitlists_next_headers(resp, "/waitlists", page.limit, next) < 0) {
 		cJSON_Delete(resp);
 		resp = NULL;

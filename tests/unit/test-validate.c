@@ -10,6 +10,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "core/buf.h"
 #include "core/codec.h"
 #include "core/error.h"
 #include "core/validate.h"
@@ -424,6 +425,77 @@ static void test_waitlist_bodies(void **state)
 	cJSON_Delete(j);
 }
 
+/* The JSON writers escape what JSON needs, keep UTF-8, print int64 times
+ * exactly, and write null for absent values; the text parses back to the
+ * same strings. */
+static void test_writer_round_trip(void **state)
+{
+	static const char *const names[] = {
+		"plain", "Zo\xc3\xab \xe5\xb1\xb1\xe7\x94\xb0 \xf0\x9f\x8d\xb7", "quote \" backslash \\ slash /",
+		"ctl \x01\x1f\x7f", "nl\ntab\tcr\rbs\bff\f", "</script>",
+	};
+	struct mt_waitee w;
+	struct mt_waitlist l;
+	struct mt_buf b;
+	cJSON *j;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof names / sizeof names[0]; i++) {
+		memset(&w, 0, sizeof w);
+		snprintf(w.id, sizeof w.id, "01HAAAAAAAAAAAAAAAAAAAAAAA");
+		snprintf(w.name, sizeof w.name, "%s", names[i]);
+		snprintf(w.notes, sizeof w.notes, "%s|%s", names[i], names[i]);
+		snprintf(w.reply, sizeof w.reply, "%s", names[i]);
+		w.party_size = 50;
+		w.status = MT_NO_SHOW;
+		w.joined_at = 9007199254740991LL; /* 2^53 - 1: exact */
+		w.expires_at = 1700000000;
+		w.version = 123456789012LL;
+		w.position = 0;
+		j = mt_codec_waitee_to_json(&w);
+		if (j == NULL)
+			fail_msg("waitee with name '%s' did not give valid JSON", names[i]);
+		assert_string_equal(cJSON_GetObjectItem(j, "name")->valuestring, w.name);
+		assert_string_equal(cJSON_GetObjectItem(j, "notes")->valuestring, w.notes);
+		assert_string_equal(cJSON_GetObjectItem(j, "reply")->valuestring, w.reply);
+		assert_string_equal(cJSON_GetObjectItem(j, "status")->valuestring, "no_show");
+		assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "phoneNumber")));
+		assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "notifyAt")));
+		assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "lastResult")));
+		assert_int_equal((int64_t)cJSON_GetObjectItem(j, "joinedAt")->valuedouble, w.joined_at);
+		assert_int_equal((int64_t)cJSON_GetObjectItem(j, "timeToLive")->valuedouble, 1700000000);
+		assert_int_equal((int64_t)cJSON_GetObjectItem(j, "version")->valuedouble, 123456789012LL);
+		assert_int_equal(cJSON_GetArraySize(j), 22);
+		cJSON_Delete(j);
+	}
+	/* the raw text: exact bytes for escapes, and the exact key order */
+	mt_buf_init(&b, MT_CODEC_RECORD_MAX);
+	memset(&l, 0, sizeof l);
+	snprintf(l.id, sizeof l.id, "01HAAAAAAAAAAAAAAAAAAAAAAA");
+	snprintf(l.name, sizeof l.name, "a\"b\\c\x01");
+	snprintf(l.tpl_ready, sizeof l.tpl_ready, "{name}\n");
+	l.created_at = 1;
+	l.updated_at = 2;
+	l.version = 3;
+	assert_int_equal(mt_codec_waitlist_write(&b, &l), 0);
+	assert_string_equal(b.data, "{\"id\":\"01HAAAAAAAAAAAAAAAAAAAAAAA\",\"name\":\"a\\\"b\\\\c\\u0001\","
+			    "\"description\":\"\",\"createdAt\":1,\"updatedAt\":2,\"version\":3,"
+			    "\"templates\":{\"joined\":null,\"ready\":\"{name}\\n\",\"reminder\":null}}");
+	mt_buf_free(&b);
+	/* every field at its limit, all escaped six-fold, still fits one record */
+	memset(&w, 0, sizeof w);
+	memset(w.name, 1, MT_NAME_MAX);
+	memset(w.notes, 1, MT_NOTES_MAX);
+	memset(w.email, 1, MT_EMAIL_MAX);
+	memset(w.reply, 1, MT_REPLY_MAX);
+	memset(w.last_reason, 1, MT_REASON_MAX);
+	mt_buf_init(&b, MT_CODEC_RECORD_MAX);
+	assert_int_equal(mt_codec_waitee_write(&b, &w), 0);
+	assert_true(b.len > 6 * (MT_NAME_MAX + MT_NOTES_MAX));
+	mt_buf_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -436,6 +508,7 @@ int main(void)
 		cmocka_unit_test(test_notify_at),
 		cmocka_unit_test(test_waitee_bodies),
 		cmocka_unit_test(test_waitlist_bodies),
+		cmocka_unit_test(test_writer_round_trip),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
