@@ -12,7 +12,8 @@ JSON-lines file: {"key", "to", "from", "body", "time"}; the key is the
 I-Twilio-Idempotency-Token or X-Maitre-Message-Key header ("" if none).
 
 Control (not checked, not counted):
-  GET  /stats    -> {"accepted", "rejected", "duplicates", "byKey": {key: n},
+  GET  /stats    -> {"accepted", "rejected", "failed" (valid but answered with
+                     the fail status), "duplicates", "byKey": {key: n},
                      "rejections": [{"status", "why"}...] (last 50)}
   POST /control  {"fail": 500}  answer every message with that status (0 = off)
                  {"delayMs": 3000} wait before answering messages
@@ -52,6 +53,7 @@ class Sink:
         self.accepted = 0
         self.rejected = 0
         self.duplicates = 0
+        self.failed = 0
         self.by_key = {}
         self.rejections = []
         self.seq = 0
@@ -80,7 +82,7 @@ class Sink:
     def stats(self):
         with self.lock:
             return {"accepted": self.accepted, "rejected": self.rejected,
-                    "duplicates": self.duplicates, "byKey": dict(self.by_key),
+                    "failed": self.failed, "duplicates": self.duplicates, "byKey": dict(self.by_key),
                     "rejections": list(self.rejections), "fail": self.fail,
                     "delayMs": self.delay_ms}
 
@@ -140,6 +142,8 @@ class Handler(BaseHTTPRequestHandler):
 
     do_DELETE = do_PUT
     do_PATCH = do_PUT
+    do_HEAD = do_PUT
+    do_OPTIONS = do_PUT
 
     def do_POST(self):
         body = self.read_body()
@@ -153,6 +157,7 @@ class Handler(BaseHTTPRequestHandler):
                         self.sink.delay_ms = int(c["delayMs"])
                     if c.get("reset"):
                         self.sink.accepted = self.sink.rejected = self.sink.duplicates = 0
+                        self.sink.failed = 0
                         self.sink.by_key = {}
                         self.sink.rejections = []
                 self.answer(200, self.sink.stats())
@@ -203,7 +208,9 @@ class Handler(BaseHTTPRequestHandler):
         if delay > 0:
             time.sleep(delay / 1000.0)
         if fail:
-            # A failing gateway: counted as neither accepted nor rejected.
+            # A failing gateway: valid requests answered with the status, counted as failed.
+            with self.sink.lock:
+                self.sink.failed += 1
             self.answer(fail, {"code": 20500, "message": "sink told to fail", "status": fail})
             return
         sid = self.sink.accept(key, to, frm, text)

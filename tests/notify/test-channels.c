@@ -255,8 +255,11 @@ static void test_sms_gateway_failing(void **state)
 	char *reason = NULL;
 
 	(void)state;
+	int failed = sink_stat("failed");
+
 	sink_control("{\"fail\":500}");
 	assert_int_equal(channel_send(ch, &m, &reason), MT_EBUSY);
+	assert_int_equal(sink_stat("failed"), failed + 1);
 	assert_non_null(strstr(reason, "500"));
 	free(reason);
 	reason = NULL;
