@@ -354,6 +354,8 @@ cJSON *handler_waitlists(struct mt_ctx *ctx, const cJSON *event)
 
 	if (tenant == NULL || tenant[0] == '\0' || strlen(tenant) >= MT_ID_SIZE)
 		return mt_resp_error(401, "unauthorized", NULL, "a valid access token is required");
+	if (ctx == NULL || ctx->store == NULL)
+		return mt_resp_error(500, "internal", NULL, "no store configured");
 	if (route == NULL)
 		return mt_resp_error(404, "no_route", NULL, "no such route");
 	writes = strcmp(route, "POST /waitlists") == 0 || strcmp(route, "PUT /waitlists/{waitlistId}") == 0 ||

@@ -471,6 +471,15 @@ static void test_waitlist_bad_input(void **state)
 	q = (struct req){ .route = "GET /waitlists" };
 	r = call(f, &q);
 	expect_error(&r, 401, "unauthorized", NULL);
+	/* no store: 500, not a crash */
+	f->ctx.store = NULL;
+	q = (struct req){ .route = "GET /waitlists", .tenant = TENANT_A };
+	r = call(f, &q);
+	expect_error(&r, 500, "internal", NULL);
+	q = (struct req){ .route = "GET /waitlists/{waitlistId}/waitees", .tenant = TENANT_A, .wl = MISSING_ID };
+	r = call(f, &q);
+	expect_error(&r, 500, "internal", NULL);
+	f->ctx.store = f->store;
 	/* hosts may read but not write waitlists */
 	make_list(f, TENANT_A, "Bar", id);
 	q = (struct req){ .route = "POST /waitlists", .tenant = TENANT_A, .role = "host", .body = "{\"name\":\"H\"}" };
