@@ -19,6 +19,7 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "handlers/handler.h"
+#include "notify/channel.h"
 #include "queue/queue.h"
 #include "runtime/apigw.h"
 #include "store/store.h"
@@ -283,6 +284,54 @@ static void test_requests_per_api_operation(void **state)
 	}
 	expect_requests(&f, "producer tick (1 due of 3)", "Query:4 PutItem:2");
 
+	/* the consumer, one SQS-shaped record at a time: each message queued
+	 * above (notify-now on create, the producer's) is delivered once */
+	assert_int_equal(mt_channels_from_env(&f.ctx.channels, &cause), 0);
+	{
+		struct queue_msg *msgs = NULL;
+		size_t nm = 0, k;
+
+		assert_int_equal(f.ctx.queue->ops->receive(f.ctx.queue, 10, 0, 60, &msgs, &nm, &cause), 0);
+		/* notify-now "ready" (first party), "joined" for the other two, the producer's "ready" */
+		assert_int_equal(nm, 4);
+		for (k = 0; k < nm; k++) {
+			cJSON *e = cJSON_CreateObject(), *recs = cJSON_AddArrayToObject(e, "Records");
+			cJSON *rec = cJSON_CreateObject(), *resp;
+
+			cJSON_AddStringToObject(rec, "messageId", msgs[k].id);
+			cJSON_AddStringToObject(rec, "receiptHandle", msgs[k].receipt);
+			cJSON_AddStringToObject(rec, "body", msgs[k].body);
+			cJSON_AddStringToObject(cJSON_AddObjectToObject(rec, "attributes"), "ApproximateReceiveCount", "1");
+			cJSON_AddStringToObject(rec, "eventSource", "aws:sqs");
+			cJSON_AddItemToArray(recs, rec);
+			aws_client_counts_reset(f.aws);
+			resp = handler_consumer(&f.ctx, e);
+			cJSON_Delete(e);
+			assert_non_null(resp);
+			assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(resp, "batchItemFailures")), 0);
+			cJSON_Delete(resp);
+			expect_requests(&f, "consumer (one message, sent)", "GetItem:2 Query:1 PutItem:1");
+		}
+		/* a repeat delivery of a sent message is a no-op: one read */
+		{
+			cJSON *e = cJSON_CreateObject(), *recs = cJSON_AddArrayToObject(e, "Records");
+			cJSON *rec = cJSON_CreateObject(), *resp;
+
+			cJSON_AddStringToObject(rec, "messageId", msgs[0].id);
+			cJSON_AddStringToObject(rec, "receiptHandle", msgs[0].receipt);
+			cJSON_AddStringToObject(rec, "body", msgs[0].body);
+			cJSON_AddStringToObject(cJSON_AddObjectToObject(rec, "attributes"), "ApproximateReceiveCount", "2");
+			cJSON_AddItemToArray(recs, rec);
+			aws_client_counts_reset(f.aws);
+			resp = handler_consumer(&f.ctx, e);
+			cJSON_Delete(e);
+			assert_non_null(resp);
+			cJSON_Delete(resp);
+			expect_requests(&f, "consumer (repeat delivery)", "GetItem:1");
+		}
+		queue_msgs_free(msgs, nm);
+	}
+
 	assert_int_equal(run(&f, handler_waitees, ev("DELETE /waitlists/{waitlistId}/waitees/{waiteeId}", path,
 		NULL, NULL, tenant, wl, we), &j), 204);
 	cJSON_Delete(j);
@@ -301,6 +350,7 @@ static void test_requests_per_api_operation(void **state)
 		expect_requests(&f, "POST /auth/logout", "BatchGetItem:1 Query:1 UpdateItem:1");
 	}
 
+	mt_channels_free(f.ctx.channels);
 	f.ctx.queue->ops->close(f.ctx.queue);
 	store_close(f.ctx.store);
 	snprintf(path, sizeof path, "rm -rf '%s'", f.qdir);
