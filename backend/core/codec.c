@@ -280,6 +280,7 @@ int mt_codec_waitee_parse(const cJSON *body, int create, struct mt_waitee_patch 
 			r = codec_email(it, p, err);
 		} else if (strcmp(k, "partySize") == 0) {
 			p->has_party_size = 1;
+			n = 0;
 			r = codec_int(it, "partySize", MT_PARTY_MIN, MT_PARTY_MAX, &n, err);
 			p->party_size = (int)n;
 		} else if (strcmp(k, "notes") == 0) {
@@ -293,6 +294,7 @@ int mt_codec_waitee_parse(const cJSON *body, int create, struct mt_waitee_patch 
 			p->quoted_minutes = (int)n;
 		} else if (strcmp(k, "notifyIn") == 0) {
 			p->has_notify_in = 1;
+			n = 0;
 			r = codec_int(it, "notifyIn", 0, MT_NOTIFY_IN_MAX, &n, err);
 			p->notify_in = (int)n;
 		} else if (strcmp(k, "status") == 0) {
