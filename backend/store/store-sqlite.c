@@ -406,7 +406,7 @@ static void store_sqlite_conn_free(struct store_sqlite_conn *c)
 		sqlite3_finalize(c->stmts[i]);
 	for (i = 0; i < STORE_SQLITE_CACHE_LISTS; i++)
 		free(c->cache[i].rows);
-	sqlite3_close(c->db);
+	sqlite3_close_v2(c->db);
 	free(c);
 }
 
@@ -448,6 +448,23 @@ static int store_sqlite_exec1(sqlite3 *db, const char *sql, sqlite3_int64 *value
 	return rc;
 }
 
+/* Busy handler: while another connection (the embedded queue, another
+ * process) holds the write lock, retry after short sleeps, 50 us growing to
+ * 1 ms, for about STORE_SQLITE_BUSY_MS in all. SQLite's own busy_timeout
+ * sleeps up to 100 ms at a time and leaves a freed lock idle meanwhile. */
+static int store_sqlite_busy(void *arg, int count)
+{
+	struct timespec ts = {0, 0};
+	long us = count < 20 ? 50L * (count + 1) : 1000L;
+
+	(void)arg;
+	if (count >= 20 + STORE_SQLITE_BUSY_MS)
+		return 0;
+	ts.tv_nsec = us * 1000L;
+	nanosleep(&ts, NULL);
+	return 1;
+}
+
 /* Opens a new connection to the store's file with the per-connection settings. */
 static int store_sqlite_conn_open(struct store_sqlite *s, struct store_sqlite_conn **out, char **cause)
 {
@@ -465,7 +482,7 @@ static int store_sqlite_conn_open(struct store_sqlite *s, struct store_sqlite_co
 		return rc == SQLITE_NOMEM ? MT_ENOMEM : MT_EIO;
 	}
 	sqlite3_extended_result_codes(c->db, 1);
-	sqlite3_busy_timeout(c->db, STORE_SQLITE_BUSY_MS);
+	sqlite3_busy_handler(c->db, store_sqlite_busy, NULL);
 	if ((rc = store_sqlite_exec1(c->db, "PRAGMA foreign_keys = ON", NULL)) != SQLITE_OK ||
 	    (rc = store_sqlite_exec1(c->db, "PRAGMA synchronous = FULL", NULL)) != SQLITE_OK ||
 	    (rc = store_sqlite_exec1(c->db, "PRAGMA temp_store = MEMORY", NULL)) != SQLITE_OK ||
@@ -2026,6 +2043,31 @@ const char *store_sqlite_path(struct store *base)
 	if (base == NULL || base->ops != &store_sqlite_ops)
 		return NULL;
 	return ((struct store_sqlite *)base)->path;
+}
+
+/* A foreign write (store_sqlite_write_txn): the caller's function and argument. */
+struct store_sqlite_ext {
+	int (*fn)(struct sqlite3 *db, void *arg); /* runs inside the transaction */
+	void *arg;                                 /* passed to fn */
+};
+
+/* Job of store_sqlite_write_txn: hands the executing connection to the caller's function. */
+static int store_sqlite_ext_job(struct store_sqlite *s, struct store_sqlite_conn *c, void *arg)
+{
+	struct store_sqlite_ext *e = arg;
+
+	(void)s;
+	return e->fn(c->db, e->arg);
+}
+
+/* Runs fn in the store's group-committed write transaction. */
+int store_sqlite_write_txn(struct store *base, int (*fn)(struct sqlite3 *db, void *arg), void *arg)
+{
+	struct store_sqlite_ext e = {fn, arg};
+
+	if (base == NULL || base->ops != &store_sqlite_ops || fn == NULL)
+		return MT_EINVAL;
+	return store_sqlite_submit(base, store_sqlite_ext_job, &e);
 }
 
 /* Write transactions committed and write operations run since open. */

@@ -11,6 +11,20 @@
  * store_close). NULL when s is not a SQLite store. */
 const char *store_sqlite_path(struct store *s);
 
+struct sqlite3;
+
+/* Runs fn inside the store's durable, group-committed write transaction, so
+ * another module writing its own tables in the same file (the embedded
+ * queue) shares the store's writer and its fsyncs instead of contending for
+ * the file's write lock from a second connection. fn gets the connection of
+ * whichever thread commits the batch: it must use only that handle, must
+ * not BEGIN/COMMIT/SAVEPOINT itself, and must finalize every statement it
+ * prepares before returning (connections close when their thread exits);
+ * it returns 0 or a negative MT_E* code, and a failure undoes fn's changes
+ * only. Returns fn's result, or the commit's error (then nothing of fn is
+ * stored); 0 means durable. MT_EINVAL when s is not a SQLite store. */
+int store_sqlite_write_txn(struct store *s, int (*fn)(struct sqlite3 *db, void *arg), void *arg);
+
 /* Group-commit counters since open: write transactions committed and write
  * operations run (writes / commits = average batch). MT_EINVAL when s is
  * not a SQLite store. */

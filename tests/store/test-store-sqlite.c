@@ -799,6 +799,79 @@ static void test_group_commit_durable(void **state)
 	store_close(s);
 }
 
+/* Input of test_ext_insert: the value and whether to fail after inserting. */
+struct test_ext {
+	int value;   /* row to insert into ext */
+	int fail;    /* 1: insert, then return MT_ECONFLICT */
+};
+
+/* A foreign write: inserts a row into the test's own table. */
+static int test_ext_insert(struct sqlite3 *db, void *arg)
+{
+	struct test_ext *e = arg;
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "INSERT INTO ext (v) VALUES (?1)", -1, &st, NULL) != SQLITE_OK)
+		return MT_EIO;
+	sqlite3_bind_int(st, 1, e->value);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return MT_EIO;
+	return e->fail ? MT_ECONFLICT : 0;
+}
+
+/* One thread of test_write_txn: 20 foreign writes, every fourth failing. */
+static void *test_ext_thread(void *p)
+{
+	struct store *s = ((void **)p)[0];
+	int base = *(int *)((void **)p)[1], i, *bad = ((void **)p)[2];
+
+	for (i = 0; i < 20; i++) {
+		struct test_ext e = {base + i, i % 4 == 3};
+		int r = store_sqlite_write_txn(s, test_ext_insert, &e);
+
+		if (r != (e.fail ? MT_ECONFLICT : 0))
+			(*bad)++;
+	}
+	return NULL;
+}
+
+/* Another module's writes run in the store's group commit; a failing one is undone alone. */
+static void test_write_txn(void **state)
+{
+	char path[512];
+	struct store *s;
+	pthread_t th[4];
+	void *args[4][3];
+	int bases[4], bad[4] = {0, 0, 0, 0}, i;
+	struct test_ext e = {-1, 0};
+
+	(void)state;
+	test_path(path, sizeof path, "ext");
+	s = test_open(path);
+	test_raw_exec(path, "CREATE TABLE ext (v INTEGER PRIMARY KEY)");
+	assert_int_equal(store_sqlite_write_txn(s, test_ext_insert, &e), 0);
+	assert_int_equal(store_sqlite_write_txn(s, test_ext_insert, &e), MT_EIO);  /* duplicate key */
+	for (i = 0; i < 4; i++) {
+		bases[i] = 100 * (i + 1);
+		args[i][0] = s;
+		args[i][1] = &bases[i];
+		args[i][2] = &bad[i];
+		pthread_create(&th[i], NULL, test_ext_thread, args[i]);
+	}
+	for (i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(bad[i], 0);
+	/* 1 + 4 threads x 15 kept; the failing ones left nothing. */
+	assert_int_equal(test_raw_int(path, "SELECT count(*) FROM ext"), 1 + 4 * 15);
+	assert_int_equal(test_raw_int(path, "SELECT count(*) FROM ext WHERE v % 100 % 4 = 3"), 0);
+	assert_int_equal(store_sqlite_write_txn(NULL, test_ext_insert, &e), MT_EINVAL);
+	store_close(s);
+}
+
 /* Removes the (flat) temp directory and every file in it. */
 static void test_rm_dir(const char *dir)
 {
@@ -838,6 +911,7 @@ int main(void)
 		cmocka_unit_test(test_migration_upgrade),
 		cmocka_unit_test(test_group_commit),
 		cmocka_unit_test(test_group_commit_durable),
+		cmocka_unit_test(test_write_txn),
 	};
 	const char *tmp = getenv("TMPDIR");
 	int failed;
