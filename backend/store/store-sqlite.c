@@ -663,14 +663,15 @@ static void store_sqlite_run_batch(struct store_sqlite *s, struct store_sqlite_c
 }
 
 /* Runs a write job durably and returns its result. Writers that arrive while
- * another thread is committing queue up; the first of them to find no leader
- * commits everything queued in one transaction (group commit), so N
- * concurrent writers share one fsync instead of taking N in turn. */
+ * another thread is committing queue up; when it is done, one of them
+ * becomes the leader and commits everything queued in one transaction
+ * (group commit), so N concurrent writers share one fsync instead of taking
+ * N in turn. */
 static int store_sqlite_submit(struct store *base,
 			       int (*fn)(struct store_sqlite *, struct store_sqlite_conn *, void *), void *arg)
 {
 	STORE_SQLITE_ENTER(base, s, c);
-	struct store_sqlite_job job = {fn, arg, 0, 0, NULL};
+	struct store_sqlite_job job = {fn, arg, 0, 0, NULL}, *batch, *j, *next;
 
 	pthread_mutex_lock(&s->gc_lock);
 	*s->gc_tail = &job;
@@ -680,22 +681,22 @@ static int store_sqlite_submit(struct store *base,
 			pthread_cond_wait(&s->gc_cond, &s->gc_lock);
 			continue;
 		}
+		/* Lead one batch (it holds our job: only a leader takes jobs and
+		 * marks them done before giving up the lead), then hand over so no
+		 * thread waits on other threads' writes for long. */
 		s->gc_leader = 1;
-		while (s->gc_head) {
-			struct store_sqlite_job *batch = s->gc_head, *j, *next;
-
-			s->gc_head = NULL;
-			s->gc_tail = &s->gc_head;
-			pthread_mutex_unlock(&s->gc_lock);
-			store_sqlite_run_batch(s, c, batch);
-			pthread_mutex_lock(&s->gc_lock);
-			for (j = batch; j; j = next) {
-				next = j->next;
-				j->done = 1;
-			}
-			pthread_cond_broadcast(&s->gc_cond);
+		batch = s->gc_head;
+		s->gc_head = NULL;
+		s->gc_tail = &s->gc_head;
+		pthread_mutex_unlock(&s->gc_lock);
+		store_sqlite_run_batch(s, c, batch);
+		pthread_mutex_lock(&s->gc_lock);
+		for (j = batch; j; j = next) {
+			next = j->next;
+			j->done = 1;
 		}
 		s->gc_leader = 0;
+		pthread_cond_broadcast(&s->gc_cond);
 	}
 	pthread_mutex_unlock(&s->gc_lock);
 	return job.result;
