@@ -163,15 +163,22 @@ static void ddb_fmt(char *dst, size_t size, const char *a, const char *b)
  * answer (caller deletes; may be NULL if resp is NULL). Returns 0, or
  * MT_ECONFLICT for ConditionalCheckFailedException, or MT_EIO / MT_EBUSY /
  * MT_ENOMEM. etype (optional, 128 bytes) gets the AWS error type; a caller
- * that asks for it reports failures itself (nothing is logged here). */
-static int ddb_call(struct store_ddb *s, const char *op, cJSON *req, cJSON **resp, char *etype)
+ * that asks for it reports failures itself (nothing is logged here).
+ * old (optional) gets the "Item" a ConditionalCheckFailedException carries
+ * when the request asked for ReturnValuesOnConditionCheckFailure = ALL_OLD
+ * (NULL when absent: dynalite does not send it). */
+static int ddb_call_ex(struct store_ddb *s, const char *op, cJSON *req, cJSON **resp, char *etype,
+		       cJSON **old)
 {
 	struct aws_response r;
 	char target[96], *body;
+	cJSON *err;
 	int rc;
 
 	if (resp)
 		*resp = NULL;
+	if (old)
+		*old = NULL;
 	if (etype)
 		etype[0] = '\0';
 	if (req == NULL)
@@ -195,6 +202,15 @@ static int ddb_call(struct store_ddb *s, const char *op, cJSON *req, cJSON **res
 		}
 	} else if (aws_error_is(&r, "ConditionalCheckFailedException")) {
 		rc = MT_ECONFLICT;
+		if (old && r.body) {
+			err = cJSON_ParseWithLength(r.body, r.body_len);
+			*old = cJSON_DetachItemFromObjectCaseSensitive(err, "Item");
+			cJSON_Delete(err);
+			if (*old && !cJSON_IsObject(*old)) {
+				cJSON_Delete(*old);
+				*old = NULL;
+			}
+		}
 	} else if (rc != MT_ENOMEM && etype == NULL) {
 		ddb_log(op, r.cause);
 	}
@@ -202,6 +218,21 @@ static int ddb_call(struct store_ddb *s, const char *op, cJSON *req, cJSON **res
 		snprintf(etype, 128, "%s", "transport");
 	aws_response_free(&r);
 	return rc;
+}
+
+/* ddb_call_ex without the failed item. */
+static int ddb_call(struct store_ddb *s, const char *op, cJSON *req, cJSON **resp, char *etype)
+{
+	return ddb_call_ex(s, op, req, resp, etype, NULL);
+}
+
+/* Sends a write whose condition may fail, asking for the current item with
+ * the failure (*old, caller deletes, NULL when not given). */
+static int ddb_call_cond(struct store_ddb *s, const char *op, cJSON *req, cJSON **old)
+{
+	if (req)
+		cJSON_AddStringToObject(req, "ReturnValuesOnConditionCheckFailure", "ALL_OLD");
+	return ddb_call_ex(s, op, req, NULL, NULL, old);
 }
 
 /* GetItem (consistent) of pk/sk; *item is the Item (detached, caller
@@ -225,9 +256,10 @@ static int ddb_get_item(struct store_ddb *s, const char *pk, const char *sk, cJS
 }
 
 /* PutItem of item (consumed) with an optional condition. expected_version
- * >= 0 adds "attribute_exists(PK) AND #v = :v"; -1 adds
+ * >= 0 adds "attribute_exists(PK) AND #v = :v" (and *old gets the current
+ * item when the condition fails and the service returns it); -1 adds
  * "attribute_not_exists(PK)"; -2 no condition. */
-static int ddb_put_item(struct store_ddb *s, cJSON *item, int64_t expected_version)
+static int ddb_put_item(struct store_ddb *s, cJSON *item, int64_t expected_version, cJSON **old)
 {
 	cJSON *req = ddb_req(s), *names, *vals;
 
@@ -248,18 +280,24 @@ static int ddb_put_item(struct store_ddb *s, cJSON *item, int64_t expected_versi
 		if (vals)
 			ddb_put_n(vals, ":v", expected_version);
 	}
+	if (old)
+		return ddb_call_cond(s, "PutItem", req, old);
 	return ddb_call(s, "PutItem", req, NULL, NULL);
 }
 
 /* After a failed versioned write: MT_ENOTFOUND when the item is gone (or
- * expired), MT_EPRECOND when its version differs, else MT_ECONFLICT. */
+ * expired), MT_EPRECOND when its version differs, else MT_ECONFLICT. Uses
+ * old (the item returned with the failure, consumed) when given, else one
+ * consistent GetItem. */
 static int ddb_tell_failure(struct store_ddb *s, const char *pk, const char *sk,
-			    int64_t expected_version)
+			    int64_t expected_version, cJSON *old)
 {
-	cJSON *item;
+	cJSON *item = old;
 	int64_t ttl;
-	int rc = ddb_get_item(s, pk, sk, &item);
+	int rc = 0;
 
+	if (item == NULL)
+		rc = ddb_get_item(s, pk, sk, &item);
 	if (rc != 0)
 		return rc;
 	if (item == NULL)
@@ -569,7 +607,7 @@ static int ddb_user_create(struct store *st, struct mt_user *u)
 	if (u->email[0] == '\0' || u->id[0] == '\0')
 		return MT_EINVAL;
 	u->version = v > 0 ? v : 1;
-	rc = ddb_put_item(s, ddb_user_item(u), -1);
+	rc = ddb_put_item(s, ddb_user_item(u), -1, NULL);
 	if (rc != 0) {
 		u->version = v;
 		return rc;   /* MT_ECONFLICT: the e-mail exists */
@@ -581,7 +619,7 @@ static int ddb_user_create(struct store *st, struct mt_user *u)
 		ddb_put_s(ptr, "SK", "USERID");
 		ddb_put_s(ptr, "email", u->email);
 	}
-	rc = ddb_put_item(s, ptr, -1);
+	rc = ddb_put_item(s, ptr, -1, NULL);
 	if (rc != 0) {
 		/* undo the profile so the e-mail is free again (best effort) */
 		ddb_fmt(pk, sizeof pk, "USER#", u->email);
@@ -655,7 +693,7 @@ static int ddb_user_update(struct store *st, struct mt_user *u, int64_t expected
 	struct store_ddb *s = ddb_of(st);
 	char pk[MT_EMAIL_MAX + 8];
 	int64_t old = u->version;
-	cJSON *req, *names, *vals;
+	cJSON *req, *names, *vals, *cur;
 	int rc;
 
 	if (strlen(u->email) == 0)
@@ -681,9 +719,9 @@ static int ddb_user_update(struct store *st, struct mt_user *u, int64_t expected
 		ddb_put_n(vals, ":nv", expected_version + 1);
 		ddb_put_n(vals, ":v", expected_version);
 	}
-	rc = ddb_call(s, "UpdateItem", req, NULL, NULL);
+	rc = ddb_call_cond(s, "UpdateItem", req, &cur);
 	if (rc == MT_ECONFLICT)
-		rc = ddb_tell_failure(s, pk, "PROFILE", expected_version);
+		rc = ddb_tell_failure(s, pk, "PROFILE", expected_version, cur);
 	if (rc == 0)
 		u->version = expected_version + 1;
 	if (rc != 0)
@@ -714,7 +752,7 @@ static int ddb_refresh_create(struct store *st, const struct mt_refresh *r)
 	ddb_put_n(it, "used", r->used ? 1 : 0);
 	if (r->expires_at > 0)
 		ddb_put_n(it, "ttl", r->expires_at / 1000 + 86400);
-	return ddb_put_item(s, it, -1);
+	return ddb_put_item(s, it, -1, NULL);
 }
 
 /* Reads a token and its family state in one BatchGetItem. */
@@ -812,9 +850,13 @@ static int ddb_refresh_mark_used(struct store *st, const char *family_id, const 
 		ddb_put_n(vals, ":one", 1);
 		ddb_put_n(vals, ":zero", 0);
 	}
-	rc = ddb_call(s, "UpdateItem", req, NULL, NULL);
+	rc = ddb_call_cond(s, "UpdateItem", req, &it);
 	if (rc != MT_ECONFLICT)
 		return rc;
+	if (it) {   /* the service sent the token with the failure: it exists */
+		cJSON_Delete(it);
+		return MT_ECONFLICT;
+	}
 	rc = ddb_get_item(s, pk, sk, &it);
 	if (rc != 0)
 		return rc;
@@ -922,7 +964,7 @@ static int ddb_waitlist_create(struct store *st, struct mt_waitlist *w)
 	if (w->id[0] == '\0' || w->tenant_id[0] == '\0')
 		return MT_EINVAL;
 	w->version = v > 0 ? v : 1;
-	rc = ddb_put_item(ddb_of(st), ddb_waitlist_item(w), -1);
+	rc = ddb_put_item(ddb_of(st), ddb_waitlist_item(w), -1, NULL);
 	if (rc != 0)
 		w->version = v;
 	return rc;
@@ -991,7 +1033,7 @@ static int ddb_waitlist_update(struct store *st, struct mt_waitlist *w, int64_t 
 	struct store_ddb *s = ddb_of(st);
 	char pk[MT_ID_SIZE + 8], sk[MT_ID_SIZE + 10];
 	int64_t old = w->version;
-	cJSON *req, *names, *vals;
+	cJSON *req, *names, *vals, *cur;
 	int rc;
 
 	if (strlen(w->tenant_id) == 0 || strlen(w->id) == 0)
@@ -1019,9 +1061,9 @@ static int ddb_waitlist_update(struct store *st, struct mt_waitlist *w, int64_t 
 		ddb_put_n(vals, ":nv", expected_version + 1);
 		ddb_put_n(vals, ":v", expected_version);
 	}
-	rc = ddb_call(s, "UpdateItem", req, NULL, NULL);
+	rc = ddb_call_cond(s, "UpdateItem", req, &cur);
 	if (rc == MT_ECONFLICT)
-		rc = ddb_tell_failure(s, pk, sk, expected_version);
+		rc = ddb_tell_failure(s, pk, sk, expected_version, cur);
 	w->version = rc == 0 ? expected_version + 1 : old;
 	return rc;
 }
@@ -1302,7 +1344,7 @@ static int ddb_waitee_create(struct store *st, struct mt_waitee *w)
 	if (w->id[0] == '\0' || w->waitlist_id[0] == '\0')
 		return MT_EINVAL;
 	w->version = v > 0 ? v : 1;
-	rc = ddb_put_item(s, ddb_waitee_item(s, w), -1);
+	rc = ddb_put_item(s, ddb_waitee_item(s, w), -1, NULL);
 	if (rc != 0)
 		w->version = v;
 	w->position = 0;
@@ -1375,16 +1417,17 @@ static int ddb_waitee_update(struct store *st, struct mt_waitee *w, int64_t expe
 	struct store_ddb *s = ddb_of(st);
 	char pk[MT_ID_SIZE + 10], sk[MT_ID_SIZE + 8];
 	int64_t old = w->version;
+	cJSON *cur;
 	int rc;
 
 	if (w->waitlist_id[0] == '\0' || w->id[0] == '\0')
 		return MT_ENOTFOUND;
 	w->version = expected_version + 1;
-	rc = ddb_put_item(s, ddb_waitee_item(s, w), expected_version);
+	rc = ddb_put_item(s, ddb_waitee_item(s, w), expected_version, &cur);
 	if (rc == MT_ECONFLICT) {
 		ddb_fmt(pk, sizeof pk, "WAITLIST#", w->waitlist_id);
 		ddb_fmt(sk, sizeof sk, "WAITEE#", w->id);
-		rc = ddb_tell_failure(s, pk, sk, expected_version);
+		rc = ddb_tell_failure(s, pk, sk, expected_version, cur);
 	}
 	if (rc != 0)
 		w->version = old;

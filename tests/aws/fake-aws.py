@@ -11,7 +11,8 @@ Listens on 127.0.0.1 (free port), prints "PORT <n>" and serves POST /.
   (signature f0e8bdb8...) and exits 3 if that fails.
 --mode script: answers requests in order from --sequence, e.g.
   "400:ThrottlingException,500,200"; after the list, 200 {}. "200:item",
-  "200:keys2" and "200:echo-unprocessed" give canned DynamoDB answers.
+  "200:keys2", "200:echo-unprocessed" and "400:ccf-item" (a conditional
+  failure carrying the current item, version 7) give canned DynamoDB answers.
 GET /stats answers {"posts": N} (requests received).
 """
 import argparse
@@ -135,6 +136,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if code == 200:
             return self.answer(200, {"step": i})
         etype = step[1] if len(step) > 1 else None
+        if etype == "ccf-item":   # a real DynamoDB failure with ReturnValuesOnConditionCheckFailure
+            return self.answer(code, {"__type": "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
+                                      "message": "The conditional request failed",
+                                      "Item": {"PK": {"S": "P"}, "SK": {"S": "S"}, "version": {"N": "7"}}})
         if etype:
             return self.answer(code, {"__type": "com.amazonaws.dynamodb.v20120810#" + etype,
                                       "message": "scripted " + etype})

@@ -427,6 +427,38 @@ static void test_failure_mapping(void **state)
 	test_proc_stop(&p);
 }
 
+/* When the service returns the current item with a failed condition
+ * (real DynamoDB, ReturnValuesOnConditionCheckFailure), the loser needs no
+ * extra GetItem; without it (dynalite), one GetItem tells the cases apart. */
+static void test_condition_failure_item(void **state)
+{
+	struct test_proc p;
+	struct store *s;
+	struct aws_client *c;
+	struct mt_waitee w;
+
+	(void)state;
+	fake_script(&p, "400:ccf-item,400:ccf-item,400:ConditionalCheckFailedException,200:item");
+	s = fake_store(&p);
+	c = store_dynamodb_client(s);
+	memset(&w, 0, sizeof w);
+	snprintf(w.id, sizeof w.id, "01HAAAAAAAAAAAAAAAAAAAAAAA");
+	snprintf(w.waitlist_id, sizeof w.waitlist_id, "01HBBBBBBBBBBBBBBBBBBBBBBB");
+	w.version = 3;
+	/* stored version 7 != 3: precondition failed, no GetItem */
+	assert_int_equal(s->ops->waitee_update(s, &w, 3), MT_EPRECOND);
+	assert_int_equal(w.version, 3);
+	/* stored version 7 == 7 (the write lost to a racing identical version) */
+	assert_int_equal(s->ops->waitee_update(s, &w, 7), MT_ECONFLICT);
+	assert_int_equal(aws_client_calls(c, "DynamoDB_20120810.GetItem"), 0);
+	assert_int_equal(aws_client_calls(c, "DynamoDB_20120810.PutItem"), 2);
+	/* no item with the failure: one GetItem (canned version 1 != 3) */
+	assert_int_equal(s->ops->waitee_update(s, &w, 3), MT_EPRECOND);
+	assert_int_equal(aws_client_calls(c, "DynamoDB_20120810.GetItem"), 1);
+	store_close(s);
+	test_proc_stop(&p);
+}
+
 /* BatchWriteItem's UnprocessedItems are sent again until none are left. */
 static void test_unprocessed_items_retried(void **state)
 {
@@ -471,6 +503,7 @@ int main(void)
 		cmocka_unit_test(test_open_and_schema),
 		cmocka_unit_test(test_failure_mapping),
 		cmocka_unit_test(test_unprocessed_items_retried),
+		cmocka_unit_test(test_condition_failure_item),
 	};
 	int failed, rc;
 
