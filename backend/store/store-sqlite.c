@@ -486,6 +486,8 @@ static int store_sqlite_conn_open(struct store_sqlite *s, struct store_sqlite_co
 	if ((rc = store_sqlite_exec1(c->db, "PRAGMA foreign_keys = ON", NULL)) != SQLITE_OK ||
 	    (rc = store_sqlite_exec1(c->db, "PRAGMA synchronous = FULL", NULL)) != SQLITE_OK ||
 	    (rc = store_sqlite_exec1(c->db, "PRAGMA temp_store = MEMORY", NULL)) != SQLITE_OK ||
+	    /* After a checkpoint, cut the WAL file back to at most 16 MiB. */
+	    (rc = store_sqlite_exec1(c->db, "PRAGMA journal_size_limit = 16777216", NULL)) != SQLITE_OK ||
 	    /* Reading the schema here turns "not a database" into an open error. */
 	    (rc = store_sqlite_exec1(c->db, "PRAGMA user_version", NULL)) != SQLITE_OK) {
 		store_sqlite_cause(cause, "%s: %s", s->path, sqlite3_errmsg(c->db));
