@@ -302,6 +302,58 @@ static void test_big_cascade_and_foreign_cursor(void **state)
 	store_close(s);
 }
 
+/* Pages stay full when expired waitees are filtered out between live ones
+ * (a FilterExpression makes short DynamoDB pages; the store keeps reading). */
+static void test_paging_over_expired(void **state)
+{
+	struct store *s = test_store();
+	struct mt_waitlist wl;
+	struct mt_waitee w, *items = NULL;
+	struct store_page page = {NULL, 4};
+	int64_t now = mt_clock_system_now(NULL), now_s = (int64_t)time(NULL);
+	char *cursor = NULL, *prev = NULL, live[10][MT_ID_SIZE];
+	size_t n, seen = 0, i;
+	int k, pages = 0, count = -1;
+
+	(void)state;
+	memset(&wl, 0, sizeof wl);
+	mt_id_new(wl.id, now);
+	mt_id_new(wl.tenant_id, now);
+	assert_int_equal(s->ops->waitlist_create(s, &wl), 0);
+	memset(&w, 0, sizeof w);
+	memcpy(w.waitlist_id, wl.id, MT_ID_SIZE);
+	memcpy(w.tenant_id, wl.tenant_id, MT_ID_SIZE);
+	snprintf(w.name, sizeof w.name, "x");
+	w.party_size = 1;
+	/* 30 waitees; every third is live, the rest finished and expired */
+	for (k = 0; k < 30; k++) {
+		mt_id_new(w.id, now + k);
+		w.status = k % 3 == 0 ? MT_WAITING : MT_SEATED;
+		w.expires_at = k % 3 == 0 ? 0 : now_s - 60;
+		assert_int_equal(s->ops->waitee_create(s, &w), 0);
+		if (k % 3 == 0)
+			memcpy(live[k / 3], w.id, MT_ID_SIZE);
+	}
+	do {
+		assert_int_equal(s->ops->waitee_list(s, wl.id, &page, &items, &n, &cursor), 0);
+		pages++;
+		/* full pages until the last: 4, 4, 2 */
+		assert_int_equal(n, pages < 3 ? 4 : 2);
+		for (i = 0; i < n; i++)
+			assert_string_equal(items[i].id, live[seen++]);
+		free(items);
+		free(prev);
+		prev = cursor;
+		page.cursor = cursor;
+	} while (cursor && pages < 5);
+	free(prev);
+	assert_int_equal(pages, 3);
+	assert_int_equal(seen, 10);
+	assert_int_equal(s->ops->waitee_count_active(s, wl.id, NULL, &count), 0);
+	assert_int_equal(count, 10);
+	store_close(s);
+}
+
 /* init_schema twice is fine; URLs are parsed and checked. */
 static void test_open_and_schema(void **state)
 {
@@ -500,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_request_counts),
 		cmocka_unit_test(test_due_cost),
 		cmocka_unit_test(test_big_cascade_and_foreign_cursor),
+		cmocka_unit_test(test_paging_over_expired),
 		cmocka_unit_test(test_open_and_schema),
 		cmocka_unit_test(test_failure_mapping),
 		cmocka_unit_test(test_unprocessed_items_retried),
