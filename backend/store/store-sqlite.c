@@ -211,8 +211,11 @@ static const struct store_sqlite_sql store_sqlite_sql[SQ__COUNT] = {
 		"SELECT used FROM refresh_tokens WHERE token_hash = ?1 AND family_id = ?2"},
 	[SQ_FAMILY_REVOKE] = {"refresh_revoke_family",
 		"UPDATE refresh_families SET revoked = 1 WHERE id = ?1"},
+	/* waitee_rev starts at a random value: a list deleted and created
+	 * again under the same id never matches a cached copy of the old one. */
 	[SQ_WL_INSERT] = {"waitlist_create",
-		"INSERT INTO waitlists (" SQ_WL_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1)"},
+		"INSERT INTO waitlists (" SQ_WL_COLS ", waitee_rev)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, random() >> 2)"},
 	[SQ_WL_GET] = {"waitlist_get",
 		"SELECT " SQ_WL_COLS " FROM waitlists WHERE id = ?1 AND tenant_id = ?2"},
 	[SQ_WL_LIST] = {"waitlist_list",

@@ -872,6 +872,34 @@ static void test_write_txn(void **state)
 	store_close(s);
 }
 
+/* A list deleted and created again under the same id does not show the old list's waitees. */
+static void test_list_recreated_same_id(void **state)
+{
+	char path[512];
+	struct store *s;
+	struct mt_waitlist wl, again;
+	struct mt_waitee w, fresh, *items = NULL;
+
+	(void)state;
+	test_path(path, sizeof path, "recreate");
+	s = test_open(path);
+	test_seed(s, &wl, &w);
+	assert_int_equal(test_list(s, wl.id, &items), 1);   /* cached: the old waitee */
+	free(items);
+	assert_int_equal(s->ops->waitlist_delete(s, wl.tenant_id, wl.id), 0);
+	again = wl;
+	assert_int_equal(s->ops->waitlist_create(s, &again), 0);
+	fresh = w;
+	mt_id_new(fresh.id, mt_clock_system_now(NULL) + 1);
+	snprintf(fresh.name, sizeof fresh.name, "new party");
+	assert_int_equal(s->ops->waitee_create(s, &fresh), 0);
+	assert_int_equal(test_list(s, wl.id, &items), 1);
+	assert_string_equal(items[0].id, fresh.id);
+	assert_string_equal(items[0].name, "new party");
+	free(items);
+	store_close(s);
+}
+
 /* Removes the (flat) temp directory and every file in it. */
 static void test_rm_dir(const char *dir)
 {
@@ -912,6 +940,7 @@ int main(void)
 		cmocka_unit_test(test_group_commit),
 		cmocka_unit_test(test_group_commit_durable),
 		cmocka_unit_test(test_write_txn),
+		cmocka_unit_test(test_list_recreated_same_id),
 	};
 	const char *tmp = getenv("TMPDIR");
 	int failed;
