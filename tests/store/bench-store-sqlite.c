@@ -103,6 +103,7 @@ static void bench_one(struct bench_run *run, int kind, int threads, const char *
 	       atomic_load(&run->errors), (double)atomic_load(&run->ops) / (t1 - t0));
 }
 
+/* Seeds a list of 50 waitees and times each operation. */
 int main(int argc, char **argv)
 {
 	char dir[] = "/tmp/maitre-bench-XXXXXX", path[128], side[160];
@@ -111,13 +112,30 @@ int main(int argc, char **argv)
 	struct mt_waitee w;
 	struct bench_run run;
 	char *cause = NULL;
-	int threads = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 2;
-	double seconds = argc > 2 ? strtod(argv[2], NULL) : 2.0;
+	int threads = 2;
+	double seconds = 2.0;
 	int64_t now = mt_clock_system_now(NULL);
 	int i;
 
-	if (threads < 1 || threads > 64)
-		threads = 2;
+	if (argc > 1) {
+		char *end = NULL;
+		long v = strtol(argv[1], &end, 10);
+
+		if (end == argv[1] || *end != '\0' || v < 1 || v > 64) {
+			fprintf(stderr, "usage: bench-store-sqlite [THREADS 1..64 [SECONDS]]\n");
+			return 2;
+		}
+		threads = (int)v;
+	}
+	if (argc > 2) {
+		char *end = NULL;
+
+		seconds = strtod(argv[2], &end);
+		if (end == argv[2] || *end != '\0' || !(seconds > 0 && seconds <= 600)) {
+			fprintf(stderr, "usage: bench-store-sqlite [THREADS [SECONDS 0..600]]\n");
+			return 2;
+		}
+	}
 	if (mkdtemp(dir) == NULL)
 		return 1;
 	snprintf(path, sizeof path, "%s/bench.db", dir);

@@ -919,6 +919,7 @@ static void test_rm_dir(const char *dir)
 	rmdir(dir);
 }
 
+/* Runs the contract suite, then the SQLite-only tests, in a fresh temp dir. */
 int main(void)
 {
 	const struct CMUnitTest sqlite_only[] = {
