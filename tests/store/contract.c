@@ -172,6 +172,24 @@ static void contract_cursor_ok(const char *cursor)
 	}
 }
 
+/* ---- schema ---- */
+
+/* init_schema on a ready store is a no-op that keeps the data. */
+static void contract_init_schema_idempotent(void **state)
+{
+	struct store *s = *state;
+	struct mt_user u, got;
+	char tenant[MT_ID_SIZE];
+
+	mt_id_new(tenant, contract_now());
+	contract_user(&u, tenant, "schema@example.com", "Schema");
+	assert_int_equal(s->ops->user_create(s, &u), 0);
+	assert_int_equal(s->ops->init_schema(s), 0);
+	assert_int_equal(s->ops->init_schema(s), 0);
+	assert_int_equal(s->ops->user_get_by_email(s, "schema@example.com", &got), 0);
+	assert_string_equal(got.id, u.id);
+}
+
 /* ---- accounts ---- */
 
 /* Create, get by id and by e-mail, conditional update, not-found cases. */
@@ -1193,6 +1211,7 @@ static void contract_race(void **state)
 int store_contract_run(const char *suite_name, store_contract_open_fn open_fresh, void *arg)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(contract_init_schema_idempotent, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_user_crud, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_user_duplicate_email, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_refresh_family, contract_setup, contract_teardown),
