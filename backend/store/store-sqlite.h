@@ -18,7 +18,8 @@ struct sqlite3;
  * queue) shares the store's writer and its fsyncs instead of contending for
  * the file's write lock from a second connection. fn gets the connection of
  * whichever thread commits the batch: it must use only that handle, must
- * not BEGIN/COMMIT/SAVEPOINT itself, and must finalize every statement it
+ * not call store operations (that would wait on itself), must not
+ * BEGIN/COMMIT/SAVEPOINT itself, and must finalize every statement it
  * prepares before returning (connections close when their thread exits);
  * it returns 0 or a negative MT_E* code, and a failure undoes fn's changes
  * only. Returns fn's result, or the commit's error (then nothing of fn is
