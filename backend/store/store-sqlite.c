@@ -1,8 +1,9 @@
 /* The SQLite back end of struct store_ops (store.h): one WAL file, one
- * connection per thread with its own cached prepared statements, writes in
- * BEGIN IMMEDIATE transactions serialised by a per-store writer mutex,
- * schema migrations keyed by PRAGMA user_version. docs/store.md has the
- * schema, the concurrency model and the cursor format. */
+ * connection per thread with its own cached prepared statements and its own
+ * cache of waitee lists (validated by a trigger-kept revision), durable
+ * writes group-committed in BEGIN IMMEDIATE transactions (one savepoint per
+ * write), schema migrations keyed by PRAGMA user_version. docs/store.md has
+ * the schema, the concurrency model and the cursor format. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
