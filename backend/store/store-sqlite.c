@@ -551,7 +551,9 @@ static int store_sqlite_stmt(struct store_sqlite_conn *c, enum store_sqlite_sq w
 static void store_sqlite_done(struct store_sqlite *s, sqlite3_stmt *st)
 {
 	atomic_fetch_add_explicit(&s->requests, 1, memory_order_relaxed);
-	if (sqlite3_stmt_status(st, SQLITE_STMTSTATUS_FULLSCAN_STEP, 1) > 0)
+	/* A full table scan, or a transient index built by scanning a table. */
+	if ((sqlite3_stmt_status(st, SQLITE_STMTSTATUS_FULLSCAN_STEP, 1) |
+	     sqlite3_stmt_status(st, SQLITE_STMTSTATUS_AUTOINDEX, 1)) > 0)
 		atomic_fetch_add_explicit(&s->scans, 1, memory_order_relaxed);
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
