@@ -36,6 +36,7 @@ struct maitred_http {
 	struct MHD_Daemon *d;     /* libmicrohttpd daemon */
 	int listen_fd;            /* our listening socket */
 	struct mt_ctx *ctx;       /* handler context */
+	struct authcache *ac;     /* authorizer result cache (NULL = off) */
 	atomic_long active;       /* requests between request line and completion */
 };
 
@@ -245,7 +246,8 @@ static cJSON *http_unauthorized(int had_token)
 }
 
 /* Runs one request through routing, authorizer and handler. */
-cJSON *maitred_dispatch(struct mt_ctx *ctx, struct event_request *req, const char **route_key)
+cJSON *maitred_dispatch(struct mt_ctx *ctx, struct authcache *ac, struct event_request *req,
+			const char **route_key)
 {
 	struct route_match m;
 	enum route_result rr = routes_match(req->method, req->raw_path, &m);
@@ -278,14 +280,23 @@ cJSON *maitred_dispatch(struct mt_ctx *ctx, struct event_request *req, const cha
 			cJSON_Delete(ev);
 			return http_unauthorized(0);
 		}
-		ar = handler_authorizer(ctx, ev);
-		ok = cJSON_GetObjectItemCaseSensitive(ar, "isAuthorized");
-		if (!cJSON_IsTrue(ok)) {
-			cJSON_Delete(ar);
-			cJSON_Delete(ev);
-			return http_unauthorized(1);
+		ar = authcache_get(ac, authz, mt_now(ctx));
+		if (ar == NULL) {
+			cJSON *res = handler_authorizer(ctx, ev);
+
+			ok = cJSON_GetObjectItemCaseSensitive(res, "isAuthorized");
+			if (!cJSON_IsTrue(ok)) {
+				cJSON_Delete(res);
+				cJSON_Delete(ev);
+				return http_unauthorized(1);
+			}
+			ar = cJSON_DetachItemFromObjectCaseSensitive(res, "context");
+			cJSON_Delete(res);
+			if (ar == NULL)
+				ar = cJSON_CreateObject();
+			authcache_put(ac, authz, ar, mt_now(ctx));
 		}
-		if (event_set_authorizer(ev, cJSON_GetObjectItemCaseSensitive(ar, "context")) < 0) {
+		if (ar == NULL || event_set_authorizer(ev, ar) < 0) {
 			cJSON_Delete(ar);
 			cJSON_Delete(ev);
 			return NULL;
@@ -382,7 +393,7 @@ static enum MHD_Result http_on_request(void *cls, struct MHD_Connection *con, co
 	er.source_ip = ip;
 	er.request_id = r->request_id;
 	er.time_ms = http_epoch_ms();
-	resp = maitred_dispatch(srv->ctx, &er, &r->route_key);
+	resp = maitred_dispatch(srv->ctx, srv->ac, &er, &r->route_key);
 	mt_buf_free(&r->body);
 	return http_send(con, r, resp);
 }
@@ -488,7 +499,7 @@ static void http_bound(int fd, char *out, size_t n)
 }
 
 /* Starts the HTTP server. */
-int maitred_http_start(struct mt_ctx *ctx, const char *addr, int threads,
+int maitred_http_start(struct mt_ctx *ctx, struct authcache *ac, const char *addr, int threads,
 		       struct maitred_http **out, char *bound, size_t bound_sz, char **cause)
 {
 	struct maitred_http *h;
@@ -503,6 +514,7 @@ int maitred_http_start(struct mt_ctx *ctx, const char *addr, int threads,
 		return -1;
 	}
 	h->ctx = ctx;
+	h->ac = ac;
 	atomic_init(&h->active, 0);
 	h->listen_fd = http_listen_socket(addr, &v6, cause);
 	if (h->listen_fd < 0) {

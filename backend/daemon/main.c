@@ -59,6 +59,7 @@ int main(int argc, char **argv)
 	struct mt_ctx ctx;
 	struct mt_jobs *jobs = NULL;
 	struct maitred_http *http = NULL;
+	struct authcache *ac = NULL;
 	char *cause = NULL, bound[300];
 	int ret = 1, r = 0, sfd = -1, notify_up = 0, served, sig;
 	sigset_t sigs;
@@ -109,7 +110,8 @@ int main(int argc, char **argv)
 	notify_up = 1;
 	if (mt_jobs_start(&ctx, opts.tick_seconds, &jobs, &cause) < 0)
 		goto done;
-	if (maitred_http_start(&ctx, opts.listen, opts.threads, &http, bound, sizeof bound, &cause) < 0)
+	ac = authcache_new(MAITRED_AUTH_CACHE_SLOTS, opts.auth_cache_s);
+	if (maitred_http_start(&ctx, ac, opts.listen, opts.threads, &http, bound, sizeof bound, &cause) < 0)
 		goto done;
 	log_event("info", "listening", "listen", bound, "store", ctx.store->ops->name,
 		  "version", MAITRE_VERSION, NULL);
@@ -126,6 +128,7 @@ done:
 	}
 	served = http != NULL;
 	maitred_http_stop(http);
+	authcache_free(ac);
 	if (jobs != NULL)
 		mt_jobs_stop(jobs);
 	if (notify_up)

@@ -12,6 +12,8 @@
 #define MAITRED_DATA_DIR_DEFAULT "./maitre-data"
 #define MAITRED_TICK_DEFAULT 60
 #define MAITRED_THREADS_DEFAULT 4
+#define MAITRED_AUTH_CACHE_DEFAULT 60   /* seconds an allowed token's authorizer result is kept */
+#define MAITRED_AUTH_CACHE_SLOTS 4096
 
 /* ---- options.c ---- */
 
@@ -22,6 +24,7 @@ struct maitred_opts {
 	char data_dir[1024];     /* data directory (created 0700) */
 	int tick_seconds;        /* producer period, seconds */
 	int threads;             /* HTTP worker threads */
+	int auth_cache_s;        /* authorizer result cache TTL, seconds (0 = off) */
 	int init_store;          /* 1: create the schema and exit */
 };
 
@@ -136,18 +139,37 @@ void log_event(const char *level, const char *msg, ...);
 /* Formats now as "2026-01-02T03:04:05.678Z" into buf (>= 32 bytes). */
 void log_time(char *buf, size_t n);
 
+/* ---- authcache.c ---- */
+
+struct authcache;
+
+/* Makes a cache of `slots` allowed authorizer results, each kept at most
+ * ttl_s seconds and never past its token's `exp`. NULL when ttl_s <= 0
+ * (caching off) or out of memory; every function accepts a NULL cache. */
+struct authcache *authcache_new(size_t slots, int ttl_s);
+/* Frees the cache. */
+void authcache_free(struct authcache *c);
+/* Returns a copy of the context cached for this Authorization header value
+ * (caller frees with cJSON_Delete), or NULL on a miss or an expired entry. */
+cJSON *authcache_get(struct authcache *c, const char *authz, int64_t now_ms);
+/* Remembers an allowed result (context copied). Headers whose token has no
+ * readable `exp` are not cached. */
+void authcache_put(struct authcache *c, const char *authz, const cJSON *context, int64_t now_ms);
+
 /* ---- http.c ---- */
 
 struct maitred_http;
 
-/* Starts the HTTP server on listen ("HOST:PORT") with threads workers.
- * *bound gets the actual "HOST:PORT" (port 0 resolved). 0 or -1 (*cause). */
-int maitred_http_start(struct mt_ctx *ctx, const char *addr, int threads,
+/* Starts the HTTP server on addr ("HOST:PORT") with threads workers and the
+ * authorizer cache ac (may be NULL; not owned). *bound gets the actual
+ * "HOST:PORT" (port 0 resolved). 0 or -1 (*cause). */
+int maitred_http_start(struct mt_ctx *ctx, struct authcache *ac, const char *addr, int threads,
 		       struct maitred_http **out, char *bound, size_t bound_sz, char **cause);
 /* Stops accepting, waits (bounded) for in-flight requests, stops, frees. NULL-safe. */
 void maitred_http_stop(struct maitred_http *h);
 /* Runs one request through routing, authorizer and handler; returns the
  * response JSON (never NULL: 500 on failure). Used by http.c; exposed for tests. */
-cJSON *maitred_dispatch(struct mt_ctx *ctx, struct event_request *req, const char **route_key);
+cJSON *maitred_dispatch(struct mt_ctx *ctx, struct authcache *ac, struct event_request *req,
+			const char **route_key);
 
 #endif

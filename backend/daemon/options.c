@@ -42,6 +42,9 @@ static void options_usage(const char *argv0)
 	       "  --data-dir DIR       data directory, created 0700 (env MAITRE_DATA_DIR, default %s)\n"
 	       "  --tick-seconds N     notification producer period (env MAITRE_TICK_SECONDS, default %d)\n"
 	       "  --threads N          HTTP worker threads, 1-64 (env MAITRE_THREADS, default %d)\n"
+	       "  --auth-cache-seconds N  keep an accepted token's authorizer result up to N s,\n"
+	       "                       never past its expiry; 0 = off (env MAITRE_AUTH_CACHE_SECONDS,\n"
+	       "                       default %d, at most 3600)\n"
 	       "  --init-store         create the store's tables and indexes, then exit\n"
 	       "  --help               show this text\n"
 	       "  --version            show the version\n\n"
@@ -49,7 +52,7 @@ static void options_usage(const char *argv0)
 	       "MAITRE_SMS_HOOK_SECRET, MAITRE_SMS_*, MAITRE_SMTP_*, MAITRE_WEBHOOK_*, MAITRE_SQS_QUEUE_URL.\n"
 	       "Stops cleanly on SIGINT or SIGTERM.\n",
 	       argv0, MAITRED_LISTEN_DEFAULT, MAITRED_DATA_DIR_DEFAULT, MAITRED_TICK_DEFAULT,
-	       MAITRED_THREADS_DEFAULT);
+	       MAITRED_THREADS_DEFAULT, MAITRED_AUTH_CACHE_DEFAULT);
 }
 
 /* Copies src into dst (size n); -1 when it does not fit or is empty. */
@@ -131,6 +134,12 @@ static int options_set(struct maitred_opts *o, int code, const char *val, const 
 			return -1;
 		}
 		return 0;
+	case 'A':
+		if (options_int(val, 0, 3600, &o->auth_cache_s) < 0) {
+			*cause = options_msg("bad auth cache seconds '%s' from %s (want 0-3600)", val, from);
+			return -1;
+		}
+		return 0;
 	}
 	return -1;
 }
@@ -144,6 +153,7 @@ int maitred_opts_parse(int argc, char **argv, struct maitred_opts *o, char **cau
 		{ "data-dir", required_argument, NULL, 'd' },
 		{ "tick-seconds", required_argument, NULL, 't' },
 		{ "threads", required_argument, NULL, 'T' },
+		{ "auth-cache-seconds", required_argument, NULL, 'A' },
 		{ "init-store", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -151,7 +161,7 @@ int maitred_opts_parse(int argc, char **argv, struct maitred_opts *o, char **cau
 	};
 	static const struct { const char *name; int code; } envs[] = {
 		{ "MAITRE_LISTEN", 'l' }, { "MAITRE_STORE", 's' }, { "MAITRE_DATA_DIR", 'd' },
-		{ "MAITRE_TICK_SECONDS", 't' }, { "MAITRE_THREADS", 'T' },
+		{ "MAITRE_TICK_SECONDS", 't' }, { "MAITRE_THREADS", 'T' }, { "MAITRE_AUTH_CACHE_SECONDS", 'A' },
 	};
 	size_t i;
 	int c;
@@ -162,6 +172,7 @@ int maitred_opts_parse(int argc, char **argv, struct maitred_opts *o, char **cau
 	snprintf(o->data_dir, sizeof o->data_dir, "%s", MAITRED_DATA_DIR_DEFAULT);
 	o->tick_seconds = MAITRED_TICK_DEFAULT;
 	o->threads = MAITRED_THREADS_DEFAULT;
+	o->auth_cache_s = MAITRED_AUTH_CACHE_DEFAULT;
 
 	for (i = 0; i < sizeof envs / sizeof envs[0]; i++) {
 		const char *v = getenv(envs[i].name);

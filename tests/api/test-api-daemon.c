@@ -357,6 +357,113 @@ static void test_json_print(void **state)
 	}
 }
 
+/* Builds "Bearer <hdr>.<payload>.<sig>" with the given payload JSON (malloc'd). */
+static char *fake_bearer(const char *payload)
+{
+	char *p64 = mt_base64_encode(payload, strlen(payload), 1);
+	char *out;
+
+	assert_non_null(p64);
+	out = test_strf("Bearer eyJhbGciOiJIUzI1NiJ9.%s.c2ln", p64);
+	free(p64);
+	return out;
+}
+
+/* Worker for the concurrency check: puts and gets on a shared small cache. */
+static void *authcache_worker(void *arg)
+{
+	struct authcache *c = arg;
+	cJSON *ctx = cJSON_Parse("{\"sub\":\"U\",\"tenantId\":\"T\",\"role\":\"owner\"}");
+	int i;
+
+	for (i = 0; i < 2000; i++) {
+		char pl[64];
+		char *h;
+		cJSON *got;
+
+		snprintf(pl, sizeof pl, "{\"exp\":%d,\"n\":%d}", 2000000000, i % 37);
+		h = fake_bearer(pl);
+		authcache_put(c, h, ctx, 1000);
+		got = authcache_get(c, h, 1001);
+		if (got != NULL && strcmp(test_json_str(got, "sub"), "U") != 0)
+			abort();
+		cJSON_Delete(got);
+		free(h);
+	}
+	cJSON_Delete(ctx);
+	return NULL;
+}
+
+/* The authorizer cache: hits only the exact header, never past TTL or the
+ * token's exp, only tokens with an exp, replaced on collision, thread-safe. */
+static void test_authcache(void **state)
+{
+	int64_t now = 1700000000000;   /* ms */
+	cJSON *ctx = cJSON_Parse("{\"sub\":\"U1\",\"tenantId\":\"T1\",\"role\":\"owner\"}");
+	char *far = fake_bearer("{\"sub\":\"U1\",\"exp\":1700000900}");     /* +900 s */
+	char *soon = fake_bearer("{\"sub\":\"U1\",\"exp\":1700000005}");    /* +5 s */
+	char *noexp = fake_bearer("{\"sub\":\"U1\"}");
+	char *other = fake_bearer("{\"sub\":\"U1\",\"exp\":1700000901}");
+	struct authcache *c, *one;
+	pthread_t th[4];
+	cJSON *got;
+	int i;
+
+	(void)state;
+	assert_null(authcache_new(16, 0));             /* 0 s = caching off */
+	assert_null(authcache_get(NULL, far, now));
+	authcache_put(NULL, far, ctx, now);             /* NULL-safe */
+	c = authcache_new(64, 60);
+	assert_non_null(c);
+	assert_null(authcache_get(c, far, now));
+	authcache_put(c, far, ctx, now);
+	got = authcache_get(c, far, now + 1000);
+	assert_non_null(got);
+	assert_true(cJSON_Compare(got, ctx, 1));
+	cJSON_Delete(got);
+	assert_null(authcache_get(c, other, now));      /* another token: miss */
+	{
+		char *prefix = test_strf("%.*s", (int)strlen(far) - 1, far);
+
+		assert_null(authcache_get(c, prefix, now));   /* a cut or tampered value: miss */
+		free(prefix);
+	}
+	assert_non_null(got = authcache_get(c, far, now + 59999));
+	cJSON_Delete(got);
+	assert_null(authcache_get(c, far, now + 60000));   /* TTL over */
+	assert_null(authcache_get(c, far, now + 1000));     /* and the entry is gone */
+
+	authcache_put(c, soon, ctx, now);                  /* exp sooner than the TTL */
+	assert_non_null(got = authcache_get(c, soon, now + 4999));
+	cJSON_Delete(got);
+	assert_null(authcache_get(c, soon, now + 5000));
+	authcache_put(c, soon, ctx, now + 6000);           /* already expired: not kept */
+	assert_null(authcache_get(c, soon, now + 6000));
+	authcache_put(c, noexp, ctx, now);                 /* no exp: never cached */
+	assert_null(authcache_get(c, noexp, now));
+	authcache_free(c);
+
+	one = authcache_new(1, 60);                        /* every key collides */
+	authcache_put(one, far, ctx, now);
+	authcache_put(one, other, ctx, now);
+	assert_null(authcache_get(one, far, now));
+	assert_non_null(got = authcache_get(one, other, now));
+	cJSON_Delete(got);
+	authcache_free(one);
+
+	c = authcache_new(8, 60);
+	for (i = 0; i < 4; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, authcache_worker, c), 0);
+	for (i = 0; i < 4; i++)
+		pthread_join(th[i], NULL);
+	authcache_free(c);
+	free(far);
+	free(soon);
+	free(noexp);
+	free(other);
+	cJSON_Delete(ctx);
+}
+
 /* ---- the running server ---- */
 
 /* GET /healthz answers 200 JSON with a request id; the data dir is 0700. */
@@ -755,6 +862,25 @@ static void test_authorized_passes(void **state)
 	assert_int_equal(cJSON_GetArraySize(j), 0);
 	cJSON_Delete(j);
 	test_resp_free(&r);
+	/* again (answered from the authorizer cache), then the same token with
+	 * its signature changed: the cache must not let it through */
+	assert_int_equal(test_http(&shared, "GET", "/waitlists", token, NULL, NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	test_resp_free(&r);
+	{
+		char *bad = strdup(token);
+		size_t n = strlen(bad);
+
+		bad[n - 2] = bad[n - 2] == 'A' ? 'B' : 'A';
+		assert_int_equal(test_http(&shared, "GET", "/waitlists", bad, NULL, NULL, &r), 0);
+		assert_int_equal(r.status, 401);
+		test_resp_free(&r);
+		bad[n - 2] = '\0';   /* cut */
+		assert_int_equal(test_http(&shared, "GET", "/waitlists", bad, NULL, NULL, &r), 0);
+		assert_int_equal(r.status, 401);
+		test_resp_free(&r);
+		free(bad);
+	}
 	free(token);
 }
 
@@ -777,6 +903,7 @@ static void test_flags(void **state)
 		{ { "--listen", "127.0.0.1:99999", NULL }, NULL, 1, "listen" },
 		{ { "--tick-seconds", "0", NULL }, NULL, 1, "tick" },
 		{ { "--threads", "x", NULL }, NULL, 1, "thread" },
+		{ { "--auth-cache-seconds", "3601", NULL }, NULL, 1, "auth cache" },
 		{ { "--store", NULL }, NULL, 1, "needs a value" },
 		{ { "stray", NULL }, NULL, 1, "unexpected argument" },
 		{ { "--data-dir", data, NULL }, bad_tick_env, 1, "MAITRE_TICK_SECONDS" },
@@ -880,6 +1007,7 @@ int main(void)
 		cmocka_unit_test(test_event_build),
 		cmocka_unit_test(test_event_response),
 		cmocka_unit_test(test_json_print),
+		cmocka_unit_test(test_authcache),
 		cmocka_unit_test(test_healthz),
 		cmocka_unit_test(test_not_found_and_method),
 		cmocka_unit_test(test_body_cap),
