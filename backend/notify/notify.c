@@ -287,9 +287,12 @@ int mt_notify_enqueue_due(struct mt_ctx *ctx, struct mt_waitee *ws, size_t n,
 	}
 	if (m == 0)
 		return 0;
+	for (i = 0; i < m; i++)
+		results[i] = MT_EIO;
 	err = ctx->queue->ops->send_batch(ctx->queue, entries, m, results, cause);
 	for (i = 0; i < m; i++) {
-		if (err == 0 && results[i] == 0) {
+		/* Per entry: a batch that failed late may still have sent some. */
+		if (results[i] == 0) {
 			counts->queued++;
 			notify_finish_claim(ctx, &claims[i], 1);
 		} else {
