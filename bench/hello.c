@@ -1,7 +1,9 @@
 /* The ceiling for bench/http.sh: a bare libmicrohttpd hello-world server
  * with the same daemon flags, thread pool and answer-on-second-call pattern
  * as maitred, answering a fixed small JSON body.
- * Usage: bench-hello PORT [THREADS]   (stops on SIGINT/SIGTERM) */
+ * Usage: bench-hello PORT [THREADS [BODY_BYTES]]   (stops on SIGINT/SIGTERM)
+ * BODY_BYTES > 0 answers a JSON array of that size instead (the same
+ * number of bytes as a real list answer: what HTTP alone costs for it). */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,7 +15,9 @@
 #include <netinet/in.h>
 #include <microhttpd.h>
 
-static const char hello_body[] = "{\"status\":\"ok\"}";
+static const char hello_small[] = "{\"status\":\"ok\"}";
+static const char *hello_body = hello_small;        /* the answer */
+static size_t hello_len = sizeof hello_small - 1;   /* its length */
 
 /* Access handler: remember the request on the first call, answer on the next. */
 static enum MHD_Result hello_on_request(void *cls, struct MHD_Connection *con, const char *url,
@@ -37,7 +41,7 @@ static enum MHD_Result hello_on_request(void *cls, struct MHD_Connection *con, c
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
-	r = MHD_create_response_from_buffer(sizeof hello_body - 1, (void *)hello_body, MHD_RESPMEM_PERSISTENT);
+	r = MHD_create_response_from_buffer(hello_len, (void *)hello_body, MHD_RESPMEM_PERSISTENT);
 	if (r == NULL)
 		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", "application/json");
@@ -69,13 +73,28 @@ int main(int argc, char **argv)
 	sigset_t sigs;
 	int sig;
 
-	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: %s PORT [THREADS]\n", argv[0]);
+	if (argc < 2 || argc > 4) {
+		fprintf(stderr, "usage: %s PORT [THREADS [BODY_BYTES]]\n", argv[0]);
 		return 2;
 	}
 	port = hello_num(argv[1], 1, 65535, "port");
-	if (argc == 3)
+	if (argc >= 3)
 		threads = hello_num(argv[2], 1, 64, "thread count");
+	if (argc == 4) {
+		size_t n = hello_num(argv[3], 0, 16 * 1024 * 1024, "body size");
+
+		if (n >= 2) {
+			char *b = malloc(n);
+
+			if (b == NULL)
+				return 1;
+			memset(b, ' ', n);
+			b[0] = '[';
+			b[n - 1] = ']';
+			hello_body = b;
+			hello_len = n;
+		}
+	}
 	memset(&addr, 0, sizeof addr);
 	addr.sin_family = AF_INET;
 	addr.sin_port = htons((uint16_t)port);

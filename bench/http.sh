@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # HTTP benchmark of maitred on loopback (issue 2 item 9):
 #   1. a bare libmicrohttpd hello-world (bench/hello.c, same MHD flags and
-#      thread pool as maitred): the ceiling;
+#      thread pool as maitred): the ceiling; and the same server answering as
+#      many bytes as the list does (what HTTP alone costs for that answer);
 #   2. GET /waitlists/{id}/waitees of a list with 50 waitees, valid token;
 #   3. POST /waitlists/{id}/waitees (a new waitee per request, wrk lua).
 # Each with `wrk -t2 -c32 -d10s --latency`; prints req/s, p99 and the ratio
@@ -90,6 +91,11 @@ N=$(curl -sf "$BASE/waitlists/$LIST/waitees" -H "authorization: $TOKEN" | $PY -c
 [ "$N" = 50 ] || { echo "bench: the list has $N waitees, expected 50" >&2; exit 1; }
 LIST_BYTES=$(curl -sf "$BASE/waitlists/$LIST/waitees" -H "authorization: $TOKEN" | wc -c)
 
+HELLO2_PORT=$(free_port)
+"$BUILD/bench/bench-hello" "$HELLO2_PORT" "$THREADS" "$LIST_BYTES" &
+PIDS+=($!)
+wait_up "http://127.0.0.1:$HELLO2_PORT/"
+
 cat >"$TMP/post.lua" <<'LUA'
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
@@ -115,19 +121,22 @@ print("%.0f %.3f %s %s" % (rps, p99, bad.group(1) if bad else "0", "errors" if e
 
 echo "bench: wrk -t$WRK_THREADS -c$CONNS -d$DURATION --latency; maitred and hello with $THREADS threads; $(nproc) CPUs"
 read -r H_RPS H_P99 H_BAD H_ERR < <(run_wrk "http://127.0.0.1:$HELLO_PORT/")
+read -r S_RPS S_P99 S_BAD S_ERR < <(run_wrk "http://127.0.0.1:$HELLO2_PORT/")
 read -r G_RPS G_P99 G_BAD G_ERR < <(run_wrk -H "Authorization: $TOKEN" "$BASE/waitlists/$LIST/waitees")
 read -r P_RPS P_P99 P_BAD P_ERR < <(run_wrk -H "Authorization: $TOKEN" -s "$TMP/post.lua" "$BASE/waitlists/$POSTLIST/waitees")
 
-$PY - "$H_RPS" "$H_P99" "$H_BAD" "$G_RPS" "$G_P99" "$G_BAD" "$P_RPS" "$P_P99" "$P_BAD" "$LIST_BYTES" <<'PY'
+$PY - "$H_RPS" "$H_P99" "$H_BAD" "$G_RPS" "$G_P99" "$G_BAD" "$P_RPS" "$P_P99" "$P_BAD" "$LIST_BYTES" \
+	"$S_RPS" "$S_P99" "$S_BAD" <<'PY'
 import sys
-h, hp, hb, g, gp, gb, p, pp, pb, lb = sys.argv[1:]
-h, g, p = float(h), float(g), float(p)
-rows = [("hello (ceiling)", h, hp, hb), ("GET  list of 50 waitees (%s B)" % lb, g, gp, gb),
-        ("POST waitee", p, pp, pb)]
+h, hp, hb, g, gp, gb, p, pp, pb, lb, sr, sp, sb = sys.argv[1:]
+h, g, p, sr = float(h), float(g), float(p), float(sr)
+rows = [("hello (ceiling)", h, hp, hb), ("hello, %s B body" % lb, sr, sp, sb),
+        ("GET  list of 50 waitees (%s B)" % lb, g, gp, gb), ("POST waitee", p, pp, pb)]
 print("%-36s %12s %10s %9s %8s" % ("target", "req/s", "p99 ms", "ceiling", "non-2xx"))
 for name, rps, p99, bad in rows:
     print("%-36s %12.0f %10s %8.1f%% %8s" % (name, rps, p99, 100.0 * rps / h, bad))
 ok = g >= 0.40 * h and g >= 20000 and float(gp) < 10.0 and gb == "0"
+print("list / same-size hello: %.1f%%" % (100.0 * g / sr))
 print("goal (list >= 40%% of ceiling, >= 20000 req/s, p99 < 10 ms): %s" % ("met" if ok else "NOT met"))
 PY
 LINES=$(wc -l <"$TMP/maitred.log")
