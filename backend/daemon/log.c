@@ -1,69 +1,155 @@
 /* maitred's log: one JSON line per request (and per notable event) on
- * stderr. Never bodies, query strings or tokens. Each line goes out in one
- * write(2), so lines from several threads never interleave. */
+ * stderr. Never bodies, query strings or tokens. Each line is built in a
+ * fixed buffer on the stack (no allocation, no printf on the request path)
+ * and goes out in one write(2), so lines from several threads never
+ * interleave. */
 #include <errno.h>
-#include <inttypes.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include "core/buf.h"
 #include "daemon/maitred.h"
 
 #define LOG_LINE_MAX 4096
+#define LOG_STR_MAX 512      /* longest string value logged (cut on a UTF-8 boundary) */
 
-/* Formats now as "2026-01-02T03:04:05.678Z". */
-void log_time(char *buf, size_t n)
+/* A line being built. */
+struct log_line {
+	char buf[LOG_LINE_MAX];  /* the bytes */
+	size_t len;              /* bytes used */
+	int overflow;            /* an append did not fit: the line is replaced */
+};
+
+/* Appends n bytes. */
+static void log_add(struct log_line *l, const char *s, size_t n)
+{
+	if (l->overflow || n > sizeof l->buf - 1 - l->len) {
+		l->overflow = 1;
+		return;
+	}
+	memcpy(l->buf + l->len, s, n);
+	l->len += n;
+}
+
+/* Appends a NUL-terminated string as is. */
+static void log_adds(struct log_line *l, const char *s)
+{
+	log_add(l, s, strlen(s));
+}
+
+/* Appends a decimal integer. */
+static void log_add_int(struct log_line *l, int64_t v)
+{
+	char tmp[24], *p = tmp + sizeof tmp;
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	do {
+		*--p = (char)('0' + u % 10);
+		u /= 10;
+	} while (u != 0);
+	if (v < 0)
+		*--p = '-';
+	log_add(l, p, (size_t)(tmp + sizeof tmp - p));
+}
+
+/* Appends v as exactly width digits (zero-padded). */
+static void log_add_digits(struct log_line *l, long v, int width)
+{
+	char tmp[8];
+	int i;
+
+	for (i = width - 1; i >= 0; i--) {
+		tmp[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	log_add(l, tmp, (size_t)width);
+}
+
+/* Appends the current time as "2026-01-02T03:04:05.678Z". */
+static void log_add_time(struct log_line *l)
 {
 	struct timespec ts;
 	struct tm tm;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000L);
+	log_add_digits(l, tm.tm_year + 1900, 4);
+	log_add(l, "-", 1);
+	log_add_digits(l, tm.tm_mon + 1, 2);
+	log_add(l, "-", 1);
+	log_add_digits(l, tm.tm_mday, 2);
+	log_add(l, "T", 1);
+	log_add_digits(l, tm.tm_hour, 2);
+	log_add(l, ":", 1);
+	log_add_digits(l, tm.tm_min, 2);
+	log_add(l, ":", 1);
+	log_add_digits(l, tm.tm_sec, 2);
+	log_add(l, ".", 1);
+	log_add_digits(l, ts.tv_nsec / 1000000L, 3);
+	log_add(l, "Z", 1);
 }
 
-/* Appends s (at most max bytes of it) as a JSON string literal. */
-static void log_add_strn(struct mt_buf *b, const char *s, size_t max)
+/* Formats now as "2026-01-02T03:04:05.678Z" into buf (>= 32 bytes). */
+void log_time(char *buf, size_t n)
+{
+	struct log_line l;
+
+	l.len = 0;
+	l.overflow = 0;
+	log_add_time(&l);
+	snprintf(buf, n, "%.*s", (int)l.len, l.buf);
+}
+
+/* Appends s as a JSON string literal, cut at LOG_STR_MAX bytes (never
+ * inside a UTF-8 sequence). */
+static void log_add_str(struct log_line *l, const char *s)
 {
 	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p, *start = (const unsigned char *)(s ? s : "");
+	const unsigned char *p, *start = (const unsigned char *)(s ? s : ""), *run;
 
-	mt_buf_add(b, "\"", 1);
-	for (p = start; *p && ((size_t)(p - start) < max || (*p & 0xC0) == 0x80); p++) {
+	log_add(l, "\"", 1);
+	run = start;
+	for (p = start; *p && ((size_t)(p - start) < LOG_STR_MAX || (*p & 0xC0) == 0x80); p++) {
+		char e[6];
+		size_t el = 2;
+
+		if (*p >= 0x20 && *p != '"' && *p != '\\' && *p != 0x7f)
+			continue;
+		log_add(l, (const char *)run, (size_t)(p - run));
+		e[0] = '\\';
 		if (*p == '"' || *p == '\\') {
-			char e[2] = { '\\', (char)*p };
-			mt_buf_add(b, e, 2);
-		} else if (*p < 0x20 || *p == 0x7f) {
-			char e[6] = { '\\', 'u', '0', '0', hex[*p >> 4], hex[*p & 15] };
-			mt_buf_add(b, e, 6);
+			e[1] = (char)*p;
 		} else {
-			mt_buf_add(b, p, 1);
+			e[1] = 'u';
+			e[2] = '0';
+			e[3] = '0';
+			e[4] = hex[*p >> 4];
+			e[5] = hex[*p & 15];
+			el = 6;
 		}
+		log_add(l, e, el);
+		run = p + 1;
 	}
-	mt_buf_add(b, "\"", 1);
+	log_add(l, (const char *)run, (size_t)(p - run));
+	log_add(l, "\"", 1);
 }
 
-/* Appends s as a JSON string literal, cut at 512 bytes. */
-static void log_add_str(struct mt_buf *b, const char *s)
+/* Writes the line plus a newline to stderr in one call. */
+static void log_flush(struct log_line *l)
 {
-	log_add_strn(b, s, 512);
-}
-
-/* Writes the buffer plus a newline to stderr in one call. */
-static void log_flush(struct mt_buf *b)
-{
+	static const char too_long[] = "{\"level\":\"error\",\"msg\":\"log line too long\"}";
 	size_t off = 0;
 
-	if (mt_buf_add(b, "\n", 1) < 0) {
-		/* over the cap: cut the line, still one valid JSON object */
-		mt_buf_free(b);
-		mt_buf_adds(b, "{\"level\":\"error\",\"msg\":\"log line too long\"}\n");
+	if (l->overflow) {
+		/* still one valid JSON object */
+		memcpy(l->buf, too_long, sizeof too_long - 1);
+		l->len = sizeof too_long - 1;
 	}
-	while (b->data && off < b->len) {
-		ssize_t w = write(STDERR_FILENO, b->data + off, b->len - off);
+	l->buf[l->len++] = '\n';
+	while (off < l->len) {
+		ssize_t w = write(STDERR_FILENO, l->buf + off, l->len - off);
 
 		if (w < 0 && errno == EINTR)
 			continue;
@@ -71,58 +157,66 @@ static void log_flush(struct mt_buf *b)
 			break;
 		off += (size_t)w;
 	}
-	mt_buf_free(b);
 }
 
 /* Writes one JSON line for a request to stderr. */
 void log_request(const struct log_request *r)
 {
-	struct mt_buf b;
-	char t[40];
+	struct log_line l;
 
-	log_time(t, sizeof t);
-	mt_buf_init(&b, LOG_LINE_MAX);
-	mt_buf_printf(&b, "{\"time\":\"%s\",\"level\":\"info\",\"msg\":\"request\",\"method\":", t);
-	log_add_str(&b, r->method);
-	mt_buf_adds(&b, ",\"path\":");
-	log_add_str(&b, r->path);
+	l.len = 0;
+	l.overflow = 0;
+	log_adds(&l, "{\"time\":\"");
+	log_add_time(&l);
+	log_adds(&l, "\",\"level\":\"info\",\"msg\":\"request\",\"method\":");
+	log_add_str(&l, r->method);
+	log_adds(&l, ",\"path\":");
+	log_add_str(&l, r->path);
 	if (r->route) {
-		mt_buf_adds(&b, ",\"route\":");
-		log_add_str(&b, r->route);
+		log_adds(&l, ",\"route\":");
+		log_add_str(&l, r->route);
 	}
-	mt_buf_printf(&b, ",\"status\":%d,\"duration_us\":%" PRId64 ",\"request_id\":", r->status, r->duration_us);
-	log_add_str(&b, r->request_id);
-	mt_buf_printf(&b, ",\"bytes_in\":%zu,\"bytes\":%zu", r->bytes_in, r->bytes_out);
+	log_adds(&l, ",\"status\":");
+	log_add_int(&l, r->status);
+	log_adds(&l, ",\"duration_us\":");
+	log_add_int(&l, r->duration_us);
+	log_adds(&l, ",\"request_id\":");
+	log_add_str(&l, r->request_id);
+	log_adds(&l, ",\"bytes_in\":");
+	log_add_int(&l, (int64_t)r->bytes_in);
+	log_adds(&l, ",\"bytes\":");
+	log_add_int(&l, (int64_t)r->bytes_out);
 	if (r->aborted)
-		mt_buf_adds(&b, ",\"aborted\":true");
-	mt_buf_adds(&b, "}");
-	log_flush(&b);
+		log_adds(&l, ",\"aborted\":true");
+	log_adds(&l, "}");
+	log_flush(&l);
 }
 
 /* Writes one JSON line {"time","level","msg",key:value...} to stderr. */
 void log_event(const char *level, const char *msg, ...)
 {
-	struct mt_buf b;
-	char t[40];
+	struct log_line l;
 	const char *k;
 	va_list ap;
 
-	log_time(t, sizeof t);
-	mt_buf_init(&b, LOG_LINE_MAX);
-	mt_buf_printf(&b, "{\"time\":\"%s\",\"level\":", t);
-	log_add_str(&b, level);
-	mt_buf_adds(&b, ",\"msg\":");
-	log_add_str(&b, msg);
+	l.len = 0;
+	l.overflow = 0;
+	log_adds(&l, "{\"time\":\"");
+	log_add_time(&l);
+	log_adds(&l, "\",\"level\":");
+	log_add_str(&l, level);
+	log_adds(&l, ",\"msg\":");
+	log_add_str(&l, msg);
 	va_start(ap, msg);
 	while ((k = va_arg(ap, const char *)) != NULL) {
 		const char *v = va_arg(ap, const char *);
 
-		mt_buf_adds(&b, ",");
-		log_add_str(&b, k);
-		mt_buf_adds(&b, ":");
-		log_add_str(&b, v);
+		log_adds(&l, ",");
+		log_add_str(&l, k);
+		log_adds(&l, ":");
+		log_add_str(&l, v);
 	}
 	va_end(ap);
-	mt_buf_adds(&b, "}");
-	log_flush(&b);
+	log_adds(&l, "}");
+	log_flush(&l);
 }

@@ -25,6 +25,7 @@
 #include "daemon/maitred.h"
 #include "runtime/apigw.h"
 #include "runtime/json-print.h"
+#include "core/validate.h"
 
 static struct test_server shared;   /* one server for the read-only tests */
 
@@ -462,6 +463,68 @@ static void test_authcache(void **state)
 	free(noexp);
 	free(other);
 	cJSON_Delete(ctx);
+}
+
+/* log_request writes one valid JSON line even for hostile paths: quotes,
+ * backslashes, control bytes escaped; long values cut on a UTF-8 boundary. */
+static void test_log_line_escaping(void **state)
+{
+	char tmpl[] = "/tmp/maitre-log-XXXXXX";
+	char path[1400];
+	int fd = mkstemp(tmpl), saved;
+	size_t i, n = 0;
+	char *text;
+	cJSON *j;
+	FILE *f;
+	long len;
+	struct log_request r;
+
+	(void)state;
+	assert_true(fd >= 0);
+	memcpy(path, "/a\"b\\c\x01" "d\x7f", 9);
+	n = 9;
+	for (i = 0; i < 300; i++) {          /* 600 bytes of two-byte characters */
+		path[n++] = (char)0xc3;
+		path[n++] = (char)0xa9;
+	}
+	path[n] = '\0';
+	memset(&r, 0, sizeof r);
+	r.method = "GET";
+	r.path = path;
+	r.status = 404;
+	r.duration_us = 12;
+	r.request_id = "RID";
+	r.bytes_out = 7;
+	fflush(stderr);
+	saved = dup(2);
+	dup2(fd, 2);
+	log_request(&r);
+	dup2(saved, 2);
+	close(saved);
+	close(fd);
+	f = fopen(tmpl, "rb");
+	assert_non_null(f);
+	fseek(f, 0, SEEK_END);
+	len = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	text = calloc(1, (size_t)len + 1);
+	assert_int_equal(fread(text, 1, (size_t)len, f), (size_t)len);
+	fclose(f);
+	unlink(tmpl);
+	assert_int_equal(text[len - 1], '\n');
+	assert_null(memchr(text, '\n', (size_t)len - 1));   /* exactly one line */
+	j = cJSON_Parse(text);
+	assert_non_null(j);
+	assert_int_equal(strncmp(test_json_str(j, "path"), "/a\"b\\c\x01" "d\x7f", 9), 0);
+	assert_true(strlen(test_json_str(j, "path")) <= 520);
+	assert_true(strlen(test_json_str(j, "path")) >= 500);
+	assert_true(mt_valid_utf8(test_json_str(j, "path"), strlen(test_json_str(j, "path"))));
+	assert_int_equal((int)test_json_num(j, "status", 0), 404);
+	assert_int_equal((int)test_json_num(j, "duration_us", 0), 12);
+	assert_int_equal((int)test_json_num(j, "bytes", 0), 7);
+	assert_null(cJSON_GetObjectItemCaseSensitive(j, "route"));
+	cJSON_Delete(j);
+	free(text);
 }
 
 /* ---- the running server ---- */
@@ -1008,6 +1071,7 @@ int main(void)
 		cmocka_unit_test(test_event_response),
 		cmocka_unit_test(test_json_print),
 		cmocka_unit_test(test_authcache),
+		cmocka_unit_test(test_log_line_escaping),
 		cmocka_unit_test(test_healthz),
 		cmocka_unit_test(test_not_found_and_method),
 		cmocka_unit_test(test_body_cap),
