@@ -131,7 +131,8 @@ cJSON *test_resp_json(const struct test_resp *r);
 /* Frees what test_http filled in. */
 void test_resp_free(struct test_resp *r);
 
-/* JSON helpers: string/number member of an object, NULL/-1 when absent or of another type. */
+/* JSON helpers: a string member of an object (NULL when absent or not a
+ * string); a number member (dflt when absent or not a number). */
 const char *test_json_str(const cJSON *o, const char *key);
 double test_json_num(const cJSON *o, const char *key, double dflt);
 /* printf into a malloc'd string (caller frees; aborts on out of memory). */
