@@ -25,6 +25,7 @@
 #include "notify/notify.h"
 #include "queue/queue.h"
 #include "store/store.h"
+#include "store/store-sqlite.h"
 
 #define NOTIFY_MSG_MAX 4096      /* longest message body we accept */
 #define NOTIFY_WRITE_TRIES 4     /* conditional re-tries of the clear/restore writes */
@@ -376,9 +377,14 @@ int mt_notify_setup(struct mt_ctx *ctx, const char *store_url, char **cause)
 		if (err)
 			return err;
 	} else if (store_url != NULL && strncmp(store_url, "sqlite:", 7) == 0) {
+		const char *store_path = ctx->store ? store_sqlite_path(ctx->store) : NULL;
+
 		err = queue_sqlite_open(store_url + 7, &ctx->clock, &ctx->queue, cause);
 		if (err)
 			return err;
+		/* Same file as the store: share its group-committed writer. */
+		if (store_path != NULL && strcmp(store_path, store_url + 7) == 0)
+			queue_sqlite_use_store(ctx->queue, ctx->store);
 	} else {
 		notify_log("warn", "notify: no queue (set MAITRE_SQS_QUEUE_URL): notifications are off", NULL, NULL);
 	}

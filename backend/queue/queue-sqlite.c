@@ -1,18 +1,28 @@
 /* The embedded queue: two tables in the SQLite database file maitred
- * already uses (its own connection to the same WAL file).
+ * already uses.
  *
  *   mtq_messages(id, body, sent_at, visible_at, receive_count)
  *   mtq_dead(id, body, sent_at, dead_at, receive_count)
  *
  * receive picks visible messages (visible_at <= now) oldest first through
  * the index on visible_at, raises receive_count and hides them until
- * now + visibility, all in one BEGIN IMMEDIATE transaction, so two
- * receivers (threads or processes) never get the same receive. A visible
- * message already received QUEUE_MAX_RECEIVES times is moved to mtq_dead
- * instead. The receipt handle is "ID.N" with N the receive count, so a
- * handle from an earlier receive no longer matches once the message was
- * received again. Waits poll every 100 ms (other processes may send) and
- * wake at once on a send from this process. */
+ * now + visibility, all in one write transaction, so two receivers
+ * (threads or processes) never get the same receive. A visible message
+ * already received QUEUE_MAX_RECEIVES times is moved to mtq_dead instead.
+ * The receipt handle is "ID.N" with N the receive count, so a handle from
+ * an earlier receive no longer matches once the message was received
+ * again. Waits poll every 100 ms (other processes may send) and wake at
+ * once on a send from this process.
+ *
+ * Writes run in one of two ways:
+ * - own connection (default): BEGIN IMMEDIATE ... COMMIT on the queue's own
+ *   connection to the file, serialised by a mutex;
+ * - shared writer (queue_sqlite_use_store): inside the SQLite store's
+ *   group-committed write transaction (store_sqlite_write_txn), so queue
+ *   writes share the store's fsyncs and never wait in SQLite's busy
+ *   handler against the store's writer. Statements are then prepared on
+ *   the connection the store hands over and finalized before returning.
+ * Reads (depth) always use the own connection. */
 #include <errno.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -24,26 +34,58 @@
 #include "core/error.h"
 #include "core/id.h"
 #include "queue/queue.h"
+#include "store/store-sqlite.h"
 
 #define QUEUE_SQLITE_POLL_MS 100
 
+/* The statements a write job may use, each prepared on first use. */
+enum queue_sqlite_which {
+	QS_INSERT = 0,  /* INSERT a message */
+	QS_NEXT,        /* visible messages, oldest first */
+	QS_TAKE,        /* raise receive_count, hide */
+	QS_DEAD_INS,    /* copy a message to the DLQ */
+	QS_DEL,         /* delete a message by id and receive count */
+	QS_VIS,         /* change visibility by id and receive count */
+	QS__COUNT
+};
+
+static const char *const queue_sqlite_sql[QS__COUNT] = {
+	[QS_INSERT] = "INSERT INTO mtq_messages(id, body, sent_at, visible_at, receive_count)"
+		      " VALUES (?1, ?2, ?3, ?4, 0)",
+	[QS_NEXT] = "SELECT id, body, sent_at, receive_count FROM mtq_messages"
+		    " WHERE visible_at <= ?1 ORDER BY visible_at, id LIMIT ?2",
+	[QS_TAKE] = "UPDATE mtq_messages SET receive_count = receive_count + 1, visible_at = ?1 WHERE id = ?2",
+	[QS_DEAD_INS] = "INSERT OR REPLACE INTO mtq_dead(id, body, sent_at, dead_at, receive_count)"
+			" SELECT id, body, sent_at, ?1, receive_count FROM mtq_messages WHERE id = ?2",
+	[QS_DEL] = "DELETE FROM mtq_messages WHERE id = ?1 AND receive_count = ?2",
+	[QS_VIS] = "UPDATE mtq_messages SET visible_at = ?1 WHERE id = ?2 AND receive_count = ?3",
+};
+
+/* A connection and its statements for one write job. */
+struct queue_sqlite_stmts {
+	sqlite3 *db;                    /* connection the job runs on */
+	sqlite3_stmt *st[QS__COUNT];    /* prepared statements (NULL until used) */
+	int persistent;                 /* 1: kept across jobs (own connection) */
+};
+
 /* The embedded queue. */
 struct queue_sqlite {
-	struct queue base;          /* ops and retry policy; first member */
-	sqlite3 *db;                /* own connection */
-	pthread_mutex_t lock;       /* serialises use of db and the statements */
-	pthread_cond_t sent;        /* signalled after a send from this process */
-	struct mt_clock clock;      /* time for visibility and delays */
-	sqlite3_stmt *st_insert;    /* INSERT a message */
-	sqlite3_stmt *st_next;      /* visible messages, oldest first */
-	sqlite3_stmt *st_take;      /* raise receive_count, hide */
-	sqlite3_stmt *st_dead_ins;  /* copy a message to the DLQ */
-	sqlite3_stmt *st_del;       /* delete a message by id and receive count */
-	sqlite3_stmt *st_vis;       /* change visibility by id and receive count */
-	sqlite3_stmt *st_count_vis; /* count visible */
-	sqlite3_stmt *st_count_fl;  /* count in flight */
-	sqlite3_stmt *st_count_dead;/* count dead */
+	struct queue base;              /* ops and retry policy; first member */
+	sqlite3 *db;                    /* own connection */
+	struct queue_sqlite_stmts own;  /* statements on the own connection */
+	struct store *store;            /* shared writer, or NULL (own connection) */
+	pthread_mutex_t lock;           /* serialises the own connection; guards gen */
+	pthread_cond_t sent;            /* signalled after a send from this process */
+	uint64_t gen;                   /* bumped by every send (and visibility 0) */
+	struct mt_clock clock;          /* time for visibility and delays */
+	sqlite3_stmt *st_count_vis;     /* count visible (own connection) */
+	sqlite3_stmt *st_count_fl;      /* count in flight */
+	sqlite3_stmt *st_count_dead;    /* count dead */
+	sqlite3_stmt *st_peek;          /* is anything visible? (read, own connection) */
 };
+
+/* A write job: runs inside a write transaction on st. */
+typedef int (*queue_sqlite_job)(struct queue_sqlite_stmts *st, void *arg);
 
 static const char queue_sqlite_schema[] =
 	"CREATE TABLE IF NOT EXISTS mtq_messages ("
@@ -95,11 +137,11 @@ static int64_t queue_sqlite_now(struct queue_sqlite *q)
 	return q->clock.now_ms(q->clock.data);
 }
 
-/* Runs a statement-less SQL text. */
-static int queue_sqlite_exec(struct queue_sqlite *q, const char *sql, char **cause)
+/* Runs SQL text without results on db. */
+static int queue_sqlite_exec(sqlite3 *db, const char *sql, char **cause)
 {
 	char *msg = NULL;
-	int rc = sqlite3_exec(q->db, sql, NULL, NULL, &msg);
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
 
 	if (rc != SQLITE_OK) {
 		queue_sqlite_cause(cause, "queue: %s: %s", sql, msg ? msg : sqlite3_errstr(rc));
@@ -109,24 +151,102 @@ static int queue_sqlite_exec(struct queue_sqlite *q, const char *sql, char **cau
 	return 0;
 }
 
-/* Rolls back after a failure, ignoring errors. */
-static void queue_sqlite_rollback(struct queue_sqlite *q)
+/* The statement `w` of a job, prepared on first use. NULL on error (*err set). */
+static sqlite3_stmt *queue_sqlite_stmt(struct queue_sqlite_stmts *s, enum queue_sqlite_which w, int *err,
+				       char **cause)
 {
-	sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+	int rc;
+
+	if (s->st[w] != NULL)
+		return s->st[w];
+	rc = sqlite3_prepare_v3(s->db, queue_sqlite_sql[w], -1, s->persistent ? SQLITE_PREPARE_PERSISTENT : 0,
+				&s->st[w], NULL);
+	if (rc != SQLITE_OK) {
+		queue_sqlite_cause(cause, "queue: prepare: %s", sqlite3_errmsg(s->db));
+		*err = queue_sqlite_err(rc);
+		s->st[w] = NULL;
+		return NULL;
+	}
+	return s->st[w];
+}
+
+/* Finalizes a statement set. */
+static void queue_sqlite_stmts_free(struct queue_sqlite_stmts *s)
+{
+	int i;
+
+	for (i = 0; i < QS__COUNT; i++) {
+		sqlite3_finalize(s->st[i]);
+		s->st[i] = NULL;
+	}
 }
 
 /* Runs a prepared statement that returns no rows; resets it. */
-static int queue_sqlite_step_done(struct queue_sqlite *q, sqlite3_stmt *st, char **cause)
+static int queue_sqlite_step_done(sqlite3 *db, sqlite3_stmt *st, char **cause)
 {
 	int rc = sqlite3_step(st);
 
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE) {
-		queue_sqlite_cause(cause, "queue: %s", sqlite3_errmsg(q->db));
+		queue_sqlite_cause(cause, "queue: %s", sqlite3_errmsg(db));
 		return queue_sqlite_err(rc);
 	}
 	return 0;
+}
+
+/* What queue_sqlite_store_job hands to the store's writer. */
+struct queue_sqlite_ext {
+	queue_sqlite_job job;   /* the write job */
+	void *arg;              /* its argument */
+};
+
+/* Runs a job on the connection the store's writer hands over. */
+static int queue_sqlite_store_job(sqlite3 *db, void *arg)
+{
+	struct queue_sqlite_ext *e = arg;
+	struct queue_sqlite_stmts s;
+	int err;
+
+	memset(&s, 0, sizeof s);
+	s.db = db;
+	err = e->job(&s, e->arg);
+	queue_sqlite_stmts_free(&s);
+	return err;
+}
+
+/* Runs a write job in a durable transaction (shared writer or own connection). */
+static int queue_sqlite_run(struct queue_sqlite *q, queue_sqlite_job job, void *arg, char **cause)
+{
+	struct queue_sqlite_ext e = { job, arg };
+	int err;
+
+	if (q->store != NULL) {
+		err = store_sqlite_write_txn(q->store, queue_sqlite_store_job, &e);
+		if (err != 0 && cause != NULL && *cause == NULL)
+			queue_sqlite_cause(cause, "queue: write failed: %s", mt_strerror(err));
+		return err;
+	}
+	pthread_mutex_lock(&q->lock);
+	err = queue_sqlite_exec(q->db, "BEGIN IMMEDIATE", cause);
+	if (err == 0) {
+		err = job(&q->own, arg);
+		if (err == 0)
+			err = queue_sqlite_exec(q->db, "COMMIT", cause);
+		if (err != 0)
+			sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	pthread_mutex_unlock(&q->lock);
+	return err;
+}
+
+/* Wakes receivers of this process waiting for a message. */
+static void queue_sqlite_wake(struct queue_sqlite *q)
+{
+	pthread_mutex_lock(&q->lock);
+	q->gen++;
+	pthread_cond_broadcast(&q->sent);
+	pthread_mutex_unlock(&q->lock);
 }
 
 /* Splits a receipt "ID.N" into id and receive count. */
@@ -153,13 +273,41 @@ static int queue_sqlite_parse_receipt(const char *receipt, char id[MT_ID_SIZE], 
 	return 0;
 }
 
+/* Arguments of the send job. */
+struct queue_sqlite_send_arg {
+	const struct queue_entry *entries;  /* messages */
+	size_t n;                           /* how many */
+	int64_t now;                        /* send time */
+	char **cause;                       /* error message out */
+};
+
+/* Job: inserts the messages. */
+static int queue_sqlite_send_job(struct queue_sqlite_stmts *s, void *arg)
+{
+	struct queue_sqlite_send_arg *a = arg;
+	char id[MT_ID_SIZE];
+	sqlite3_stmt *st;
+	size_t i;
+	int err = 0;
+
+	st = queue_sqlite_stmt(s, QS_INSERT, &err, a->cause);
+	for (i = 0; st != NULL && i < a->n && err == 0; i++) {
+		mt_id_new(id, a->now);
+		sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(st, 2, a->entries[i].body, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, a->now);
+		sqlite3_bind_int64(st, 4, a->now + (int64_t)a->entries[i].delay_s * 1000);
+		err = queue_sqlite_step_done(s->db, st, a->cause);
+	}
+	return err;
+}
+
 /* Sends n messages in one transaction: all are accepted or none. */
 static int queue_sqlite_send_batch(struct queue *base, const struct queue_entry *entries, size_t n,
 				   int *results, char **cause)
 {
 	struct queue_sqlite *q = (struct queue_sqlite *)base;
-	char id[MT_ID_SIZE];
-	int64_t now;
+	struct queue_sqlite_send_arg a;
 	size_t i;
 	int err = 0;
 
@@ -173,26 +321,13 @@ static int queue_sqlite_send_batch(struct queue *base, const struct queue_entry 
 			goto done;
 		}
 	}
-	pthread_mutex_lock(&q->lock);
-	err = queue_sqlite_exec(q, "BEGIN IMMEDIATE", cause);
-	if (err == 0) {
-		now = queue_sqlite_now(q);
-		for (i = 0; i < n && err == 0; i++) {
-			mt_id_new(id, now);
-			sqlite3_bind_text(q->st_insert, 1, id, -1, SQLITE_TRANSIENT);
-			sqlite3_bind_text(q->st_insert, 2, entries[i].body, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(q->st_insert, 3, now);
-			sqlite3_bind_int64(q->st_insert, 4, now + (int64_t)entries[i].delay_s * 1000);
-			err = queue_sqlite_step_done(q, q->st_insert, cause);
-		}
-		if (err == 0)
-			err = queue_sqlite_exec(q, "COMMIT", cause);
-		if (err != 0)
-			queue_sqlite_rollback(q);
-		else
-			pthread_cond_broadcast(&q->sent);
-	}
-	pthread_mutex_unlock(&q->lock);
+	a.entries = entries;
+	a.n = n;
+	a.now = queue_sqlite_now(q);
+	a.cause = cause;
+	err = queue_sqlite_run(q, queue_sqlite_send_job, &a, cause);
+	if (err == 0)
+		queue_sqlite_wake(q);
 done:
 	for (i = 0; i < n; i++)
 		results[i] = err;
@@ -216,90 +351,102 @@ static char *queue_sqlite_col_dup(sqlite3_stmt *st, int col)
 	return s;
 }
 
-/* Moves the message id to the DLQ. Called inside a transaction. */
-static int queue_sqlite_kill(struct queue_sqlite *q, const char *id, int count, int64_t now, char **cause)
-{
-	int err;
+/* Arguments of the take job. */
+struct queue_sqlite_take_arg {
+	int max;                 /* at most this many */
+	int visibility_s;        /* hide them this long */
+	int64_t now;             /* receive time */
+	struct queue_msg *out;   /* room for max messages */
+	size_t n;                /* out: messages taken */
+	char **cause;            /* error message out */
+};
 
-	sqlite3_bind_int64(q->st_dead_ins, 1, now);
-	sqlite3_bind_text(q->st_dead_ins, 2, id, -1, SQLITE_TRANSIENT);
-	err = queue_sqlite_step_done(q, q->st_dead_ins, cause);
-	if (err)
-		return err;
-	sqlite3_bind_text(q->st_del, 1, id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(q->st_del, 2, count);
-	return queue_sqlite_step_done(q, q->st_del, cause);
+/* Frees the strings of out[0..n). */
+static void queue_sqlite_free_taken(struct queue_msg *out, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(out[i].id);
+		free(out[i].body);
+		free(out[i].receipt);
+		memset(&out[i], 0, sizeof out[i]);
+	}
 }
 
-/* One receive attempt without waiting: claims up to max visible messages
- * (dead-lettering exhausted ones) in one transaction. Called locked. */
-static int queue_sqlite_take(struct queue_sqlite *q, int max, int visibility_s,
-			     struct queue_msg *out, size_t *n, char **cause)
+/* Job: claims up to max visible messages, dead-lettering exhausted ones.
+ * On failure frees what it took (a->n = 0). */
+static int queue_sqlite_take_job(struct queue_sqlite_stmts *s, void *arg)
 {
+	struct queue_sqlite_take_arg *a = arg;
+	sqlite3_stmt *next, *take, *dead_ins, *del;
 	struct queue_msg *m;
-	int64_t now;
-	int err, rc, count, more = 1;
+	int err = 0, rc, count, more = 1;
 	size_t got = 0, i;
 	char receipt[MT_ID_SIZE + 16];
 
-	*n = 0;
-	err = queue_sqlite_exec(q, "BEGIN IMMEDIATE", cause);
-	if (err)
-		return err;
-	now = queue_sqlite_now(q);
-	while (more && got < (size_t)max && err == 0) {
+	a->n = 0;
+	next = queue_sqlite_stmt(s, QS_NEXT, &err, a->cause);
+	take = next ? queue_sqlite_stmt(s, QS_TAKE, &err, a->cause) : NULL;
+	dead_ins = take ? queue_sqlite_stmt(s, QS_DEAD_INS, &err, a->cause) : NULL;
+	del = dead_ins ? queue_sqlite_stmt(s, QS_DEL, &err, a->cause) : NULL;
+	if (del == NULL)
+		return err ? err : MT_EIO;
+	while (more && got < (size_t)a->max && err == 0) {
 		/* Look at up to max candidates; dead ones are moved and we look again. */
 		int dead = 0;
 		size_t first = got;
 
-		sqlite3_bind_int64(q->st_next, 1, now);
-		sqlite3_bind_int(q->st_next, 2, max - (int)got);
+		sqlite3_bind_int64(next, 1, a->now);
+		sqlite3_bind_int(next, 2, a->max - (int)got);
 		more = 0;
-		while ((rc = sqlite3_step(q->st_next)) == SQLITE_ROW) {
-			count = sqlite3_column_int(q->st_next, 3);
+		while ((rc = sqlite3_step(next)) == SQLITE_ROW) {
+			m = &a->out[got];
+			memset(m, 0, sizeof *m);
+			count = sqlite3_column_int(next, 3);
+			m->id = queue_sqlite_col_dup(next, 0);
+			got++;
 			if (count >= QUEUE_MAX_RECEIVES) {
 				/* Remember it: moved below, after the cursor is done. */
-				m = &out[got];
-				m->id = queue_sqlite_col_dup(q->st_next, 0);
 				m->receive_count = -1 - count;
-				m->body = NULL;
-				m->receipt = NULL;
+				dead++;
 				if (m->id == NULL) {
 					err = MT_ENOMEM;
 					break;
 				}
-				got++;
-				dead++;
 				continue;
 			}
-			m = &out[got];
-			memset(m, 0, sizeof *m);
-			m->id = queue_sqlite_col_dup(q->st_next, 0);
-			m->body = queue_sqlite_col_dup(q->st_next, 1);
-			m->sent_at = sqlite3_column_int64(q->st_next, 2);
+			m->body = queue_sqlite_col_dup(next, 1);
+			m->sent_at = sqlite3_column_int64(next, 2);
 			m->receive_count = count + 1;
-			got++;
 			if (m->id == NULL || m->body == NULL) {
 				err = MT_ENOMEM;
 				break;
 			}
 		}
 		if (err == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE) {
-			queue_sqlite_cause(cause, "queue: receive: %s", sqlite3_errmsg(q->db));
+			queue_sqlite_cause(a->cause, "queue: receive: %s", sqlite3_errmsg(s->db));
 			err = queue_sqlite_err(rc);
 		}
-		sqlite3_reset(q->st_next);
-		sqlite3_clear_bindings(q->st_next);
+		sqlite3_reset(next);
+		sqlite3_clear_bindings(next);
 		/* Apply: dead-letter or claim each candidate of this round. */
 		for (i = first; i < got && err == 0; i++) {
-			m = &out[i];
+			m = &a->out[i];
 			if (m->receive_count < 0) {
-				err = queue_sqlite_kill(q, m->id, -1 - m->receive_count, now, cause);
+				sqlite3_bind_int64(dead_ins, 1, a->now);
+				sqlite3_bind_text(dead_ins, 2, m->id, -1, SQLITE_STATIC);
+				err = queue_sqlite_step_done(s->db, dead_ins, a->cause);
+				if (err == 0) {
+					sqlite3_bind_text(del, 1, m->id, -1, SQLITE_STATIC);
+					sqlite3_bind_int(del, 2, -1 - m->receive_count);
+					err = queue_sqlite_step_done(s->db, del, a->cause);
+				}
 				continue;
 			}
-			sqlite3_bind_int64(q->st_take, 1, now + (int64_t)visibility_s * 1000);
-			sqlite3_bind_text(q->st_take, 2, m->id, -1, SQLITE_STATIC);
-			err = queue_sqlite_step_done(q, q->st_take, cause);
+			sqlite3_bind_int64(take, 1, a->now + (int64_t)a->visibility_s * 1000);
+			sqlite3_bind_text(take, 2, m->id, -1, SQLITE_STATIC);
+			err = queue_sqlite_step_done(s->db, take, a->cause);
 			if (err == 0) {
 				snprintf(receipt, sizeof receipt, "%s.%d", m->id, m->receive_count);
 				m->receipt = strdup(receipt);
@@ -308,33 +455,39 @@ static int queue_sqlite_take(struct queue_sqlite *q, int max, int visibility_s,
 			}
 		}
 		/* Compact: drop the dead ones from out. */
-		if (dead > 0) {
+		if (dead > 0 && err == 0) {
 			size_t w = first;
 
 			for (i = first; i < got; i++) {
-				if (out[i].receive_count < 0) {
-					free(out[i].id);
+				if (a->out[i].receive_count < 0) {
+					free(a->out[i].id);
 					continue;
 				}
-				out[w++] = out[i];
+				a->out[w++] = a->out[i];
 			}
 			got = w;
 			more = 1;  /* the dead ones freed room: look again */
 		}
 	}
-	if (err == 0)
-		err = queue_sqlite_exec(q, "COMMIT", cause);
 	if (err != 0) {
-		queue_sqlite_rollback(q);
-		for (i = 0; i < got; i++) {
-			free(out[i].id);
-			free(out[i].body);
-			free(out[i].receipt);
-		}
+		queue_sqlite_free_taken(a->out, got);
 		return err;
 	}
-	*n = got;
+	a->n = got;
 	return 0;
+}
+
+/* 1 when a message may be visible at now (errors say 1: let the take
+ * job find out). Called locked; reads on the own connection. */
+static int queue_sqlite_peek(struct queue_sqlite *q, int64_t now)
+{
+	int rc;
+
+	sqlite3_bind_int64(q->st_peek, 1, now);
+	rc = sqlite3_step(q->st_peek);
+	sqlite3_reset(q->st_peek);
+	sqlite3_clear_bindings(q->st_peek);
+	return rc != SQLITE_DONE;
 }
 
 /* Receives up to max messages, waiting up to wait_ms for the first. */
@@ -342,8 +495,9 @@ static int queue_sqlite_receive(struct queue *base, int max, int wait_ms, int vi
 				struct queue_msg **msgs, size_t *n, char **cause)
 {
 	struct queue_sqlite *q = (struct queue_sqlite *)base;
-	struct queue_msg *out;
+	struct queue_sqlite_take_arg a;
 	struct timespec deadline, now, until;
+	uint64_t gen;
 	int err;
 
 	*msgs = NULL;
@@ -351,9 +505,13 @@ static int queue_sqlite_receive(struct queue *base, int max, int wait_ms, int vi
 	if (max < 1 || max > QUEUE_BATCH_MAX || wait_ms < 0 || wait_ms > 20000 ||
 	    visibility_s < 0 || visibility_s > 43200)
 		return MT_EINVAL;
-	out = calloc((size_t)max, sizeof *out);
-	if (out == NULL)
+	memset(&a, 0, sizeof a);
+	a.out = calloc((size_t)max, sizeof *a.out);
+	if (a.out == NULL)
 		return MT_ENOMEM;
+	a.max = max;
+	a.visibility_s = visibility_s;
+	a.cause = cause;
 	clock_gettime(CLOCK_REALTIME, &deadline);
 	deadline.tv_sec += wait_ms / 1000;
 	deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
@@ -361,10 +519,26 @@ static int queue_sqlite_receive(struct queue *base, int max, int wait_ms, int vi
 		deadline.tv_sec++;
 		deadline.tv_nsec -= 1000000000L;
 	}
-	pthread_mutex_lock(&q->lock);
 	for (;;) {
-		err = queue_sqlite_take(q, max, visibility_s, out, n, cause);
-		if (err != 0 || *n > 0)
+		int visible;
+
+		pthread_mutex_lock(&q->lock);
+		gen = q->gen;
+		a.now = queue_sqlite_now(q);
+		/* A read first: an idle poll takes no write lock. */
+		visible = queue_sqlite_peek(q, a.now);
+		pthread_mutex_unlock(&q->lock);
+		if (visible)
+			err = queue_sqlite_run(q, queue_sqlite_take_job, &a, cause);
+		else
+			err = 0;
+		if (err != 0) {
+			/* The job may have succeeded and the commit failed. */
+			queue_sqlite_free_taken(a.out, a.n);
+			a.n = 0;
+			break;
+		}
+		if (a.n > 0)
 			break;
 		clock_gettime(CLOCK_REALTIME, &now);
 		if (now.tv_sec > deadline.tv_sec ||
@@ -379,39 +553,83 @@ static int queue_sqlite_receive(struct queue *base, int max, int wait_ms, int vi
 		if (until.tv_sec > deadline.tv_sec ||
 		    (until.tv_sec == deadline.tv_sec && until.tv_nsec > deadline.tv_nsec))
 			until = deadline;
-		pthread_cond_timedwait(&q->sent, &q->lock, &until);
+		pthread_mutex_lock(&q->lock);
+		if (q->gen == gen)
+			pthread_cond_timedwait(&q->sent, &q->lock, &until);
+		pthread_mutex_unlock(&q->lock);
 	}
-	pthread_mutex_unlock(&q->lock);
-	if (err != 0 || *n == 0) {
-		free(out);
-		*n = 0;
+	if (err != 0 || a.n == 0) {
+		free(a.out);
 		return err;
 	}
-	*msgs = out;
+	*msgs = a.out;
+	*n = a.n;
 	return 0;
+}
+
+/* Arguments of the delete and visibility jobs. */
+struct queue_sqlite_one_arg {
+	char id[MT_ID_SIZE];     /* message id */
+	int count;               /* receive count of the receipt */
+	int64_t visible_at;      /* visibility job: new visible_at */
+	int changes;             /* out: rows changed */
+	char **cause;            /* error message out */
+};
+
+/* Job: deletes one message by id and receive count. */
+static int queue_sqlite_delete_job(struct queue_sqlite_stmts *s, void *arg)
+{
+	struct queue_sqlite_one_arg *a = arg;
+	sqlite3_stmt *st;
+	int err = 0;
+
+	st = queue_sqlite_stmt(s, QS_DEL, &err, a->cause);
+	if (st == NULL)
+		return err;
+	sqlite3_bind_text(st, 1, a->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, a->count);
+	err = queue_sqlite_step_done(s->db, st, a->cause);
+	a->changes = err == 0 ? sqlite3_changes(s->db) : 0;
+	return err;
+}
+
+/* Job: changes the visibility of one message by id and receive count. */
+static int queue_sqlite_vis_job(struct queue_sqlite_stmts *s, void *arg)
+{
+	struct queue_sqlite_one_arg *a = arg;
+	sqlite3_stmt *st;
+	int err = 0;
+
+	st = queue_sqlite_stmt(s, QS_VIS, &err, a->cause);
+	if (st == NULL)
+		return err;
+	sqlite3_bind_int64(st, 1, a->visible_at);
+	sqlite3_bind_text(st, 2, a->id, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 3, a->count);
+	err = queue_sqlite_step_done(s->db, st, a->cause);
+	a->changes = err == 0 ? sqlite3_changes(s->db) : 0;
+	return err;
 }
 
 /* Deletes a received message by its receipt handle. */
 static int queue_sqlite_delete(struct queue *base, const char *receipt, char **cause)
 {
 	struct queue_sqlite *q = (struct queue_sqlite *)base;
-	char id[MT_ID_SIZE];
-	int count, err;
+	struct queue_sqlite_one_arg a;
+	int err;
 
-	err = queue_sqlite_parse_receipt(receipt, id, &count);
+	memset(&a, 0, sizeof a);
+	err = queue_sqlite_parse_receipt(receipt, a.id, &a.count);
 	if (err) {
 		queue_sqlite_cause(cause, "queue: malformed receipt handle");
 		return err;
 	}
-	pthread_mutex_lock(&q->lock);
-	sqlite3_bind_text(q->st_del, 1, id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(q->st_del, 2, count);
-	err = queue_sqlite_step_done(q, q->st_del, cause);
-	if (err == 0 && sqlite3_changes(q->db) == 0) {
+	a.cause = cause;
+	err = queue_sqlite_run(q, queue_sqlite_delete_job, &a, cause);
+	if (err == 0 && a.changes == 0) {
 		queue_sqlite_cause(cause, "queue: no message for this receipt (deleted or received again)");
 		err = MT_ENOTFOUND;
 	}
-	pthread_mutex_unlock(&q->lock);
 	return err;
 }
 
@@ -420,28 +638,26 @@ static int queue_sqlite_change_visibility(struct queue *base, const char *receip
 					  char **cause)
 {
 	struct queue_sqlite *q = (struct queue_sqlite *)base;
-	char id[MT_ID_SIZE];
-	int count, err;
+	struct queue_sqlite_one_arg a;
+	int err;
 
 	if (visibility_s < 0 || visibility_s > 43200)
 		return MT_EINVAL;
-	err = queue_sqlite_parse_receipt(receipt, id, &count);
+	memset(&a, 0, sizeof a);
+	err = queue_sqlite_parse_receipt(receipt, a.id, &a.count);
 	if (err) {
 		queue_sqlite_cause(cause, "queue: malformed receipt handle");
 		return err;
 	}
-	pthread_mutex_lock(&q->lock);
-	sqlite3_bind_int64(q->st_vis, 1, queue_sqlite_now(q) + (int64_t)visibility_s * 1000);
-	sqlite3_bind_text(q->st_vis, 2, id, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(q->st_vis, 3, count);
-	err = queue_sqlite_step_done(q, q->st_vis, cause);
-	if (err == 0 && sqlite3_changes(q->db) == 0) {
+	a.visible_at = queue_sqlite_now(q) + (int64_t)visibility_s * 1000;
+	a.cause = cause;
+	err = queue_sqlite_run(q, queue_sqlite_vis_job, &a, cause);
+	if (err == 0 && a.changes == 0) {
 		queue_sqlite_cause(cause, "queue: no message for this receipt (deleted or received again)");
 		err = MT_ENOTFOUND;
 	}
 	if (err == 0 && visibility_s == 0)
-		pthread_cond_broadcast(&q->sent);
-	pthread_mutex_unlock(&q->lock);
+		queue_sqlite_wake(q);
 	return err;
 }
 
@@ -491,15 +707,11 @@ static void queue_sqlite_close(struct queue *base)
 
 	if (q == NULL)
 		return;
-	sqlite3_finalize(q->st_insert);
-	sqlite3_finalize(q->st_next);
-	sqlite3_finalize(q->st_take);
-	sqlite3_finalize(q->st_dead_ins);
-	sqlite3_finalize(q->st_del);
-	sqlite3_finalize(q->st_vis);
+	queue_sqlite_stmts_free(&q->own);
 	sqlite3_finalize(q->st_count_vis);
 	sqlite3_finalize(q->st_count_fl);
 	sqlite3_finalize(q->st_count_dead);
+	sqlite3_finalize(q->st_peek);
 	sqlite3_close(q->db);
 	pthread_cond_destroy(&q->sent);
 	pthread_mutex_destroy(&q->lock);
@@ -516,7 +728,7 @@ static const struct queue_ops queue_sqlite_ops = {
 	.close = queue_sqlite_close,
 };
 
-/* Prepares one statement. */
+/* Prepares one statement on the own connection. */
 static int queue_sqlite_prepare(struct queue_sqlite *q, const char *sql, sqlite3_stmt **st, char **cause)
 {
 	int rc = sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
@@ -528,11 +740,22 @@ static int queue_sqlite_prepare(struct queue_sqlite *q, const char *sql, sqlite3
 	return 0;
 }
 
+/* Makes queue writes go through the SQLite store's group-committed writer. */
+int queue_sqlite_use_store(struct queue *base, struct store *s)
+{
+	struct queue_sqlite *q = (struct queue_sqlite *)base;
+
+	if (base == NULL || base->ops != &queue_sqlite_ops || s == NULL || store_sqlite_path(s) == NULL)
+		return MT_EINVAL;
+	q->store = s;
+	return 0;
+}
+
 /* Opens the embedded queue in the SQLite database at path. */
 int queue_sqlite_open(const char *path, const struct mt_clock *clock, struct queue **out, char **cause)
 {
 	struct queue_sqlite *q;
-	int rc, err;
+	int rc, err, i;
 
 	*out = NULL;
 	if (cause)
@@ -557,32 +780,17 @@ int queue_sqlite_open(const char *path, const struct mt_clock *clock, struct que
 		err = MT_EIO;
 		goto fail;
 	}
+	q->own.db = q->db;
+	q->own.persistent = 1;
 	sqlite3_busy_timeout(q->db, 10000);
-	err = queue_sqlite_exec(q, "PRAGMA journal_mode=WAL", cause);
+	err = queue_sqlite_exec(q->db, "PRAGMA journal_mode=WAL", cause);
 	if (err == 0)
-		err = queue_sqlite_exec(q, "PRAGMA synchronous=FULL", cause);
+		err = queue_sqlite_exec(q->db, "PRAGMA synchronous=FULL", cause);
 	if (err == 0)
-		err = queue_sqlite_exec(q, queue_sqlite_schema, cause);
-	if (err == 0)
-		err = queue_sqlite_prepare(q, "INSERT INTO mtq_messages(id, body, sent_at, visible_at, receive_count)"
-					   " VALUES (?1, ?2, ?3, ?4, 0)", &q->st_insert, cause);
-	if (err == 0)
-		err = queue_sqlite_prepare(q, "SELECT id, body, sent_at, receive_count FROM mtq_messages"
-					   " WHERE visible_at <= ?1 ORDER BY visible_at, id LIMIT ?2",
-					   &q->st_next, cause);
-	if (err == 0)
-		err = queue_sqlite_prepare(q, "UPDATE mtq_messages SET receive_count = receive_count + 1,"
-					   " visible_at = ?1 WHERE id = ?2", &q->st_take, cause);
-	if (err == 0)
-		err = queue_sqlite_prepare(q, "INSERT OR REPLACE INTO mtq_dead(id, body, sent_at, dead_at, receive_count)"
-					   " SELECT id, body, sent_at, ?1, receive_count FROM mtq_messages WHERE id = ?2",
-					   &q->st_dead_ins, cause);
-	if (err == 0)
-		err = queue_sqlite_prepare(q, "DELETE FROM mtq_messages WHERE id = ?1 AND receive_count = ?2",
-					   &q->st_del, cause);
-	if (err == 0)
-		err = queue_sqlite_prepare(q, "UPDATE mtq_messages SET visible_at = ?1"
-					   " WHERE id = ?2 AND receive_count = ?3", &q->st_vis, cause);
+		err = queue_sqlite_exec(q->db, queue_sqlite_schema, cause);
+	for (i = 0; err == 0 && i < QS__COUNT; i++)
+		if (queue_sqlite_stmt(&q->own, (enum queue_sqlite_which)i, &err, cause) == NULL && err == 0)
+			err = MT_EIO;
 	if (err == 0)
 		err = queue_sqlite_prepare(q, "SELECT count(*) FROM mtq_messages WHERE visible_at <= ?1",
 					   &q->st_count_vis, cause);
@@ -591,6 +799,9 @@ int queue_sqlite_open(const char *path, const struct mt_clock *clock, struct que
 					   &q->st_count_fl, cause);
 	if (err == 0)
 		err = queue_sqlite_prepare(q, "SELECT count(*) FROM mtq_dead", &q->st_count_dead, cause);
+	if (err == 0)
+		err = queue_sqlite_prepare(q, "SELECT 1 FROM mtq_messages WHERE visible_at <= ?1 LIMIT 1",
+					   &q->st_peek, cause);
 	if (err != 0)
 		goto fail;
 	*out = &q->base;

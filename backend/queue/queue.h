@@ -98,6 +98,16 @@ struct queue {
  * waits in receive are real time. */
 int queue_sqlite_open(const char *path, const struct mt_clock *clock, struct queue **out, char **cause);
 
+struct store;
+
+/* Makes the embedded queue's writes run inside the SQLite store's
+ * group-committed write transaction (store_sqlite_write_txn) instead of its
+ * own connection: queue writes then share the store's fsyncs and never
+ * contend with it for the file's write lock. s must be a SQLite store on
+ * the same file and outlive q. Call before the queue is used. 0, or
+ * MT_EINVAL when q is not the embedded queue or s not a SQLite store. */
+int queue_sqlite_use_store(struct queue *q, struct store *s);
+
 /* Opens an SQS queue. queue_url is the queue's URL; region e.g.
  * "us-east-1"; endpoint the service endpoint ("http://127.0.0.1:9324"),
  * or NULL for https://sqs.REGION.amazonaws.com. Credentials come from

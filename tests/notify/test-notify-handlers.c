@@ -120,6 +120,9 @@ static int fx_setup(void **state)
 		fprintf(stderr, "queue: %s\n", cause ? cause : "?");
 		return -1;
 	}
+	/* As maitred does: queue writes share the store's group commit. */
+	if (queue_sqlite_use_store(f->queue, f->store) != 0)
+		return -1;
 	f->queue->retry.base_s = 10;
 	f->queue->retry.max_s = 900;
 	f->sms.base.ops = &rec_ops;

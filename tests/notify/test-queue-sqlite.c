@@ -16,6 +16,7 @@
 #include <cmocka.h>
 #include "core/error.h"
 #include "queue-contract.h"
+#include "store/store.h"
 
 static char test_dir[] = "/tmp/maitre-queue-XXXXXX";
 static int test_counter;
@@ -39,6 +40,38 @@ static int test_open_fresh(struct queue **out, void *arg)
 	if (err)
 		fprintf(stderr, "queue_sqlite_open: %s\n", cause ? cause : "?");
 	free(cause);
+	return err;
+}
+
+#define TEST_STORES_MAX 32
+static struct store *test_stores[TEST_STORES_MAX];  /* stores behind shared-writer queues */
+static int test_nstores;
+
+/* Contract factory, shared-writer mode: a fresh queue whose writes run in
+ * the SQLite store's group-committed transaction (as in maitred). */
+static int test_open_fresh_shared(struct queue **out, void *arg)
+{
+	char path[256];
+	char *cause = NULL;
+	struct store *s = NULL;
+	int err;
+
+	(void)arg;
+	if (test_nstores == TEST_STORES_MAX)
+		return MT_ENOMEM;
+	test_db_path(path, sizeof path);
+	err = store_sqlite_open(path, &s, &cause);
+	if (err == 0)
+		err = s->ops->init_schema(s);
+	if (err == 0)
+		err = queue_sqlite_open(path, NULL, out, &cause);
+	if (err == 0)
+		err = queue_sqlite_use_store(*out, s);
+	if (err)
+		fprintf(stderr, "shared queue: %s\n", cause ? cause : mt_strerror(err));
+	free(cause);
+	if (s)
+		test_stores[test_nstores++] = s;
 	return err;
 }
 
@@ -354,6 +387,10 @@ int main(void)
 	}
 	failed = queue_contract_run("queue contract: sqlite", test_open_fresh, NULL,
 				    QUEUE_CONTRACT_STALE_RECEIPT_FAILS | QUEUE_CONTRACT_EXACT_DEPTH);
+	failed += queue_contract_run("queue contract: sqlite, shared store writer", test_open_fresh_shared, NULL,
+				     QUEUE_CONTRACT_STALE_RECEIPT_FAILS | QUEUE_CONTRACT_EXACT_DEPTH);
+	while (test_nstores > 0)
+		store_close(test_stores[--test_nstores]);
 	failed += cmocka_run_group_tests_name("queue-sqlite", tests, NULL, NULL);
 	test_cleanup();
 	return failed ? 1 : 0;
