@@ -215,6 +215,9 @@ int main(int argc, char **argv)
 		fprintf(stderr, "open: %s\n", cause ? cause : "?");
 		return 1;
 	}
+	/* As maitred: queue writes share the store's group-committed writer. */
+	if (queue_sqlite_use_store(ctx.queue, ctx.store) != 0)
+		return 1;
 	memset(&wl, 0, sizeof wl);
 	mt_id_new(wl.id, BENCH_T0);
 	mt_id_new(wl.tenant_id, BENCH_T0);
