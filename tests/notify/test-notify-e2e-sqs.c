@@ -1,9 +1,11 @@
 /* Notifications through maitred with the SQS back end (the AWS mode's
  * queue): local-aws-sqs started here (queue + DLQ with redrive, max 5
- * receives), maitred with MAITRE_SQS_QUEUE_URL / MAITRE_SQS_ENDPOINT on a
- * SQLite store, the SMS sink as gateway. A guest told "now" gets exactly
+ * receives), maitred with MAITRE_SQS_QUEUE_URL / MAITRE_SQS_ENDPOINT, the
+ * SMS sink as gateway. On a SQLite store: a guest told "now" gets exactly
  * one text; a poison message sent to SQS ends in the DLQ by the redrive
- * policy while guests keep being told. Skipped (77) without node. */
+ * policy while guests keep being told. On a DynamoDB store (dynalite):
+ * the whole AWS mode, including the producer's due lookup on the GSI.
+ * Skipped (77) without node. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +18,7 @@
 #include <cmocka.h>
 #include "aws/aws.h"
 #include "chan-util.h"
+#include "dynalite.h"
 #include "harness.h"
 #include "queue/queue.h"
 
@@ -252,10 +255,111 @@ static void test_sqs_mode(void **state)
 	free(tok);
 }
 
+/* Wall clock, epoch ms. */
+static long long wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The AWS mode end to end: DynamoDB store (dynalite, sparse due GSI) and
+ * SQS queue. "Notify now" is told at once; a guest planned for the next
+ * minute is found by the scheduler's producer through the due index and
+ * told exactly once. */
+static void test_aws_mode(void **state)
+{
+	char env_q[320], env_e[96], env_s[96], store[256], url[256], dlq[256];
+	const char *env[] = { env_q, env_e, env_s, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=" AKID,
+			      "AWS_SECRET_ACCESS_KEY=" SECRET, "MAITRE_SMS_ACCOUNT=" ACCOUNT,
+			      "MAITRE_SMS_TOKEN=" TOKEN, "MAITRE_SMS_FROM=+15550001111", NULL };
+	const char *args[] = { "--tick-seconds", "1", NULL };
+	struct test_server_opts o = { .args = args, .env = env, .store_url = store };
+	struct aws_client_config cfg;
+	struct aws_client *c = NULL;
+	struct test_proc ddb;
+	struct test_server x;
+	struct test_resp r;
+	char *tok = NULL, *wl, *now_id, *later_id, *path, *body;
+	long long due;
+	cJSON *j, *w;
+	int rc;
+
+	(void)state;
+	rc = dynalite_start(&ddb);
+	if (rc == 77)
+		skip();
+	assert_int_equal(rc, 0);
+	memset(&cfg, 0, sizeof cfg);
+	cfg.region = "us-east-1";
+	cfg.endpoint = sqs_endpoint;
+	cfg.access_key = AKID;
+	cfg.secret_key = SECRET;
+	assert_int_equal(aws_client_new(&cfg, &c, NULL), 0);
+	assert_int_equal(create_queue(c, "aws-mode-dlq", NULL, dlq, sizeof dlq), 0);
+	assert_int_equal(create_queue(c, "aws-mode", "aws-mode-dlq", url, sizeof url), 0);
+	aws_client_free(c);
+	snprintf(store, sizeof store, "dynamodb://maitre-%%s?region=us-east-1&endpoint=%s", ddb.url);
+	snprintf(env_q, sizeof env_q, "MAITRE_SQS_QUEUE_URL=%s", url);
+	snprintf(env_e, sizeof env_e, "MAITRE_SQS_ENDPOINT=%s", sqs_endpoint);
+	snprintf(env_s, sizeof env_s, "MAITRE_SMS_URL=%s", sink_url);
+	assert_int_equal(test_server_start(&x, &o), 0);
+	assert_non_null(strstr(x.store_url, "dynamodb://"));
+	assert_int_equal(test_register_and_login(&x, NULL, NULL, NULL, &tok, NULL), 0);
+	assert_int_equal(test_http(&x, "POST", "/waitlists", tok, "{\"name\":\"Cloud Kitchen\"}", NULL, &r), 0);
+	assert_int_equal(r.status, 201);
+	j = test_resp_json(&r);
+	wl = strdup(test_json_str(j, "id"));
+	cJSON_Delete(j);
+	test_resp_free(&r);
+
+	now_id = told_now(&x, tok, wl, 11);
+	assert_int_equal(wait_told(now_id, 10000), 1);
+
+	path = cu_strf("/waitlists/%s/waitees", wl);
+	body = cu_strf("{\"name\":\"Later\",\"phoneNumber\":\"+15553009999\",\"notifyIn\":1}");
+	assert_int_equal(test_http(&x, "POST", path, tok, body, NULL, &r), 0);
+	assert_int_equal(r.status, 201);
+	j = test_resp_json(&r);
+	later_id = strdup(test_json_str(j, "id"));
+	due = (long long)test_json_num(j, "notifyAt", 0);
+	cJSON_Delete(j);
+	test_resp_free(&r);
+	assert_true(due > 0);
+	if (due - wall_ms() > 1500) {
+		sleep_ms((long)(due - wall_ms() - 1500));
+		assert_int_equal(sink_count(later_id, 1), 0);   /* not before it is due */
+	}
+	assert_int_equal(wait_told(later_id, 15000), 1);
+	sleep_ms(3000);
+	assert_int_equal(sink_count(later_id, 1), 1);      /* exactly once */
+	assert_int_equal(sink_count(now_id, 1), 1);
+	free(path);
+	path = cu_strf("/waitlists/%s/waitees/%s", wl, later_id);
+	assert_int_equal(test_http(&x, "GET", path, tok, NULL, NULL, &r), 0);
+	w = test_resp_json(&r);
+	test_resp_free(&r);
+	assert_string_equal(test_json_str(w, "status"), "notified");
+	assert_string_equal(test_json_str(w, "lastResult"), "sent");
+	cJSON_Delete(w);
+
+	assert_int_equal(test_server_stop(&x, 0), 0);
+	test_server_free(&x);
+	test_proc_stop(&ddb);
+	free(path);
+	free(body);
+	free(later_id);
+	free(now_id);
+	free(wl);
+	free(tok);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sqs_mode),
+		cmocka_unit_test(test_aws_mode),
 	};
 	char *module = cu_strf("%s/../node_modules/local-aws-sqs/package.json", cu_srcdir());
 	struct stat st;
