@@ -28,7 +28,7 @@
 #include "runtime/apigw.h"
 
 #define HTTP_DRAIN_MAX (1024 * 1024)   /* drain at most this much of an oversized body */
-#define HTTP_DRAIN_WAIT_MS 10000       /* how long stop waits for in-flight requests */
+#define HTTP_DRAIN_WAIT_MS 5000        /* how long stop waits for in-flight requests */
 #define HTTP_IDLE_TIMEOUT_S 60         /* idle keep-alive connections are closed after this */
 
 /* The running server. */
@@ -545,12 +545,13 @@ int maitred_http_start(struct mt_ctx *ctx, struct authcache *ac, const char *add
 void maitred_http_stop(struct maitred_http *h)
 {
 	MHD_socket fd;
-	int i;
+	int64_t deadline;
 
 	if (h == NULL)
 		return;
 	fd = MHD_quiesce_daemon(h->d);
-	for (i = 0; i < HTTP_DRAIN_WAIT_MS && atomic_load(&h->active) > 0; i++) {
+	deadline = http_now_us() + (int64_t)HTTP_DRAIN_WAIT_MS * 1000;
+	while (atomic_load(&h->active) > 0 && http_now_us() < deadline) {
 		struct timespec ts = { 0, 1000000L };
 
 		nanosleep(&ts, NULL);

@@ -1072,6 +1072,59 @@ static void test_port_in_use(void **state)
 	free(dir);
 }
 
+/* Milliseconds between two monotonic times. */
+static long elapsed_ms(const struct timespec *a, const struct timespec *b)
+{
+	return (long)((b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000);
+}
+
+/* SIGTERM with clients that never finish: idle keep-alive connections do
+ * not hold maitred up at all; a request stuck half-way holds it at most the
+ * drain time (5 s), then maitred still exits 0. */
+static void test_sigterm_stuck_clients(void **state)
+{
+	struct test_server srv;
+	struct timespec a, b;
+	int idle, stuck, code;
+	static const char half[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n";   /* no blank line */
+	static const char hz[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
+	char *resp;
+
+	(void)state;
+	/* idle keep-alive connection only */
+	assert_int_equal(test_server_start(&srv, NULL), 0);
+	idle = connect_port(srv.port);
+	send_all(idle, hz, sizeof hz - 1);
+	resp = recv_response(idle);
+	assert_true(strncmp(resp, "HTTP/1.1 200", 12) == 0);
+	free(resp);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(test_server_signal(&srv, SIGTERM), 0);
+	code = test_server_wait_exit(&srv, 10000);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	close(idle);
+	assert_int_equal(code, 0);
+	assert_true(elapsed_ms(&a, &b) < 2000);
+
+	/* a request whose headers never end */
+	assert_int_equal(test_server_restart(&srv), 0);
+	stuck = connect_port(srv.port);
+	send_all(stuck, hz, sizeof hz - 1);
+	resp = recv_response(stuck);
+	free(resp);
+	send_all(stuck, half, sizeof half - 1);
+	sleep_ms(200);
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	assert_int_equal(test_server_signal(&srv, SIGTERM), 0);
+	code = test_server_wait_exit(&srv, 15000);
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	close(stuck);
+	assert_int_equal(code, 0);
+	assert_true(elapsed_ms(&a, &b) >= 4500);   /* it did wait for the request */
+	assert_true(elapsed_ms(&a, &b) < 8000);    /* and not for ever */
+	test_server_free(&srv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1093,6 +1146,7 @@ int main(void)
 		cmocka_unit_test(test_env_honoured),
 		cmocka_unit_test(test_authorized_passes),
 		cmocka_unit_test(test_sigterm_clean_and_durable),
+		cmocka_unit_test(test_sigterm_stuck_clients),
 	};
 
 	signal(SIGPIPE, SIG_IGN);
