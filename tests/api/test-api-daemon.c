@@ -814,6 +814,79 @@ static void test_keep_alive(void **state)
 	close(fd);
 }
 
+#define CONC_THREADS 8
+#define CONC_REQS 60
+
+/* One client thread: CONC_REQS requests, remembering each X-Request-Id. */
+struct conc_arg {
+	char ids[CONC_REQS][32];   /* request ids seen */
+	int ok;                    /* requests answered as expected */
+};
+
+/* Client thread body: alternates healthz (200) and an unauthorised list (401). */
+static void *conc_client(void *p)
+{
+	struct conc_arg *a = p;
+	int i;
+
+	for (i = 0; i < CONC_REQS; i++) {
+		struct test_resp r;
+		int even = i % 2 == 0;
+
+		if (test_http(&shared, "GET", even ? "/healthz" : "/waitlists", even ? NULL : "Bearer x.y.z",
+			      NULL, NULL, &r) == 0 && r.status == (even ? 200 : 401) &&
+		    test_resp_header(&r, "x-request-id") != NULL) {
+			snprintf(a->ids[i], sizeof a->ids[i], "%s", test_resp_header(&r, "x-request-id"));
+			a->ok++;
+		}
+		test_resp_free(&r);
+	}
+	return NULL;
+}
+
+/* Concurrent clients: every request answered, every request id unique and
+ * logged on exactly one whole JSON line. */
+static void test_concurrent_log(void **state)
+{
+	static struct conc_arg args[CONC_THREADS];
+	pthread_t th[CONC_THREADS];
+	char *log = NULL;
+	int t, i, tries;
+
+	(void)state;
+	memset(args, 0, sizeof args);
+	for (t = 0; t < CONC_THREADS; t++)
+		assert_int_equal(pthread_create(&th[t], NULL, conc_client, &args[t]), 0);
+	for (t = 0; t < CONC_THREADS; t++)
+		pthread_join(th[t], NULL);
+	for (t = 0; t < CONC_THREADS; t++)
+		assert_int_equal(args[t].ok, CONC_REQS);
+	for (tries = 0; tries < 200; tries++) {
+		int c;
+		cJSON *j;
+
+		free(log);
+		log = test_server_log(&shared);
+		j = find_log_line(log, args[CONC_THREADS - 1].ids[CONC_REQS - 1], &c);
+		cJSON_Delete(j);
+		if (c > 0)
+			break;
+		sleep_ms(10);
+	}
+	for (t = 0; t < CONC_THREADS; t++) {
+		for (i = 0; i < CONC_REQS; i++) {
+			int count;
+			cJSON *j = find_log_line(log, args[t].ids[i], &count);
+
+			if (count != 1)
+				fail_msg("request id %s logged %d times", args[t].ids[i], count);
+			assert_int_equal((int)test_json_num(j, "status", 0), i % 2 == 0 ? 200 : 401);
+			cJSON_Delete(j);
+		}
+	}
+	free(log);
+}
+
 /* ---- whole-process behaviour ---- */
 
 /* Registers, logs in and creates a waitlist; returns the token and list id. */
@@ -1140,6 +1213,7 @@ int main(void)
 		cmocka_unit_test(test_protected_401),
 		cmocka_unit_test(test_request_log),
 		cmocka_unit_test(test_keep_alive),
+		cmocka_unit_test(test_concurrent_log),
 		cmocka_unit_test(test_port_in_use),
 		cmocka_unit_test(test_flags),
 		cmocka_unit_test(test_init_store),
