@@ -101,7 +101,7 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	if (opts.init_store) {
-		log_event("info", "store initialised", "store", ctx.store->ops->name, NULL);
+		log_event("info", "store initialised", "store", ctx.store->ops->name, (const char *)NULL);
 		ret = 0;
 		goto done;
 	}
@@ -114,10 +114,11 @@ int main(int argc, char **argv)
 	if (maitred_http_start(&ctx, ac, opts.listen, opts.threads, &http, bound, sizeof bound, &cause) < 0)
 		goto done;
 	log_event("info", "listening", "listen", bound, "store", ctx.store->ops->name,
-		  "version", MAITRE_VERSION, NULL);
+		  "version", MAITRE_VERSION, (const char *)NULL);
 
 	sig = maitred_wait_signal(sfd);
-	log_event("info", "stopping", "signal", sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "error", NULL);
+	log_event("info", "stopping", "signal", sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "error",
+		  (const char *)NULL);
 	ret = sig > 0 ? 0 : 1;
 done:
 	if (cause != NULL) {
@@ -137,6 +138,6 @@ done:
 	if (sfd >= 0)
 		close(sfd);
 	if (served)
-		log_event("info", "stopped", NULL);
+		log_event("info", "stopped", (const char *)NULL);
 	return ret;
 }

@@ -135,7 +135,7 @@ struct log_request {
 void log_request(const struct log_request *r);
 /* Writes one JSON line {"time","level","msg"[,key:value...]} to stderr;
  * the varargs are pairs of const char * key, value, ended by NULL. */
-void log_event(const char *level, const char *msg, ...);
+void log_event(const char *level, const char *msg, ...) __attribute__((sentinel));
 /* Formats now as "2026-01-02T03:04:05.678Z" into buf (>= 32 bytes). */
 void log_time(char *buf, size_t n);
 
