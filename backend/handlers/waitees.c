@@ -24,6 +24,8 @@
 #define WAITEES_CURSOR_MAX 512        /* longest cursor accepted */
 #define WAITEES_TTL_S (24 * 3600)     /* finished parties expire after a day */
 #define WAITEES_RETRIES 3             /* attempts when a write loses only to the notifier */
+#define WAITEES_REMIND_LEAD 10        /* a reminder goes this many minutes before the quote ends */
+#define WAITEES_REMIND_MIN_QUOTE 20   /* quotes shorter than this get no reminder */
 
 /* A request's version preconditions (If-Match header and body `version`). */
 struct waitees_pre {
@@ -271,6 +273,36 @@ static void waitees_plan_notify(struct mt_waitee *w, int64_t now, int minutes)
 	snprintf(w->notify_kind, sizeof w->notify_kind, "%s", "ready");
 }
 
+/* Plans (or withdraws) the "reminder" ahead of the quote: WAITEES_REMIND_LEAD
+ * minutes before joinedAt + quotedMinutes, cut to the minute, for a waiting
+ * party with a quote of at least WAITEES_REMIND_MIN_QUOTE minutes. A pending
+ * "ready" is never replaced; a reminder whose moment is past the quote's end
+ * is not sent. A withdrawn or re-planned reminder gets a new seq, so a copy
+ * already queued is dropped by the consumer as superseded. */
+static void waitees_plan_reminder(struct mt_waitee *w, int64_t now)
+{
+	int64_t at, end;
+	int pending_ready = w->due_at > 0 && strcmp(w->notify_kind, "ready") == 0;
+	int pending_reminder = w->due_at > 0 && strcmp(w->notify_kind, "reminder") == 0;
+
+	if (pending_ready)
+		return;
+	end = w->joined_at + (int64_t)w->quoted_minutes * 60000;
+	at = mt_codec_notify_at(w->joined_at, w->quoted_minutes - WAITEES_REMIND_LEAD);
+	if (w->status != MT_WAITING || w->quoted_minutes < WAITEES_REMIND_MIN_QUOTE || end <= now) {
+		if (pending_reminder) {
+			w->due_at = 0;
+			w->notify_at = 0;
+			w->notify_seq += 1;
+		}
+		return;
+	}
+	w->notify_at = at;
+	w->due_at = at > now ? at : now;
+	w->notify_seq += 1;
+	snprintf(w->notify_kind, sizeof w->notify_kind, "%s", "reminder");
+}
+
 /* Applies a client's status move (already allowed) and its side effects. */
 static void waitees_move(struct mt_waitee *w, enum mt_status to, int64_t now)
 {
@@ -381,6 +413,8 @@ static cJSON *waitees_create(struct mt_ctx *ctx, const cJSON *event, const struc
 	w.version = 1;
 	if (p.has_notify_in)
 		waitees_plan_notify(&w, now, p.notify_in);
+	else
+		waitees_plan_reminder(&w, now);
 	r = ctx->store->ops->waitee_create(ctx->store, &w);
 	if (r < 0)
 		return mt_resp_from_err(r, "waitee");
@@ -450,6 +484,8 @@ static cJSON *waitees_apply(const struct mt_waitee_patch *p, struct mt_waitee *w
 		waitees_move(w, to, now);
 	if (p->has_notify_in)
 		waitees_plan_notify(w, now, p->notify_in);
+	else if (p->has_quoted)
+		waitees_plan_reminder(w, now);
 	*plan_changed = p->has_notify_in || w->due_at != due_before;
 	if (*changed)
 		w->updated_at = now;

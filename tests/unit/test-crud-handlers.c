@@ -772,6 +772,83 @@ static void test_waitee_notify_math(void **state)
 	assert_int_equal(w.due_at, 0);
 }
 
+/* quotedMinutes plans a "reminder" 10 minutes before the quote ends (cut to
+ * the minute) for quotes of 20+ minutes; notifyIn (ready) wins over it; a
+ * shorter quote withdraws it with a new seq. */
+static void test_waitee_reminder_plan(void **state)
+{
+	struct fx *f = *state;
+	char wl[MT_ID_SIZE], id[MT_ID_SIZE], id2[MT_ID_SIZE], id3[MT_ID_SIZE];
+	int64_t joined;
+	struct req q;
+	struct res r;
+	struct mt_waitee w;
+
+	make_list(f, TENANT_A, "Main", wl);
+	joined = f->now;
+	make_waitee(f, TENANT_A, wl, "{\"name\":\"Di\",\"phoneNumber\":\"+4930123456\",\"quotedMinutes\":30}", id);
+	store_waitee(f, wl, id, &w);
+	assert_string_equal(w.notify_kind, "reminder");
+	assert_int_equal(w.notify_at, (joined + 20 * 60000) - (joined + 20 * 60000) % 60000);
+	assert_int_equal(w.due_at, w.notify_at);
+	assert_int_equal(w.notify_seq, 1);
+	assert_int_equal(w.status, MT_WAITING);
+
+	/* a short quote gets no reminder */
+	make_waitee(f, TENANT_A, wl, "{\"name\":\"Ed\",\"quotedMinutes\":15}", id2);
+	store_waitee(f, wl, id2, &w);
+	assert_int_equal(w.due_at, 0);
+	assert_int_equal(w.notify_seq, 0);
+
+	/* notifyIn plans "ready", and the quote does not replace it */
+	make_waitee(f, TENANT_A, wl, "{\"name\":\"Flo\",\"quotedMinutes\":45,\"notifyIn\":40}", id3);
+	store_waitee(f, wl, id3, &w);
+	assert_string_equal(w.notify_kind, "ready");
+	q = (struct req){ .route = "PUT /waitlists/{waitlistId}/waitees/{waiteeId}", .tenant = TENANT_A, .wl = wl,
+			  .we = id3, .body = "{\"quotedMinutes\":60}" };
+	r = call(f, &q);
+	assert_int_equal(r.status, 200);
+	res_free(&r);
+	store_waitee(f, wl, id3, &w);
+	assert_string_equal(w.notify_kind, "ready");
+	assert_int_equal(w.notify_seq, 1);
+
+	/* a longer quote moves the reminder; a short one withdraws it (new seq) */
+	q.we = id;
+	q.body = "{\"quotedMinutes\":50}";
+	r = call(f, &q);
+	assert_int_equal(r.status, 200);
+	res_free(&r);
+	store_waitee(f, wl, id, &w);
+	assert_int_equal(w.notify_at, (joined + 40 * 60000) - (joined + 40 * 60000) % 60000);
+	assert_int_equal(w.notify_seq, 2);
+	q.body = "{\"quotedMinutes\":10}";
+	r = call(f, &q);
+	assert_int_equal(r.status, 200);
+	res_free(&r);
+	store_waitee(f, wl, id, &w);
+	assert_int_equal(w.due_at, 0);
+	assert_int_equal(w.notify_seq, 3);
+
+	/* a reminder whose moment has passed but whose quote has not is due now */
+	f->now = joined + 25 * 60000;
+	q.body = "{\"quotedMinutes\":30}";
+	r = call(f, &q);
+	assert_int_equal(r.status, 200);
+	res_free(&r);
+	store_waitee(f, wl, id, &w);
+	assert_string_equal(w.notify_kind, "reminder");
+	assert_int_equal(w.due_at, f->now);
+	/* once the quote is over, no reminder */
+	f->now = joined + 31 * 60000;
+	q.body = "{\"quotedMinutes\":25}";
+	r = call(f, &q);
+	assert_int_equal(r.status, 200);
+	res_free(&r);
+	store_waitee(f, wl, id, &w);
+	assert_int_equal(w.due_at, 0);
+}
+
 /* Status moves: allowed ones stamp and clean up, refused ones answer 409. */
 static void test_waitee_status(void **state)
 {
@@ -1312,6 +1389,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_waitlist_paging, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_waitee_crud, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_waitee_notify_math, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_waitee_reminder_plan, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_waitee_status, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_waitee_paging_positions, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_waitee_preconditions_and_bad_input, fx_setup, fx_teardown),
