@@ -17,6 +17,7 @@
 #include "notify/channel.h"
 #include "notify/notify.h"
 #include "queue/queue.h"
+#include "runtime/apigw.h"
 #include "store/store.h"
 
 #define T0 1800000000000LL   /* fake "now" at the start of each test */
@@ -563,6 +564,58 @@ static void test_consumer_records_sent(void **state)
 	assert_int_equal(w.due_at, 0);
 }
 
+/* A quote of 30 minutes: the waitees handler plans a reminder at +20 min; the
+ * producer ignores it before then, sends it after; the guest stays waiting
+ * and hears how many minutes are left; a later "notify now" still texts. */
+static void test_reminder_ahead_of_quote(void **state)
+{
+	struct fixture *f = *state;
+	cJSON *ev, *ans, *body;
+	const cJSON *idj;
+	struct mt_waitee w;
+	char evtext[512];
+	int64_t joined = f->now;
+
+	snprintf(evtext, sizeof evtext,
+		 "{\"version\":\"2.0\",\"routeKey\":\"POST /waitlists/{waitlistId}/waitees\","
+		 "\"pathParameters\":{\"waitlistId\":\"%s\"},"
+		 "\"requestContext\":{\"http\":{\"method\":\"POST\"},\"authorizer\":{\"lambda\":"
+		 "{\"sub\":\"%s\",\"tenantId\":\"%s\",\"role\":\"owner\"}}},"
+		 "\"body\":\"{\\\"name\\\":\\\"Rita\\\",\\\"phoneNumber\\\":\\\"+15555550123\\\","
+		 "\\\"quotedMinutes\\\":30}\",\"isBase64Encoded\":false}",
+		 f->wl.id, f->wl.tenant_id, f->wl.tenant_id);
+	ev = cJSON_Parse(evtext);
+	assert_non_null(ev);
+	ans = handler_waitees(&f->ctx, ev);
+	assert_int_equal(mt_resp_status(ans), 201);
+	body = cJSON_Parse(mt_resp_body(ans));
+	idj = cJSON_GetObjectItemCaseSensitive(body, "id");
+	assert_true(cJSON_IsString(idj));
+	memset(&w, 0, sizeof w);
+	memcpy(w.waitlist_id, f->wl.id, MT_ID_SIZE);
+	snprintf(w.id, sizeof w.id, "%s", idj->valuestring);
+	cJSON_Delete(body);
+	cJSON_Delete(ans);
+	cJSON_Delete(ev);
+	fx_drain(f);                           /* the joined message (seq 0) */
+	assert_int_equal(fx_sent_with_key(f, w.id, 0), 1);
+
+	f->now = joined + 19 * 60000;          /* before the reminder: nothing */
+	assert_int_equal(fx_produce(f), 0);
+	f->now = joined + 20 * 60000 + 5000;   /* after it: one reminder */
+	assert_int_equal(fx_produce(f), 1);
+	assert_int_equal(fx_produce(f), 0);
+	fx_drain(f);
+	assert_int_equal(fx_sent_with_key(f, w.id, 1), 1);
+	assert_string_equal(f->sms.kinds[f->sms.sent - 1], "reminder");
+	assert_non_null(strstr(f->sms.last_text, "Rita"));
+	assert_non_null(strstr(f->sms.last_text, "10 min"));
+	fx_get(f, &w);
+	assert_int_equal(w.status, MT_WAITING);
+	assert_int_equal(w.notify_count, 2);
+	assert_int_equal(w.due_at, 0);
+}
+
 /* The same message twice (at-least-once delivery) texts the guest once. */
 static void test_consumer_duplicate_is_noop(void **state)
 {
@@ -830,6 +883,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_producer_enqueue_failure_retried, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_producer_crash_window, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_consumer_records_sent, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_reminder_ahead_of_quote, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_consumer_duplicate_is_noop, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_consumer_malformed_isolated, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_consumer_failing_gateway, fx_setup, fx_teardown),
