@@ -14,58 +14,16 @@
 #include "core/error.h"
 #include "core/id.h"
 #include "core/status.h"
+#include "handlers/crud.h"
 #include "handlers/handler.h"
 #include "notify/notify.h"
 #include "runtime/apigw.h"
 #include "store/store.h"
 
-#define WAITEES_LIMIT_DEFAULT 100     /* page size when ?limit= is absent */
-#define WAITEES_LIMIT_MAX 500         /* largest ?limit= */
-#define WAITEES_CURSOR_MAX 512        /* longest cursor accepted */
 #define WAITEES_TTL_S (24 * 3600)     /* finished parties expire after a day */
 #define WAITEES_RETRIES 3             /* attempts when a write loses only to the notifier */
 #define WAITEES_REMIND_LEAD 10        /* a reminder goes this many minutes before the quote ends */
 #define WAITEES_REMIND_MIN_QUOTE 20   /* quotes shorter than this get no reminder */
-
-/* A request's version preconditions (If-Match header and body `version`). */
-struct waitees_pre {
-	int has_hdr;      /* If-Match given (not "*") */
-	int64_t hdr;      /* its version */
-	int has_body;     /* body `version` given */
-	int64_t body;     /* its version */
-};
-
-/* Answers the codec's refusal as a 400. */
-static cJSON *waitees_codec_resp(const struct mt_codec_err *err)
-{
-	return mt_resp_error(400, err->code ? err->code : "invalid_field", err->field[0] ? err->field : NULL,
-			     "%s", err->message);
-}
-
-/* Reads ?limit= and ?cursor=; NULL or a 400 response. */
-static cJSON *waitees_page_args(const cJSON *event, struct store_page *page)
-{
-	const char *l = mt_event_query(event, "limit");
-	const char *c = mt_event_query(event, "cursor");
-
-	page->limit = WAITEES_LIMIT_DEFAULT;
-	page->cursor = NULL;
-	if (l != NULL) {
-		char *end;
-		long v = strtol(l, &end, 10);
-
-		if (*l == '\0' || *end != '\0' || v < 1 || v > WAITEES_LIMIT_MAX)
-			return mt_resp_error(400, "invalid_parameter", "limit", "limit must be an integer from 1 to %d",
-					     WAITEES_LIMIT_MAX);
-		page->limit = (int)v;
-	}
-	if (c != NULL && *c != '\0') {
-		if (strlen(c) > WAITEES_CURSOR_MAX)
-			return mt_resp_error(400, "invalid_cursor", "cursor", "cursor is not one this server gave");
-		page->cursor = c;
-	}
-	return NULL;
-}
 
 /* Reads ?status= (comma-separated names, or "active") into a bit set; NULL or a 400. */
 static cJSON *waitees_status_filter(const cJSON *event, unsigned *mask)
@@ -102,104 +60,6 @@ bad:
 			     "seated, cancelled, no_show");
 }
 
-/* Appends s percent-encoded (everything but unreserved characters) to b. */
-static int waitees_urlenc(struct mt_buf *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	int r = 0;
-
-	for (; *s && r == 0; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '_' || c == '.' || c == '~') {
-			r = mt_buf_add(b, s, 1);
-		} else {
-			char e[3] = { '%', hex[c >> 4], hex[c & 15] };
-			r = mt_buf_add(b, e, 3);
-		}
-	}
-	return r;
-}
-
-/* Sets X-Next-Cursor and Link: <path?limit=N[&status=S]&cursor=C>; rel="next". */
-static int waitees_next_headers(cJSON *resp, const char *wl_id, int limit, const char *status,
-				const char *next)
-{
-	struct mt_buf b;
-	char *link;
-	int r;
-
-	mt_buf_init(&b, 4096);
-	r = mt_resp_header(resp, "x-next-cursor", next);
-	if (r == 0)
-		r = mt_buf_printf(&b, "</waitlists/%s/waitees?limit=%d", wl_id, limit);
-	if (r == 0 && status != NULL && *status != '\0') {
-		r = mt_buf_adds(&b, "&status=");
-		if (r == 0)
-			r = waitees_urlenc(&b, status);
-	}
-	if (r == 0)
-		r = mt_buf_adds(&b, "&cursor=");
-	if (r == 0)
-		r = waitees_urlenc(&b, next);
-	if (r == 0)
-		r = mt_buf_adds(&b, ">; rel=\"next\"");
-	if (r < 0) {
-		mt_buf_free(&b);
-		return r;
-	}
-	link = mt_buf_take(&b);
-	if (link == NULL)
-		return MT_ENOMEM;
-	r = mt_resp_header(resp, "link", link);
-	free(link);
-	return r;
-}
-
-/* Reads the If-Match header into pre; NULL or a 400 response. */
-static cJSON *waitees_if_match(const cJSON *event, struct waitees_pre *pre)
-{
-	const char *h = mt_event_header(event, "if-match");
-	int64_t v;
-
-	if (h == NULL)
-		return NULL;
-	if (mt_codec_parse_if_match(h, &v) < 0)
-		return mt_resp_error(400, "invalid_header", "If-Match",
-				     "If-Match must be the record's version, e.g. \"3\"");
-	if (v >= 0) {
-		pre->has_hdr = 1;
-		pre->hdr = v;
-	}
-	return NULL;
-}
-
-/* 412 when a precondition names another version than the stored one; else NULL. */
-static cJSON *waitees_check_pre(const struct waitees_pre *pre, int64_t stored)
-{
-	if ((pre->has_hdr && pre->hdr != stored) || (pre->has_body && pre->body != stored)) {
-		cJSON *r = mt_resp_error(412, "version_mismatch", "version",
-					 "the waitee is at version %lld; reload and retry", (long long)stored);
-		char etag[32];
-
-		snprintf(etag, sizeof etag, "\"%lld\"", (long long)stored);
-		if (r != NULL)
-			mt_resp_header(r, "etag", etag);
-		return r;
-	}
-	return NULL;
-}
-
-/* The answer to a write that lost a race: 412 when the client named a version, else 409. */
-static cJSON *waitees_lost_race(const struct waitees_pre *pre)
-{
-	if (pre->has_hdr || pre->has_body)
-		return mt_resp_error(412, "version_mismatch", "version",
-				     "the waitee was changed meanwhile; reload and retry");
-	return mt_resp_error(409, "conflict", NULL, "the waitee was changed meanwhile; reload and retry");
-}
-
 /* Fills w->position: 1-based rank among active waitees of its list, 0 when finished. */
 static int waitees_position(struct mt_ctx *ctx, struct mt_waitee *w)
 {
@@ -215,53 +75,20 @@ static int waitees_position(struct mt_ctx *ctx, struct mt_waitee *w)
 	return 0;
 }
 
-/* Builds a JSON response whose body is the text in b (freed either way). */
-static cJSON *waitees_resp_buf(int status, struct mt_buf *b)
-{
-	cJSON *resp = mt_resp(status, NULL), *body = NULL;
-
-	if (resp != NULL && b->data != NULL)
-		body = cJSON_CreateString(b->data);
-	mt_buf_free(b);
-	if (body == NULL || !cJSON_ReplaceItemInObjectCaseSensitive(resp, "body", body)) {
-		cJSON_Delete(body);
-		cJSON_Delete(resp);
-		return NULL;
-	}
-	if (mt_resp_header(resp, "content-type", "application/json") < 0) {
-		cJSON_Delete(resp);
-		return NULL;
-	}
-	return resp;
-}
-
 /* Builds a response with one waitee, its ETag and optionally Location. */
 static cJSON *waitees_one(int status, const struct mt_waitee *w, int location)
 {
 	struct mt_buf b;
-	cJSON *resp;
-	char buf[96];
+	char loc[96];
 
 	mt_buf_init(&b, MT_CODEC_RECORD_MAX);
 	if (mt_codec_waitee_write(&b, w) < 0) {
 		mt_buf_free(&b);
 		return NULL;
 	}
-	resp = waitees_resp_buf(status, &b);
-	if (resp == NULL)
-		return NULL;
-	snprintf(buf, sizeof buf, "\"%lld\"", (long long)w->version);
-	if (mt_resp_header(resp, "etag", buf) < 0)
-		goto fail;
-	if (location) {
-		snprintf(buf, sizeof buf, "/waitlists/%s/waitees/%s", w->waitlist_id, w->id);
-		if (mt_resp_header(resp, "location", buf) < 0)
-			goto fail;
-	}
-	return resp;
-fail:
-	cJSON_Delete(resp);
-	return NULL;
+	if (location)
+		snprintf(loc, sizeof loc, "/waitlists/%s/waitees/%s", w->waitlist_id, w->id);
+	return crud_record_resp(status, &b, w->version, location ? loc : NULL);
 }
 
 /* Plans a "ready" notification `minutes` from now (0 = now). */
@@ -325,13 +152,13 @@ static cJSON *waitees_list(struct mt_ctx *ctx, const cJSON *event, const char *w
 	struct store_page page;
 	struct mt_waitee *items = NULL;
 	size_t n = 0, i;
-	char *next = NULL;
+	char *next = NULL, path[MT_ID_SIZE + 32];
 	unsigned mask;
 	int active = 0, r;
 	struct mt_buf b;
 	cJSON *resp;
 
-	resp = waitees_page_args(event, &page);
+	resp = crud_page_args(event, &page);
 	if (resp == NULL)
 		resp = waitees_status_filter(event, &mask);
 	if (resp != NULL)
@@ -351,7 +178,7 @@ static cJSON *waitees_list(struct mt_ctx *ctx, const cJSON *event, const char *w
 		}
 	}
 	/* The body is written straight into one buffer: no cJSON tree per record. */
-	mt_buf_init(&b, (size_t)WAITEES_LIMIT_MAX * MT_CODEC_RECORD_MAX);
+	mt_buf_init(&b, (size_t)CRUD_LIMIT_MAX * MT_CODEC_RECORD_MAX);
 	r = mt_buf_add(&b, "[", 1);
 	for (i = 0; r == 0 && i < n; i++) {
 		items[i].position = mt_status_is_active(items[i].status) ? ++active : 0;
@@ -370,9 +197,10 @@ static cJSON *waitees_list(struct mt_ctx *ctx, const cJSON *event, const char *w
 		free(next);
 		return r == MT_ENOMEM ? NULL : mt_resp_from_err(r, "waitee list");
 	}
-	resp = waitees_resp_buf(200, &b);
+	resp = crud_resp_buf(200, &b);
+	snprintf(path, sizeof path, "/waitlists/%s/waitees", wl_id);
 	if (resp != NULL && next != NULL &&
-	    waitees_next_headers(resp, wl_id, page.limit, mt_event_query(event, "status"), next) < 0) {
+	    crud_next_headers(resp, path, page.limit, mt_event_query(event, "status"), next) < 0) {
 		cJSON_Delete(resp);
 		resp = NULL;
 	}
@@ -396,7 +224,7 @@ static cJSON *waitees_create(struct mt_ctx *ctx, const cJSON *event, const struc
 	r = mt_codec_waitee_parse(body, 1, &p, &err);
 	cJSON_Delete(body);
 	if (r < 0)
-		return waitees_codec_resp(&err);
+		return crud_codec_resp(&err);
 	now = mt_now(ctx);
 	memset(&w, 0, sizeof w);
 	mt_id_new(w.id, now);
@@ -498,14 +326,14 @@ static cJSON *waitees_apply(const struct mt_waitee_patch *p, struct mt_waitee *w
  * WAITEES_RETRIES times; a lost race against another client's edit is 409. */
 static cJSON *waitees_update(struct mt_ctx *ctx, const cJSON *event, const char *wl_id, const char *id)
 {
-	struct waitees_pre pre = { 0 };
+	struct crud_pre pre = { 0 };
 	struct mt_waitee_patch p;
 	struct mt_codec_err err;
 	struct mt_waitee w, first;
 	cJSON *body, *resp;
 	int r, attempt, changed = 0, plan_changed = 0;
 
-	resp = waitees_if_match(event, &pre);
+	resp = crud_if_match(event, &pre);
 	if (resp != NULL)
 		return resp;
 	body = mt_event_json_body(event, &resp);
@@ -514,7 +342,7 @@ static cJSON *waitees_update(struct mt_ctx *ctx, const cJSON *event, const char 
 	r = mt_codec_waitee_parse(body, 0, &p, &err);
 	cJSON_Delete(body);
 	if (r < 0)
-		return waitees_codec_resp(&err);
+		return crud_codec_resp(&err);
 	pre.has_body = p.has_version;
 	pre.body = p.version;
 	for (attempt = 0;; attempt++) {
@@ -525,9 +353,9 @@ static cJSON *waitees_update(struct mt_ctx *ctx, const cJSON *event, const char 
 			return mt_resp_from_err(r, "waitee");
 		if (attempt == 0) {
 			first = w;
-			resp = waitees_check_pre(&pre, w.version);
+			resp = crud_check_pre(&pre, w.version, "waitee");
 		} else if (waitees_client_changed(&first, &w)) {
-			resp = waitees_lost_race(&pre);
+			resp = crud_lost_race(&pre, "waitee");
 		}
 		if (resp != NULL)
 			return resp;
@@ -540,7 +368,7 @@ static cJSON *waitees_update(struct mt_ctx *ctx, const cJSON *event, const char 
 		r = ctx->store->ops->waitee_update(ctx->store, &w, read_version);
 		if (r == MT_EPRECOND || r == MT_ECONFLICT) {
 			if (pre.has_hdr || pre.has_body || attempt + 1 >= WAITEES_RETRIES)
-				return waitees_lost_race(&pre);
+				return crud_lost_race(&pre, "waitee");
 			continue;
 		}
 		if (r < 0)
@@ -559,20 +387,20 @@ static cJSON *waitees_update(struct mt_ctx *ctx, const cJSON *event, const char 
  * Retried like PUT when it loses to the notifier and no precondition was given. */
 static cJSON *waitees_notify(struct mt_ctx *ctx, const cJSON *event, const char *wl_id, const char *id)
 {
-	struct waitees_pre pre = { 0 };
+	struct crud_pre pre = { 0 };
 	struct mt_waitee w;
 	int64_t read_version;
 	cJSON *resp;
 	int r, attempt;
 
-	resp = waitees_if_match(event, &pre);
+	resp = crud_if_match(event, &pre);
 	if (resp != NULL)
 		return resp;
 	for (attempt = 0;; attempt++) {
 		r = ctx->store->ops->waitee_get(ctx->store, wl_id, id, &w);
 		if (r < 0)
 			return mt_resp_from_err(r, "waitee");
-		if (attempt == 0 && (resp = waitees_check_pre(&pre, w.version)) != NULL)
+		if (attempt == 0 && (resp = crud_check_pre(&pre, w.version, "waitee")) != NULL)
 			return resp;
 		if (mt_status_is_finished(w.status))
 			return mt_resp_error(409, "invalid_state", "status", "cannot notify a party that is %s",
@@ -583,7 +411,7 @@ static cJSON *waitees_notify(struct mt_ctx *ctx, const cJSON *event, const char 
 		r = ctx->store->ops->waitee_update(ctx->store, &w, read_version);
 		if (r == MT_EPRECOND || r == MT_ECONFLICT) {
 			if (pre.has_hdr || attempt + 1 >= WAITEES_RETRIES)
-				return waitees_lost_race(&pre);
+				return crud_lost_race(&pre, "waitee");
 			continue;
 		}
 		if (r < 0)
@@ -600,11 +428,11 @@ static cJSON *waitees_notify(struct mt_ctx *ctx, const cJSON *event, const char 
 /* DELETE /waitlists/{waitlistId}/waitees/{waiteeId}. */
 static cJSON *waitees_delete(struct mt_ctx *ctx, const cJSON *event, const char *wl_id, const char *id)
 {
-	struct waitees_pre pre = { 0 };
+	struct crud_pre pre = { 0 };
 	cJSON *resp;
 	int r;
 
-	resp = waitees_if_match(event, &pre);
+	resp = crud_if_match(event, &pre);
 	if (resp != NULL)
 		return resp;
 	if (pre.has_hdr) {
@@ -613,7 +441,7 @@ static cJSON *waitees_delete(struct mt_ctx *ctx, const cJSON *event, const char 
 		r = ctx->store->ops->waitee_get(ctx->store, wl_id, id, &w);
 		if (r < 0)
 			return mt_resp_from_err(r, "waitee");
-		resp = waitees_check_pre(&pre, w.version);
+		resp = crud_check_pre(&pre, w.version, "waitee");
 		if (resp != NULL)
 			return resp;
 	}

@@ -10,182 +10,25 @@
 #include "core/codec.h"
 #include "core/error.h"
 #include "core/id.h"
+#include "handlers/crud.h"
 #include "handlers/handler.h"
 #include "runtime/apigw.h"
 #include "store/store.h"
-
-#define WAITLISTS_LIMIT_DEFAULT 100   /* page size when ?limit= is absent */
-#define WAITLISTS_LIMIT_MAX 500       /* largest ?limit= */
-#define WAITLISTS_CURSOR_MAX 512      /* longest cursor accepted */
-
-/* A request's version preconditions (If-Match header and body `version`). */
-struct waitlists_pre {
-	int has_hdr;      /* If-Match given (not "*") */
-	int64_t hdr;      /* its version */
-	int has_body;     /* body `version` given */
-	int64_t body;     /* its version */
-};
-
-/* Answers the codec's refusal as a 400. */
-static cJSON *waitlists_codec_resp(const struct mt_codec_err *err)
-{
-	return mt_resp_error(400, err->code ? err->code : "invalid_field", err->field[0] ? err->field : NULL,
-			     "%s", err->message);
-}
-
-/* Reads ?limit= and ?cursor=; NULL or a 400 response. */
-static cJSON *waitlists_page_args(const cJSON *event, struct store_page *page)
-{
-	const char *l = mt_event_query(event, "limit");
-	const char *c = mt_event_query(event, "cursor");
-
-	page->limit = WAITLISTS_LIMIT_DEFAULT;
-	page->cursor = NULL;
-	if (l != NULL) {
-		char *end;
-		long v = strtol(l, &end, 10);
-
-		if (*l == '\0' || *end != '\0' || v < 1 || v > WAITLISTS_LIMIT_MAX)
-			return mt_resp_error(400, "invalid_parameter", "limit", "limit must be an integer from 1 to %d",
-					     WAITLISTS_LIMIT_MAX);
-		page->limit = (int)v;
-	}
-	if (c != NULL && *c != '\0') {
-		if (strlen(c) > WAITLISTS_CURSOR_MAX)
-			return mt_resp_error(400, "invalid_cursor", "cursor", "cursor is not one this server gave");
-		page->cursor = c;
-	}
-	return NULL;
-}
-
-/* Appends s percent-encoded (everything but unreserved characters) to b. */
-static int waitlists_urlenc(struct mt_buf *b, const char *s)
-{
-	static const char hex[] = "0123456789ABCDEF";
-	int r = 0;
-
-	for (; *s && r == 0; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '_' || c == '.' || c == '~') {
-			r = mt_buf_add(b, s, 1);
-		} else {
-			char e[3] = { '%', hex[c >> 4], hex[c & 15] };
-			r = mt_buf_add(b, e, 3);
-		}
-	}
-	return r;
-}
-
-/* Sets X-Next-Cursor and Link: <path?limit=N&cursor=C>; rel="next". */
-static int waitlists_next_headers(cJSON *resp, const char *path, int limit, const char *next)
-{
-	struct mt_buf b;
-	char *link;
-	int r;
-
-	mt_buf_init(&b, 4096);
-	r = mt_resp_header(resp, "x-next-cursor", next);
-	if (r == 0)
-		r = mt_buf_printf(&b, "<%s?limit=%d&cursor=", path, limit);
-	if (r == 0)
-		r = waitlists_urlenc(&b, next);
-	if (r == 0)
-		r = mt_buf_adds(&b, ">; rel=\"next\"");
-	if (r < 0) {
-		mt_buf_free(&b);
-		return r;
-	}
-	link = mt_buf_take(&b);
-	if (link == NULL)
-		return MT_ENOMEM;
-	r = mt_resp_header(resp, "link", link);
-	free(link);
-	return r;
-}
-
-/* Reads the If-Match header into pre; NULL or a 400 response. */
-static cJSON *waitlists_if_match(const cJSON *event, struct waitlists_pre *pre)
-{
-	const char *h = mt_event_header(event, "if-match");
-	int64_t v;
-
-	if (h == NULL)
-		return NULL;
-	if (mt_codec_parse_if_match(h, &v) < 0)
-		return mt_resp_error(400, "invalid_header", "If-Match",
-				     "If-Match must be the record's version, e.g. \"3\"");
-	if (v >= 0) {
-		pre->has_hdr = 1;
-		pre->hdr = v;
-	}
-	return NULL;
-}
-
-/* 412 when a precondition names another version than the stored one; else NULL. */
-static cJSON *waitlists_check_pre(const struct waitlists_pre *pre, int64_t stored)
-{
-	if ((pre->has_hdr && pre->hdr != stored) || (pre->has_body && pre->body != stored)) {
-		cJSON *r = mt_resp_error(412, "version_mismatch", "version",
-					 "the waitlist is at version %lld; reload and retry", (long long)stored);
-		char etag[32];
-
-		snprintf(etag, sizeof etag, "\"%lld\"", (long long)stored);
-		if (r != NULL)
-			mt_resp_header(r, "etag", etag);
-		return r;
-	}
-	return NULL;
-}
-
-/* Builds a JSON response whose body is the text in b (freed either way). */
-static cJSON *waitlists_resp_buf(int status, struct mt_buf *b)
-{
-	cJSON *resp = mt_resp(status, NULL), *body = NULL;
-
-	if (resp != NULL && b->data != NULL)
-		body = cJSON_CreateString(b->data);
-	mt_buf_free(b);
-	if (body == NULL || !cJSON_ReplaceItemInObjectCaseSensitive(resp, "body", body)) {
-		cJSON_Delete(body);
-		cJSON_Delete(resp);
-		return NULL;
-	}
-	if (mt_resp_header(resp, "content-type", "application/json") < 0) {
-		cJSON_Delete(resp);
-		return NULL;
-	}
-	return resp;
-}
 
 /* Builds a response with one waitlist, its ETag and optionally Location. */
 static cJSON *waitlists_one(int status, const struct mt_waitlist *w, int location)
 {
 	struct mt_buf b;
-	cJSON *resp;
-	char buf[64];
+	char loc[64];
 
 	mt_buf_init(&b, MT_CODEC_RECORD_MAX);
 	if (mt_codec_waitlist_write(&b, w) < 0) {
 		mt_buf_free(&b);
 		return NULL;
 	}
-	resp = waitlists_resp_buf(status, &b);
-	if (resp == NULL)
-		return NULL;
-	snprintf(buf, sizeof buf, "\"%lld\"", (long long)w->version);
-	if (mt_resp_header(resp, "etag", buf) < 0)
-		goto fail;
-	if (location) {
-		snprintf(buf, sizeof buf, "/waitlists/%s", w->id);
-		if (mt_resp_header(resp, "location", buf) < 0)
-			goto fail;
-	}
-	return resp;
-fail:
-	cJSON_Delete(resp);
-	return NULL;
+	if (location)
+		snprintf(loc, sizeof loc, "/waitlists/%s", w->id);
+	return crud_record_resp(status, &b, w->version, location ? loc : NULL);
 }
 
 /* GET /waitlists: the tenant's lists in creation order, paged. */
@@ -199,7 +42,7 @@ static cJSON *waitlists_list(struct mt_ctx *ctx, const cJSON *event, const char 
 	cJSON *resp;
 	int r;
 
-	resp = waitlists_page_args(event, &page);
+	resp = crud_page_args(event, &page);
 	if (resp != NULL)
 		return resp;
 	r = ctx->store->ops->waitlist_list(ctx->store, tenant, &page, &items, &n, &next);
@@ -207,7 +50,7 @@ static cJSON *waitlists_list(struct mt_ctx *ctx, const cJSON *event, const char 
 		return mt_resp_error(400, "invalid_cursor", "cursor", "cursor is not one this server gave");
 	if (r < 0)
 		return mt_resp_from_err(r, "waitlist");
-	mt_buf_init(&b, (size_t)WAITLISTS_LIMIT_MAX * MT_CODEC_RECORD_MAX);
+	mt_buf_init(&b, (size_t)CRUD_LIMIT_MAX * MT_CODEC_RECORD_MAX);
 	r = mt_buf_add(&b, "[", 1);
 	for (i = 0; r == 0 && i < n; i++) {
 		if (i > 0)
@@ -223,8 +66,8 @@ static cJSON *waitlists_list(struct mt_ctx *ctx, const cJSON *event, const char 
 		free(next);
 		return r == MT_ENOMEM ? NULL : mt_resp_from_err(r, "waitlist list");
 	}
-	resp = waitlists_resp_buf(200, &b);
-	if (resp != NULL && next != NULL && waitlists_next_headers(resp, "/waitlists", page.limit, next) < 0) {
+	resp = crud_resp_buf(200, &b);
+	if (resp != NULL && next != NULL && crud_next_headers(resp, "/waitlists", page.limit, NULL, next) < 0) {
 		cJSON_Delete(resp);
 		resp = NULL;
 	}
@@ -247,7 +90,7 @@ static cJSON *waitlists_create(struct mt_ctx *ctx, const cJSON *event, const cha
 	r = mt_codec_waitlist_parse(body, 1, &p, &err);
 	cJSON_Delete(body);
 	if (r < 0)
-		return waitlists_codec_resp(&err);
+		return crud_codec_resp(&err);
 	memset(&w, 0, sizeof w);
 	w.created_at = w.updated_at = mt_now(ctx);
 	mt_id_new(w.id, w.created_at);
@@ -274,7 +117,7 @@ static cJSON *waitlists_get(struct mt_ctx *ctx, const char *tenant, const char *
 /* PUT /waitlists/{waitlistId}: partial update, conditional on the version. */
 static cJSON *waitlists_update(struct mt_ctx *ctx, const cJSON *event, const char *tenant, const char *id)
 {
-	struct waitlists_pre pre = { 0 };
+	struct crud_pre pre = { 0 };
 	struct mt_waitlist_patch p;
 	struct mt_codec_err err;
 	struct mt_waitlist w;
@@ -282,7 +125,7 @@ static cJSON *waitlists_update(struct mt_ctx *ctx, const cJSON *event, const cha
 	int64_t read_version;
 	int r;
 
-	resp = waitlists_if_match(event, &pre);
+	resp = crud_if_match(event, &pre);
 	if (resp != NULL)
 		return resp;
 	body = mt_event_json_body(event, &resp);
@@ -291,13 +134,13 @@ static cJSON *waitlists_update(struct mt_ctx *ctx, const cJSON *event, const cha
 	r = mt_codec_waitlist_parse(body, 0, &p, &err);
 	cJSON_Delete(body);
 	if (r < 0)
-		return waitlists_codec_resp(&err);
+		return crud_codec_resp(&err);
 	pre.has_body = p.has_version;
 	pre.body = p.version;
 	r = ctx->store->ops->waitlist_get(ctx->store, tenant, id, &w);
 	if (r < 0)
 		return mt_resp_from_err(r, "waitlist");
-	resp = waitlists_check_pre(&pre, w.version);
+	resp = crud_check_pre(&pre, w.version, "waitlist");
 	if (resp != NULL)
 		return resp;
 	if (!p.has_name && !p.has_description && !p.has_tpl[0] && !p.has_tpl[1] && !p.has_tpl[2])
@@ -306,12 +149,8 @@ static cJSON *waitlists_update(struct mt_ctx *ctx, const cJSON *event, const cha
 	mt_codec_waitlist_apply(&p, &w);
 	w.updated_at = mt_now(ctx);
 	r = ctx->store->ops->waitlist_update(ctx->store, &w, read_version);
-	if (r == MT_EPRECOND || r == MT_ECONFLICT) {
-		if (pre.has_hdr || pre.has_body)
-			return mt_resp_error(412, "version_mismatch", "version",
-					     "the waitlist was changed meanwhile; reload and retry");
-		return mt_resp_error(409, "conflict", NULL, "the waitlist was changed meanwhile; reload and retry");
-	}
+	if (r == MT_EPRECOND || r == MT_ECONFLICT)
+		return crud_lost_race(&pre, "waitlist");
 	if (r < 0)
 		return mt_resp_from_err(r, "waitlist");
 	return waitlists_one(200, &w, 0);
@@ -320,11 +159,11 @@ static cJSON *waitlists_update(struct mt_ctx *ctx, const cJSON *event, const cha
 /* DELETE /waitlists/{waitlistId}: removes the list and its waitees. */
 static cJSON *waitlists_delete(struct mt_ctx *ctx, const cJSON *event, const char *tenant, const char *id)
 {
-	struct waitlists_pre pre = { 0 };
+	struct crud_pre pre = { 0 };
 	cJSON *resp;
 	int r;
 
-	resp = waitlists_if_match(event, &pre);
+	resp = crud_if_match(event, &pre);
 	if (resp != NULL)
 		return resp;
 	if (pre.has_hdr) {
@@ -333,7 +172,7 @@ static cJSON *waitlists_delete(struct mt_ctx *ctx, const cJSON *event, const cha
 		r = ctx->store->ops->waitlist_get(ctx->store, tenant, id, &w);
 		if (r < 0)
 			return mt_resp_from_err(r, "waitlist");
-		resp = waitlists_check_pre(&pre, w.version);
+		resp = crud_check_pre(&pre, w.version, "waitlist");
 		if (resp != NULL)
 			return resp;
 	}

@@ -1,0 +1,53 @@
+/* Pieces the CRUD handlers (waitlists.c, waitees.c) share: paging arguments
+ * and Link headers, If-Match / body-version preconditions, codec refusals
+ * and JSON record responses. Internal to handlers/. */
+#ifndef MT_HANDLERS_CRUD_H
+#define MT_HANDLERS_CRUD_H
+
+#include <cjson/cJSON.h>
+#include <stdint.h>
+#include "core/buf.h"
+#include "core/codec.h"
+#include "store/store.h"
+
+#define CRUD_LIMIT_DEFAULT 100   /* page size when ?limit= is absent */
+#define CRUD_LIMIT_MAX 500       /* largest ?limit= */
+#define CRUD_CURSOR_MAX 512      /* longest cursor accepted */
+
+/* A request's version preconditions (If-Match header and body `version`). */
+struct crud_pre {
+	int has_hdr;      /* If-Match given (not "*") */
+	int64_t hdr;      /* its version */
+	int has_body;     /* body `version` given */
+	int64_t body;     /* its version */
+};
+
+/* Answers the codec's refusal as a 400. */
+cJSON *crud_codec_resp(const struct mt_codec_err *err);
+
+/* Reads ?limit= and ?cursor= into page (cursor borrowed from the event); NULL or a 400 response. */
+cJSON *crud_page_args(const cJSON *event, struct store_page *page);
+
+/* Sets X-Next-Cursor and Link: <path?limit=N[&status=S]&cursor=C>; rel="next"
+ * (status left out when NULL or ""). 0 or a negative MT_E* code. */
+int crud_next_headers(cJSON *resp, const char *path, int limit, const char *status, const char *next);
+
+/* Reads the If-Match header into pre; NULL or a 400 response. */
+cJSON *crud_if_match(const cJSON *event, struct crud_pre *pre);
+
+/* 412 (with the stored ETag) when a precondition names another version than
+ * stored; else NULL. `what` names the record in the message ("waitee"). */
+cJSON *crud_check_pre(const struct crud_pre *pre, int64_t stored, const char *what);
+
+/* The answer to a write that lost a race: 412 when the client named a version, else 409. */
+cJSON *crud_lost_race(const struct crud_pre *pre, const char *what);
+
+/* Builds a 'status' JSON response whose body is the text in b (freed either
+ * way), with ETag "version" and, when location is not NULL, Location. NULL
+ * when out of memory. */
+cJSON *crud_record_resp(int status, struct mt_buf *b, int64_t version, const char *location);
+
+/* Builds a JSON response whose body is the text in b (freed either way); NULL when out of memory. */
+cJSON *crud_resp_buf(int status, struct mt_buf *b);
+
+#endif
