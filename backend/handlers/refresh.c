@@ -5,6 +5,7 @@
 #include <string.h>
 #include "auth/auth.h"
 #include "core/error.h"
+#include "handlers/field.h"
 #include "handlers/handler.h"
 #include "runtime/apigw.h"
 #include "store/store.h"
@@ -30,7 +31,7 @@ static cJSON *refresh_reused(struct mt_ctx *ctx, const char *family)
 cJSON *handler_refresh(struct mt_ctx *ctx, const cJSON *event)
 {
 	cJSON *err = NULL, *body, *resp;
-	const cJSON *tok;
+	const char *tok;
 	char family[MT_ID_SIZE], hash[65];
 	struct mt_refresh rt;
 	struct mt_user u;
@@ -39,20 +40,14 @@ cJSON *handler_refresh(struct mt_ctx *ctx, const cJSON *event)
 	body = mt_event_json_body(event, &err);
 	if (body == NULL)
 		return err;
-	tok = cJSON_GetObjectItemCaseSensitive(body, "refreshToken");
-	if (tok == NULL || cJSON_IsNull(tok)) {
-		resp = mt_resp_error(400, "missing_field", "refreshToken", "'refreshToken' is required");
+	tok = field_required_str(body, "refreshToken", &resp);
+	if (tok == NULL)
 		goto done;
-	}
-	if (!cJSON_IsString(tok)) {
-		resp = mt_resp_error(400, "invalid_type", "refreshToken", "'refreshToken' must be a string");
-		goto done;
-	}
 	if (ctx->store == NULL) {
 		resp = mt_resp_error(500, "internal", NULL, "no store configured");
 		goto done;
 	}
-	if (mt_refresh_parse(tok->valuestring, family, hash) < 0) {
+	if (mt_refresh_parse(tok, family, hash) < 0) {
 		resp = refresh_invalid();
 		goto done;
 	}

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/id.h"
 #include "core/validate.h"
+#include "handlers/field.h"
 #include "handlers/handler.h"
 #include "runtime/apigw.h"
 #include "store/store.h"
@@ -28,22 +29,6 @@ static long register_utf8_chars(const char *s)
 		if (((unsigned char)s[i] & 0xC0) != 0x80)
 			n++;
 	return n;
-}
-
-/* Gets a required string field; NULL and *err set to a 400 when missing or not a string. */
-static const char *register_str(const cJSON *body, const char *name, cJSON **err)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, name);
-
-	if (v == NULL || cJSON_IsNull(v)) {
-		*err = mt_resp_error(400, "missing_field", name, "'%s' is required", name);
-		return NULL;
-	}
-	if (!cJSON_IsString(v)) {
-		*err = mt_resp_error(400, "invalid_type", name, "'%s' must be a string", name);
-		return NULL;
-	}
-	return v->valuestring;
 }
 
 /* Builds the 201 answer for a new account. */
@@ -86,9 +71,9 @@ cJSON *handler_register(struct mt_ctx *ctx, const cJSON *event)
 			goto done;
 		}
 	}
-	if ((email = register_str(body, "email", &err)) == NULL ||
-	    (password = register_str(body, "password", &err)) == NULL ||
-	    (name = register_str(body, "name", &err)) == NULL) {
+	if ((email = field_required_str(body, "email", &err)) == NULL ||
+	    (password = field_required_str(body, "password", &err)) == NULL ||
+	    (name = field_required_str(body, "name", &err)) == NULL) {
 		resp = err;
 		goto done;
 	}

@@ -9,6 +9,7 @@
 #include "core/error.h"
 #include "core/id.h"
 #include "core/validate.h"
+#include "handlers/field.h"
 #include "handlers/handler.h"
 #include "runtime/apigw.h"
 #include "store/store.h"
@@ -35,22 +36,6 @@ static cJSON *token_throttled(int64_t retry_s)
 		return NULL;
 	}
 	return r;
-}
-
-/* Gets a required string field; NULL and *err set to a 400 when missing or not a string. */
-static const char *token_str(const cJSON *body, const char *name, cJSON **err)
-{
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, name);
-
-	if (v == NULL || cJSON_IsNull(v)) {
-		*err = mt_resp_error(400, "missing_field", name, "'%s' is required", name);
-		return NULL;
-	}
-	if (!cJSON_IsString(v)) {
-		*err = mt_resp_error(400, "invalid_type", name, "'%s' must be a string", name);
-		return NULL;
-	}
-	return v->valuestring;
 }
 
 /* Records the outcome of a password check on the user record (conditional on
@@ -97,8 +82,8 @@ cJSON *handler_token(struct mt_ctx *ctx, const cJSON *event)
 	body = mt_event_json_body(event, &err);
 	if (body == NULL)
 		return err;
-	if ((email = token_str(body, "email", &err)) == NULL ||
-	    (password = token_str(body, "password", &err)) == NULL) {
+	if ((email = field_required_str(body, "email", &err)) == NULL ||
+	    (password = field_required_str(body, "password", &err)) == NULL) {
 		resp = err;
 		goto done;
 	}

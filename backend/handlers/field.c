@@ -1,0 +1,19 @@
+/* Required fields of a request's JSON body (see field.h). */
+#include "handlers/field.h"
+#include "runtime/apigw.h"
+
+/* Gets a required string field; NULL and *err set to a 400 when missing or not a string. */
+const char *field_required_str(const cJSON *body, const char *name, cJSON **err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(body, name);
+
+	if (v == NULL || cJSON_IsNull(v)) {
+		*err = mt_resp_error(400, "missing_field", name, "'%s' is required", name);
+		return NULL;
+	}
+	if (!cJSON_IsString(v)) {
+		*err = mt_resp_error(400, "invalid_type", name, "'%s' must be a string", name);
+		return NULL;
+	}
+	return v->valuestring;
+}
