@@ -7,6 +7,7 @@
 #include "core/buf.h"
 #include "core/codec.h"
 #include "core/error.h"
+#include "core/jsonesc.h"
 #include "core/status.h"
 #include "core/validate.h"
 
@@ -400,53 +401,25 @@ static inline void codec_w_raw(struct codec_w *w, const char *s, size_t n)
 /* Appends s as a JSON string (quoted, escaped; UTF-8 passes through). */
 static void codec_w_str(struct codec_w *w, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
-	const char *run = s;
+	size_t n = strlen(s);
 
-	codec_w_raw(w, "\"", 1);
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-		char esc[6];
-		size_t n = 2;
-
-		if (c >= 0x20 && c != '"' && c != '\\')
-			continue;
-		codec_w_raw(w, run, (size_t)(s - run));
-		esc[0] = '\\';
-		switch (c) {
-		case '"': esc[1] = '"'; break;
-		case '\\': esc[1] = '\\'; break;
-		case '\n': esc[1] = 'n'; break;
-		case '\t': esc[1] = 't'; break;
-		case '\r': esc[1] = 'r'; break;
-		case '\b': esc[1] = 'b'; break;
-		case '\f': esc[1] = 'f'; break;
-		default:
-			memcpy(esc + 1, "u00", 3);
-			esc[4] = hex[c >> 4];
-			esc[5] = hex[c & 15];
-			n = 6;
-		}
-		codec_w_raw(w, esc, n);
-		run = s + 1;
+	if ((size_t)(w->end - w->p) < MT_JSONESC_MAX(n) + 2) {
+		w->overflow = 1;
+		return;
 	}
-	codec_w_raw(w, run, (size_t)(s - run));
-	codec_w_raw(w, "\"", 1);
+	*w->p++ = '"';
+	w->p += mt_jsonesc(w->p, s, n, MT_JSONESC_SHORT);
+	*w->p++ = '"';
 }
 
 /* Appends a decimal integer. */
 static void codec_w_int(struct codec_w *w, int64_t v)
 {
-	char tmp[24], *p = tmp + sizeof tmp;
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	if (v < 0)
-		*--p = '-';
-	codec_w_raw(w, p, (size_t)(tmp + sizeof tmp - p));
+	if ((size_t)(w->end - w->p) < MT_JSON_INT_MAX) {
+		w->overflow = 1;
+		return;
+	}
+	w->p += mt_json_int(w->p, v);
 }
 
 /* Appends ,"key": or {"key": when first (a literal key: no escaping needed). */

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include "core/jsonesc.h"
 #include "daemon/maitred.h"
 
 #define LOG_LINE_MAX 4096
@@ -42,16 +43,9 @@ static void log_adds(struct log_line *l, const char *s)
 /* Appends a decimal integer. */
 static void log_add_int(struct log_line *l, int64_t v)
 {
-	char tmp[24], *p = tmp + sizeof tmp;
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	char tmp[MT_JSON_INT_MAX];
 
-	do {
-		*--p = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	if (v < 0)
-		*--p = '-';
-	log_add(l, p, (size_t)(tmp + sizeof tmp - p));
+	log_add(l, tmp, mt_json_int(tmp, v));
 }
 
 /* Appends v as exactly width digits (zero-padded). */
@@ -103,36 +97,24 @@ void log_time(char *buf, size_t n)
 }
 
 /* Appends s as a JSON string literal, cut at LOG_STR_MAX bytes (never
- * inside a UTF-8 sequence). */
+ * inside a UTF-8 sequence: continuation bytes after the cut are kept). */
 static void log_add_str(struct log_line *l, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p, *start = (const unsigned char *)(s ? s : ""), *run;
+	char esc[MT_JSONESC_MAX(LOG_STR_MAX)];
+	size_t n = 0, done = 0;
 
+	if (s == NULL)
+		s = "";
+	while (s[n] != '\0' && (n < LOG_STR_MAX || ((unsigned char)s[n] & 0xC0) == 0x80))
+		n++;
 	log_add(l, "\"", 1);
-	run = start;
-	for (p = start; *p && ((size_t)(p - start) < LOG_STR_MAX || (*p & 0xC0) == 0x80); p++) {
-		char e[6];
-		size_t el = 2;
+	/* in pieces of at most LOG_STR_MAX bytes (a run of continuation bytes may be longer) */
+	while (done < n) {
+		size_t k = n - done < LOG_STR_MAX ? n - done : LOG_STR_MAX;
 
-		if (*p >= 0x20 && *p != '"' && *p != '\\' && *p != 0x7f)
-			continue;
-		log_add(l, (const char *)run, (size_t)(p - run));
-		e[0] = '\\';
-		if (*p == '"' || *p == '\\') {
-			e[1] = (char)*p;
-		} else {
-			e[1] = 'u';
-			e[2] = '0';
-			e[3] = '0';
-			e[4] = hex[*p >> 4];
-			e[5] = hex[*p & 15];
-			el = 6;
-		}
-		log_add(l, e, el);
-		run = p + 1;
+		log_add(l, esc, mt_jsonesc(esc, s + done, k, MT_JSONESC_DEL));
+		done += k;
 	}
-	log_add(l, (const char *)run, (size_t)(p - run));
 	log_add(l, "\"", 1);
 }
 

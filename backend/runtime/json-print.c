@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/jsonesc.h"
 #include "runtime/json-print.h"
 
 /* Output buffer that grows by doubling. */
@@ -61,17 +62,7 @@ static void jp_number(struct jp_buf *b, double d)
 		return;
 	}
 	if (d == floor(d) && fabs(d) < 9007199254740992.0) {
-		long long v = (long long)d;
-		unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-		char *p = tmp + sizeof tmp;
-
-		do {
-			*--p = (char)('0' + u % 10);
-			u /= 10;
-		} while (u != 0);
-		if (v < 0)
-			*--p = '-';
-		jp_add(b, p, (size_t)(tmp + sizeof tmp - p));
+		jp_add(b, tmp, mt_json_int(tmp, (int64_t)d));
 		return;
 	}
 	n = snprintf(tmp, sizeof tmp, "%1.15g", d);
@@ -84,40 +75,16 @@ static void jp_number(struct jp_buf *b, double d)
 /* Appends s as a JSON string literal with cJSON's escaping. */
 static void jp_string(struct jp_buf *b, const char *s)
 {
-	static const char hex[] = "0123456789abcdef";
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	const unsigned char *run = p;
+	size_t n;
 
-	jp_add(b, "\"", 1);
-	for (; *p; p++) {
-		char e[6];
-		size_t el = 2;
-
-		if (*p >= 0x20 && *p != '"' && *p != '\\')
-			continue;
-		jp_add(b, (const char *)run, (size_t)(p - run));
-		e[0] = '\\';
-		switch (*p) {
-		case '"': e[1] = '"'; break;
-		case '\\': e[1] = '\\'; break;
-		case '\b': e[1] = 'b'; break;
-		case '\f': e[1] = 'f'; break;
-		case '\n': e[1] = 'n'; break;
-		case '\r': e[1] = 'r'; break;
-		case '\t': e[1] = 't'; break;
-		default:
-			e[1] = 'u';
-			e[2] = '0';
-			e[3] = '0';
-			e[4] = hex[*p >> 4];
-			e[5] = hex[*p & 15];
-			el = 6;
-		}
-		jp_add(b, e, el);
-		run = p + 1;
-	}
-	jp_add(b, (const char *)run, (size_t)(p - run));
-	jp_add(b, "\"", 1);
+	if (s == NULL)
+		s = "";
+	n = strlen(s);
+	if (jp_reserve(b, MT_JSONESC_MAX(n) + 2) < 0)
+		return;
+	b->data[b->len++] = '"';
+	b->len += mt_jsonesc(b->data + b->len, s, n, MT_JSONESC_SHORT);
+	b->data[b->len++] = '"';
 }
 
 /* Appends one value (recursively); -1 on an invalid item. */

@@ -1,0 +1,135 @@
+/* JSON string escaping and integer formatting (see jsonesc.h). */
+#include <string.h>
+#include "core/jsonesc.h"
+
+#define JSONESC_ONES 0x0101010101010101ULL   /* 0x01 in every byte */
+#define JSONESC_HIGH 0x8080808080808080ULL   /* 0x80 in every byte */
+
+/* What a byte becomes: 0 = itself, 'u' = \u00XX, another letter = that
+ * letter after a backslash (when MT_JSONESC_SHORT, else \u00XX for the
+ * control bytes), 'D' = DEL (\u007f with MT_JSONESC_DEL, else itself). */
+static const unsigned char jsonesc_class[256] = {
+	['\0'] = 'u', [0x01] = 'u', [0x02] = 'u', [0x03] = 'u', [0x04] = 'u', [0x05] = 'u', [0x06] = 'u',
+	[0x07] = 'u', ['\b'] = 'b', ['\t'] = 't', ['\n'] = 'n', [0x0b] = 'u', ['\f'] = 'f', ['\r'] = 'r',
+	[0x0e] = 'u', [0x0f] = 'u', [0x10] = 'u', [0x11] = 'u', [0x12] = 'u', [0x13] = 'u', [0x14] = 'u',
+	[0x15] = 'u', [0x16] = 'u', [0x17] = 'u', [0x18] = 'u', [0x19] = 'u', [0x1a] = 'u', [0x1b] = 'u',
+	[0x1c] = 'u', [0x1d] = 'u', [0x1e] = 'u', [0x1f] = 'u', ['"'] = '"', ['\\'] = '\\', [0x7f] = 'D',
+};
+
+/* Returns a word with the high bit set in (at least) the lowest byte of v
+ * that needs escaping, 0 when none does. Exact about existence and about
+ * the lowest such byte: a borrow only moves up from a byte that matched. */
+static inline uint64_t jsonesc_word(uint64_t v, unsigned flags)
+{
+	uint64_t q = v ^ (JSONESC_ONES * '"');
+	uint64_t b = v ^ (JSONESC_ONES * '\\');
+	uint64_t m = ((v - JSONESC_ONES * 0x20) & ~v) |   /* a byte < 0x20 */
+		     ((q - JSONESC_ONES) & ~q) |           /* a byte == '"' */
+		     ((b - JSONESC_ONES) & ~b);            /* a byte == '\\' */
+
+	if (flags & MT_JSONESC_DEL) {
+		uint64_t d = v ^ (JSONESC_ONES * 0x7f);
+
+		m |= (d - JSONESC_ONES) & ~d;
+	}
+	return m & JSONESC_HIGH;
+}
+
+/* Returns 1 when byte c is written as is under flags. */
+static inline int jsonesc_plain(unsigned char c, unsigned flags)
+{
+	unsigned char k = jsonesc_class[c];
+
+	return k == 0 || (k == 'D' && !(flags & MT_JSONESC_DEL));
+}
+
+/* Writes the escape of byte c (not plain under flags) to o; returns its length. */
+static size_t jsonesc_one(char *o, unsigned char c, unsigned flags)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char k = jsonesc_class[c];
+
+	o[0] = '\\';
+	if (k == '"' || k == '\\' || (k != 'u' && k != 'D' && (flags & MT_JSONESC_SHORT))) {
+		o[1] = (char)k;
+		return 2;
+	}
+	o[1] = 'u';
+	o[2] = '0';
+	o[3] = '0';
+	o[4] = hex[c >> 4];
+	o[5] = hex[c & 15];
+	return 6;
+}
+
+/* Escapes s[0..n) into out (room for MT_JSONESC_MAX(n)). */
+size_t mt_jsonesc(char *out, const char *s, size_t n, unsigned flags)
+{
+	char *o = out;
+	size_t i = 0;
+
+	for (;;) {
+		/* whole words of plain bytes: one test and one 8-byte copy each */
+		while (n - i >= 8) {
+			uint64_t v, m;
+
+			memcpy(&v, s + i, 8);
+			m = jsonesc_word(v, flags);
+			memcpy(o, &v, 8);   /* room: 6 * (n - i) >= 8 */
+			if (m == 0) {
+				o += 8;
+				i += 8;
+				continue;
+			}
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			{
+				size_t k = (size_t)__builtin_ctzll(m) >> 3;   /* the bytes before it are plain */
+
+				o += k;
+				i += k;
+			}
+#endif
+			break;
+		}
+		/* byte by byte up to the next byte to escape (or the end) */
+		while (i < n && jsonesc_plain((unsigned char)s[i], flags))
+			*o++ = s[i++];
+		if (i == n)
+			break;
+		o += jsonesc_one(o, (unsigned char)s[i], flags);
+		i++;
+	}
+	return (size_t)(o - out);
+}
+
+/* Writes v in decimal, two digits per division. */
+size_t mt_json_int(char *out, int64_t v)
+{
+	static const char pairs[201] =
+		"00010203040506070809101112131415161718192021222324"
+		"25262728293031323334353637383940414243444546474849"
+		"50515253545556575859606162636465666768697071727374"
+		"75767778798081828384858687888990919293949596979899";
+	char tmp[MT_JSON_INT_MAX], *p = tmp + sizeof tmp;
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	size_t n;
+
+	while (u >= 100) {
+		size_t d = (size_t)(u % 100) * 2;
+
+		u /= 100;
+		p -= 2;
+		memcpy(p, pairs + d, 2);
+	}
+	if (u >= 10) {
+		p -= 2;
+		memcpy(p, pairs + u * 2, 2);
+	} else {
+		*--p = (char)('0' + u);
+	}
+	if (v < 0)
+		*--p = '-';
+	n = (size_t)(tmp + sizeof tmp - p);
+	memcpy(out, p, n);
+	return n;
+}
