@@ -59,22 +59,6 @@ static char *aws_strdup(const char *s)
 	return p;
 }
 
-/* Sets *cause to a formatted, malloc'd message (if cause is non-NULL). */
-static void aws_set_cause(char **cause, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void aws_set_cause(char **cause, const char *fmt, ...)
-{
-	va_list ap;
-	char tmp[512];
-
-	if (cause == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	free(*cause);
-	*cause = aws_strdup(tmp);
-}
-
 /* Picks v when positive, else the default. */
 static int aws_or(int v, int def)
 {
@@ -91,21 +75,21 @@ int aws_client_new(const struct aws_client_config *cfg, struct aws_client **out,
 	if (cause)
 		*cause = NULL;
 	if (cfg == NULL || cfg->region == NULL || cfg->region[0] == '\0') {
-		aws_set_cause(cause, "no AWS region (set AWS_REGION or region=)");
+		mt_set_cause(cause, "no AWS region (set AWS_REGION or region=)");
 		return MT_EINVAL;
 	}
 	if (cfg->access_key == NULL || cfg->access_key[0] == '\0' || cfg->secret_key == NULL ||
 	    cfg->secret_key[0] == '\0') {
-		aws_set_cause(cause, "no AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
+		mt_set_cause(cause, "no AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
 		return MT_EINVAL;
 	}
 	if (strchr(cfg->region, ':') || strchr(cfg->access_key, ':')) {
-		aws_set_cause(cause, "AWS region or access key contains ':'");
+		mt_set_cause(cause, "AWS region or access key contains ':'");
 		return MT_EINVAL;
 	}
 	pthread_once(&aws_once, aws_global_init);
 	if (aws_global_rc != 0) {
-		aws_set_cause(cause, "curl_global_init failed");
+		mt_set_cause(cause, "curl_global_init failed");
 		return MT_EIO;
 	}
 	c = calloc(1, sizeof *c);

@@ -6,6 +6,8 @@
 #ifndef MT_ERROR_H
 #define MT_ERROR_H
 
+#include <stdarg.h>
+
 enum mt_err {
 	MT_OK = 0,
 	MT_ENOTFOUND = -1,  /* no such record (or not the caller's) */
@@ -20,5 +22,17 @@ enum mt_err {
 
 /* Returns a static English name for an MT_E* code. */
 const char *mt_strerror(int err);
+
+#define MT_CAUSE_MAX 512  /* mt_set_cause keeps at most this many bytes, NUL included */
+
+/* Returns a malloc'd printf-formatted string of any length (NULL when out of memory). */
+char *mt_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* When cause is not NULL, frees *cause and sets it to a malloc'd formatted
+ * message cut to MT_CAUSE_MAX - 1 bytes (NULL when out of memory). */
+void mt_set_cause(char **cause, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* mt_set_cause with a va_list. */
+void mt_vset_cause(char **cause, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 #endif

@@ -49,7 +49,7 @@ static char *channel_sms_error_text(const struct mt_buf *resp)
 	if (cJSON_IsString(msg)) {
 		char *clean = channel_clean_text(msg->valuestring, 150);
 		if (clean && cJSON_IsNumber(code))
-			out = channel_strf("%s (code %d)", clean, code->valueint);
+			out = mt_strf("%s (code %d)", clean, code->valueint);
 		else
 			out = clean ? strdup(clean) : NULL;
 		free(clean);
@@ -86,8 +86,8 @@ static int channel_sms_send_locked(struct channel *c, const struct mt_message *m
 		goto done;
 	}
 	if (m->key && m->key[0]) {
-		hkey = channel_strf("I-Twilio-Idempotency-Token: %s", m->key);
-		hkey2 = channel_strf("X-Maitre-Message-Key: %s", m->key);
+		hkey = mt_strf("I-Twilio-Idempotency-Token: %s", m->key);
+		hkey2 = mt_strf("X-Maitre-Message-Key: %s", m->key);
 		if (hkey == NULL || hkey2 == NULL) {
 			r = channel_fail(reason, MT_ENOMEM, "out of memory");
 			goto done;
@@ -215,7 +215,7 @@ int channel_sms_new(const struct channel_sms_config *cfg, struct channel **out, 
 	blen = strlen(cfg->base_url);
 	while (blen > 0 && cfg->base_url[blen - 1] == '/')
 		blen--;
-	s->url = channel_strf("%.*s/2010-04-01/Accounts/%s/Messages.json", (int)blen, cfg->base_url, acct);
+	s->url = mt_strf("%.*s/2010-04-01/Accounts/%s/Messages.json", (int)blen, cfg->base_url, acct);
 	curl_free(acct);
 	s->account = strdup(cfg->account);
 	s->token = strdup(cfg->token);

@@ -442,7 +442,7 @@ int channel_smtp_new(const struct channel_smtp_config *cfg, struct channel **out
 				*cause = strdup("MAITRE_SMTP_URL: the only query understood is ?starttls=1");
 			return MT_EINVAL;
 		}
-		s->url = channel_strf("%.*s", (int)(q - cfg->url), cfg->url);
+		s->url = mt_strf("%.*s", (int)(q - cfg->url), cfg->url);
 	} else {
 		s->url = strdup(cfg->url);
 	}

@@ -11,9 +11,6 @@
 #define CHANNEL_CONNECT_TIMEOUT_MS 5000L   /* connect part of it, at most */
 #define CHANNEL_RESP_MAX (64 * 1024)       /* response bytes kept */
 
-/* Returns a malloc'd printf-formatted string (NULL when out of memory). */
-char *channel_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 /* Sets *reason (if reason != NULL) to a formatted string and returns err. */
 int channel_fail(char **reason, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

@@ -86,7 +86,7 @@ static int channel_webhook_send_locked(struct channel *c, const struct mt_messag
 	snprintf(h_ts, sizeof(h_ts), "X-Maitre-Timestamp: %s", ts);
 	snprintf(h_sig, sizeof(h_sig), "X-Maitre-Signature: %s", sig);
 	mt_buf_init(&resp, CHANNEL_RESP_MAX);
-	if (m->key && m->key[0] && (hkey = channel_strf("X-Maitre-Message-Key: %s", m->key)) == NULL) {
+	if (m->key && m->key[0] && (hkey = mt_strf("X-Maitre-Message-Key: %s", m->key)) == NULL) {
 		r = channel_fail(reason, MT_ENOMEM, "out of memory");
 		goto done;
 	}

@@ -9,40 +9,14 @@
 #include "notify/channel.h"
 #include "notify/channel-util.h"
 
-/* Returns a malloc'd printf-formatted string. */
-char *channel_strf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return NULL;
-	s = malloc((size_t)n + 1);
-	if (s == NULL)
-		return NULL;
-	va_start(ap, fmt);
-	vsnprintf(s, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return s;
-}
-
 /* Sets *reason to a formatted string and returns err. */
 int channel_fail(char **reason, int err, const char *fmt, ...)
 {
 	va_list ap;
-	char buf[512];
 
-	if (reason == NULL)
-		return err;
 	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
+	mt_vset_cause(reason, fmt, ap);
 	va_end(ap);
-	free(*reason);
-	*reason = strdup(buf);
 	return err;
 }
 
@@ -206,7 +180,7 @@ static int channels_timeout(long *out, char **cause)
 static int channels_missing(char **cause, const char *set, const char *missing)
 {
 	if (cause)
-		*cause = channel_strf("%s is set but %s is not", set, missing);
+		*cause = mt_strf("%s is set but %s is not", set, missing);
 	return MT_EINVAL;
 }
 

@@ -52,22 +52,6 @@ static void notify_log(const char *level, const char *msg, const char *waitee_id
 	cJSON_Delete(o);
 }
 
-/* Sets *cause (if given) to a formatted message. */
-static void notify_cause(char **cause, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void notify_cause(char **cause, const char *fmt, ...)
-{
-	va_list ap;
-	char buf[512];
-
-	if (cause == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	free(*cause);
-	*cause = strdup(buf);
-}
-
 /* Returns 1 for a kind a message may carry. */
 static int notify_kind_ok(const char *kind)
 {
@@ -223,7 +207,7 @@ int mt_notify_enqueue_due(struct mt_ctx *ctx, struct mt_waitee *ws, size_t n,
 	int err = 0;
 
 	if (ctx->queue == NULL) {
-		notify_cause(cause, "no notification queue configured");
+		mt_set_cause(cause, "no notification queue configured");
 		return MT_EINVAL;
 	}
 	if (n == 0)

@@ -104,23 +104,6 @@ static const char queue_sqlite_schema[] =
 	" receive_count INTEGER NOT NULL"
 	") WITHOUT ROWID;";
 
-/* Sets *cause to a formatted message when cause is not NULL. */
-static void queue_sqlite_cause(char **cause, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static void queue_sqlite_cause(char **cause, const char *fmt, ...)
-{
-	va_list ap;
-	char buf[512];
-
-	if (cause == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	free(*cause);
-	*cause = strdup(buf);
-}
-
 /* Maps an SQLite result code to an MT_E* code. */
 static int queue_sqlite_err(int rc)
 {
@@ -144,7 +127,7 @@ static int queue_sqlite_exec(sqlite3 *db, const char *sql, char **cause)
 	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
 
 	if (rc != SQLITE_OK) {
-		queue_sqlite_cause(cause, "queue: %s: %s", sql, msg ? msg : sqlite3_errstr(rc));
+		mt_set_cause(cause, "queue: %s: %s", sql, msg ? msg : sqlite3_errstr(rc));
 		sqlite3_free(msg);
 		return queue_sqlite_err(rc);
 	}
@@ -162,7 +145,7 @@ static sqlite3_stmt *queue_sqlite_stmt(struct queue_sqlite_stmts *s, enum queue_
 	rc = sqlite3_prepare_v3(s->db, queue_sqlite_sql[w], -1, s->persistent ? SQLITE_PREPARE_PERSISTENT : 0,
 				&s->st[w], NULL);
 	if (rc != SQLITE_OK) {
-		queue_sqlite_cause(cause, "queue: prepare: %s", sqlite3_errmsg(s->db));
+		mt_set_cause(cause, "queue: prepare: %s", sqlite3_errmsg(s->db));
 		*err = queue_sqlite_err(rc);
 		s->st[w] = NULL;
 		return NULL;
@@ -189,7 +172,7 @@ static int queue_sqlite_step_done(sqlite3 *db, sqlite3_stmt *st, char **cause)
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_DONE) {
-		queue_sqlite_cause(cause, "queue: %s", sqlite3_errmsg(db));
+		mt_set_cause(cause, "queue: %s", sqlite3_errmsg(db));
 		return queue_sqlite_err(rc);
 	}
 	return 0;
@@ -224,7 +207,7 @@ static int queue_sqlite_run(struct queue_sqlite *q, queue_sqlite_job job, void *
 	if (q->store != NULL) {
 		err = store_sqlite_write_txn(q->store, queue_sqlite_store_job, &e);
 		if (err != 0 && cause != NULL && *cause == NULL)
-			queue_sqlite_cause(cause, "queue: write failed: %s", mt_strerror(err));
+			mt_set_cause(cause, "queue: write failed: %s", mt_strerror(err));
 		return err;
 	}
 	pthread_mutex_lock(&q->lock);
@@ -316,7 +299,7 @@ static int queue_sqlite_send_batch(struct queue *base, const struct queue_entry 
 	for (i = 0; i < n; i++) {
 		if (entries[i].body == NULL || strlen(entries[i].body) > QUEUE_BODY_MAX ||
 		    entries[i].delay_s < 0 || entries[i].delay_s > 900) {
-			queue_sqlite_cause(cause, "queue: entry %zu: bad body or delay", i);
+			mt_set_cause(cause, "queue: entry %zu: bad body or delay", i);
 			err = MT_EINVAL;
 			goto done;
 		}
@@ -425,7 +408,7 @@ static int queue_sqlite_take_job(struct queue_sqlite_stmts *s, void *arg)
 			}
 		}
 		if (err == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE) {
-			queue_sqlite_cause(a->cause, "queue: receive: %s", sqlite3_errmsg(s->db));
+			mt_set_cause(a->cause, "queue: receive: %s", sqlite3_errmsg(s->db));
 			err = queue_sqlite_err(rc);
 		}
 		sqlite3_reset(next);
@@ -621,13 +604,13 @@ static int queue_sqlite_delete(struct queue *base, const char *receipt, char **c
 	memset(&a, 0, sizeof a);
 	err = queue_sqlite_parse_receipt(receipt, a.id, &a.count);
 	if (err) {
-		queue_sqlite_cause(cause, "queue: malformed receipt handle");
+		mt_set_cause(cause, "queue: malformed receipt handle");
 		return err;
 	}
 	a.cause = cause;
 	err = queue_sqlite_run(q, queue_sqlite_delete_job, &a, cause);
 	if (err == 0 && a.changes == 0) {
-		queue_sqlite_cause(cause, "queue: no message for this receipt (deleted or received again)");
+		mt_set_cause(cause, "queue: no message for this receipt (deleted or received again)");
 		err = MT_ENOTFOUND;
 	}
 	return err;
@@ -646,14 +629,14 @@ static int queue_sqlite_change_visibility(struct queue *base, const char *receip
 	memset(&a, 0, sizeof a);
 	err = queue_sqlite_parse_receipt(receipt, a.id, &a.count);
 	if (err) {
-		queue_sqlite_cause(cause, "queue: malformed receipt handle");
+		mt_set_cause(cause, "queue: malformed receipt handle");
 		return err;
 	}
 	a.visible_at = queue_sqlite_now(q) + (int64_t)visibility_s * 1000;
 	a.cause = cause;
 	err = queue_sqlite_run(q, queue_sqlite_vis_job, &a, cause);
 	if (err == 0 && a.changes == 0) {
-		queue_sqlite_cause(cause, "queue: no message for this receipt (deleted or received again)");
+		mt_set_cause(cause, "queue: no message for this receipt (deleted or received again)");
 		err = MT_ENOTFOUND;
 	}
 	if (err == 0 && visibility_s == 0)
@@ -675,7 +658,7 @@ static int queue_sqlite_count(struct queue_sqlite *q, sqlite3_stmt *st, int64_t 
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
 	if (rc != SQLITE_ROW) {
-		queue_sqlite_cause(cause, "queue: count: %s", sqlite3_errmsg(q->db));
+		mt_set_cause(cause, "queue: count: %s", sqlite3_errmsg(q->db));
 		return queue_sqlite_err(rc);
 	}
 	return 0;
@@ -734,7 +717,7 @@ static int queue_sqlite_prepare(struct queue_sqlite *q, const char *sql, sqlite3
 	int rc = sqlite3_prepare_v3(q->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
 
 	if (rc != SQLITE_OK) {
-		queue_sqlite_cause(cause, "queue: prepare: %s", sqlite3_errmsg(q->db));
+		mt_set_cause(cause, "queue: prepare: %s", sqlite3_errmsg(q->db));
 		return queue_sqlite_err(rc);
 	}
 	return 0;
@@ -761,7 +744,7 @@ int queue_sqlite_open(const char *path, const struct mt_clock *clock, struct que
 	if (cause)
 		*cause = NULL;
 	if (path == NULL || *path == '\0') {
-		queue_sqlite_cause(cause, "queue: no database path");
+		mt_set_cause(cause, "queue: no database path");
 		return MT_EINVAL;
 	}
 	q = calloc(1, sizeof *q);
@@ -775,7 +758,7 @@ int queue_sqlite_open(const char *path, const struct mt_clock *clock, struct que
 	rc = sqlite3_open_v2(path, &q->db,
 			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
-		queue_sqlite_cause(cause, "queue: cannot open %s: %s", path,
+		mt_set_cause(cause, "queue: cannot open %s: %s", path,
 				   q->db ? sqlite3_errmsg(q->db) : sqlite3_errstr(rc));
 		err = MT_EIO;
 		goto fail;

@@ -33,22 +33,6 @@ struct queue_sqs {
 	int dlq_looked;             /* 1 once the redrive policy was read */
 };
 
-/* Sets *cause (if given) to a formatted message. */
-static void queue_sqs_cause(char **cause, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void queue_sqs_cause(char **cause, const char *fmt, ...)
-{
-	va_list ap;
-	char buf[512];
-
-	if (cause == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof buf, fmt, ap);
-	va_end(ap);
-	free(*cause);
-	*cause = strdup(buf);
-}
-
 /* Maps a failed request to an MT_E* code. */
 static int queue_sqs_map(const struct aws_response *r, int err)
 {
@@ -83,7 +67,7 @@ static int queue_sqs_call(struct queue_sqs *q, const char *action, cJSON *req, c
 	err = aws_request(q->aws, "sqs", target, text, &r);
 	free(text);
 	if (err != 0) {
-		queue_sqs_cause(cause, "sqs %s: %s", action, r.cause ? r.cause : mt_strerror(err));
+		mt_set_cause(cause, "sqs %s: %s", action, r.cause ? r.cause : mt_strerror(err));
 		err = queue_sqs_map(&r, err);
 		aws_response_free(&r);
 		return err;
@@ -96,7 +80,7 @@ static int queue_sqs_call(struct queue_sqs *q, const char *action, cJSON *req, c
 	if (*answer == NULL || !cJSON_IsObject(*answer)) {
 		cJSON_Delete(*answer);
 		*answer = NULL;
-		queue_sqs_cause(cause, "sqs %s: answer is not a JSON object", action);
+		mt_set_cause(cause, "sqs %s: answer is not a JSON object", action);
 		return MT_EIO;
 	}
 	return 0;
@@ -138,7 +122,7 @@ static int queue_sqs_send_batch(struct queue *base, const struct queue_entry *en
 		    entries[i].delay_s < 0 || entries[i].delay_s > 900) {
 			for (size_t k = 0; k < n; k++)
 				results[k] = MT_EINVAL;
-			queue_sqs_cause(cause, "sqs: entry %zu: bad body or delay", i);
+			mt_set_cause(cause, "sqs: entry %zu: bad body or delay", i);
 			return MT_EINVAL;
 		}
 		pending[i] = 1;
@@ -205,7 +189,7 @@ static int queue_sqs_send_batch(struct queue *base, const struct queue_entry *en
 			k = strtol(eid->valuestring + 1, &end, 10);
 			if (*end != '\0' || k < 0 || (size_t)k >= n || !pending[k])
 				continue;
-			queue_sqs_cause(cause, "sqs SendMessageBatch: entry %ld failed: %s", k,
+			mt_set_cause(cause, "sqs SendMessageBatch: entry %ld failed: %s", k,
 					cJSON_IsString(code) ? code->valuestring : "unknown");
 			if (cJSON_IsTrue(fault)) {
 				pending[k] = 0;
@@ -480,7 +464,7 @@ int queue_sqs_open(const char *queue_url, const char *region, const char *endpoi
 	if (cause)
 		*cause = NULL;
 	if (queue_url == NULL || strncmp(queue_url, "http", 4) != 0) {
-		queue_sqs_cause(cause, "sqs: the queue URL must be an http(s) URL");
+		mt_set_cause(cause, "sqs: the queue URL must be an http(s) URL");
 		return MT_EINVAL;
 	}
 	q = calloc(1, sizeof *q);

@@ -346,30 +346,8 @@ static struct store_sqlite_conn *store_sqlite_reg_head;
 
 static const struct store_ops store_sqlite_ops;
 
-/* Returns a malloc'd printf-formatted message (NULL when out of memory). */
-static char *store_sqlite_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *store_sqlite_msg(const char *fmt, ...)
-{
-	va_list ap;
-	char *m;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return NULL;
-	m = malloc((size_t)n + 1);
-	if (m == NULL)
-		return NULL;
-	va_start(ap, fmt);
-	vsnprintf(m, (size_t)n + 1, fmt, ap);
-	va_end(ap);
-	return m;
-}
-
 /* Sets *cause (when asked for) to a formatted message. */
-#define store_sqlite_cause(cause, ...) do { if (cause) *(cause) = store_sqlite_msg(__VA_ARGS__); } while (0)
+#define store_sqlite_cause(cause, ...) do { if (cause) *(cause) = mt_strf(__VA_ARGS__); } while (0)
 
 /* Maps an SQLite result code to an MT_E* code; logs unexpected failures. */
 static int store_sqlite_err(struct store_sqlite_conn *c, int rc)
@@ -2125,7 +2103,7 @@ int store_sqlite_query_plan(struct store *base, const char *op, char **plan)
 		return MT_EINVAL;
 	if ((r = store_sqlite_conn(s, &c)) < 0)
 		return r;
-	sql = store_sqlite_msg("EXPLAIN QUERY PLAN %s", store_sqlite_sql[i].sql);
+	sql = mt_strf("EXPLAIN QUERY PLAN %s", store_sqlite_sql[i].sql);
 	if (sql == NULL)
 		return MT_ENOMEM;
 	rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
