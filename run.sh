@@ -11,32 +11,10 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 
-PKGS=(meson ninja-build pkg-config gcc libcurl4-openssl-dev libcjson-dev libjwt-dev
-      libnotify-dev libncurses-dev libsqlite3-dev libsodium-dev libmicrohttpd-dev libcmocka-dev)
+# shellcheck source=scripts/deps.sh
+. scripts/deps.sh
 
-# Prints the packages of "$@" that dpkg does not list as installed.
-missing_packages() {
-	local p
-	for p in "$@"; do
-		if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed"; then
-			echo "$p"
-		fi
-	done
-}
-
-# Installs the given packages with apt-get (through sudo when not root).
-apt_install() {
-	local sudo=()
-	if [ "$(id -u)" -ne 0 ]; then
-		command -v sudo >/dev/null || { echo "run.sh: need root or sudo to install: $*" >&2; exit 1; }
-		sudo=(sudo)
-	fi
-	echo "run.sh: installing $*"
-	"${sudo[@]}" apt-get update -q
-	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "$@"
-}
-
-mapfile -t missing < <(missing_packages "${PKGS[@]}")
+mapfile -t missing < <(missing_packages "${DEPS_BUILD_PKGS[@]}")
 if [ "${#missing[@]}" -gt 0 ]; then
 	apt_install "${missing[@]}"
 fi

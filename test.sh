@@ -13,31 +13,9 @@ set -uo pipefail
 cd "$(dirname "$0")"
 ROOT=$(pwd)
 
-PKGS=(meson ninja-build pkg-config gcc libcurl4-openssl-dev libcjson-dev libjwt-dev
-      libnotify-dev libncurses-dev libsqlite3-dev libsodium-dev libmicrohttpd-dev libcmocka-dev
-      python3-aiosmtpd dbus python3-dbus python3-gi wrk curl)
-
-# Prints the packages of "$@" that dpkg does not list as installed.
-missing_packages() {
-	local p
-	for p in "$@"; do
-		if ! dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed"; then
-			echo "$p"
-		fi
-	done
-}
-
-# Installs the given packages with apt-get (through sudo when not root).
-apt_install() {
-	local sudo=()
-	if [ "$(id -u)" -ne 0 ]; then
-		command -v sudo >/dev/null || { echo "test.sh: need root or sudo to install: $*" >&2; exit 1; }
-		sudo=(sudo)
-	fi
-	echo "test.sh: installing $*"
-	"${sudo[@]}" apt-get update -q || exit 1
-	DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "$@" || exit 1
-}
+# shellcheck source=scripts/deps.sh
+. scripts/deps.sh
+PKGS=("${DEPS_BUILD_PKGS[@]}" python3-aiosmtpd dbus python3-dbus python3-gi wrk curl)
 
 mapfile -t missing < <(missing_packages "${PKGS[@]}")
 # node and npm may come from elsewhere than Debian: only install when absent
