@@ -412,6 +412,22 @@ static void codec_w_str(struct codec_w *w, const char *s)
 	*w->p++ = '"';
 }
 
+/* Appends the text of a char array of cap bytes as a JSON string (no strlen:
+ * the escaper stops at the NUL and never reads past the array). */
+static void codec_w_field(struct codec_w *w, const char *s, size_t cap)
+{
+	if ((size_t)(w->end - w->p) < MT_JSONESC_MAX(cap) + 2) {
+		w->overflow = 1;
+		return;
+	}
+	*w->p++ = '"';
+	w->p += mt_jsonesc_field(w->p, s, cap, MT_JSONESC_SHORT);
+	*w->p++ = '"';
+}
+
+/* codec_w_field for a record member that is a char array. */
+#define CODEC_W_FIELD(w, arr) codec_w_field((w), (arr), sizeof(arr))
+
 /* Appends a decimal integer. */
 static void codec_w_int(struct codec_w *w, int64_t v)
 {
@@ -426,14 +442,17 @@ static void codec_w_int(struct codec_w *w, int64_t v)
 #define CODEC_W_KEY(w, key, first) codec_w_raw((w), (first) ? "{\"" key "\":" : ",\"" key "\":", \
 					       sizeof(key) + 3)
 
-/* Appends a string, or null when empty. */
-static void codec_w_opt(struct codec_w *w, const char *v)
+/* Appends the text of a char array of cap bytes, or null when empty. */
+static void codec_w_opt(struct codec_w *w, const char *v, size_t cap)
 {
 	if (v[0] == '\0')
 		codec_w_raw(w, "null", 4);
 	else
-		codec_w_str(w, v);
+		codec_w_field(w, v, cap);
 }
+
+/* codec_w_opt for a record member that is a char array. */
+#define CODEC_W_OPT(w, arr) codec_w_opt((w), (arr), sizeof(arr))
 
 /* Appends a time, or null when 0 (never). */
 static void codec_w_time(struct codec_w *w, int64_t v)
@@ -459,11 +478,11 @@ int mt_codec_waitlist_write(struct mt_buf *b, const struct mt_waitlist *wl)
 	struct codec_w w = { out, out + sizeof out, 0 };
 
 	CODEC_W_KEY(&w, "id", 1);
-	codec_w_str(&w, wl->id);
+	CODEC_W_FIELD(&w, wl->id);
 	CODEC_W_KEY(&w, "name", 0);
-	codec_w_str(&w, wl->name);
+	CODEC_W_FIELD(&w, wl->name);
 	CODEC_W_KEY(&w, "description", 0);
-	codec_w_str(&w, wl->description);
+	CODEC_W_FIELD(&w, wl->description);
 	CODEC_W_KEY(&w, "createdAt", 0);
 	codec_w_int(&w, wl->created_at);
 	CODEC_W_KEY(&w, "updatedAt", 0);
@@ -472,11 +491,11 @@ int mt_codec_waitlist_write(struct mt_buf *b, const struct mt_waitlist *wl)
 	codec_w_int(&w, wl->version);
 	CODEC_W_KEY(&w, "templates", 0);
 	CODEC_W_KEY(&w, "joined", 1);
-	codec_w_opt(&w, wl->tpl_joined);
+	CODEC_W_OPT(&w, wl->tpl_joined);
 	CODEC_W_KEY(&w, "ready", 0);
-	codec_w_opt(&w, wl->tpl_ready);
+	CODEC_W_OPT(&w, wl->tpl_ready);
 	CODEC_W_KEY(&w, "reminder", 0);
-	codec_w_opt(&w, wl->tpl_reminder);
+	CODEC_W_OPT(&w, wl->tpl_reminder);
 	codec_w_raw(&w, "}}", 2);
 	return codec_w_flush(b, &w, out);
 }
@@ -488,19 +507,19 @@ int mt_codec_waitee_write(struct mt_buf *b, const struct mt_waitee *we)
 	struct codec_w w = { out, out + sizeof out, 0 };
 
 	CODEC_W_KEY(&w, "id", 1);
-	codec_w_str(&w, we->id);
+	CODEC_W_FIELD(&w, we->id);
 	CODEC_W_KEY(&w, "waitlistId", 0);
-	codec_w_str(&w, we->waitlist_id);
+	CODEC_W_FIELD(&w, we->waitlist_id);
 	CODEC_W_KEY(&w, "name", 0);
-	codec_w_str(&w, we->name);
+	CODEC_W_FIELD(&w, we->name);
 	CODEC_W_KEY(&w, "phoneNumber", 0);
-	codec_w_opt(&w, we->phone);
+	CODEC_W_OPT(&w, we->phone);
 	CODEC_W_KEY(&w, "email", 0);
-	codec_w_opt(&w, we->email);
+	CODEC_W_OPT(&w, we->email);
 	CODEC_W_KEY(&w, "partySize", 0);
 	codec_w_int(&w, we->party_size);
 	CODEC_W_KEY(&w, "notes", 0);
-	codec_w_str(&w, we->notes);
+	CODEC_W_FIELD(&w, we->notes);
 	CODEC_W_KEY(&w, "quotedMinutes", 0);
 	codec_w_int(&w, we->quoted_minutes);
 	CODEC_W_KEY(&w, "status", 0);
@@ -524,11 +543,11 @@ int mt_codec_waitee_write(struct mt_buf *b, const struct mt_waitee *we)
 	CODEC_W_KEY(&w, "notifyCount", 0);
 	codec_w_int(&w, we->notify_count);
 	CODEC_W_KEY(&w, "lastResult", 0);
-	codec_w_opt(&w, we->last_result);
+	CODEC_W_OPT(&w, we->last_result);
 	CODEC_W_KEY(&w, "lastReason", 0);
-	codec_w_opt(&w, we->last_reason);
+	CODEC_W_OPT(&w, we->last_reason);
 	CODEC_W_KEY(&w, "reply", 0);
-	codec_w_opt(&w, we->reply);
+	CODEC_W_OPT(&w, we->reply);
 	CODEC_W_KEY(&w, "replyAt", 0);
 	codec_w_time(&w, we->reply_at);
 	codec_w_raw(&w, "}", 1);

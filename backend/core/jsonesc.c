@@ -62,8 +62,10 @@ static size_t jsonesc_one(char *o, unsigned char c, unsigned flags)
 	return 6;
 }
 
-/* Escapes s[0..n) into out (room for MT_JSONESC_MAX(n)). */
-size_t mt_jsonesc(char *out, const char *s, size_t n, unsigned flags)
+/* Escapes s[0..n) into out (room for MT_JSONESC_MAX(n)); with stop_nul,
+ * ends at the first NUL instead (reads stay inside s[0..n)). Inlined into
+ * the two entry points, so each gets its own loop. */
+static inline size_t jsonesc_run(char *out, const char *s, size_t n, unsigned flags, int stop_nul)
 {
 	char *o = out;
 	size_t i = 0;
@@ -74,8 +76,8 @@ size_t mt_jsonesc(char *out, const char *s, size_t n, unsigned flags)
 			uint64_t v, m;
 
 			memcpy(&v, s + i, 8);
-			m = jsonesc_word(v, flags);
-			memcpy(o, &v, 8);   /* room: 6 * (n - i) >= 8 */
+			m = jsonesc_word(v, flags);   /* NUL is < 0x20: it stops the word too */
+			memcpy(o, &v, 8);             /* room: 6 * (n - i) >= 8 */
 			if (m == 0) {
 				o += 8;
 				i += 8;
@@ -94,12 +96,24 @@ size_t mt_jsonesc(char *out, const char *s, size_t n, unsigned flags)
 		/* byte by byte up to the next byte to escape (or the end) */
 		while (i < n && jsonesc_plain((unsigned char)s[i], flags))
 			*o++ = s[i++];
-		if (i == n)
+		if (i == n || (stop_nul && s[i] == '\0'))
 			break;
 		o += jsonesc_one(o, (unsigned char)s[i], flags);
 		i++;
 	}
 	return (size_t)(o - out);
+}
+
+/* Escapes s[0..n) into out (room for MT_JSONESC_MAX(n)). */
+size_t mt_jsonesc(char *out, const char *s, size_t n, unsigned flags)
+{
+	return jsonesc_run(out, s, n, flags, 0);
+}
+
+/* Escapes the NUL-terminated text in the array s[0..cap) into out. */
+size_t mt_jsonesc_field(char *out, const char *s, size_t cap, unsigned flags)
+{
+	return jsonesc_run(out, s, cap, flags, 1);
 }
 
 /* Writes v in decimal, two digits per division. */

@@ -31,6 +31,13 @@
  * is written as \u0000. */
 size_t mt_jsonesc(char *out, const char *s, size_t n, unsigned flags);
 
+/* The same for the text in a char array of cap bytes: stops at its first
+ * NUL (or after cap bytes when there is none) and never reads s[cap] or
+ * beyond, so no strlen is needed; out must have room for
+ * MT_JSONESC_MAX(cap) bytes. Bytes after the NUL may be read (they must be
+ * inside the array) but never written. */
+size_t mt_jsonesc_field(char *out, const char *s, size_t cap, unsigned flags);
+
 /* Writes v in decimal (no NUL) to out, which must have room for
  * MT_JSON_INT_MAX bytes; returns the number of bytes written. */
 size_t mt_json_int(char *out, int64_t v);

@@ -179,6 +179,53 @@ static void test_jsonesc_random(void **state)
 	}
 }
 
+/* mt_jsonesc_field: text in a char array of cap bytes, NUL anywhere (or
+ * none), any bytes after the NUL; the array is an exact-size heap block, so
+ * a read past it is an ASan error. Must equal escaping the text up to the
+ * NUL (or all cap bytes). */
+static void test_jsonesc_field(void **state)
+{
+	unsigned seed = 777;
+	size_t cap, nul;
+	unsigned flags;
+
+	(void)state;
+	for (flags = 0; flags < 4; flags++)
+		for (cap = 1; cap <= 40; cap++)
+			for (nul = 0; nul <= cap; nul++) {   /* nul == cap: no NUL at all */
+				unsigned char *a = malloc(cap);
+				char *got = malloc(MT_JSONESC_MAX(cap) + 1);
+				char want[6 * 40];
+				size_t i, gn, wn, len = nul < cap ? nul : cap;
+
+				assert_non_null(a);
+				assert_non_null(got);
+				for (i = 0; i < cap; i++) {
+					seed = seed * 1103515245u + 12345u;
+					a[i] = (unsigned char)(seed >> 16);
+					if (i < len && a[i] == 0)
+						a[i] = (unsigned char)('"' + (i & 1) * ('\\' - '"'));   /* no early NUL */
+				}
+				if (nul < cap)
+					a[nul] = 0;
+				gn = mt_jsonesc_field(got, (const char *)a, cap, flags);
+				wn = ref_esc(want, a, len, flags);
+				if (gn != wn || memcmp(got, want, wn) != 0)
+					fail_msg("cap=%zu nul=%zu flags=%u: got %zu bytes, want %zu", cap, nul, flags, gn, wn);
+				free(got);
+				free(a);
+			}
+	/* the table's cases as fields (NUL right after the text) */
+	{
+		char f[32] = "a\"b\\c\n\x7f\xc3\xab end";
+		char got[6 * 32];
+		size_t n = mt_jsonesc_field(got, f, sizeof f, SHORT);
+
+		assert_int_equal(n, strlen("a\\\"b\\\\c\\n\x7f\xc3\xab end"));
+		assert_memory_equal(got, "a\\\"b\\\\c\\n\x7f\xc3\xab end", n);
+	}
+}
+
 /* mt_json_int against snprintf for edge and random values. */
 static void test_json_int(void **state)
 {
@@ -218,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_jsonesc_table),
 		cmocka_unit_test(test_jsonesc_every_byte),
 		cmocka_unit_test(test_jsonesc_random),
+		cmocka_unit_test(test_jsonesc_field),
 		cmocka_unit_test(test_json_int),
 	};
 
