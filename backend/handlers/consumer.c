@@ -35,29 +35,15 @@ enum consumer_result {
 	CONSUMER_RETRY,      /* failed: report it, the queue delivers it again */
 };
 
-/* Writes one JSON log line to stderr. */
+/* Writes one JSON log line to stderr: level, msg, messageId, waiteeId, detail (those given). */
 static void consumer_log(const char *level, const char *msg, const char *message_id,
 			 const char *waitee_id, const char *detail)
 {
-	cJSON *o = cJSON_CreateObject();
-	char *text;
+	const struct mt_notify_log_field f[] = {
+		{ "messageId", message_id }, { "waiteeId", waitee_id }, { "detail", detail },
+	};
 
-	if (o == NULL)
-		return;
-	cJSON_AddStringToObject(o, "level", level);
-	cJSON_AddStringToObject(o, "msg", msg);
-	if (message_id)
-		cJSON_AddStringToObject(o, "messageId", message_id);
-	if (waitee_id)
-		cJSON_AddStringToObject(o, "waiteeId", waitee_id);
-	if (detail)
-		cJSON_AddStringToObject(o, "detail", detail);
-	text = cJSON_PrintUnformatted(o);
-	if (text) {
-		fprintf(stderr, "%s\n", text);
-		free(text);
-	}
-	cJSON_Delete(o);
+	mt_notify_log(level, msg, f, sizeof f / sizeof f[0]);
 }
 
 /* Returns 1 when there is nothing to send for this message. */
