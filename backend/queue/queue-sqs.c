@@ -106,6 +106,22 @@ static void queue_sqs_sleep(long ms)
 	nanosleep(&ts, NULL);
 }
 
+/* Index k of the batch entry an answer item names by its Id "e<k>", when
+ * k < n and the entry is still pending; else -1. */
+static long queue_sqs_entry(const cJSON *item, const int *pending, size_t n)
+{
+	const cJSON *eid = cJSON_GetObjectItemCaseSensitive(item, "Id");
+	char *end;
+	long k;
+
+	if (!cJSON_IsString(eid) || eid->valuestring[0] != 'e')
+		return -1;
+	k = strtol(eid->valuestring + 1, &end, 10);
+	if (*end != '\0' || k < 0 || (size_t)k >= n || !pending[k])
+		return -1;
+	return k;
+}
+
 /* Sends n messages; failed entries the service blames on itself are retried. */
 static int queue_sqs_send_batch(struct queue *base, const struct queue_entry *entries, size_t n,
 				int *results, char **cause)
@@ -164,30 +180,20 @@ static int queue_sqs_send_batch(struct queue *base, const struct queue_entry *en
 		if (err != 0)
 			break;
 		cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(ans, "Successful")) {
-			const cJSON *eid = cJSON_GetObjectItemCaseSensitive(item, "Id");
-			char *end;
-			long k;
+			long k = queue_sqs_entry(item, pending, n);
 
-			if (!cJSON_IsString(eid) || eid->valuestring[0] != 'e')
-				continue;
-			k = strtol(eid->valuestring + 1, &end, 10);
-			if (*end != '\0' || k < 0 || (size_t)k >= n || !pending[k])
+			if (k < 0)
 				continue;
 			pending[k] = 0;
 			results[k] = 0;
 			left--;
 		}
 		cJSON_ArrayForEach(item, cJSON_GetObjectItemCaseSensitive(ans, "Failed")) {
-			const cJSON *eid = cJSON_GetObjectItemCaseSensitive(item, "Id");
 			const cJSON *fault = cJSON_GetObjectItemCaseSensitive(item, "SenderFault");
 			const cJSON *code = cJSON_GetObjectItemCaseSensitive(item, "Code");
-			char *end;
-			long k;
+			long k = queue_sqs_entry(item, pending, n);
 
-			if (!cJSON_IsString(eid) || eid->valuestring[0] != 'e')
-				continue;
-			k = strtol(eid->valuestring + 1, &end, 10);
-			if (*end != '\0' || k < 0 || (size_t)k >= n || !pending[k])
+			if (k < 0)
 				continue;
 			mt_set_cause(cause, "sqs SendMessageBatch: entry %ld failed: %s", k,
 					cJSON_IsString(code) ? code->valuestring : "unknown");
