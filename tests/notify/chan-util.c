@@ -48,6 +48,32 @@ char *cu_strf(const char *fmt, ...)
 	return s;
 }
 
+/* Finds the last JSON line of a log whose string member `field` equals value. */
+cJSON *cu_log_find(const char *path, const char *field, const char *value)
+{
+	char *text = cu_read_file(path), *line, *nl;
+	cJSON *found = NULL;
+
+	if (text == NULL)
+		return NULL;
+	for (line = text; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+		cJSON *j;
+		const cJSON *f;
+
+		*nl = '\0';
+		j = cJSON_Parse(line);
+		f = cJSON_GetObjectItem(j, field);
+		if (cJSON_IsString(f) && strcmp(f->valuestring, value) == 0) {
+			cJSON_Delete(found);
+			found = j;
+		} else {
+			cJSON_Delete(j);
+		}
+	}
+	free(text);
+	return found;
+}
+
 /* Source directory of these tests. */
 const char *cu_srcdir(void)
 {

@@ -4,6 +4,7 @@
 #ifndef MAITRE_CHAN_UTIL_H
 #define MAITRE_CHAN_UTIL_H
 
+#include <cjson/cJSON.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -25,6 +26,9 @@ int cu_tmpdir(char *buf, size_t n);
 void cu_rmtree(const char *path);
 /* Reads a whole file (malloc'd, NUL-terminated) or NULL. */
 char *cu_read_file(const char *path);
+/* The last whole line of a JSON-lines file whose string member `field`
+ * equals value (parsed; caller frees), or NULL. */
+cJSON *cu_log_find(const char *path, const char *field, const char *value);
 /* HTTP request to url; body may be NULL (then GET unless method given).
  * *resp (malloc'd) gets the body when resp != NULL. Returns the status or -1. */
 long cu_http(const char *method, const char *url, const char *body, const char *ctype, char **resp);

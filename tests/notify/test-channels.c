@@ -130,35 +130,6 @@ static int sink_stat(const char *name)
 	return v;
 }
 
-/* Finds the last JSON line of a log whose string member `field` equals
- * value (caller frees), or NULL. */
-static cJSON *log_find(const char *path, const char *field, const char *value)
-{
-	char *text = cu_read_file(path), *line, *nl;
-	cJSON *found = NULL;
-
-	if (text == NULL)
-		return NULL;
-	for (line = text; *line; line = nl + 1) {
-		cJSON *j;
-
-		nl = strchr(line, '\n');
-		if (nl == NULL)
-			break;
-		*nl = '\0';
-		j = cJSON_Parse(line);
-		const cJSON *f = cJSON_GetObjectItem(j, field);
-		if (cJSON_IsString(f) && strcmp(f->valuestring, value) == 0) {
-			cJSON_Delete(found);
-			found = j;
-		} else {
-			cJSON_Delete(j);
-		}
-	}
-	free(text);
-	return found;
-}
-
 /* Counts the lines of a file. */
 static int count_lines(const char *path)
 {
@@ -199,7 +170,7 @@ static void test_sms_accepted(void **state)
 	assert_string_equal(ch->ops->name, "sms");
 	assert_int_equal(channel_send(ch, &m, &reason), 0);
 	free(reason);
-	e = log_find(E.sms_log, "key", m.key);
+	e = cu_log_find(E.sms_log, "key", m.key);
 	assert_non_null(e);
 	assert_string_equal(cJSON_GetObjectItem(e, "to")->valuestring, "+15551234567");
 	assert_string_equal(cJSON_GetObjectItem(e, "from")->valuestring, FROM_NUMBER);
@@ -630,7 +601,7 @@ static void test_webhook_signed(void **state)
 	assert_int_equal(channel_webhook_new(&c, &ch, &cause), 0);
 	assert_int_equal(channel_send(ch, &m, &reason), 0);
 	assert_null(reason);
-	e = log_find(E.hook_log, "messageKey", m.key);
+	e = cu_log_find(E.hook_log, "messageKey", m.key);
 	assert_non_null(e);
 	assert_true(cJSON_IsTrue(cJSON_GetObjectItem(e, "valid")));
 	ev = cJSON_GetObjectItem(e, "event");
@@ -812,14 +783,14 @@ static void test_deliver(void **state)
 	assert_string_equal(via, "sms");
 	if (reason)
 		fail_msg("unexpected note: %s", reason);
-	e = log_find(E.sms_log, "key", "01HWAITEE00000000000000D01:1");
+	e = cu_log_find(E.sms_log, "key", "01HWAITEE00000000000000D01:1");
 	assert_non_null(e);
 	assert_string_equal(cJSON_GetObjectItem(e, "to")->valuestring, "+15551230001");
 	assert_string_equal(cJSON_GetObjectItem(e, "body")->valuestring,
 			    "Ana, you're #2 on the list at Chez Luigi, about 20 min. "
 			    "We'll text you when it's ready. Reply 1 to confirm, 9 to cancel.");
 	cJSON_Delete(e);
-	e = log_find(E.hook_log, "messageKey", "01HWAITEE00000000000000D01:1");
+	e = cu_log_find(E.hook_log, "messageKey", "01HWAITEE00000000000000D01:1");
 	assert_non_null(e);
 	assert_string_equal(cJSON_GetObjectItem(cJSON_GetObjectItem(e, "event"), "via")->valuestring, "sms");
 	cJSON_Delete(e);
@@ -827,7 +798,7 @@ static void test_deliver(void **state)
 	/* Custom template for ready. */
 	snprintf(wl.tpl_ready, sizeof(wl.tpl_ready), "{name}: table at {restaurant} now (#{position})");
 	assert_int_equal(mt_deliver(set, &wl, &w, "ready", 2, now, &reason), 0);
-	e = log_find(E.sms_log, "key", "01HWAITEE00000000000000D01:2");
+	e = cu_log_find(E.sms_log, "key", "01HWAITEE00000000000000D01:2");
 	assert_non_null(e);
 	assert_string_equal(cJSON_GetObjectItem(e, "body")->valuestring, "Ana: table at Chez Luigi now (#2)");
 	cJSON_Delete(e);
@@ -839,7 +810,7 @@ static void test_deliver(void **state)
 	assert_non_null(strstr(reason, "template"));
 	free(reason);
 	reason = NULL;
-	e = log_find(E.sms_log, "key", "01HWAITEE00000000000000D01:3");
+	e = cu_log_find(E.sms_log, "key", "01HWAITEE00000000000000D01:3");
 	assert_non_null(e);
 	assert_non_null(strstr(cJSON_GetObjectItem(e, "body")->valuestring, "Ana, your table at Chez Luigi is ready"));
 	assert_null(strstr(cJSON_GetObjectItem(e, "body")->valuestring, "{"));

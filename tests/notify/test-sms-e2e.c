@@ -27,32 +27,6 @@ static void sleep_ms(int ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Finds the sink log line with this key (caller frees), or NULL. */
-static cJSON *sink_find(const char *log, const char *key)
-{
-	char *text = cu_read_file(log), *line, *nl;
-	cJSON *found = NULL;
-
-	if (text == NULL)
-		return NULL;
-	for (line = text; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
-		cJSON *j;
-		const cJSON *k;
-
-		*nl = '\0';
-		j = cJSON_Parse(line);
-		k = cJSON_GetObjectItem(j, "key");
-		if (cJSON_IsString(k) && strcmp(k->valuestring, key) == 0) {
-			cJSON_Delete(found);
-			found = j;
-		} else {
-			cJSON_Delete(j);
-		}
-	}
-	free(text);
-	return found;
-}
-
 /* Reads one waitee through the API (caller frees). */
 static cJSON *get_waitee(const struct test_server *srv, const char *tok, const char *wl, const char *id)
 {
@@ -143,7 +117,7 @@ static void test_text_and_reply(void **state)
 	key = test_strf("%s:1", id);
 	for (i = 0; i < 100 && sent == NULL; i++) {
 		sleep_ms(100);
-		sent = sink_find(log, key);
+		sent = cu_log_find(log, "key", key);
 	}
 	assert_non_null(sent);
 	assert_string_equal(test_json_str(sent, "to"), "+15551234567");
