@@ -220,6 +220,21 @@ static void test_request_counts(void **state)
 	store_close(s);
 }
 
+/* Creates a fresh waitlist (new tenant) in s and fills w as a waitee template
+ * of that list: name "x", party of 1, everything else zero. */
+static void make_list_and_template(struct store *s, int64_t now, struct mt_waitlist *wl, struct mt_waitee *w)
+{
+	memset(wl, 0, sizeof *wl);
+	mt_id_new(wl->id, now);
+	mt_id_new(wl->tenant_id, now);
+	assert_int_equal(s->ops->waitlist_create(s, wl), 0);
+	memset(w, 0, sizeof *w);
+	memcpy(w->waitlist_id, wl->id, MT_ID_SIZE);
+	memcpy(w->tenant_id, wl->tenant_id, MT_ID_SIZE);
+	snprintf(w->name, sizeof w->name, "x");
+	w->party_size = 1;
+}
+
 /* A due lookup among many non-due waitees costs one Query per shard. */
 static void test_due_cost(void **state)
 {
@@ -231,15 +246,7 @@ static void test_due_cost(void **state)
 	int i;
 
 	(void)state;
-	memset(&wl, 0, sizeof wl);
-	mt_id_new(wl.id, now);
-	mt_id_new(wl.tenant_id, now);
-	assert_int_equal(s->ops->waitlist_create(s, &wl), 0);
-	memset(&w, 0, sizeof w);
-	memcpy(w.waitlist_id, wl.id, MT_ID_SIZE);
-	memcpy(w.tenant_id, wl.tenant_id, MT_ID_SIZE);
-	snprintf(w.name, sizeof w.name, "x");
-	w.party_size = 1;
+	make_list_and_template(s, now, &wl, &w);
 	for (i = 0; i < 300; i++) {
 		mt_id_new(w.id, now + i);
 		w.due_at = i % 100 == 0 ? now - i : 0;
@@ -316,15 +323,7 @@ static void test_paging_over_expired(void **state)
 	int k, pages = 0, count = -1;
 
 	(void)state;
-	memset(&wl, 0, sizeof wl);
-	mt_id_new(wl.id, now);
-	mt_id_new(wl.tenant_id, now);
-	assert_int_equal(s->ops->waitlist_create(s, &wl), 0);
-	memset(&w, 0, sizeof w);
-	memcpy(w.waitlist_id, wl.id, MT_ID_SIZE);
-	memcpy(w.tenant_id, wl.tenant_id, MT_ID_SIZE);
-	snprintf(w.name, sizeof w.name, "x");
-	w.party_size = 1;
+	make_list_and_template(s, now, &wl, &w);
 	/* 30 waitees; every third is live, the rest finished and expired */
 	for (k = 0; k < 30; k++) {
 		mt_id_new(w.id, now + k);
