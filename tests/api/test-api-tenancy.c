@@ -126,6 +126,26 @@ static char *probe_path(const struct probe *p, const char *wl, const char *we)
 	return test_strf("/waitlists/%s%s", wl, suffix);
 }
 
+/* B's probe p on list wl / waitee we answers 404 with the same body as on
+ * miss_wl / miss_we (where nothing exists); fails the test otherwise. */
+static void probe_like_missing(struct ten *t, const struct probe *p, const char *wl, const char *we,
+			       const char *miss_wl, const char *miss_we)
+{
+	char *path = probe_path(p, wl, we);
+	char *miss = probe_path(p, miss_wl, miss_we);
+	char *body = NULL, *want = NULL;
+	long st_miss = req(t, t->tok_b, p->method, miss, p->body, &want);
+	long st = req(t, t->tok_b, p->method, path, p->body, &body);
+
+	assert_int_equal(st_miss, 404);
+	if (st != 404 || strcmp(body, want) != 0)
+		fail_msg("B %s %s: %ld %s (a missing id gives %s)", p->method, path, st, body, want);
+	free(body);
+	free(want);
+	free(path);
+	free(miss);
+}
+
 /* B gets 404 for A's list and waitee on every route, with a missing id's body. */
 static void test_tenancy_every_method(void **state)
 {
@@ -134,34 +154,11 @@ static void test_tenancy_every_method(void **state)
 
 	for (i = 0; i < sizeof probes / sizeof probes[0]; i++) {
 		const struct probe *p = &probes[i];
-		char *path = probe_path(p, t->wl_a, t->we_a);
-		char *miss = probe_path(p, MISSING_ID, MISSING_ID);
-		char *body = NULL, *want = NULL;
-		long st_miss = req(t, t->tok_b, p->method, miss, p->body, &want);
-		long st = req(t, t->tok_b, p->method, path, p->body, &body);
 
-		assert_int_equal(st_miss, 404);
-		if (st != 404 || strcmp(body, want) != 0)
-			fail_msg("B %s %s: %ld %s (a missing id gives %s)", p->method, path, st, body, want);
-		free(body);
-		free(want);
-		free(path);
-		free(miss);
-
+		probe_like_missing(t, p, t->wl_a, t->we_a, MISSING_ID, MISSING_ID);
 		/* A's waitee id through B's own list */
-		if (strstr(p->suffix, "%s") != NULL) {
-			path = probe_path(p, t->wl_b, t->we_a);
-			miss = probe_path(p, t->wl_b, MISSING_ID);
-			st_miss = req(t, t->tok_b, p->method, miss, p->body, &want);
-			st = req(t, t->tok_b, p->method, path, p->body, &body);
-			assert_int_equal(st_miss, 404);
-			if (st != 404 || strcmp(body, want) != 0)
-				fail_msg("B %s %s: %ld %s (a missing id gives %s)", p->method, path, st, body, want);
-			free(body);
-			free(want);
-			free(path);
-			free(miss);
-		}
+		if (strstr(p->suffix, "%s") != NULL)
+			probe_like_missing(t, p, t->wl_b, t->we_a, t->wl_b, MISSING_ID);
 	}
 }
 
