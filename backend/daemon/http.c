@@ -147,7 +147,7 @@ static void http_on_completed(void *cls, struct MHD_Connection *con, void **con_
 static enum MHD_Result http_on_header(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
 	cJSON *h = cls;
-	cJSON *old;
+	cJSON *old, *nv;
 	char name[256];
 	size_t i, n = strlen(key);
 
@@ -160,7 +160,6 @@ static enum MHD_Result http_on_header(void *cls, enum MHD_ValueKind kind, const 
 	old = cJSON_GetObjectItemCaseSensitive(h, name);
 	if (old != NULL && cJSON_IsString(old)) {
 		struct mt_buf b;
-		cJSON *nv;
 
 		mt_buf_init(&b, 64 * 1024);
 		if (mt_buf_adds(&b, old->valuestring) == 0 && mt_buf_adds(&b, ",") == 0 &&
@@ -169,7 +168,11 @@ static enum MHD_Result http_on_header(void *cls, enum MHD_ValueKind kind, const 
 		mt_buf_free(&b);
 		return MHD_YES;
 	}
-	cJSON_AddStringToObject(h, name, value);
+	/* the value lives in libmicrohttpd's connection pool until the request
+	 * completes, longer than the event: referenced, not copied */
+	nv = cJSON_CreateStringReference(value);
+	if (nv != NULL && !cJSON_AddItemToObject(h, name, nv))
+		cJSON_Delete(nv);
 	return MHD_YES;
 }
 
@@ -296,12 +299,10 @@ cJSON *maitred_dispatch(struct mt_ctx *ctx, struct authcache *ac, struct event_r
 				ar = cJSON_CreateObject();
 			authcache_put(ac, authz, ar, mt_now(ctx));
 		}
-		if (ar == NULL || event_set_authorizer(ev, ar) < 0) {
-			cJSON_Delete(ar);
+		if (ar == NULL || event_put_authorizer(ev, ar) < 0) {
 			cJSON_Delete(ev);
 			return NULL;
 		}
-		cJSON_Delete(ar);
 	}
 	h = mt_handler_find(m.route->handler);
 	resp = h ? h->fn(ctx, ev) : NULL;

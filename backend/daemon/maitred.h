@@ -96,11 +96,16 @@ struct event_request {
 };
 
 /* Builds the API Gateway v2 event for req and the matched route (route may
- * be NULL: routeKey "$default"). NULL when out of memory. */
+ * be NULL: routeKey "$default"). NULL when out of memory. The event refers
+ * to req's method, raw_path, raw_query, source_ip and request_id strings
+ * without copying them: they must outlive the event. req->headers is
+ * stolen; the body is copied. */
 cJSON *event_build(const struct event_request *req, const struct route_match *m);
 /* Puts the authorizer's context into requestContext.authorizer.lambda
  * (context is copied). 0 or -1. */
 int event_set_authorizer(cJSON *event, const cJSON *context);
+/* The same without the copy: context is stolen (freed on failure too). */
+int event_put_authorizer(cJSON *event, cJSON *context);
 
 /* An HTTP response taken from a handler's response JSON. */
 struct event_response {
