@@ -36,6 +36,12 @@ static int buf_grow(struct mt_buf *b, size_t n)
 	return 0;
 }
 
+/* Makes room for n more bytes plus the NUL without appending anything. */
+int mt_buf_reserve(struct mt_buf *b, size_t n)
+{
+	return buf_grow(b, n);
+}
+
 /* Appends n bytes; 0, MT_ENOMEM or MT_ETOOBIG (buffer unchanged on error). */
 int mt_buf_add(struct mt_buf *b, const void *p, size_t n)
 {

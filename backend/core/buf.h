@@ -16,6 +16,10 @@ struct mt_buf {
 void mt_buf_init(struct mt_buf *b, size_t max);
 /* Appends n bytes; 0, MT_ENOMEM or MT_ETOOBIG (buffer unchanged on error). */
 int mt_buf_add(struct mt_buf *b, const void *p, size_t n);
+/* Makes room for n more bytes plus the NUL without appending (for writers
+ * that fill b->data + b->len .. b->data + b->cap - 1 themselves, then set
+ * len and the NUL): 0, MT_ENOMEM, or MT_ETOOBIG when len + n is over max. */
+int mt_buf_reserve(struct mt_buf *b, size_t n);
 /* Appends a NUL-terminated string. */
 int mt_buf_adds(struct mt_buf *b, const char *s);
 /* Appends printf-style formatted text. */

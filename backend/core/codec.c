@@ -463,19 +463,44 @@ static void codec_w_time(struct codec_w *w, int64_t v)
 		codec_w_int(w, v);
 }
 
-/* Appends what w holds (from start) to b. */
-static int codec_w_flush(struct mt_buf *b, const struct codec_w *w, const char *start)
+/* Appends one record written by body to b: straight into b's spare room
+ * when b may grow by CODEC_W_MAX (no copy), otherwise through a stack
+ * buffer and mt_buf_add (a record that fits b's cap is never refused). */
+static int codec_w_record(struct mt_buf *b, void (*body)(struct codec_w *, const void *), const void *rec)
 {
-	if (w->overflow)
-		return MT_ETOOBIG;
-	return mt_buf_add(b, start, (size_t)(w->p - start));
+	struct codec_w w;
+	int r = mt_buf_reserve(b, CODEC_W_MAX);
+
+	if (r == MT_ENOMEM)
+		return r;
+	if (r == 0) {
+		w.p = b->data + b->len;
+		w.end = b->data + b->cap - 1;   /* keep the NUL's byte */
+		w.overflow = 0;
+		body(&w, rec);
+		if (w.overflow)
+			return MT_ETOOBIG;
+		b->len = (size_t)(w.p - b->data);
+		b->data[b->len] = '\0';
+		return 0;
+	} else {
+		char out[CODEC_W_MAX];
+
+		w.p = out;
+		w.end = out + sizeof out;
+		w.overflow = 0;
+		body(&w, rec);
+		if (w.overflow)
+			return MT_ETOOBIG;
+		return mt_buf_add(b, out, (size_t)(w.p - out));
+	}
 }
 
-/* Appends a waitlist as API JSON. */
-int mt_codec_waitlist_write(struct mt_buf *b, const struct mt_waitlist *wl)
+/* Writes a waitlist as API JSON to w (rec: struct mt_waitlist). */
+static void codec_waitlist_body(struct codec_w *wp, const void *rec)
 {
-	char out[CODEC_W_MAX];
-	struct codec_w w = { out, out + sizeof out, 0 };
+	const struct mt_waitlist *wl = rec;
+	struct codec_w w = *wp;
 
 	CODEC_W_KEY(&w, "id", 1);
 	CODEC_W_FIELD(&w, wl->id);
@@ -497,14 +522,20 @@ int mt_codec_waitlist_write(struct mt_buf *b, const struct mt_waitlist *wl)
 	CODEC_W_KEY(&w, "reminder", 0);
 	CODEC_W_OPT(&w, wl->tpl_reminder);
 	codec_w_raw(&w, "}}", 2);
-	return codec_w_flush(b, &w, out);
+	*wp = w;
 }
 
-/* Appends a waitee as API JSON. */
-int mt_codec_waitee_write(struct mt_buf *b, const struct mt_waitee *we)
+/* Appends a waitlist as API JSON. */
+int mt_codec_waitlist_write(struct mt_buf *b, const struct mt_waitlist *wl)
 {
-	char out[CODEC_W_MAX];
-	struct codec_w w = { out, out + sizeof out, 0 };
+	return codec_w_record(b, codec_waitlist_body, wl);
+}
+
+/* Writes a waitee as API JSON to w (rec: struct mt_waitee). */
+static void codec_waitee_body(struct codec_w *wp, const void *rec)
+{
+	const struct mt_waitee *we = rec;
+	struct codec_w w = *wp;
 
 	CODEC_W_KEY(&w, "id", 1);
 	CODEC_W_FIELD(&w, we->id);
@@ -551,7 +582,13 @@ int mt_codec_waitee_write(struct mt_buf *b, const struct mt_waitee *we)
 	CODEC_W_KEY(&w, "replyAt", 0);
 	codec_w_time(&w, we->reply_at);
 	codec_w_raw(&w, "}", 1);
-	return codec_w_flush(b, &w, out);
+	*wp = w;
+}
+
+/* Appends a waitee as API JSON. */
+int mt_codec_waitee_write(struct mt_buf *b, const struct mt_waitee *we)
+{
+	return codec_w_record(b, codec_waitee_body, we);
 }
 
 /* Parses what a writer produced into a cJSON tree (one encoder for both forms). */

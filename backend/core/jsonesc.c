@@ -116,34 +116,89 @@ size_t mt_jsonesc_field(char *out, const char *s, size_t cap, unsigned flags)
 	return jsonesc_run(out, s, cap, flags, 1);
 }
 
-/* Writes v in decimal, two digits per division. */
-size_t mt_json_int(char *out, int64_t v)
-{
-	static const char pairs[201] =
-		"00010203040506070809101112131415161718192021222324"
-		"25262728293031323334353637383940414243444546474849"
-		"50515253545556575859606162636465666768697071727374"
-		"75767778798081828384858687888990919293949596979899";
-	char tmp[MT_JSON_INT_MAX], *p = tmp + sizeof tmp;
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	size_t n;
+/* Two ASCII digits for each of 0..99. */
+static const char jsonesc_pairs[201] =
+	"00010203040506070809101112131415161718192021222324"
+	"25262728293031323334353637383940414243444546474849"
+	"50515253545556575859606162636465666768697071727374"
+	"75767778798081828384858687888990919293949596979899";
 
+/* Writes u (< 2^32) in decimal ending just before end; returns the first byte. */
+static inline char *jsonesc_u32(char *end, uint32_t u)
+{
 	while (u >= 100) {
-		size_t d = (size_t)(u % 100) * 2;
+		uint32_t d = (u % 100) * 2;
 
 		u /= 100;
-		p -= 2;
-		memcpy(p, pairs + d, 2);
+		end -= 2;
+		memcpy(end, jsonesc_pairs + d, 2);
 	}
 	if (u >= 10) {
-		p -= 2;
-		memcpy(p, pairs + u * 2, 2);
+		end -= 2;
+		memcpy(end, jsonesc_pairs + u * 2, 2);
 	} else {
-		*--p = (char)('0' + u);
+		*--end = (char)('0' + u);
+	}
+	return end;
+}
+
+/* Writes exactly 8 digits of u (< 10^8) at p: two independent 4-digit halves. */
+static inline void jsonesc_8digits(char *p, uint32_t u)
+{
+	uint32_t hi = u / 10000, lo = u % 10000;
+
+	memcpy(p, jsonesc_pairs + (hi / 100) * 2, 2);
+	memcpy(p + 2, jsonesc_pairs + (hi % 100) * 2, 2);
+	memcpy(p + 4, jsonesc_pairs + (lo / 100) * 2, 2);
+	memcpy(p + 6, jsonesc_pairs + (lo % 100) * 2, 2);
+}
+
+/* Powers of ten up to 10^19. */
+static const uint64_t jsonesc_pow10[20] = {
+	1ULL, 10ULL, 100ULL, 1000ULL, 10000ULL, 100000ULL, 1000000ULL, 10000000ULL, 100000000ULL,
+	1000000000ULL, 10000000000ULL, 100000000000ULL, 1000000000000ULL, 10000000000000ULL,
+	100000000000000ULL, 1000000000000000ULL, 10000000000000000ULL, 100000000000000000ULL,
+	1000000000000000000ULL, 10000000000000000000ULL,
+};
+
+/* Number of decimal digits of u (1..20). */
+static inline size_t jsonesc_digits(uint64_t u)
+{
+#if defined(__GNUC__)
+	/* floor(log10) from the bit length (Bit Twiddling Hacks), then one correction */
+	size_t t = (size_t)(64 - __builtin_clzll(u | 1)) * 1233 >> 12;
+
+	return t + 1 - (u < jsonesc_pow10[t]);
+#else
+	size_t n = 1;
+
+	while (n < 20 && u >= jsonesc_pow10[n])
+		n++;
+	return n;
+#endif
+}
+
+/* Writes v in decimal straight into out (digits counted first): 32-bit
+ * arithmetic, 8 digits per 64-bit division. */
+size_t mt_json_int(char *out, int64_t v)
+{
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+	size_t n;
+	char *p;
+
+	if (u < 10 && v >= 0) {   /* counts, sizes, versions */
+		out[0] = (char)('0' + u);
+		return 1;
 	}
 	if (v < 0)
-		*--p = '-';
-	n = (size_t)(tmp + sizeof tmp - p);
-	memcpy(out, p, n);
-	return n;
+		*out++ = '-';
+	n = jsonesc_digits(u);
+	p = out + n;
+	while (u > UINT32_MAX) {
+		p -= 8;
+		jsonesc_8digits(p, (uint32_t)(u % 100000000u));
+		u /= 100000000u;
+	}
+	jsonesc_u32(p, (uint32_t)u);
+	return n + (v < 0);
 }

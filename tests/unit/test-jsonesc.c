@@ -257,6 +257,24 @@ static void test_json_int(void **state)
 		if (strcmp(got, want) != 0)
 			fail_msg("mt_json_int(%s) gave %s", want, got);
 	}
+	/* every digit count: 10^k - 1, 10^k, 10^k + 1 and their negatives */
+	{
+		int64_t p = 1;
+		int k, d, sign;
+
+		for (k = 0; k <= 18; k++, p = k <= 18 ? p * 10 : p)
+			for (d = -1; d <= 1; d++)
+				for (sign = -1; sign <= 1; sign += 2) {
+					int64_t v = sign * (p + d);
+					char got[MT_JSON_INT_MAX + 1], want[32];
+					size_t n = mt_json_int(got, v);
+
+					got[n] = '\0';
+					snprintf(want, sizeof want, "%lld", (long long)v);
+					if (strcmp(got, want) != 0)
+						fail_msg("mt_json_int(%s) gave %s", want, got);
+				}
+	}
 }
 
 int main(void)
