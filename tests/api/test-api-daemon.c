@@ -861,15 +861,24 @@ static void test_concurrent_log(void **state)
 		pthread_join(th[t], NULL);
 	for (t = 0; t < CONC_THREADS; t++)
 		assert_int_equal(args[t].ok, CONC_REQS);
-	for (tries = 0; tries < 200; tries++) {
-		int c;
-		cJSON *j;
+	/* A line is written when libmicrohttpd reports the request complete,
+	 * which may be just after the client got its answer: wait (up to 5 s)
+	 * until every request has a line, then check each has exactly one. */
+	for (tries = 0; tries < 500; tries++) {
+		int all = 1;
 
 		free(log);
 		log = test_server_log(&shared);
-		j = find_log_line(log, args[CONC_THREADS - 1].ids[CONC_REQS - 1], &c);
-		cJSON_Delete(j);
-		if (c > 0)
+		for (t = 0; t < CONC_THREADS && all; t++) {
+			for (i = 0; i < CONC_REQS && all; i++) {
+				int c;
+				cJSON *j = find_log_line(log, args[t].ids[i], &c);
+
+				cJSON_Delete(j);
+				all = c > 0;
+			}
+		}
+		if (all)
 			break;
 		sleep_ms(10);
 	}
