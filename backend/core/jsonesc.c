@@ -1,5 +1,8 @@
 /* JSON string escaping and integer formatting (see jsonesc.h). */
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include "core/jsonesc.h"
 
 #define JSONESC_ONES 0x0101010101010101ULL   /* 0x01 in every byte */
@@ -71,6 +74,30 @@ static inline size_t jsonesc_run(char *out, const char *s, size_t n, unsigned fl
 	size_t i = 0;
 
 	for (;;) {
+#if defined(__SSE2__)
+		/* 16 bytes at a time: exact per-byte compares, one mask */
+		while (n - i >= 16) {
+			const __m128i bias = _mm_set1_epi8((char)0x80);
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+			__m128i m = _mm_or_si128(
+				_mm_cmplt_epi8(_mm_xor_si128(v, bias), _mm_set1_epi8((char)(0x20 ^ 0x80))),   /* < 0x20 */
+				_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+			unsigned bits;
+
+			if (flags & MT_JSONESC_DEL)
+				m = _mm_or_si128(m, _mm_cmpeq_epi8(v, _mm_set1_epi8(0x7f)));
+			bits = (unsigned)_mm_movemask_epi8(m);
+			_mm_storeu_si128((__m128i *)(void *)o, v);   /* room: 6 * (n - i) >= 16 */
+			if (bits == 0) {
+				o += 16;
+				i += 16;
+				continue;
+			}
+			o += (size_t)__builtin_ctz(bits);   /* the bytes before it are plain */
+			i += (size_t)__builtin_ctz(bits);
+			goto bytes;
+		}
+#endif
 		/* whole words of plain bytes: one test and one 8-byte copy each */
 		while (n - i >= 8) {
 			uint64_t v, m;
@@ -93,6 +120,9 @@ static inline size_t jsonesc_run(char *out, const char *s, size_t n, unsigned fl
 #endif
 			break;
 		}
+#if defined(__SSE2__)
+bytes:
+#endif
 		/* byte by byte up to the next byte to escape (or the end) */
 		while (i < n && jsonesc_plain((unsigned char)s[i], flags))
 			*o++ = s[i++];
