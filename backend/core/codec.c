@@ -6,6 +6,7 @@
 #include <string.h>
 #include "core/buf.h"
 #include "core/codec.h"
+#include "notify/template.h"
 #include "core/error.h"
 #include "core/jsonesc.h"
 #include "core/status.h"
@@ -15,41 +16,6 @@
 static const char *const codec_tpl_keys[3] = { "joined", "ready", "reminder" };
 
 static int codec_in(const char *key, const char *const *list);
-
-/* Placeholders a template may use (notify/template.h). */
-static const char *const codec_tpl_vars[] = { "name", "restaurant", "position", "minutes", NULL };
-
-/* Checks a template's braces: only known placeholders, "{{" and "}}" as literals. */
-static int codec_template_ok(const char *t)
-{
-	while (*t) {
-		if (t[0] == '{' && t[1] == '{') {
-			t += 2;
-		} else if (t[0] == '}' && t[1] == '}') {
-			t += 2;
-		} else if (*t == '}') {
-			return 0;
-		} else if (*t == '{') {
-			const char *end = strchr(t + 1, '}');
-			char name[16];
-			size_t n;
-
-			if (end == NULL)
-				return 0;
-			n = (size_t)(end - t - 1);
-			if (n == 0 || n >= sizeof name)
-				return 0;
-			memcpy(name, t + 1, n);
-			name[n] = '\0';
-			if (!codec_in(name, codec_tpl_vars))
-				return 0;
-			t = end + 1;
-		} else {
-			t++;
-		}
-	}
-	return 1;
-}
 
 /* Server-owned waitlist fields: refused in bodies. */
 static const char *const codec_waitlist_ro[] = { "id", "tenantId", "createdAt", "updatedAt", NULL };
@@ -181,7 +147,7 @@ int mt_codec_waitlist_parse(const cJSON *body, int create, struct mt_waitlist_pa
 					       sizeof p->tpl[found], err);
 				if (r < 0)
 					return r;
-				if (!codec_template_ok(p->tpl[found]))
+				if (mt_template_validate(p->tpl[found], NULL) != 0)
 					return codec_fail(err, "invalid_field", field,
 							  "%s has an unknown placeholder or unbalanced braces "
 							  "(use {name}, {restaurant}, {position}, {minutes}; {{ and }} for braces)",
