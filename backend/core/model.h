@@ -64,6 +64,8 @@ struct mt_waitlist {
 	int64_t created_at;                  /* creation time */
 	int64_t updated_at;                  /* last change */
 	int64_t version;                     /* bumped by every update */
+	int64_t waitee_rev;                  /* read only, from waitlist_get: changes with every
+					      * write to the list's waitees; 0 = not tracked */
 };
 
 /* Waitee states; see core/status.h for the allowed moves. */

@@ -135,14 +135,19 @@ cJSON *crud_lost_race(const struct crud_pre *pre, const char *what)
 	return mt_resp_error(409, "conflict", NULL, "the %s was changed meanwhile; reload and retry", what);
 }
 
-/* Builds a JSON response whose body is the text in b (freed either way). */
-cJSON *crud_resp_buf(int status, struct mt_buf *b)
+/* Builds a JSON response whose body is `text` (a malloc'd string, taken
+ * either way): the string becomes the response's body without a copy. */
+cJSON *crud_resp_take(int status, char *text)
 {
 	cJSON *resp = mt_resp(status, NULL), *body = NULL;
 
-	if (resp != NULL && b->data != NULL)
-		body = cJSON_CreateString(b->data);
-	mt_buf_free(b);
+	if (resp != NULL && text != NULL && (body = cJSON_CreateString("")) != NULL) {
+		/* cJSON frees with the same free() (no hooks are installed) */
+		cJSON_free(body->valuestring);
+		body->valuestring = text;
+		text = NULL;
+	}
+	free(text);
 	if (body == NULL || !cJSON_ReplaceItemInObjectCaseSensitive(resp, "body", body)) {
 		cJSON_Delete(body);
 		cJSON_Delete(resp);
@@ -153,6 +158,15 @@ cJSON *crud_resp_buf(int status, struct mt_buf *b)
 		return NULL;
 	}
 	return resp;
+}
+
+/* Builds a JSON response whose body is the text in b (freed either way). */
+cJSON *crud_resp_buf(int status, struct mt_buf *b)
+{
+	char *text = b->data != NULL ? mt_buf_take(b) : NULL;
+
+	mt_buf_free(b);
+	return crud_resp_take(status, text);
 }
 
 /* Builds a response with one record (the text in b), its ETag and optionally Location. */

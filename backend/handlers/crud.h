@@ -47,6 +47,10 @@ cJSON *crud_lost_race(const struct crud_pre *pre, const char *what);
  * when out of memory. */
 cJSON *crud_record_resp(int status, struct mt_buf *b, int64_t version, const char *location);
 
+/* Builds a JSON response whose body is text (malloc'd, taken either way,
+ * becomes the body without a copy); NULL when out of memory. */
+cJSON *crud_resp_take(int status, char *text);
+
 /* Builds a JSON response whose body is the text in b (freed either way); NULL when out of memory. */
 cJSON *crud_resp_buf(int status, struct mt_buf *b);
 

@@ -6,6 +6,7 @@
  * through that list, so another tenant's ids answer 404 like missing ones.
  * Status moves follow core/status.c; notifyIn plans a "ready" notification
  * (the due index picks it up; mt_notify_after_change sends what is due now). */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "core/status.h"
 #include "handlers/crud.h"
 #include "handlers/handler.h"
+#include "handlers/listcache.h"
 #include "notify/notify.h"
 #include "runtime/apigw.h"
 #include "store/store.h"
@@ -146,15 +148,34 @@ static void waitees_move(struct mt_waitee *w, enum mt_status to, int64_t now)
 	}
 }
 
-/* GET /waitlists/{waitlistId}/waitees: queue order, paged, with positions. */
-static cJSON *waitees_list(struct mt_ctx *ctx, const cJSON *event, const char *wl_id)
+/* Sets the next-page headers on a list answer; frees next. NULL when out of memory. */
+static cJSON *waitees_list_headers(cJSON *resp, const cJSON *event, const char *wl_id, int limit, char *next)
+{
+	char path[MT_ID_SIZE + 32];
+
+	snprintf(path, sizeof path, "/waitlists/%s/waitees", wl_id);
+	if (resp != NULL && next != NULL &&
+	    crud_next_headers(resp, path, limit, mt_event_query(event, "status"), next) < 0) {
+		cJSON_Delete(resp);
+		resp = NULL;
+	}
+	free(next);
+	return resp;
+}
+
+/* GET /waitlists/{waitlistId}/waitees: queue order, paged, with positions.
+ * A page rendered at the list's current waitee revision comes from the
+ * thread's list cache (handlers/listcache.h) without reading the waitees. */
+static cJSON *waitees_list(struct mt_ctx *ctx, const cJSON *event, const struct mt_waitlist *wl)
 {
 	struct store_page page;
+	struct listcache_key key;
 	struct mt_waitee *items = NULL;
-	size_t n = 0, i;
-	char *next = NULL, path[MT_ID_SIZE + 32];
+	size_t n = 0, i, len;
+	char *next = NULL, *text;
 	unsigned mask;
 	int active = 0, r;
+	int64_t now_ms, valid_until;
 	struct mt_buf b;
 	cJSON *resp;
 
@@ -163,24 +184,41 @@ static cJSON *waitees_list(struct mt_ctx *ctx, const cJSON *event, const char *w
 		resp = waitees_status_filter(event, &mask);
 	if (resp != NULL)
 		return resp;
-	r = ctx->store->ops->waitee_list(ctx->store, wl_id, &page, &items, &n, &next);
+	key.scope = ctx->store;
+	key.list_id = wl->id;
+	key.rev = wl->waitee_rev;
+	key.limit = page.limit;
+	key.cursor = page.cursor;
+	key.status = mt_event_query(event, "status");
+	now_ms = listcache_now_ms();
+	r = listcache_get(&key, now_ms, &text, &len, &next);
+	if (r < 0)
+		return NULL;
+	if (r == 1)
+		return waitees_list_headers(crud_resp_take(200, text), event, wl->id, page.limit, next);
+
+	r = ctx->store->ops->waitee_list(ctx->store, wl->id, &page, &items, &n, &next);
 	if (r == MT_EINVAL)
 		return mt_resp_error(400, "invalid_cursor", "cursor", "cursor is not one this server gave");
 	if (r < 0)
 		return mt_resp_from_err(r, "waitee");
 	/* Positions continue across pages: count the active parties before this page. */
 	if (page.cursor != NULL && n > 0) {
-		r = ctx->store->ops->waitee_count_active(ctx->store, wl_id, items[0].id, &active);
+		r = ctx->store->ops->waitee_count_active(ctx->store, wl->id, items[0].id, &active);
 		if (r < 0) {
 			free(items);
 			free(next);
 			return mt_resp_from_err(r, "waitee");
 		}
 	}
-	/* The body is written straight into one buffer: no cJSON tree per record. */
+	/* The body is written straight into one buffer: no cJSON tree per record.
+	 * The page stays valid until its first row expires (TTL, in seconds). */
+	valid_until = INT64_MAX;
 	mt_buf_init(&b, (size_t)CRUD_LIMIT_MAX * MT_CODEC_RECORD_MAX);
 	r = mt_buf_add(&b, "[", 1);
 	for (i = 0; r == 0 && i < n; i++) {
+		if (items[i].expires_at > 0 && items[i].expires_at * 1000 < valid_until)
+			valid_until = items[i].expires_at * 1000;
 		items[i].position = mt_status_is_active(items[i].status) ? ++active : 0;
 		if (mask != 0 && !(mask & 1u << items[i].status))
 			continue;
@@ -197,15 +235,8 @@ static cJSON *waitees_list(struct mt_ctx *ctx, const cJSON *event, const char *w
 		free(next);
 		return r == MT_ENOMEM ? NULL : mt_resp_from_err(r, "waitee list");
 	}
-	resp = crud_resp_buf(200, &b);
-	snprintf(path, sizeof path, "/waitlists/%s/waitees", wl_id);
-	if (resp != NULL && next != NULL &&
-	    crud_next_headers(resp, path, page.limit, mt_event_query(event, "status"), next) < 0) {
-		cJSON_Delete(resp);
-		resp = NULL;
-	}
-	free(next);
-	return resp;
+	listcache_put(&key, now_ms, valid_until, b.data, b.len, next);
+	return waitees_list_headers(crud_resp_buf(200, &b), event, wl->id, page.limit, next);
 }
 
 /* POST /waitlists/{waitlistId}/waitees: adds a party (status waiting). */
@@ -493,7 +524,7 @@ cJSON *handler_waitees(struct mt_ctx *ctx, const cJSON *event)
 	if (r < 0)
 		return mt_resp_from_err(r, "waitlist");
 	if (op == R_LIST)
-		return waitees_list(ctx, event, wl.id);
+		return waitees_list(ctx, event, &wl);
 	if (op == R_CREATE)
 		return waitees_create(ctx, event, &wl);
 	if (id == NULL || !mt_id_valid(id))

@@ -218,7 +218,7 @@ static const struct store_sqlite_sql store_sqlite_sql[SQ__COUNT] = {
 		"INSERT INTO waitlists (" SQ_WL_COLS ", waitee_rev)"
 		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, random() >> 2)"},
 	[SQ_WL_GET] = {"waitlist_get",
-		"SELECT " SQ_WL_COLS " FROM waitlists WHERE id = ?1 AND tenant_id = ?2"},
+		"SELECT " SQ_WL_COLS ", waitee_rev FROM waitlists WHERE id = ?1 AND tenant_id = ?2"},
 	[SQ_WL_LIST] = {"waitlist_list",
 		"SELECT " SQ_WL_COLS " FROM waitlists WHERE tenant_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"},
 	[SQ_WL_UPDATE] = {"waitlist_update",
@@ -1076,6 +1076,15 @@ static void store_sqlite_read_user_cb(sqlite3_stmt *st, void *out) { store_sqlit
 static void store_sqlite_read_waitlist_cb(sqlite3_stmt *st, void *out) { store_sqlite_read_waitlist(st, out); }
 static void store_sqlite_read_waitee_cb(sqlite3_stmt *st, void *out) { store_sqlite_read_waitee(st, out); }
 
+/* Reads SQ_WL_COLS plus waitee_rev (column 10). */
+static void store_sqlite_read_waitlist_rev_cb(sqlite3_stmt *st, void *out)
+{
+	struct mt_waitlist *w = out;
+
+	store_sqlite_read_waitlist(st, w);
+	w->waitee_rev = sqlite3_column_int64(st, 10);
+}
+
 /* Runs a write statement (inside a transaction); *changes gets the rows changed. */
 static int store_sqlite_write(struct store_sqlite *s, struct store_sqlite_conn *c, sqlite3_stmt *st, int *changes)
 {
@@ -1397,7 +1406,7 @@ static int store_sqlite_waitlist_get(struct store *base, const char *tenant_id, 
 		return r;
 	BIND_STR(st, 1, id);
 	BIND_STR(st, 2, tenant_id);
-	return store_sqlite_get_row(s, c, st, store_sqlite_read_waitlist_cb, out);
+	return store_sqlite_get_row(s, c, st, store_sqlite_read_waitlist_rev_cb, out);
 }
 
 /* Runs a bound listing statement (LIMIT = limit + 1 already bound) into a

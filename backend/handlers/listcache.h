@@ -1,0 +1,54 @@
+/* A small per-thread cache of rendered waitee-list answers (the JSON body
+ * and the next cursor of one page), keyed by the list, the list's waitee
+ * revision (struct mt_waitlist.waitee_rev) and the page's query.
+ *
+ * Why: host stands poll their list every few seconds from several devices;
+ * between two changes every poll renders the same bytes. The revision comes
+ * from the same store read that checks the caller owns the list, and the
+ * store bumps it on every waitee write (on SQLite by triggers, so writes by
+ * other processes count too), so a hit is never stale by content. An entry
+ * also ends when a row on its page expires (TTL) and after at most
+ * LISTCACHE_TTL_MS, so nothing time-dependent outlives a second.
+ *
+ * Entries live in thread-specific storage (no lock), freed at thread exit.
+ * A back end that does not track revisions reports waitee_rev 0: never cached.
+ * Internal to handlers/. */
+#ifndef MT_HANDLERS_LISTCACHE_H
+#define MT_HANDLERS_LISTCACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define LISTCACHE_TTL_MS 1000            /* longest life of an entry */
+#define LISTCACHE_ENTRIES 8              /* pages kept per thread */
+#define LISTCACHE_BODY_MAX (256 * 1024)  /* larger answers are not kept */
+#define LISTCACHE_QUERY_MAX 600          /* longer cursor + status are not kept */
+
+/* What identifies one rendered page. */
+struct listcache_key {
+	const void *scope;     /* the store (two stores never share entries) */
+	const char *list_id;   /* waitlist id */
+	int64_t rev;           /* its waitee revision; 0 = not cacheable */
+	int limit;             /* ?limit= */
+	const char *cursor;    /* ?cursor= or NULL */
+	const char *status;    /* ?status= or NULL */
+};
+
+/* Looks the page up at now_ms (wall clock, ms). On a hit: 1, *body is a
+ * malloc'd copy (NUL-terminated, *len bytes) and *next a malloc'd copy of the
+ * next cursor or NULL. 0 on a miss, MT_ENOMEM when a copy failed. */
+int listcache_get(const struct listcache_key *k, int64_t now_ms, char **body, size_t *len, char **next);
+
+/* Keeps a copy of a rendered page until valid_until_ms (capped at
+ * now_ms + LISTCACHE_TTL_MS). Silently keeps nothing when the key is not
+ * cacheable, the page is too large, or memory is short. */
+void listcache_put(const struct listcache_key *k, int64_t now_ms, int64_t valid_until_ms, const char *body,
+		   size_t len, const char *next);
+
+/* Drops this thread's entries (tests; also run at thread exit). */
+void listcache_clear(void);
+
+/* The wall clock in ms as the stores see it for expiry. */
+int64_t listcache_now_ms(void);
+
+#endif
