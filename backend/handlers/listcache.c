@@ -80,8 +80,8 @@ static int listcache_query(const struct listcache_key *k, char out[LISTCACHE_QUE
 	const char *c = k->cursor ? k->cursor : "", *s = k->status ? k->status : "";
 	size_t cl = strlen(c), sl = strlen(s);
 
-	if (cl + sl > LISTCACHE_QUERY_MAX)
-		return -1;
+	if (cl + sl > LISTCACHE_QUERY_MAX || memchr(c, '\n', cl) != NULL || memchr(s, '\n', sl) != NULL)
+		return -1;  /* a '\n' inside would make two queries look alike */
 	memcpy(out, c, cl);
 	out[cl] = '\n';
 	memcpy(out + cl + 1, s, sl);

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 
 #include "harness.h"
 
@@ -425,6 +426,124 @@ static void test_api_paging(void **state)
 	assert_true(pages >= 3);
 }
 
+/* GETs path `times` times (new connection each time, so every worker thread
+ * of maitred answers some) and asserts each answer's body is `want`. */
+static void want_same_list(struct api *a, const char *path, const char *want, int times)
+{
+	int i;
+
+	for (i = 0; i < times; i++) {
+		struct hr h = http(a, "GET", path, NULL, NULL);
+
+		want_status(&h, 200);
+		if (strcmp(h.r.body, want) != 0)
+			fail_msg("GET %s #%d: answer changed without a write:\n%s\nwas\n%s", path, i, h.r.body, want);
+		hr_free(&h);
+	}
+}
+
+/* GETs path `times` times and asserts every answer names `name` for its first waitee. */
+static void want_first_name(struct api *a, const char *path, const char *name, int times)
+{
+	int i;
+
+	for (i = 0; i < times; i++) {
+		struct hr h = http(a, "GET", path, NULL, NULL);
+
+		want_status(&h, 200);
+		assert_non_null(h.j);
+		assert_true(cJSON_GetArraySize(h.j) > 0);
+		if (strcmp(test_json_str(cJSON_GetArrayItem(h.j, 0), "name"), name) != 0)
+			fail_msg("GET %s #%d: first waitee is %s, want %s (a stale list?)", path, i,
+				 test_json_str(cJSON_GetArrayItem(h.j, 0), "name"), name);
+		hr_free(&h);
+	}
+}
+
+/* Lists are served from maitred's per-thread cache of rendered pages
+ * (backend/handlers/listcache.h) between writes. Every kind of write must
+ * show in the very next GET on every worker thread: through the API (PUT,
+ * POST, DELETE), and on SQLite also a write by another process straight into
+ * the database file (the revision is kept by triggers). */
+static void test_api_list_cache(void **state)
+{
+	struct api *a = *state;
+	char wl[32], ids[3][32], *path, *page2, *item, *first;
+	struct hr h;
+	int i;
+
+	new_list(a, "Cache", wl);
+	for (i = 0; i < 3; i++) {
+		char *body = test_strf("{\"name\":\"Cached %d\",\"partySize\":2}", i);
+
+		new_waitee(a, wl, body, ids[i]);
+		free(body);
+	}
+	path = test_strf("/waitlists/%s/waitees", wl);
+	item = test_strf("/waitlists/%s/waitees/%s", wl, ids[0]);
+	h = http(a, "GET", path, NULL, NULL);
+	want_status(&h, 200);
+	first = strdup(h.r.body);
+	hr_free(&h);
+	want_same_list(a, path, first, 12);
+
+	/* an edit through the API */
+	h = http(a, "PUT", item, "{\"name\":\"Renamed once\"}", NULL);
+	want_status(&h, 200);
+	hr_free(&h);
+	want_first_name(a, path, "Renamed once", 12);
+
+	/* each page and each filter is its own entry, and each sees writes */
+	page2 = test_strf("/waitlists/%s/waitees?status=waiting", wl);
+	want_first_name(a, page2, "Renamed once", 8);
+	free(page2);
+	page2 = test_strf("/waitlists/%s/waitees?limit=1", wl);
+	want_first_name(a, page2, "Renamed once", 8);
+	h = http(a, "PUT", item, "{\"status\":\"seated\"}", NULL);
+	want_status(&h, 200);
+	hr_free(&h);
+	h = http(a, "GET", page2, NULL, NULL);
+	want_status(&h, 200);
+	assert_string_equal(test_json_str(cJSON_GetArrayItem(h.j, 0), "status"), "seated");
+	hr_free(&h);
+	free(page2);
+	page2 = test_strf("/waitlists/%s/waitees?status=waiting", wl);
+	want_first_name(a, page2, "Cached 1", 8);
+	free(page2);
+
+	/* a delete and a create */
+	h = http(a, "DELETE", item, NULL, NULL);
+	want_status(&h, 204);
+	hr_free(&h);
+	want_first_name(a, path, "Cached 1", 12);
+	free(item);
+	item = test_strf("/waitlists/%s/waitees/%s", wl, ids[1]);
+	h = http(a, "DELETE", item, NULL, NULL);
+	want_status(&h, 204);
+	hr_free(&h);
+	want_first_name(a, path, "Cached 2", 12);
+
+	/* another process writes the SQLite file directly */
+	if (strncmp(a->srv.store_url, "sqlite:", 7) == 0) {
+		sqlite3 *db = NULL;
+		sqlite3_stmt *st = NULL;
+
+		assert_int_equal(sqlite3_open_v2(a->srv.store_url + 7, &db, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+		sqlite3_busy_timeout(db, 10000);
+		assert_int_equal(sqlite3_prepare_v2(db, "UPDATE waitees SET name = 'Changed outside' WHERE id = ?1",
+						    -1, &st, NULL), SQLITE_OK);
+		sqlite3_bind_text(st, 1, ids[2], -1, SQLITE_STATIC);
+		assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+		assert_int_equal(sqlite3_changes(db), 1);
+		sqlite3_finalize(st);
+		sqlite3_close(db);
+		want_first_name(a, path, "Changed outside", 12);
+	}
+	free(first);
+	free(item);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -432,6 +551,7 @@ int main(void)
 		cmocka_unit_test(test_api_bad_input),
 		cmocka_unit_test(test_api_waitees),
 		cmocka_unit_test(test_api_paging),
+		cmocka_unit_test(test_api_list_cache),
 	};
 	return cmocka_run_group_tests(tests, api_setup, api_teardown);
 }

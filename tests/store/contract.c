@@ -1021,6 +1021,55 @@ static void contract_waitee_list_fresh(void **state)
 	free(cursor);
 }
 
+/* Reads the list's waitee_rev through waitlist_get. */
+static int64_t contract_rev(struct store *s, const struct mt_waitlist *wl)
+{
+	struct mt_waitlist got;
+
+	assert_int_equal(s->ops->waitlist_get(s, wl->tenant_id, wl->id, &got), 0);
+	return got.waitee_rev;
+}
+
+/* waitlist_get's waitee_rev (what list caches key on): a back end that
+ * tracks it (non-zero) changes it on every waitee create, update and delete,
+ * and only on the list written to; an edit of the list itself keeps it. A
+ * back end that does not track it always says 0. */
+static void contract_waitee_rev(void **state)
+{
+	struct store *s = *state;
+	struct mt_waitlist wl, other;
+	struct mt_waitee w;
+	char tenant[MT_ID_SIZE];
+	int64_t now = contract_now(), r0, r1, r2, r3, o0;
+
+	mt_id_new(tenant, now);
+	contract_waitlist(s, &wl, tenant, "Rev", now);
+	contract_waitlist(s, &other, tenant, "Other", now + 1);
+	r0 = contract_rev(s, &wl);
+	o0 = contract_rev(s, &other);
+	contract_waitee(s, &w, &wl, "party", "", now + 2);
+	r1 = contract_rev(s, &wl);
+	snprintf(w.name, sizeof w.name, "renamed");
+	assert_int_equal(s->ops->waitee_update(s, &w, 1), 0);
+	r2 = contract_rev(s, &wl);
+	assert_int_equal(s->ops->waitee_delete(s, wl.id, w.id), 0);
+	r3 = contract_rev(s, &wl);
+	if (r0 == 0 && r1 == 0 && r2 == 0 && r3 == 0) {
+		assert_int_equal(o0, 0);   /* not tracked at all */
+		return;
+	}
+	assert_true(r0 != r1);
+	assert_true(r1 != r2);
+	assert_true(r2 != r3);
+	assert_true(r0 != r2 && r0 != r3 && r1 != r3);
+	assert_int_equal(contract_rev(s, &other), o0);
+	/* the list's own fields are not its waitees */
+	wl.version = 1;
+	snprintf(wl.name, sizeof wl.name, "Rev renamed");
+	assert_int_equal(s->ops->waitlist_update(s, &wl, 1), 0);
+	assert_int_equal(contract_rev(s, &wl), r3);
+}
+
 /* What the reader thread of contract_cross_thread saw. */
 struct contract_reader {
 	struct store *s;            /* shared store */
@@ -1229,6 +1278,7 @@ int store_contract_run(const char *suite_name, store_contract_open_fn open_fresh
 		cmocka_unit_test_setup_teardown(contract_waitee_count_active, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_waitee_expired, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_waitee_list_fresh, contract_setup, contract_teardown),
+		cmocka_unit_test_setup_teardown(contract_waitee_rev, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_cross_thread, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_race, contract_setup, contract_teardown),
 	};
