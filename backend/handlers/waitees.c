@@ -520,7 +520,11 @@ cJSON *handler_waitees(struct mt_ctx *ctx, const cJSON *event)
 		return mt_resp_error(404, "no_route", NULL, "no such route");
 	if (wl_id == NULL || !mt_id_valid(wl_id))
 		return mt_resp_from_err(MT_ENOTFOUND, "waitlist");
-	r = ctx->store->ops->waitlist_get(ctx->store, tenant, wl_id, &wl);
+	/* The list route only reads: it may use the store's short-lived copy. */
+	if (op == R_LIST)
+		r = ctx->store->ops->waitlist_peek(ctx->store, tenant, wl_id, &wl);
+	else
+		r = ctx->store->ops->waitlist_get(ctx->store, tenant, wl_id, &wl);
 	if (r < 0)
 		return mt_resp_from_err(r, "waitlist");
 	if (op == R_LIST)

@@ -1987,6 +1987,7 @@ static const struct store_ops store_ddb_ops = {
 	.refresh_revoke_family = ddb_refresh_revoke_family,
 	.waitlist_create = ddb_waitlist_create,
 	.waitlist_get = ddb_waitlist_get,
+	.waitlist_peek = ddb_waitlist_get,
 	.waitlist_list = ddb_waitlist_list,
 	.waitlist_update = ddb_waitlist_update,
 	.waitlist_delete = ddb_waitlist_delete,

@@ -292,6 +292,16 @@ struct store_sqlite_cached {
 	uint64_t used;                        /* LRU tick of the last use */
 };
 
+/* Waitlists kept per connection for waitlist_peek. */
+#define STORE_SQLITE_PEEK_LISTS 16
+
+/* A waitlist as read at write epoch `epoch` (see store_sqlite_epoch). */
+struct store_sqlite_peeked {
+	struct mt_waitlist wl;                /* the record ("" id = free slot) */
+	uint64_t epoch;                       /* store_sqlite_epoch before it was read */
+	int64_t at_ms;                        /* monotonic time it was read */
+};
+
 /* One thread's connection with its statement cache and list cache. */
 struct store_sqlite_conn {
 	sqlite3 *db;                          /* the connection (multi-thread mode, one user) */
@@ -301,7 +311,13 @@ struct store_sqlite_conn {
 	struct store_sqlite_cached cache[STORE_SQLITE_CACHE_LISTS]; /* waitee lists */
 	size_t cache_bytes;                   /* bytes held by cache[].rows */
 	uint64_t tick;                        /* LRU clock */
+	struct store_sqlite_peeked peek[STORE_SQLITE_PEEK_LISTS]; /* waitlist_peek copies */
+	unsigned peek_next;                   /* slot the next new copy takes (round robin) */
 };
+
+/* Bumped after every write transaction of any SQLite store in this process
+ * ends: a waitlist_peek copy read at an older value is not used. */
+static atomic_uint_least64_t store_sqlite_epoch;
 
 /* The SQLite store. */
 struct store_sqlite {
@@ -574,6 +590,8 @@ static void store_sqlite_rollback(struct store_sqlite *s, struct store_sqlite_co
 static int store_sqlite_commit(struct store_sqlite *s, struct store_sqlite_conn *c)
 {
 	int r = store_sqlite_run(s, c, SQ_COMMIT);
+
+	atomic_fetch_add_explicit(&store_sqlite_epoch, 1, memory_order_release);
 
 	if (r < 0) {
 		store_sqlite_rollback(s, c);
@@ -1409,6 +1427,56 @@ static int store_sqlite_waitlist_get(struct store *base, const char *tenant_id, 
 	return store_sqlite_get_row(s, c, st, store_sqlite_read_waitlist_rev_cb, out);
 }
 
+/* Milliseconds of the monotonic clock. */
+static int64_t store_sqlite_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* waitlist_get through this thread's copies: a copy serves while no write
+ * transaction of this process has ended since it was read and it is younger
+ * than STORE_PEEK_MS (writes by other processes). Not-found is not kept. */
+static int store_sqlite_waitlist_peek(struct store *base, const char *tenant_id, const char *id,
+				      struct mt_waitlist *out)
+{
+	STORE_SQLITE_ENTER(base, s, c);
+	uint64_t epoch = atomic_load_explicit(&store_sqlite_epoch, memory_order_acquire);
+	int64_t now = store_sqlite_mono_ms();
+	struct store_sqlite_peeked *p = NULL;
+	unsigned i;
+	int r;
+
+	if (tenant_id == NULL || id == NULL)
+		return MT_EINVAL;
+	for (i = 0; i < STORE_SQLITE_PEEK_LISTS; i++)
+		if (strcmp(c->peek[i].wl.id, id) == 0 && strcmp(c->peek[i].wl.tenant_id, tenant_id) == 0) {
+			p = &c->peek[i];
+			break;
+		}
+	if (p != NULL && p->epoch == epoch && now - p->at_ms < STORE_PEEK_MS && now >= p->at_ms) {
+		*out = p->wl;
+		return 0;
+	}
+	r = store_sqlite_waitlist_get(base, tenant_id, id, out);
+	if (p == NULL && r == 0) {
+		p = &c->peek[c->peek_next];
+		c->peek_next = (c->peek_next + 1) % STORE_SQLITE_PEEK_LISTS;
+	}
+	if (p == NULL)
+		return r;
+	if (r == 0) {
+		p->wl = *out;
+		p->epoch = epoch;
+		p->at_ms = now;
+	} else {
+		memset(p, 0, sizeof *p);
+	}
+	return r;
+}
+
 /* Runs a bound listing statement (LIMIT = limit + 1 already bound) into a
  * malloc'd array of `size`-byte records; sets the next cursor from the last
  * returned record's id (read at id_offset) when there are more. */
@@ -2164,6 +2232,7 @@ static const struct store_ops store_sqlite_ops = {
 	.refresh_revoke_family = store_sqlite_refresh_revoke_family,
 	.waitlist_create = store_sqlite_waitlist_create,
 	.waitlist_get = store_sqlite_waitlist_get,
+	.waitlist_peek = store_sqlite_waitlist_peek,
 	.waitlist_list = store_sqlite_waitlist_list,
 	.waitlist_update = store_sqlite_waitlist_update,
 	.waitlist_delete = store_sqlite_waitlist_delete,

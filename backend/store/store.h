@@ -28,6 +28,9 @@
 
 struct store;
 
+/* Longest time waitlist_peek may lag a write made by another process (ms). */
+#define STORE_PEEK_MS 100
+
 /* One page of a listing. */
 struct store_page {
 	const char *cursor;   /* in: where to start (NULL = from the beginning) */
@@ -68,6 +71,13 @@ struct store_ops {
 	int (*waitlist_create)(struct store *s, struct mt_waitlist *w);
 	int (*waitlist_get)(struct store *s, const char *tenant_id, const char *id,
 			    struct mt_waitlist *out);
+	/* waitlist_get for read-only routes, which may answer from a short-lived
+	 * per-thread copy: it reflects every write made through any store of
+	 * this process at once, and a write by another process (another
+	 * maitred, the sqlite3 shell on the same file) within STORE_PEEK_MS.
+	 * Back ends without such a copy point it at waitlist_get. */
+	int (*waitlist_peek)(struct store *s, const char *tenant_id, const char *id,
+			     struct mt_waitlist *out);
 	int (*waitlist_list)(struct store *s, const char *tenant_id, const struct store_page *page,
 			     struct mt_waitlist **items, size_t *n, char **next_cursor);
 	int (*waitlist_update)(struct store *s, struct mt_waitlist *w, int64_t expected_version);

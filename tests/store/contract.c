@@ -1070,6 +1070,105 @@ static void contract_waitee_rev(void **state)
 	assert_int_equal(contract_rev(s, &wl), r3);
 }
 
+/* Asserts every field of two waitlists matches. */
+static void contract_waitlist_equal(const struct mt_waitlist *a, const struct mt_waitlist *b)
+{
+	assert_string_equal(a->id, b->id);
+	assert_string_equal(a->tenant_id, b->tenant_id);
+	assert_string_equal(a->name, b->name);
+	assert_string_equal(a->description, b->description);
+	assert_string_equal(a->tpl_joined, b->tpl_joined);
+	assert_string_equal(a->tpl_ready, b->tpl_ready);
+	assert_string_equal(a->tpl_reminder, b->tpl_reminder);
+	assert_int_equal(a->created_at, b->created_at);
+	assert_int_equal(a->updated_at, b->updated_at);
+	assert_int_equal(a->version, b->version);
+	assert_int_equal(a->waitee_rev, b->waitee_rev);
+}
+
+/* What contract_peek_thread saw. */
+struct contract_peeker {
+	struct store *s;
+	const struct mt_waitlist *wl;
+	pthread_barrier_t *step;
+	int64_t rev[2];
+	char name[2][MT_NAME_MAX + 1];
+	int rc[2];
+};
+
+/* Peeks (filling this thread's copy), waits for the main thread's write, peeks again. */
+static void *contract_peek_thread(void *p)
+{
+	struct contract_peeker *k = p;
+	struct mt_waitlist got;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		memset(&got, 0, sizeof got);
+		k->rc[i] = k->s->ops->waitlist_peek(k->s, k->wl->tenant_id, k->wl->id, &got);
+		k->rev[i] = got.waitee_rev;
+		snprintf(k->name[i], sizeof k->name[i], "%s", got.name);
+		if (i == 0) {
+			pthread_barrier_wait(k->step);   /* main thread writes */
+			pthread_barrier_wait(k->step);
+		}
+	}
+	return NULL;
+}
+
+/* waitlist_peek answers as waitlist_get does (through the tenant), and a
+ * write made in this process, from any thread, shows in the very next peek
+ * of every thread: a waitee write (waitee_rev), a list edit, a delete. */
+static void contract_waitlist_peek(void **state)
+{
+	struct store *s = *state;
+	struct mt_waitlist wl, got, want;
+	struct mt_waitee w;
+	struct contract_peeker k;
+	pthread_barrier_t step;
+	pthread_t t;
+	char tenant[MT_ID_SIZE], other[MT_ID_SIZE];
+	int64_t now = contract_now();
+
+	mt_id_new(tenant, now);
+	mt_id_new(other, now + 1);
+	contract_waitlist(s, &wl, tenant, "Peek", now);
+	assert_int_equal(s->ops->waitlist_get(s, tenant, wl.id, &want), 0);
+	assert_int_equal(s->ops->waitlist_peek(s, tenant, wl.id, &got), 0);
+	contract_waitlist_equal(&got, &want);
+	assert_int_equal(s->ops->waitlist_peek(s, tenant, wl.id, &got), 0);   /* again: from a copy */
+	contract_waitlist_equal(&got, &want);
+	assert_int_equal(s->ops->waitlist_peek(s, other, wl.id, &got), MT_ENOTFOUND);
+
+	/* another thread's copy sees this thread's waitee write at once */
+	assert_int_equal(pthread_barrier_init(&step, NULL, 2), 0);
+	memset(&k, 0, sizeof k);
+	k.s = s;
+	k.wl = &wl;
+	k.step = &step;
+	assert_int_equal(pthread_create(&t, NULL, contract_peek_thread, &k), 0);
+	pthread_barrier_wait(&step);
+	contract_waitee(s, &w, &wl, "party", "", now + 2);
+	pthread_barrier_wait(&step);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	pthread_barrier_destroy(&step);
+	assert_int_equal(k.rc[0], 0);
+	assert_int_equal(k.rc[1], 0);
+	assert_int_equal(s->ops->waitlist_get(s, tenant, wl.id, &want), 0);
+	assert_int_equal(k.rev[1], want.waitee_rev);
+	if (want.waitee_rev != 0)
+		assert_true(k.rev[0] != k.rev[1]);
+
+	/* this thread: an edit, then a delete */
+	assert_int_equal(s->ops->waitlist_peek(s, tenant, wl.id, &got), 0);
+	snprintf(got.name, sizeof got.name, "Peek renamed");
+	assert_int_equal(s->ops->waitlist_update(s, &got, got.version), 0);
+	assert_int_equal(s->ops->waitlist_peek(s, tenant, wl.id, &got), 0);
+	assert_string_equal(got.name, "Peek renamed");
+	assert_int_equal(s->ops->waitlist_delete(s, tenant, wl.id), 0);
+	assert_int_equal(s->ops->waitlist_peek(s, tenant, wl.id, &got), MT_ENOTFOUND);
+}
+
 /* What the reader thread of contract_cross_thread saw. */
 struct contract_reader {
 	struct store *s;            /* shared store */
@@ -1279,6 +1378,7 @@ int store_contract_run(const char *suite_name, store_contract_open_fn open_fresh
 		cmocka_unit_test_setup_teardown(contract_waitee_expired, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_waitee_list_fresh, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_waitee_rev, contract_setup, contract_teardown),
+		cmocka_unit_test_setup_teardown(contract_waitlist_peek, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_cross_thread, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_race, contract_setup, contract_teardown),
 	};
