@@ -34,14 +34,12 @@ static void id_random(int64_t now_ms, unsigned char rnd[10])
 	pthread_mutex_unlock(&id_lock);
 }
 
-/* Writes a new id for time now_ms into out (MT_ID_SIZE bytes). */
-void mt_id_new(char out[MT_ID_SIZE], int64_t now_ms)
+/* Writes the id for time now_ms and random part rnd into out. */
+static void id_encode(char out[MT_ID_SIZE], int64_t now_ms, const unsigned char rnd[10])
 {
-	unsigned char rnd[10];
 	uint64_t t = (uint64_t)now_ms & 0xFFFFFFFFFFFFULL;
 	int i;
 
-	id_random(now_ms, rnd);
 	/* 10 chars of time (50 bits, top 2 zero), 16 chars of randomness. */
 	for (i = 9; i >= 0; i--) {
 		out[i] = crockford[t & 31];
@@ -53,6 +51,34 @@ void mt_id_new(char out[MT_ID_SIZE], int64_t now_ms)
 		out[10 + i] = crockford[(v >> (11 - off)) & 31];
 	}
 	out[MT_ID_LEN] = '\0';
+}
+
+/* Writes a new id for time now_ms into out (MT_ID_SIZE bytes). */
+void mt_id_new(char out[MT_ID_SIZE], int64_t now_ms)
+{
+	unsigned char rnd[10];
+
+	id_random(now_ms, rnd);
+	id_encode(out, now_ms, rnd);
+}
+
+/* Per thread: a random start (drawn once) counted up by one per id. */
+static _Thread_local unsigned char id_thread_rnd[10];
+static _Thread_local int id_thread_seeded;
+
+void mt_id_new_unordered(char out[MT_ID_SIZE], int64_t now_ms)
+{
+	int i, carry = 1;
+
+	if (!id_thread_seeded) {
+		randombytes_buf(id_thread_rnd, sizeof id_thread_rnd);
+		id_thread_seeded = 1;
+	}
+	for (i = 9; i >= 0 && carry; i--) {
+		id_thread_rnd[i]++;
+		carry = id_thread_rnd[i] == 0;
+	}
+	id_encode(out, now_ms, id_thread_rnd);
 }
 
 /* Returns 1 when s is a well-formed id, 0 otherwise. */

@@ -9,6 +9,11 @@
 /* Writes a new id for time now_ms into out (MT_ID_SIZE bytes). */
 void mt_id_new(char out[MT_ID_SIZE], int64_t now_ms);
 
+/* As mt_id_new, for ids that need to be unique but not ordered against
+ * other ids of the same millisecond (request ids): no lock, no system call;
+ * each thread counts up from its own random start (80 bits). */
+void mt_id_new_unordered(char out[MT_ID_SIZE], int64_t now_ms);
+
 /* Returns 1 when s is a well-formed id, 0 otherwise. */
 int mt_id_valid(const char *s);
 

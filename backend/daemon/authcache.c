@@ -6,9 +6,11 @@
  * hit answers exactly what the authorizer would.
  *
  * Direct-mapped table of `slots` entries indexed by a keyed SipHash of the
- * header (random key: no hash flooding), full-value comparison on lookup,
- * striped mutexes. */
+ * header (random key: no hash flooding), full-value comparison on lookup
+ * (constant time), striped reader-writer locks (every screen of a restaurant
+ * shares one token, so hits on the same slot must not wait for each other). */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
@@ -31,7 +33,7 @@ struct authcache {
 	size_t n_slots;                               /* its size */
 	int64_t ttl_ms;                               /* longest life of an entry */
 	unsigned char hash_key[crypto_shorthash_KEYBYTES]; /* SipHash key */
-	pthread_mutex_t locks[AUTHCACHE_STRIPES];     /* lock of slot i is locks[i % STRIPES] */
+	pthread_rwlock_t locks[AUTHCACHE_STRIPES];    /* lock of slot i is locks[i % STRIPES] */
 };
 
 /* Makes a cache of slots entries keeping results at most ttl_s seconds. */
@@ -54,7 +56,7 @@ struct authcache *authcache_new(size_t slots, int ttl_s)
 	c->ttl_ms = (int64_t)ttl_s * 1000;
 	randombytes_buf(c->hash_key, sizeof c->hash_key);
 	for (i = 0; i < AUTHCACHE_STRIPES; i++)
-		pthread_mutex_init(&c->locks[i], NULL);
+		pthread_rwlock_init(&c->locks[i], NULL);
 	return c;
 }
 
@@ -76,7 +78,7 @@ void authcache_free(struct authcache *c)
 	for (i = 0; i < c->n_slots; i++)
 		authcache_clear(&c->slots[i]);
 	for (i = 0; i < AUTHCACHE_STRIPES; i++)
-		pthread_mutex_destroy(&c->locks[i]);
+		pthread_rwlock_destroy(&c->locks[i]);
 	free(c->slots);
 	free(c);
 }
@@ -94,26 +96,52 @@ static size_t authcache_slot(const struct authcache *c, const char *authz, size_
 	return (size_t)(v % c->n_slots);
 }
 
+/* 1 when the n bytes at a and b are equal, in time that depends on n only
+ * (a cached token must not leak through timing); 8 bytes per step. */
+static int authcache_equal(const char *a, const char *b, size_t n)
+{
+	uint64_t d = 0, x, y;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		d |= x ^ y;
+	}
+	for (; i < n; i++)
+		d |= (uint64_t)((unsigned char)a[i] ^ (unsigned char)b[i]);
+	return d == 0;
+}
+
 /* Returns a copy of the cached context for authz, or NULL. */
 cJSON *authcache_get(struct authcache *c, const char *authz, int64_t now_ms)
 {
 	size_t len, i;
 	struct authcache_entry *e;
 	cJSON *out = NULL;
+	int expired = 0;
 
 	if (c == NULL || authz == NULL)
 		return NULL;
 	len = strlen(authz);
 	i = authcache_slot(c, authz, len);
 	e = &c->slots[i];
-	pthread_mutex_lock(&c->locks[i % AUTHCACHE_STRIPES]);
-	if (e->key != NULL && e->key_len == len && sodium_memcmp(e->key, authz, len) == 0) {
+	pthread_rwlock_rdlock(&c->locks[i % AUTHCACHE_STRIPES]);
+	if (e->key != NULL && e->key_len == len && authcache_equal(e->key, authz, len)) {
 		if (now_ms < e->expires_ms)
 			out = cJSON_Duplicate(e->context, 1);
 		else
-			authcache_clear(e);
+			expired = 1;
 	}
-	pthread_mutex_unlock(&c->locks[i % AUTHCACHE_STRIPES]);
+	pthread_rwlock_unlock(&c->locks[i % AUTHCACHE_STRIPES]);
+	if (expired) {
+		/* drop it (if nobody replaced it meanwhile) */
+		pthread_rwlock_wrlock(&c->locks[i % AUTHCACHE_STRIPES]);
+		if (e->key != NULL && e->key_len == len && authcache_equal(e->key, authz, len) &&
+		    now_ms >= e->expires_ms)
+			authcache_clear(e);
+		pthread_rwlock_unlock(&c->locks[i % AUTHCACHE_STRIPES]);
+	}
 	return out;
 }
 
@@ -169,8 +197,8 @@ void authcache_put(struct authcache *c, const char *authz, const cJSON *context,
 	memcpy(fresh.key, authz, len + 1);
 	fresh.key_len = len;
 	i = authcache_slot(c, authz, len);
-	pthread_mutex_lock(&c->locks[i % AUTHCACHE_STRIPES]);
+	pthread_rwlock_wrlock(&c->locks[i % AUTHCACHE_STRIPES]);
 	authcache_clear(&c->slots[i]);
 	c->slots[i] = fresh;
-	pthread_mutex_unlock(&c->locks[i % AUTHCACHE_STRIPES]);
+	pthread_rwlock_unlock(&c->locks[i % AUTHCACHE_STRIPES]);
 }

@@ -100,7 +100,7 @@ static struct http_req *http_req_new(struct maitred_http *srv, const char *uri)
 	r->srv = srv;
 	r->start_us = http_now_us();
 	mt_buf_init(&r->body, MT_BODY_MAX);
-	mt_id_new(r->request_id, http_epoch_ms());
+	mt_id_new_unordered(r->request_id, http_epoch_ms());
 	atomic_fetch_add(&srv->active, 1);
 	return r;
 }

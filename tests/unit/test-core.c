@@ -8,6 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <sodium.h>
+#include <pthread.h>
 
 #include "core/buf.h"
 #include "core/error.h"
@@ -30,6 +31,48 @@ static void test_id_sorts_by_time(void **state)
 	assert_false(mt_id_valid("short"));
 	assert_false(mt_id_valid("01HZZZZZZZZZZZZZZZZZZZZZZU")); /* U is not Crockford */
 	assert_false(mt_id_valid(NULL));
+}
+
+/* Unordered ids (request ids): valid, carry the time, unique within a
+ * thread (10,000 in one ms) and across threads (each starts at random). */
+#define ID_N 10000
+static char id_thread_out[ID_N][MT_ID_SIZE];
+
+static void *id_thread(void *arg)
+{
+	int i;
+
+	(void)arg;
+	for (i = 0; i < ID_N; i++)
+		mt_id_new_unordered(id_thread_out[i], 1700000000000LL);
+	return NULL;
+}
+
+static int id_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+static void test_id_unordered(void **state)
+{
+	static char mine[ID_N * 2][MT_ID_SIZE];
+	char ordered[MT_ID_SIZE];
+	pthread_t t;
+	int i;
+
+	(void)state;
+	for (i = 0; i < ID_N; i++) {
+		mt_id_new_unordered(mine[i], 1700000000000LL);
+		assert_true(mt_id_valid(mine[i]));
+	}
+	mt_id_new(ordered, 1700000000000LL);
+	assert_memory_equal(mine[0], ordered, 10);   /* the same time prefix */
+	assert_int_equal(pthread_create(&t, NULL, id_thread, NULL), 0);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	memcpy(mine[ID_N], id_thread_out, sizeof id_thread_out);
+	qsort(mine, ID_N * 2, MT_ID_SIZE, id_cmp);
+	for (i = 1; i < ID_N * 2; i++)
+		assert_string_not_equal(mine[i - 1], mine[i]);
 }
 
 /* The buffer grows, formats, refuses past its cap and hands memory on. */
@@ -252,6 +295,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_id_sorts_by_time),
+		cmocka_unit_test(test_id_unordered),
 		cmocka_unit_test(test_buf_cap),
 		cmocka_unit_test(test_json_body_cases),
 		cmocka_unit_test(test_json_depth),
