@@ -9,7 +9,7 @@
 # to the ceiling. Goal: list >= 40% of the ceiling, >= 20,000 req/s, p99 < 10 ms.
 #
 #   bench/http.sh                       # release build in build-bench/
-#   BENCH_DURATION=5s BENCH_CONNECTIONS=64 MAITRE_THREADS=2 bench/http.sh
+#   BENCH_DURATION=5s BENCH_ROUNDS=5 BENCH_CONNECTIONS=64 MAITRE_THREADS=2 bench/http.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -19,6 +19,7 @@ DURATION=${BENCH_DURATION:-10s}
 CONNS=${BENCH_CONNECTIONS:-32}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
 THREADS=${MAITRE_THREADS:-4}
+ROUNDS=${BENCH_ROUNDS:-3}
 
 command -v wrk >/dev/null || { echo "bench: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 
@@ -119,25 +120,41 @@ print("%.0f %.3f %s %s" % (rps, p99, bad.group(1) if bad else "0", "errors" if e
 '
 }
 
-echo "bench: wrk -t$WRK_THREADS -c$CONNS -d$DURATION --latency; maitred and hello with $THREADS threads; $(nproc) CPUs"
-read -r H_RPS H_P99 H_BAD H_ERR < <(run_wrk "http://127.0.0.1:$HELLO_PORT/")
-read -r S_RPS S_P99 S_BAD S_ERR < <(run_wrk "http://127.0.0.1:$HELLO2_PORT/")
-read -r G_RPS G_P99 G_BAD G_ERR < <(run_wrk -H "Authorization: $TOKEN" "$BASE/waitlists/$LIST/waitees")
+echo "bench: wrk -t$WRK_THREADS -c$CONNS -d$DURATION --latency; $ROUNDS rounds; maitred and hello with $THREADS threads; $(nproc) CPUs"
+# The machine's speed drifts (other guests on the host): each round measures
+# the ceiling, the same-size hello and the list back to back, and the ratio
+# is taken within a round; the verdict uses the median round.
+: >"$TMP/rounds.txt"
+for r in $(seq 1 "$ROUNDS"); do
+	read -r H_RPS H_P99 H_BAD H_ERR < <(run_wrk "http://127.0.0.1:$HELLO_PORT/")
+	read -r S_RPS S_P99 S_BAD S_ERR < <(run_wrk "http://127.0.0.1:$HELLO2_PORT/")
+	read -r G_RPS G_P99 G_BAD G_ERR < <(run_wrk -H "Authorization: $TOKEN" "$BASE/waitlists/$LIST/waitees")
+	echo "$H_RPS $H_P99 $H_BAD $S_RPS $S_P99 $S_BAD $G_RPS $G_P99 $G_BAD" >>"$TMP/rounds.txt"
+done
 read -r P_RPS P_P99 P_BAD P_ERR < <(run_wrk -H "Authorization: $TOKEN" -s "$TMP/post.lua" "$BASE/waitlists/$POSTLIST/waitees")
 
-$PY - "$H_RPS" "$H_P99" "$H_BAD" "$G_RPS" "$G_P99" "$G_BAD" "$P_RPS" "$P_P99" "$P_BAD" "$LIST_BYTES" \
-	"$S_RPS" "$S_P99" "$S_BAD" <<'PY'
-import sys
-h, hp, hb, g, gp, gb, p, pp, pb, lb, sr, sp, sb = sys.argv[1:]
-h, g, p, sr = float(h), float(g), float(p), float(sr)
-rows = [("hello (ceiling)", h, hp, hb), ("hello, %s B body" % lb, sr, sp, sb),
-        ("GET  list of 50 waitees (%s B)" % lb, g, gp, gb), ("POST waitee", p, pp, pb)]
-print("%-36s %12s %10s %9s %8s" % ("target", "req/s", "p99 ms", "ceiling", "non-2xx"))
-for name, rps, p99, bad in rows:
-    print("%-36s %12.0f %10s %8.1f%% %8s" % (name, rps, p99, 100.0 * rps / h, bad))
-ok = g >= 0.40 * h and g >= 20000 and float(gp) < 10.0 and gb == "0"
-print("list / same-size hello: %.1f%%" % (100.0 * g / sr))
-print("goal (list >= 40%% of ceiling, >= 20000 req/s, p99 < 10 ms): %s" % ("met" if ok else "NOT met"))
+$PY - "$TMP/rounds.txt" "$P_RPS" "$P_P99" "$P_BAD" "$LIST_BYTES" <<'PY'
+import statistics, sys
+path, p, pp, pb, lb = sys.argv[1:]
+rounds = [l.split() for l in open(path) if l.strip()]
+print("%-5s %-36s %12s %10s %9s %8s" % ("round", "target", "req/s", "p99 ms", "ceiling", "non-2xx"))
+ratios, ok_rounds = [], 0
+for i, (h, hp, hb, sr, sp, sb, g, gp, gb) in enumerate(rounds, 1):
+    h, sr, g = float(h), float(sr), float(g)
+    for name, rps, p99, bad in (("hello (ceiling)", h, hp, hb), ("hello, %s B body" % lb, sr, sp, sb),
+                                ("GET  list of 50 waitees (%s B)" % lb, g, gp, gb)):
+        print("%-5d %-36s %12.0f %10s %8.1f%% %8s" % (i, name, rps, p99, 100.0 * rps / h, bad))
+    ratios.append(g / h)
+    ok_rounds += g >= 0.40 * h and g >= 20000 and float(gp) < 10.0 and gb == "0"
+print("      %-36s %12.0f %10s %8s %8s" % ("POST waitee", float(p), pp, "", pb))
+med = statistics.median(ratios)
+mid = sorted(range(len(rounds)), key=lambda i: ratios[i])[len(rounds) // 2]
+g, gp, gb = float(rounds[mid][6]), float(rounds[mid][7]), rounds[mid][8]
+print("list / ceiling per round: %s; median %.1f%%" % (", ".join("%.1f%%" % (100 * x) for x in ratios), 100 * med))
+print("list / same-size hello per round: %s" % ", ".join("%.1f%%" % (100 * float(r[6]) / float(r[3])) for r in rounds))
+ok = med >= 0.40 and g >= 20000 and gp < 10.0 and gb == "0"
+print("goal (list >= 40%% of ceiling, >= 20000 req/s, p99 < 10 ms), median round: %s (%d of %d rounds met it)"
+      % ("met" if ok else "NOT met", ok_rounds, len(rounds)))
 PY
 LINES=$(wc -l <"$TMP/maitred.log")
 echo "bench: maitred wrote $LINES log lines during the run"
