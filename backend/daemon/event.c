@@ -237,3 +237,18 @@ int event_response_take(cJSON *resp, struct event_response *out)
 	body->valuestring = NULL;
 	return 0;
 }
+
+void event_ipv4(char *buf, const unsigned char b[4])
+{
+	size_t at = 0;
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		if (b[i] >= 100)
+			buf[at++] = (char)('0' + b[i] / 100);
+		if (b[i] >= 10)
+			buf[at++] = (char)('0' + b[i] / 10 % 10);
+		buf[at++] = (char)('0' + b[i] % 10);
+		buf[at++] = i < 3 ? '.' : '\0';
+	}
+}

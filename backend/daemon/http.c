@@ -320,9 +320,10 @@ static void http_client_ip(struct MHD_Connection *con, char *buf, size_t n)
 	buf[0] = '\0';
 	if (ci == NULL || ci->client_addr == NULL)
 		return;
-	if (ci->client_addr->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr, buf, (socklen_t)n);
-	else if (ci->client_addr->sa_family == AF_INET6)
+	if (ci->client_addr->sa_family == AF_INET && n >= INET_ADDRSTRLEN) {
+		event_ipv4(buf, (const unsigned char *)
+			   &((const struct sockaddr_in *)(const void *)ci->client_addr)->sin_addr);
+	} else if (ci->client_addr->sa_family == AF_INET6)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_addr, buf, (socklen_t)n);
 }
 

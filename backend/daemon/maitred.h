@@ -121,6 +121,11 @@ struct event_response {
  * is taken from resp. 0 or -1 (out of memory / bad base64). */
 int event_response_take(cJSON *resp, struct event_response *out);
 
+/* Writes the IPv4 address b (network order) as dotted decimal into buf (at
+ * least 16 bytes), as inet_ntop does, without printf (it was 1.7% of a
+ * cached list answer). */
+void event_ipv4(char *buf, const unsigned char b[4]);
+
 /* ---- log.c ---- */
 
 /* One request for the log. */

@@ -795,6 +795,29 @@ static void test_request_log(void **state)
 	free(log);
 }
 
+/* The client address as maitred writes it: inet_ntop's text for every
+ * byte value in every position. */
+static void test_event_ipv4(void **state)
+{
+	unsigned char b[4];
+	char mine[16], want[INET_ADDRSTRLEN];
+	int pos, v;
+
+	(void)state;
+	for (pos = 0; pos < 4; pos++)
+		for (v = 0; v < 256; v++) {
+			b[0] = 127; b[1] = 10; b[2] = 200; b[3] = 1;
+			b[pos] = (unsigned char)v;
+			memset(mine, 'x', sizeof mine);
+			event_ipv4(mine, b);
+			assert_non_null(inet_ntop(AF_INET, b, want, sizeof want));
+			assert_string_equal(mine, want);
+		}
+	b[0] = b[1] = b[2] = b[3] = 255;
+	event_ipv4(mine, b);
+	assert_string_equal(mine, "255.255.255.255");
+}
+
 /* Keep-alive: several requests reuse one connection (no forced close). */
 static void test_keep_alive(void **state)
 {
@@ -1221,6 +1244,7 @@ int main(void)
 		cmocka_unit_test(test_body_cap),
 		cmocka_unit_test(test_protected_401),
 		cmocka_unit_test(test_request_log),
+		cmocka_unit_test(test_event_ipv4),
 		cmocka_unit_test(test_keep_alive),
 		cmocka_unit_test(test_concurrent_log),
 		cmocka_unit_test(test_port_in_use),
