@@ -111,6 +111,10 @@ int main(int argc, char **argv)
 	if (mt_jobs_start(&ctx, opts.tick_seconds, &jobs, &cause) < 0)
 		goto done;
 	ac = authcache_new(MAITRED_AUTH_CACHE_SLOTS, opts.auth_cache_s);
+	if (log_start(opts.log_flush_ms) < 0) {
+		cause = strdup("cannot start the log flusher thread");
+		goto done;
+	}
 	if (maitred_http_start(&ctx, ac, opts.listen, opts.threads, &http, bound, sizeof bound, &cause) < 0)
 		goto done;
 	log_event("info", "listening", "listen", bound, "store", ctx.store->ops->name,
@@ -137,6 +141,7 @@ done:
 	store_close(ctx.store);
 	if (sfd >= 0)
 		close(sfd);
+	log_stop();   /* the workers have ended: every request line goes out now */
 	if (served)
 		log_event("info", "stopped", (const char *)NULL);
 	return ret;

@@ -13,6 +13,7 @@
 #define MAITRED_TICK_DEFAULT 60
 #define MAITRED_THREADS_DEFAULT 4
 #define MAITRED_AUTH_CACHE_DEFAULT 60   /* seconds an allowed token's authorizer result is kept */
+#define MAITRED_LOG_FLUSH_DEFAULT 50    /* ms request log lines may wait in a thread's buffer */
 #define MAITRED_AUTH_CACHE_SLOTS 4096
 
 /* ---- options.c ---- */
@@ -25,6 +26,7 @@ struct maitred_opts {
 	int tick_seconds;        /* producer period, seconds */
 	int threads;             /* HTTP worker threads */
 	int auth_cache_s;        /* authorizer result cache TTL, seconds (0 = off) */
+	int log_flush_ms;        /* request log buffering, ms (0 = a write per line) */
 	int init_store;          /* 1: create the schema and exit */
 };
 
@@ -141,8 +143,13 @@ struct log_request {
 	int aborted;             /* 1 when the connection ended before the response was sent */
 };
 
-/* Writes one JSON line for a request to stderr. */
+/* Writes one JSON line for a request to stderr (buffered per thread after log_start). */
 void log_request(const struct log_request *r);
+/* Buffers request lines per thread, written at least every flush_ms by a
+ * flusher thread (0 = write each line at once, no thread). 0 or -1. */
+int log_start(int flush_ms);
+/* Stops the flusher and writes out every buffered line. */
+void log_stop(void);
 /* Writes one JSON line {"time","level","msg"[,key:value...]} to stderr;
  * the varargs are pairs of const char * key, value, ended by NULL. */
 void log_event(const char *level, const char *msg, ...) __attribute__((sentinel));

@@ -45,6 +45,9 @@ static void options_usage(const char *argv0)
 	       "  --auth-cache-seconds N  keep an accepted token's authorizer result up to N s,\n"
 	       "                       never past its expiry; 0 = off (env MAITRE_AUTH_CACHE_SECONDS,\n"
 	       "                       default %d, at most 3600)\n"
+	       "  --log-flush-ms N     request log lines wait at most N ms in a thread's buffer and\n"
+	       "                       go out a few KiB per write; 0 = one write per line\n"
+	       "                       (env MAITRE_LOG_FLUSH_MS, default %d, at most 10000)\n"
 	       "  --init-store         create the store's tables and indexes, then exit\n"
 	       "  --help               show this text\n"
 	       "  --version            show the version\n\n"
@@ -52,7 +55,7 @@ static void options_usage(const char *argv0)
 	       "MAITRE_SMS_HOOK_SECRET, MAITRE_SMS_*, MAITRE_SMTP_*, MAITRE_WEBHOOK_*, MAITRE_SQS_QUEUE_URL.\n"
 	       "Stops cleanly on SIGINT or SIGTERM.\n",
 	       argv0, MAITRED_LISTEN_DEFAULT, MAITRED_DATA_DIR_DEFAULT, MAITRED_TICK_DEFAULT,
-	       MAITRED_THREADS_DEFAULT, MAITRED_AUTH_CACHE_DEFAULT);
+	       MAITRED_THREADS_DEFAULT, MAITRED_AUTH_CACHE_DEFAULT, MAITRED_LOG_FLUSH_DEFAULT);
 }
 
 /* Copies src into dst (size n); -1 when it does not fit or is empty. */
@@ -140,6 +143,12 @@ static int options_set(struct maitred_opts *o, int code, const char *val, const 
 			return -1;
 		}
 		return 0;
+	case 'F':
+		if (options_int(val, 0, 10000, &o->log_flush_ms) < 0) {
+			*cause = options_msg("bad log flush ms '%s' from %s (want 0-10000)", val, from);
+			return -1;
+		}
+		return 0;
 	}
 	return -1;
 }
@@ -154,6 +163,7 @@ int maitred_opts_parse(int argc, char **argv, struct maitred_opts *o, char **cau
 		{ "tick-seconds", required_argument, NULL, 't' },
 		{ "threads", required_argument, NULL, 'T' },
 		{ "auth-cache-seconds", required_argument, NULL, 'A' },
+		{ "log-flush-ms", required_argument, NULL, 'F' },
 		{ "init-store", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -162,6 +172,7 @@ int maitred_opts_parse(int argc, char **argv, struct maitred_opts *o, char **cau
 	static const struct { const char *name; int code; } envs[] = {
 		{ "MAITRE_LISTEN", 'l' }, { "MAITRE_STORE", 's' }, { "MAITRE_DATA_DIR", 'd' },
 		{ "MAITRE_TICK_SECONDS", 't' }, { "MAITRE_THREADS", 'T' }, { "MAITRE_AUTH_CACHE_SECONDS", 'A' },
+		{ "MAITRE_LOG_FLUSH_MS", 'F' },
 	};
 	size_t i;
 	int c;
@@ -173,6 +184,7 @@ int maitred_opts_parse(int argc, char **argv, struct maitred_opts *o, char **cau
 	o->tick_seconds = MAITRED_TICK_DEFAULT;
 	o->threads = MAITRED_THREADS_DEFAULT;
 	o->auth_cache_s = MAITRED_AUTH_CACHE_DEFAULT;
+	o->log_flush_ms = MAITRED_LOG_FLUSH_DEFAULT;
 
 	for (i = 0; i < sizeof envs / sizeof envs[0]; i++) {
 		const char *v = getenv(envs[i].name);

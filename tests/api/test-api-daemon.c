@@ -818,6 +818,94 @@ static void test_event_ipv4(void **state)
 	assert_string_equal(mine, "255.255.255.255");
 }
 
+/* Counts the JSON lines of log (failing on a line that is not JSON) and
+ * how many carry each of ids[0..n) (want exactly one each). */
+static int log_lines_once(const char *log, char ids[][32], int n)
+{
+	int i, c, lines = 0;
+	const char *p;
+
+	for (p = log; *p; p++)
+		lines += *p == '\n';
+	for (i = 0; i < n; i++) {
+		cJSON *j = find_log_line(log, ids[i], &c);
+
+		cJSON_Delete(j);
+		if (c != 1)
+			return -1;
+	}
+	return lines;
+}
+
+/* Buffered request lines (--log-flush-ms): with a 10 s interval, lines of
+ * finished requests wait in the worker threads' buffers; SIGTERM writes
+ * every one of them, whole, exactly once. With 0, each line is written when
+ * its request completes. */
+static void test_log_buffered(void **state)
+{
+	static const char *const slow[] = { "--log-flush-ms", "10000", "--threads", "2", NULL };
+	static const char *const now[] = { "--log-flush-ms", "0", NULL };
+	struct test_server_opts o;
+	struct test_server srv;
+	char ids[40][32];
+	char *log;
+	int i, tries;
+
+	(void)state;
+	memset(&o, 0, sizeof o);
+	o.args = slow;
+	assert_int_equal(test_server_start(&srv, &o), 0);
+	for (i = 0; i < 40; i++) {
+		struct test_resp r;
+
+		assert_int_equal(test_http(&srv, "GET", i % 2 ? "/healthz" : "/nope", NULL, NULL, NULL, &r), 0);
+		snprintf(ids[i], sizeof ids[i], "%s", test_resp_header(&r, "x-request-id"));
+		test_resp_free(&r);
+	}
+	sleep_ms(300);
+	log = test_server_log(&srv);
+	assert_non_null(log);
+	/* the last line went into its thread's buffer after any earlier
+	 * buffer-full write: it is not written yet, so buffering is on */
+	{
+		int c;
+		cJSON *j = find_log_line(log, ids[39], &c);
+
+		cJSON_Delete(j);
+		assert_int_equal(c, 0);
+	}
+	free(log);
+	assert_int_equal(test_server_stop(&srv, 0), 0);
+	assert_int_equal(srv.exit_status, 0);
+	log = test_server_log(&srv);
+	if (log_lines_once(log, ids, 40) < 40)
+		fail_msg("after SIGTERM not every request has exactly one whole line:\n%s", log);
+	assert_non_null(strstr(log, "\"msg\":\"stopped\""));
+	assert_true(strstr(log, ids[39]) < strstr(log, "\"msg\":\"stopped\""));
+	free(log);
+	test_server_free(&srv);
+
+	o.args = now;
+	assert_int_equal(test_server_start(&srv, &o), 0);
+	for (i = 0; i < 5; i++) {
+		struct test_resp r;
+
+		assert_int_equal(test_http(&srv, "GET", "/healthz", NULL, NULL, NULL, &r), 0);
+		snprintf(ids[i], sizeof ids[i], "%s", test_resp_header(&r, "x-request-id"));
+		test_resp_free(&r);
+	}
+	for (tries = 0; tries < 200; tries++) {
+		log = test_server_log(&srv);
+		i = log_lines_once(log, ids, 5);
+		free(log);
+		if (i >= 5)
+			break;
+		sleep_ms(10);
+	}
+	assert_true(i >= 5);
+	test_server_free(&srv);
+}
+
 /* Keep-alive: several requests reuse one connection (no forced close). */
 static void test_keep_alive(void **state)
 {
@@ -1081,6 +1169,8 @@ static void test_flags(void **state)
 		{ { "--tick-seconds", "0", NULL }, NULL, 1, "tick" },
 		{ { "--threads", "x", NULL }, NULL, 1, "thread" },
 		{ { "--auth-cache-seconds", "3601", NULL }, NULL, 1, "auth cache" },
+		{ { "--log-flush-ms", "-1", NULL }, NULL, 1, "log flush" },
+		{ { "--log-flush-ms", "10001", NULL }, NULL, 1, "log flush" },
 		{ { "--store", NULL }, NULL, 1, "needs a value" },
 		{ { "stray", NULL }, NULL, 1, "unexpected argument" },
 		{ { "--data-dir", data, NULL }, bad_tick_env, 1, "MAITRE_TICK_SECONDS" },
@@ -1245,6 +1335,7 @@ int main(void)
 		cmocka_unit_test(test_protected_401),
 		cmocka_unit_test(test_request_log),
 		cmocka_unit_test(test_event_ipv4),
+		cmocka_unit_test(test_log_buffered),
 		cmocka_unit_test(test_keep_alive),
 		cmocka_unit_test(test_concurrent_log),
 		cmocka_unit_test(test_port_in_use),
