@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <sqlite3.h>
+#include <pthread.h>
 
 #include "harness.h"
 
@@ -560,6 +561,102 @@ static void test_api_list_cache(void **state)
 	free(path);
 }
 
+/* One writer of test_api_list_cache_concurrent. */
+struct rw_writer {
+	struct api *a;
+	const char *wl;
+	char id[32];       /* its own waitee */
+	int t;             /* thread number */
+	int stale;         /* GETs after an acknowledged PUT that did not show it */
+	int errors;        /* unexpected statuses or bodies */
+	char why[512];     /* the first problem */
+};
+
+#define RW_WRITES 25
+#define RW_WRITERS 4
+
+/* Renames its own waitee RW_WRITES times; after each acknowledged PUT, a GET
+ * of the list must show the new name (read your writes, whichever worker
+ * thread answers and whatever the others are doing). */
+static void *rw_writer_main(void *arg)
+{
+	struct rw_writer *w = arg;
+	char *item = test_strf("/waitlists/%s/waitees/%s", w->wl, w->id);
+	char *list = test_strf("/waitlists/%s/waitees", w->wl);
+	int k, i;
+
+	for (k = 0; k < RW_WRITES; k++) {
+		char name[32], *body;
+		struct test_resp r;
+		cJSON *j;
+		int seen = 0;
+
+		snprintf(name, sizeof name, "w%d-%d", w->t, k);
+		body = test_strf("{\"name\":\"%s\"}", name);
+		if (test_http(&w->a->srv, "PUT", item, w->a->token, body, NULL, &r) != 0 || r.status != 200) {
+			if (!w->errors++)
+				snprintf(w->why, sizeof w->why, "PUT %s: %ld %s", name, r.status, r.body ? r.body : "");
+			test_resp_free(&r);
+			free(body);
+			continue;
+		}
+		test_resp_free(&r);
+		free(body);
+		if (test_http(&w->a->srv, "GET", list, w->a->token, NULL, NULL, &r) != 0 || r.status != 200 ||
+		    (j = test_resp_json(&r)) == NULL) {
+			if (!w->errors++)
+				snprintf(w->why, sizeof w->why, "GET list: %ld", r.status);
+			test_resp_free(&r);
+			continue;
+		}
+		for (i = 0; i < cJSON_GetArraySize(j); i++) {
+			const cJSON *it = cJSON_GetArrayItem(j, i);
+
+			if (strcmp(test_json_str(it, "id"), w->id) == 0)
+				seen = strcmp(test_json_str(it, "name"), name) == 0;
+		}
+		if (!seen && !w->stale++)
+			snprintf(w->why, sizeof w->why, "after PUT %s the list said: %.200s", name, r.body);
+		cJSON_Delete(j);
+		test_resp_free(&r);
+	}
+	free(item);
+	free(list);
+	return NULL;
+}
+
+/* Several clients edit their own party of one list at once while reading
+ * the list back: every client sees its acknowledged write in its next GET
+ * (the list cache and the store's waitlist copies never serve a page older
+ * than a write that was already answered). */
+static void test_api_list_cache_concurrent(void **state)
+{
+	struct api *a = *state;
+	struct rw_writer w[RW_WRITERS];
+	pthread_t th[RW_WRITERS];
+	char wl[32];
+	int i;
+
+	new_list(a, "Concurrent", wl);
+	memset(w, 0, sizeof w);
+	for (i = 0; i < RW_WRITERS; i++) {
+		char *body = test_strf("{\"name\":\"w%d-start\",\"partySize\":2}", i);
+
+		w[i].a = a;
+		w[i].wl = wl;
+		w[i].t = i;
+		new_waitee(a, wl, body, w[i].id);
+		free(body);
+	}
+	for (i = 0; i < RW_WRITERS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, rw_writer_main, &w[i]), 0);
+	for (i = 0; i < RW_WRITERS; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	for (i = 0; i < RW_WRITERS; i++)
+		if (w[i].stale || w[i].errors)
+			fail_msg("writer %d: %d stale lists, %d errors; first: %s", i, w[i].stale, w[i].errors, w[i].why);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -568,6 +665,7 @@ int main(void)
 		cmocka_unit_test(test_api_waitees),
 		cmocka_unit_test(test_api_paging),
 		cmocka_unit_test(test_api_list_cache),
+		cmocka_unit_test(test_api_list_cache_concurrent),
 	};
 	return cmocka_run_group_tests(tests, api_setup, api_teardown);
 }
