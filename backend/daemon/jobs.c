@@ -11,11 +11,16 @@
  *
  * mt_jobs_stop sets a flag, signals a condition variable the scheduler
  * sleeps on, and joins both: the batch in hand is finished first.
+ * The scheduler also runs the store's expiry purge at start and hourly
+ * (finished parties a day after they ended, refresh tokens a day past
+ * expiry; on DynamoDB the table's TTL does it).
+ *
  * MAITRE_QUEUE_VISIBILITY_SECONDS (default 60) is how long a received
  * batch stays hidden: after a crash, its messages come back after that. */
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +28,13 @@
 #include "core/error.h"
 #include "daemon/jobs.h"
 #include "queue/queue.h"
+#include "store/store.h"
 
 #define JOBS_RECEIVE_WAIT_MS 1000
 #define JOBS_VISIBILITY_DEFAULT 60
+#define JOBS_PURGE_PERIOD_S 3600      /* expired guests' data is deleted hourly */
+#define JOBS_PURGE_BATCH 500          /* records per kind per transaction */
+#define JOBS_PURGE_ROUNDS 200         /* at most this many transactions per purge */
 
 /* The running jobs. */
 struct mt_jobs {
@@ -117,12 +126,46 @@ static cJSON *jobs_scheduled_event(int64_t now_ms)
 	return ev;
 }
 
-/* Scheduler thread: the producer at start and every tick. */
+/* Deletes what has expired (store.h purge_expired), JOBS_PURGE_BATCH records
+ * per transaction so writers never wait long, and logs how many went. */
+static void jobs_purge(struct mt_jobs *j)
+{
+	int64_t now_s = mt_now(j->ctx) / 1000;
+	int removed = 0, total = 0, r = 0, rounds = 0;
+	cJSON *o;
+
+	if (j->ctx->store == NULL || j->ctx->store->ops->purge_expired == NULL)
+		return;
+	do {
+		r = j->ctx->store->ops->purge_expired(j->ctx->store, now_s, JOBS_PURGE_BATCH, &removed);
+		if (r == 0)
+			total += removed;
+	} while (r == 0 && removed > 0 && ++rounds < JOBS_PURGE_ROUNDS && !jobs_stopping(j));
+	if (r == 0 && total == 0)
+		return;
+	o = cJSON_CreateObject();
+	if (o == NULL)
+		return;
+	cJSON_AddStringToObject(o, "level", r == 0 ? "info" : "warn");
+	cJSON_AddStringToObject(o, "msg", "purged expired records");
+	cJSON_AddNumberToObject(o, "removed", total);
+	if (r < 0)
+		cJSON_AddStringToObject(o, "error", mt_strerror(r));
+	jobs_log(o);
+}
+
+/* Scheduler thread: the producer at start and every tick; the expiry purge
+ * at start and then every JOBS_PURGE_PERIOD_S. */
 static void *jobs_scheduler_main(void *arg)
 {
 	struct mt_jobs *j = arg;
+	int64_t last_purge = INT64_MIN;
 
 	do {
+		if (last_purge == INT64_MIN || mt_now(j->ctx) - last_purge >= JOBS_PURGE_PERIOD_S * 1000LL) {
+			last_purge = mt_now(j->ctx);
+			jobs_purge(j);
+		}
 		cJSON *ev = jobs_scheduled_event(mt_now(j->ctx));
 		cJSON *ans = ev ? handler_producer(j->ctx, ev) : NULL;
 		const cJSON *q = cJSON_GetObjectItemCaseSensitive(ans, "queued");

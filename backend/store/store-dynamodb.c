@@ -751,7 +751,7 @@ static int ddb_refresh_create(struct store *st, const struct mt_refresh *r)
 	ddb_put_n(it, "expiresAt", r->expires_at);
 	ddb_put_n(it, "used", r->used ? 1 : 0);
 	if (r->expires_at > 0)
-		ddb_put_n(it, "ttl", r->expires_at / 1000 + 86400);
+		ddb_put_n(it, "ttl", r->expires_at / 1000 + STORE_REFRESH_KEEP_S);
 	return ddb_put_item(s, it, -1, NULL);
 }
 
@@ -1973,6 +1973,16 @@ int store_dynamodb_open(const char *url, struct store **out, char **cause)
 	return 0;
 }
 
+/* Expired items are deleted by the table's TTL ("ttl", turned on by
+ * init_schema where the service supports it): nothing to do here. */
+static int ddb_purge_expired(struct store *st, int64_t now_s, int limit, int *removed)
+{
+	(void)st;
+	(void)now_s;
+	*removed = 0;
+	return limit < 1 ? MT_EINVAL : 0;
+}
+
 static const struct store_ops store_ddb_ops = {
 	.name = "dynamodb",
 	.close = ddb_close,
@@ -1999,5 +2009,6 @@ static const struct store_ops store_ddb_ops = {
 	.waitee_count_active = ddb_waitee_count_active,
 	.waitee_list_due = ddb_waitee_list_due,
 	.waitee_find_by_phone = ddb_waitee_find_by_phone,
+	.purge_expired = ddb_purge_expired,
 	.stats = ddb_stats,
 };

@@ -123,6 +123,9 @@ static const char *const store_sqlite_migrations[] = {
 	" UPDATE waitlists SET waitee_rev = waitee_rev + 1 WHERE id IN (OLD.waitlist_id, NEW.waitlist_id); END;"
 	"CREATE TRIGGER waitees_rev_delete AFTER DELETE ON waitees BEGIN"
 	" UPDATE waitlists SET waitee_rev = waitee_rev + 1 WHERE id = OLD.waitlist_id; END;",
+	/* 3: what purge_expired deletes, found without a scan. */
+	"CREATE INDEX waitees_expiry ON waitees(expires_at) WHERE expires_at > 0;"
+	"CREATE INDEX refresh_tokens_expiry ON refresh_tokens(expires_at);",
 };
 
 #define STORE_SQLITE_NMIGRATIONS ((int)(sizeof store_sqlite_migrations / sizeof store_sqlite_migrations[0]))
@@ -175,6 +178,9 @@ enum store_sqlite_sq {
 	SQ_SAVEPOINT,
 	SQ_RELEASE,
 	SQ_ROLLBACK_TO,
+	SQ_PURGE_WAITEES,
+	SQ_PURGE_FAMILIES,
+	SQ_PURGE_TOKENS,
 	SQ__COUNT
 };
 
@@ -268,6 +274,18 @@ static const struct store_sqlite_sql store_sqlite_sql[SQ__COUNT] = {
 	[SQ_SAVEPOINT] = {"savepoint", "SAVEPOINT job"},
 	[SQ_RELEASE] = {"release", "RELEASE job"},
 	[SQ_ROLLBACK_TO] = {"rollback_to", "ROLLBACK TO job"},
+	/* ?1 now (s) for waitees, the refresh cut-off (ms) for tokens; ?2 the batch. */
+	[SQ_PURGE_WAITEES] = {"purge_expired",
+		"DELETE FROM waitees WHERE (waitlist_id, id) IN (SELECT waitlist_id, id FROM waitees"
+		" WHERE expires_at > 0 AND expires_at <= ?1 ORDER BY expires_at LIMIT ?2)"},
+	/* families whose every token is past the cut-off (their tokens go by cascade) */
+	[SQ_PURGE_FAMILIES] = {"purge_expired_families",
+		"DELETE FROM refresh_families WHERE id IN (SELECT family_id FROM refresh_tokens"
+		" WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2) AND NOT EXISTS (SELECT 1 FROM"
+		" refresh_tokens t WHERE t.family_id = refresh_families.id AND t.expires_at > ?1)"},
+	[SQ_PURGE_TOKENS] = {"purge_expired_tokens",
+		"DELETE FROM refresh_tokens WHERE token_hash IN (SELECT token_hash FROM refresh_tokens"
+		" WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)"},
 };
 
 /* ---------------------------------------------------------------------------
@@ -2218,6 +2236,55 @@ int store_sqlite_query_plan(struct store *base, const char *op, char **plan)
 	return 0;
 }
 
+/* ---------------------------------------------------------------------------
+ * Expiry. */
+
+/* What store_sqlite_purge_job is asked and answers. */
+struct store_sqlite_purge {
+	int64_t now_s;   /* now, epoch seconds */
+	int limit;       /* batch per kind */
+	int removed;     /* records deleted */
+};
+
+/* Job of store_sqlite_purge_expired: three bounded deletes in one transaction. */
+static int store_sqlite_purge_job(struct store_sqlite *s, struct store_sqlite_conn *c, void *arg)
+{
+	static const int kinds[] = { SQ_PURGE_WAITEES, SQ_PURGE_FAMILIES, SQ_PURGE_TOKENS };
+	struct store_sqlite_purge *a = arg;
+	int64_t cutoff_ms = (a->now_s - STORE_REFRESH_KEEP_S) * 1000;
+	size_t i;
+	int r = 0;
+
+	a->removed = 0;
+	for (i = 0; r == 0 && i < sizeof kinds / sizeof kinds[0]; i++) {
+		sqlite3_stmt *st = NULL;
+		int changes = 0;
+
+		if ((r = store_sqlite_stmt(c, kinds[i], &st)) < 0)
+			break;
+		sqlite3_bind_int64(st, 1, kinds[i] == SQ_PURGE_WAITEES ? a->now_s : cutoff_ms);
+		sqlite3_bind_int(st, 2, a->limit);
+		r = store_sqlite_write(s, c, st, &changes);
+		a->removed += changes;
+	}
+	return r;
+}
+
+/* Deletes expired waitees and refresh tokens (see store.h), a batch at a time. */
+static int store_sqlite_purge_expired(struct store *base, int64_t now_s, int limit, int *removed)
+{
+	struct store_sqlite_purge a = {now_s, limit, 0};
+	int r;
+
+	*removed = 0;
+	if (limit < 1)
+		return MT_EINVAL;
+	r = store_sqlite_submit(base, store_sqlite_purge_job, &a);
+	if (r == 0)
+		*removed = a.removed;
+	return r;
+}
+
 static const struct store_ops store_sqlite_ops = {
 	.name = "sqlite",
 	.close = store_sqlite_close,
@@ -2244,5 +2311,6 @@ static const struct store_ops store_sqlite_ops = {
 	.waitee_count_active = store_sqlite_waitee_count_active,
 	.waitee_list_due = store_sqlite_waitee_list_due,
 	.waitee_find_by_phone = store_sqlite_waitee_find_by_phone,
+	.purge_expired = store_sqlite_purge_expired,
 	.stats = store_sqlite_stats,
 };

@@ -28,6 +28,11 @@
 
 struct store;
 
+/* A refresh token is kept this long past its expiry (s), so presenting a
+ * used one is still recognised as a reuse; then purge_expired (SQLite) or
+ * the table's TTL (DynamoDB) deletes it. */
+#define STORE_REFRESH_KEEP_S 86400
+
 /* Longest time waitlist_peek may lag a write made by another process (ms). */
 #define STORE_PEEK_MS 100
 
@@ -106,6 +111,15 @@ struct store_ops {
 	/* The most recently joined active waitee with this E.164 phone (any
 	 * tenant): for guest replies. MT_ENOTFOUND when none. */
 	int (*waitee_find_by_phone)(struct store *s, const char *phone, struct mt_waitee *out);
+
+	/* Deletes what has expired at now_s (epoch seconds): waitees whose
+	 * expires_at has passed (finished parties: a guest's name and number
+	 * are not kept longer than that), refresh tokens STORE_REFRESH_KEEP_S
+	 * past their expiry, and families left without tokens. At most about
+	 * `limit` records of each kind per call, each call one short write;
+	 * *removed gets how many records it deleted. A back end whose service
+	 * deletes by TTL attribute (DynamoDB) deletes nothing and says 0. */
+	int (*purge_expired)(struct store *s, int64_t now_s, int limit, int *removed);
 
 	/* Counters since open (may be NULL: then no stats). */
 	void (*stats)(struct store *s, struct store_stats *out);

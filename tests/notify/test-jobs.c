@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 #include "core/error.h"
 #include "core/id.h"
 #include "daemon/jobs.h"
@@ -197,6 +198,54 @@ static void test_catch_up_at_start(void **state)
 	assert_int_equal(wait_sent(f, 3, 300), 2);
 }
 
+/* Counts waitees rows with this id in the fixture's database file (a raw
+ * connection: the store hides expired rows, this sees whether they exist). */
+static int raw_waitee_rows(struct fx *f, const char *id)
+{
+	char db[128];
+	sqlite3 *h = NULL;
+	sqlite3_stmt *st = NULL;
+	int n = -1;
+
+	snprintf(db, sizeof db, "%s/maitre.db", f->dir);
+	assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_busy_timeout(h, 5000);
+	assert_int_equal(sqlite3_prepare_v2(h, "SELECT count(*) FROM waitees WHERE id = ?1", -1, &st, NULL), SQLITE_OK);
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	sqlite3_close(h);
+	return n;
+}
+
+/* A party whose record expired (finished a day ago) is deleted from the
+ * file right after start; one that has not expired stays. */
+static void test_purge_at_start(void **state)
+{
+	struct fx *f = *state;
+	struct mt_jobs *jobs = NULL;
+	struct mt_waitee old, recent;
+	char *cause = NULL;
+	int i;
+
+	fx_waitee(f, &old, 0);
+	old.status = MT_SEATED;
+	old.expires_at = mt_now(&f->ctx) / 1000 - 5;
+	assert_int_equal(f->store->ops->waitee_update(f->store, &old, 1), 0);
+	fx_waitee(f, &recent, 0);
+	recent.status = MT_CANCELLED;
+	recent.expires_at = mt_now(&f->ctx) / 1000 + 3600;
+	assert_int_equal(f->store->ops->waitee_update(f->store, &recent, 1), 0);
+	assert_int_equal(raw_waitee_rows(f, old.id), 1);
+	assert_int_equal(mt_jobs_start(&f->ctx, 3600, &jobs, &cause), 0);
+	for (i = 0; i < 250 && raw_waitee_rows(f, old.id) != 0; i++)
+		sleep_ms(20);
+	assert_int_equal(raw_waitee_rows(f, old.id), 0);
+	assert_int_equal(raw_waitee_rows(f, recent.id), 1);
+	mt_jobs_stop(jobs);
+}
+
 /* Each tick picks up what became due since. */
 static void test_ticks(void **state)
 {
@@ -280,6 +329,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failure_comes_back, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_stop_finishes_batch, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_no_queue, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_purge_at_start, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("jobs", tests, NULL, NULL);

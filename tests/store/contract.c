@@ -1169,6 +1169,87 @@ static void contract_waitlist_peek(void **state)
 	assert_int_equal(s->ops->waitlist_peek(s, tenant, wl.id, &got), MT_ENOTFOUND);
 }
 
+/* purge_expired: expired waitees and refresh tokens a day past expiry go,
+ * everything else stays; families left without tokens go with their last
+ * one; batches are bounded. A back end that leaves deletion to the
+ * service's TTL (DynamoDB) says 0 and must leave everything readable as
+ * before. */
+static void contract_purge_expired(void **state)
+{
+	struct store *s = *state;
+	struct mt_waitlist wl;
+	struct mt_waitee gone, later, active, batch[5], got;
+	struct mt_refresh f1_old, f2_old, f2_live, f3_recent, rgot;
+	char tenant[MT_ID_SIZE], f1[MT_ID_SIZE], f2[MT_ID_SIZE], f3[MT_ID_SIZE], user[MT_ID_SIZE];
+	int64_t now = contract_now(), now_s = now / 1000;
+	int removed = -1, total, i, rounds;
+
+	mt_id_new(tenant, now);
+	mt_id_new(user, now);
+	mt_id_new(f1, now);
+	mt_id_new(f2, now + 1);
+	mt_id_new(f3, now + 2);
+	contract_waitlist(s, &wl, tenant, "Purge", now);
+	contract_waitee_fill(&gone, &wl, "gone", "+15555550101", now + 1);
+	gone.status = MT_SEATED;
+	gone.expires_at = now_s - 10;
+	assert_int_equal(s->ops->waitee_create(s, &gone), 0);
+	contract_waitee_fill(&later, &wl, "later", "", now + 2);
+	later.status = MT_CANCELLED;
+	later.expires_at = now_s + 3600;
+	assert_int_equal(s->ops->waitee_create(s, &later), 0);
+	contract_waitee(s, &active, &wl, "active", "", now + 3);
+
+	/* f1: only a token long expired; f2: one long expired, one live; f3: expired an hour ago */
+	contract_refresh_fill(&f1_old, f1, user, 'a');
+	f1_old.expires_at = (now_s - 2 * STORE_REFRESH_KEEP_S) * 1000;
+	contract_refresh_fill(&f2_old, f2, user, 'b');
+	f2_old.expires_at = (now_s - STORE_REFRESH_KEEP_S - 60) * 1000;
+	contract_refresh_fill(&f2_live, f2, user, 'c');
+	contract_refresh_fill(&f3_recent, f3, user, 'd');
+	f3_recent.expires_at = (now_s - 3600) * 1000;
+	assert_int_equal(s->ops->refresh_create(s, &f1_old), 0);
+	assert_int_equal(s->ops->refresh_create(s, &f2_old), 0);
+	assert_int_equal(s->ops->refresh_create(s, &f2_live), 0);
+	assert_int_equal(s->ops->refresh_create(s, &f3_recent), 0);
+
+	assert_int_equal(s->ops->purge_expired(s, now_s, 100, &removed), 0);
+	/* what must stay, on every back end */
+	assert_int_equal(s->ops->waitee_get(s, wl.id, later.id, &got), 0);
+	assert_int_equal(s->ops->waitee_get(s, wl.id, active.id, &got), 0);
+	assert_int_equal(s->ops->refresh_get(s, f2, f2_live.token_hash, &rgot), 0);
+	assert_int_equal(s->ops->refresh_get(s, f3, f3_recent.token_hash, &rgot), 0);
+	assert_int_equal(s->ops->waitee_get(s, wl.id, gone.id, &got), MT_ENOTFOUND);   /* hidden either way */
+	if (removed == 0)
+		return;   /* deletion is the service's TTL */
+	/* the seated party, family f1 (its token by cascade), f2's old token */
+	assert_int_equal(removed, 3);
+	assert_int_equal(s->ops->refresh_get(s, f1, f1_old.token_hash, &rgot), MT_ENOTFOUND);
+	assert_int_equal(s->ops->refresh_get(s, f2, f2_old.token_hash, &rgot), MT_ENOTFOUND);
+	assert_int_equal(s->ops->purge_expired(s, now_s, 100, &removed), 0);
+	assert_int_equal(removed, 0);   /* nothing left to do */
+
+	/* batches: 5 expired parties, 2 per call */
+	for (i = 0; i < 5; i++) {
+		contract_waitee_fill(&batch[i], &wl, "batch", "", now + 10 + i);
+		batch[i].status = MT_NO_SHOW;
+		batch[i].expires_at = now_s - 1 - i;
+		assert_int_equal(s->ops->waitee_create(s, &batch[i]), 0);
+	}
+	total = 0;
+	rounds = 0;
+	do {
+		assert_int_equal(s->ops->purge_expired(s, now_s, 2, &removed), 0);
+		assert_true(removed <= 2);
+		total += removed;
+		rounds++;
+	} while (removed > 0 && rounds < 10);
+	assert_int_equal(total, 5);
+	assert_int_equal(rounds, 4);   /* 2 + 2 + 1, then 0 */
+	assert_int_equal(s->ops->purge_expired(s, now_s, 0, &removed), MT_EINVAL);
+	assert_int_equal(s->ops->waitee_get(s, wl.id, later.id, &got), 0);
+}
+
 /* What the reader thread of contract_cross_thread saw. */
 struct contract_reader {
 	struct store *s;            /* shared store */
@@ -1379,6 +1460,7 @@ int store_contract_run(const char *suite_name, store_contract_open_fn open_fresh
 		cmocka_unit_test_setup_teardown(contract_waitee_list_fresh, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_waitee_rev, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_waitlist_peek, contract_setup, contract_teardown),
+		cmocka_unit_test_setup_teardown(contract_purge_expired, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_cross_thread, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_race, contract_setup, contract_teardown),
 	};

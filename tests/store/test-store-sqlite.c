@@ -121,6 +121,9 @@ static void test_query_plans(void **state)
 		{"waitlist_get", "USING PRIMARY KEY"},
 		{"user_get_by_email", "USING INDEX"},
 		{"refresh_get", "USING PRIMARY KEY"},
+		{"purge_expired", "INDEX waitees_expiry"},
+		{"purge_expired_families", "INDEX refresh_tokens_expiry"},
+		{"purge_expired_tokens", "INDEX refresh_tokens_expiry"},
 	};
 	char path[512], *plan = NULL;
 	struct store *s;
@@ -136,6 +139,8 @@ static void test_query_plans(void **state)
 		assert_null(strstr(plan, "SCAN waitees"));
 		assert_null(strstr(plan, "SCAN waitlists"));
 		assert_null(strstr(plan, "SCAN users"));
+		assert_null(strstr(plan, "SCAN refresh_tokens"));
+		assert_null(strstr(plan, "SCAN refresh_families"));
 		free(plan);
 	}
 	assert_int_equal(store_sqlite_query_plan(s, "no_such_op", &plan), MT_EINVAL);
