@@ -120,6 +120,16 @@ static void contract_waitee(struct store *s, struct mt_waitee *w, const struct m
 	assert_int_equal(w->version, 1);
 }
 
+/* Creates a finished waitee (status) whose record expires at expires_s. */
+static void contract_finished(struct store *s, struct mt_waitee *w, const struct mt_waitlist *wl, const char *name,
+			      enum mt_status status, int64_t expires_s, int64_t t_ms)
+{
+	contract_waitee_fill(w, wl, name, "", t_ms);
+	w->status = status;
+	w->expires_at = expires_s;
+	assert_int_equal(s->ops->waitee_create(s, w), 0);
+}
+
 /* Asserts every stored waitee field matches (position is not stored). */
 static void contract_waitee_equal(const struct mt_waitee *a, const struct mt_waitee *b)
 {
@@ -931,14 +941,8 @@ static void contract_waitee_expired(void **state)
 
 	mt_id_new(tenant, now);
 	contract_waitlist(s, &wl, tenant, "TTL", now);
-	contract_waitee_fill(&gone, &wl, "finished yesterday", "", now);
-	gone.status = MT_SEATED;
-	gone.expires_at = now_s - 10;
-	assert_int_equal(s->ops->waitee_create(s, &gone), 0);
-	contract_waitee_fill(&later, &wl, "finished just now", "", now + 1);
-	later.status = MT_SEATED;
-	later.expires_at = now_s + 86400;
-	assert_int_equal(s->ops->waitee_create(s, &later), 0);
+	contract_finished(s, &gone, &wl, "finished yesterday", MT_SEATED, now_s - 10, now);
+	contract_finished(s, &later, &wl, "finished just now", MT_SEATED, now_s + 86400, now + 1);
 	contract_waitee(s, &plain, &wl, "waiting", "", now + 2);
 
 	assert_int_equal(s->ops->waitee_get(s, wl.id, gone.id, &got), MT_ENOTFOUND);
@@ -1190,14 +1194,8 @@ static void contract_purge_expired(void **state)
 	mt_id_new(f2, now + 1);
 	mt_id_new(f3, now + 2);
 	contract_waitlist(s, &wl, tenant, "Purge", now);
-	contract_waitee_fill(&gone, &wl, "gone", "+15555550101", now + 1);
-	gone.status = MT_SEATED;
-	gone.expires_at = now_s - 10;
-	assert_int_equal(s->ops->waitee_create(s, &gone), 0);
-	contract_waitee_fill(&later, &wl, "later", "", now + 2);
-	later.status = MT_CANCELLED;
-	later.expires_at = now_s + 3600;
-	assert_int_equal(s->ops->waitee_create(s, &later), 0);
+	contract_finished(s, &gone, &wl, "gone", MT_SEATED, now_s - 10, now + 1);
+	contract_finished(s, &later, &wl, "later", MT_CANCELLED, now_s + 3600, now + 2);
 	contract_waitee(s, &active, &wl, "active", "", now + 3);
 
 	/* f1: only a token long expired; f2: one long expired, one live; f3: expired an hour ago */
@@ -1230,12 +1228,8 @@ static void contract_purge_expired(void **state)
 	assert_int_equal(removed, 0);   /* nothing left to do */
 
 	/* batches: 5 expired parties, 2 per call */
-	for (i = 0; i < 5; i++) {
-		contract_waitee_fill(&batch[i], &wl, "batch", "", now + 10 + i);
-		batch[i].status = MT_NO_SHOW;
-		batch[i].expires_at = now_s - 1 - i;
-		assert_int_equal(s->ops->waitee_create(s, &batch[i]), 0);
-	}
+	for (i = 0; i < 5; i++)
+		contract_finished(s, &batch[i], &wl, "batch", MT_NO_SHOW, now_s - 1 - i, now + 10 + i);
 	total = 0;
 	rounds = 0;
 	do {
