@@ -905,6 +905,71 @@ static void test_list_recreated_same_id(void **state)
 	store_close(s);
 }
 
+/* 1 when the file at path contains needle (0 also when there is no file). */
+static int test_file_has(const char *path, const char *needle)
+{
+	FILE *f = fopen(path, "rb");
+	size_t n = strlen(needle), got, i, cap = 1 << 20, len = 0;
+	char *buf;
+	int found = 0;
+
+	if (f == NULL)
+		return 0;
+	buf = malloc(cap);
+	assert_non_null(buf);
+	while ((got = fread(buf + len, 1, cap - len, f)) > 0) {
+		len += got;
+		if (len == cap) {
+			char *more = realloc(buf, cap * 2);
+
+			assert_non_null(more);
+			buf = more;
+			cap *= 2;
+		}
+	}
+	fclose(f);
+	for (i = 0; !found && i + n <= len; i++)
+		found = memcmp(buf + i, needle, n) == 0;
+	free(buf);
+	return found;
+}
+
+/* A purged guest's name and number are gone from the files on disk, not
+ * just from answers: secure_delete zeroes the freed cells, and after a
+ * checkpoint the WAL no longer holds the old pages. */
+static void test_purge_leaves_no_trace(void **state)
+{
+	char path[512], wal[530];
+	struct store *s;
+	struct mt_waitlist wl;
+	struct mt_waitee w, keep;
+	int64_t now_s = (int64_t)time(NULL);
+	int removed = 0;
+
+	(void)state;
+	test_path(path, sizeof path, "purge");
+	snprintf(wal, sizeof wal, "%s-wal", path);
+	s = test_open(path);
+	test_seed(s, &wl, &keep);
+	w = keep;
+	mt_id_new(w.id, mt_clock_system_now(NULL) + 1);
+	snprintf(w.name, sizeof w.name, "Zebulon Quartermaine");
+	snprintf(w.phone, sizeof w.phone, "+15559876543");
+	w.status = MT_SEATED;
+	w.expires_at = now_s - 1;
+	assert_int_equal(s->ops->waitee_create(s, &w), 0);
+	test_raw_exec(path, "PRAGMA wal_checkpoint(TRUNCATE)");
+	assert_true(test_file_has(path, "Zebulon Quartermaine"));   /* the check can see it */
+	assert_int_equal(s->ops->purge_expired(s, now_s, 100, &removed), 0);
+	assert_int_equal(removed, 1);
+	test_raw_exec(path, "PRAGMA wal_checkpoint(TRUNCATE)");
+	assert_false(test_file_has(path, "Zebulon Quartermaine"));
+	assert_false(test_file_has(path, "+15559876543"));
+	assert_false(test_file_has(wal, "Zebulon Quartermaine"));
+	assert_true(test_file_has(path, "Durable Party"));   /* the other guest stays */
+	store_close(s);
+}
+
 /* Removes the (flat) temp directory and every file in it. */
 static void test_rm_dir(const char *dir)
 {
@@ -947,6 +1012,7 @@ int main(void)
 		cmocka_unit_test(test_group_commit_durable),
 		cmocka_unit_test(test_write_txn),
 		cmocka_unit_test(test_list_recreated_same_id),
+		cmocka_unit_test(test_purge_leaves_no_trace),
 	};
 	const char *tmp = getenv("TMPDIR");
 	int failed;
