@@ -595,44 +595,44 @@ static void ddb_user_read(const cJSON *it, struct mt_user *u)
 	u->version = ddb_get_n(it, "version");
 }
 
-/* Creates an account: profile (conditional) then the id pointer. */
+/* Creates an account: two items, written without a transaction (dynalite
+ * has none). The id pointer goes first, so a crash between the two writes
+ * leaves only an unused pointer: user_get checks that the profile it leads
+ * to has the same id, and the e-mail stays free. When the e-mail is taken
+ * the pointer is deleted again (best effort; a leftover is as harmless). */
 static int ddb_user_create(struct store *st, struct mt_user *u)
 {
 	struct store_ddb *s = ddb_of(st);
-	char pk[MT_EMAIL_MAX + 8], ipk[MT_ID_SIZE + 8];
+	char ipk[MT_ID_SIZE + 8];
 	cJSON *ptr, *req, *vals;
 	int64_t v = u->version;
 	int rc;
 
 	if (u->email[0] == '\0' || u->id[0] == '\0')
 		return MT_EINVAL;
-	u->version = v > 0 ? v : 1;
-	rc = ddb_put_item(s, ddb_user_item(u), -1, NULL);
-	if (rc != 0) {
-		u->version = v;
-		return rc;   /* MT_ECONFLICT: the e-mail exists */
-	}
+	ddb_fmt(ipk, sizeof ipk, "USERID#", u->id);
 	ptr = cJSON_CreateObject();
 	if (ptr) {
-		ddb_fmt(ipk, sizeof ipk, "USERID#", u->id);
 		ddb_put_s(ptr, "PK", ipk);
 		ddb_put_s(ptr, "SK", "USERID");
 		ddb_put_s(ptr, "email", u->email);
 	}
 	rc = ddb_put_item(s, ptr, -1, NULL);
+	if (rc != 0)
+		return rc;   /* MT_ECONFLICT: the id exists */
+	u->version = v > 0 ? v : 1;
+	rc = ddb_put_item(s, ddb_user_item(u), -1, NULL);
 	if (rc != 0) {
-		/* undo the profile so the e-mail is free again (best effort) */
-		ddb_fmt(pk, sizeof pk, "USER#", u->email);
 		req = ddb_req(s);
 		if (req) {
-			ddb_key(req, pk, "PROFILE");
-			cJSON_AddStringToObject(req, "ConditionExpression", "id = :id");
+			ddb_key(req, ipk, "USERID");
+			cJSON_AddStringToObject(req, "ConditionExpression", "email = :e");
 			vals = cJSON_AddObjectToObject(req, "ExpressionAttributeValues");
-			ddb_val_s(vals, ":id", u->id);
+			ddb_val_s(vals, ":e", u->email);
 		}
 		ddb_call(s, "DeleteItem", req, NULL, NULL);
 		u->version = v;
-		return rc == MT_ECONFLICT ? MT_ECONFLICT : rc;
+		return rc;   /* MT_ECONFLICT: the e-mail exists */
 	}
 	return 0;
 }

@@ -122,6 +122,7 @@ static void test_request_counts(void **state)
 	assert_int_equal(s->ops->user_create(s, &u), 0);
 	counts_check(s, "user_create", (struct expect[]){{"PutItem", 2}, {NULL, 0}});
 	assert_int_equal(s->ops->user_create(s, &u), MT_ECONFLICT);
+	/* the same account again: its id pointer exists, nothing more is tried */
 	counts_check(s, "user_create (taken)", (struct expect[]){{"PutItem", 1}, {NULL, 0}});
 	assert_int_equal(s->ops->user_get_by_email(s, u.email, &got), 0);
 	counts_check(s, "user_get_by_email", (struct expect[]){{"GetItem", 1}, {NULL, 0}});
@@ -510,6 +511,58 @@ static void test_condition_failure_item(void **state)
 	test_proc_stop(&p);
 }
 
+/* Registration writes the id pointer, then the profile. What a crash
+ * between the two leaves (a pointer alone, written here by hand) is
+ * harmless: that id reads as not found, and the e-mail can be registered. A
+ * registration that loses on the e-mail takes its pointer back. */
+static void test_user_create_halfway(void **state)
+{
+	struct store *s = test_store();
+	struct aws_client *c = store_dynamodb_client(s);
+	struct aws_response resp;
+	struct mt_user u, dup, got;
+	char orphan[MT_ID_SIZE], *body;
+	int64_t now = mt_clock_system_now(NULL);
+
+	(void)state;
+	mt_id_new(orphan, now);
+	body = mt_strf("{\"TableName\":\"%s\",\"Item\":{\"PK\":{\"S\":\"USERID#%s\"},"
+		       "\"SK\":{\"S\":\"USERID\"},\"email\":{\"S\":\"half@example.com\"}}}",
+		       store_dynamodb_table(s), orphan);
+	assert_non_null(body);
+	memset(&resp, 0, sizeof resp);
+	assert_int_equal(aws_request(c, "dynamodb", "DynamoDB_20120810.PutItem", body, &resp), 0);
+	aws_response_free(&resp);
+	free(body);
+	assert_int_equal(s->ops->user_get(s, orphan, &got), MT_ENOTFOUND);
+	assert_int_equal(s->ops->user_get_by_email(s, "half@example.com", &got), MT_ENOTFOUND);
+
+	memset(&u, 0, sizeof u);
+	mt_id_new(u.id, now + 1);
+	mt_id_new(u.tenant_id, now + 1);
+	snprintf(u.email, sizeof u.email, "half@example.com");
+	snprintf(u.name, sizeof u.name, "Half");
+	snprintf(u.role, sizeof u.role, "owner");
+	assert_int_equal(s->ops->user_create(s, &u), 0);
+	assert_int_equal(s->ops->user_get(s, u.id, &got), 0);
+	assert_string_equal(got.email, "half@example.com");
+	assert_int_equal(s->ops->user_get(s, orphan, &got), MT_ENOTFOUND);   /* still not an account */
+
+	/* the same e-mail again under a new id: refused, and that id is not left behind */
+	dup = u;
+	mt_id_new(dup.id, now + 2);
+	assert_int_equal(s->ops->user_create(s, &dup), MT_ECONFLICT);
+	assert_int_equal(s->ops->user_get(s, dup.id, &got), MT_ENOTFOUND);
+	body = mt_strf("{\"TableName\":\"%s\",\"Key\":{\"PK\":{\"S\":\"USERID#%s\"},"
+		       "\"SK\":{\"S\":\"USERID\"}},\"ConsistentRead\":true}", store_dynamodb_table(s), dup.id);
+	memset(&resp, 0, sizeof resp);
+	assert_int_equal(aws_request(c, "dynamodb", "DynamoDB_20120810.GetItem", body, &resp), 0);
+	assert_null(strstr(resp.body, "USERID#"));   /* no Item: the pointer was taken back */
+	aws_response_free(&resp);
+	free(body);
+	store_close(s);
+}
+
 /* BatchWriteItem's UnprocessedItems are sent again until none are left. */
 static void test_unprocessed_items_retried(void **state)
 {
@@ -556,6 +609,7 @@ int main(void)
 		cmocka_unit_test(test_failure_mapping),
 		cmocka_unit_test(test_unprocessed_items_retried),
 		cmocka_unit_test(test_condition_failure_item),
+		cmocka_unit_test(test_user_create_halfway),
 	};
 	int failed, rc;
 
