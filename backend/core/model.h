@@ -52,6 +52,17 @@ struct mt_refresh {
 	int family_revoked;                  /* 1 when the whole family was revoked (read-only) */
 };
 
+/* Failed logins for an e-mail that has no account, kept like an account's
+ * (failed_logins, fail_window_start) so that throttling answers the same
+ * whether the account exists or not. The key is a keyed hash of the
+ * e-mail, never the e-mail itself. */
+struct mt_login_guard {
+	char key[65];                        /* hex keyed BLAKE2b of the lower-cased e-mail */
+	int32_t failed_logins;               /* failures in the current window */
+	int64_t fail_window_start;           /* start of that window (ms), 0 = none */
+	int64_t version;                     /* 0 = not stored yet */
+};
+
 /* A waitlist of a tenant, with optional per-list message templates. */
 struct mt_waitlist {
 	char id[MT_ID_SIZE];                 /* waitlist id */

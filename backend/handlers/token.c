@@ -1,7 +1,10 @@
 /* POST /auth/get-token {email, password}: logs in. 200 with an access and a
  * refresh token; the same 401 body, after the same hashing work, for an
  * unknown e-mail and a wrong password; 429 + Retry-After while the account
- * is throttled (MT_LOGIN_MAX_FAILURES failures in MT_LOGIN_WINDOW_MS). */
+ * is throttled (MT_LOGIN_MAX_FAILURES failures in MT_LOGIN_WINDOW_MS).
+ * An e-mail without an account is throttled the same way (its failures are
+ * kept in a login guard under a keyed hash of the e-mail), so neither the
+ * 401s nor the 429 tell whether an account exists. */
 #include <stdio.h>
 #include <string.h>
 #include <sodium.h>
@@ -68,6 +71,65 @@ static cJSON *token_record(struct mt_ctx *ctx, struct mt_user *u, int ok, int64_
 	return mt_resp_from_err(MT_EBUSY, "account");
 }
 
+/* The login guard key of an e-mail: hex keyed BLAKE2b-128, the key being
+ * the JWT secret (so the store never holds a guessable hash of it). */
+static void token_guard_key(const struct mt_ctx *ctx, const char *lemail, char out[65])
+{
+	unsigned char h[16];
+	size_t klen = ctx->cfg.jwt_secret_len;
+
+	if (klen > crypto_generichash_KEYBYTES_MAX)
+		klen = crypto_generichash_KEYBYTES_MAX;
+	crypto_generichash(h, sizeof h, (const unsigned char *)lemail, strlen(lemail),
+			   klen >= crypto_generichash_KEYBYTES_MIN ? ctx->cfg.jwt_secret : NULL,
+			   klen >= crypto_generichash_KEYBYTES_MIN ? klen : 0);
+	sodium_bin2hex(out, 65, h, sizeof h);
+}
+
+/* A login for an e-mail without an account: the same steps as a wrong
+ * password (throttle check, hashing work, a recorded failure, 401), the
+ * failures counted in the e-mail's login guard. */
+static cJSON *token_unknown(struct mt_ctx *ctx, const char *lemail, const char *password, int64_t now)
+{
+	struct mt_login_guard g;
+	struct mt_user t;
+	char key[65];
+	int64_t retry;
+	int tries, r;
+
+	token_guard_key(ctx, lemail, key);
+	r = ctx->store->ops->guard_get(ctx->store, key, &g);
+	for (tries = 0; tries < TOKEN_UPDATE_TRIES; tries++) {
+		int64_t version;
+
+		if (r == MT_ENOTFOUND) {
+			memset(&g, 0, sizeof g);
+			snprintf(g.key, sizeof g.key, "%s", key);
+		} else if (r < 0) {
+			return mt_resp_from_err(r, "account");
+		}
+		memset(&t, 0, sizeof t);
+		t.failed_logins = g.failed_logins;
+		t.fail_window_start = g.fail_window_start;
+		retry = mt_throttle_retry_after(&t, now);
+		if (retry > 0)
+			return token_throttled(retry);
+		if (tries == 0)
+			mt_password_dummy_verify(password);
+		mt_throttle_fail(&t, now);
+		version = g.version;
+		g.failed_logins = t.failed_logins;
+		g.fail_window_start = t.fail_window_start;
+		r = ctx->store->ops->guard_put(ctx->store, &g, version);
+		if (r == 0)
+			return token_invalid();
+		if (r != MT_EPRECOND && r != MT_ECONFLICT)
+			return mt_resp_from_err(r, "account");
+		r = ctx->store->ops->guard_get(ctx->store, key, &g);   /* lost a race: reload */
+	}
+	return mt_resp_from_err(MT_EBUSY, "account");
+}
+
 /* Handles POST /auth/get-token. */
 cJSON *handler_token(struct mt_ctx *ctx, const cJSON *event)
 {
@@ -101,8 +163,7 @@ cJSON *handler_token(struct mt_ctx *ctx, const cJSON *event)
 	}
 	r = ctx->store->ops->user_get_by_email(ctx->store, lemail, &u);
 	if (r == MT_ENOTFOUND) {
-		mt_password_dummy_verify(password);
-		resp = token_invalid();
+		resp = token_unknown(ctx, lemail, password, now);
 		goto done;
 	}
 	if (r < 0) {

@@ -1973,6 +1973,59 @@ int store_dynamodb_open(const char *url, struct store **out, char **cause)
 	return 0;
 }
 
+/* Gets a login guard (item GUARD#<key> / GUARD); MT_ENOTFOUND when none. */
+static int ddb_guard_get(struct store *st, const char *key, struct mt_login_guard *out)
+{
+	struct store_ddb *s = ddb_of(st);
+	char pk[80];
+	cJSON *it = NULL;
+	int rc;
+
+	if (key == NULL || strlen(key) >= sizeof out->key)
+		return MT_EINVAL;
+	memset(out, 0, sizeof *out);
+	snprintf(out->key, sizeof out->key, "%s", key);
+	ddb_fmt(pk, sizeof pk, "GUARD#", key);
+	rc = ddb_get_item(s, pk, "GUARD", &it);
+	if (rc != 0)
+		return rc;
+	if (it == NULL)
+		return MT_ENOTFOUND;
+	out->failed_logins = (int32_t)ddb_get_n(it, "failedLogins");
+	out->fail_window_start = ddb_get_n(it, "failWindowStart");
+	out->version = ddb_get_n(it, "version");
+	cJSON_Delete(it);
+	return 0;
+}
+
+/* Stores a login guard: created when expected_version is 0, else conditional on it. */
+static int ddb_guard_put(struct store *st, struct mt_login_guard *g, int64_t expected_version)
+{
+	struct store_ddb *s = ddb_of(st);
+	char pk[80];
+	cJSON *it;
+	int rc;
+
+	if (g == NULL || g->key[0] == '\0' || expected_version < 0)
+		return MT_EINVAL;
+	ddb_fmt(pk, sizeof pk, "GUARD#", g->key);
+	it = cJSON_CreateObject();
+	if (it) {
+		ddb_put_s(it, "PK", pk);
+		ddb_put_s(it, "SK", "GUARD");
+		ddb_put_n(it, "failedLogins", g->failed_logins);
+		ddb_put_n(it, "failWindowStart", g->fail_window_start);
+		ddb_put_n(it, "version", expected_version + 1);
+		ddb_put_n(it, "ttl", g->fail_window_start / 1000 + STORE_GUARD_KEEP_S);
+	}
+	rc = ddb_put_item(s, it, expected_version == 0 ? -1 : expected_version, NULL);
+	if (rc == MT_ECONFLICT && expected_version != 0)
+		rc = MT_EPRECOND;   /* another version, or gone: the caller reloads */
+	if (rc == 0)
+		g->version = expected_version + 1;
+	return rc;
+}
+
 /* Expired items are deleted by the table's TTL ("ttl", turned on by
  * init_schema where the service supports it): nothing to do here. */
 static int ddb_purge_expired(struct store *st, int64_t now_s, int limit, int *removed)
@@ -2010,5 +2063,7 @@ static const struct store_ops store_ddb_ops = {
 	.waitee_list_due = ddb_waitee_list_due,
 	.waitee_find_by_phone = ddb_waitee_find_by_phone,
 	.purge_expired = ddb_purge_expired,
+	.guard_get = ddb_guard_get,
+	.guard_put = ddb_guard_put,
 	.stats = ddb_stats,
 };

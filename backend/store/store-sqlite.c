@@ -126,6 +126,15 @@ static const char *const store_sqlite_migrations[] = {
 	/* 3: what purge_expired deletes, found without a scan. */
 	"CREATE INDEX waitees_expiry ON waitees(expires_at) WHERE expires_at > 0;"
 	"CREATE INDEX refresh_tokens_expiry ON refresh_tokens(expires_at);",
+	/* 4: failed logins of e-mails without an account (keyed hash, never the e-mail). */
+	"CREATE TABLE login_guards ("
+	" key TEXT PRIMARY KEY NOT NULL,"
+	" failed_logins INTEGER NOT NULL,"
+	" fail_window_start INTEGER NOT NULL,"
+	" version INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE INDEX login_guards_expiry ON login_guards(expires_at);",
 };
 
 #define STORE_SQLITE_NMIGRATIONS ((int)(sizeof store_sqlite_migrations / sizeof store_sqlite_migrations[0]))
@@ -181,6 +190,10 @@ enum store_sqlite_sq {
 	SQ_PURGE_WAITEES,
 	SQ_PURGE_FAMILIES,
 	SQ_PURGE_TOKENS,
+	SQ_PURGE_GUARDS,
+	SQ_GUARD_GET,
+	SQ_GUARD_INSERT,
+	SQ_GUARD_UPDATE,
 	SQ__COUNT
 };
 
@@ -286,6 +299,17 @@ static const struct store_sqlite_sql store_sqlite_sql[SQ__COUNT] = {
 	[SQ_PURGE_TOKENS] = {"purge_expired_tokens",
 		"DELETE FROM refresh_tokens WHERE token_hash IN (SELECT token_hash FROM refresh_tokens"
 		" WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)"},
+	[SQ_PURGE_GUARDS] = {"purge_expired_guards",
+		"DELETE FROM login_guards WHERE key IN (SELECT key FROM login_guards"
+		" WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)"},
+	[SQ_GUARD_GET] = {"guard_get",
+		"SELECT failed_logins, fail_window_start, version FROM login_guards WHERE key = ?1"},
+	[SQ_GUARD_INSERT] = {"guard_put",
+		"INSERT INTO login_guards (key, failed_logins, fail_window_start, version, expires_at)"
+		" VALUES (?1, ?2, ?3, 1, ?4)"},
+	[SQ_GUARD_UPDATE] = {"guard_update",
+		"UPDATE login_guards SET failed_logins = ?2, fail_window_start = ?3, version = version + 1,"
+		" expires_at = ?4 WHERE key = ?1 AND version = ?5"},
 };
 
 /* ---------------------------------------------------------------------------
@@ -2240,6 +2264,73 @@ int store_sqlite_query_plan(struct store *base, const char *op, char **plan)
 }
 
 /* ---------------------------------------------------------------------------
+ * Login guards. */
+
+/* Reads a login guard's row (SQ_GUARD_GET). */
+static void store_sqlite_read_guard_cb(sqlite3_stmt *st, void *out)
+{
+	struct mt_login_guard *g = out;
+
+	g->failed_logins = sqlite3_column_int(st, 0);
+	g->fail_window_start = sqlite3_column_int64(st, 1);
+	g->version = sqlite3_column_int64(st, 2);
+}
+
+/* Gets a login guard; MT_ENOTFOUND when none. */
+static int store_sqlite_guard_get(struct store *base, const char *key, struct mt_login_guard *out)
+{
+	STORE_SQLITE_ENTER(base, s, c);
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if (key == NULL || strlen(key) >= sizeof out->key)
+		return MT_EINVAL;
+	memset(out, 0, sizeof *out);
+	snprintf(out->key, sizeof out->key, "%s", key);
+	if ((r = store_sqlite_stmt(c, SQ_GUARD_GET, &st)) < 0)
+		return r;
+	BIND_STR(st, 1, key);
+	return store_sqlite_get_row(s, c, st, store_sqlite_read_guard_cb, out);
+}
+
+/* Job of store_sqlite_guard_put: insert (expected 0) or conditional update. */
+static int store_sqlite_guard_put_job(struct store_sqlite *s, struct store_sqlite_conn *c, void *arg)
+{
+	struct store_sqlite_wargs *a = arg;
+	const struct mt_login_guard *g = a->rec;
+	int64_t expires = g->fail_window_start / 1000 + STORE_GUARD_KEEP_S;
+	sqlite3_stmt *st = NULL;
+	int r, changes = 0;
+
+	if ((r = store_sqlite_stmt(c, a->expected == 0 ? SQ_GUARD_INSERT : SQ_GUARD_UPDATE, &st)) < 0)
+		return r;
+	BIND_STR(st, 1, g->key);
+	sqlite3_bind_int(st, 2, g->failed_logins);
+	sqlite3_bind_int64(st, 3, g->fail_window_start);
+	sqlite3_bind_int64(st, 4, expires);
+	if (a->expected != 0)
+		sqlite3_bind_int64(st, 5, a->expected);
+	r = store_sqlite_write(s, c, st, &changes);
+	if (r == 0 && changes == 0)
+		r = MT_EPRECOND;   /* another version, or gone: the caller reloads */
+	return r;
+}
+
+/* Stores a login guard (see store.h). */
+static int store_sqlite_guard_put(struct store *base, struct mt_login_guard *g, int64_t expected_version)
+{
+	struct store_sqlite_wargs a = {g, NULL, NULL, expected_version};
+	int r;
+
+	if (g == NULL || g->key[0] == '\0' || expected_version < 0)
+		return MT_EINVAL;
+	r = store_sqlite_submit(base, store_sqlite_guard_put_job, &a);
+	if (r == 0)
+		g->version = expected_version + 1;
+	return r;
+}
+
+/* ---------------------------------------------------------------------------
  * Expiry. */
 
 /* What store_sqlite_purge_job is asked and answers. */
@@ -2252,7 +2343,7 @@ struct store_sqlite_purge {
 /* Job of store_sqlite_purge_expired: three bounded deletes in one transaction. */
 static int store_sqlite_purge_job(struct store_sqlite *s, struct store_sqlite_conn *c, void *arg)
 {
-	static const int kinds[] = { SQ_PURGE_WAITEES, SQ_PURGE_FAMILIES, SQ_PURGE_TOKENS };
+	static const int kinds[] = { SQ_PURGE_WAITEES, SQ_PURGE_FAMILIES, SQ_PURGE_TOKENS, SQ_PURGE_GUARDS };
 	struct store_sqlite_purge *a = arg;
 	int64_t cutoff_ms = (a->now_s - STORE_REFRESH_KEEP_S) * 1000;
 	size_t i;
@@ -2265,7 +2356,8 @@ static int store_sqlite_purge_job(struct store_sqlite *s, struct store_sqlite_co
 
 		if ((r = store_sqlite_stmt(c, kinds[i], &st)) < 0)
 			break;
-		sqlite3_bind_int64(st, 1, kinds[i] == SQ_PURGE_WAITEES ? a->now_s : cutoff_ms);
+		sqlite3_bind_int64(st, 1, kinds[i] == SQ_PURGE_FAMILIES || kinds[i] == SQ_PURGE_TOKENS ? cutoff_ms
+											       : a->now_s);
 		sqlite3_bind_int(st, 2, a->limit);
 		r = store_sqlite_write(s, c, st, &changes);
 		a->removed += changes;
@@ -2315,5 +2407,7 @@ static const struct store_ops store_sqlite_ops = {
 	.waitee_list_due = store_sqlite_waitee_list_due,
 	.waitee_find_by_phone = store_sqlite_waitee_find_by_phone,
 	.purge_expired = store_sqlite_purge_expired,
+	.guard_get = store_sqlite_guard_get,
+	.guard_put = store_sqlite_guard_put,
 	.stats = store_sqlite_stats,
 };

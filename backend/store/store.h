@@ -33,6 +33,10 @@ struct store;
  * the table's TTL (DynamoDB) deletes it. */
 #define STORE_REFRESH_KEEP_S 86400
 
+/* A login guard is kept this long after its window started (s); then
+ * purge_expired (SQLite) or the table's TTL (DynamoDB) deletes it. */
+#define STORE_GUARD_KEEP_S 86400
+
 /* Longest time waitlist_peek may lag a write made by another process (ms). */
 #define STORE_PEEK_MS 100
 
@@ -70,6 +74,15 @@ struct store_ops {
 			   struct mt_refresh *out);
 	int (*refresh_mark_used)(struct store *s, const char *family_id, const char *token_hash);
 	int (*refresh_revoke_family)(struct store *s, const char *family_id);
+
+	/* Login guards (failed logins of e-mails without an account). get:
+	 * MT_ENOTFOUND when none (one whose window is long over may still be
+	 * returned until purged: the throttle ignores a window that ended).
+	 * put: creates when expected_version is 0
+	 * (MT_ECONFLICT when it exists), else conditional on the version;
+	 * on success g->version is the new version. */
+	int (*guard_get)(struct store *s, const char *key, struct mt_login_guard *out);
+	int (*guard_put)(struct store *s, struct mt_login_guard *g, int64_t expected_version);
 
 	/* Waitlists of a tenant. list: in creation order. delete removes the
 	 * list and all its waitees; MT_ENOTFOUND when not the tenant's. */
@@ -115,7 +128,8 @@ struct store_ops {
 	/* Deletes what has expired at now_s (epoch seconds): waitees whose
 	 * expires_at has passed (finished parties: a guest's name and number
 	 * are not kept longer than that), refresh tokens STORE_REFRESH_KEEP_S
-	 * past their expiry, and families left without tokens. At most about
+	 * past their expiry, families left without tokens, and login guards
+	 * STORE_GUARD_KEEP_S after their window started. At most about
 	 * `limit` records of each kind per call, each call one short write;
 	 * *removed gets how many records it deleted. A back end whose service
 	 * deletes by TTL attribute (DynamoDB) deletes nothing and says 0. */

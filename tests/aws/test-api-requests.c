@@ -189,7 +189,7 @@ static void test_requests_per_api_operation(void **state)
 		"{\"email\":\"owner@example.com\",\"password\":\"another password\",\"name\":\"Again\"}",
 		NULL, NULL, NULL, NULL), &j), 409);
 	cJSON_Delete(j);
-	expect_requests(&f, "POST /register (e-mail taken)", "PutItem:1");
+	expect_requests(&f, "POST /register (e-mail taken)", "PutItem:2 DeleteItem:1");
 
 	assert_int_equal(run(&f, handler_token, ev("POST /auth/get-token", "/auth/get-token",
 		"{\"email\":\"owner@example.com\",\"password\":\"correct horse battery\"}",
@@ -204,6 +204,11 @@ static void test_requests_per_api_operation(void **state)
 		NULL, NULL, NULL, NULL), &j), 401);
 	cJSON_Delete(j);
 	expect_requests(&f, "POST /auth/get-token (wrong password)", "GetItem:1 UpdateItem:1");
+	assert_int_equal(run(&f, handler_token, ev("POST /auth/get-token", "/auth/get-token",
+		"{\"email\":\"nobody@example.com\",\"password\":\"wrong password!!\"}",
+		NULL, NULL, NULL, NULL), &j), 401);
+	cJSON_Delete(j);
+	expect_requests(&f, "POST /auth/get-token (unknown e-mail)", "GetItem:2 PutItem:1");
 
 	{
 		cJSON *resp, *e = ev("GET /waitlists", "/waitlists", NULL, bearer, NULL, NULL, NULL), *ctxo;

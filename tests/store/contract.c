@@ -1244,6 +1244,52 @@ static void contract_purge_expired(void **state)
 	assert_int_equal(s->ops->waitee_get(s, wl.id, later.id, &got), 0);
 }
 
+/* Login guards: create once, conditional updates, expiry, purge. */
+static void contract_login_guard(void **state)
+{
+	struct store *s = *state;
+	struct mt_login_guard g, got, stale, old;
+	int64_t now = contract_now(), now_s = now / 1000;
+	int removed = -1;
+
+	memset(&g, 0, sizeof g);
+	memset(g.key, 'e', 32);
+	assert_int_equal(s->ops->guard_get(s, g.key, &got), MT_ENOTFOUND);
+	g.failed_logins = 1;
+	g.fail_window_start = now;
+	assert_int_equal(s->ops->guard_put(s, &g, 0), 0);
+	assert_int_equal(g.version, 1);
+	stale = g;
+	assert_int_equal(s->ops->guard_put(s, &stale, 0), MT_ECONFLICT);   /* exists */
+	assert_int_equal(s->ops->guard_get(s, g.key, &got), 0);
+	assert_string_equal(got.key, g.key);
+	assert_int_equal(got.failed_logins, 1);
+	assert_int_equal(got.fail_window_start, now);
+	assert_int_equal(got.version, 1);
+	got.failed_logins = 2;
+	assert_int_equal(s->ops->guard_put(s, &got, 1), 0);
+	assert_int_equal(got.version, 2);
+	stale = g;
+	stale.failed_logins = 9;
+	assert_int_equal(s->ops->guard_put(s, &stale, 1), MT_EPRECOND);   /* lost to the update above */
+	assert_int_equal(s->ops->guard_get(s, g.key, &got), 0);
+	assert_int_equal(got.failed_logins, 2);
+	assert_int_equal(got.version, 2);
+
+	/* a guard whose window started over STORE_GUARD_KEEP_S ago is purged */
+	memset(&old, 0, sizeof old);
+	memset(old.key, 'f', 32);
+	old.failed_logins = 5;
+	old.fail_window_start = (now_s - STORE_GUARD_KEEP_S - 100) * 1000;
+	assert_int_equal(s->ops->guard_put(s, &old, 0), 0);
+	assert_int_equal(s->ops->purge_expired(s, now_s, 100, &removed), 0);
+	assert_true(removed == 0 || removed == 1);   /* 0: the service's TTL deletes it */
+	if (removed == 1)
+		assert_int_equal(s->ops->guard_get(s, old.key, &got), MT_ENOTFOUND);
+	assert_int_equal(s->ops->guard_get(s, g.key, &got), 0);   /* the live one stays */
+	assert_int_equal(s->ops->guard_put(s, &g, 0), MT_ECONFLICT);
+}
+
 /* What the reader thread of contract_cross_thread saw. */
 struct contract_reader {
 	struct store *s;            /* shared store */
@@ -1455,6 +1501,7 @@ int store_contract_run(const char *suite_name, store_contract_open_fn open_fresh
 		cmocka_unit_test_setup_teardown(contract_waitee_rev, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_waitlist_peek, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_purge_expired, contract_setup, contract_teardown),
+		cmocka_unit_test_setup_teardown(contract_login_guard, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_cross_thread, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_race, contract_setup, contract_teardown),
 	};

@@ -124,6 +124,9 @@ static void test_query_plans(void **state)
 		{"purge_expired", "INDEX waitees_expiry"},
 		{"purge_expired_families", "INDEX refresh_tokens_expiry"},
 		{"purge_expired_tokens", "INDEX refresh_tokens_expiry"},
+		{"purge_expired_guards", "INDEX login_guards_expiry"},
+		{"guard_get", "USING PRIMARY KEY"},
+		{"guard_update", "USING PRIMARY KEY"},
 	};
 	char path[512], *plan = NULL;
 	struct store *s;

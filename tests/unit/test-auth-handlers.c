@@ -11,6 +11,7 @@
 #include <time.h>
 #include <pthread.h>
 #include <cmocka.h>
+#include <sqlite3.h>
 #include <sodium.h>
 #include "auth/auth.h"
 #include "core/config.h"
@@ -468,6 +469,54 @@ static void test_login_throttle(void **state)
 	assert_int_equal(do_login(f, "t@example.com", "right-password", NULL, 0, NULL, NULL), 200);
 }
 
+/* An e-mail without an account is throttled exactly like an account: the
+ * same 401s, then the same 429 with the same Retry-After, the same end of
+ * the window; and the store keeps a keyed hash, not the e-mail. */
+static void test_login_throttle_unknown(void **state)
+{
+	struct hfix *f = *state;
+	struct answer real, ghost;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	char path[160];
+	int i;
+
+	do_register(f, "real@example.com", "right-password", NULL, NULL);
+	for (i = 0; i < 5; i++) {
+		f->now += 1000;
+		assert_int_equal(do_login(f, "real@example.com", "wrong-password", NULL, 0, NULL, &real), 401);
+		assert_int_equal(do_login(f, "Ghost@Example.com", "wrong-password", NULL, 0, NULL, &ghost), 401);
+		assert_string_equal(real.body, ghost.body);
+		answer_free(&real);
+		answer_free(&ghost);
+	}
+	f->now += 1000;
+	assert_int_equal(do_login(f, "real@example.com", "wrong-password", NULL, 0, NULL, &real), 429);
+	assert_int_equal(do_login(f, "ghost@example.com", "any-password", NULL, 0, NULL, &ghost), 429);
+	assert_string_equal(real.body, ghost.body);
+	assert_string_equal(real.retry_after, "895");
+	assert_string_equal(ghost.retry_after, real.retry_after);
+	answer_free(&real);
+	answer_free(&ghost);
+	/* another unknown e-mail is not affected */
+	assert_int_equal(do_login(f, "ghost2@example.com", "wrong-password", NULL, 0, NULL, NULL), 401);
+	/* window over: 401 again, like the account (wrong password) */
+	f->now = T0 + 1000 + 15 * 60 * 1000;
+	assert_int_equal(do_login(f, "real@example.com", "wrong-password", NULL, 0, NULL, NULL), 401);
+	assert_int_equal(do_login(f, "ghost@example.com", "wrong-password", NULL, 0, NULL, NULL), 401);
+	/* two guards, neither holding the e-mail */
+	snprintf(path, sizeof path, "%s/maitre.db", f->dir);
+	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*), sum(key LIKE '%ghost%'), min(length(key))"
+					    " FROM login_guards", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 2);
+	assert_int_equal(sqlite3_column_int(st, 1), 0);
+	assert_int_equal(sqlite3_column_int(st, 2), 32);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
 /* Refresh rotates within the family; reusing a spent token revokes the family. */
 static void test_refresh_rotation_reuse(void **state)
 {
@@ -776,6 +825,7 @@ int main(void)
 		T(test_login_ok),
 		T(test_login_401_same),
 		T(test_login_throttle),
+		T(test_login_throttle_unknown),
 		T(test_refresh_rotation_reuse),
 		T(test_refresh_refused),
 		T(test_logout),
