@@ -201,6 +201,19 @@ int event_response_take(cJSON *resp, struct event_response *out)
 	const cJSON *b64;
 
 	memset(out, 0, sizeof *out);
+	if (mt_resp_lease_take(resp, &out->lease)) {
+		/* a lent body: sent from where it is, released when sent */
+		out->status = cJSON_IsNumber(sc) && sc->valueint >= 100 && sc->valueint <= 599 ? sc->valueint : 500;
+		out->headers = cJSON_GetObjectItemCaseSensitive(resp, "headers");
+		if (!cJSON_IsObject(out->headers))
+			out->headers = NULL;
+		out->cookies = cJSON_GetObjectItemCaseSensitive(resp, "cookies");
+		if (!cJSON_IsArray(out->cookies))
+			out->cookies = NULL;
+		out->body = (char *)out->lease.body;
+		out->body_len = out->lease.len;
+		return 0;
+	}
 	if (!cJSON_IsObject(resp) || !cJSON_IsNumber(sc)) {
 		/* API Gateway: a response without statusCode is a 200 JSON body */
 		out->status = 200;
@@ -229,6 +242,14 @@ int event_response_take(cJSON *resp, struct event_response *out)
 			return -1;
 		out->body = (char *)raw;
 		out->body_len = rawlen;
+		return 0;
+	}
+	if (body->type & cJSON_IsReference) {
+		/* someone else's string: copy it */
+		out->body = strdup(body->valuestring);
+		if (out->body == NULL)
+			return -1;
+		out->body_len = strlen(out->body);
 		return 0;
 	}
 	/* take the string: it becomes the HTTP body without a copy */

@@ -193,12 +193,17 @@ static enum MHD_Result http_send(struct MHD_Connection *con, struct http_req *r,
 	}
 	if (fallback_used)
 		mr = MHD_create_response_from_buffer(sizeof fallback - 1, (void *)fallback, MHD_RESPMEM_PERSISTENT);
+	else if (er.lease.release != NULL)   /* lent bytes: given back when libmicrohttpd is done */
+		mr = MHD_create_response_from_buffer_with_free_callback_cls(er.body_len, er.body, er.lease.release,
+									     er.lease.arg);
 	else if (er.body != NULL)
 		mr = MHD_create_response_from_buffer(er.body_len, er.body, MHD_RESPMEM_MUST_FREE);
 	else
 		mr = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	if (mr == NULL) {
-		if (!fallback_used)
+		if (er.lease.release != NULL)
+			er.lease.release(er.lease.arg);
+		else if (!fallback_used)
 			free(er.body);
 		cJSON_Delete(resp);
 		return MHD_NO;

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cjson/cJSON.h>
 #include "handlers/handler.h"
+#include "runtime/apigw.h"
 
 #define MAITRED_LISTEN_DEFAULT "127.0.0.1:8080"
 #define MAITRED_DATA_DIR_DEFAULT "./maitre-data"
@@ -112,15 +113,19 @@ int event_put_authorizer(cJSON *event, cJSON *context);
 /* An HTTP response taken from a handler's response JSON. */
 struct event_response {
 	int status;              /* HTTP status */
-	char *body;              /* body bytes (malloc'd, caller frees; may be NULL when empty) */
+	char *body;              /* body bytes (malloc'd, caller frees; may be NULL when empty),
+				  * or the lease's bytes when lease.release is set */
 	size_t body_len;         /* body length */
+	struct mt_lease lease;   /* a lent body (runtime/apigw.h): release when sent */
 	const cJSON *headers;    /* header object inside the response JSON (borrowed) */
 	const cJSON *cookies;    /* cookies array (borrowed) or NULL */
 };
 
 /* Reads a handler response (API Gateway v2 format; a response without
  * statusCode is sent as a 200 JSON body, like API Gateway). The body string
- * is taken from resp. 0 or -1 (out of memory / bad base64). */
+ * is taken from resp, or its lease claimed (out->lease: the caller releases
+ * it), or, for any other string reference, copied. 0 or -1 (out of memory /
+ * bad base64). */
 int event_response_take(cJSON *resp, struct event_response *out);
 
 /* Writes the IPv4 address b (network order) as dotted decimal into buf (at

@@ -1,5 +1,6 @@
 /* Per-thread cache of rendered waitee-list pages; see listcache.h. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -15,8 +16,7 @@ struct listcache_entry {
 	int limit;                           /* page size asked for */
 	char query[LISTCACHE_QUERY_MAX + 2]; /* cursor, '\n', status */
 	int64_t valid_until_ms;              /* wall clock end of life */
-	char *body;                          /* the JSON answer, NUL-terminated */
-	size_t len;                          /* its bytes */
+	struct listcache_body *body;         /* the JSON answer (the cache's reference) */
 	char *next;                          /* next cursor or NULL */
 	uint64_t used;                       /* LRU tick of the last use */
 };
@@ -31,10 +31,18 @@ static pthread_key_t listcache_key_tls;
 static pthread_once_t listcache_once = PTHREAD_ONCE_INIT;
 static int listcache_key_ok;
 
-/* Frees one entry's memory and marks the slot free. */
+void listcache_release(void *arg)
+{
+	struct listcache_body *b = arg;
+
+	if (b != NULL && atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) == 1)
+		free(b);
+}
+
+/* Frees one entry's memory (the body once no answer uses it) and marks the slot free. */
 static void listcache_drop(struct listcache_entry *e)
 {
-	free(e->body);
+	listcache_release(e->body);
 	free(e->next);
 	memset(e, 0, sizeof *e);
 }
@@ -112,14 +120,13 @@ int64_t listcache_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-int listcache_get(const struct listcache_key *k, int64_t now_ms, char **body, size_t *len, char **next)
+int listcache_get(const struct listcache_key *k, int64_t now_ms, struct listcache_body **body, char **next)
 {
 	char query[LISTCACHE_QUERY_MAX + 2];
 	struct listcache_entry *e;
 	struct listcache *lc;
 
 	*body = NULL;
-	*len = 0;
 	*next = NULL;
 	if (k->rev == 0 || k->scope == NULL || strlen(k->list_id) >= MT_ID_SIZE || listcache_query(k, query) < 0)
 		return 0;
@@ -130,16 +137,10 @@ int listcache_get(const struct listcache_key *k, int64_t now_ms, char **body, si
 		listcache_drop(e);
 		return 0;
 	}
-	*body = malloc(e->len + 1);
-	if (*body == NULL)
+	if (e->next != NULL && (*next = strdup(e->next)) == NULL)
 		return MT_ENOMEM;
-	memcpy(*body, e->body, e->len + 1);
-	*len = e->len;
-	if (e->next != NULL && (*next = strdup(e->next)) == NULL) {
-		free(*body);
-		*body = NULL;
-		return MT_ENOMEM;
-	}
+	atomic_fetch_add_explicit(&e->body->refs, 1, memory_order_relaxed);
+	*body = e->body;
 	e->used = ++lc->tick;
 	return 1;
 }
@@ -150,7 +151,8 @@ void listcache_put(const struct listcache_key *k, int64_t now_ms, int64_t valid_
 	char query[LISTCACHE_QUERY_MAX + 2];
 	struct listcache_entry *e, *lru = NULL;
 	struct listcache *lc;
-	char *b, *n = NULL;
+	struct listcache_body *b;
+	char *n = NULL;
 	size_t i;
 
 	if (k->rev == 0 || k->scope == NULL || len > LISTCACHE_BODY_MAX || strlen(k->list_id) >= MT_ID_SIZE ||
@@ -160,13 +162,15 @@ void listcache_put(const struct listcache_key *k, int64_t now_ms, int64_t valid_
 		valid_until_ms = now_ms + LISTCACHE_TTL_MS;
 	if (valid_until_ms <= now_ms)
 		return;
-	b = malloc(len + 1);
+	b = malloc(sizeof *b + len + 1);
 	if (b == NULL || (next != NULL && (n = strdup(next)) == NULL)) {
 		free(b);
 		return;
 	}
-	memcpy(b, body, len);
-	b[len] = '\0';
+	atomic_init(&b->refs, 1);
+	b->len = len;
+	memcpy(b->data, body, len);
+	b->data[len] = '\0';
 	e = listcache_find(lc, k, query);
 	for (i = 0; e == NULL && i < LISTCACHE_ENTRIES; i++)
 		if (lc->e[i].scope == NULL)
@@ -184,7 +188,6 @@ void listcache_put(const struct listcache_key *k, int64_t now_ms, int64_t valid_
 	memcpy(e->query, query, strlen(query) + 1);
 	e->valid_until_ms = valid_until_ms;
 	e->body = b;
-	e->len = len;
 	e->next = n;
 	e->used = ++lc->tick;
 }

@@ -34,10 +34,22 @@ struct listcache_key {
 	const char *status;    /* ?status= or NULL */
 };
 
-/* Looks the page up at now_ms (wall clock, ms). On a hit: 1, *body is a
- * malloc'd copy (NUL-terminated, *len bytes) and *next a malloc'd copy of the
- * next cursor or NULL. 0 on a miss, MT_ENOMEM when a copy failed. */
-int listcache_get(const struct listcache_key *k, int64_t now_ms, char **body, size_t *len, char **next);
+/* A rendered page's bytes, shared by the cache and the answers being sent
+ * (reference counted: the cache drops its reference when the entry goes). */
+struct listcache_body {
+	_Atomic int refs;   /* the cache's + one per lease */
+	size_t len;         /* bytes of data, without the NUL */
+	char data[];        /* the JSON answer, NUL-terminated */
+};
+
+/* Looks the page up at now_ms (wall clock, ms). On a hit: 1, *body holds a
+ * new reference (give it back with listcache_release, e.g. as the release
+ * of mt_resp_lent) and *next is a malloc'd copy of the next cursor or NULL.
+ * 0 on a miss, MT_ENOMEM when the copy of the cursor failed. */
+int listcache_get(const struct listcache_key *k, int64_t now_ms, struct listcache_body **body, char **next);
+
+/* Gives back a reference from listcache_get (arg: the struct listcache_body). */
+void listcache_release(void *arg);
 
 /* Keeps a copy of a rendered page until valid_until_ms (capped at
  * now_ms + LISTCACHE_TTL_MS). Silently keeps nothing when the key is not

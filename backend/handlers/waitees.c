@@ -171,8 +171,9 @@ static cJSON *waitees_list(struct mt_ctx *ctx, const cJSON *event, const struct 
 	struct store_page page;
 	struct listcache_key key;
 	struct mt_waitee *items = NULL;
-	size_t n = 0, i, len;
-	char *next = NULL, *text;
+	struct listcache_body *cached;
+	size_t n = 0, i;
+	char *next = NULL;
 	unsigned mask;
 	int active = 0, r;
 	int64_t now_ms, valid_until;
@@ -191,11 +192,18 @@ static cJSON *waitees_list(struct mt_ctx *ctx, const cJSON *event, const struct 
 	key.cursor = page.cursor;
 	key.status = mt_event_query(event, "status");
 	now_ms = listcache_now_ms();
-	r = listcache_get(&key, now_ms, &text, &len, &next);
+	r = listcache_get(&key, now_ms, &cached, &next);
 	if (r < 0)
 		return NULL;
-	if (r == 1)
-		return waitees_list_headers(crud_resp_take(200, text), event, wl->id, page.limit, next);
+	if (r == 1) {
+		/* the cached bytes are lent to the answer: no copy */
+		resp = mt_resp_lent(200, cached->data, cached->len, listcache_release, cached);
+		if (resp != NULL && mt_resp_header(resp, "content-type", "application/json") < 0) {
+			cJSON_Delete(resp);
+			resp = NULL;
+		}
+		return waitees_list_headers(resp, event, wl->id, page.limit, next);
+	}
 
 	r = ctx->store->ops->waitee_list(ctx->store, wl->id, &page, &items, &n, &next);
 	if (r == MT_EINVAL)

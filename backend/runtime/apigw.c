@@ -320,3 +320,56 @@ int mt_base64_decode(const char *text, size_t len, int urlsafe_nopad, unsigned c
 	*out = buf;
 	return 0;
 }
+
+/* The lease of the last mt_resp_lent on this thread, until claimed. */
+static _Thread_local struct {
+	struct mt_lease lease;    /* release == NULL: none */
+	const cJSON *item;        /* the response's body item it belongs to */
+} resp_pending;
+
+/* Releases the thread's pending lease, if any. */
+static void resp_pending_drop(void)
+{
+	if (resp_pending.lease.release != NULL)
+		resp_pending.lease.release(resp_pending.lease.arg);
+	memset(&resp_pending, 0, sizeof resp_pending);
+}
+
+cJSON *mt_resp_lent(int status, const char *body, size_t len, void (*release)(void *), void *arg)
+{
+	cJSON *r, *b;
+
+	resp_pending_drop();
+	r = mt_resp(status, NULL);
+	b = r != NULL ? cJSON_CreateStringReference(body) : NULL;
+	if (b == NULL || !cJSON_ReplaceItemInObjectCaseSensitive(r, "body", b)) {
+		cJSON_Delete(b);
+		cJSON_Delete(r);
+		release(arg);
+		return NULL;
+	}
+	resp_pending.lease.body = body;
+	resp_pending.lease.len = len;
+	resp_pending.lease.release = release;
+	resp_pending.lease.arg = arg;
+	resp_pending.item = b;
+	return r;
+}
+
+int mt_resp_lease_take(const cJSON *resp, struct mt_lease *out)
+{
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(resp, "body");
+
+	memset(out, 0, sizeof *out);
+	if (resp_pending.lease.release == NULL)
+		return 0;
+	/* the same item, still a reference to the same bytes: this response's lease */
+	if (b != NULL && b == resp_pending.item && (b->type & cJSON_IsReference) &&
+	    b->valuestring == resp_pending.lease.body) {
+		*out = resp_pending.lease;
+		memset(&resp_pending, 0, sizeof resp_pending);
+		return 1;
+	}
+	resp_pending_drop();
+	return 0;
+}

@@ -50,6 +50,30 @@ int mt_json_too_deep(const char *text, size_t len, int max_depth);
 /* Builds a response; body (may be NULL for no body) is stolen and serialised.
  * Returns NULL only when out of memory. */
 cJSON *mt_resp(int status, cJSON *body);
+
+/* Bodies lent by reference. A handler that answers with bytes it keeps
+ * elsewhere (a cache of rendered pages) builds the response with
+ * mt_resp_lent: "body" is a cJSON string *reference* to those bytes, and
+ * the calling thread holds the lease: release(arg) must run once the bytes
+ * are no longer needed. The runtime claims it with mt_resp_lease_take right
+ * after the handler returns: maitred hands the bytes to libmicrohttpd and
+ * releases when the answer has been sent; a runtime that serialises the
+ * response releases right after serialising. A lease nobody claimed is
+ * released by the thread's next mt_resp_lent or mt_resp_lease_take. */
+struct mt_lease {
+	const char *body;             /* the lent bytes (NUL-terminated) */
+	size_t len;                   /* their length */
+	void (*release)(void *arg);   /* gives them back */
+	void *arg;                    /* its argument */
+};
+
+/* Builds a response whose body is `len` bytes at `body`, lent until
+ * release(arg). On failure (NULL) release(arg) has been called. */
+cJSON *mt_resp_lent(int status, const char *body, size_t len, void (*release)(void *), void *arg);
+
+/* When resp's body is the thread's pending lease, moves it to *out and
+ * returns 1; else 0 (and a stale pending lease is released). */
+int mt_resp_lease_take(const cJSON *resp, struct mt_lease *out);
 /* Builds {"error": code, "message": text, "field": field?} with status. */
 cJSON *mt_resp_error(int status, const char *code, const char *field, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

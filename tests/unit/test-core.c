@@ -75,6 +75,61 @@ static void test_id_unordered(void **state)
 		assert_string_not_equal(mine[i - 1], mine[i]);
 }
 
+/* Lent bodies (runtime/apigw.h): the response references the bytes, the
+ * runtime claims the lease once, and an unclaimed lease is given back by the
+ * thread's next lent response or claim; a lent response still serialises
+ * like any other (the Lambda path). */
+static int lent_released;
+
+static void lent_release(void *arg)
+{
+	lent_released += *(int *)arg;
+}
+
+static void test_resp_lent(void **state)
+{
+	static const char page[] = "[{\"id\":1}]";
+	int one = 1, ten = 10;
+	struct mt_lease l;
+	cJSON *r, *r2;
+	char *text;
+
+	(void)state;
+	lent_released = 0;
+	r = mt_resp_lent(200, page, sizeof page - 1, lent_release, &one);
+	assert_non_null(r);
+	assert_true(cJSON_GetObjectItemCaseSensitive(r, "body")->type & cJSON_IsReference);
+	text = cJSON_PrintUnformatted(r);
+	assert_non_null(strstr(text, "\"body\":\"[{\\\"id\\\":1}]\""));
+	free(text);
+	assert_int_equal(mt_resp_lease_take(r, &l), 1);
+	assert_ptr_equal(l.body, page);
+	assert_int_equal(l.len, sizeof page - 1);
+	assert_int_equal(lent_released, 0);          /* the claimer releases */
+	{
+		struct mt_lease again;
+
+		assert_int_equal(mt_resp_lease_take(r, &again), 0);   /* only once */
+		assert_null(again.release);
+	}
+	l.release(l.arg);
+	assert_int_equal(lent_released, 1);
+	cJSON_Delete(r);                             /* never frees the bytes */
+
+	/* not claimed: the next lent response gives it back */
+	r = mt_resp_lent(200, page, sizeof page - 1, lent_release, &ten);
+	cJSON_Delete(r);
+	r2 = mt_resp_lent(200, page, sizeof page - 1, lent_release, &one);
+	assert_int_equal(lent_released, 11);
+	/* a claim for another response gives it back too */
+	r = mt_resp(200, NULL);
+	assert_int_equal(mt_resp_lease_take(r, &l), 0);
+	assert_int_equal(lent_released, 12);
+	assert_int_equal(mt_resp_lease_take(r2, &l), 0);   /* already given back */
+	cJSON_Delete(r);
+	cJSON_Delete(r2);
+}
+
 /* The buffer grows, formats, refuses past its cap and hands memory on. */
 static void test_buf_cap(void **state)
 {
@@ -296,6 +351,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_id_sorts_by_time),
 		cmocka_unit_test(test_id_unordered),
+		cmocka_unit_test(test_resp_lent),
 		cmocka_unit_test(test_buf_cap),
 		cmocka_unit_test(test_json_body_cases),
 		cmocka_unit_test(test_json_depth),

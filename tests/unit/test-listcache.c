@@ -28,31 +28,30 @@ static struct listcache_key key(const char *id, int64_t rev)
 /* Asserts a hit at now with this body and next cursor. */
 static void want_hit(const struct listcache_key *k, int64_t now, const char *body, const char *next)
 {
-	char *b = NULL, *n = NULL;
-	size_t len = 0;
+	struct listcache_body *b = NULL;
+	char *n = NULL;
 
-	assert_int_equal(listcache_get(k, now, &b, &len, &n), 1);
+	assert_int_equal(listcache_get(k, now, &b, &n), 1);
 	assert_non_null(b);
-	assert_int_equal(len, strlen(body));
-	assert_memory_equal(b, body, len + 1);
+	assert_int_equal(b->len, strlen(body));
+	assert_memory_equal(b->data, body, b->len + 1);
 	if (next == NULL)
 		assert_null(n);
 	else
 		assert_string_equal(n, next);
-	free(b);
+	listcache_release(b);
 	free(n);
 }
 
 /* Asserts a miss at now (and that nothing is handed out). */
 static void want_miss(const struct listcache_key *k, int64_t now)
 {
-	char *b = (char *)1, *n = (char *)1;
-	size_t len = 7;
+	struct listcache_body *b = (struct listcache_body *)1;
+	char *n = (char *)1;
 
-	assert_int_equal(listcache_get(k, now, &b, &len, &n), 0);
+	assert_int_equal(listcache_get(k, now, &b, &n), 0);
 	assert_null(b);
 	assert_null(n);
-	assert_int_equal(len, 0);
 }
 
 static void test_hit_and_keys(void **state)
@@ -193,13 +192,13 @@ static void *other_thread(void *arg)
 {
 	struct listcache_key k = key("01LISTA", 77);
 	int *ok = arg;
-	char *b = NULL, *n = NULL;
-	size_t len;
+	struct listcache_body *b = NULL;
+	char *n = NULL;
 
-	*ok = listcache_get(&k, T0, &b, &len, &n) == 0;
+	*ok = listcache_get(&k, T0, &b, &n) == 0;
 	listcache_put(&k, T0, INT64_MAX, "[\"thread\"]", 10, NULL);
-	*ok = *ok && listcache_get(&k, T0, &b, &len, &n) == 1 && strcmp(b, "[\"thread\"]") == 0;
-	free(b);
+	*ok = *ok && listcache_get(&k, T0, &b, &n) == 1 && strcmp(b->data, "[\"thread\"]") == 0;
+	listcache_release(b);
 	free(n);
 	return NULL;   /* the thread's entries are freed by the key destructor (ASan checks) */
 }
@@ -220,6 +219,33 @@ static void test_threads(void **state)
 	listcache_clear();
 }
 
+/* A page lent to an answer outlives its entry: replaced (new revision),
+ * evicted or cleared, the bytes stay until the last lease is given back
+ * (ASan sees a use after free or a leak). */
+static void test_lent_outlives_entry(void **state)
+{
+	struct listcache_key k = key("01LISTA", 5), k6 = key("01LISTA", 6);
+	struct listcache_body *a = NULL, *b = NULL;
+	char *n = NULL;
+
+	(void)state;
+	listcache_clear();
+	listcache_put(&k, T0, INT64_MAX, "[\"first\"]", 9, "C1");
+	assert_int_equal(listcache_get(&k, T0, &a, &n), 1);
+	free(n);
+	assert_int_equal(listcache_get(&k, T0, &b, &n), 1);
+	free(n);
+	assert_ptr_equal(a, b);                       /* one copy, two leases */
+	want_miss(&k6, T0);                           /* new revision: the entry goes */
+	listcache_put(&k6, T0, INT64_MAX, "[\"second\"]", 10, NULL);
+	listcache_clear();
+	assert_string_equal(a->data, "[\"first\"]");   /* still readable */
+	listcache_release(a);
+	assert_string_equal(b->data, "[\"first\"]");
+	listcache_release(b);                         /* the last one frees it */
+	listcache_release(NULL);                      /* NULL-safe */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -229,6 +255,7 @@ int main(void)
 		cmocka_unit_test(test_not_kept),
 		cmocka_unit_test(test_lru),
 		cmocka_unit_test(test_threads),
+		cmocka_unit_test(test_lent_outlives_entry),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
