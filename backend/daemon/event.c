@@ -193,6 +193,18 @@ int event_set_authorizer(cJSON *event, const cJSON *context)
 	return event_put_authorizer(event, context ? cJSON_Duplicate(context, 1) : cJSON_CreateObject());
 }
 
+/* Status (500 unless 100-599), headers and cookies of a response with a statusCode. */
+static void event_response_meta(const cJSON *resp, const cJSON *sc, struct event_response *out)
+{
+	out->status = cJSON_IsNumber(sc) && sc->valueint >= 100 && sc->valueint <= 599 ? sc->valueint : 500;
+	out->headers = cJSON_GetObjectItemCaseSensitive(resp, "headers");
+	if (!cJSON_IsObject(out->headers))
+		out->headers = NULL;
+	out->cookies = cJSON_GetObjectItemCaseSensitive(resp, "cookies");
+	if (!cJSON_IsArray(out->cookies))
+		out->cookies = NULL;
+}
+
 /* Reads a handler response into an HTTP response. */
 int event_response_take(cJSON *resp, struct event_response *out)
 {
@@ -203,13 +215,7 @@ int event_response_take(cJSON *resp, struct event_response *out)
 	memset(out, 0, sizeof *out);
 	if (mt_resp_lease_take(resp, &out->lease)) {
 		/* a lent body: sent from where it is, released when sent */
-		out->status = cJSON_IsNumber(sc) && sc->valueint >= 100 && sc->valueint <= 599 ? sc->valueint : 500;
-		out->headers = cJSON_GetObjectItemCaseSensitive(resp, "headers");
-		if (!cJSON_IsObject(out->headers))
-			out->headers = NULL;
-		out->cookies = cJSON_GetObjectItemCaseSensitive(resp, "cookies");
-		if (!cJSON_IsArray(out->cookies))
-			out->cookies = NULL;
+		event_response_meta(resp, sc, out);
 		out->body = (char *)out->lease.body;
 		out->body_len = out->lease.len;
 		return 0;
@@ -223,13 +229,7 @@ int event_response_take(cJSON *resp, struct event_response *out)
 		out->body_len = strlen(out->body);
 		return 0;
 	}
-	out->status = sc->valueint >= 100 && sc->valueint <= 599 ? sc->valueint : 500;
-	out->headers = cJSON_GetObjectItemCaseSensitive(resp, "headers");
-	if (!cJSON_IsObject(out->headers))
-		out->headers = NULL;
-	out->cookies = cJSON_GetObjectItemCaseSensitive(resp, "cookies");
-	if (!cJSON_IsArray(out->cookies))
-		out->cookies = NULL;
+	event_response_meta(resp, sc, out);
 	body = cJSON_GetObjectItemCaseSensitive(resp, "body");
 	b64 = cJSON_GetObjectItemCaseSensitive(resp, "isBase64Encoded");
 	if (!cJSON_IsString(body) || body->valuestring[0] == '\0')
