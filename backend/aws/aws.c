@@ -11,6 +11,7 @@
 #include <time.h>
 #include "aws/aws.h"
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/error.h"
 
 #define AWS_BODY_MAX (16u * 1024u * 1024u)  /* largest answer we accept */
@@ -305,15 +306,6 @@ int aws_error_is(const struct aws_response *r, const char *type)
 	return r && type && strcmp(r->error_type, type) == 0;
 }
 
-/* Monotonic milliseconds. */
-static int64_t aws_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A per-thread xorshift64* generator for jitter. */
 static uint64_t aws_rand(void)
 {
@@ -562,7 +554,7 @@ int aws_request(struct aws_client *c, const char *service, const char *target,
 		return MT_ENOMEM;
 	}
 
-	start = aws_mono_ms();
+	start = mt_clock_mono_ms();
 	msg[0] = '\0';
 	for (;;) {
 		tries++;
@@ -570,7 +562,7 @@ int aws_request(struct aws_client *c, const char *service, const char *target,
 		if (oc == AWS_OK || oc == AWS_FATAL || tries >= c->max_tries)
 			break;
 		delay = aws_backoff_ms(c, tries);
-		if (aws_mono_ms() - start + delay >= c->max_total_ms)
+		if (mt_clock_mono_ms() - start + delay >= c->max_total_ms)
 			break;
 		aws_sleep_ms(delay);
 	}

@@ -15,4 +15,7 @@ extern const struct mt_clock mt_clock_system;
 /* Epoch milliseconds from the system clock. */
 int64_t mt_clock_system_now(void *data);
 
+/* Milliseconds of CLOCK_MONOTONIC (for intervals and deadlines). */
+int64_t mt_clock_mono_ms(void);
+
 #endif

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <microhttpd.h>
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/id.h"
 #include "daemon/maitred.h"
@@ -66,15 +67,6 @@ static int64_t http_now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-/* Realtime epoch milliseconds. */
-static int64_t http_epoch_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Makes a new request state for the raw URI; NULL when out of memory. */
 static struct http_req *http_req_new(struct maitred_http *srv, const char *uri)
 {
@@ -100,7 +92,7 @@ static struct http_req *http_req_new(struct maitred_http *srv, const char *uri)
 	r->srv = srv;
 	r->start_us = http_now_us();
 	mt_buf_init(&r->body, MT_BODY_MAX);
-	mt_id_new_unordered(r->request_id, http_epoch_ms());
+	mt_id_new_unordered(r->request_id, mt_clock_system_now(NULL));
 	atomic_fetch_add(&srv->active, 1);
 	return r;
 }
@@ -399,7 +391,7 @@ static enum MHD_Result http_on_request(void *cls, struct MHD_Connection *con, co
 	er.body_len = r->body.len;
 	er.source_ip = ip;
 	er.request_id = r->request_id;
-	er.time_ms = http_epoch_ms();
+	er.time_ms = mt_clock_system_now(NULL);
 	resp = maitred_dispatch(srv->ctx, srv->ac, &er, &r->route_key);
 	mt_buf_free(&r->body);
 	return http_send(con, r, resp);

@@ -3,7 +3,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include "core/error.h"
 #include "core/model.h"
 #include "handlers/listcache.h"
@@ -110,14 +109,6 @@ static struct listcache_entry *listcache_find(struct listcache *lc, const struct
 			return e;
 	}
 	return NULL;
-}
-
-int64_t listcache_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 int listcache_get(const struct listcache_key *k, int64_t now_ms, struct listcache_body **body, char **next)

@@ -60,7 +60,4 @@ void listcache_put(const struct listcache_key *k, int64_t now_ms, int64_t valid_
 /* Drops this thread's entries (tests; also run at thread exit). */
 void listcache_clear(void);
 
-/* The wall clock in ms as the stores see it for expiry. */
-int64_t listcache_now_ms(void);
-
 #endif

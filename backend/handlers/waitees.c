@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/buf.h"
+#include "core/clock.h"
 #include "core/codec.h"
 #include "core/error.h"
 #include "core/id.h"
@@ -191,7 +192,7 @@ static cJSON *waitees_list(struct mt_ctx *ctx, const cJSON *event, const struct 
 	key.limit = page.limit;
 	key.cursor = page.cursor;
 	key.status = mt_event_query(event, "status");
-	now_ms = listcache_now_ms();
+	now_ms = mt_clock_system_now(NULL);   /* wall clock, as the stores judge expiry */
 	r = listcache_get(&key, now_ms, &cached, &next);
 	if (r < 0)
 		return NULL;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include "core/clock.h"
 #include "core/error.h"
 #include "notify/channel.h"
 #include "notify/channel-util.h"
@@ -80,12 +81,7 @@ int channel_http_err(long status)
 /* Epoch ms of a message. */
 int64_t channel_now_ms(int64_t now_ms)
 {
-	struct timespec ts;
-
-	if (now_ms > 0)
-		return now_ms;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return now_ms > 0 ? now_ms : mt_clock_system_now(NULL);
 }
 
 /* Copies at most n bytes of s with control characters replaced. */

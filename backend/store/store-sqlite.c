@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <sqlite3.h>
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/id.h"
 #include "runtime/apigw.h"
@@ -1472,15 +1473,6 @@ static int store_sqlite_waitlist_get(struct store *base, const char *tenant_id, 
 	return store_sqlite_get_row(s, c, st, store_sqlite_read_waitlist_rev_cb, out);
 }
 
-/* Milliseconds of the monotonic clock. */
-static int64_t store_sqlite_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* waitlist_get through this thread's copies: a copy serves while no write
  * transaction of this process has ended since it was read and it is younger
  * than STORE_PEEK_MS (writes by other processes). Not-found is not kept. */
@@ -1489,7 +1481,7 @@ static int store_sqlite_waitlist_peek(struct store *base, const char *tenant_id,
 {
 	STORE_SQLITE_ENTER(base, s, c);
 	uint64_t epoch = atomic_load_explicit(&store_sqlite_epoch, memory_order_acquire);
-	int64_t now = store_sqlite_mono_ms();
+	int64_t now = mt_clock_mono_ms();
 	struct store_sqlite_peeked *p = NULL;
 	unsigned i;
 	int r;
