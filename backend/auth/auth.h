@@ -61,6 +61,12 @@ int mt_refresh_new(const char *family_id, char token[MT_REFRESH_TOKEN_SIZE], cha
  * SHA-256 of the whole token. MT_EINVAL when malformed. */
 int mt_refresh_parse(const char *token, char family_id[MT_ID_SIZE], char hash_hex[65]);
 
+/* The throttling rules on the two state fields (an account's, or a login
+ * guard's for an e-mail without an account): seconds to wait at now_ms
+ * (> 0 when locked), and counting one more failure. */
+int64_t mt_throttle_wait(int32_t failed, int64_t start, int64_t now_ms);
+void mt_throttle_count(int32_t *failed, int64_t *start, int64_t now_ms);
+
 /* Seconds the account must wait before the next login attempt at now_ms
  * (> 0 when locked: MT_LOGIN_MAX_FAILURES in the current window), else 0. */
 int64_t mt_throttle_retry_after(const struct mt_user *u, int64_t now_ms);

@@ -92,7 +92,6 @@ static void token_guard_key(const struct mt_ctx *ctx, const char *lemail, char o
 static cJSON *token_unknown(struct mt_ctx *ctx, const char *lemail, const char *password, int64_t now)
 {
 	struct mt_login_guard g;
-	struct mt_user t;
 	char key[65];
 	int64_t retry;
 	int tries, r;
@@ -100,27 +99,19 @@ static cJSON *token_unknown(struct mt_ctx *ctx, const char *lemail, const char *
 	token_guard_key(ctx, lemail, key);
 	r = ctx->store->ops->guard_get(ctx->store, key, &g);
 	for (tries = 0; tries < TOKEN_UPDATE_TRIES; tries++) {
-		int64_t version;
-
 		if (r == MT_ENOTFOUND) {
 			memset(&g, 0, sizeof g);
 			snprintf(g.key, sizeof g.key, "%s", key);
 		} else if (r < 0) {
 			return mt_resp_from_err(r, "account");
 		}
-		memset(&t, 0, sizeof t);
-		t.failed_logins = g.failed_logins;
-		t.fail_window_start = g.fail_window_start;
-		retry = mt_throttle_retry_after(&t, now);
+		retry = mt_throttle_wait(g.failed_logins, g.fail_window_start, now);
 		if (retry > 0)
 			return token_throttled(retry);
 		if (tries == 0)
 			mt_password_dummy_verify(password);
-		mt_throttle_fail(&t, now);
-		version = g.version;
-		g.failed_logins = t.failed_logins;
-		g.fail_window_start = t.fail_window_start;
-		r = ctx->store->ops->guard_put(ctx->store, &g, version);
+		mt_throttle_count(&g.failed_logins, &g.fail_window_start, now);
+		r = ctx->store->ops->guard_put(ctx->store, &g, g.version);
 		if (r == 0)
 			return token_invalid();
 		if (r != MT_EPRECOND && r != MT_ECONFLICT)
