@@ -1,5 +1,6 @@
 /* Required fields of a request's JSON body (see field.h). */
 #include "handlers/field.h"
+#include "handlers/handler.h"
 #include "runtime/apigw.h"
 
 /* Gets a required string field; NULL and *err set to a 400 when missing or not a string. */
@@ -16,4 +17,24 @@ const char *field_required_str(const cJSON *body, const char *name, cJSON **err)
 		return NULL;
 	}
 	return v->valuestring;
+}
+
+const char *field_refresh_token(const struct mt_ctx *ctx, const cJSON *event, cJSON **body, cJSON **resp)
+{
+	const char *tok;
+
+	*resp = NULL;
+	*body = mt_event_json_body(event, resp);
+	if (*body == NULL)
+		return NULL;
+	tok = field_required_str(*body, "refreshToken", resp);
+	if (tok != NULL && ctx->store == NULL) {
+		*resp = mt_resp_error(500, "internal", NULL, "no store configured");
+		tok = NULL;
+	}
+	if (tok == NULL) {
+		cJSON_Delete(*body);
+		*body = NULL;
+	}
+	return tok;
 }

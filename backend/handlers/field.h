@@ -10,4 +10,12 @@
  * not a string; *err NULL only when out of memory) otherwise. */
 const char *field_required_str(const cJSON *body, const char *name, cJSON **err);
 
+struct mt_ctx;
+
+/* The start of POST /auth/refresh and /auth/logout: parses the event's JSON
+ * body into *body (the caller deletes it) and returns its required string
+ * `refreshToken` (borrowed from *body). NULL with *resp set to the answer
+ * (400/413, or 500 when no store is configured) and *body NULL otherwise. */
+const char *field_refresh_token(const struct mt_ctx *ctx, const cJSON *event, cJSON **body, cJSON **resp);
+
 #endif

@@ -11,23 +11,15 @@
 /* Handles POST /auth/logout. */
 cJSON *handler_logout(struct mt_ctx *ctx, const cJSON *event)
 {
-	cJSON *err = NULL, *body, *resp;
+	cJSON *body, *resp;
 	const char *tok;
 	char family[MT_ID_SIZE], hash[65];
 	struct mt_refresh rt;
 	int r;
 
-	body = mt_event_json_body(event, &err);
-	if (body == NULL)
-		return err;
-	tok = field_required_str(body, "refreshToken", &resp);
+	tok = field_refresh_token(ctx, event, &body, &resp);
 	if (tok == NULL)
-		goto done;
-	if (ctx->store == NULL) {
-		resp = mt_resp_error(500, "internal", NULL, "no store configured");
-		goto done;
-	}
-	resp = NULL;
+		return resp;
 	/* Only the holder of a real token of the family can revoke it. */
 	if (mt_refresh_parse(tok, family, hash) == 0) {
 		r = ctx->store->ops->refresh_get(ctx->store, family, hash, &rt);
@@ -38,7 +30,6 @@ cJSON *handler_logout(struct mt_ctx *ctx, const cJSON *event)
 	}
 	if (resp == NULL)
 		resp = mt_resp(204, NULL);
-done:
 	cJSON_Delete(body);
 	return resp;
 }

@@ -30,23 +30,16 @@ static cJSON *refresh_reused(struct mt_ctx *ctx, const char *family)
 /* Handles POST /auth/refresh. */
 cJSON *handler_refresh(struct mt_ctx *ctx, const cJSON *event)
 {
-	cJSON *err = NULL, *body, *resp;
+	cJSON *body, *resp;
 	const char *tok;
 	char family[MT_ID_SIZE], hash[65];
 	struct mt_refresh rt;
 	struct mt_user u;
 	int r;
 
-	body = mt_event_json_body(event, &err);
-	if (body == NULL)
-		return err;
-	tok = field_required_str(body, "refreshToken", &resp);
+	tok = field_refresh_token(ctx, event, &body, &resp);
 	if (tok == NULL)
-		goto done;
-	if (ctx->store == NULL) {
-		resp = mt_resp_error(500, "internal", NULL, "no store configured");
-		goto done;
-	}
+		return resp;
 	if (mt_refresh_parse(tok, family, hash) < 0) {
 		resp = refresh_invalid();
 		goto done;
