@@ -28,7 +28,7 @@ struct tc_trace {
 };
 
 /* Records one trace line. */
-static void tc_trace_fn(void *ud, const char *line)
+static inline void tc_trace_fn(void *ud, const char *line)
 {
 	struct tc_trace *t = ud;
 	if (t->n < sizeof t->lines / sizeof t->lines[0])
@@ -36,7 +36,7 @@ static void tc_trace_fn(void *ud, const char *line)
 }
 
 /* Number of recorded lines containing needle. */
-static size_t tc_trace_count(const struct tc_trace *t, const char *needle)
+static inline size_t tc_trace_count(const struct tc_trace *t, const char *needle)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < t->n; i++)
@@ -45,7 +45,7 @@ static size_t tc_trace_count(const struct tc_trace *t, const char *needle)
 }
 
 /* Starts maitred with the known secret (extra args may be NULL). */
-static int tc_start(struct test_server *srv, const char *const *args)
+static inline int tc_start(struct test_server *srv, const char *const *args)
 {
 	static const char *const env[] = { "MAITRE_JWT_SECRET=" TC_SECRET, "MAITRE_SMS_HOOK_SECRET=hook-secret-1",
 					   NULL };
@@ -56,7 +56,7 @@ static int tc_start(struct test_server *srv, const char *const *args)
 }
 
 /* A new client on srv (asserts). */
-static struct mtc_client *tc_client(const struct test_server *srv)
+static inline struct mtc_client *tc_client(const struct test_server *srv)
 {
 	struct mtc_client *c = NULL;
 	struct mtc_status st;
@@ -66,7 +66,7 @@ static struct mtc_client *tc_client(const struct test_server *srv)
 }
 
 /* A new client on srv with a freshly registered restaurant (owner logged in); email gets the address. */
-static struct mtc_client *tc_owner(const struct test_server *srv, char *email, size_t n)
+static inline struct mtc_client *tc_owner(const struct test_server *srv, char *email, size_t n)
 {
 	struct mtc_client *c = tc_client(srv);
 	struct mtc_status st;
@@ -83,7 +83,7 @@ static struct mtc_client *tc_owner(const struct test_server *srv, char *email, s
 }
 
 /* base64url without padding (malloc'd). */
-static char *tc_b64url(const void *p, size_t n)
+static inline char *tc_b64url(const void *p, size_t n)
 {
 	size_t len = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	char *out = malloc(len);
@@ -93,7 +93,7 @@ static char *tc_b64url(const void *p, size_t n)
 }
 
 /* An HS256 token signed with TC_SECRET for these claims ("Bearer ...", malloc'd). */
-static char *tc_forge(const char *sub, const char *tenant, const char *role, long long iat, long long exp)
+static inline char *tc_forge(const char *sub, const char *tenant, const char *role, long long iat, long long exp)
 {
 	const char *header = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
 	char *payload = test_strf("{\"iss\":\"maitre\",\"aud\":\"maitre-api\",\"sub\":\"%s\",\"tenantId\":\"%s\","
@@ -117,7 +117,7 @@ static char *tc_forge(const char *sub, const char *tenant, const char *role, lon
 }
 
 /* Creates a waitlist named name on c (asserts); out gets it. */
-static void tc_waitlist(struct mtc_client *c, const char *name, struct mtc_waitlist *out)
+static inline void tc_waitlist(struct mtc_client *c, const char *name, struct mtc_waitlist *out)
 {
 	struct mtc_waitlist_input in = { .set = MTC_SET_NAME, .name = name };
 	struct mtc_status st;
@@ -126,7 +126,7 @@ static void tc_waitlist(struct mtc_client *c, const char *name, struct mtc_waitl
 }
 
 /* Adds a party (asserts); out may be NULL. */
-static void tc_party(struct mtc_client *c, const char *list, const char *name, int size, struct mtc_waitee *out)
+static inline void tc_party(struct mtc_client *c, const char *list, const char *name, int size, struct mtc_waitee *out)
 {
 	struct mtc_waitee_input in = { .set = MTC_SET_NAME | MTC_SET_PARTY_SIZE, .name = name, .party_size = size };
 	struct mtc_waitee w = { 0 };
