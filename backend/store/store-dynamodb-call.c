@@ -7,6 +7,7 @@
 #include <time.h>
 #include "core/base64.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "store/store-dynamodb-private.h"
 /* Our store from the generic handle. */
 struct store_ddb *store_ddb_of(struct store *s)
@@ -17,13 +18,13 @@ struct store_ddb *store_ddb_of(struct store *s)
 /* Logs a back-end failure (never credentials: causes come from aws.c). */
 void store_ddb_log(const char *what, const char *cause)
 {
-	fprintf(stderr, "store-dynamodb: %s: %s\n", what, cause ? cause : "failed");
+	mt_log("error", what, "module", "store-dynamodb", "error", cause ? cause : "failed", (const char *)NULL);
 }
 
 /* Epoch seconds now (for TTL filtering). */
-int64_t store_ddb_now_s(void)
+int64_t store_ddb_now_s(struct store_ddb *s)
 {
-	return (int64_t)time(NULL);
+	return store_now_ms(&s->base) / 1000;
 }
 
 /* Adds {"S": v} under name (skipped when v is empty and skip_empty). */
@@ -269,7 +270,7 @@ int store_ddb_tell_failure(struct store_ddb *s, const char *pk, const char *sk,
 	if (item == NULL)
 		return MT_ENOTFOUND;
 	ttl = store_ddb_get_n(item, "ttl");
-	if (ttl > 0 && ttl <= store_ddb_now_s())
+	if (ttl > 0 && ttl <= store_ddb_now_s(s))
 		rc = MT_ENOTFOUND;
 	else if (store_ddb_get_n(item, "version") != expected_version)
 		rc = MT_EPRECOND;
@@ -369,7 +370,7 @@ int store_ddb_query_page(struct store_ddb *s, const char *pk, const char *prefix
 			cJSON_AddStringToObject(req, "FilterExpression", filter);
 			names = cJSON_AddObjectToObject(req, "ExpressionAttributeNames");
 			cJSON_AddStringToObject(names, "#t", "ttl");
-			store_ddb_put_n(vals, ":now", store_ddb_now_s());
+			store_ddb_put_n(vals, ":now", store_ddb_now_s(s));
 		}
 		cJSON_AddTrueToObject(req, "ConsistentRead");
 		cJSON_AddNumberToObject(req, "Limit", want + 1);

@@ -45,7 +45,7 @@ struct store_ddb *store_ddb_of(struct store *s);
 /* Logs a back-end failure (never credentials: causes come from aws.c). */
 void store_ddb_log(const char *what, const char *cause);
 /* Epoch seconds now (for TTL filtering). */
-int64_t store_ddb_now_s(void);
+int64_t store_ddb_now_s(struct store_ddb *s);
 /* Adds {"S": v} under name (skipped when v is empty and skip_empty). */
 void store_ddb_put_s(cJSON *item, const char *name, const char *v);
 /* Adds {"N": "v"} under name. */

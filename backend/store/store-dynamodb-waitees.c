@@ -136,11 +136,11 @@ static void ddb_waitee_read(const cJSON *it, struct mt_waitee *w)
 }
 
 /* 1 when the item carries a TTL that has passed. */
-static int ddb_expired(const cJSON *it)
+static int ddb_expired(struct store_ddb *s, const cJSON *it)
 {
 	int64_t ttl = store_ddb_get_n(it, "ttl");
 
-	return ttl > 0 && ttl <= store_ddb_now_s();
+	return ttl > 0 && ttl <= store_ddb_now_s(s);
 }
 
 /* Creates a waitee (MT_ECONFLICT when the id exists). */
@@ -175,7 +175,7 @@ int store_ddb_waitee_get(struct store *st, const char *waitlist_id, const char *
 	rc = store_ddb_get_item(store_ddb_of(st), pk, sk, &it);
 	if (rc != 0)
 		return rc;
-	if (it == NULL || ddb_expired(it)) {
+	if (it == NULL || ddb_expired(store_ddb_of(st), it)) {
 		cJSON_Delete(it);
 		return MT_ENOTFOUND;
 	}
@@ -300,7 +300,7 @@ int store_ddb_waitee_count_active(struct store *st, const char *waitlist_id, con
 		store_ddb_val_s(vals, ":a", "waiting");
 		store_ddb_val_s(vals, ":b", "notified");
 		store_ddb_val_s(vals, ":c", "confirmed");
-		store_ddb_put_n(vals, ":now", store_ddb_now_s());
+		store_ddb_put_n(vals, ":now", store_ddb_now_s(s));
 		cJSON_AddStringToObject(req, "Select", "COUNT");
 		cJSON_AddTrueToObject(req, "ConsistentRead");
 		if (start) {
@@ -377,7 +377,7 @@ int store_ddb_waitee_list_due(struct store *st, int64_t now_ms, int limit,
 			arr = cJSON_GetObjectItemCaseSensitive(resp, "Items");
 			for (i = 0; i < cJSON_GetArraySize(arr); i++) {
 				it = cJSON_GetArrayItem(arr, i);
-				if (ddb_expired(it))
+				if (ddb_expired(s, it))
 					continue;
 				w = store_ddb_vec_push(&v);
 				if (w == NULL) {
@@ -448,7 +448,7 @@ int store_ddb_waitee_find_by_phone(struct store *st, const char *phone, struct m
 		arr = cJSON_GetObjectItemCaseSensitive(resp, "Items");
 		for (i = 0; i < cJSON_GetArraySize(arr) && !found; i++) {
 			it = cJSON_GetArrayItem(arr, i);
-			if (ddb_expired(it))
+			if (ddb_expired(s, it))
 				continue;
 			ddb_waitee_read(it, &w);
 			if (!ddb_status_active(w.status) || strcmp(w.phone, phone) != 0)

@@ -175,6 +175,7 @@ int store_dynamodb_open(const char *url, struct store **out, char **cause)
 	if (s == NULL)
 		return MT_ENOMEM;
 	s->base.ops = &store_ddb_ops;
+	s->base.clock = mt_clock_system;
 	memcpy(s->table, url + 11, tlen);
 	s->table[tlen] = '\0';
 	s->shards = (int)shards;

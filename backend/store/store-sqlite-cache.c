@@ -65,7 +65,7 @@ static int store_sqlite_cache_fill(struct store_sqlite *s, struct store_sqlite_c
 	r = store_sqlite_list_rev(s, c, waitlist_id, &rev);
 	if (r == 0) {
 		BIND_STR(st, 1, waitlist_id);
-		sqlite3_bind_int64(st, 2, store_sqlite_now_s());
+		sqlite3_bind_int64(st, 2, store_sqlite_now_s(s));
 		sqlite3_bind_int(st, 3, STORE_SQLITE_CACHE_ROWS + 1);
 		r = store_sqlite_list(s, c, st, STORE_SQLITE_CACHE_ROWS, sizeof(struct mt_waitee),
 				      store_sqlite_read_waitee_cb, offsetof(struct mt_waitee, id), &rows, &n, &more);
@@ -130,10 +130,10 @@ static int store_sqlite_cache_fill(struct store_sqlite *s, struct store_sqlite_c
 
 /* Serves one page from a cached list: rows after `after`, skipping any that
  * expired since the list was loaded. */
-static int store_sqlite_cache_page(const struct store_sqlite_cached *e, const char *after, int limit,
-				   struct mt_waitee **items, size_t *n, char **next_cursor)
+static int store_sqlite_cache_page(struct store_sqlite *s, const struct store_sqlite_cached *e, const char *after,
+				   int limit, struct mt_waitee **items, size_t *n, char **next_cursor)
 {
-	int64_t now_s = store_sqlite_now_s();
+	int64_t now_s = store_sqlite_now_s(s);
 	size_t lo = 0, hi = e->n, i, count = 0, room;
 	struct mt_waitee *out = NULL;
 	int more = 0;
@@ -217,14 +217,14 @@ int store_sqlite_waitee_list(struct store *base, const char *waitlist_id, const 
 	}
 	e->used = ++c->tick;
 	if (!e->too_big)
-		return store_sqlite_cache_page(e, after, limit, items, n, next_cursor);
+		return store_sqlite_cache_page(s, e, after, limit, items, n, next_cursor);
 
 	if ((r = store_sqlite_stmt(c, SQ_WE_LIST, &st)) < 0)
 		return r;
 	BIND_STR(st, 1, waitlist_id);
 	BIND_STR(st, 2, after);
 	sqlite3_bind_int(st, 3, limit + 1);
-	sqlite3_bind_int64(st, 4, store_sqlite_now_s());
+	sqlite3_bind_int64(st, 4, store_sqlite_now_s(s));
 	r = store_sqlite_list(s, c, st, limit, sizeof(struct mt_waitee), store_sqlite_read_waitee_cb,
 			      offsetof(struct mt_waitee, id), &arr, n, next_cursor);
 	*items = arr;

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "core/error.h"
+#include "core/log.h"
 #include "store/store-sqlite-private.h"
 
 /* Statements of this file, by enum store_sqlite_sq (store_sqlite_sql_of). */
@@ -55,6 +56,14 @@ atomic_uint_least64_t store_sqlite_epoch;
 static pthread_mutex_t store_sqlite_reg_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct store_sqlite_conn *store_sqlite_reg_head;
 
+/* Logs an unexpected SQLite failure: its message (escaped by the logger) and code. */
+static void store_sqlite_log_failure(struct store_sqlite_conn *c, int rc)
+{
+	const struct mt_log_field f[] = { { "module", "store-sqlite", 0, 0 }, { "code", NULL, rc, 1 } };
+
+	mt_log_fields("error", c && c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc), f, sizeof f / sizeof f[0]);
+}
+
 /* Maps an SQLite result code to an MT_E* code; logs unexpected failures. */
 int store_sqlite_err(struct store_sqlite_conn *c, int rc)
 {
@@ -77,8 +86,7 @@ int store_sqlite_err(struct store_sqlite_conn *c, int rc)
 	case SQLITE_TOOBIG:
 		return MT_ETOOBIG;
 	default:
-		fprintf(stderr, "{\"level\":\"error\",\"module\":\"store-sqlite\",\"code\":%d,\"msg\":\"%s\"}\n",
-			rc, c && c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
+		store_sqlite_log_failure(c, rc);
 		return MT_EIO;
 	}
 }
@@ -202,8 +210,7 @@ int store_sqlite_conn(struct store_sqlite *s, struct store_sqlite_conn **out)
 	}
 	r = store_sqlite_conn_open(s, &c, &cause);
 	if (r < 0) {
-		fprintf(stderr, "{\"level\":\"error\",\"module\":\"store-sqlite\",\"msg\":\"%s\"}\n",
-			cause ? cause : "cannot open a connection");
+		mt_log("error", cause ? cause : "cannot open a connection", "module", "store-sqlite", (const char *)NULL);
 		free(cause);
 		return r;
 	}
@@ -448,7 +455,7 @@ int store_sqlite_init_schema(struct store *base)
 		return r;
 	r = store_sqlite_migrate(s, c, &cause);
 	if (r < 0 && cause)
-		fprintf(stderr, "{\"level\":\"error\",\"module\":\"store-sqlite\",\"msg\":\"%s\"}\n", cause);
+		mt_log("error", cause, "module", "store-sqlite", (const char *)NULL);
 	free(cause);
 	return r;
 }
@@ -481,6 +488,7 @@ int store_sqlite_open(const char *path, struct store **out, char **cause)
 	if (s == NULL)
 		return MT_ENOMEM;
 	s->base.ops = &store_sqlite_ops;
+	s->base.clock = mt_clock_system;
 	s->path = strdup(path);
 	if (s->path == NULL) {
 		free(s);

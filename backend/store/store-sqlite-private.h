@@ -253,8 +253,8 @@ int store_sqlite_why_unchanged(struct store_sqlite *s, struct store_sqlite_conn 
 int store_sqlite_migrate(struct store_sqlite *s, struct store_sqlite_conn *c, char **cause);
 
 /* ---- store-sqlite.c */
-/* Current time in epoch seconds, for TTL checks. */
-sqlite3_int64 store_sqlite_now_s(void);
+/* The store clock's time in epoch seconds, for TTL checks. */
+sqlite3_int64 store_sqlite_now_s(struct store_sqlite *s);
 /* Encodes the cursor after id (malloc'd; NULL when out of memory). */
 char *store_sqlite_cursor_encode(const char *id);
 /* Checks a page request; fills the id to start after. */

@@ -182,7 +182,7 @@ int store_sqlite_waitee_get(struct store *base, const char *waitlist_id, const c
 		return r;
 	BIND_STR(st, 1, waitlist_id);
 	BIND_STR(st, 2, id);
-	sqlite3_bind_int64(st, 3, store_sqlite_now_s());
+	sqlite3_bind_int64(st, 3, store_sqlite_now_s(s));
 	return store_sqlite_get_row(s, c, st, store_sqlite_read_waitee_cb, out);
 }
 
@@ -193,7 +193,7 @@ static int store_sqlite_waitee_update_job(struct store_sqlite *s, struct store_s
 	struct mt_waitee *w = a->rec;
 	int64_t expected_version = a->expected;
 	sqlite3_stmt *st = NULL, *vst = NULL;
-	sqlite3_int64 now_s = store_sqlite_now_s();
+	sqlite3_int64 now_s = store_sqlite_now_s(s);
 	int r, changes = 0;
 
 	if ((r = store_sqlite_stmt(c, SQ_WE_UPDATE, &st)) < 0 ||
@@ -273,7 +273,7 @@ int store_sqlite_waitee_count_active(struct store *base, const char *waitlist_id
 	BIND_STR(st, 1, waitlist_id);
 	/* '~' sorts after every Crockford base32 character. */
 	BIND_STR(st, 2, before_id ? before_id : "~");
-	sqlite3_bind_int64(st, 3, store_sqlite_now_s());
+	sqlite3_bind_int64(st, 3, store_sqlite_now_s(s));
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*count = sqlite3_column_int(st, 0);
@@ -302,7 +302,7 @@ int store_sqlite_waitee_list_due(struct store *base, int64_t now_ms, int limit,
 		return r;
 	sqlite3_bind_int64(st, 1, now_ms);
 	sqlite3_bind_int(st, 2, limit);
-	sqlite3_bind_int64(st, 3, store_sqlite_now_s());
+	sqlite3_bind_int64(st, 3, store_sqlite_now_s(s));
 	r = store_sqlite_list(s, c, st, limit, sizeof(struct mt_waitee), store_sqlite_read_waitee_cb,
 			      offsetof(struct mt_waitee, id), &arr, n, NULL);
 	*items = arr;
@@ -321,6 +321,6 @@ int store_sqlite_waitee_find_by_phone(struct store *base, const char *phone, str
 	if ((r = store_sqlite_stmt(c, SQ_WE_PHONE, &st)) < 0)
 		return r;
 	BIND_STR(st, 1, phone);
-	sqlite3_bind_int64(st, 2, store_sqlite_now_s());
+	sqlite3_bind_int64(st, 2, store_sqlite_now_s(s));
 	return store_sqlite_get_row(s, c, st, store_sqlite_read_waitee_cb, out);
 }

@@ -34,10 +34,10 @@ const struct store_sqlite_sql store_sqlite_sql_main[SQ__COUNT] = {
 		" WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)"},
 };
 
-/* Current time in epoch seconds, for TTL checks. */
-sqlite3_int64 store_sqlite_now_s(void)
+/* The store clock's time in epoch seconds, for TTL checks. */
+sqlite3_int64 store_sqlite_now_s(struct store_sqlite *s)
 {
-	return (sqlite3_int64)time(NULL);
+	return (sqlite3_int64)(store_now_ms(&s->base) / 1000);
 }
 
 /* Decodes a cursor (base64url of the last id) into after[MT_ID_SIZE];
