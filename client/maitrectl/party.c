@@ -84,6 +84,9 @@ int ctl_print_parties(struct ctl *ctl, const struct mtc_waitlist *wl, const stru
 	ctl_table_align_right(t, 0);
 	ctl_table_align_right(t, 3);
 	ctl_table_align_right(t, 4);
+	ctl_table_droppable(t, 7, 3);   /* PHONE goes first on a narrow terminal */
+	ctl_table_droppable(t, 8, 2);   /* then NOTES */
+	ctl_table_droppable(t, 1, 1);   /* then ID */
 	int64_t now = now_ms();
 	for (size_t i = 0; i < l->n; i++) {
 		const struct mtc_waitee *w = &l->items[i];
