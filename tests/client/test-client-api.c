@@ -605,6 +605,36 @@ static void test_role_forbidden(void **state)
 	mtc_client_free(c);
 }
 
+/* The SMS gateway's route: a guest's "1" confirms the party; a wrong secret is refused. */
+static void test_sms_reply(void **state)
+{
+	(void)state;
+	struct mtc_client *c = tc_owner(&srv, NULL, 0);
+	struct mtc_status st;
+	struct mtc_waitlist wl = { 0 };
+	tc_waitlist(c, "Replies", &wl);
+	struct mtc_waitee_input in = { .set = MTC_SET_NAME | MTC_SET_PHONE, .name = "Kim", .phone = "+14155550199" };
+	struct mtc_waitee w = { 0 }, g = { 0 };
+	assert_int_equal(mtc_create_waitee(c, wl.id, &in, NULL, &w, &st), MTC_OK);
+	struct mtc_client *gw = tc_client(&srv);   /* the gateway needs no session */
+	struct mtc_request req = { .op = MTC_OP_SMS_REPLY, .hook_secret = "wrong-secret", .sms_from = "+14155550199",
+				   .sms_body = "1" };
+	struct mtc_result r;
+	assert_int_equal(mtc_call(gw, &req, &r), MTC_ERR_UNAUTHORIZED);
+	mtc_result_clear(&r);
+	req.hook_secret = "hook-secret-1";
+	assert_int_equal(mtc_call(gw, &req, &r), MTC_OK);
+	assert_int_equal(r.status.http_status, 200);
+	mtc_result_clear(&r);
+	assert_int_equal(mtc_get_waitee(c, wl.id, w.id, &g, &st), MTC_OK);
+	assert_int_equal(g.status, MTC_PARTY_CONFIRMED);
+	mtc_waitee_clear(&w);
+	mtc_waitee_clear(&g);
+	mtc_waitlist_clear(&wl);
+	mtc_client_free(gw);
+	mtc_client_free(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -621,6 +651,7 @@ int main(void)
 		cmocka_unit_test(test_logout),
 		cmocka_unit_test(test_shared_session_file),
 		cmocka_unit_test(test_role_forbidden),
+		cmocka_unit_test(test_sms_reply),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
