@@ -133,11 +133,14 @@ static void waitees_plan_reminder(struct mt_waitee *w, int64_t now)
 	snprintf(w->notify_kind, sizeof w->notify_kind, "%s", "reminder");
 }
 
-/* Applies a client's status move (already allowed) and its side effects. */
+/* Applies a client's status move (already allowed) and its side effects.
+ * Leaving a finished status (undo, re-queue) plans nothing and supersedes any
+ * notification still in the queue (new seq), so the guest is not texted again. */
 static void waitees_move(struct mt_waitee *w, enum mt_status to, int64_t now)
 {
 	enum mt_status from = w->status;
 
+	mt_status_note_move(w, to, now);
 	w->status = to;
 	if (to == MT_SEATED)
 		w->seated_at = now;
@@ -146,7 +149,34 @@ static void waitees_move(struct mt_waitee *w, enum mt_status to, int64_t now)
 		w->due_at = 0;
 	} else if (mt_status_is_finished(from)) {
 		w->expires_at = 0;
+		w->seated_at = 0;
+		w->notify_seq += 1;
 	}
+}
+
+/* 409 for a refused move out of a finished status (undo_expired or
+ * invalid_transition naming what an undo would restore); NULL when allowed. */
+static cJSON *waitees_check_undo(const struct mt_waitee *w, enum mt_status to, int64_t now)
+{
+	switch (mt_status_undo_check(w, to, now)) {
+	case MT_UNDO_NONE:
+	case MT_UNDO_OK:
+	case MT_UNDO_REQUEUE:
+		return NULL;
+	case MT_UNDO_EXPIRED:
+		return mt_resp_error(409, "undo_expired", "status",
+				     "cannot undo: the party became %s more than %d s ago",
+				     mt_status_name(w->status), MT_UNDO_WINDOW_MS / 1000);
+	default:
+		break;
+	}
+	if (w->finished_at > 0)
+		return mt_resp_error(409, "invalid_transition", "status",
+				     "cannot move a party from %s to %s (an undo restores %s)",
+				     mt_status_name(w->status), mt_status_name(to),
+				     mt_status_name(w->previous_status));
+	return mt_resp_error(409, "invalid_transition", "status", "cannot move a party from %s to %s",
+			     mt_status_name(w->status), mt_status_name(to));
 }
 
 /* Sets the next-page headers on a list answer; frees next. NULL when out of memory. */
@@ -326,8 +356,12 @@ static cJSON *waitees_apply(const struct mt_waitee_patch *p, struct mt_waitee *w
 {
 	enum mt_status to = p->has_status ? p->status : w->status;
 	int64_t due_before = w->due_at;
+	cJSON *resp;
 
-	if (to != w->status && !mt_status_can_move(MT_ACTOR_CLIENT, w->status, to))
+	if (mt_status_is_finished(w->status) && to != w->status) {
+		if ((resp = waitees_check_undo(w, to, now)) != NULL)
+			return resp;
+	} else if (to != w->status && !mt_status_can_move(MT_ACTOR_CLIENT, w->status, to))
 		return mt_resp_error(409, "invalid_transition", "status", "cannot move a party from %s to %s%s",
 				     mt_status_name(w->status), mt_status_name(to),
 				     to == MT_NOTIFIED ? " (notified is set by the server: use POST .../notify)" : "");

@@ -1273,6 +1273,10 @@ static cJSON *ddb_waitee_item(const struct store_ddb *s, const struct mt_waitee 
 	ddb_put_s(it, "lastReason", w->last_reason);
 	ddb_put_s(it, "reply", w->reply);
 	ddb_put_n(it, "replyAt", w->reply_at);
+	if (w->finished_at > 0 && (int)w->previous_status >= 0 && w->previous_status < MT_STATUS_COUNT) {
+		ddb_put_n(it, "finishedAt", w->finished_at);
+		ddb_put_s(it, "previousStatus", ddb_status_names[w->previous_status]);
+	}
 	if (w->expires_at > 0)
 		ddb_put_n(it, "ttl", w->expires_at);
 	if (w->due_at > 0) {
@@ -1323,6 +1327,11 @@ static void ddb_waitee_read(const cJSON *it, struct mt_waitee *w)
 	ddb_get_s(it, "lastReason", w->last_reason, sizeof w->last_reason);
 	ddb_get_s(it, "reply", w->reply, sizeof w->reply);
 	w->reply_at = ddb_get_n(it, "replyAt");
+	w->finished_at = ddb_get_n(it, "finishedAt");
+	if (w->finished_at > 0) {
+		ddb_get_s(it, "previousStatus", st, sizeof st);
+		w->previous_status = ddb_status_parse(st);
+	}
 	w->position = 0;
 }
 

@@ -160,6 +160,9 @@ static void contract_waitee_equal(const struct mt_waitee *a, const struct mt_wai
 	assert_string_equal(a->last_reason, b->last_reason);
 	assert_string_equal(a->reply, b->reply);
 	assert_int_equal(a->reply_at, b->reply_at);
+	assert_int_equal(a->finished_at, b->finished_at);
+	if (a->finished_at > 0)
+		assert_int_equal(a->previous_status, b->previous_status);
 }
 
 /* qsort comparator for id strings. */
@@ -668,11 +671,41 @@ static void contract_waitee_crud(void **state)
 	assert_string_equal(w.name, "Zoe Yamada");
 	assert_int_equal(w.version, 2);
 
+	/* The undo record of a finished party round-trips (every previous
+	 * status), and clearing it (an undo) is stored too. */
+	{
+		static const enum mt_status prev[] = { MT_NOTIFIED, MT_CONFIRMED, MT_WAITING };
+		size_t k;
+
+		for (k = 0; k < sizeof prev / sizeof prev[0]; k++) {
+			got = w;
+			got.status = MT_SEATED;
+			got.seated_at = now + 10 + (int64_t)k;
+			got.finished_at = now + 10 + (int64_t)k;
+			got.previous_status = prev[k];
+			got.expires_at = (now + 10) / 1000 + 86400;
+			assert_int_equal(s->ops->waitee_update(s, &got, w.version), 0);
+			assert_int_equal(s->ops->waitee_get(s, wl.id, w.id, &w), 0);
+			contract_waitee_equal(&w, &got);
+			assert_int_equal(w.previous_status, prev[k]);
+		}
+		got = w;
+		got.status = MT_CONFIRMED;
+		got.seated_at = 0;
+		got.finished_at = 0;
+		got.previous_status = MT_WAITING;
+		got.expires_at = 0;
+		assert_int_equal(s->ops->waitee_update(s, &got, w.version), 0);
+		assert_int_equal(s->ops->waitee_get(s, wl.id, w.id, &w), 0);
+		contract_waitee_equal(&w, &got);
+		assert_int_equal(w.finished_at, 0);
+	}
+
 	/* Delete; then not found for every op. */
 	assert_int_equal(s->ops->waitee_delete(s, wl.id, w.id), 0);
 	assert_int_equal(s->ops->waitee_get(s, wl.id, w.id, &got), MT_ENOTFOUND);
 	assert_int_equal(s->ops->waitee_delete(s, wl.id, w.id), MT_ENOTFOUND);
-	assert_int_equal(s->ops->waitee_update(s, &w, 2), MT_ENOTFOUND);
+	assert_int_equal(s->ops->waitee_update(s, &w, w.version), MT_ENOTFOUND);
 }
 
 /* A waitee is reachable only through its own list. */

@@ -948,6 +948,136 @@ static void test_waitee_status(void **state)
 	expect_error(&r, 400, "invalid_field", "status");
 }
 
+/* Undo of a finished party: back to previousStatus within 120 s (fake
+ * clock), undo_expired after, the older re-queue to waiting kept, no
+ * notification planned or re-sent by an undo. */
+static void test_waitee_undo(void **state)
+{
+	struct fx *f = *state;
+	char wl[MT_ID_SIZE], a[MT_ID_SIZE], b[MT_ID_SIZE], c[MT_ID_SIZE];
+	struct req q;
+	struct res r;
+	struct mt_waitee w;
+	int64_t seated_at;
+	int32_t seq;
+
+	make_list(f, TENANT_A, "Main", wl);
+	make_waitee(f, TENANT_A, wl, "{\"name\":\"A\",\"notifyIn\":10}", a);
+	make_waitee(f, TENANT_A, wl, "{\"name\":\"B\"}", b);
+	make_waitee(f, TENANT_A, wl, "{\"name\":\"C\"}", c);
+	store_waitee(f, wl, a, &w);
+	assert_true(w.due_at > 0);
+	seq = w.notify_seq;
+
+	/* an active party has no undo record */
+	q = (struct req){ .route = "GET /waitlists/{waitlistId}/waitees/{waiteeId}", .tenant = TENANT_A, .wl = wl, .we = a };
+	r = call(f, &q);
+	assert_true(jnull(r.json, "finishedAt"));
+	assert_true(jnull(r.json, "previousStatus"));
+	res_free(&r);
+
+	/* seat A: recorded; the pending "ready" is dropped */
+	q = (struct req){ .route = "PUT /waitlists/{waitlistId}/waitees/{waiteeId}", .tenant = TENANT_A, .wl = wl, .we = a,
+			  .body = "{\"status\":\"seated\"}" };
+	r = call(f, &q);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(jnum(r.json, "finishedAt"), f->now);
+	assert_string_equal(jstr(r.json, "previousStatus"), "waiting");
+	res_free(&r);
+	seated_at = f->now;
+	store_waitee(f, wl, a, &w);
+	assert_int_equal(w.due_at, 0);
+
+	/* 120 s later exactly: still undoable, back in first place */
+	f->now = seated_at + 120000;
+	q.body = "{\"status\":\"waiting\"}";
+	r = call(f, &q);
+	if (r.status != 200)
+		fail_msg("undo: %d %s", r.status, mt_resp_body(r.resp));
+	assert_string_equal(jstr(r.json, "status"), "waiting");
+	assert_int_equal(jnum(r.json, "position"), 1);
+	assert_true(jnull(r.json, "seatedAt"));
+	assert_true(jnull(r.json, "timeToLive"));
+	assert_true(jnull(r.json, "finishedAt"));
+	assert_true(jnull(r.json, "previousStatus"));
+	assert_int_equal(jnum(r.json, "version"), 3);
+	res_free(&r);
+	store_waitee(f, wl, a, &w);
+	assert_int_equal(w.due_at, 0);              /* nothing re-planned: no surprise text */
+	assert_true(w.notify_seq > seq);            /* a queued copy is superseded */
+	assert_int_equal(w.expires_at, 0);
+
+	/* a notified party, seated, comes back as notified with its notifiedAt */
+	w.status = MT_NOTIFIED;
+	w.notified_at = f->now;
+	w.notify_count = 1;
+	assert_int_equal(f->store->ops->waitee_update(f->store, &w, w.version), 0);
+	r = call(f, &(struct req){ .route = "PUT /waitlists/{waitlistId}/waitees/{waiteeId}", .tenant = TENANT_A,
+				   .wl = wl, .we = a, .body = "{\"status\":\"seated\"}" });
+	assert_int_equal(r.status, 200);
+	assert_string_equal(jstr(r.json, "previousStatus"), "notified");
+	res_free(&r);
+	f->now += 5000;
+	q.body = "{\"status\":\"waiting\"}";       /* not what it was */
+	r = call(f, &q);
+	expect_error(&r, 409, "invalid_transition", "status");
+	q.body = "{\"status\":\"notified\"}";
+	r = call(f, &q);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(jstr(r.json, "status"), "notified");
+	assert_int_equal(jnum(r.json, "notifiedAt"), f->now - 5000);
+	assert_int_equal(jnum(r.json, "notifyCount"), 1);
+	res_free(&r);
+	store_waitee(f, wl, a, &w);
+	assert_int_equal(w.due_at, 0);
+
+	/* B: confirmed, cancelled; 120.001 s later the undo has expired and changes nothing */
+	q = (struct req){ .route = "PUT /waitlists/{waitlistId}/waitees/{waiteeId}", .tenant = TENANT_A, .wl = wl, .we = b,
+			  .body = "{\"status\":\"confirmed\"}" };
+	r = call(f, &q);
+	assert_int_equal(r.status, 200);
+	res_free(&r);
+	q.body = "{\"status\":\"cancelled\"}";
+	r = call(f, &q);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(jstr(r.json, "previousStatus"), "confirmed");
+	res_free(&r);
+	f->now += 120001;
+	q.body = "{\"status\":\"confirmed\"}";
+	r = call(f, &q);
+	expect_error(&r, 409, "undo_expired", "status");
+	store_waitee(f, wl, b, &w);
+	assert_int_equal(w.status, MT_CANCELLED);
+	assert_true(w.finished_at > 0);
+	/* ...but the older re-queue to waiting still works, at any time */
+	q.body = "{\"status\":\"waiting\"}";
+	r = call(f, &q);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(jstr(r.json, "status"), "waiting");
+	assert_true(jnull(r.json, "finishedAt"));
+	res_free(&r);
+
+	/* C: no_show from waiting; only waiting restores it */
+	q = (struct req){ .route = "PUT /waitlists/{waitlistId}/waitees/{waiteeId}", .tenant = TENANT_A, .wl = wl, .we = c,
+			  .body = "{\"status\":\"no_show\"}" };
+	r = call(f, &q);
+	assert_int_equal(r.status, 200);
+	res_free(&r);
+	q.body = "{\"status\":\"confirmed\"}";
+	r = call(f, &q);
+	expect_error(&r, 409, "invalid_transition", "status");
+	q.body = "{\"status\":\"seated\"}";
+	r = call(f, &q);
+	expect_error(&r, 409, "invalid_transition", "status");
+	/* the undo record is server-owned */
+	q.body = "{\"finishedAt\":1}";
+	r = call(f, &q);
+	expect_error(&r, 400, "read_only", "finishedAt");
+	q.body = "{\"previousStatus\":\"waiting\"}";
+	r = call(f, &q);
+	expect_error(&r, 400, "read_only", "previousStatus");
+}
+
 /* Positions across pages, ?status filter, Link header. */
 static void test_waitee_paging_positions(void **state)
 {
@@ -1392,6 +1522,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_waitee_notify_math, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_waitee_reminder_plan, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_waitee_status, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_waitee_undo, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_waitee_paging_positions, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_waitee_preconditions_and_bad_input, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_cross_tenant, fx_setup, fx_teardown),
