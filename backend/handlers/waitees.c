@@ -17,6 +17,7 @@
 #include "core/id.h"
 #include "core/status.h"
 #include "handlers/crud.h"
+#include "handlers/etag.h"
 #include "handlers/handler.h"
 #include "handlers/listcache.h"
 #include "notify/notify.h"
@@ -209,6 +210,7 @@ static cJSON *waitees_list(struct mt_ctx *ctx, const cJSON *event, const struct 
 	int active = 0, r;
 	int64_t now_ms, valid_until;
 	struct mt_buf b;
+	char tag[ETAG_SIZE];
 	cJSON *resp;
 
 	resp = crud_page_args(event, &page);
@@ -227,9 +229,17 @@ static cJSON *waitees_list(struct mt_ctx *ctx, const cJSON *event, const struct 
 	if (r < 0)
 		return NULL;
 	if (r == 1) {
+		/* the page's tag was computed when it was rendered: no hashing here */
+		if (cached->etag[0] != '\0' && etag_none_match(event, cached->etag)) {
+			resp = etag_not_modified(cached->etag);
+			listcache_release(cached);
+			free(next);
+			return resp;
+		}
 		/* the cached bytes are lent to the answer: no copy */
 		resp = mt_resp_lent(200, cached->data, cached->len, listcache_release, cached);
-		if (resp != NULL && mt_resp_header(resp, "content-type", "application/json") < 0) {
+		if (resp != NULL && (mt_resp_header(resp, "content-type", "application/json") < 0 ||
+				     (cached->etag[0] != '\0' && mt_resp_header(resp, "etag", cached->etag) < 0))) {
 			cJSON_Delete(resp);
 			resp = NULL;
 		}
@@ -274,8 +284,18 @@ static cJSON *waitees_list(struct mt_ctx *ctx, const cJSON *event, const struct 
 		free(next);
 		return r == MT_ENOMEM ? NULL : mt_resp_from_err(r, "waitee list");
 	}
-	listcache_put(&key, now_ms, valid_until, b.data, b.len, next);
-	return waitees_list_headers(crud_resp_buf(200, &b), event, wl->id, page.limit, next);
+	if (etag_of(b.data, b.len, next, tag) < 0)
+		tag[0] = '\0';
+	listcache_put(&key, now_ms, valid_until, b.data, b.len, next, tag[0] ? tag : NULL);
+	if (tag[0] != '\0' && etag_none_match(event, tag)) {
+		mt_buf_free(&b);
+		free(next);
+		return etag_not_modified(tag);
+	}
+	resp = crud_resp_buf(200, &b);
+	if (tag[0] != '\0')
+		resp = etag_set(resp, tag);
+	return waitees_list_headers(resp, event, wl->id, page.limit, next);
 }
 
 /* POST /waitlists/{waitlistId}/waitees: adds a party (status waiting). */

@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/id.h"
 #include "handlers/crud.h"
+#include "handlers/etag.h"
 #include "handlers/handler.h"
 #include "runtime/apigw.h"
 #include "store/store.h"
@@ -38,6 +39,7 @@ static cJSON *waitlists_list(struct mt_ctx *ctx, const cJSON *event, const char 
 	struct mt_waitlist *items = NULL;
 	size_t n = 0, i;
 	char *next = NULL;
+	char tag[ETAG_SIZE];
 	struct mt_buf b;
 	cJSON *resp;
 	int r;
@@ -66,7 +68,16 @@ static cJSON *waitlists_list(struct mt_ctx *ctx, const cJSON *event, const char 
 		free(next);
 		return r == MT_ENOMEM ? NULL : mt_resp_from_err(r, "waitlist list");
 	}
+	if (etag_of(b.data, b.len, next, tag) < 0)
+		tag[0] = '\0';
+	if (tag[0] != '\0' && etag_none_match(event, tag)) {
+		mt_buf_free(&b);
+		free(next);
+		return etag_not_modified(tag);
+	}
 	resp = crud_resp_buf(200, &b);
+	if (tag[0] != '\0')
+		resp = etag_set(resp, tag);
 	if (resp != NULL && next != NULL && crud_next_headers(resp, "/waitlists", page.limit, NULL, next) < 0) {
 		cJSON_Delete(resp);
 		resp = NULL;

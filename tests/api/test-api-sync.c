@@ -15,6 +15,8 @@
 
 #include "harness.h"
 
+#define HOOK_SECRET "sync-test-hook-secret-0123456789"
+
 /* The server and two restaurants' owner tokens, shared by the tests of this file. */
 struct api {
 	struct test_server srv;   /* running maitred */
@@ -27,7 +29,10 @@ static int api_setup(void **state)
 {
 	struct api *a = calloc(1, sizeof *a);
 
-	if (a == NULL || test_server_start(&a->srv, NULL) != 0)
+	static const char *const env[] = { "MAITRE_SMS_HOOK_SECRET=" HOOK_SECRET, NULL };
+	struct test_server_opts o = { .env = env };
+
+	if (a == NULL || test_server_start(&a->srv, &o) != 0)
 		return -1;
 	if (test_register_and_login(&a->srv, NULL, NULL, "Owner A", &a->token, NULL) != 0 ||
 	    test_register_and_login(&a->srv, NULL, NULL, "Owner B", &a->token_b, NULL) != 0)
@@ -81,12 +86,13 @@ static void hr_free(struct hr *h)
 	test_resp_free(&h->r);
 }
 
-/* Asserts the status, printing the body when it differs. */
-static void want_status(const struct hr *h, long status)
+/* Asserts the status, printing the body and the caller's line when it differs. */
+static void want_status_at(const struct hr *h, long status, int line)
 {
 	if (h->r.status != status)
-		fail_msg("want HTTP %ld, got %ld: %s", status, h->r.status, h->r.body);
+		fail_msg("line %d: want HTTP %ld, got %ld: %s", line, status, h->r.status, h->r.body);
 }
+#define want_status(h, status) want_status_at((h), (status), __LINE__)
 
 /* Asserts a JSON error answer {error, message, field?} and frees it. */
 static void want_error(struct hr *h, long status, const char *code, const char *field)
@@ -217,10 +223,276 @@ static void test_api_undo(void **state)
 	want_error(&h, 400, "read_only", "previousStatus");
 }
 
+/* Sleeps ms milliseconds. */
+static void sleep_ms(long ms)
+{
+	usleep((useconds_t)ms * 1000);
+}
+
+/* GETs path with If-None-Match: tag (NULL = none) as token. */
+static struct hr get_inm(struct api *a, const char *token, const char *path, const char *tag)
+{
+	char hdr[128];
+	const char *headers[] = { hdr, NULL };
+
+	snprintf(hdr, sizeof hdr, "If-None-Match: %s", tag ? tag : "");
+	return http_as(a, token, "GET", path, NULL, tag ? headers : NULL);
+}
+
+/* Asserts a list answer's strong tag ("<32 hex>") and copies it to out. */
+static void want_tag(const struct hr *h, char out[64])
+{
+	const char *t = test_resp_header(&h->r, "etag");
+	size_t i;
+
+	if (t == NULL)
+		fail_msg("no ETag on %ld %s", h->r.status, h->r.body);
+	assert_int_equal(strlen(t), 34);
+	assert_int_equal(t[0], '"');
+	assert_int_equal(t[33], '"');
+	for (i = 1; i < 33; i++)
+		assert_non_null(strchr("0123456789abcdef", t[i]));
+	snprintf(out, 64, "%s", t);
+}
+
+/* Waits (up to 15 s) until a party's latest notification was delivered (lastResult "sent"). */
+static void wait_sent(struct api *a, const char *wl, const char *id)
+{
+	char *path = test_strf("/waitlists/%s/waitees/%s", wl, id);
+	int i, sent = 0;
+
+	for (i = 0; i < 300 && !sent; i++) {
+		struct hr h = http(a, "GET", path, NULL, NULL);
+		const char *r = test_json_str(h.j, "lastResult");
+
+		sent = r != NULL && strcmp(r, "sent") == 0;
+		hr_free(&h);
+		if (!sent)
+			sleep_ms(50);
+	}
+	free(path);
+	assert_true(sent);
+}
+
+/* 1 when maitred has its embedded queue (the SQLite store; DynamoDB runs
+ * here without SQS, so notifications are off). */
+static int has_queue(struct api *a)
+{
+	struct hr h = http_as(a, NULL, "GET", "/healthz", NULL, NULL);
+	int sqlite;
+
+	want_status(&h, 200);
+	sqlite = strcmp(test_json_str(h.j, "store"), "sqlite") == 0;
+	hr_free(&h);
+	return sqlite;
+}
+
+/* Asserts a 304: no body, the same tag. */
+static void want_304(struct hr *h, const char *tag)
+{
+	want_status(h, 304);
+	assert_int_equal(h->r.body_len, 0);
+	assert_string_equal(test_resp_header(&h->r, "etag"), tag);
+	hr_free(h);
+}
+
+/* GET /waitlists and .../waitees: tag, 304 on a match (from the cache too),
+ * a new tag after each kind of change (a field, a position, a new party, the
+ * notifier's move), per query; 404 before 304 for another restaurant. */
+static void test_api_etag(void **state)
+{
+	struct api *a = *state;
+	char wl[32], other[32], p1[32], p2[32], t0[64], t1[64], t2[64], ta[64], tp[64];
+	char *coll, *item;
+	struct hr h;
+	int i, notified = 0, seen_changes = 0, queue;
+
+	/* GET /waitlists */
+	new_list_as(a, a->token, "Tags", wl);
+	h = get_inm(a, a->token, "/waitlists", NULL);
+	want_status(&h, 200);
+	want_tag(&h, t0);
+	hr_free(&h);
+	h = get_inm(a, a->token, "/waitlists", t0);
+	want_304(&h, t0);
+	h = get_inm(a, a->token, "/waitlists", "\"nope\", W/\"x\"");
+	want_status(&h, 200);
+	hr_free(&h);
+	{
+		char weak[80];
+
+		snprintf(weak, sizeof weak, "\"x\", W/%s", t0);   /* weak comparison, in a list */
+		h = get_inm(a, a->token, "/waitlists", weak);
+		want_304(&h, t0);
+	}
+	h = http(a, "PUT", (item = test_strf("/waitlists/%s", wl)), "{\"description\":\"patio\"}", NULL);
+	want_status(&h, 200);
+	hr_free(&h);
+	free(item);
+	h = get_inm(a, a->token, "/waitlists", t0);
+	want_status(&h, 200);
+	want_tag(&h, t1);
+	assert_string_not_equal(t0, t1);
+	hr_free(&h);
+	h = get_inm(a, a->token, "/waitlists?limit=1", t1);   /* another query, another answer */
+	want_status(&h, 200);
+	hr_free(&h);
+	/* restaurant B's lists are another answer; A's tag never gives B a 304 */
+	new_list_as(a, a->token_b, "B's", other);
+	h = get_inm(a, a->token_b, "/waitlists", t1);
+	want_status(&h, 200);
+	hr_free(&h);
+
+	/* GET .../waitees */
+	coll = test_strf("/waitlists/%s/waitees", wl);
+	new_waitee(a, wl, "{\"name\":\"One\",\"phoneNumber\":\"+15551230001\"}", p1);
+	new_waitee(a, wl, "{\"name\":\"Two\"}", p2);
+	queue = has_queue(a);
+	if (queue)
+		wait_sent(a, wl, p1);   /* the "joined" text changes One in the background: let it land */
+	h = get_inm(a, a->token, coll, NULL);
+	want_status(&h, 200);
+	want_tag(&h, t0);
+	hr_free(&h);
+	for (i = 0; i < 6; i++) {   /* repeated polls: rendered once, then from the list cache */
+		h = get_inm(a, a->token, coll, t0);
+		want_304(&h, t0);
+	}
+	/* another restaurant, same list id and tag: 404, never 304; no token: 401 */
+	h = get_inm(a, a->token_b, coll, t0);
+	want_error(&h, 404, "not_found", NULL);
+	{
+		struct test_resp r;
+		const char *hd[] = { "If-None-Match: *", NULL };
+
+		assert_int_equal(test_http(&a->srv, "GET", coll, NULL, NULL, hd, &r), 0);
+		assert_int_equal(r.status, 401);
+		test_resp_free(&r);
+	}
+	/* a field of one party */
+	h = put_waitee(a, wl, p2, "{\"notes\":\"window\"}");
+	want_status(&h, 200);
+	hr_free(&h);
+	h = get_inm(a, a->token, coll, t0);
+	want_status(&h, 200);
+	want_tag(&h, t1);
+	assert_string_not_equal(t0, t1);
+	hr_free(&h);
+	/* the tag is the content's: ?status=active holds the same two parties
+	 * (same bytes, same tag), ?status=seated none (another tag) */
+	item = test_strf("%s?status=seated", coll);
+	h = get_inm(a, a->token, item, t1);
+	want_status(&h, 200);
+	want_tag(&h, ta);
+	assert_string_not_equal(ta, t1);
+	hr_free(&h);
+	free(item);
+	item = test_strf("%s?status=active", coll);
+	h = get_inm(a, a->token, item, t1);
+	want_304(&h, t1);
+	snprintf(ta, sizeof ta, "%s", t1);
+	/* only positions change: Two moves up when One is seated */
+	h = put_waitee(a, wl, p1, "{\"status\":\"seated\"}");
+	want_status(&h, 200);
+	hr_free(&h);
+	h = get_inm(a, a->token, item, ta);
+	want_status(&h, 200);
+	want_tag(&h, tp);
+	assert_string_not_equal(tp, ta);
+	assert_int_equal((int)test_json_num(cJSON_GetArrayItem(h.j, 0), "position", -1), 1);
+	hr_free(&h);
+	h = get_inm(a, a->token, item, tp);
+	want_304(&h, tp);
+	free(item);
+	/* undo: One is back, a new answer (its version and updatedAt moved on) */
+	h = put_waitee(a, wl, p1, "{\"status\":\"waiting\"}");
+	want_status(&h, 200);
+	hr_free(&h);
+	h = get_inm(a, a->token, coll, t1);
+	want_status(&h, 200);
+	want_tag(&h, t2);
+	assert_string_not_equal(t2, t1);
+	assert_string_not_equal(t2, tp);
+	hr_free(&h);
+
+	/* a guest's reply ("1" = confirm) changes Two in the background */
+	h = put_waitee(a, wl, p2, "{\"phoneNumber\":\"+15551230002\"}");
+	want_status(&h, 200);
+	hr_free(&h);
+	h = get_inm(a, a->token, coll, NULL);
+	want_status(&h, 200);
+	want_tag(&h, t0);
+	hr_free(&h);
+	{
+		struct test_resp r;
+		static const char *const form_hdr[] = { "Content-Type: application/x-www-form-urlencoded", NULL };
+		static const char form[] = "Body=1&From=%2B15551230002";
+
+		assert_int_equal(test_http_raw(a->srv.base_url, "POST", "/hooks/sms?secret=" HOOK_SECRET, NULL, form,
+					       strlen(form), form_hdr, &r), 0);
+		assert_int_equal(r.status, 200);
+		test_resp_free(&r);
+	}
+	h = get_inm(a, a->token, coll, t0);
+	want_status(&h, 200);
+	want_tag(&h, t1);
+	assert_string_not_equal(t0, t1);
+	assert_string_equal(test_json_str(cJSON_GetArrayItem(h.j, 1), "status"), "confirmed");
+	hr_free(&h);
+	h = get_inm(a, a->token, coll, t1);
+	want_304(&h, t1);
+	if (!queue) {
+		/* DynamoDB without SQS here: maitred runs without a queue, so no notifier */
+		free(coll);
+		return;
+	}
+
+	/* the notifier moves One to notified in the background ("notify now"):
+	 * every answer that differs carries a new tag, and the move shows up */
+	item = test_strf("/waitlists/%s/waitees/%s/notify", wl, p1);
+	h = http(a, "POST", item, NULL, NULL);
+	want_status(&h, 202);
+	hr_free(&h);
+	free(item);
+	h = get_inm(a, a->token, coll, NULL);
+	want_status(&h, 200);
+	want_tag(&h, t0);
+	{
+		char *last = strdup(h.r.body);
+
+		hr_free(&h);
+		for (i = 0; i < 100 && !notified; i++) {
+			h = get_inm(a, a->token, coll, t0);
+			if (h.r.status == 304) {
+				want_304(&h, t0);
+				sleep_ms(50);
+				continue;
+			}
+			want_status(&h, 200);
+			want_tag(&h, t1);
+			assert_string_not_equal(t1, t0);
+			assert_string_not_equal(h.r.body, last);   /* a new tag only for a new answer */
+			seen_changes++;
+			notified = strcmp(test_json_str(cJSON_GetArrayItem(h.j, 0), "status"), "notified") == 0;
+			snprintf(t0, sizeof t0, "%s", t1);
+			free(last);
+			last = strdup(h.r.body);
+			hr_free(&h);
+		}
+		free(last);
+	}
+	assert_true(notified);
+	assert_true(seen_changes >= 1);
+	h = get_inm(a, a->token, coll, t0);
+	want_304(&h, t0);
+	free(coll);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_api_undo),
+		cmocka_unit_test(test_api_etag),
 	};
 
 	return cmocka_run_group_tests_name("api-sync", tests, api_setup, api_teardown);
