@@ -1,21 +1,12 @@
 /* Whole-list ETags and If-None-Match (see etag.h). */
-#include <pthread.h>
 #include <string.h>
 #include <sodium.h>
+#include "auth/auth.h"
 #include "core/error.h"
 #include "handlers/etag.h"
 #include "runtime/apigw.h"
 
 #define ETAG_HASH_BYTES 16
-
-static pthread_once_t etag_once = PTHREAD_ONCE_INIT;
-static int etag_sodium_ok;
-
-/* Runs sodium_init once (it picks the fastest BLAKE2b for this CPU). */
-static void etag_init(void)
-{
-	etag_sodium_ok = sodium_init() >= 0;
-}
 
 /* Hashes body, a separator and next into a quoted hex tag. */
 int etag_of(const char *body, size_t len, const char *next, char out[ETAG_SIZE])
@@ -25,8 +16,7 @@ int etag_of(const char *body, size_t len, const char *next, char out[ETAG_SIZE])
 	unsigned char h[ETAG_HASH_BYTES];
 	size_t i;
 
-	pthread_once(&etag_once, etag_init);
-	if (!etag_sodium_ok || crypto_generichash_init(&st, NULL, 0, sizeof h) != 0)
+	if (mt_sodium_init() < 0 || crypto_generichash_init(&st, NULL, 0, sizeof h) != 0)
 		return MT_EIO;
 	crypto_generichash_update(&st, (const unsigned char *)body, len);
 	/* A NUL cannot occur in JSON text: it separates the body from the cursor

@@ -18,6 +18,7 @@
 #include "core/status.h"
 #include "handlers/crud.h"
 #include "handlers/etag.h"
+#include "handlers/idempotency.h"
 #include "handlers/handler.h"
 #include "handlers/listcache.h"
 #include "notify/notify.h"
@@ -298,12 +299,14 @@ static cJSON *waitees_list(struct mt_ctx *ctx, const cJSON *event, const struct 
 	return waitees_list_headers(resp, event, wl->id, page.limit, next);
 }
 
-/* POST /waitlists/{waitlistId}/waitees: adds a party (status waiting). */
+/* POST /waitlists/{waitlistId}/waitees: adds a party (status waiting).
+ * With an Idempotency-Key, a retry gets the first answer (handlers/idempotency.h). */
 static cJSON *waitees_create(struct mt_ctx *ctx, const cJSON *event, const struct mt_waitlist *wl)
 {
 	struct mt_waitee_patch p;
 	struct mt_codec_err err;
 	struct mt_waitee w;
+	struct idem_req idem;
 	cJSON *body, *resp;
 	int64_t now;
 	int r;
@@ -318,6 +321,9 @@ static cJSON *waitees_create(struct mt_ctx *ctx, const cJSON *event, const struc
 	now = mt_now(ctx);
 	memset(&w, 0, sizeof w);
 	mt_id_new(w.id, now);
+	resp = idem_start(ctx, event, wl->tenant_id, w.id, &idem);
+	if (resp != NULL)
+		return resp;
 	memcpy(w.waitlist_id, wl->id, sizeof w.waitlist_id);
 	memcpy(w.tenant_id, wl->tenant_id, sizeof w.tenant_id);
 	memcpy(w.name, p.name, sizeof w.name);
@@ -334,13 +340,20 @@ static cJSON *waitees_create(struct mt_ctx *ctx, const cJSON *event, const struc
 	else
 		waitees_plan_reminder(&w, now);
 	r = ctx->store->ops->waitee_create(ctx->store, &w);
-	if (r < 0)
-		return mt_resp_from_err(r, "waitee");
-	mt_notify_after_change(ctx, &w, 1);
+	if (r == MT_ECONFLICT && idem.rec.taken_over) {
+		/* the request that claimed the key first created it, then died */
+		r = ctx->store->ops->waitee_get(ctx->store, wl->id, w.id, &w);
+		if (r < 0)
+			return idem_end(ctx, &idem, mt_resp_from_err(r, "waitee"), 1);
+	} else if (r < 0) {
+		return idem_end(ctx, &idem, mt_resp_from_err(r, "waitee"), 0);
+	} else {
+		mt_notify_after_change(ctx, &w, 1);
+	}
 	r = waitees_position(ctx, &w);
 	if (r < 0)
-		return mt_resp_from_err(r, "waitee");
-	return waitees_one(201, &w, 1);
+		return idem_end(ctx, &idem, mt_resp_from_err(r, "waitee"), 1);
+	return idem_end(ctx, &idem, waitees_one(201, &w, 1), 1);
 }
 
 /* GET /waitlists/{waitlistId}/waitees/{waiteeId}. */

@@ -22,6 +22,7 @@
 #include "core/error.h"
 #include "store/store.h"
 #include "store/store-dynamodb.h"
+#include "store/idempotency.h"
 
 #define DDB_PREFIX "DynamoDB_20120810."
 #define DDB_SHARDS_DEFAULT 4
@@ -2075,4 +2076,7 @@ static const struct store_ops store_ddb_ops = {
 	.guard_get = ddb_guard_get,
 	.guard_put = ddb_guard_put,
 	.stats = ddb_stats,
+	.idem_begin = store_ddb_idem_begin,
+	.idem_finish = store_ddb_idem_finish,
+	.idem_release = store_ddb_idem_release,
 };

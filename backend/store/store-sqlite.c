@@ -22,6 +22,7 @@
 #include "runtime/apigw.h"
 #include "store/store.h"
 #include "store/store-sqlite.h"
+#include "store/idempotency.h"
 
 /* Busy timeout for locks held by other connections (another process, the
  * embedded queue's connection). */
@@ -139,6 +140,22 @@ static const char *const store_sqlite_migrations[] = {
 	/* 5: undo of a finished party: when it finished and the status it had before. */
 	"ALTER TABLE waitees ADD COLUMN finished_at INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE waitees ADD COLUMN previous_status INTEGER NOT NULL DEFAULT 0;",
+	/* 6: Idempotency-Key records (sqlite-idempotency.c), per tenant and key. */
+	"CREATE TABLE idempotency ("
+	" tenant_id TEXT NOT NULL,"
+	" key TEXT NOT NULL,"
+	" fingerprint TEXT NOT NULL,"
+	" res_id TEXT NOT NULL,"
+	" done INTEGER NOT NULL DEFAULT 0,"
+	" status INTEGER NOT NULL DEFAULT 0,"
+	" body TEXT NOT NULL DEFAULT '',"
+	" location TEXT NOT NULL DEFAULT '',"
+	" etag TEXT NOT NULL DEFAULT '',"
+	" created_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL,"
+	" PRIMARY KEY (tenant_id, key)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX idempotency_expiry ON idempotency(expires_at);",
 };
 
 #define STORE_SQLITE_NMIGRATIONS ((int)(sizeof store_sqlite_migrations / sizeof store_sqlite_migrations[0]))
@@ -196,6 +213,7 @@ enum store_sqlite_sq {
 	SQ_PURGE_FAMILIES,
 	SQ_PURGE_TOKENS,
 	SQ_PURGE_GUARDS,
+	SQ_PURGE_IDEM,
 	SQ_GUARD_GET,
 	SQ_GUARD_INSERT,
 	SQ_GUARD_UPDATE,
@@ -307,6 +325,9 @@ static const struct store_sqlite_sql store_sqlite_sql[SQ__COUNT] = {
 		" WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)"},
 	[SQ_PURGE_GUARDS] = {"purge_expired_guards",
 		"DELETE FROM login_guards WHERE key IN (SELECT key FROM login_guards"
+		" WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)"},
+	[SQ_PURGE_IDEM] = {"purge_expired_idempotency",
+		"DELETE FROM idempotency WHERE (tenant_id, key) IN (SELECT tenant_id, key FROM idempotency"
 		" WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)"},
 	[SQ_GUARD_GET] = {"guard_get",
 		"SELECT failed_logins, fail_window_start, version FROM login_guards WHERE key = ?1"},
@@ -2347,7 +2368,8 @@ struct store_sqlite_purge {
 /* Job of store_sqlite_purge_expired: three bounded deletes in one transaction. */
 static int store_sqlite_purge_job(struct store_sqlite *s, struct store_sqlite_conn *c, void *arg)
 {
-	static const int kinds[] = { SQ_PURGE_WAITEES, SQ_PURGE_FAMILIES, SQ_PURGE_TOKENS, SQ_PURGE_GUARDS };
+	static const int kinds[] = { SQ_PURGE_WAITEES, SQ_PURGE_FAMILIES, SQ_PURGE_TOKENS, SQ_PURGE_GUARDS,
+				     SQ_PURGE_IDEM };
 	struct store_sqlite_purge *a = arg;
 	int64_t cutoff_ms = (a->now_s - STORE_REFRESH_KEEP_S) * 1000;
 	size_t i;
@@ -2414,4 +2436,7 @@ static const struct store_ops store_sqlite_ops = {
 	.guard_get = store_sqlite_guard_get,
 	.guard_put = store_sqlite_guard_put,
 	.stats = store_sqlite_stats,
+	.idem_begin = store_sqlite_idem_begin,
+	.idem_finish = store_sqlite_idem_finish,
+	.idem_release = store_sqlite_idem_release,
 };

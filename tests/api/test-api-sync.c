@@ -488,11 +488,227 @@ static void test_api_etag(void **state)
 	free(coll);
 }
 
+/* POSTs body to path as token with Idempotency-Key: key (sent empty when key is ""). */
+static struct hr post_key(struct api *a, const char *token, const char *path, const char *body, const char *key)
+{
+	char hdr[320];
+	const char *headers[] = { hdr, NULL };
+
+	if (key[0] == '\0')
+		snprintf(hdr, sizeof hdr, "Idempotency-Key;");   /* curl's way to send an empty header */
+	else
+		snprintf(hdr, sizeof hdr, "Idempotency-Key: %s", key);
+	return http_as(a, token, "POST", path, body, headers);
+}
+
+/* Number of parties named name on list wl. */
+static int count_named(struct api *a, const char *wl, const char *name)
+{
+	char *path = test_strf("/waitlists/%s/waitees?limit=500", wl);
+	struct hr h = http(a, "GET", path, NULL, NULL);
+	int i, n = 0;
+
+	want_status(&h, 200);
+	for (i = 0; i < cJSON_GetArraySize(h.j); i++)
+		n += strcmp(test_json_str(cJSON_GetArrayItem(h.j, i), "name"), name) == 0;
+	hr_free(&h);
+	free(path);
+	return n;
+}
+
+/* Number of waitlists of token's restaurant named name. */
+static int count_lists(struct api *a, const char *token, const char *name)
+{
+	struct hr h = http_as(a, token, "GET", "/waitlists?limit=500", NULL, NULL);
+	int i, n = 0;
+
+	want_status(&h, 200);
+	for (i = 0; i < cJSON_GetArraySize(h.j); i++)
+		n += strcmp(test_json_str(cJSON_GetArrayItem(h.j, i), "name"), name) == 0;
+	hr_free(&h);
+	return n;
+}
+
+/* Replays, other bodies, other restaurants, bad keys, and a replay across a restart. */
+static void test_api_idempotency(void **state)
+{
+	struct api *a = *state;
+	static const char list_body[] = "{\"name\":\"Idem room\",\"description\":\"x\"}";
+	char first_id[32], wl[32], party[32], key[300], *coll, *first_body;
+	struct hr h;
+
+	/* POST /waitlists: the lost answer comes back, nothing created twice */
+	h = post_key(a, a->token, "/waitlists", list_body, "list-key-1");
+	want_status(&h, 201);
+	assert_null(test_resp_header(&h.r, "idempotent-replayed"));
+	snprintf(first_id, sizeof first_id, "%s", test_json_str(h.j, "id"));
+	first_body = strdup(h.r.body);
+	hr_free(&h);
+	h = post_key(a, a->token, "/waitlists", list_body, "list-key-1");
+	want_status(&h, 201);
+	assert_string_equal(h.r.body, first_body);
+	assert_string_equal(test_resp_header(&h.r, "idempotent-replayed"), "true");
+	assert_non_null(strstr(test_resp_header(&h.r, "location"), first_id));
+	assert_string_equal(test_resp_header(&h.r, "etag"), "\"1\"");
+	hr_free(&h);
+	free(first_body);
+	assert_int_equal(count_lists(a, a->token, "Idem room"), 1);
+	/* same key, other body or other route: 422, nothing created */
+	h = post_key(a, a->token, "/waitlists", "{\"name\":\"Idem room\",\"description\":\"y\"}", "list-key-1");
+	want_error(&h, 422, "idempotency_key_reused", "Idempotency-Key");
+	coll = test_strf("/waitlists/%s/waitees", first_id);
+	h = post_key(a, a->token, coll, "{\"name\":\"Guest\"}", "list-key-1");
+	want_error(&h, 422, "idempotency_key_reused", "Idempotency-Key");
+	assert_int_equal(count_named(a, first_id, "Guest"), 0);
+	assert_int_equal(count_lists(a, a->token, "Idem room"), 1);
+	/* another restaurant's same key is its own */
+	h = post_key(a, a->token_b, "/waitlists", list_body, "list-key-1");
+	want_status(&h, 201);
+	assert_null(test_resp_header(&h.r, "idempotent-replayed"));
+	assert_string_not_equal(test_json_str(h.j, "id"), first_id);
+	hr_free(&h);
+	assert_int_equal(count_lists(a, a->token_b, "Idem room"), 1);
+
+	/* bad keys: 400 naming the header, nothing created */
+	h = post_key(a, a->token, coll, "{\"name\":\"Bad key\"}", "");
+	want_error(&h, 400, "invalid_header", "Idempotency-Key");
+	memset(key, 'k', 256);
+	key[256] = '\0';
+	h = post_key(a, a->token, coll, "{\"name\":\"Bad key\"}", key);
+	want_error(&h, 400, "invalid_header", "Idempotency-Key");
+	h = post_key(a, a->token, coll, "{\"name\":\"Bad key\"}", "tab\there");
+	want_error(&h, 400, "invalid_header", "Idempotency-Key");
+	h = post_key(a, a->token, coll, "{\"name\":\"Bad key\"}", "two words");
+	want_error(&h, 400, "invalid_header", "Idempotency-Key");
+	h = post_key(a, a->token, coll, "{\"name\":\"Bad key\"}", "caf\xc3\xa9");
+	want_error(&h, 400, "invalid_header", "Idempotency-Key");
+	assert_int_equal(count_named(a, first_id, "Bad key"), 0);
+	key[255] = '\0';   /* 255 bytes: the longest key */
+	h = post_key(a, a->token, coll, "{\"name\":\"Long key\"}", key);
+	want_status(&h, 201);
+	hr_free(&h);
+	h = post_key(a, a->token, coll, "{\"name\":\"Long key\"}", key);
+	want_status(&h, 201);
+	assert_string_equal(test_resp_header(&h.r, "idempotent-replayed"), "true");
+	hr_free(&h);
+	assert_int_equal(count_named(a, first_id, "Long key"), 1);
+	/* a refused body never takes the key: the corrected request with it goes through */
+	h = post_key(a, a->token, coll, "{\"name\":\"\",\"partySize\":2}", "fix-me");
+	want_error(&h, 400, "invalid_field", "name");
+	h = post_key(a, a->token, coll, "{\"name\":\"Fixed\",\"partySize\":2}", "fix-me");
+	want_status(&h, 201);
+	assert_null(test_resp_header(&h.r, "idempotent-replayed"));
+	hr_free(&h);
+
+	/* POST .../waitees: answer lost, maitred restarted, the retry gets the same party */
+	snprintf(wl, sizeof wl, "%s", first_id);
+	h = post_key(a, a->token, coll, "{\"name\":\"Lost answer\",\"partySize\":3}",
+		     "4f1d2c3b-0a9e-4b8c-9d7e-6f5a4b3c2d1e");
+	want_status(&h, 201);
+	snprintf(party, sizeof party, "%s", test_json_str(h.j, "id"));
+	hr_free(&h);
+	assert_int_equal(test_server_restart(&a->srv), 0);
+	h = post_key(a, a->token, coll, "{\"name\":\"Lost answer\",\"partySize\":3}",
+		     "4f1d2c3b-0a9e-4b8c-9d7e-6f5a4b3c2d1e");
+	want_status(&h, 201);
+	assert_string_equal(test_json_str(h.j, "id"), party);
+	assert_string_equal(test_resp_header(&h.r, "idempotent-replayed"), "true");
+	hr_free(&h);
+	assert_int_equal(count_named(a, wl, "Lost answer"), 1);
+	free(coll);
+}
+
+/* One of the concurrent replays. */
+struct race_arg {
+	struct api *a;               /* server and token */
+	const char *path;            /* where to POST */
+	pthread_barrier_t *go;       /* all start together */
+	long status;                 /* answer */
+	char id[32];                 /* created id (201) */
+	char error[64];              /* error code (409) */
+};
+
+/* Thread body: waits for the others, then POSTs the same key and body. */
+static void *race_post(void *p)
+{
+	struct race_arg *r = p;
+	const char *headers[] = { "Idempotency-Key: race-1", NULL };
+	struct test_resp resp;
+	cJSON *j;
+
+	pthread_barrier_wait(r->go);
+	if (test_http(&r->a->srv, "POST", r->path, r->a->token, "{\"name\":\"Racer\",\"partySize\":2}", headers,
+		      &resp) != 0)
+		return NULL;
+	r->status = resp.status;
+	j = test_resp_json(&resp);
+	snprintf(r->id, sizeof r->id, "%s", test_json_str(j, "id") ? test_json_str(j, "id") : "");
+	snprintf(r->error, sizeof r->error, "%s", test_json_str(j, "error") ? test_json_str(j, "error") : "");
+	cJSON_Delete(j);
+	test_resp_free(&resp);
+	return NULL;
+}
+
+/* Eight clients replay one create at the same moment: one party; every
+ * answer is the party (201) or 409 idempotency_in_progress; a later replay
+ * gets the party. */
+static void test_api_idempotency_concurrent(void **state)
+{
+	struct api *a = *state;
+	struct race_arg r[8];
+	pthread_t th[8];
+	pthread_barrier_t go;
+	char wl[32], *coll, id[32] = "";
+	int i, created = 0, busy = 0;
+	struct hr h;
+
+	new_list_as(a, a->token, "Race", wl);
+	coll = test_strf("/waitlists/%s/waitees", wl);
+	assert_int_equal(pthread_barrier_init(&go, NULL, 8), 0);
+	for (i = 0; i < 8; i++) {
+		memset(&r[i], 0, sizeof r[i]);
+		r[i].a = a;
+		r[i].path = coll;
+		r[i].go = &go;
+		assert_int_equal(pthread_create(&th[i], NULL, race_post, &r[i]), 0);
+	}
+	for (i = 0; i < 8; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&go);
+	for (i = 0; i < 8; i++) {
+		if (r[i].status == 201) {
+			if (id[0] == '\0')
+				snprintf(id, sizeof id, "%s", r[i].id);
+			assert_string_equal(r[i].id, id);
+			created++;
+		} else {
+			if (r[i].status != 409 || strcmp(r[i].error, "idempotency_in_progress") != 0)
+				fail_msg("racer %d: %ld %s", i, r[i].status, r[i].error);
+			busy++;
+		}
+	}
+	assert_true(created >= 1);
+	assert_int_equal(created + busy, 8);
+	assert_int_equal(count_named(a, wl, "Racer"), 1);
+	{
+		const char *headers[] = { "Idempotency-Key: race-1", NULL };
+
+		h = http(a, "POST", coll, "{\"name\":\"Racer\",\"partySize\":2}", headers);
+		want_status(&h, 201);
+		assert_string_equal(test_json_str(h.j, "id"), id);
+		hr_free(&h);
+	}
+	assert_int_equal(count_named(a, wl, "Racer"), 1);
+	free(coll);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_api_undo),
 		cmocka_unit_test(test_api_etag),
+		cmocka_unit_test(test_api_idempotency),
+		cmocka_unit_test(test_api_idempotency_concurrent),
 	};
 
 	return cmocka_run_group_tests_name("api-sync", tests, api_setup, api_teardown);
