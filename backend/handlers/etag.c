@@ -4,7 +4,7 @@
 #include "auth/auth.h"
 #include "core/error.h"
 #include "handlers/etag.h"
-#include "runtime/apigw.h"
+#include "apigw/apigw.h"
 
 #define ETAG_HASH_BYTES 16
 

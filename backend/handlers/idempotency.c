@@ -7,7 +7,7 @@
 #include "core/error.h"
 #include "handlers/crud.h"
 #include "handlers/idempotency.h"
-#include "runtime/apigw.h"
+#include "apigw/apigw.h"
 
 /* 1 when key is 1..STORE_IDEM_KEY_MAX bytes of printable ASCII without spaces. */
 static int idem_key_ok(const char *key)

@@ -14,7 +14,7 @@
 #include "handlers/etag.h"
 #include "handlers/idempotency.h"
 #include "handlers/handler.h"
-#include "runtime/apigw.h"
+#include "apigw/apigw.h"
 #include "store/store.h"
 
 /* Builds a response with one waitlist, its ETag and optionally Location. */

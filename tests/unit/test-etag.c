@@ -10,7 +10,7 @@
 
 #include "core/error.h"
 #include "handlers/etag.h"
-#include "runtime/apigw.h"
+#include "apigw/apigw.h"
 
 /* Known answers computed with hashlib.blake2b(..., digest_size=16). */
 static void test_etag_known_answers(void **state)
