@@ -24,7 +24,6 @@
 #include <time.h>
 #include "core/error.h"
 #include "store/store-dynamodb-private.h"
-#include "store/idempotency.h"
 /* Counters since open: DynamoDB calls, and Scans (always 0). */
 static void ddb_stats(struct store *st, struct store_stats *out)
 {

@@ -341,4 +341,12 @@ int store_sqlite_waitee_find_by_phone(struct store *base, const char *phone, str
 int store_sqlite_waitee_list(struct store *base, const char *waitlist_id, const struct store_page *page,
 				    struct mt_waitee **items, size_t *n, char **next_cursor);
 
+/* ---- store-sqlite-idempotency.c (contract in store.h) */
+/* Claims a key inside the group-committed write transaction (read, then insert/take over). */
+int store_sqlite_idem_begin(struct store *s, struct store_idem *rec, int64_t now_ms);
+/* Stores the claim's answer (conditional on created_at, pending). */
+int store_sqlite_idem_finish(struct store *s, const struct store_idem *rec);
+/* Deletes an unfinished claim (conditional on created_at). */
+int store_sqlite_idem_release(struct store *s, const struct store_idem *rec);
+
 #endif

@@ -111,7 +111,7 @@ static const char *const store_sqlite_migrations[] = {
 	/* 5: undo of a finished party: when it finished and the status it had before. */
 	"ALTER TABLE waitees ADD COLUMN finished_at INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE waitees ADD COLUMN previous_status INTEGER NOT NULL DEFAULT 0;",
-	/* 6: Idempotency-Key records (sqlite-idempotency.c), per tenant and key. */
+	/* 6: Idempotency-Key records (store-sqlite-idempotency.c), per tenant and key. */
 	"CREATE TABLE idempotency ("
 	" tenant_id TEXT NOT NULL,"
 	" key TEXT NOT NULL,"

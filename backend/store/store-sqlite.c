@@ -14,7 +14,6 @@
 #include "core/error.h"
 #include "core/id.h"
 #include "store/store-sqlite-private.h"
-#include "store/idempotency.h"
 
 /* Statements of this file, by enum store_sqlite_sq (store_sqlite_sql_of). */
 const struct store_sqlite_sql store_sqlite_sql_main[SQ__COUNT] = {

@@ -1,5 +1,5 @@
 /* Idempotency keys on SQLite (store.h idem_*): table `idempotency`
- * (migration 6 in store-sqlite.c), one row per (tenant, key). Every
+ * (migration 6 in store-sqlite-schema.c), one row per (tenant, key). Every
  * operation runs inside the store's group-committed write transaction
  * (store_sqlite_write_txn), so "read, then claim" is atomic against every
  * other writer of the file, other processes included. */
@@ -7,8 +7,8 @@
 #include <string.h>
 #include <sqlite3.h>
 #include "core/error.h"
-#include "store/idempotency.h"
 #include "store/store-sqlite.h"
+#include "store/store-sqlite-private.h"
 
 /* What a begin job is asked and answers. */
 struct idem_sqlite_begin {
