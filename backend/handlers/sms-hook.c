@@ -263,6 +263,7 @@ static int sms_hook_apply(struct mt_waitee *w, enum sms_hook_action a, const cha
 	case SMS_HOOK_CANCEL:
 		if (w->status == MT_CANCELLED || !mt_status_can_move(MT_ACTOR_GUEST, w->status, MT_CANCELLED))
 			return 0;
+		mt_status_note_move(w, MT_CANCELLED, now);
 		w->status = MT_CANCELLED;
 		w->expires_at = now / 1000 + SMS_HOOK_TTL_S;
 		w->due_at = 0;

@@ -218,4 +218,7 @@ const struct store_ops store_ddb_ops = {
 	.guard_get = store_ddb_guard_get,
 	.guard_put = store_ddb_guard_put,
 	.stats = ddb_stats,
+	.idem_begin = store_ddb_idem_begin,
+	.idem_finish = store_ddb_idem_finish,
+	.idem_release = store_ddb_idem_release,
 };
