@@ -5,6 +5,7 @@
 #include "core/base64.h"
 #include "core/error.h"
 #include "apigw/apigw.h"
+#include "apigw/json-strict.h"
 #include "core/json-print.h"
 
 /* Follows a path of object keys; NULL when any step is missing. */
@@ -164,6 +165,17 @@ cJSON *mt_event_json_body(const cJSON *event, cJSON **err_resp)
 		free(raw);
 		*err_resp = mt_resp_error(400, "too_deep", NULL, "JSON nests deeper than %d levels", MT_JSON_DEPTH_MAX);
 		return NULL;
+	}
+	{
+		char field[64];
+
+		if (mt_json_find_control(raw, len, field, sizeof field)) {
+			free(raw);
+			*err_resp = mt_resp_error(400, "invalid_field", field[0] ? field : NULL,
+						  "%s%s%s holds a control character (such as U+0000) that no field may hold",
+						  field[0] ? "'" : "a string", field, field[0] ? "'" : "");
+			return NULL;
+		}
 	}
 	root = cJSON_ParseWithLength(raw, len);
 	free(raw);

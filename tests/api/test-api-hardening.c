@@ -91,10 +91,102 @@ static void test_many_query_params(void **state)
 	test_server_free(&srv);
 }
 
+/* Sends method path with body and token; asserts the status, returns the parsed body (may be NULL). */
+static cJSON *call(const struct test_server *srv, const char *method, const char *path, const char *token,
+		   const char *body, long want)
+{
+	struct test_resp r;
+	cJSON *j;
+
+	assert_int_equal(test_http(srv, method, path, token, body, NULL, &r), 0);
+	if (r.status != want)
+		fail_msg("%s %s %s: got %ld, want %ld: %s", method, path, body ? body : "", r.status, want, r.body);
+	j = test_resp_json(&r);
+	test_resp_free(&r);
+	return j;
+}
+
+/* Asserts a 400 invalid_field naming field (NULL: any). */
+static void want_invalid_field(const struct test_server *srv, const char *method, const char *path,
+			       const char *token, const char *body, const char *field)
+{
+	cJSON *j = call(srv, method, path, token, body, 400);
+
+	assert_non_null(j);
+	assert_string_equal(test_json_str(j, "error"), "invalid_field");
+	if (field != NULL) {
+		assert_non_null(test_json_str(j, "field"));
+		assert_string_equal(test_json_str(j, "field"), field);
+	}
+	cJSON_Delete(j);
+}
+
+/* Finding 5: NUL and control characters in any string are refused with 400
+ * invalid_field naming the field, and nothing after them is silently lost. */
+static void test_nul_and_controls(void **state)
+{
+	struct test_server srv;
+	char email[128], *body, *token = NULL, *path, *wl_id;
+	cJSON *j;
+
+	(void)state;
+	assert_int_equal(test_server_start(&srv, NULL), 0);
+	test_unique_email(email, sizeof email, "nul");
+	/* a 40-character password with a NUL at 9 must not become its first 8 */
+	body = test_strf("{\"email\":\"%s\",\"password\":\"abcdefgh\\u0000ijklmnopqrstuvwxyz0123456789AB\",\"name\":\"N\"}", email);
+	want_invalid_field(&srv, "POST", "/register", NULL, body, "password");
+	free(body);
+	assert_int_equal(test_login(&srv, email, "abcdefgh", &token, NULL), 401);
+	assert_null(token);
+	body = test_strf("{\"email\":\"%s\",\"password\":\"long enough pw\",\"name\":\"Ann\\u0000ie\"}", email);
+	want_invalid_field(&srv, "POST", "/register", NULL, body, "name");
+	free(body);
+	want_invalid_field(&srv, "POST", "/register", NULL,
+			   "{\"email\":\"x\\u0000@example.com\",\"password\":\"long enough pw\",\"name\":\"A\"}", "email");
+	/* raw (unescaped) control bytes are refused the same way */
+	want_invalid_field(&srv, "POST", "/register", NULL,
+			   "{\"email\":\"y@example.com\",\"password\":\"long enough\x01pw\",\"name\":\"A\"}", "password");
+	want_invalid_field(&srv, "POST", "/auth/get-token", NULL,
+			   "{\"email\":\"y@example.com\",\"password\":\"long\\u0000enough\"}", "password");
+
+	assert_int_equal(test_register_and_login(&srv, NULL, NULL, NULL, &token, NULL), 0);
+	want_invalid_field(&srv, "POST", "/waitlists", token, "{\"name\":\"Patio\\u0000Bar\"}", "name");
+	want_invalid_field(&srv, "POST", "/waitlists", token,
+			   "{\"name\":\"Patio\",\"description\":\"\\u001b[2Jwiped\"}", "description");
+	want_invalid_field(&srv, "POST", "/waitlists", token, "{\"name\":\"C1 \\u009b control\"}", "name");
+	want_invalid_field(&srv, "POST", "/waitlists", token, "{\"name\":\"raw C1 \xc2\x85 control\"}", "name");
+	/* an escaped backslash before u0000 is plain text, kept whole */
+	j = call(&srv, "POST", "/waitlists", token, "{\"name\":\"a\\\\u0000b\"}", 201);
+	assert_non_null(j);
+	assert_string_equal(test_json_str(j, "name"), "a\\u0000b");
+	wl_id = test_strf("%s", test_json_str(j, "id"));
+	cJSON_Delete(j);
+	path = test_strf("/waitlists/%s/waitees", wl_id);
+	want_invalid_field(&srv, "POST", path, token,
+			   "{\"name\":\"Kim\",\"partySize\":2,\"notifyIn\":10,\"notes\":\"window\\u0000 seat\"}", "notes");
+	want_invalid_field(&srv, "POST", path, token,
+			   "{\"name\":\"K\\u0000im\",\"partySize\":2,\"notifyIn\":10}", "name");
+	/* newlines and tabs stay allowed in notes */
+	j = call(&srv, "POST", path, token,
+		 "{\"name\":\"Kim\",\"partySize\":2,\"notifyIn\":10,\"notes\":\"high chair\\n\\tnear window\"}", 201);
+	assert_string_equal(test_json_str(j, "notes"), "high chair\n\tnear window");
+	cJSON_Delete(j);
+	free(path);
+	/* a %00 in the query is not silently dropped: the cursor is refused */
+	j = call(&srv, "GET", "/waitlists?cursor=abc%00def", token, NULL, 400);
+	assert_string_equal(test_json_str(j, "field"), "cursor");
+	cJSON_Delete(j);
+	free(wl_id);
+	free(token);
+	assert_int_equal(test_server_stop(&srv, 10000), 0);
+	test_server_free(&srv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_many_query_params),
+		cmocka_unit_test(test_nul_and_controls),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
