@@ -141,12 +141,19 @@ int mt_json_too_deep(const char *text, size_t len, int max_depth)
 /* Parses the body as a JSON object with the caps above. */
 cJSON *mt_event_json_body(const cJSON *event, cJSON **err_resp)
 {
+	const char *ct, *end = NULL;
 	char *raw;
 	size_t len;
 	cJSON *root;
 	int r;
 
 	*err_resp = NULL;
+	ct = mt_event_header(event, "content-type");
+	if (ct != NULL && !mt_content_type_is_json(ct)) {
+		*err_resp = mt_resp_error(415, "unsupported_media_type", NULL,
+					  "the body must be JSON (Content-Type: application/json)");
+		return NULL;
+	}
 	r = mt_event_body(event, &raw, &len);
 	if (r == MT_ETOOBIG) {
 		*err_resp = mt_resp_error(413, "too_large", NULL, "request body is over %d bytes", MT_BODY_MAX);
@@ -177,7 +184,13 @@ cJSON *mt_event_json_body(const cJSON *event, cJSON **err_resp)
 			return NULL;
 		}
 	}
-	root = cJSON_ParseWithLength(raw, len);
+	/* one value and nothing after it but whitespace: "{}{}" or "{} x" is not a body */
+	root = cJSON_ParseWithLengthOpts(raw, len, &end, 0);
+	if (root != NULL && (end == NULL || end < raw || (size_t)(end - raw) > len ||
+			     !mt_json_only_space(end, len - (size_t)(end - raw)))) {
+		cJSON_Delete(root);
+		root = NULL;
+	}
 	free(raw);
 	if (root == NULL) {
 		*err_resp = mt_resp_error(400, "invalid_json", NULL, "request body is not valid JSON");

@@ -182,11 +182,82 @@ static void test_nul_and_controls(void **state)
 	test_server_free(&srv);
 }
 
+/* Sends a POST with an explicit Content-Type (NULL: none at all); returns the status. */
+static long post_ct(const struct test_server *srv, const char *path, const char *token, const char *body,
+		    const char *ct, char **error)
+{
+	struct test_resp r;
+	char *h = ct ? test_strf("Content-Type: %s", ct) : test_strf("Content-Type:");
+	const char *hdrs[] = { h, NULL };
+	long st;
+	cJSON *j;
+
+	assert_int_equal(test_http(srv, "POST", path, token, body, hdrs, &r), 0);
+	st = r.status;
+	j = test_resp_json(&r);
+	if (error != NULL)
+		*error = test_strf("%s", j && test_json_str(j, "error") ? test_json_str(j, "error") : "");
+	cJSON_Delete(j);
+	test_resp_free(&r);
+	free(h);
+	return st;
+}
+
+/* Finding 10: two JSON values, or a value and junk, are 400 invalid_json;
+ * a Content-Type other than JSON on a JSON route is 415. */
+static void test_strict_json(void **state)
+{
+	struct test_server srv;
+	char email[128], *b, *err = NULL, *token = NULL;
+	const char *bad_tails[] = { "{\"x\":1}", " junk", "]", " 1", ",{}", "\"s\"" };
+	const char *bad_types[] = { "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+				    "application/jsonx", "text/json", "application/xml" };
+	size_t i;
+
+	(void)state;
+	assert_int_equal(test_server_start(&srv, NULL), 0);
+	test_unique_email(email, sizeof email, "strict");
+	for (i = 0; i < sizeof bad_tails / sizeof bad_tails[0]; i++) {
+		b = test_strf("{\"email\":\"%s\",\"password\":\"long enough pw\",\"name\":\"A\"}%s", email, bad_tails[i]);
+		assert_int_equal(post_ct(&srv, "/register", NULL, b, "application/json", &err), 400);
+		assert_string_equal(err, "invalid_json");
+		free(err);
+		free(b);
+	}
+	for (i = 0; i < sizeof bad_types / sizeof bad_types[0]; i++) {
+		b = test_strf("{\"email\":\"%s\",\"password\":\"long enough pw\",\"name\":\"A\"}", email);
+		assert_int_equal(post_ct(&srv, "/register", NULL, b, bad_types[i], &err), 415);
+		assert_string_equal(err, "unsupported_media_type");
+		free(err);
+		free(b);
+	}
+	/* nothing was created by the refused bodies: the first good one is 201 */
+	b = test_strf("{\"email\":\"%s\",\"password\":\"long enough pw\",\"name\":\"A\"} \r\n\t", email);
+	assert_int_equal(post_ct(&srv, "/register", NULL, b, "application/json; charset=utf-8", NULL), 201);
+	free(b);
+	b = test_strf("{\"email\":\"%s\",\"password\":\"long enough pw\"}", email);
+	assert_int_equal(post_ct(&srv, "/auth/get-token", NULL, b, "text/plain", &err), 415);
+	free(err);
+	assert_int_equal(post_ct(&srv, "/auth/get-token", NULL, b, "APPLICATION/JSON", NULL), 200);
+	free(b);
+	assert_int_equal(test_login(&srv, email, "long enough pw", &token, NULL), 200);
+	assert_int_equal(post_ct(&srv, "/waitlists", token, "{\"name\":\"A\"}{\"name\":\"B\"}", "application/json", &err), 400);
+	assert_string_equal(err, "invalid_json");
+	free(err);
+	assert_int_equal(post_ct(&srv, "/waitlists", token, "{\"name\":\"A\"}", "text/plain", &err), 415);
+	free(err);
+	assert_int_equal(post_ct(&srv, "/waitlists", token, "{\"name\":\"A\"}", "application/vnd.maitre+json", NULL), 201);
+	free(token);
+	assert_int_equal(test_server_stop(&srv, 10000), 0);
+	test_server_free(&srv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_many_query_params),
 		cmocka_unit_test(test_nul_and_controls),
+		cmocka_unit_test(test_strict_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
