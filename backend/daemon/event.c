@@ -4,6 +4,7 @@
 #include <string.h>
 #include "core/base64.h"
 #include "core/validate.h"
+#include "core/url.h"
 #include "daemon/maitred.h"
 #include "apigw/apigw.h"
 
@@ -49,14 +50,14 @@ static int event_add_query(cJSON *ev, const char *q)
 
 		/* a part that does not decode (%00: a NUL) stays as sent, so
 		 * the handler refuses it (400) instead of seeing it cut or empty */
-		if (ok && kl > 0 && routes_url_decode(p, kl, k, kl + 1, 1) < 0) {
+		if (ok && kl > 0 && mt_url_decode(p, kl, k, kl + 1, MT_URL_PLUS_SPACE) < 0) {
 			memcpy(k, p, kl);
 			k[kl] = '\0';
 		}
 		if (ok && kl > 0) {
 			if (!eq)
 				v[0] = '\0';
-			if (eq && routes_url_decode(eq + 1, vl, v, vl + 1, 1) < 0) {
+			if (eq && mt_url_decode(eq + 1, vl, v, vl + 1, MT_URL_PLUS_SPACE) < 0) {
 				memcpy(v, eq + 1, vl);
 				v[vl] = '\0';
 			}
