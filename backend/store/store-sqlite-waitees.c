@@ -41,7 +41,7 @@ const struct store_sqlite_sql store_sqlite_sql_waitees[SQ__COUNT] = {
 		"SELECT " SQ_WE_COLS " FROM waitees WHERE due_at > 0 AND due_at <= ?1 AND " SQ_LIVE("?3")
 		" ORDER BY due_at, id LIMIT ?2"},
 	[SQ_WE_PHONE] = {"waitee_find_by_phone",
-		/* column 27: another restaurant also waits on this number */
+		/* the last column: another restaurant also waits on this number */
 		"SELECT " SQ_WE_COLS ", EXISTS (SELECT 1 FROM waitees o WHERE o.phone = ?1 AND o.phone <> ''"
 		" AND o.status IN (0, 1, 2) AND o.tenant_id <> waitees.tenant_id AND " SQ_LIVE("?2") ")"
 		" FROM waitees WHERE phone = ?1 AND phone <> '' AND status IN (0, 1, 2)"
@@ -332,7 +332,7 @@ static void store_sqlite_read_phone_cb(sqlite3_stmt *st, void *out)
 	struct store_sqlite_phone_row *p = out;
 
 	store_sqlite_read_waitee(st, p->w);
-	p->other_tenant = sqlite3_column_int(st, 27) != 0;
+	p->other_tenant = sqlite3_column_int(st, sqlite3_column_count(st) - 1) != 0;
 }
 
 /* The most recently joined active waitee with this phone; MT_ECONFLICT when
