@@ -171,6 +171,11 @@ static void test_nul_and_controls(void **state)
 		 "{\"name\":\"Kim\",\"partySize\":2,\"notifyIn\":10,\"notes\":\"high chair\\n\\tnear window\"}", 201);
 	assert_string_equal(test_json_str(j, "notes"), "high chair\n\tnear window");
 	cJSON_Delete(j);
+	/* UTF-8 whose continuation bytes lie in 0x80-0x9F (田 = e7 94 b0, Ł = c5 81) is text, not C1 controls */
+	j = call(&srv, "POST", path, token, "{\"name\":\"山田太郎 Łukasz\",\"partySize\":2}", 201);
+	assert_non_null(j);
+	assert_string_equal(test_json_str(j, "name"), "山田太郎 Łukasz");
+	cJSON_Delete(j);
 	free(path);
 	/* a %00 in the query is not silently dropped: the cursor is refused */
 	j = call(&srv, "GET", "/waitlists?cursor=abc%00def", token, NULL, 400);
