@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -11,10 +12,12 @@
 #include <pthread.h>
 
 #include "core/base64.h"
+#include "core/url.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/id.h"
 #include "apigw/apigw.h"
+#include "apigw/json-strict.h"
 
 /* Ids are 26 chars, valid, unique, and sort by creation time. */
 static void test_id_sorts_by_time(void **state)
@@ -347,6 +350,73 @@ static void test_responses(void **state)
 	cJSON_Delete(r);
 }
 
+/* One percent-decoder (core/url.h): a table of inputs, flags and results. */
+static void test_url_decode(void **state)
+{
+	static const struct {
+		const char *in;        /* encoded */
+		unsigned flags;        /* MT_URL_* */
+		long len;              /* expected result: length, or -1 */
+		const char *out;       /* expected text when len >= 0 */
+	} cases[] = {
+		{ "a%20b+c", 0, 5, "a b+c" },
+		{ "a%20b+c", MT_URL_PLUS_SPACE, 5, "a b c" },
+		{ "%41%6a%4A", 0, 3, "AjJ" },
+		{ "100%", 0, 4, "100%" },                      /* lenient: kept as is */
+		{ "100%", MT_URL_STRICT, -1, NULL },
+		{ "%zz", 0, 3, "%zz" },
+		{ "%zz", MT_URL_STRICT, -1, NULL },
+		{ "%+1", MT_URL_STRICT, -1, NULL },            /* not two hex digits */
+		{ "a%00b", 0, -1, NULL },                      /* a decoded NUL */
+		{ "a%00b", MT_URL_STRICT | MT_URL_PLUS_SPACE, -1, NULL },
+		{ "", MT_URL_STRICT, 0, "" },
+		{ "%e5%b1%b1", MT_URL_STRICT, 3, "\xe5\xb1\xb1" },
+	};
+	char out[16];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		long n = mt_url_decode(cases[i].in, strlen(cases[i].in), out, sizeof out, cases[i].flags);
+
+		assert_int_equal(n, cases[i].len);
+		if (n >= 0)
+			assert_string_equal(out, cases[i].out);
+	}
+	/* a raw NUL inside the length, and a destination too small */
+	assert_int_equal(mt_url_decode("a\0b", 3, out, sizeof out, 0), -1);
+	assert_int_equal(mt_url_decode("abcdef", 6, out, 6, 0), -1);
+	assert_int_equal(mt_url_decode("abcde", 5, out, 6, 0), 5);
+}
+
+/* Control characters are found by code point, never by UTF-8 byte: CJK, accents and emoji pass. */
+static void test_json_find_control(void **state)
+{
+	(void)state;
+	static const struct { const char *json; int bad; const char *field; } cases[] = {
+		{ "{\"name\":\"\u5c71\u7530\"}", 0, "" },
+		{ "{\"name\":\"山田太郎\"}", 0, "" },            /* bytes 0x80-0x9f inside */
+		{ "{\"name\":\"Zoë Saldaña 🍝\"}", 0, "" },
+		{ "{\"name\":\"ĀĂĄ\"}", 0, "" },                 /* U+0100.. : 0xc4 0x80.. */
+		{ "{\"notes\":\"line\\nnext\\ttab\"}", 0, "" },
+		{ "{\"name\":\"a\\u0000b\"}", 1, "name" },
+		{ "{\"name\":\"a\\u007fb\"}", 1, "name" },
+		{ "{\"name\":\"a\\u0085b\"}", 1, "name" },
+		{ "{\"name\":\"a\xc2\x85" "b\"}", 1, "name" },     /* raw U+0085 */
+		{ "{\"name\":\"a\x7f\"}", 1, "name" },
+		{ "{\"name\":\"a\x01\"}", 1, "name" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char field[32];
+		int bad = mt_json_find_control(cases[i].json, strlen(cases[i].json), field, sizeof field);
+		if (bad != cases[i].bad)
+			fprintf(stderr, "case %zu (%s): %d\n", i, cases[i].json, bad);
+		assert_int_equal(bad, cases[i].bad);
+		if (bad)
+			assert_string_equal(field, cases[i].field);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +430,8 @@ int main(void)
 		cmocka_unit_test(test_body_base64),
 		cmocka_unit_test(test_event_accessors),
 		cmocka_unit_test(test_responses),
+		cmocka_unit_test(test_url_decode),
+		cmocka_unit_test(test_json_find_control),
 	};
 
 	if (sodium_init() < 0)
