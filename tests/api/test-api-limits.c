@@ -99,10 +99,81 @@ static void test_login_burst(void **state)
 	test_server_free(&srv);
 }
 
+#define HOOK_SECRET "hook-secret-for-api-tests-0123456"
+
+/* Creates a waitlist (returns its id, malloc'd). */
+static char *make_list(const struct test_server *srv, const char *token)
+{
+	struct test_resp r;
+	cJSON *j;
+	char *id;
+
+	assert_int_equal(test_http(srv, "POST", "/waitlists", token, "{\"name\":\"Main\"}", NULL, &r), 0);
+	assert_int_equal(r.status, 201);
+	j = test_resp_json(&r);
+	id = test_strf("%s", test_json_str(j, "id"));
+	cJSON_Delete(j);
+	test_resp_free(&r);
+	return id;
+}
+
+/* Adds a party with phone to list; returns the HTTP status. */
+static long add_party(const struct test_server *srv, const char *token, const char *list, const char *phone)
+{
+	struct test_resp r;
+	char *path = test_strf("/waitlists/%s/waitees", list);
+	char *body = test_strf("{\"name\":\"Guest\",\"partySize\":2,\"notifyIn\":30,\"phoneNumber\":\"%s\"}", phone);
+	long st;
+
+	assert_int_equal(test_http(srv, "POST", path, token, body, NULL, &r), 0);
+	st = r.status;
+	test_resp_free(&r);
+	free(body);
+	free(path);
+	return st;
+}
+
+/* Posts a form to the SMS hook with the shared secret; returns the status. */
+static long post_hook(const struct test_server *srv, const char *form)
+{
+	static const char *const hdrs[] = { "Content-Type: application/x-www-form-urlencoded",
+					    "X-Maitre-Hook-Secret: " HOOK_SECRET, NULL };
+	struct test_resp r;
+	long st;
+
+	assert_int_equal(test_http(srv, "POST", "/hooks/sms", NULL, form, hdrs, &r), 0);
+	st = r.status;
+	test_resp_free(&r);
+	return st;
+}
+
+/* Finding 7 end to end (both stores): a MessageSid seen before is 409. */
+static void test_hook_replay(void **state)
+{
+	static const char *const env[] = { "MAITRE_SMS_HOOK_SECRET=" HOOK_SECRET, NULL };
+	struct test_server_opts o = { .env = env };
+	struct test_server srv;
+	char *token = NULL, *list;
+
+	(void)state;
+	assert_int_equal(test_server_start(&srv, &o), 0);
+	assert_int_equal(test_register_and_login(&srv, NULL, NULL, NULL, &token, NULL), 0);
+	list = make_list(&srv, token);
+	assert_int_equal(add_party(&srv, token, list, "+15551239901"), 201);
+	assert_int_equal(post_hook(&srv, "MessageSid=SMaaaa0001&From=%2B15551239901&Body=running+late"), 200);
+	assert_int_equal(post_hook(&srv, "MessageSid=SMaaaa0001&From=%2B15551239901&Body=running+late"), 409);
+	assert_int_equal(post_hook(&srv, "MessageSid=SMaaaa0002&From=%2B15551239901&Body=1"), 200);
+	free(list);
+	free(token);
+	assert_int_equal(test_server_stop(&srv, 10000), 0);
+	test_server_free(&srv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_login_burst),
+		cmocka_unit_test(test_hook_replay),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
