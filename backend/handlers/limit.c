@@ -173,3 +173,56 @@ int limit_once(struct mt_ctx *ctx, const char *kind, const char *subject, int64_
 	}
 	return MT_EBUSY;
 }
+
+/* A mark is a guard with count 1 whose window "starts" STORE_GUARD_KEEP_S
+ * before `until`, so the store purges it at `until`. */
+int limit_mark(struct mt_ctx *ctx, const char *kind, const char *subject, int64_t until)
+{
+	return limit_set(ctx, kind, subject, 1, until - (int64_t)STORE_GUARD_KEEP_S * 1000);
+}
+
+int limit_marked(struct mt_ctx *ctx, const char *kind, const char *subject, int64_t now)
+{
+	struct mt_login_guard g;
+	char key[65];
+	int r;
+
+	limit_key(ctx, kind, subject, key);
+	if ((r = limit_load(ctx, key, &g)) < 0)
+		return r;
+	return g.version != 0 && g.failed_logins > 0 &&
+	       now < g.fail_window_start + (int64_t)STORE_GUARD_KEEP_S * 1000;
+}
+
+int limit_step(struct mt_ctx *ctx, const char *kind, const char *subject,
+	       int64_t (*wait)(int32_t count, int64_t last, int64_t now), int64_t now, int64_t *retry_s)
+{
+	struct mt_login_guard g;
+	char key[65];
+	int tries, r;
+
+	*retry_s = 0;
+	limit_key(ctx, kind, subject, key);
+	for (tries = 0; tries < LIMIT_TRIES; tries++) {
+		int64_t expected, w;
+
+		if ((r = limit_load(ctx, key, &g)) < 0)
+			return r;
+		w = wait(g.failed_logins, g.fail_window_start, now);
+		if (w > 0) {
+			*retry_s = w;
+			return MT_EBUSY;
+		}
+		expected = g.version;
+		if (g.failed_logins < INT32_MAX)
+			g.failed_logins++;
+		g.fail_window_start = now;
+		r = ctx->store->ops->guard_put(ctx->store, &g, expected);
+		if (r == 0)
+			return 0;
+		if (r != MT_EPRECOND && r != MT_ECONFLICT)
+			return r;
+	}
+	*retry_s = 1;
+	return MT_EBUSY;
+}

@@ -41,4 +41,19 @@ int limit_set(struct mt_ctx *ctx, const char *kind, const char *subject, int32_t
  * failed. Two callers at once: one gets 0, the other MT_ECONFLICT. */
 int limit_once(struct mt_ctx *ctx, const char *kind, const char *subject, int64_t at);
 
+/* Takes one step of a counter whose rule is a function: wait(count, last,
+ * now) gives the seconds still to wait (0 = go) for a counter at `count`
+ * whose last step was at `last` (ms). 0 when taken (count + 1, last = now);
+ * MT_EBUSY with *retry_s when it must wait; another MT_E* when the store
+ * failed. */
+int limit_step(struct mt_ctx *ctx, const char *kind, const char *subject,
+	       int64_t (*wait)(int32_t count, int64_t last, int64_t now), int64_t now, int64_t *retry_s);
+
+/* Marks (kind, subject) until `until` (ms; at most a day plus the time the
+ * store keeps a guard). 0 or MT_E*. */
+int limit_mark(struct mt_ctx *ctx, const char *kind, const char *subject, int64_t until);
+
+/* 1 when (kind, subject) is marked at now, 0 when not, or MT_E*. */
+int limit_marked(struct mt_ctx *ctx, const char *kind, const char *subject, int64_t now);
+
 #endif
