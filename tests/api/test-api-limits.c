@@ -304,12 +304,52 @@ static void test_targeted_lockout(void **state)
 	test_server_free(&srv);
 }
 
+/* Registers email from `from`; returns the status (retry as post_from). */
+static int register_from(const struct test_server *srv, const char *from, const char *email, long *retry)
+{
+	char *body = test_strf("{\"email\":\"%s\",\"password\":\"long enough pw\",\"name\":\"R\"}", email);
+	int st = post_from(srv, from, "/register", body, retry);
+
+	free(body);
+	return st;
+}
+
+/* Finding 9: registrations are limited per address (configurable, here 3
+ * an hour), an existing e-mail's 409 included, so /register cannot be used
+ * to test e-mails in bulk; another address is unaffected and registering
+ * stays usable. */
+static void test_register_limit(void **state)
+{
+	static const char *const env[] = { "MAITRE_REGISTER_PER_ADDRESS_HOUR=3", NULL };
+	struct test_server_opts o = { .env = env };
+	struct test_server srv;
+	char e1[128], e2[128], e3[128];
+	long retry;
+
+	(void)state;
+	assert_int_equal(test_server_start(&srv, &o), 0);
+	test_unique_email(e1, sizeof e1, "reg");
+	test_unique_email(e2, sizeof e2, "reg");
+	test_unique_email(e3, sizeof e3, "reg");
+	assert_int_equal(register_from(&srv, "127.0.0.6", e1, &retry), 201);
+	assert_int_equal(register_from(&srv, "127.0.0.6", e1, &retry), 409);   /* counts too */
+	assert_int_equal(register_from(&srv, "127.0.0.6", e2, &retry), 201);
+	assert_int_equal(register_from(&srv, "127.0.0.6", e3, &retry), 429);
+	assert_true(retry > 3500 && retry <= 3600);
+	assert_int_equal(register_from(&srv, "127.0.0.6", e1, &retry), 429);   /* no more probing */
+	assert_int_equal(register_from(&srv, "127.0.0.7", e3, &retry), 201);
+	assert_int_equal(login_from(&srv, "127.0.0.7", e3, "long enough pw", &retry), 200);
+	assert_int_equal(test_server_stop(&srv, 10000), 0);
+	test_server_free(&srv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_login_burst),
 		cmocka_unit_test(test_hook_replay),
 		cmocka_unit_test(test_targeted_lockout),
+		cmocka_unit_test(test_register_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
