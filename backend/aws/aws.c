@@ -519,9 +519,9 @@ static enum aws_outcome aws_attempt(struct aws_client *c, CURL *h, const char *u
 	return AWS_FATAL;
 }
 
-/* POSTs a signed AWS JSON 1.0 request with retries. */
-int aws_request(struct aws_client *c, const char *service, const char *target,
-		const char *json_body, struct aws_response *out)
+/* POSTs a signed AWS JSON request (content_type: its Content-Type header line) with retries. */
+static int aws_request_as(struct aws_client *c, const char *service, const char *target,
+			  const char *content_type, const char *json_body, struct aws_response *out)
 {
 	struct curl_slist *hdrs = NULL, *tmp;
 	char url[1024], sigv4[256], thdr[256], msg[512];
@@ -543,7 +543,7 @@ int aws_request(struct aws_client *c, const char *service, const char *target,
 	snprintf(sigv4, sizeof sigv4, "aws:amz:%s:%s", c->region, service);
 	snprintf(thdr, sizeof thdr, "X-Amz-Target: %s", target);
 
-	hdrs = curl_slist_append(NULL, "Content-Type: application/x-amz-json-1.0");
+	hdrs = curl_slist_append(NULL, content_type);
 	tmp = hdrs ? curl_slist_append(hdrs, thdr) : NULL;
 	if (tmp && c->token_header)
 		tmp = curl_slist_append(hdrs, c->token_header);
@@ -598,4 +598,18 @@ int aws_request(struct aws_client *c, const char *service, const char *target,
 	}
 	aws_count(c, target, tries, rc != 0);
 	return rc;
+}
+
+/* POSTs a signed AWS JSON 1.0 request (DynamoDB, SQS) with retries. */
+int aws_request(struct aws_client *c, const char *service, const char *target,
+		const char *json_body, struct aws_response *out)
+{
+	return aws_request_as(c, service, target, "Content-Type: application/x-amz-json-1.0", json_body, out);
+}
+
+/* POSTs a signed AWS JSON 1.1 request (SSM, Secrets Manager) with retries. */
+int aws_request_json11(struct aws_client *c, const char *service, const char *target,
+		       const char *json_body, struct aws_response *out)
+{
+	return aws_request_as(c, service, target, "Content-Type: application/x-amz-json-1.1", json_body, out);
 }

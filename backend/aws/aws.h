@@ -88,6 +88,13 @@ const char *aws_client_region(const struct aws_client *c);
 int aws_request(struct aws_client *c, const char *service, const char *target,
 		const char *json_body, struct aws_response *out);
 
+/* As aws_request for a service of the AWS JSON 1.1 protocol (SSM
+ * "AmazonSSM.GetParameter", Secrets Manager "secretsmanager.GetSecretValue"):
+ * the same signing, retries and contract, Content-Type
+ * application/x-amz-json-1.1. */
+int aws_request_json11(struct aws_client *c, const char *service, const char *target,
+		       const char *json_body, struct aws_response *out);
+
 /* Frees what a response holds and zeroes it. */
 void aws_response_free(struct aws_response *r);
 

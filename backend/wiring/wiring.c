@@ -23,12 +23,12 @@ void mt_wiring_config(struct mt_config *cfg, const char *data_dir)
 		snprintf(cfg->sms_hook_secret, sizeof cfg->sms_hook_secret, "%s", hook);
 }
 
-/* Opens the store of url and creates its schema. */
-static int wiring_store(struct mt_ctx *ctx, const char *url, char **cause)
+/* Opens the store of url and, when schema, creates its schema. */
+static int wiring_store(struct mt_ctx *ctx, const char *url, int schema, char **cause)
 {
 	int r = store_open(url, &ctx->store, cause);
 
-	if (r < 0)
+	if (r < 0 || !schema)
 		return r;
 	r = ctx->store->ops->init_schema(ctx->store);
 	if (r < 0) {
@@ -85,7 +85,7 @@ int mt_wiring_open(struct mt_ctx *ctx, const char *store_url, unsigned parts, ch
 	if (cause)
 		*cause = NULL;
 	if (parts & MT_WIRING_STORE) {
-		err = wiring_store(ctx, store_url, cause);
+		err = wiring_store(ctx, store_url, !(parts & MT_WIRING_NO_SCHEMA), cause);
 		if (err)
 			return err;
 	}
