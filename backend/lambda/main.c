@@ -51,7 +51,8 @@ int main(void)
 	if (lambda_config_load(&lc, &ctx.cfg, &etype, &cause) != 0)
 		goto init_error;
 	etype = "Runtime.ConfigError";
-	ctx.clock = mt_clock_system;
+	if (mt_wiring_clock(&ctx, &cause) != 0)
+		goto init_error;
 	/* The DynamoDB table comes from the template: no DescribeTable at a cold
 	 * start. A sqlite: store (a local run) has nobody else to make it. */
 	if (strncmp(lc.store_url, "sqlite:", 7) != 0)
