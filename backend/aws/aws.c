@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 #include <time.h>
 #include "aws/aws.h"
@@ -183,6 +184,43 @@ void aws_client_free(struct aws_client *c)
 const char *aws_client_region(const struct aws_client *c)
 {
 	return c->region;
+}
+
+static pthread_once_t aws_ca_once = PTHREAD_ONCE_INIT;
+static const char *aws_ca_path;   /* chosen once by aws_ca_pick */
+
+/* Picks the CA bundle (see aws_ca_bundle). */
+static void aws_ca_pick(void)
+{
+	static const char *const usual[] = {
+		"/etc/ssl/certs/ca-certificates.crt",   /* Debian, Ubuntu */
+		"/etc/pki/tls/certs/ca-bundle.crt",     /* Amazon Linux (Lambda provided.al2023), Fedora */
+		"/etc/ssl/cert.pem",                    /* Alpine, macOS */
+		NULL,
+	};
+	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+	const char *env = getenv("SSL_CERT_FILE");
+	size_t i;
+
+	if (env != NULL && env[0] != '\0') {
+		aws_ca_path = env;
+		return;
+	}
+	if (v != NULL && v->cainfo != NULL && access(v->cainfo, R_OK) == 0)
+		return;   /* libcurl's own default is there: leave it */
+	for (i = 0; usual[i] != NULL; i++) {
+		if (access(usual[i], R_OK) == 0) {
+			aws_ca_path = usual[i];
+			return;
+		}
+	}
+}
+
+/* The CA bundle for TLS, or NULL to keep libcurl's built-in one. */
+const char *aws_ca_bundle(void)
+{
+	pthread_once(&aws_ca_once, aws_ca_pick);
+	return aws_ca_path;
 }
 
 /* Takes an idle easy handle from the pool or makes one. */
@@ -490,6 +528,8 @@ static enum aws_outcome aws_attempt(struct aws_client *c, CURL *h, const char *u
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)c->attempt_timeout_ms);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(c->attempt_timeout_ms < 2000 ? c->attempt_timeout_ms : 2000));
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (aws_ca_bundle() != NULL)
+		curl_easy_setopt(h, CURLOPT_CAINFO, aws_ca_bundle());
 
 	rc = curl_easy_perform(h);
 	/* Unhook our stack buffers from the pooled handle. */
