@@ -82,6 +82,10 @@ static cJSON *ddb_waitee_item(const struct store_ddb *s, const struct mt_waitee 
 	store_ddb_put_s(it, "lastReason", w->last_reason);
 	store_ddb_put_s(it, "reply", w->reply);
 	store_ddb_put_n(it, "replyAt", w->reply_at);
+	if (w->finished_at > 0 && (int)w->previous_status >= 0 && w->previous_status < MT_STATUS_COUNT) {
+		store_ddb_put_n(it, "finishedAt", w->finished_at);
+		store_ddb_put_s(it, "previousStatus", ddb_status_names[w->previous_status]);
+	}
 	if (w->expires_at > 0)
 		store_ddb_put_n(it, "ttl", w->expires_at);
 	if (w->due_at > 0) {
@@ -132,6 +136,11 @@ static void ddb_waitee_read(const cJSON *it, struct mt_waitee *w)
 	store_ddb_get_s(it, "lastReason", w->last_reason, sizeof w->last_reason);
 	store_ddb_get_s(it, "reply", w->reply, sizeof w->reply);
 	w->reply_at = store_ddb_get_n(it, "replyAt");
+	w->finished_at = store_ddb_get_n(it, "finishedAt");
+	if (w->finished_at > 0) {
+		store_ddb_get_s(it, "previousStatus", st, sizeof st);
+		w->previous_status = ddb_status_parse(st);
+	}
 	w->position = 0;
 }
 
@@ -414,21 +423,22 @@ int store_ddb_waitee_list_due(struct store *st, int64_t now_ms, int limit,
 	return 0;
 }
 
-/* The most recently joined active waitee with this phone (sparse GSI2). */
+/* The most recently joined active waitee with this phone (sparse GSI2);
+ * MT_ECONFLICT when active waitees of more than one tenant have it. */
 int store_ddb_waitee_find_by_phone(struct store *st, const char *phone, struct mt_waitee *out)
 {
 	struct store_ddb *s = store_ddb_of(st);
 	char pk[MT_PHONE_MAX + 16];
 	cJSON *start = NULL, *req, *vals, *resp, *arr, *it, *lek;
 	struct mt_waitee w;
-	int rc = 0, i, found = 0;
+	int rc = 0, i, found = 0, other = 0;
 
 	if (phone == NULL || phone[0] == '\0')
 		return MT_EINVAL;
 	if (strlen(phone) > MT_PHONE_MAX)
 		return MT_ENOTFOUND;
 	snprintf(pk, sizeof pk, "PHONE#%s", phone);
-	while (!found) {
+	while (!other) {   /* past the newest, on to another tenant's (MT_ECONFLICT) or the end */
 		req = store_ddb_req(s);
 		if (req == NULL)
 			return MT_ENOMEM;
@@ -446,24 +456,28 @@ int store_ddb_waitee_find_by_phone(struct store *st, const char *phone, struct m
 		if (rc != 0)
 			return rc;
 		arr = cJSON_GetObjectItemCaseSensitive(resp, "Items");
-		for (i = 0; i < cJSON_GetArraySize(arr) && !found; i++) {
+		for (i = 0; i < cJSON_GetArraySize(arr) && !other; i++) {
 			it = cJSON_GetArrayItem(arr, i);
 			if (ddb_expired(s, it))
 				continue;
 			ddb_waitee_read(it, &w);
 			if (!ddb_status_active(w.status) || strcmp(w.phone, phone) != 0)
 				continue;
-			*out = w;
-			found = 1;
+			if (!found) {
+				*out = w;
+				found = 1;
+			} else if (strcmp(w.tenant_id, out->tenant_id) != 0) {
+				other = 1;
+			}
 		}
 		lek = cJSON_DetachItemFromObjectCaseSensitive(resp, "LastEvaluatedKey");
 		cJSON_Delete(resp);
 		if (lek == NULL)
 			break;
-		if (found)
+		if (other)
 			cJSON_Delete(lek);
 		else
 			start = lek;
 	}
-	return found ? 0 : MT_ENOTFOUND;
+	return other ? MT_ECONFLICT : found ? 0 : MT_ENOTFOUND;
 }

@@ -14,7 +14,7 @@ const struct store_sqlite_sql store_sqlite_sql_waitees[SQ__COUNT] = {
 	/* Inserted only when the list exists and belongs to the waitee's tenant. */
 	[SQ_WE_INSERT] = {"waitee_create",
 		"INSERT INTO waitees (" SQ_WE_COLS ") SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-		" ?11, ?12, ?13, ?14, ?15, ?16, 1, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26"
+		" ?11, ?12, ?13, ?14, ?15, ?16, 1, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28"
 		" FROM waitlists WHERE id = ?2 AND tenant_id = ?3"},
 	[SQ_WE_GET] = {"waitee_get",
 		"SELECT " SQ_WE_COLS " FROM waitees WHERE waitlist_id = ?1 AND id = ?2 AND " SQ_LIVE("?3")},
@@ -26,7 +26,8 @@ const struct store_sqlite_sql store_sqlite_sql_waitees[SQ__COUNT] = {
 		" quoted_minutes = ?9, status = ?10, joined_at = ?11, notify_at = ?12, notified_at = ?13,"
 		" seated_at = ?14, updated_at = ?15, expires_at = ?16, due_at = ?17, notify_kind = ?18,"
 		" notify_seq = ?19, queued_seq = ?20, sent_seq = ?21, notify_count = ?22, last_result = ?23,"
-		" last_reason = ?24, reply = ?25, reply_at = ?26, version = version + 1"
+		" last_reason = ?24, reply = ?25, reply_at = ?26, finished_at = ?28, previous_status = ?29,"
+		" version = version + 1"
 		" WHERE waitlist_id = ?1 AND id = ?2 AND version = ?3 AND " SQ_LIVE("?27")},
 	[SQ_WE_VERSION] = {"waitee_version",
 		"SELECT version FROM waitees WHERE waitlist_id = ?1 AND id = ?2 AND " SQ_LIVE("?3")},
@@ -40,7 +41,10 @@ const struct store_sqlite_sql store_sqlite_sql_waitees[SQ__COUNT] = {
 		"SELECT " SQ_WE_COLS " FROM waitees WHERE due_at > 0 AND due_at <= ?1 AND " SQ_LIVE("?3")
 		" ORDER BY due_at, id LIMIT ?2"},
 	[SQ_WE_PHONE] = {"waitee_find_by_phone",
-		"SELECT " SQ_WE_COLS " FROM waitees WHERE phone = ?1 AND phone <> '' AND status IN (0, 1, 2)"
+		/* the last column: another restaurant also waits on this number */
+		"SELECT " SQ_WE_COLS ", EXISTS (SELECT 1 FROM waitees o WHERE o.phone = ?1 AND o.phone <> ''"
+		" AND o.status IN (0, 1, 2) AND o.tenant_id <> waitees.tenant_id AND " SQ_LIVE("?2") ")"
+		" FROM waitees WHERE phone = ?1 AND phone <> '' AND status IN (0, 1, 2)"
 		" AND " SQ_LIVE("?2") " ORDER BY id DESC LIMIT 1"},
 };
 
@@ -78,6 +82,9 @@ static void store_sqlite_read_waitee(sqlite3_stmt *st, struct mt_waitee *w)
 	COL_FIELD(st, 24, w->last_reason);
 	COL_FIELD(st, 25, w->reply);
 	w->reply_at = sqlite3_column_int64(st, 26);
+	w->finished_at = sqlite3_column_int64(st, 27);
+	status = sqlite3_column_int(st, 28);
+	w->previous_status = status >= 0 && status < MT_STATUS_COUNT ? (enum mt_status)status : MT_WAITING;
 	w->position = 0;
 }
 
@@ -148,7 +155,9 @@ static int store_sqlite_waitee_create_job(struct store_sqlite *s, struct store_s
 	BIND_FIELD(st, i++, w->last_result);
 	BIND_FIELD(st, i++, w->last_reason);
 	BIND_FIELD(st, i++, w->reply);
-	sqlite3_bind_int64(st, i, w->reply_at);
+	sqlite3_bind_int64(st, i++, w->reply_at);
+	sqlite3_bind_int64(st, i++, w->finished_at);
+	sqlite3_bind_int(st, i, (int)w->previous_status);
 	r = store_sqlite_write(s, c, st, &changes);
 	if (r == 0 && changes == 0)
 		r = MT_ENOTFOUND;
@@ -204,6 +213,8 @@ static int store_sqlite_waitee_update_job(struct store_sqlite *s, struct store_s
 	sqlite3_bind_int64(st, 3, expected_version);
 	store_sqlite_bind_waitee_body(st, 4, w);
 	sqlite3_bind_int64(st, 27, now_s);
+	sqlite3_bind_int64(st, 28, w->finished_at);
+	sqlite3_bind_int(st, 29, (int)w->previous_status);
 	r = store_sqlite_write(s, c, st, &changes);
 	if (r == 0 && changes == 0) {
 		BIND_FIELD(vst, 1, w->waitlist_id);
@@ -309,10 +320,27 @@ int store_sqlite_waitee_list_due(struct store *base, int64_t now_ms, int limit,
 	return r;
 }
 
-/* The most recently joined active waitee with this phone, any tenant. */
+/* What SQ_WE_PHONE reads: the waitee and whether another tenant waits on the number. */
+struct store_sqlite_phone_row {
+	struct mt_waitee *w;   /* the newest active waitee with the phone */
+	int other_tenant;      /* 1 when another tenant has an active waitee with it */
+};
+
+/* Reads a SQ_WE_PHONE row. */
+static void store_sqlite_read_phone_cb(sqlite3_stmt *st, void *out)
+{
+	struct store_sqlite_phone_row *p = out;
+
+	store_sqlite_read_waitee(st, p->w);
+	p->other_tenant = sqlite3_column_int(st, sqlite3_column_count(st) - 1) != 0;
+}
+
+/* The most recently joined active waitee with this phone; MT_ECONFLICT when
+ * active waitees of more than one tenant have it (store.h). */
 int store_sqlite_waitee_find_by_phone(struct store *base, const char *phone, struct mt_waitee *out)
 {
 	STORE_SQLITE_ENTER(base, s, c);
+	struct store_sqlite_phone_row row = { out, 0 };
 	sqlite3_stmt *st = NULL;
 	int r;
 
@@ -322,5 +350,6 @@ int store_sqlite_waitee_find_by_phone(struct store *base, const char *phone, str
 		return r;
 	BIND_STR(st, 1, phone);
 	sqlite3_bind_int64(st, 2, store_sqlite_now_s(s));
-	return store_sqlite_get_row(s, c, st, store_sqlite_read_waitee_cb, out);
+	r = store_sqlite_get_row(s, c, st, store_sqlite_read_phone_cb, &row);
+	return r == 0 && row.other_tenant ? MT_ECONFLICT : r;
 }
