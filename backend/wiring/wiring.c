@@ -63,14 +63,16 @@ int mt_wiring_clock(struct mt_ctx *ctx, char **cause)
 	return mt_clock_offset_file(path, &ctx->clock, cause);
 }
 
-/* Opens the store of url and creates its schema. */
-static int wiring_store(struct mt_ctx *ctx, const char *url, char **cause)
+/* Opens the store of url and, when schema, creates its schema. */
+static int wiring_store(struct mt_ctx *ctx, const char *url, int schema, char **cause)
 {
 	int r = store_open(url, &ctx->store, cause);
 
 	if (r < 0)
 		return r;
 	store_set_clock(ctx->store, &ctx->clock);   /* one clock for the handlers and the store */
+	if (!schema)
+		return 0;
 	r = ctx->store->ops->init_schema(ctx->store);
 	if (r < 0) {
 		size_t n = strlen(url) + 64;
@@ -124,7 +126,7 @@ int mt_wiring_open(struct mt_ctx *ctx, const char *store_url, unsigned parts, ch
 	if (cause)
 		*cause = NULL;
 	if (parts & MT_WIRING_STORE) {
-		err = wiring_store(ctx, store_url, cause);
+		err = wiring_store(ctx, store_url, !(parts & MT_WIRING_NO_SCHEMA), cause);
 		if (err)
 			return err;
 	}
