@@ -131,6 +131,7 @@ static void restore(const struct tk_col *cols, size_t n, int total, int gap, str
 	(void)cols;
 }
 
+/* Plans which columns show and how wide; the cells used, or -1 when nothing fits. */
 int tk_cols_plan(const struct tk_col *cols, size_t n, int total, int gap, struct tk_col_plan *out)
 {
 	struct step *steps;
@@ -213,6 +214,7 @@ static const char *const board_titles[TK_BCOL_COUNT] = {
 	"#", "NAME", "SIZE", "WAITED", "QUOTE", "STATUS", "NOTES",
 };
 
+/* Returns a board column's title. */
 const char *tk_board_col_title(enum tk_board_col col)
 {
 	if ((int)col < 0 || col >= TK_BCOL_COUNT)
@@ -229,6 +231,7 @@ static int content_or_title(const struct tk_board_content *content, enum tk_boar
 	return w > t ? w : t;
 }
 
+/* Fills the board's column rules for a row of `total` cells. */
 void tk_board_cols(struct tk_col cols[TK_BCOL_COUNT], const struct tk_board_content *content,
 		int total)
 {
@@ -269,6 +272,7 @@ void tk_board_cols(struct tk_col cols[TK_BCOL_COUNT], const struct tk_board_cont
 	}
 }
 
+/* Classifies waited seconds against a quote. */
 enum tk_quote_state tk_quote_state(long waited_s, int quote_min, long near_s)
 {
 	long left;
@@ -300,6 +304,7 @@ static int fmt_minutes(long minutes, const char *suffix, char *out, size_t outsz
 	return put(out, outsz, snprintf(out, outsz, "%ldh%02ld%s", minutes / 60, minutes % 60, suffix));
 }
 
+/* Formats a waited time: m:ss, then 1h05. */
 int tk_fmt_waited(long seconds, char *out, size_t outsz)
 {
 	if (out == NULL || outsz == 0)
@@ -311,6 +316,7 @@ int tk_fmt_waited(long seconds, char *out, size_t outsz)
 	return put(out, outsz, snprintf(out, outsz, "%ldh%02ld", seconds / 3600, seconds / 60 % 60));
 }
 
+/* Formats time left or over a quote ("2m left", "8m over"). */
 int tk_fmt_quote(long waited_s, int quote_min, char *out, size_t outsz)
 {
 	long left;
@@ -331,6 +337,7 @@ int tk_fmt_quote(long waited_s, int quote_min, char *out, size_t outsz)
 	return fmt_minutes(-left / 60, " over", out, outsz);
 }
 
+/* Formats an age ("just now", "3m ago"). */
 int tk_fmt_ago(long seconds, int compact, char *out, size_t outsz)
 {
 	if (out == NULL || outsz == 0)

@@ -74,6 +74,7 @@ static void set_err(char *err, size_t errsz, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Returns the country table and its length. */
 const struct tk_country *tk_country_table(size_t *n)
 {
 	if (n)
@@ -81,6 +82,7 @@ const struct tk_country *tk_country_table(size_t *n)
 	return countries;
 }
 
+/* Looks a country up by ISO code. */
 const struct tk_country *tk_country_find(const char *iso)
 {
 	size_t i;
@@ -93,6 +95,7 @@ const struct tk_country *tk_country_find(const char *iso)
 	return NULL;
 }
 
+/* Looks the main country of a calling code up. */
 const struct tk_country *tk_country_by_calling(const char *calling)
 {
 	size_t i;
@@ -308,6 +311,7 @@ static int international(const char *digits, char *out, size_t outsz, char *err,
 	return put_e164(cc, nsn, out, outsz, err, errsz);
 }
 
+/* Normalises a typed number to E.164 with a default country. */
 int tk_phone_normalise(const char *typed, const char *default_iso, char *out, size_t outsz,
 		char *err, size_t errsz)
 {
@@ -395,6 +399,7 @@ static size_t group_digits(const struct tk_country *c, const char *nsn, size_t l
 	return n;
 }
 
+/* Formats an E.164 number for people. */
 int tk_phone_format(const char *e164, char *out, size_t outsz)
 {
 	const struct tk_country *c;
@@ -451,6 +456,7 @@ int tk_phone_format(const char *e164, char *out, size_t outsz)
 	return 0;
 }
 
+/* Normalises and formats for the add form, or gives the reason. */
 int tk_phone_preview(const char *typed, const char *default_iso, char *out, size_t outsz)
 {
 	char e164[TK_E164_MAX];
