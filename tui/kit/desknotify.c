@@ -20,6 +20,7 @@
 #define TEXT_MAX 512        /* bytes kept of a summary or body */
 #define FREE_FLUSH_MS 500   /* tk_notifier_free waits this long for the queue */
 
+/* The status line texts (tk_notifier_status). */
 static const char status_config[] = "notifications off (config)";
 #ifdef TK_HAVE_LIBNOTIFY
 static const char status_on[] = "notifications on";

@@ -104,8 +104,8 @@ static int same_plan(const struct tk_col_plan *a, const struct tk_col_plan *b)
 /* Takes back applied steps, the last (most important column) first, while
  * the row still fits: a drop or form change whole, a shrink as far as the
  * spare width goes. Only a column still as the step left it is touched. */
-static void restore(const struct tk_col *cols, size_t n, int total, int gap, struct tk_col_plan *out,
-		const struct applied *done, size_t ndone)
+static void restore(size_t n, int total, int gap, struct tk_col_plan *out, const struct applied *done,
+		size_t ndone)
 {
 	size_t i;
 
@@ -128,7 +128,6 @@ static void restore(const struct tk_col *cols, size_t n, int total, int gap, str
 		if (row_width(out, n, gap) > total)
 			*p = saved;
 	}
-	(void)cols;
 }
 
 /* Plans which columns show and how wide; the cells used, or -1 when nothing fits. */
@@ -188,7 +187,7 @@ int tk_cols_plan(const struct tk_col *cols, size_t n, int total, int gap, struct
 	if (used > total) {
 		rc = -1;
 	} else {
-		restore(cols, n, total, gap, out, done, ndone);
+		restore(n, total, gap, out, done, ndone);
 		spare = total - row_width(out, n, gap);
 		for (i = 0; i < n && spare > 0; i++) {
 			if (out[i].shown && cols[i].grow) {
@@ -210,6 +209,7 @@ int tk_cols_plan(const struct tk_col *cols, size_t n, int total, int gap, struct
 	return rc == 0 ? used : -1;
 }
 
+/* Column titles of the board, in enum tk_board_col order. */
 static const char *const board_titles[TK_BCOL_COUNT] = {
 	"#", "NAME", "SIZE", "WAITED", "QUOTE", "STATUS", "NOTES",
 };

@@ -24,6 +24,7 @@
 #define FILE_MAX_BYTES 65536    /* largest theme file */
 #define MARKER_MAX_CELLS 2      /* widest marker */
 
+/* Slot names as written in theme files, in enum tk_slot order. */
 static const char *const slot_names[TK_SLOT_COUNT] = {
 	[TK_SLOT_NORMAL] = "normal",
 	[TK_SLOT_HEADER] = "header",
