@@ -109,8 +109,8 @@ int mt_json_find_control(const char *text, size_t len, char *field, size_t field
 			}
 			continue;
 		}
-		if (mt_json_forbidden_cp(c))
-			bad = 1;
+		if (c < 0x80 && mt_json_forbidden_cp(c))
+			bad = 1;   /* ASCII controls and DEL; bytes >= 0x80 are UTF-8 */
 		else if (c == 0xc2 && i + 1 < len && (unsigned char)text[i + 1] >= 0x80 &&
 			 (unsigned char)text[i + 1] <= 0x9f)
 			bad = 1;   /* U+0080-U+009F in UTF-8 */
