@@ -9,10 +9,15 @@
  *   - form: switch to compact form 1, later form 2 (e.g. STATUS
  *     "notified 3m ago" -> "notif 3m" -> "N"), each with a fixed width;
  *   - drop: hide the column.
- * A rank of 0 means the step never happens. Spare width goes to the first
- * shown column with `grow` set. HOST-STAND.md's rules are tk_board_cols():
- * at 80 columns NOTES is dropped, STATUS shortened, NAME truncated; below
- * 60: #, NAME, SIZE, WAITED and a one-letter status. */
+ * A rank of 0 means the step never happens. Once the row fits, steps are
+ * taken back, the last applied first, wherever the row still fits (a column
+ * dropped early comes back when a later step freed enough; a shrink gets
+ * back what it gave beyond the need). Spare width then goes to the first
+ * shown column with `grow` set. Give a column's form ranks in ascending
+ * order. HOST-STAND.md's rules are tk_board_cols(): as the row narrows,
+ * NOTES is dropped, then STATUS shortened, then NAME truncated (NOTES comes
+ * back when the short STATUS left room for it); below 60 cells: #, NAME,
+ * SIZE, WAITED and a one-letter status. */
 #ifndef TK_LAYOUT_H
 #define TK_LAYOUT_H
 
@@ -32,6 +37,8 @@ struct tk_col {
 	int form_rank[2];       /* ranks of the steps to form 1 and to form 2; 0 = never */
 	int drop_rank;          /* rank of the step hiding the column; 0 = never */
 	int grow;               /* takes spare width when the terminal is wider than needed */
+	int hide;               /* 1 = hidden whatever the width (the planner skips it) */
+	int start_form;         /* form to start from: 0 = full, 1 or 2 = that compact form */
 	enum tk_align align;    /* how the caller should pad it (the planner does not use it) */
 };
 
@@ -67,10 +74,15 @@ struct tk_board_content {
 	int width[TK_BCOL_COUNT]; /* cells, indexed by enum tk_board_col */
 };
 
-/* Fills cols[TK_BCOL_COUNT] with the board's column rules (HOST-STAND.md):
- * NOTES dropped first, then STATUS short, then NAME truncated (to 8), then
- * QUOTE dropped and STATUS one letter; #, NAME, SIZE and WAITED stay. */
-void tk_board_cols(struct tk_col cols[TK_BCOL_COUNT], const struct tk_board_content *content);
+#define TK_BOARD_NARROW 60 /* below this many cells: the narrow board */
+
+/* Fills cols[TK_BCOL_COUNT] with the board's column rules (HOST-STAND.md)
+ * for a row of `total` cells: NOTES dropped first, then STATUS short, then
+ * NAME truncated (down to 8), then QUOTE dropped and STATUS one letter; #,
+ * NAME, SIZE and WAITED stay. Below TK_BOARD_NARROW cells the narrow board:
+ * QUOTE and NOTES hidden, STATUS one letter from the start. */
+void tk_board_cols(struct tk_col cols[TK_BCOL_COUNT], const struct tk_board_content *content,
+		int total);
 
 /* Returns the board column title ("#", "NAME", ...) for a column. */
 const char *tk_board_col_title(enum tk_board_col col);
