@@ -1,0 +1,157 @@
+/* The one place that draws (app_draw) and the helpers the screens use. */
+#include "draw.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "kit/palette.h"
+#include "util.h"
+
+/* Curses attributes of a slot. */
+attr_t draw_attr(const struct app *a, enum tk_slot slot)
+{
+	return tk_palette_attr(a->palette, slot);
+}
+
+/* The slot's marker. */
+const char *draw_marker(const struct app *a, enum tk_slot slot)
+{
+	return tk_palette_marker(a->palette, slot);
+}
+
+/* Draws fitted, padded text. */
+void draw_text(const struct app *a, int y, int x, int width, const char *text, enum tk_slot slot,
+	       enum tk_align align)
+{
+	if (width <= 0 || y < 0 || y >= LINES || x >= COLS)
+		return;
+	if (x + width > COLS)
+		width = COLS - x;
+	char buf[4096];
+	if (tk_text_pad(text ? text : "", width, align, buf, sizeof buf) < 0)
+		return;
+	attrset(draw_attr(a, slot));
+	mvaddstr(y, x, buf);
+	attrset(A_NORMAL);
+}
+
+/* Fills a line with spaces in a slot's style. */
+void draw_clear_line(const struct app *a, int y, enum tk_slot slot)
+{
+	if (y < 0 || y >= LINES)
+		return;
+	attrset(draw_attr(a, slot));
+	mvhline(y, 0, ' ', COLS);
+	attrset(A_NORMAL);
+}
+
+/* Draws a horizontal rule. */
+void draw_rule(const struct app *a, int y)
+{
+	if (y < 0 || y >= LINES)
+		return;
+	attrset(draw_attr(a, TK_SLOT_RULE));
+	mvhline(y, 0, ACS_HLINE, COLS);
+	attrset(A_NORMAL);
+}
+
+/* Draws a titled box and clears its inside. */
+void draw_box(const struct app *a, int y, int x, int h, int w, const char *title)
+{
+	if (h < 2 || w < 4)
+		return;
+	attr_t at = draw_attr(a, TK_SLOT_DIALOG);
+	attrset(at);
+	for (int i = 0; i < h; i++)
+		mvhline(y + i, x, ' ', w);
+	mvaddch(y, x, ACS_ULCORNER);
+	mvhline(y, x + 1, ACS_HLINE, w - 2);
+	mvaddch(y, x + w - 1, ACS_URCORNER);
+	mvvline(y + 1, x, ACS_VLINE, h - 2);
+	mvvline(y + 1, x + w - 1, ACS_VLINE, h - 2);
+	mvaddch(y + h - 1, x, ACS_LLCORNER);
+	mvhline(y + h - 1, x + 1, ACS_HLINE, w - 2);
+	mvaddch(y + h - 1, x + w - 1, ACS_LRCORNER);
+	attrset(A_NORMAL);
+	if (title && *title) {
+		char t[200];
+		str_fmt(t, sizeof t, " %s ", title);
+		int tw = tk_text_width(t);
+		if (tw > w - 4)
+			tw = w - 4;
+		draw_text(a, y, x + 2, tw, t, TK_SLOT_DIALOG_TITLE, TK_ALIGN_LEFT);
+	}
+}
+
+/* Formats "20:14". */
+void draw_clock(int64_t ms, char *out, size_t n)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+	if (!localtime_r(&t, &tm)) {
+		str_fmt(out, n, "--:--");
+		return;
+	}
+	str_fmt(out, n, "%02d:%02d", tm.tm_hour, tm.tm_min);
+}
+
+/* Draws a labelled field; returns the cursor column when focused. */
+int draw_field(const struct app *a, int y, int x, const char *label, int label_w,
+	       const struct field *f, int width, int focused)
+{
+	draw_text(a, y, x, label_w, label, TK_SLOT_DIALOG, TK_ALIGN_LEFT);
+	int fx = x + label_w;
+	char shown[1024];
+	const char *text = f->text;
+	if (f->secret) {
+		size_t k = 0;
+		for (size_t i = 0; i < f->len && k + 4 < sizeof shown; i++)
+			if (((unsigned char)f->text[i] & 0xC0) != 0x80) {
+				memcpy(shown + k, "\xe2\x80\xa2", 3); /* • */
+				k += 3;
+			}
+		shown[k] = '\0';
+		text = shown;
+	}
+	/* keep the cursor visible in a long value: show its tail */
+	int col = field_cursor_col(f);
+	const char *start = text;
+	int skip = 0;
+	while (col - skip >= width - 1 && *start) {
+		uint32_t cp;
+		size_t l = tk_utf8_decode(start, strlen(start), &cp);
+		skip += tk_cp_width(cp);
+		start += l;
+	}
+	draw_text(a, y, fx, width, start, focused ? TK_SLOT_FIELD_FOCUS : TK_SLOT_FIELD, TK_ALIGN_LEFT);
+	return focused ? fx + col - skip : -1;
+}
+
+/* Draws whatever is dirty: the screen, then the overlay on top. */
+void app_draw(struct app *a)
+{
+	if (!a->dirty)
+		return;
+	/* an overlay covers part of the board: a change under it repaints both */
+	if (a->overlay != OVERLAY_NONE && (a->dirty & ~DIRTY_OVERLAY))
+		a->dirty |= DIRTY_OVERLAY;
+	curs_set(0);
+	switch (a->screen) {
+	case SCREEN_LOGIN: login_draw(a); break;
+	case SCREEN_PICKER: picker_draw(a); break;
+	case SCREEN_BOARD: board_draw(a); break;
+	}
+	if (a->screen == SCREEN_BOARD && (a->dirty & DIRTY_OVERLAY)) {
+		switch (a->overlay) {
+		case OVERLAY_FORM: form_draw(a); break;
+		case OVERLAY_HELP: help_draw(a); break;
+		case OVERLAY_CONFIRM: confirm_draw(a); break;
+		default: break;
+		}
+	}
+	a->dirty = 0;
+	/* one update of the physical screen per loop turn: no flicker */
+	wnoutrefresh(stdscr);
+	doupdate();
+}
