@@ -2,7 +2,8 @@
 #include "field.h"
 
 #include <string.h>
-#include <wchar.h>
+
+#include "kit/text.h"
 
 /* Decodes one UTF-8 sequence at s (n bytes available) into *cp; returns its length (1 for an invalid byte). */
 static size_t utf8_decode(const char *s, size_t n, unsigned long *cp)
@@ -71,18 +72,11 @@ static size_t utf8_encode(unsigned long cp, char out[4])
 	return 0;
 }
 
-/* Display width of a UTF-8 string. */
+/* Display width of a UTF-8 string (the kit's widths, as the board draws them). */
 int field_text_width(const char *s, size_t n)
 {
-	int w = 0;
-	size_t i = 0;
-	while (i < n && s[i]) {
-		unsigned long cp;
-		i += utf8_decode(s + i, n - i, &cp);
-		int cw = wcwidth((wchar_t)cp);
-		w += cw < 0 ? 1 : cw;
-	}
-	return w;
+	size_t len = strnlen(s, n);
+	return tk_text_width_n(s, len);
 }
 
 /* Empties f and sets its limits. */
