@@ -18,7 +18,7 @@
 #include "core/error.h"
 #include "core/id.h"
 #include "handlers/handler.h"
-#include "runtime/apigw.h"
+#include "apigw/apigw.h"
 #include "store/store.h"
 #include "../tests/tools/dynalite.h"
 

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 #include "core/model.h"
-#include "handlers/handler.h"
+#include "core/ctx.h"
 
 /* Hashes pw with Argon2id (libsodium crypto_pwhash_str, >= 19 MiB, t >= 2). */
 int mt_password_hash(const char *pw, char out[MT_PWHASH_SIZE]);
@@ -74,11 +74,5 @@ int64_t mt_throttle_retry_after(const struct mt_user *u, int64_t now_ms);
 void mt_throttle_fail(struct mt_user *u, int64_t now_ms);
 /* Clears the failure count in u; returns 1 if anything changed. */
 int mt_throttle_reset(struct mt_user *u);
-
-/* Builds the 200 login/refresh response for u: a new access token and a new
- * refresh token of family_id (stored via ctx->store), as
- * {"accessToken":"Bearer ...","expiresIn":N,"refreshToken":"..."}. NULL only
- * when out of memory; store failures give an error response. */
-cJSON *mt_auth_session_response(struct mt_ctx *ctx, const struct mt_user *u, const char *family_id);
 
 #endif

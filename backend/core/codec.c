@@ -6,7 +6,7 @@
 #include <string.h>
 #include "core/buf.h"
 #include "core/codec.h"
-#include "notify/template.h"
+#include "core/template.h"
 #include "core/error.h"
 #include "core/jsonesc.h"
 #include "core/status.h"

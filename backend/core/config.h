@@ -1,8 +1,8 @@
-/* Defaults for struct mt_config (handlers/handler.h). */
+/* Defaults for struct mt_config (core/ctx.h). */
 #ifndef MT_CONFIG_H
 #define MT_CONFIG_H
 
-#include "handlers/handler.h"
+#include "core/ctx.h"
 
 #define MT_JWT_ISSUER_DEFAULT "maitre"
 #define MT_JWT_AUDIENCE_DEFAULT "maitre-api"

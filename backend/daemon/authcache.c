@@ -14,8 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sodium.h>
+#include "core/base64.h"
 #include "daemon/maitred.h"
-#include "runtime/apigw.h"
+#include "apigw/apigw.h"
 
 #define AUTHCACHE_STRIPES 16
 

@@ -1,10 +1,11 @@
 /* HTTP request -> API Gateway HTTP API payload 2.0 event, and a handler's
- * response JSON -> HTTP status, headers and body (shape in runtime/apigw.h). */
+ * response JSON -> HTTP status, headers and body (shape in apigw/apigw.h). */
 #include <stdlib.h>
 #include <string.h>
+#include "core/base64.h"
 #include "core/validate.h"
 #include "daemon/maitred.h"
-#include "runtime/apigw.h"
+#include "apigw/apigw.h"
 
 /* Adds or appends (comma-joined, as API Gateway does) a string member. */
 static int event_add_joined(cJSON *obj, const char *key, const char *val)

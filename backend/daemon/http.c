@@ -26,7 +26,7 @@
 #include "core/error.h"
 #include "core/id.h"
 #include "daemon/maitred.h"
-#include "runtime/apigw.h"
+#include "apigw/apigw.h"
 
 #define HTTP_DRAIN_MAX (1024 * 1024)   /* drain at most this much of an oversized body */
 #define HTTP_DRAIN_WAIT_MS 5000        /* how long stop waits for in-flight requests */

@@ -1,4 +1,4 @@
-/* maitred's background jobs (DESIGN "The handler contract": a bug found
+/* maitred's background jobs (the same events as on AWS, so a bug found
  * locally is the bug in AWS). Two threads:
  *
  * - the scheduler builds the EventBridge scheduled event and runs

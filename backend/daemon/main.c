@@ -9,22 +9,11 @@
 #include <unistd.h>
 #include <sodium.h>
 #include "auth/auth.h"
-#include "core/config.h"
 #include "core/error.h"
 #include "daemon/jobs.h"
 #include "daemon/maitred.h"
-#include "notify/notify.h"
 #include "store/store.h"
-
-/* Fills config that comes from the environment rather than flags. */
-static void maitred_env_config(struct mt_config *cfg, const char *data_dir)
-{
-	const char *hook = getenv("MAITRE_SMS_HOOK_SECRET");
-
-	snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", data_dir);
-	if (hook != NULL)
-		snprintf(cfg->sms_hook_secret, sizeof cfg->sms_hook_secret, "%s", hook);
-}
+#include "wiring/wiring.h"
 
 /* Keeps freed memory in the worker threads' malloc arenas instead of giving
  * it back after every response (glibc trims an arena whose top is over
@@ -61,7 +50,7 @@ int main(int argc, char **argv)
 	struct maitred_http *http = NULL;
 	struct authcache *ac = NULL;
 	char *cause = NULL, bound[300];
-	int ret = 1, r = 0, sfd = -1, notify_up = 0, served, sig;
+	int ret = 1, r = 0, sfd = -1, served, sig;
 	sigset_t sigs;
 
 	memset(&ctx, 0, sizeof ctx);
@@ -84,30 +73,21 @@ int main(int argc, char **argv)
 		cause = strdup("libsodium failed to initialise");
 		goto done;
 	}
-	mt_config_defaults(&ctx.cfg);
+	mt_wiring_config(&ctx.cfg, opts.data_dir);
 	ctx.clock = mt_clock_system;
 	if (maitred_data_dir_create(opts.data_dir, &cause) < 0 || routes_check(&cause) < 0)
 		goto done;
-	maitred_env_config(&ctx.cfg, opts.data_dir);
 	if (!opts.init_store && mt_jwt_secret_load(&ctx.cfg, opts.data_dir, &cause) < 0)
 		goto done;
-	if ((r = store_open(opts.store_url, &ctx.store, &cause)) < 0)
+	r = mt_wiring_open(&ctx, opts.store_url, opts.init_store ? MT_WIRING_STORE : MT_WIRING_STORE | MT_WIRING_NOTIFY,
+			   &cause);
+	if (r < 0)
 		goto done;
-	if ((r = ctx.store->ops->init_schema(ctx.store)) < 0) {
-		size_t n = strlen(opts.store_url) + 64;
-
-		if ((cause = malloc(n)) != NULL)
-			snprintf(cause, n, "cannot create the schema in %s: %s", opts.store_url, mt_strerror(r));
-		goto done;
-	}
 	if (opts.init_store) {
 		log_event("info", "store initialised", "store", ctx.store->ops->name, (const char *)NULL);
 		ret = 0;
 		goto done;
 	}
-	if (mt_notify_setup(&ctx, opts.store_url, &cause) < 0)
-		goto done;
-	notify_up = 1;
 	if (mt_jobs_start(&ctx, opts.tick_seconds, &jobs, &cause) < 0)
 		goto done;
 	ac = authcache_new(MAITRED_AUTH_CACHE_SLOTS, opts.auth_cache_s);
@@ -136,9 +116,7 @@ done:
 	authcache_free(ac);
 	if (jobs != NULL)
 		mt_jobs_stop(jobs);
-	if (notify_up)
-		mt_notify_teardown(&ctx);
-	store_close(ctx.store);
+	mt_wiring_close(&ctx);
 	if (sfd >= 0)
 		close(sfd);
 	log_stop();   /* the workers have ended: every request line goes out now */

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <cjson/cJSON.h>
 #include "handlers/handler.h"
-#include "runtime/apigw.h"
+#include "apigw/apigw.h"
 
 #define MAITRED_LISTEN_DEFAULT "127.0.0.1:8080"
 #define MAITRED_DATA_DIR_DEFAULT "./maitre-data"
@@ -116,7 +116,7 @@ struct event_response {
 	char *body;              /* body bytes (malloc'd, caller frees; may be NULL when empty),
 				  * or the lease's bytes when lease.release is set */
 	size_t body_len;         /* body length */
-	struct mt_lease lease;   /* a lent body (runtime/apigw.h): release when sent */
+	struct mt_lease lease;   /* a lent body (apigw/apigw.h): release when sent */
 	const cJSON *headers;    /* header object inside the response JSON (borrowed) */
 	const cJSON *cookies;    /* cookies array (borrowed) or NULL */
 };

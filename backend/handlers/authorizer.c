@@ -7,7 +7,7 @@
 #include <strings.h>
 #include "auth/auth.h"
 #include "handlers/handler.h"
-#include "runtime/apigw.h"
+#include "apigw/apigw.h"
 
 /* Finds the Authorization value: headers.authorization, else identitySource[0]. */
 static const char *authorizer_header(const cJSON *event)

@@ -4,7 +4,7 @@
 #include <string.h>
 #include "core/error.h"
 #include "handlers/crud.h"
-#include "runtime/apigw.h"
+#include "apigw/apigw.h"
 
 /* Answers the codec's refusal as a 400. */
 cJSON *crud_codec_resp(const struct mt_codec_err *err)

@@ -1,7 +1,7 @@
 /* Required fields of a request's JSON body (see field.h). */
 #include "handlers/field.h"
 #include "handlers/handler.h"
-#include "runtime/apigw.h"
+#include "apigw/apigw.h"
 
 /* Gets a required string field; NULL and *err set to a 400 when missing or not a string. */
 const char *field_required_str(const cJSON *body, const char *name, cJSON **err)

@@ -1,4 +1,4 @@
-/* The handler contract (DESIGN "The handler contract").
+/* The handler contract (README "Map of the code"; docs/contributing.md).
  *
  * A handler takes the event JSON that AWS would give the function and returns
  * the JSON AWS expects back: API Gateway HTTP API payload 2.0 for routes,
@@ -12,38 +12,7 @@
 #include <cjson/cJSON.h>
 #include <stddef.h>
 #include <stdint.h>
-#include "core/clock.h"
-
-struct store;
-struct queue;
-struct channel_set;
-
-/* Configuration read once at start. */
-struct mt_config {
-	unsigned char jwt_secret[256];  /* HS256 key, at least 32 random bytes */
-	size_t jwt_secret_len;          /* bytes used in jwt_secret */
-	char jwt_issuer[128];           /* `iss` issued and required */
-	char jwt_audience[128];         /* `aud` issued and required */
-	int access_ttl_s;               /* access token lifetime (default 900) */
-	int refresh_ttl_s;              /* refresh token lifetime (default 30 days) */
-	char sms_hook_secret[128];      /* shared secret for POST /hooks/sms, "" = hook disabled */
-	char data_dir[1024];            /* local data directory ("" on Lambda) */
-};
-
-/* Everything a handler may use, built once at start. */
-struct mt_ctx {
-	struct store *store;            /* storage back end */
-	struct queue *queue;            /* notification queue (NULL when not configured) */
-	struct channel_set *channels;   /* notification channels (NULL when not configured) */
-	struct mt_clock clock;          /* time source */
-	struct mt_config cfg;           /* configuration */
-};
-
-/* Current time of the context's clock, epoch ms. */
-static inline int64_t mt_now(const struct mt_ctx *ctx)
-{
-	return ctx->clock.now_ms(ctx->clock.data);
-}
+#include "core/ctx.h"
 
 typedef cJSON *(*mt_handler_fn)(struct mt_ctx *ctx, const cJSON *event);
 

@@ -1,6 +1,6 @@
 /* GET /healthz: liveness and store reachability. */
 #include "handlers/handler.h"
-#include "runtime/apigw.h"
+#include "apigw/apigw.h"
 #include "store/store.h"
 
 /* Answers 200 {"status":"ok","store":NAME}. */

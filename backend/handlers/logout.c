@@ -5,7 +5,7 @@
 #include "core/error.h"
 #include "handlers/field.h"
 #include "handlers/handler.h"
-#include "runtime/apigw.h"
+#include "apigw/apigw.h"
 #include "store/store.h"
 
 /* Handles POST /auth/logout. */

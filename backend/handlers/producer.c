@@ -13,7 +13,7 @@
 #include "handlers/handler.h"
 #include "notify/notify.h"
 #include "queue/queue.h"
-#include "runtime/apigw.h"
+#include "apigw/apigw.h"
 #include "store/store.h"
 
 #define PRODUCER_PAGE 100        /* waitees per due-index lookup */

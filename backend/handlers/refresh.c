@@ -7,7 +7,8 @@
 #include "core/error.h"
 #include "handlers/field.h"
 #include "handlers/handler.h"
-#include "runtime/apigw.h"
+#include "handlers/session.h"
+#include "apigw/apigw.h"
 #include "store/store.h"
 
 /* The one answer for every refused refresh token. */

@@ -9,7 +9,7 @@
 #include "core/validate.h"
 #include "handlers/field.h"
 #include "handlers/handler.h"
-#include "runtime/apigw.h"
+#include "apigw/apigw.h"
 #include "store/store.h"
 
 /* Fields a client may not set on an account. */

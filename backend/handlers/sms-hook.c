@@ -32,7 +32,7 @@
 #include "core/status.h"
 #include "core/validate.h"
 #include "handlers/handler.h"
-#include "runtime/apigw.h"
+#include "apigw/apigw.h"
 #include "store/store.h"
 
 #define SMS_HOOK_TTL_S (24 * 3600)       /* finished parties expire after a day (as waitees.c) */

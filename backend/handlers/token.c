@@ -14,7 +14,8 @@
 #include "core/validate.h"
 #include "handlers/field.h"
 #include "handlers/handler.h"
-#include "runtime/apigw.h"
+#include "handlers/session.h"
+#include "apigw/apigw.h"
 #include "store/store.h"
 
 #define TOKEN_UPDATE_TRIES 8   /* conditional-update attempts on the user record */

@@ -20,7 +20,7 @@
 #include "handlers/handler.h"
 #include "handlers/listcache.h"
 #include "notify/notify.h"
-#include "runtime/apigw.h"
+#include "apigw/apigw.h"
 #include "store/store.h"
 
 #define WAITEES_TTL_S (24 * 3600)     /* finished parties expire after a day */

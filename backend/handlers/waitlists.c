@@ -12,7 +12,7 @@
 #include "core/id.h"
 #include "handlers/crud.h"
 #include "handlers/handler.h"
-#include "runtime/apigw.h"
+#include "apigw/apigw.h"
 #include "store/store.h"
 
 /* Builds a response with one waitlist, its ETag and optionally Location. */

@@ -10,7 +10,7 @@
 #include "core/error.h"
 #include "notify/channel.h"
 #include "notify/channel-util.h"
-#include "notify/template.h"
+#include "core/template.h"
 
 /* An SMS gateway channel. */
 struct channel_sms {

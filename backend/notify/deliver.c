@@ -8,7 +8,7 @@
 #include "notify/channel.h"
 #include "notify/channel-util.h"
 #include "notify/deliver.h"
-#include "notify/template.h"
+#include "core/template.h"
 
 /* Appends a note ("; " between notes) to a reason buffer. */
 static void deliver_note(struct mt_buf *notes, const char *text)

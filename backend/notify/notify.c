@@ -1,6 +1,5 @@
-/* Notification wiring: queue and channel set-up for a context, the queue
- * message format, and the mark-and-enqueue step shared by the producer
- * (every tick) and the waitees handler ("notify now", joined messages).
+/* Notifications: the queue message format and the mark-and-enqueue step
+ * shared by the producer (every tick) and the waitees handler ("notify now", joined messages).
  *
  * Why mark first, with a lease: the store and the queue are two systems
  * with no transaction across them. The producer first claims a due waitee
@@ -25,7 +24,6 @@
 #include "notify/notify.h"
 #include "queue/queue.h"
 #include "store/store.h"
-#include "store/store-sqlite.h"
 
 #define NOTIFY_MSG_MAX 4096      /* longest message body we accept */
 #define NOTIFY_WRITE_TRIES 4     /* conditional re-tries of the clear/restore writes */
@@ -344,61 +342,4 @@ void mt_notify_after_change(struct mt_ctx *ctx, struct mt_waitee *w, int created
 	}
 	if (created && w->status == MT_WAITING && (w->phone[0] != '\0' || w->email[0] != '\0'))
 		notify_enqueue_joined(ctx, w);
-}
-
-/* Opens the queue and the channels for ctx. */
-int mt_notify_setup(struct mt_ctx *ctx, const char *store_url, char **cause)
-{
-	const char *sqs_url = getenv("MAITRE_SQS_QUEUE_URL");
-	const char *region = getenv("AWS_REGION");
-	const char *endpoint = getenv("MAITRE_SQS_ENDPOINT");
-	int err;
-
-	if (cause)
-		*cause = NULL;
-	ctx->queue = NULL;
-	ctx->channels = NULL;
-	if (sqs_url != NULL && *sqs_url != '\0') {
-		if (region == NULL || *region == '\0')
-			region = getenv("AWS_DEFAULT_REGION");
-		if (region == NULL || *region == '\0')
-			region = "us-east-1";
-		if (endpoint != NULL && *endpoint == '\0')
-			endpoint = NULL;
-		err = queue_sqs_open(sqs_url, region, endpoint, &ctx->queue, cause);
-		if (err)
-			return err;
-	} else if (store_url != NULL && strncmp(store_url, "sqlite:", 7) == 0) {
-		const char *store_path = ctx->store ? store_sqlite_path(ctx->store) : NULL;
-
-		err = queue_sqlite_open(store_url + 7, &ctx->clock, &ctx->queue, cause);
-		if (err)
-			return err;
-		/* Same file as the store: share its group-committed writer. */
-		if (store_path != NULL && strcmp(store_path, store_url + 7) == 0)
-			queue_sqlite_use_store(ctx->queue, ctx->store);
-	} else {
-		notify_log("warn", "notify: no queue (set MAITRE_SQS_QUEUE_URL): notifications are off", NULL, NULL);
-	}
-	if (ctx->queue)
-		queue_retry_from_env(&ctx->queue->retry);
-	err = mt_channels_from_env(&ctx->channels, cause);
-	if (err) {
-		queue_close(ctx->queue);
-		ctx->queue = NULL;
-		ctx->channels = NULL;
-		return err;
-	}
-	return 0;
-}
-
-/* Frees what mt_notify_setup made. */
-void mt_notify_teardown(struct mt_ctx *ctx)
-{
-	if (ctx == NULL)
-		return;
-	mt_channels_free(ctx->channels);
-	ctx->channels = NULL;
-	queue_close(ctx->queue);
-	ctx->queue = NULL;
 }

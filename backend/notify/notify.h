@@ -1,17 +1,10 @@
-/* Notification wiring used outside notify/: set-up of queue and channels
- * for a context, and the hook the waitees handler calls after a change. */
+/* Notifications used outside notify/: the message format, the producer
+ * step, and the hook the waitees handler calls after a change. */
 #ifndef MT_NOTIFY_H
 #define MT_NOTIFY_H
 
 #include "core/model.h"
-#include "handlers/handler.h"
-
-/* Opens ctx->queue (embedded in the SQLite store for "sqlite:PATH", SQS
- * when MAITRE_SQS_QUEUE_URL is set) and ctx->channels from the environment
- * (MAITRE_SMS_*, MAITRE_SMTP_*, MAITRE_WEBHOOK_*). *cause malloc'd on error. */
-int mt_notify_setup(struct mt_ctx *ctx, const char *store_url, char **cause);
-/* Frees what mt_notify_setup made. */
-void mt_notify_teardown(struct mt_ctx *ctx);
+#include "core/ctx.h"
 
 /* Called by the waitees handler after it stored a created (created=1) or
  * updated waitee: enqueues at once what is due now (notify now, joined
@@ -20,7 +13,7 @@ void mt_notify_teardown(struct mt_ctx *ctx);
 void mt_notify_after_change(struct mt_ctx *ctx, struct mt_waitee *w, int created);
 
 /* --- Producer side, shared by handler_producer and mt_notify_after_change
- * (notify/notify.c; DESIGN "Notifications", docs/notifications.md). --- */
+ * (notify/notify.c; docs/notifications.md). --- */
 
 #define MT_NOTIFY_LEASE_MS 30000   /* a marked waitee comes back to the due index after this if never confirmed queued */
 

@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 #include "aws/aws.h"
+#include "core/base64.h"
 #include "core/error.h"
 #include "store/store.h"
 #include "store/store-dynamodb.h"
@@ -313,67 +314,7 @@ static int ddb_tell_failure(struct store_ddb *s, const char *pk, const char *sk,
 	return rc;
 }
 
-/* ---- base64url cursors ---- */
-
-static const char ddb_b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/* Encodes n bytes as unpadded base64url (malloc'd). */
-static char *ddb_b64_encode(const unsigned char *p, size_t n)
-{
-	char *out = malloc((n + 2) / 3 * 4 + 1), *o;
-	size_t i;
-	unsigned v;
-
-	if (out == NULL)
-		return NULL;
-	o = out;
-	for (i = 0; i + 2 < n; i += 3) {
-		v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8 | p[i + 2];
-		*o++ = ddb_b64[v >> 18 & 63];
-		*o++ = ddb_b64[v >> 12 & 63];
-		*o++ = ddb_b64[v >> 6 & 63];
-		*o++ = ddb_b64[v & 63];
-	}
-	if (n - i == 1) {
-		v = (unsigned)p[i] << 16;
-		*o++ = ddb_b64[v >> 18 & 63];
-		*o++ = ddb_b64[v >> 12 & 63];
-	} else if (n - i == 2) {
-		v = (unsigned)p[i] << 16 | (unsigned)p[i + 1] << 8;
-		*o++ = ddb_b64[v >> 18 & 63];
-		*o++ = ddb_b64[v >> 12 & 63];
-		*o++ = ddb_b64[v >> 6 & 63];
-	}
-	*o = '\0';
-	return out;
-}
-
-/* Decodes unpadded base64url into out (size bytes); returns length or -1. */
-static long ddb_b64_decode(const char *s, unsigned char *out, size_t size)
-{
-	unsigned v = 0;
-	int bits = 0;
-	size_t n = 0;
-	const char *c;
-	const char *pos;
-
-	for (c = s; *c; c++) {
-		pos = strchr(ddb_b64, *c);
-		if (pos == NULL || *c == '\0')
-			return -1;
-		v = v << 6 | (unsigned)(pos - ddb_b64);
-		bits += 6;
-		if (bits >= 8) {
-			bits -= 8;
-			if (n >= size)
-				return -1;
-			out[n++] = (unsigned char)(v >> bits & 0xff);
-		}
-	}
-	if (bits >= 6 || (v & ((1u << bits) - 1)) != 0)
-		return -1;
-	return (long)n;
-}
+/* ---- cursors: base64url (core/base64.h) of the last key ---- */
 
 /* Makes a cursor from an item's key (PK, SK, and GSI keys when index != NULL). */
 static char *ddb_cursor_make(const cJSON *item, const char *index)
@@ -393,7 +334,7 @@ static char *ddb_cursor_make(const cJSON *item, const char *index)
 	cJSON_Delete(k);
 	if (json == NULL)
 		return NULL;
-	cur = ddb_b64_encode((const unsigned char *)json, strlen(json));
+	cur = mt_base64_encode(json, strlen(json), 1);
 	free(json);
 	if (cur && strlen(cur) > DDB_CURSOR_MAX) {
 		free(cur);
@@ -406,18 +347,16 @@ static char *ddb_cursor_make(const cJSON *item, const char *index)
  * with prefix; NULL (and *bad = 1) when the cursor is not one of ours. */
 static cJSON *ddb_cursor_parse(const char *cursor, const char *pk, const char *prefix, int *bad)
 {
-	unsigned char buf[DDB_CURSOR_MAX];
+	unsigned char *buf = NULL;
+	size_t len = strlen(cursor), n = 0;
 	cJSON *k;
 	const char *kpk, *ksk;
-	long n;
 
 	*bad = 1;
-	if (strlen(cursor) > DDB_CURSOR_MAX)
+	if (len > DDB_CURSOR_MAX || mt_base64_decode(cursor, len, 1, &buf, &n) < 0)
 		return NULL;
-	n = ddb_b64_decode(cursor, buf, sizeof buf);
-	if (n <= 0)
-		return NULL;
-	k = cJSON_ParseWithLength((const char *)buf, (size_t)n);
+	k = n > 0 ? cJSON_ParseWithLength((const char *)buf, n) : NULL;
+	free(buf);
 	if (k == NULL)
 		return NULL;
 	kpk = ddb_get_sp(k, "PK");

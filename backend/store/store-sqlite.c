@@ -19,7 +19,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/id.h"
-#include "runtime/apigw.h"
+#include "core/base64.h"
 #include "store/store.h"
 #include "store/store-sqlite.h"
 

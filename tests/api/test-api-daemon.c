@@ -21,10 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include "core/base64.h"
 #include "harness.h"
 #include "daemon/maitred.h"
-#include "runtime/apigw.h"
-#include "runtime/json-print.h"
+#include "apigw/apigw.h"
+#include "core/json-print.h"
 #include "core/validate.h"
 
 static struct test_server shared;   /* one server for the read-only tests */

@@ -21,7 +21,7 @@
 #include "handlers/handler.h"
 #include "notify/channel.h"
 #include "queue/queue.h"
-#include "runtime/apigw.h"
+#include "apigw/apigw.h"
 #include "store/store.h"
 #include "store/store-dynamodb.h"
 #include "../tools/dynalite.h"

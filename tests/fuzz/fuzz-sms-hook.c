@@ -12,7 +12,7 @@
 #include <cjson/cJSON.h>
 #include "core/error.h"
 #include "handlers/handler.h"
-#include "runtime/apigw.h"
+#include "apigw/apigw.h"
 #include "store/store.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

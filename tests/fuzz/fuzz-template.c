@@ -11,7 +11,7 @@
 #include <string.h>
 #include "core/error.h"
 #include "core/validate.h"
-#include "notify/template.h"
+#include "core/template.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

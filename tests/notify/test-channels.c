@@ -19,7 +19,7 @@
 #include "core/model.h"
 #include "notify/channel.h"
 #include "notify/deliver.h"
-#include "notify/template.h"
+#include "core/template.h"
 
 #define ACCOUNT "AC0123456789abcdef"
 #define TOKEN "sink-token-s3cr3t"

@@ -17,7 +17,7 @@
 #include "notify/channel.h"
 #include "notify/notify.h"
 #include "queue/queue.h"
-#include "runtime/apigw.h"
+#include "apigw/apigw.h"
 #include "store/store.h"
 
 #define T0 1800000000000LL   /* fake "now" at the start of each test */

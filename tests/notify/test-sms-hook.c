@@ -14,12 +14,13 @@
 #include <cjson/cJSON.h>
 #include <sodium.h>
 #include <cmocka.h>
+#include "core/base64.h"
 #include "chan-util.h"
 #include "core/error.h"
 #include "core/id.h"
 #include "core/model.h"
 #include "handlers/handler.h"
-#include "runtime/apigw.h"
+#include "apigw/apigw.h"
 #include "store/store.h"
 
 #define SECRET "hook-secret-for-tests-0123"

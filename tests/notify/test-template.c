@@ -9,7 +9,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "core/error.h"
-#include "notify/template.h"
+#include "core/template.h"
 
 /* One rendering case. */
 struct render_case {

@@ -10,10 +10,11 @@
 #include <sodium.h>
 #include <pthread.h>
 
+#include "core/base64.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/id.h"
-#include "runtime/apigw.h"
+#include "apigw/apigw.h"
 
 /* Ids are 26 chars, valid, unique, and sort by creation time. */
 static void test_id_sorts_by_time(void **state)
@@ -75,7 +76,7 @@ static void test_id_unordered(void **state)
 		assert_string_not_equal(mine[i - 1], mine[i]);
 }
 
-/* Lent bodies (runtime/apigw.h): the response references the bytes, the
+/* Lent bodies (apigw/apigw.h): the response references the bytes, the
  * runtime claims the lease once, and an unclaimed lease is given back by the
  * thread's next lent response or claim; a lent response still serialises
  * like any other (the Lambda path). */

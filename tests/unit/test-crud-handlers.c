@@ -18,7 +18,7 @@
 #include "core/id.h"
 #include "core/status.h"
 #include "handlers/handler.h"
-#include "runtime/apigw.h"
+#include "apigw/apigw.h"
 #include "store/store.h"
 
 #define TENANT_A "01HAAAAAAAAAAAAAAAAAAAAAAA"

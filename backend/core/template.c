@@ -4,7 +4,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/validate.h"
-#include "notify/template.h"
+#include "core/template.h"
 
 /* Placeholder ids. */
 enum tpl_var {

@@ -6,7 +6,8 @@
 #include <sodium.h>
 #include "auth/auth.h"
 #include "core/error.h"
-#include "runtime/apigw.h"
+#include "apigw/apigw.h"
+#include "handlers/session.h"
 #include "store/store.h"
 
 /* Builds the 200 login/refresh response for u with a refresh token of family_id. */

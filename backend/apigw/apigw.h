@@ -87,8 +87,4 @@ int mt_resp_status(const cJSON *resp);
 const char *mt_resp_body(const cJSON *resp);
 const char *mt_resp_get_header(const cJSON *resp, const char *lname);
 
-/* Base64 (standard alphabet) helpers over libsodium. Result is malloc'd. */
-char *mt_base64_encode(const void *data, size_t len, int urlsafe_nopad);
-int mt_base64_decode(const char *text, size_t len, int urlsafe_nopad, unsigned char **out, size_t *outlen);
-
 #endif

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/jsonesc.h"
-#include "runtime/json-print.h"
+#include "core/json-print.h"
 
 /* Output buffer that grows by doubling. */
 struct jp_buf {

@@ -1,0 +1,118 @@
+/* Start-up wiring (wiring/wiring.h): the back ends of a context chosen
+ * from the configuration, in one place for every host. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/config.h"
+#include "core/error.h"
+#include "notify/channel.h"
+#include "notify/notify.h"
+#include "queue/queue.h"
+#include "store/store.h"
+#include "store/store-sqlite.h"
+#include "wiring/wiring.h"
+
+/* Fills cfg with defaults, data_dir and the settings read from the environment. */
+void mt_wiring_config(struct mt_config *cfg, const char *data_dir)
+{
+	const char *hook = getenv("MAITRE_SMS_HOOK_SECRET");
+
+	mt_config_defaults(cfg);
+	snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", data_dir ? data_dir : "");
+	if (hook != NULL)
+		snprintf(cfg->sms_hook_secret, sizeof cfg->sms_hook_secret, "%s", hook);
+}
+
+/* Opens the store of url and creates its schema. */
+static int wiring_store(struct mt_ctx *ctx, const char *url, char **cause)
+{
+	int r = store_open(url, &ctx->store, cause);
+
+	if (r < 0)
+		return r;
+	r = ctx->store->ops->init_schema(ctx->store);
+	if (r < 0) {
+		size_t n = strlen(url) + 64;
+
+		if ((*cause = malloc(n)) != NULL)
+			snprintf(*cause, n, "cannot create the schema in %s: %s", url, mt_strerror(r));
+	}
+	return r;
+}
+
+/* Opens ctx->queue: SQS when configured, else embedded beside a sqlite: store. */
+static int wiring_queue(struct mt_ctx *ctx, const char *store_url, char **cause)
+{
+	const char *sqs_url = getenv("MAITRE_SQS_QUEUE_URL");
+	const char *region = getenv("AWS_REGION");
+	const char *endpoint = getenv("MAITRE_SQS_ENDPOINT");
+	int err;
+
+	if (sqs_url != NULL && *sqs_url != '\0') {
+		if (region == NULL || *region == '\0')
+			region = getenv("AWS_DEFAULT_REGION");
+		if (region == NULL || *region == '\0')
+			region = "us-east-1";
+		if (endpoint != NULL && *endpoint == '\0')
+			endpoint = NULL;
+		err = queue_sqs_open(sqs_url, region, endpoint, &ctx->queue, cause);
+		if (err)
+			return err;
+	} else if (store_url != NULL && strncmp(store_url, "sqlite:", 7) == 0) {
+		const char *store_path = ctx->store ? store_sqlite_path(ctx->store) : NULL;
+
+		err = queue_sqlite_open(store_url + 7, &ctx->clock, &ctx->queue, cause);
+		if (err)
+			return err;
+		/* Same file as the store: share its group-committed writer. */
+		if (store_path != NULL && strcmp(store_path, store_url + 7) == 0)
+			queue_sqlite_use_store(ctx->queue, ctx->store);
+	} else {
+		const struct mt_notify_log_field none[] = { { "error", NULL } };
+
+		mt_notify_log("warn", "notify: no queue (set MAITRE_SQS_QUEUE_URL): notifications are off", none, 0);
+	}
+	if (ctx->queue)
+		queue_retry_from_env(&ctx->queue->retry);
+	return 0;
+}
+
+/* Builds the requested parts of ctx. */
+int mt_wiring_open(struct mt_ctx *ctx, const char *store_url, unsigned parts, char **cause)
+{
+	int err;
+
+	if (cause)
+		*cause = NULL;
+	if (parts & MT_WIRING_STORE) {
+		err = wiring_store(ctx, store_url, cause);
+		if (err)
+			return err;
+	}
+	if (parts & MT_WIRING_NOTIFY) {
+		ctx->queue = NULL;
+		ctx->channels = NULL;
+		err = wiring_queue(ctx, store_url, cause);
+		if (err)
+			return err;
+		err = mt_channels_from_env(&ctx->channels, cause);
+		if (err) {
+			ctx->channels = NULL;
+			return err;
+		}
+	}
+	return 0;
+}
+
+/* Frees what mt_wiring_open built. */
+void mt_wiring_close(struct mt_ctx *ctx)
+{
+	if (ctx == NULL)
+		return;
+	mt_channels_free(ctx->channels);
+	ctx->channels = NULL;
+	queue_close(ctx->queue);
+	ctx->queue = NULL;
+	store_close(ctx->store);
+	ctx->store = NULL;
+}
