@@ -46,13 +46,35 @@ void draw_clear_line(const struct app *a, int y, enum tk_slot slot)
 	attrset(A_NORMAL);
 }
 
+/* Box-drawing pieces: Unicode lines, or ASCII when the locale is not UTF-8. */
+struct box_chars {
+	const char *h, *v, *tl, *tr, *bl, *br; /* horizontal, vertical, corners */
+};
+
+/* The box pieces for this terminal. */
+static const struct box_chars *box_chars(const struct app *a)
+{
+	static const struct box_chars uni = { "\xe2\x94\x80", "\xe2\x94\x82", "\xe2\x94\x8c",
+					      "\xe2\x94\x90", "\xe2\x94\x94", "\xe2\x94\x98" };
+	static const struct box_chars ascii = { "-", "|", "+", "+", "+", "+" };
+	return a->ascii_mode ? &ascii : &uni;
+}
+
+/* Draws n copies of a piece from (y, x) to the right. */
+static void draw_pieces(int y, int x, const char *piece, int n)
+{
+	move(y, x);
+	for (int i = 0; i < n; i++)
+		addstr(piece);
+}
+
 /* Draws a horizontal rule. */
 void draw_rule(const struct app *a, int y)
 {
 	if (y < 0 || y >= LINES)
 		return;
 	attrset(draw_attr(a, TK_SLOT_RULE));
-	mvhline(y, 0, ACS_HLINE, COLS);
+	draw_pieces(y, 0, box_chars(a)->h, COLS);
 	attrset(A_NORMAL);
 }
 
@@ -61,18 +83,20 @@ void draw_box(const struct app *a, int y, int x, int h, int w, const char *title
 {
 	if (h < 2 || w < 4)
 		return;
+	const struct box_chars *b = box_chars(a);
 	attr_t at = draw_attr(a, TK_SLOT_DIALOG);
 	attrset(at);
-	for (int i = 0; i < h; i++)
+	for (int i = 1; i < h - 1; i++) {
 		mvhline(y + i, x, ' ', w);
-	mvaddch(y, x, ACS_ULCORNER);
-	mvhline(y, x + 1, ACS_HLINE, w - 2);
-	mvaddch(y, x + w - 1, ACS_URCORNER);
-	mvvline(y + 1, x, ACS_VLINE, h - 2);
-	mvvline(y + 1, x + w - 1, ACS_VLINE, h - 2);
-	mvaddch(y + h - 1, x, ACS_LLCORNER);
-	mvhline(y + h - 1, x + 1, ACS_HLINE, w - 2);
-	mvaddch(y + h - 1, x + w - 1, ACS_LRCORNER);
+		mvaddstr(y + i, x, b->v);
+		mvaddstr(y + i, x + w - 1, b->v);
+	}
+	mvaddstr(y, x, b->tl);
+	draw_pieces(y, x + 1, b->h, w - 2);
+	addstr(b->tr);
+	mvaddstr(y + h - 1, x, b->bl);
+	draw_pieces(y + h - 1, x + 1, b->h, w - 2);
+	addstr(b->br);
 	attrset(A_NORMAL);
 	if (title && *title) {
 		char t[200];

@@ -1,6 +1,7 @@
 /* maitre, the host-stand app: options, configuration, the app, the loop,
  * cleaning up. */
 #include <getopt.h>
+#include <langinfo.h>
 #include <maitre/client.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -133,6 +134,7 @@ int main(int argc, char **argv)
 		mtc_global_cleanup();
 		return 1;
 	}
+	a->ascii_mode = strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
 	app_theme_load(a, theme_spec[0] ? theme_spec : NULL);
 	a->notifier = tk_notifier_new("maitre", a->notify_desktop);
 	a->notified_once = tk_once_new();

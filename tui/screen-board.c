@@ -163,14 +163,23 @@ static void measure(const struct app *a, struct tk_board_content *c)
 		c->width[TK_BCOL_NAME] = 30;
 }
 
+/* A duration for the header: "0m", "42m", "1h05". */
+static void fmt_minutes(int64_t ms, char *out, size_t n)
+{
+	if (ms < 60000)
+		str_fmt(out, n, "0m");
+	else
+		tk_fmt_ago((long)(ms / 1000), 1, out, n);
+}
+
 /* Draws the header line: place, load, clock. */
 static void draw_header(struct app *a)
 {
 	struct party_load load;
 	party_load_compute(a->rows, a->n_rows, a->now_ms, &load);
 	char left[400], right[200], lw[16], aw[16], clock[8];
-	tk_fmt_ago((long)(load.longest_ms / 1000), 1, lw, sizeof lw);
-	tk_fmt_ago((long)(load.average_ms / 1000), 1, aw, sizeof aw);
+	fmt_minutes(load.longest_ms, lw, sizeof lw);
+	fmt_minutes(load.average_ms, aw, sizeof aw);
 	draw_clock(a->now_ms, clock, sizeof clock);
 	char filt[32] = "";
 	if (a->size_filter)

@@ -57,8 +57,9 @@ int login_key(struct app *a, int is_key, long ch)
 	if (is_key && ch == KEY_F(2)) {
 		l->registering = !l->registering;
 		l->message[0] = '\0';
-		if (!shown(a, l->focus))
-			focus_step(a, 1);
+		/* the server field keeps the cursor; otherwise start at the first field of the mode */
+		if (l->focus != LF_SERVER)
+			l->focus = l->registering ? LF_NAME : LF_EMAIL;
 		return KEY_HANDLED;
 	}
 	if (!is_key && ch == 27)

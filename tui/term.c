@@ -128,6 +128,8 @@ void term_resize(void)
 	struct winsize ws;
 	if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0 && ws.ws_col > 0)
 		resize_term(ws.ws_row, ws.ws_col);
+	/* the terminal rewrapped or cleared what was on it: repaint every cell, not a diff */
+	clearok(curscr, TRUE);
 }
 
 /* Restores the terminal. */
