@@ -25,6 +25,8 @@ struct sync {
 	uint64_t other_call;       /* in-flight login / picker / check call, 0 = none */
 	char action_key[48];       /* key of the action being sent */
 	struct action check;       /* an action whose race is being checked (GET after 412) */
+	struct party check_row;    /* the party as the host saw it when that action was taken */
+	int checking;              /* 1 while that GET is out: nothing else is sent meanwhile */
 	int64_t next_poll_mono;    /* when to poll the list next (monotonic ms) */
 	int64_t next_send_mono;    /* earliest time to send the next action */
 	int backoff_ms;            /* current retry delay while offline */
@@ -519,38 +521,89 @@ static void finish_action(struct sync *s, const char *key)
 	a->dirty |= DIRTY_ALL;
 }
 
-/* The GET after a lost race answered: our own earlier send, or someone else's change? */
+/* 1 when two copies of a party differ in what another host could have
+ * changed. Not counted: what the server and the guest change by themselves
+ * (a text delivered: waiting -> notified; a guest's "1": -> confirmed;
+ * notification results, replies, version), as long as the party is still
+ * active; a party someone else seated, cancelled or marked no-show is. */
+static int host_fields_differ(const struct party *x, const struct party *y)
+{
+	int status_differs = x->status != y->status &&
+			     !(party_status_active(x->status) && party_status_active(y->status));
+	return strcmp(x->name, y->name) != 0 || strcmp(x->phone, y->phone) != 0 ||
+	       strcmp(x->email, y->email) != 0 || strcmp(x->notes, y->notes) != 0 || x->size != y->size ||
+	       x->quote != y->quote || status_differs;
+}
+
+/* Ends a race check: the action is dropped, the board reloads. */
+static void check_drop(struct sync *s, const char *fmt_reason)
+{
+	struct app *a = s->app;
+	outbox_remove(&a->outbox, s->check.key);
+	if (fmt_reason)
+		app_activity(a, TK_SLOT_ERROR, "%s was changed on another terminal: reloaded, not %s", s->check.label,
+			     fmt_reason);
+	app_rebuild(a);
+	sync_refresh_now(s);
+	a->dirty |= DIRTY_ALL;
+}
+
+/* The GET after a 412 answered: our own earlier send, the server's own
+ * change (a text delivered), or another terminal's? */
 static void check_done(struct mtc_client *c, struct mtc_result *r, void *ud)
 {
 	(void)c;
 	struct sync *s = ud;
 	struct app *a = s->app;
 	s->other_call = 0;
+	s->checking = 0;
 	if (r->status.code == MTC_ERR_CANCELLED)
 		return;
 	const struct action *act = &s->check;
-	if (r->status.code == MTC_OK && r->waitee) {
-		upsert_server_row(a, r->waitee);
-		if (act->kind == ACT_STATUS && r->waitee->status == to_mtc_status(act->status)) {
-			/* a resend of an action that had reached the server before: nothing lost, nothing doubled */
-			app_activity(a, TK_SLOT_SUCCESS, "%s %s", act->label, action_done_text(act));
-		} else {
-			app_activity(a, TK_SLOT_ERROR, "%s was changed on another terminal: reloaded, not %s",
-				     act->label, action_done_text(act));
-		}
-	} else {
-		app_activity(a, TK_SLOT_ERROR, "%s was changed on another terminal: reloaded", act->label);
+	struct action *qa = NULL;
+	for (size_t i = 0; i < a->outbox.n; i++)
+		if (strcmp(a->outbox.items[i].key, act->key) == 0)
+			qa = &a->outbox.items[i];
+	if (!qa)
+		return;
+	if (is_transient(r->status.code)) {
+		went_offline(s, &r->status); /* the action stays queued and is sent (and checked) again */
+		return;
 	}
-	app_rebuild(a);
-	sync_refresh_now(s);
-	a->dirty |= DIRTY_ALL;
+	if (r->status.code != MTC_OK || !r->waitee) {
+		check_drop(s, action_done_text(act));
+		return;
+	}
+	upsert_server_row(a, r->waitee);
+	struct party fresh;
+	party_from_waitee(&fresh, r->waitee);
+	if (act->kind == ACT_STATUS && fresh.status == (enum party_status)act->status) {
+		/* a resend of an action that had reached the server before: nothing lost, nothing doubled */
+		outbox_remove(&a->outbox, act->key);
+		app_activity(a, TK_SLOT_SUCCESS, "%s %s", act->label, action_done_text(act));
+		app_rebuild(a);
+		return;
+	}
+	if (!host_fields_differ(&s->check_row, &fresh) && qa->attempts < 3) {
+		/* only the server touched it (e.g. the text went out): apply the host's action to the fresh version */
+		qa->version = fresh.version;
+		qa->attempts++;
+		outbox_save(&a->outbox);
+		app_rebuild(a);
+		return;
+	}
+	check_drop(s, action_done_text(act));
 }
 
-/* Starts a GET of the party an action lost a race on. */
+/* Starts a GET of the party an action lost a race on (the action stays queued meanwhile). */
 static void start_check(struct sync *s, const struct action *act)
 {
 	struct app *a = s->app;
 	s->check = *act;
+	memset(&s->check_row, 0, sizeof s->check_row);
+	for (size_t i = 0; i < a->n_server; i++)
+		if (strcmp(a->server_rows[i].id, act->waitee) == 0)
+			s->check_row = a->server_rows[i];
 	struct mtc_request req;
 	memset(&req, 0, sizeof req);
 	req.op = MTC_OP_GET_WAITEE;
@@ -558,9 +611,10 @@ static void start_check(struct sync *s, const struct action *act)
 	req.waitee_id = act->waitee;
 	if (s->other_call || mtc_start(s->c, &req, check_done, s, &s->other_call) != MTC_OK) {
 		s->other_call = 0;
-		app_activity(a, TK_SLOT_ERROR, "%s was changed on another terminal: reloaded", act->label);
-		sync_refresh_now(s);
+		check_drop(s, action_done_text(act));
+		return;
 	}
+	s->checking = 1;
 }
 
 /* An outbox action answered. */
@@ -629,7 +683,6 @@ static void action_done(struct mtc_client *c, struct mtc_result *r, void *ud)
 		return;
 	}
 	if (e == MTC_ERR_PRECONDITION || (e == MTC_ERR_CONFLICT && strcmp(st->error, "conflict") == 0)) {
-		finish_action(s, key);
 		start_check(s, &act);
 		return;
 	}
@@ -739,7 +792,7 @@ void sync_tick(struct sync *s)
 		return;
 	if (!s->list_call && a->mono_ms >= s->next_poll_mono)
 		start_poll(s);
-	if (!s->action_call && a->outbox.n > 0 && a->mono_ms >= s->next_send_mono)
+	if (!s->action_call && !s->checking && a->outbox.n > 0 && a->mono_ms >= s->next_send_mono)
 		send_next(s);
 	/* notify once when the connection has been lost for more than 30 s */
 	if (a->conn == CONN_OFFLINE && !a->offline_notified && a->offline_since_ms &&
