@@ -72,6 +72,15 @@ int tk_palette_install(const struct tk_palette *p);
 /* Returns the curses attributes of a slot: A_BOLD etc. | COLOR_PAIR(pair). */
 attr_t tk_palette_attr(const struct tk_palette *p, enum tk_slot slot);
 
+/* Returns the attributes of slot `over` laid on slot `base`, for the
+ * selected row (TK_SLOT_SELECTED over TK_SLOT_OVER_QUOTE) or a pending
+ * one: both slots' attributes, and over's colours when it has any, else
+ * base's (so "selected = reverse" keeps the row's urgency colour). */
+attr_t tk_palette_attr_with(const struct tk_palette *p, enum tk_slot base, enum tk_slot over);
+
+/* The colour pair tk_palette_attr_with uses (for setcchar / wattr_set). */
+short tk_palette_pair_with(const struct tk_palette *p, enum tk_slot base, enum tk_slot over);
+
 /* Returns the colour pair of a slot (for setcchar / wattr_set), 0 = none. */
 short tk_palette_pair(const struct tk_palette *p, enum tk_slot slot);
 

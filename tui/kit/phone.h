@@ -49,7 +49,9 @@ int tk_phone_normalise(const char *typed, const char *default_iso, char *out, si
 		char *err, size_t errsz);
 
 /* Formats an E.164 number for people: "+1 415-555-0101" (NANP),
- * "+44 20 7946 0958", "+49 151 2345 6789" (groups from the right).
+ * "+44 20 7946 0958", "+44 7700 900123", "+49 151 2345 6789",
+ * "+33 612 345 678" (groups by length, not every country's own habit); a
+ * calling code not in the table: the E.164 digits as they are.
  * Returns 0, or -1 when e164 is not "+" and 8-15 digits. */
 int tk_phone_format(const char *e164, char *out, size_t outsz);
 

@@ -2,7 +2,8 @@
  * attributes, read from small text files (themes/NAME.theme), resolved to
  * ncurses colour pairs for 256, 8 or no colours.
  *
- * File format (one slot per line, '#' starts a comment):
+ * File format (one slot per line; a comment is a line starting with '#', or
+ * '#' followed by a space after a style):
  *
  *     over-quote = red on default bold marker "!"
  *     selected   = 231 on #005f87
