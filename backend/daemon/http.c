@@ -25,6 +25,7 @@
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/id.h"
+#include "core/log.h"
 #include "daemon/maitred.h"
 #include "apigw/apigw.h"
 
@@ -92,7 +93,7 @@ static struct http_req *http_req_new(struct maitred_http *srv, const char *uri)
 	r->srv = srv;
 	r->start_us = http_now_us();
 	mt_buf_init(&r->body, MT_BODY_MAX);
-	mt_id_new_unordered(r->request_id, mt_clock_system_now(NULL));
+	mt_id_new_unordered(r->request_id, mt_now(srv->ctx));
 	atomic_fetch_add(&srv->active, 1);
 	return r;
 }
@@ -115,7 +116,7 @@ static void http_on_completed(void *cls, struct MHD_Connection *con, void **con_
 	if (r == NULL)
 		return;
 	if (r->status != 0) {
-		struct log_request l = {
+		struct mt_log_request l = {
 			.method = r->method,
 			.path = r->uri,
 			.status = r->status,
@@ -126,7 +127,7 @@ static void http_on_completed(void *cls, struct MHD_Connection *con, void **con_
 			.route = r->route_key,
 			.aborted = toe != MHD_REQUEST_TERMINATED_COMPLETED_OK,
 		};
-		log_request(&l);
+		mt_log_request(&l);
 	}
 	mt_buf_free(&r->body);
 	free(r->uri);
@@ -391,7 +392,7 @@ static enum MHD_Result http_on_request(void *cls, struct MHD_Connection *con, co
 	er.body_len = r->body.len;
 	er.source_ip = ip;
 	er.request_id = r->request_id;
-	er.time_ms = mt_clock_system_now(NULL);
+	er.time_ms = mt_now(srv->ctx);
 	resp = maitred_dispatch(srv->ctx, srv->ac, &er, &r->route_key);
 	mt_buf_free(&r->body);
 	return http_send(con, r, resp);

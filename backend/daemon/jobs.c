@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 #include "core/error.h"
+#include "core/log.h"
 #include "daemon/jobs.h"
 #include "queue/queue.h"
 #include "store/store.h"
@@ -50,19 +51,28 @@ struct mt_jobs {
 	int worker_started;          /* 1 when the thread runs */
 };
 
-/* Writes one JSON log line to stderr from a built object (consumed). */
-static void jobs_log(cJSON *o)
+/* Logs a producer tick that did something: its counts and error, if any. */
+static void jobs_log_tick(const cJSON *ans)
 {
-	char *text;
+	static const char *const counts[] = { "queued", "skipped", "failed", "due" };
+	const cJSON *e = cJSON_GetObjectItemCaseSensitive(ans, "error");
+	const cJSON *f = cJSON_GetObjectItemCaseSensitive(ans, "failed");
+	struct mt_log_field fs[5];
+	size_t i;
 
-	if (o == NULL)
-		return;
-	text = cJSON_PrintUnformatted(o);
-	if (text) {
-		fprintf(stderr, "%s\n", text);
-		free(text);
+	for (i = 0; i < 4; i++) {
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(ans, counts[i]);
+
+		fs[i].key = counts[i];
+		fs[i].str = NULL;
+		fs[i].num = cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+		fs[i].is_num = cJSON_IsNumber(v);
 	}
-	cJSON_Delete(o);
+	fs[4].key = "error";
+	fs[4].str = cJSON_IsString(e) ? e->valuestring : NULL;
+	fs[4].num = 0;
+	fs[4].is_num = 0;
+	mt_log_fields(e || (cJSON_IsNumber(f) && f->valuedouble > 0) ? "warn" : "info", "producer tick", fs, 5);
 }
 
 /* Returns 1 once a stop was asked. */
@@ -132,7 +142,6 @@ static void jobs_purge(struct mt_jobs *j)
 {
 	int64_t now_s = mt_now(j->ctx) / 1000;
 	int removed = 0, total = 0, r = 0, rounds = 0;
-	cJSON *o;
 
 	if (j->ctx->store == NULL || j->ctx->store->ops->purge_expired == NULL)
 		return;
@@ -143,15 +152,13 @@ static void jobs_purge(struct mt_jobs *j)
 	} while (r == 0 && removed > 0 && ++rounds < JOBS_PURGE_ROUNDS && !jobs_stopping(j));
 	if (r == 0 && total == 0)
 		return;
-	o = cJSON_CreateObject();
-	if (o == NULL)
-		return;
-	cJSON_AddStringToObject(o, "level", r == 0 ? "info" : "warn");
-	cJSON_AddStringToObject(o, "msg", "purged expired records");
-	cJSON_AddNumberToObject(o, "removed", total);
-	if (r < 0)
-		cJSON_AddStringToObject(o, "error", mt_strerror(r));
-	jobs_log(o);
+	{
+		const struct mt_log_field f[] = {
+			{ "removed", NULL, total, 1 }, { "error", r < 0 ? mt_strerror(r) : NULL, 0, 0 },
+		};
+
+		mt_log_fields(r == 0 ? "info" : "warn", "purged expired records", f, sizeof f / sizeof f[0]);
+	}
 }
 
 /* Scheduler thread: the producer at start and every tick; the expiry purge
@@ -173,13 +180,8 @@ static void *jobs_scheduler_main(void *arg)
 		const cJSON *e = cJSON_GetObjectItemCaseSensitive(ans, "error");
 
 		if (ans && ((cJSON_IsNumber(q) && q->valuedouble > 0) ||
-			    (cJSON_IsNumber(f) && f->valuedouble > 0) || e)) {
-			cJSON_AddStringToObject(ans, "msg", "producer tick");
-			cJSON_AddStringToObject(ans, "level", e || (cJSON_IsNumber(f) && f->valuedouble > 0) ?
-						"warn" : "info");
-			jobs_log(ans);
-			ans = NULL;
-		}
+			    (cJSON_IsNumber(f) && f->valuedouble > 0) || e))
+			jobs_log_tick(ans);
 		cJSON_Delete(ans);
 		cJSON_Delete(ev);
 	} while (!jobs_sleep(j, (long)j->tick_seconds * 1000));
@@ -255,12 +257,8 @@ static void *jobs_worker_main(void *arg)
 
 		err = q->ops->receive(q, QUEUE_BATCH_MAX, JOBS_RECEIVE_WAIT_MS, j->visibility_s, &msgs, &n, &cause);
 		if (err != 0) {
-			cJSON *o = cJSON_CreateObject();
-
-			cJSON_AddStringToObject(o, "level", "warn");
-			cJSON_AddStringToObject(o, "msg", "queue worker: receive failed");
-			cJSON_AddStringToObject(o, "error", cause ? cause : mt_strerror(err));
-			jobs_log(o);
+			mt_log("warn", "queue worker: receive failed", "error", cause ? cause : mt_strerror(err),
+			       (const char *)NULL);
 			free(cause);
 			jobs_sleep(j, 1000);
 			continue;
@@ -277,13 +275,8 @@ static void *jobs_worker_main(void *arg)
 			cause = NULL;
 			err = q->ops->delete(q, msgs[i].receipt, &cause);
 			if (err != 0 && err != MT_ENOTFOUND) {
-				cJSON *o = cJSON_CreateObject();
-
-				cJSON_AddStringToObject(o, "level", "warn");
-				cJSON_AddStringToObject(o, "msg", "queue worker: delete failed");
-				cJSON_AddStringToObject(o, "messageId", msgs[i].id);
-				cJSON_AddStringToObject(o, "error", cause ? cause : mt_strerror(err));
-				jobs_log(o);
+				mt_log("warn", "queue worker: delete failed", "messageId", msgs[i].id,
+				       "error", cause ? cause : mt_strerror(err), (const char *)NULL);
 			}
 			free(cause);
 		}

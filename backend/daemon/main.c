@@ -11,6 +11,7 @@
 #include "auth/auth.h"
 #include "core/error.h"
 #include "daemon/jobs.h"
+#include "core/log.h"
 #include "daemon/maitred.h"
 #include "store/store.h"
 #include "wiring/wiring.h"
@@ -74,7 +75,8 @@ int main(int argc, char **argv)
 		goto done;
 	}
 	mt_wiring_config(&ctx.cfg, opts.data_dir);
-	ctx.clock = mt_clock_system;
+	if (mt_wiring_clock(&ctx, &cause) < 0)
+		goto done;
 	if (maitred_data_dir_create(opts.data_dir, &cause) < 0 || routes_check(&cause) < 0)
 		goto done;
 	if (!opts.init_store && mt_jwt_secret_load(&ctx.cfg, opts.data_dir, &cause) < 0)
@@ -84,24 +86,24 @@ int main(int argc, char **argv)
 	if (r < 0)
 		goto done;
 	if (opts.init_store) {
-		log_event("info", "store initialised", "store", ctx.store->ops->name, (const char *)NULL);
+		mt_log("info", "store initialised", "store", ctx.store->ops->name, (const char *)NULL);
 		ret = 0;
 		goto done;
 	}
 	if (mt_jobs_start(&ctx, opts.tick_seconds, &jobs, &cause) < 0)
 		goto done;
 	ac = authcache_new(MAITRED_AUTH_CACHE_SLOTS, opts.auth_cache_s);
-	if (log_start(opts.log_flush_ms) < 0) {
+	if (mt_log_start(opts.log_flush_ms) < 0) {
 		cause = strdup("cannot start the log flusher thread");
 		goto done;
 	}
 	if (maitred_http_start(&ctx, ac, opts.listen, opts.threads, &http, bound, sizeof bound, &cause) < 0)
 		goto done;
-	log_event("info", "listening", "listen", bound, "store", ctx.store->ops->name,
+	mt_log("info", "listening", "listen", bound, "store", ctx.store->ops->name,
 		  "version", MAITRE_VERSION, (const char *)NULL);
 
 	sig = maitred_wait_signal(sfd);
-	log_event("info", "stopping", "signal", sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "error",
+	mt_log("info", "stopping", "signal", sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "error",
 		  (const char *)NULL);
 	ret = sig > 0 ? 0 : 1;
 done:
@@ -119,8 +121,8 @@ done:
 	mt_wiring_close(&ctx);
 	if (sfd >= 0)
 		close(sfd);
-	log_stop();   /* the workers have ended: every request line goes out now */
+	mt_log_stop();   /* the workers have ended: every request line goes out now */
 	if (served)
-		log_event("info", "stopped", (const char *)NULL);
+		mt_log("info", "stopped", (const char *)NULL);
 	return ret;
 }

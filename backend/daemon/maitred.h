@@ -133,34 +133,6 @@ int event_response_take(cJSON *resp, struct event_response *out);
  * cached list answer). */
 void event_ipv4(char *buf, const unsigned char b[4]);
 
-/* ---- log.c ---- */
-
-/* One request for the log. */
-struct log_request {
-	const char *method;      /* HTTP method */
-	const char *path;        /* path without query string (never tokens) */
-	int status;              /* HTTP status sent */
-	int64_t duration_us;     /* from first byte of the request line to completion */
-	const char *request_id;  /* our id, also sent as x-request-id */
-	size_t bytes_in;         /* request body bytes read */
-	size_t bytes_out;        /* response body bytes */
-	const char *route;       /* routeKey or NULL */
-	int aborted;             /* 1 when the connection ended before the response was sent */
-};
-
-/* Writes one JSON line for a request to stderr (buffered per thread after log_start). */
-void log_request(const struct log_request *r);
-/* Buffers request lines per thread, written at least every flush_ms by a
- * flusher thread (0 = write each line at once, no thread). 0 or -1. */
-int log_start(int flush_ms);
-/* Stops the flusher and writes out every buffered line. */
-void log_stop(void);
-/* Writes one JSON line {"time","level","msg"[,key:value...]} to stderr;
- * the varargs are pairs of const char * key, value, ended by NULL. */
-void log_event(const char *level, const char *msg, ...) __attribute__((sentinel));
-/* Formats now as "2026-01-02T03:04:05.678Z" into buf (>= 32 bytes). */
-void log_time(char *buf, size_t n);
-
 /* ---- authcache.c ---- */
 
 struct authcache;

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/error.h"
+#include "core/log.h"
 #include "core/status.h"
 #include "handlers/handler.h"
 #include "notify/deliver.h"
@@ -39,11 +40,11 @@ enum consumer_result {
 static void consumer_log(const char *level, const char *msg, const char *message_id,
 			 const char *waitee_id, const char *detail)
 {
-	const struct mt_notify_log_field f[] = {
-		{ "messageId", message_id }, { "waiteeId", waitee_id }, { "detail", detail },
+	const struct mt_log_field f[] = {
+		{ "messageId", message_id, 0, 0 }, { "waiteeId", waitee_id, 0, 0 }, { "detail", detail, 0, 0 },
 	};
 
-	mt_notify_log(level, msg, f, sizeof f / sizeof f[0]);
+	mt_log_fields(level, msg, f, sizeof f / sizeof f[0]);
 }
 
 /* Returns 1 when there is nothing to send for this message. */

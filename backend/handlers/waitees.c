@@ -192,7 +192,7 @@ static cJSON *waitees_list(struct mt_ctx *ctx, const cJSON *event, const struct 
 	key.limit = page.limit;
 	key.cursor = page.cursor;
 	key.status = mt_event_query(event, "status");
-	now_ms = mt_clock_system_now(NULL);   /* wall clock, as the stores judge expiry */
+	now_ms = mt_now(ctx);   /* the clock the store judges expiry by (wiring shares it) */
 	r = listcache_get(&key, now_ms, &cached, &next);
 	if (r < 0)
 		return NULL;

@@ -19,6 +19,7 @@
 #include <cjson/cJSON.h>
 #include "core/error.h"
 #include "core/id.h"
+#include "core/log.h"
 #include "core/status.h"
 #include "notify/channel.h"
 #include "notify/notify.h"
@@ -28,34 +29,12 @@
 #define NOTIFY_MSG_MAX 4096      /* longest message body we accept */
 #define NOTIFY_WRITE_TRIES 4     /* conditional re-tries of the clear/restore writes */
 
-/* Writes one JSON log line to stderr: level, msg, then the fields that have a value. */
-void mt_notify_log(const char *level, const char *msg, const struct mt_notify_log_field *f, size_t n)
-{
-	cJSON *o = cJSON_CreateObject();
-	char *text;
-	size_t i;
-
-	if (o == NULL)
-		return;
-	cJSON_AddStringToObject(o, "level", level);
-	cJSON_AddStringToObject(o, "msg", msg);
-	for (i = 0; i < n; i++)
-		if (f[i].value)
-			cJSON_AddStringToObject(o, f[i].key, f[i].value);
-	text = cJSON_PrintUnformatted(o);
-	if (text) {
-		fprintf(stderr, "%s\n", text);
-		free(text);
-	}
-	cJSON_Delete(o);
-}
-
 /* Writes one JSON log line to stderr: {"level":..,"msg":..,"waiteeId":..,"error":..}. */
 static void notify_log(const char *level, const char *msg, const char *waitee_id, const char *error)
 {
-	const struct mt_notify_log_field f[] = { { "waiteeId", waitee_id }, { "error", error } };
+	const struct mt_log_field f[] = { { "waiteeId", waitee_id, 0, 0 }, { "error", error, 0, 0 } };
 
-	mt_notify_log(level, msg, f, sizeof f / sizeof f[0]);
+	mt_log_fields(level, msg, f, sizeof f / sizeof f[0]);
 }
 
 /* Returns 1 for a kind a message may carry. */

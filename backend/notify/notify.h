@@ -26,16 +26,6 @@ struct mt_notify_msg {
 	int32_t seq;                   /* notify_seq it was queued for (0 = joined) */
 };
 
-/* One extra field of a JSON log line. */
-struct mt_notify_log_field {
-	const char *key;     /* member name */
-	const char *value;   /* its string value; NULL leaves the member out */
-};
-
-/* Writes one JSON log line to stderr: {"level":..,"msg":..} and then the
- * fields of f[0..n) that have a value, in order. */
-void mt_notify_log(const char *level, const char *msg, const struct mt_notify_log_field *f, size_t n);
-
 /* Encodes a message body (malloc'd, caller frees; NULL when out of memory). */
 char *mt_notify_msg_encode(const struct mt_notify_msg *m);
 /* Parses and validates a message body: 0 or MT_EINVAL with *why a static reason. */

@@ -24,6 +24,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "core/clock.h"
 #include "core/model.h"
 
 struct store;
@@ -141,6 +142,7 @@ struct store_ops {
 
 struct store {
 	const struct store_ops *ops;   /* back end */
+	struct mt_clock clock;         /* time for expiry checks: the system clock unless store_set_clock */
 };
 
 /* Opens a store from a URL: "sqlite:PATH" or
@@ -154,5 +156,9 @@ int store_dynamodb_open(const char *url, struct store **out, char **cause);
 
 /* Thin wrappers. */
 static inline void store_close(struct store *s) { if (s) s->ops->close(s); }
+/* Makes the store read time from c (the context's clock; tests: a fake one). */
+static inline void store_set_clock(struct store *s, const struct mt_clock *c) { if (s && c) s->clock = *c; }
+/* The store's current time, epoch milliseconds. */
+static inline int64_t store_now_ms(const struct store *s) { return s->clock.now_ms(s->clock.data); }
 
 #endif

@@ -5,8 +5,8 @@
 #include <string.h>
 #include "core/config.h"
 #include "core/error.h"
+#include "core/log.h"
 #include "notify/channel.h"
-#include "notify/notify.h"
 #include "queue/queue.h"
 #include "store/store.h"
 #include "store/store-sqlite.h"
@@ -23,6 +23,17 @@ void mt_wiring_config(struct mt_config *cfg, const char *data_dir)
 		snprintf(cfg->sms_hook_secret, sizeof cfg->sms_hook_secret, "%s", hook);
 }
 
+/* Sets the context's clock (system, or offset by MAITRE_TEST_CLOCK_FILE). */
+int mt_wiring_clock(struct mt_ctx *ctx, char **cause)
+{
+	const char *path = getenv("MAITRE_TEST_CLOCK_FILE");
+
+	ctx->clock = mt_clock_system;
+	if (path == NULL || *path == '\0')
+		return 0;
+	return mt_clock_offset_file(path, &ctx->clock, cause);
+}
+
 /* Opens the store of url and creates its schema. */
 static int wiring_store(struct mt_ctx *ctx, const char *url, char **cause)
 {
@@ -30,6 +41,7 @@ static int wiring_store(struct mt_ctx *ctx, const char *url, char **cause)
 
 	if (r < 0)
 		return r;
+	store_set_clock(ctx->store, &ctx->clock);   /* one clock for the handlers and the store */
 	r = ctx->store->ops->init_schema(ctx->store);
 	if (r < 0) {
 		size_t n = strlen(url) + 64;
@@ -68,9 +80,7 @@ static int wiring_queue(struct mt_ctx *ctx, const char *store_url, char **cause)
 		if (store_path != NULL && strcmp(store_path, store_url + 7) == 0)
 			queue_sqlite_use_store(ctx->queue, ctx->store);
 	} else {
-		const struct mt_notify_log_field none[] = { { "error", NULL } };
-
-		mt_notify_log("warn", "notify: no queue (set MAITRE_SQS_QUEUE_URL): notifications are off", none, 0);
+		mt_log("warn", "notify: no queue (set MAITRE_SQS_QUEUE_URL): notifications are off", (const char *)NULL);
 	}
 	if (ctx->queue)
 		queue_retry_from_env(&ctx->queue->retry);

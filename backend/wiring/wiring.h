@@ -19,6 +19,12 @@ enum mt_wiring_parts {
  * mt_jwt_secret_load (auth/auth.h). */
 void mt_wiring_config(struct mt_config *cfg, const char *data_dir);
 
+/* Sets ctx->clock: the system clock, or for tests that drive a whole
+ * process's time, the system clock plus the offset in the file named by
+ * MAITRE_TEST_CLOCK_FILE (core/clock.h mt_clock_offset_file). Call it
+ * before mt_wiring_open: the store gets the same clock. */
+int mt_wiring_clock(struct mt_ctx *ctx, char **cause);
+
 /* Builds the parts of ctx named by `parts` (enum mt_wiring_parts):
  * the store of store_url ("sqlite:PATH" or "dynamodb://TABLE?...") with its
  * schema; the queue (SQS when MAITRE_SQS_QUEUE_URL is set, else the embedded

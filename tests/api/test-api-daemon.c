@@ -23,6 +23,7 @@
 #include <cmocka.h>
 #include "core/base64.h"
 #include "harness.h"
+#include "core/log.h"
 #include "daemon/maitred.h"
 #include "apigw/apigw.h"
 #include "core/json-print.h"
@@ -478,7 +479,7 @@ static void test_log_line_escaping(void **state)
 	cJSON *j;
 	FILE *f;
 	long len;
-	struct log_request r;
+	struct mt_log_request r;
 
 	(void)state;
 	assert_true(fd >= 0);
@@ -499,7 +500,7 @@ static void test_log_line_escaping(void **state)
 	fflush(stderr);
 	saved = dup(2);
 	dup2(fd, 2);
-	log_request(&r);
+	mt_log_request(&r);
 	dup2(saved, 2);
 	close(saved);
 	close(fd);

@@ -359,3 +359,67 @@ int cu_run_capture(char *const argv[], char **out)
 	*out = buf ? buf : strdup("");
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
+
+/* The test clock's file, its environment setting and its offset (ms). */
+static char cu_clock_path[] = "/tmp/maitre-test-clock-XXXXXX";
+static char cu_clock_setting[sizeof cu_clock_path + 32];
+static int64_t cu_clock_offset;
+
+/* Writes the offset into the clock file. 0 or -1. */
+static int cu_clock_write(void)
+{
+	int fd = open(cu_clock_path, O_WRONLY | O_CLOEXEC);
+	ssize_t w;
+
+	if (fd < 0) {
+		perror(cu_clock_path);
+		return -1;
+	}
+	w = pwrite(fd, &cu_clock_offset, sizeof cu_clock_offset, 0);
+	close(fd);
+	return w == (ssize_t)sizeof cu_clock_offset ? 0 : -1;
+}
+
+/* "MAITRE_TEST_CLOCK_FILE=PATH", making the file on first use. */
+const char *cu_clock_env(void)
+{
+	int fd;
+
+	if (cu_clock_setting[0] != '\0')
+		return cu_clock_setting;
+	fd = mkstemp(cu_clock_path);
+	if (fd < 0) {
+		perror("mkstemp");
+		return NULL;
+	}
+	close(fd);
+	if (cu_clock_write() < 0)
+		return NULL;
+	snprintf(cu_clock_setting, sizeof cu_clock_setting, "MAITRE_TEST_CLOCK_FILE=%s", cu_clock_path);
+	return cu_clock_setting;
+}
+
+/* Moves the test clock forward by ms. */
+int cu_clock_advance(int64_t ms)
+{
+	if (cu_clock_env() == NULL)
+		return -1;
+	cu_clock_offset += ms;
+	return cu_clock_write();
+}
+
+/* The test clock's time, epoch ms. */
+int64_t cu_clock_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + cu_clock_offset;
+}
+
+/* Removes the clock file. */
+void cu_clock_cleanup(void)
+{
+	if (cu_clock_setting[0] != '\0')
+		unlink(cu_clock_path);
+}

@@ -6,6 +6,7 @@
 
 #include <cjson/cJSON.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define CU_PYTHON "/usr/bin/python3"
@@ -36,6 +37,16 @@ long cu_http(const char *method, const char *url, const char *body, const char *
 int cu_run_capture(char *const argv[], char **out);
 /* Source directory of these tests (for the python helpers). */
 const char *cu_srcdir(void);
+/* The test clock of the maitreds a test starts: "MAITRE_TEST_CLOCK_FILE=PATH"
+ * for their environment (the file is made, offset 0, on the first call;
+ * NULL on failure). Their clock is the wall clock plus the offset. */
+const char *cu_clock_env(void);
+/* Moves that clock forward by ms (seen by the maitreds at once). 0 or -1. */
+int cu_clock_advance(int64_t ms);
+/* That clock's time, epoch ms (the wall clock plus the offset). */
+int64_t cu_clock_now_ms(void);
+/* Removes the clock file (if one was made). */
+void cu_clock_cleanup(void);
 /* printf into a malloc'd string; aborts when out of memory. */
 char *cu_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -16,10 +16,17 @@ static struct {
 	queue_contract_open_fn open_fresh;  /* factory */
 	void *arg;                          /* its argument */
 	int flags;                          /* QUEUE_CONTRACT_* */
+	const struct queue_contract_clock *clock; /* test clock, or NULL: real time */
 } contract;
 
+/* Makes the suite drive c instead of sleeping. */
+void queue_contract_use_clock(const struct queue_contract_clock *c)
+{
+	contract.clock = c;
+}
+
 /* Monotonic milliseconds. */
-static long long contract_ms(void)
+static long long contract_real_ms(void)
 {
 	struct timespec ts;
 
@@ -27,12 +34,27 @@ static long long contract_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Sleeps ms milliseconds. */
-static void contract_sleep(long ms)
+/* Sleeps ms milliseconds of real time. */
+static void contract_real_sleep(long ms)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
+}
+
+/* The suite's time in ms: the test clock's, else monotonic. */
+static long long contract_ms(void)
+{
+	return contract.clock ? (long long)contract.clock->now_ms(contract.clock->arg) : contract_real_ms();
+}
+
+/* Lets ms pass: advances the test clock, else sleeps. */
+static void contract_sleep(long ms)
+{
+	if (contract.clock)
+		contract.clock->advance(contract.clock->arg, ms);
+	else
+		contract_real_sleep(ms);
 }
 
 /* cmocka setup: a fresh queue per test. */
@@ -86,8 +108,8 @@ static void contract_send1(struct queue *q, const char *body)
 	contract_send(q, &body, 1);
 }
 
-/* Receives once; returns the number of messages. */
-static size_t contract_recv(struct queue *q, int max, int wait_ms, int vis, struct queue_msg **msgs)
+/* Receives once, waiting up to wait_ms of real time; returns the number of messages. */
+static size_t contract_recv_real(struct queue *q, int max, int wait_ms, int vis, struct queue_msg **msgs)
 {
 	char *cause = NULL;
 	size_t n = 0;
@@ -100,6 +122,21 @@ static size_t contract_recv(struct queue *q, int max, int wait_ms, int vis, stru
 	if (n == 0)
 		assert_null(*msgs);
 	return n;
+}
+
+/* Receives once, waiting up to wait_ms of the suite's time (on a test
+ * clock: a receive, wait_ms of test time, and a receive again). */
+static size_t contract_recv(struct queue *q, int max, int wait_ms, int vis, struct queue_msg **msgs)
+{
+	size_t n;
+
+	if (contract.clock == NULL || wait_ms == 0)
+		return contract_recv_real(q, max, wait_ms, vis, msgs);
+	n = contract_recv_real(q, max, 0, vis, msgs);
+	if (n > 0)
+		return n;
+	contract_sleep(wait_ms);
+	return contract_recv_real(q, max, 0, vis, msgs);
 }
 
 /* Deletes by receipt, expecting err. */
@@ -314,7 +351,7 @@ static void *contract_sender_main(void *p)
 	struct queue_entry e = { "late", 0 };
 	int result;
 
-	contract_sleep(s->delay_ms);
+	contract_real_sleep(s->delay_ms);
 	s->q->ops->send_batch(s->q, &e, 1, &result, NULL);
 	return NULL;
 }
@@ -330,9 +367,9 @@ static void contract_long_poll(void **state)
 	size_t n;
 
 	assert_int_equal(pthread_create(&t, NULL, contract_sender_main, &s), 0);
-	t0 = contract_ms();
-	n = contract_recv(q, 1, 8000, 30, &m);
-	took = contract_ms() - t0;
+	t0 = contract_real_ms();
+	n = contract_recv_real(q, 1, 8000, 30, &m);
+	took = contract_real_ms() - t0;
 	pthread_join(t, NULL);
 	assert_int_equal(n, 1);
 	assert_string_equal(m[0].body, "late");

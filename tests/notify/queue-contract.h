@@ -1,6 +1,10 @@
 /* The queue contract suite (backend/queue/queue.h), written once and run on
  * every back end: test-queue-sqlite.c (embedded) and test-queue-sqs.c
- * (local-aws-sqs). Times are real: visibility timeouts of 1 s.
+ * (local-aws-sqs). Times are real (visibility timeouts of 1 s) unless the
+ * back end runs on a test clock the suite can move (queue_contract_use_clock):
+ * then waits for time to pass advance that clock instead of sleeping, and a
+ * long poll of W ms is a receive, W ms of test time, and a receive again.
+ * The long-poll and concurrent-receiver cases always run in real time.
  *
  * queue_contract_run runs every case, each on a fresh, empty queue made
  * by open_fresh(arg); close_fresh (may be NULL) is called after each case
@@ -8,6 +12,7 @@
 #ifndef QUEUE_CONTRACT_H
 #define QUEUE_CONTRACT_H
 
+#include <stdint.h>
 #include "queue/queue.h"
 
 /* What a back end can do beyond the common contract. */
@@ -21,6 +26,16 @@ enum queue_contract_flags {
 
 /* Makes a fresh empty queue; 0 or MT_E*. */
 typedef int (*queue_contract_open_fn)(struct queue **out, void *arg);
+
+/* A test clock the back end under test reads (NULL to wait in real time). */
+struct queue_contract_clock {
+	int64_t (*now_ms)(void *arg);          /* the clock's time, ms */
+	void (*advance)(void *arg, long ms);   /* moves it forward */
+	void *arg;                             /* passed to both */
+};
+
+/* Makes the suite drive c instead of sleeping (NULL: real time). */
+void queue_contract_use_clock(const struct queue_contract_clock *c);
 
 /* Runs the suite; returns the number of failed tests (cmocka). */
 int queue_contract_run(const char *suite_name, queue_contract_open_fn open_fresh, void *arg, int flags);

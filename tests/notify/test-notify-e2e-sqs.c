@@ -255,25 +255,18 @@ static void test_sqs_mode(void **state)
 	free(tok);
 }
 
-/* Wall clock, epoch ms. */
-static long long wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* The AWS mode end to end: DynamoDB store (dynalite, sparse due GSI) and
  * SQS queue. "Notify now" is told at once; a guest planned for the next
  * minute is found by the scheduler's producer through the due index and
- * told exactly once. */
+ * told exactly once. maitred runs on a test clock (chan-util cu_clock_*):
+ * the wait for the next minute is a jump of that clock. */
 static void test_aws_mode(void **state)
 {
 	char env_q[320], env_e[96], env_s[96], store[256], url[256], dlq[256];
 	const char *env[] = { env_q, env_e, env_s, "AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=" AKID,
 			      "AWS_SECRET_ACCESS_KEY=" SECRET, "MAITRE_SMS_ACCOUNT=" ACCOUNT,
-			      "MAITRE_SMS_TOKEN=" TOKEN, "MAITRE_SMS_FROM=+15550001111", NULL };
+			      "MAITRE_SMS_TOKEN=" TOKEN, "MAITRE_SMS_FROM=+15550001111", cu_clock_env(), NULL };
 	const char *args[] = { "--tick-seconds", "1", NULL };
 	struct test_server_opts o = { .args = args, .env = env, .store_url = store };
 	struct aws_client_config cfg;
@@ -327,9 +320,11 @@ static void test_aws_mode(void **state)
 	cJSON_Delete(j);
 	test_resp_free(&r);
 	assert_true(due > 0);
-	if (due - wall_ms() > 1500) {
-		sleep_ms((long)(due - wall_ms() - 1500));
+	if (due - cu_clock_now_ms() > 1500) {
+		assert_int_equal(cu_clock_advance(due - cu_clock_now_ms() - 1500), 0);
+		sleep_ms(1100);   /* a tick at 1.5 s - 1.1 s before the due time */
 		assert_int_equal(sink_count(later_id, 1), 0);   /* not before it is due */
+		assert_int_equal(cu_clock_advance(1500), 0);
 	}
 	assert_int_equal(wait_told(later_id, 15000), 1);
 	sleep_ms(3000);
@@ -363,6 +358,7 @@ int main(void)
 	};
 	char *module = cu_strf("%s/../node_modules/local-aws-sqs/package.json", cu_srcdir());
 	struct stat st;
+	int rc;
 
 	if (system("node --version >/dev/null 2>&1") != 0) {
 		fprintf(stderr, "SKIP: node is not installed\n");
@@ -373,5 +369,7 @@ int main(void)
 		return 1;
 	}
 	free(module);
-	return cmocka_run_group_tests_name("notify-e2e-sqs", tests, setup, teardown);
+	rc = cmocka_run_group_tests_name("notify-e2e-sqs", tests, setup, teardown);
+	cu_clock_cleanup();
+	return rc;
 }

@@ -11,7 +11,12 @@
  * - a failing gateway (HTTP 500) shows as failed on the waitee, retried
  *   with backoff until dead-lettered;
  * - maitred killed with SIGKILL 20 times during 500 deliveries: every
- *   guest is told, duplicates at the sink no more than the kills. */
+ *   guest is told, duplicates at the sink no more than the kills.
+ *
+ * Time: the maitreds run on a test clock (MAITRE_TEST_CLOCK_FILE, an
+ * offset in ms the test moves), so waiting for the next minute, for a
+ * downtime of 5 ticks or for retry backoffs is a jump of the clock, not a
+ * sleep. Ticks and polls stay real (1 s). */
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -32,6 +37,8 @@
 #define ACCOUNT "ACe2equeue00000000000"
 #define TOKEN "e2e-queue-sink-token"
 
+static char clock_env[128];   /* MAITRE_TEST_CLOCK_FILE=... for the maitreds */
+
 /* A running SMS sink. */
 struct sink {
 	char dir[256];      /* temp dir for its files */
@@ -48,13 +55,25 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* Wall clock, epoch ms. */
+/* The test clock, epoch ms (chan-util: the wall clock plus the offset). */
 static int64_t now_ms(void)
 {
-	struct timespec ts;
+	return cu_clock_now_ms();
+}
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+/* Moves the maitreds' clock (and ours) forward by ms. */
+static void clock_advance(int64_t ms)
+{
+	assert_int_equal(cu_clock_advance(ms), 0);
+}
+
+/* Fills the MAITRE_TEST_CLOCK_FILE setting the maitreds get. */
+static void clock_setup(void)
+{
+	const char *e = cu_clock_env();
+
+	assert_non_null(e);
+	snprintf(clock_env, sizeof clock_env, "%s", e);
 }
 
 /* Starts the sink (extra: more argv, NULL-terminated, may be NULL). */
@@ -235,7 +254,7 @@ static void test_downtime_and_two_producers(void **state)
 {
 	struct sink s;
 	const char *env[] = { s.env_url, "MAITRE_SMS_ACCOUNT=" ACCOUNT, "MAITRE_SMS_TOKEN=" TOKEN,
-			      "MAITRE_SMS_FROM=+15550001111", "MAITRE_QUEUE_VISIBILITY_SECONDS=5", NULL };
+			      "MAITRE_SMS_FROM=+15550001111", "MAITRE_QUEUE_VISIBILITY_SECONDS=5", clock_env, NULL };
 	const char *args[] = { "--tick-seconds", "1", NULL };
 	struct test_server_opts xo = { .args = args, .env = env }, yo = xo;
 	struct test_server x, y;
@@ -245,6 +264,7 @@ static void test_downtime_and_two_producers(void **state)
 	int i, all;
 
 	(void)state;
+	clock_setup();
 	sink_start(&s, NULL);
 	assert_int_equal(test_server_start(&x, &xo), 0);
 	yo.store_url = x.store_url;
@@ -255,7 +275,7 @@ static void test_downtime_and_two_producers(void **state)
 	/* notifyIn 1 is due at the next minute: keep 12 s of room before it. */
 	t = now_ms();
 	if (60000 - t % 60000 < 12000)
-		sleep_ms(60000 - t % 60000 + 200);
+		clock_advance(60000 - t % 60000 + 200);
 
 	/* "Notify now" does not wait for a tick. */
 	now_guest = api_waitee(&x, tok, wl, 0, 0);
@@ -284,7 +304,7 @@ static void test_downtime_and_two_producers(void **state)
 		assert_int_equal(sink_count(st, test_json_str(guests[i], "id"), 1), 0);
 	t = now_ms();
 	if (due + 5500 > t)
-		sleep_ms((long)(due + 5500 - t));
+		clock_advance(due + 5500 - t);
 
 	/* Both start at once: two producers race over the same due waitees. */
 	assert_int_equal(test_server_restart(&x), 0);
@@ -335,16 +355,19 @@ static void test_downtime_and_two_producers(void **state)
 	free(tok);
 }
 
-/* Waits until the embedded queue's dead-letter table holds `dead` messages. */
+/* Waits until the embedded queue's dead-letter table holds `dead` messages,
+ * moving the test clock 2 s per 250 ms so retry backoffs pass quickly (the
+ * worker polls every second of real time). */
 static int wait_dead(struct queue *q, long dead, int timeout_ms)
 {
 	struct queue_depth d;
 	int waited;
 
-	for (waited = 0; waited < timeout_ms; waited += 200) {
+	for (waited = 0; waited < timeout_ms; waited += 250) {
 		if (q->ops->depth(q, &d, NULL) == 0 && d.dead >= dead)
 			return 0;
-		sleep_ms(200);
+		sleep_ms(250);
+		clock_advance(2000);
 	}
 	return -1;
 }
@@ -354,7 +377,7 @@ static void test_poison_message(void **state)
 {
 	struct sink s;
 	const char *env[] = { s.env_url, "MAITRE_SMS_ACCOUNT=" ACCOUNT, "MAITRE_SMS_TOKEN=" TOKEN,
-			      "MAITRE_SMS_FROM=+15550001111", "MAITRE_RETRY_BASE_SECONDS=1", NULL };
+			      "MAITRE_SMS_FROM=+15550001111", "MAITRE_RETRY_BASE_SECONDS=1", clock_env, NULL };
 	const char *args[] = { "--tick-seconds", "1", NULL };
 	struct test_server_opts o = { .args = args, .env = env };
 	struct test_server x;
@@ -367,6 +390,7 @@ static void test_poison_message(void **state)
 	int64_t t0;
 
 	(void)state;
+	clock_setup();
 	sink_start(&s, NULL);
 	assert_int_equal(test_server_start(&x, &o), 0);
 	assert_int_equal(test_register_and_login(&x, NULL, NULL, NULL, &tok, NULL), 0);
@@ -415,7 +439,7 @@ static void test_failing_gateway(void **state)
 {
 	struct sink s;
 	const char *env[] = { s.env_url, "MAITRE_SMS_ACCOUNT=" ACCOUNT, "MAITRE_SMS_TOKEN=" TOKEN,
-			      "MAITRE_SMS_FROM=+15550001111", "MAITRE_RETRY_BASE_SECONDS=1", NULL };
+			      "MAITRE_SMS_FROM=+15550001111", "MAITRE_RETRY_BASE_SECONDS=1", clock_env, NULL };
 	const char *args[] = { "--tick-seconds", "1", NULL };
 	const char *fail[] = { "--fail-status", "500", NULL };
 	struct test_server_opts o = { .args = args, .env = env };
@@ -426,6 +450,7 @@ static void test_failing_gateway(void **state)
 	int i;
 
 	(void)state;
+	clock_setup();
 	sink_start(&s, fail);
 	assert_int_equal(test_server_start(&x, &o), 0);
 	assert_int_equal(test_register_and_login(&x, NULL, NULL, NULL, &tok, NULL), 0);
@@ -567,5 +592,8 @@ int main(void)
 		cmocka_unit_test(test_downtime_and_two_producers),
 	};
 
-	return cmocka_run_group_tests_name("notify-e2e", tests, NULL, NULL);
+	int failed = cmocka_run_group_tests_name("notify-e2e", tests, NULL, NULL);
+
+	cu_clock_cleanup();
+	return failed;
 }

@@ -27,16 +27,36 @@ static void test_db_path(char *out, size_t size)
 	snprintf(out, size, "%s/q%d.db", test_dir, ++test_counter);
 }
 
-/* Contract factory: a fresh queue in a new file. */
+/* The contract's test clock: epoch ms, read by the queues' threads. */
+static _Atomic int64_t contract_now = 1800000000000LL;
+
+/* Reads the contract's test clock. */
+static int64_t contract_clock_now(void *arg)
+{
+	return *(_Atomic int64_t *)arg;
+}
+
+/* Moves the contract's test clock forward. */
+static void contract_clock_advance(void *arg, long ms)
+{
+	*(_Atomic int64_t *)arg += ms;
+}
+
+/* The clock the contract's queues read, and the suite's handle on it. */
+static const struct mt_clock contract_mt_clock = { contract_clock_now, &contract_now };
+static const struct queue_contract_clock contract_clock = {
+	contract_clock_now, contract_clock_advance, &contract_now,
+};
+
+/* Contract factory: a fresh queue in a new file (arg: its clock, NULL = system). */
 static int test_open_fresh(struct queue **out, void *arg)
 {
 	char path[256];
 	char *cause = NULL;
 	int err;
 
-	(void)arg;
 	test_db_path(path, sizeof path);
-	err = queue_sqlite_open(path, NULL, out, &cause);
+	err = queue_sqlite_open(path, arg, out, &cause);
 	if (err)
 		fprintf(stderr, "queue_sqlite_open: %s\n", cause ? cause : "?");
 	free(cause);
@@ -56,7 +76,6 @@ static int test_open_fresh_shared(struct queue **out, void *arg)
 	struct store *s = NULL;
 	int err;
 
-	(void)arg;
 	if (test_nstores == TEST_STORES_MAX)
 		return MT_ENOMEM;
 	test_db_path(path, sizeof path);
@@ -64,7 +83,7 @@ static int test_open_fresh_shared(struct queue **out, void *arg)
 	if (err == 0)
 		err = s->ops->init_schema(s);
 	if (err == 0)
-		err = queue_sqlite_open(path, NULL, out, &cause);
+		err = queue_sqlite_open(path, arg, out, &cause);
 	if (err == 0)
 		err = queue_sqlite_use_store(*out, s);
 	if (err)
@@ -385,10 +404,15 @@ int main(void)
 		perror("mkdtemp");
 		return 1;
 	}
-	failed = queue_contract_run("queue contract: sqlite", test_open_fresh, NULL,
+	/* Visibility, delays and backoff follow the queue's clock: the suite
+	 * moves a test clock instead of waiting (the SQS run is in real time). */
+	queue_contract_use_clock(&contract_clock);
+	failed = queue_contract_run("queue contract: sqlite", test_open_fresh, (void *)&contract_mt_clock,
 				    QUEUE_CONTRACT_STALE_RECEIPT_FAILS | QUEUE_CONTRACT_EXACT_DEPTH);
-	failed += queue_contract_run("queue contract: sqlite, shared store writer", test_open_fresh_shared, NULL,
+	failed += queue_contract_run("queue contract: sqlite, shared store writer", test_open_fresh_shared,
+				     (void *)&contract_mt_clock,
 				     QUEUE_CONTRACT_STALE_RECEIPT_FAILS | QUEUE_CONTRACT_EXACT_DEPTH);
+	queue_contract_use_clock(NULL);
 	while (test_nstores > 0)
 		store_close(test_stores[--test_nstores]);
 	failed += cmocka_run_group_tests_name("queue-sqlite", tests, NULL, NULL);

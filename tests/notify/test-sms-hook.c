@@ -503,7 +503,7 @@ static const struct store_ops race_ops = {
 static void test_lost_race_retried(void **state)
 {
 	struct hook_env *e = *state;
-	struct race_store rs = { { &race_ops }, e->store, 1, 0 };
+	struct race_store rs = { { &race_ops, { NULL, NULL } }, e->store, 1, 0 };
 	struct mt_waitee w, got;
 	cJSON *resp;
 

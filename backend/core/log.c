@@ -1,5 +1,5 @@
-/* maitred's log: one JSON line per request (and per notable event) on
- * stderr. Never bodies, query strings or tokens. Each line is built in a
+/* The one logger (core/log.h): one JSON line per request and per notable
+ * event on stderr. Never bodies, query strings or tokens. Each line is built in a
  * fixed buffer on the stack (no allocation, no printf on the request path).
  *
  * Request lines: with log_start(flush_ms > 0) each thread gathers its lines
@@ -11,7 +11,7 @@
  * one write(2) per request to a file was 10-15% of a cached list answer's
  * CPU. What a crash loses: the lines of requests completed in the last
  * flush_ms. flush_ms = 0 (or no log_start) writes each line at once.
- * Event lines (log_event) always go at once, after the thread's buffer. */
+ * Event lines (mt_log, mt_log_fields) always go at once, after the thread's buffer. */
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "core/jsonesc.h"
-#include "daemon/maitred.h"
+#include "core/log.h"
 
 #define LOG_LINE_MAX 4096
 #define LOG_STR_MAX 512      /* longest string value logged (cut on a UTF-8 boundary) */
@@ -122,7 +122,7 @@ static void log_add_time(struct log_line *l)
 }
 
 /* Formats now as "2026-01-02T03:04:05.678Z" into buf (>= 32 bytes). */
-void log_time(char *buf, size_t n)
+void mt_log_time(char *buf, size_t n)
 {
 	struct log_line l;
 
@@ -210,6 +210,7 @@ static void log_tbuf_free(void *p)
 	free(b);
 }
 
+/* Makes the key of the threads' buffers (once). */
 static void log_key_init(void)
 {
 	log_key_ok = pthread_key_create(&log_key, log_tbuf_free) == 0;
@@ -289,7 +290,8 @@ static void *log_flusher_main(void *arg)
 	return NULL;
 }
 
-int log_start(int flush_ms)
+/* Starts buffering request lines (flush_ms > 0) and the flusher thread. */
+int mt_log_start(int flush_ms)
 {
 	if (flush_ms <= 0)
 		return 0;
@@ -308,7 +310,8 @@ int log_start(int flush_ms)
 	return 0;
 }
 
-void log_stop(void)
+/* Stops the flusher and writes out every buffered line. */
+void mt_log_stop(void)
 {
 	int up;
 
@@ -343,7 +346,7 @@ static void log_put_request(struct log_line *l)
 }
 
 /* Writes one JSON line for a request to stderr. */
-void log_request(const struct log_request *r)
+void mt_log_request(const struct mt_log_request *r)
 {
 	struct log_line l;
 
@@ -375,21 +378,36 @@ void log_request(const struct log_request *r)
 	log_put_request(&l);
 }
 
+/* Starts an event line: {"time":..,"level":..,"msg":.. */
+static void log_event_begin(struct log_line *l, const char *level, const char *msg)
+{
+	l->len = 0;
+	l->overflow = 0;
+	log_adds(l, "{\"time\":\"");
+	log_add_time(l);
+	log_adds(l, "\",\"level\":");
+	log_add_str(l, level);
+	log_adds(l, ",\"msg\":");
+	log_add_str(l, msg);
+}
+
+/* Ends an event line and writes it, after this thread's buffered request lines. */
+static void log_event_end(struct log_line *l)
+{
+	log_adds(l, "}");
+	log_end(l);
+	log_drain_self();   /* this thread's request lines come first */
+	log_write(l->buf, l->len);
+}
+
 /* Writes one JSON line {"time","level","msg",key:value...} to stderr. */
-void log_event(const char *level, const char *msg, ...)
+void mt_log(const char *level, const char *msg, ...)
 {
 	struct log_line l;
 	const char *k;
 	va_list ap;
 
-	l.len = 0;
-	l.overflow = 0;
-	log_adds(&l, "{\"time\":\"");
-	log_add_time(&l);
-	log_adds(&l, "\",\"level\":");
-	log_add_str(&l, level);
-	log_adds(&l, ",\"msg\":");
-	log_add_str(&l, msg);
+	log_event_begin(&l, level, msg);
 	va_start(ap, msg);
 	while ((k = va_arg(ap, const char *)) != NULL) {
 		const char *v = va_arg(ap, const char *);
@@ -400,8 +418,26 @@ void log_event(const char *level, const char *msg, ...)
 		log_add_str(&l, v);
 	}
 	va_end(ap);
-	log_adds(&l, "}");
-	log_end(&l);
-	log_drain_self();   /* this thread's request lines come first */
-	log_write(l.buf, l.len);
+	log_event_end(&l);
+}
+
+/* Writes one JSON line with the fields of f[0..n) that have a value. */
+void mt_log_fields(const char *level, const char *msg, const struct mt_log_field *f, size_t n)
+{
+	struct log_line l;
+	size_t i;
+
+	log_event_begin(&l, level, msg);
+	for (i = 0; i < n; i++) {
+		if (f[i].str == NULL && !f[i].is_num)
+			continue;
+		log_adds(&l, ",");
+		log_add_str(&l, f[i].key);
+		log_adds(&l, ":");
+		if (f[i].str != NULL)
+			log_add_str(&l, f[i].str);
+		else
+			log_add_int(&l, f[i].num);
+	}
+	log_event_end(&l);
 }

@@ -1,0 +1,234 @@
+/* Schema of the SQLite store: the migrations (keyed by PRAGMA user_version),
+ * running them, and the query plans of the statements (for tests). */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/error.h"
+#include "store/store-sqlite-private.h"
+
+static const char *const store_sqlite_migrations[] = {
+	/* 1: everything. */
+	"CREATE TABLE users ("
+	" id TEXT PRIMARY KEY NOT NULL,"
+	" tenant_id TEXT NOT NULL,"
+	" email TEXT NOT NULL COLLATE NOCASE UNIQUE,"
+	" name TEXT NOT NULL,"
+	" role TEXT NOT NULL,"
+	" password_hash TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" failed_logins INTEGER NOT NULL DEFAULT 0,"
+	" fail_window_start INTEGER NOT NULL DEFAULT 0,"
+	" version INTEGER NOT NULL DEFAULT 1"
+	") WITHOUT ROWID;"
+	"CREATE INDEX users_tenant ON users(tenant_id, id);"
+	"CREATE TABLE refresh_families ("
+	" id TEXT PRIMARY KEY NOT NULL,"
+	" user_id TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" revoked INTEGER NOT NULL DEFAULT 0"
+	") WITHOUT ROWID;"
+	"CREATE TABLE refresh_tokens ("
+	" token_hash TEXT PRIMARY KEY NOT NULL,"
+	" family_id TEXT NOT NULL REFERENCES refresh_families(id) ON DELETE CASCADE,"
+	" user_id TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL,"
+	" used INTEGER NOT NULL DEFAULT 0"
+	") WITHOUT ROWID;"
+	"CREATE INDEX refresh_tokens_family ON refresh_tokens(family_id);"
+	"CREATE TABLE waitlists ("
+	" id TEXT PRIMARY KEY NOT NULL,"
+	" tenant_id TEXT NOT NULL,"
+	" name TEXT NOT NULL,"
+	" description TEXT NOT NULL DEFAULT '',"
+	" tpl_joined TEXT NOT NULL DEFAULT '',"
+	" tpl_ready TEXT NOT NULL DEFAULT '',"
+	" tpl_reminder TEXT NOT NULL DEFAULT '',"
+	" created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL,"
+	" version INTEGER NOT NULL DEFAULT 1"
+	") WITHOUT ROWID;"
+	"CREATE INDEX waitlists_tenant ON waitlists(tenant_id, id);"
+	/* Clustered by (list, id): a page of a list is one range of the table. */
+	"CREATE TABLE waitees ("
+	" waitlist_id TEXT NOT NULL REFERENCES waitlists(id) ON DELETE CASCADE,"
+	" id TEXT NOT NULL,"
+	" tenant_id TEXT NOT NULL,"
+	" name TEXT NOT NULL,"
+	" phone TEXT NOT NULL DEFAULT '',"
+	" email TEXT NOT NULL DEFAULT '',"
+	" notes TEXT NOT NULL DEFAULT '',"
+	" party_size INTEGER NOT NULL,"
+	" quoted_minutes INTEGER NOT NULL DEFAULT 0,"
+	" status INTEGER NOT NULL DEFAULT 0,"
+	" joined_at INTEGER NOT NULL,"
+	" notify_at INTEGER NOT NULL DEFAULT 0,"
+	" notified_at INTEGER NOT NULL DEFAULT 0,"
+	" seated_at INTEGER NOT NULL DEFAULT 0,"
+	" updated_at INTEGER NOT NULL DEFAULT 0,"
+	" expires_at INTEGER NOT NULL DEFAULT 0,"
+	" version INTEGER NOT NULL DEFAULT 1,"
+	" due_at INTEGER NOT NULL DEFAULT 0,"
+	" notify_kind TEXT NOT NULL DEFAULT '',"
+	" notify_seq INTEGER NOT NULL DEFAULT 0,"
+	" queued_seq INTEGER NOT NULL DEFAULT 0,"
+	" sent_seq INTEGER NOT NULL DEFAULT 0,"
+	" notify_count INTEGER NOT NULL DEFAULT 0,"
+	" last_result TEXT NOT NULL DEFAULT '',"
+	" last_reason TEXT NOT NULL DEFAULT '',"
+	" reply TEXT NOT NULL DEFAULT '',"
+	" reply_at INTEGER NOT NULL DEFAULT 0,"
+	" PRIMARY KEY (waitlist_id, id)"
+	") WITHOUT ROWID;"
+	/* The due index holds only waitees with a pending notification. */
+	"CREATE INDEX waitees_due ON waitees(due_at, id) WHERE due_at > 0;"
+	/* Active parties (waiting, notified, confirmed): positions and counts. */
+	"CREATE INDEX waitees_active ON waitees(waitlist_id, id, expires_at, status) WHERE status IN (0, 1, 2);"
+	/* Guest replies: the active party with this phone. */
+	"CREATE INDEX waitees_phone ON waitees(phone, id) WHERE status IN (0, 1, 2) AND phone <> '';",
+	/* 2: a revision of each list's waitees, bumped by triggers on every
+	 * change (whoever makes it), so readers can validate cached lists. */
+	"ALTER TABLE waitlists ADD COLUMN waitee_rev INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TRIGGER waitees_rev_insert AFTER INSERT ON waitees BEGIN"
+	" UPDATE waitlists SET waitee_rev = waitee_rev + 1 WHERE id = NEW.waitlist_id; END;"
+	"CREATE TRIGGER waitees_rev_update AFTER UPDATE ON waitees BEGIN"
+	" UPDATE waitlists SET waitee_rev = waitee_rev + 1 WHERE id IN (OLD.waitlist_id, NEW.waitlist_id); END;"
+	"CREATE TRIGGER waitees_rev_delete AFTER DELETE ON waitees BEGIN"
+	" UPDATE waitlists SET waitee_rev = waitee_rev + 1 WHERE id = OLD.waitlist_id; END;",
+	/* 3: what purge_expired deletes, found without a scan. */
+	"CREATE INDEX waitees_expiry ON waitees(expires_at) WHERE expires_at > 0;"
+	"CREATE INDEX refresh_tokens_expiry ON refresh_tokens(expires_at);",
+	/* 4: failed logins of e-mails without an account (keyed hash, never the e-mail). */
+	"CREATE TABLE login_guards ("
+	" key TEXT PRIMARY KEY NOT NULL,"
+	" failed_logins INTEGER NOT NULL,"
+	" fail_window_start INTEGER NOT NULL,"
+	" version INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE INDEX login_guards_expiry ON login_guards(expires_at);",
+};
+
+#define STORE_SQLITE_NMIGRATIONS ((int)(sizeof store_sqlite_migrations / sizeof store_sqlite_migrations[0]))
+
+/* Runs every pending migration, each in its own BEGIN IMMEDIATE transaction. */
+int store_sqlite_migrate(struct store_sqlite *s, struct store_sqlite_conn *c, char **cause)
+{
+	int r = 0;
+
+	for (;;) {
+		sqlite3_int64 v = 0;
+		char pragma[64];
+		int rc;
+
+		if ((r = store_sqlite_begin(s, c)) < 0) {
+			store_sqlite_cause(cause, "%s: cannot start the migration: %s", s->path, sqlite3_errmsg(c->db));
+			return r;
+		}
+		rc = store_sqlite_exec1(c->db, "PRAGMA user_version", &v);
+		if (rc != SQLITE_OK) {
+			store_sqlite_cause(cause, "%s: %s", s->path, sqlite3_errmsg(c->db));
+			store_sqlite_rollback(s, c);
+			return store_sqlite_err(c, rc);
+		}
+		if (v > STORE_SQLITE_NMIGRATIONS) {
+			store_sqlite_cause(cause, "%s: schema version %lld is newer than this program's (%d)",
+					   s->path, (long long)v, STORE_SQLITE_NMIGRATIONS);
+			store_sqlite_rollback(s, c);
+			return MT_EINVAL;
+		}
+		if (v == STORE_SQLITE_NMIGRATIONS) {
+			store_sqlite_rollback(s, c);
+			return 0;
+		}
+		rc = sqlite3_exec(c->db, store_sqlite_migrations[v], NULL, NULL, NULL);
+		if (rc == SQLITE_OK) {
+			snprintf(pragma, sizeof pragma, "PRAGMA user_version = %lld", (long long)v + 1);
+			rc = sqlite3_exec(c->db, pragma, NULL, NULL, NULL);
+		}
+		if (rc != SQLITE_OK) {
+			store_sqlite_cause(cause, "%s: migration %lld failed: %s", s->path, (long long)v + 1,
+					   sqlite3_errmsg(c->db));
+			store_sqlite_rollback(s, c);
+			return store_sqlite_err(c, rc);
+		}
+		if ((r = store_sqlite_commit(s, c)) < 0) {
+			store_sqlite_cause(cause, "%s: migration %lld did not commit", s->path, (long long)v + 1);
+			return r;
+		}
+	}
+}
+
+/* The schema version this build migrates to. */
+int store_sqlite_schema_version(void)
+{
+	return STORE_SQLITE_NMIGRATIONS;
+}
+
+/* The SQL of one migration, or NULL. */
+const char *store_sqlite_migration_sql(int version)
+{
+	if (version < 1 || version > STORE_SQLITE_NMIGRATIONS)
+		return NULL;
+	return store_sqlite_migrations[version - 1];
+}
+
+/* EXPLAIN QUERY PLAN of an operation's statement, detail lines joined by '\n'. */
+int store_sqlite_query_plan(struct store *base, const char *op, char **plan)
+{
+	struct store_sqlite *s = (struct store_sqlite *)base;
+	const struct store_sqlite_sql *q = NULL;
+	struct store_sqlite_conn *c;
+	sqlite3_stmt *st = NULL;
+	char *sql, *text = NULL;
+	size_t len = 0;
+	int i, r, rc;
+
+	*plan = NULL;
+	if (base == NULL || base->ops != &store_sqlite_ops || op == NULL)
+		return MT_EINVAL;
+	for (i = 0; i < SQ__COUNT; i++)
+		if ((q = store_sqlite_sql_of(i)) != NULL && strcmp(q->op, op) == 0)
+			break;
+	if (i == SQ__COUNT)
+		return MT_EINVAL;
+	if ((r = store_sqlite_conn(s, &c)) < 0)
+		return r;
+	sql = mt_strf("EXPLAIN QUERY PLAN %s", q->sql);
+	if (sql == NULL)
+		return MT_ENOMEM;
+	rc = sqlite3_prepare_v2(c->db, sql, -1, &st, NULL);
+	free(sql);
+	if (rc != SQLITE_OK)
+		return store_sqlite_err(c, rc);
+	r = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *detail = (const char *)sqlite3_column_text(st, 3);
+		size_t dlen = detail ? strlen(detail) : 0;
+		char *grown = realloc(text, len + dlen + 2);
+
+		if (grown == NULL) {
+			r = MT_ENOMEM;
+			break;
+		}
+		text = grown;
+		if (len)
+			text[len++] = '\n';
+		if (dlen)
+			memcpy(text + len, detail, dlen);
+		len += dlen;
+		text[len] = '\0';
+	}
+	if (r == 0 && rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = store_sqlite_err(c, rc);
+	sqlite3_finalize(st);
+	if (r == 0 && text == NULL && (text = calloc(1, 1)) == NULL)
+		r = MT_ENOMEM;
+	if (r < 0) {
+		free(text);
+		return r;
+	}
+	*plan = text;
+	return 0;
+}
