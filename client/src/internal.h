@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <curl/curl.h>
 #include <cjson/cJSON.h>
-#include "maitre/client.h"
+#include <maitre/client.h>
 
 #define MTC_BODY_MAX (32u * 1024 * 1024)   /* largest answer body we accept */
 #define MTC_REFRESH_MARGIN_MS 30000         /* refresh when the token expires within this */

@@ -25,11 +25,12 @@ static void mask(cJSON *o)
 	for (cJSON *it = o != NULL ? o->child : NULL; it != NULL; it = it->next) {
 		if (is_secret(it->string) && !cJSON_IsNull(it)) {
 			cJSON *star = cJSON_CreateString("***");
-			if (star != NULL)
-				cJSON_ReplaceItemViaPointer(o, it, star);
-			else
-				cJSON_SetValuestring(it, "");
-			it = star != NULL ? star : it;
+			if (star == NULL || !cJSON_ReplaceItemInObjectCaseSensitive(o, it->string, star)) {
+				cJSON_Delete(star);
+				cJSON_Delete(cJSON_DetachItemViaPointer(o, it));   /* cannot mask: drop it */
+				return;
+			}
+			it = star;
 		} else if (cJSON_IsObject(it) || cJSON_IsArray(it)) {
 			mask(it);
 		}

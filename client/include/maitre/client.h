@@ -194,6 +194,13 @@ MTC_API void mtc_account_clear(struct mtc_account *a);
 MTC_API enum mtc_error mtc_waitlist_copy(struct mtc_waitlist *dst, const struct mtc_waitlist *src);
 MTC_API enum mtc_error mtc_waitee_copy(struct mtc_waitee *dst, const struct mtc_waitee *src);
 
+/* A record or a list as the API's JSON (the field names, types and nulls of
+ * docs/api.yaml; lists as a bare array), one line, malloc'd (caller frees);
+ * NULL on no memory. For scripts (maitrectl --json) and for storing records. */
+MTC_API char *mtc_waitlist_to_json(const struct mtc_waitlist *w);
+MTC_API char *mtc_waitee_to_json(const struct mtc_waitee *w);
+MTC_API char *mtc_account_to_json(const struct mtc_account *a);
+
 /* A list of waitlists. Reference-counted: the client's list cache may hold
  * one reference and hand out the same object again when the server says 304. */
 struct mtc_waitlist_list {
@@ -219,6 +226,10 @@ MTC_API struct mtc_waitlist_list *mtc_waitlist_list_ref(struct mtc_waitlist_list
 MTC_API void mtc_waitlist_list_unref(struct mtc_waitlist_list *l);
 MTC_API struct mtc_waitee_list *mtc_waitee_list_ref(struct mtc_waitee_list *l);
 MTC_API void mtc_waitee_list_unref(struct mtc_waitee_list *l);
+
+/* A whole list as the API's JSON array (see mtc_waitee_to_json). */
+MTC_API char *mtc_waitlist_list_to_json(const struct mtc_waitlist_list *l);
+MTC_API char *mtc_waitee_list_to_json(const struct mtc_waitee_list *l);
 
 /* ------------------------------------------------------------------ */
 /* Inputs                                                               */
