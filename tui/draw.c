@@ -20,9 +20,15 @@ const char *draw_marker(const struct app *a, enum tk_slot slot)
 	return tk_palette_marker(a->palette, slot);
 }
 
-/* Draws fitted, padded text. */
+/* Draws fitted, padded text in a slot's style. */
 void draw_text(const struct app *a, int y, int x, int width, const char *text, enum tk_slot slot,
 	       enum tk_align align)
+{
+	draw_text_attr(y, x, width, text, draw_attr(a, slot), align);
+}
+
+/* Draws fitted, padded text with explicit curses attributes. */
+void draw_text_attr(int y, int x, int width, const char *text, attr_t attr, enum tk_align align)
 {
 	if (width <= 0 || y < 0 || y >= LINES || x >= COLS)
 		return;
@@ -31,7 +37,7 @@ void draw_text(const struct app *a, int y, int x, int width, const char *text, e
 	char buf[4096];
 	if (tk_text_pad(text ? text : "", width, align, buf, sizeof buf) < 0)
 		return;
-	attrset(draw_attr(a, slot));
+	attrset(attr);
 	mvaddstr(y, x, buf);
 	attrset(A_NORMAL);
 }
@@ -39,9 +45,15 @@ void draw_text(const struct app *a, int y, int x, int width, const char *text, e
 /* Fills a line with spaces in a slot's style. */
 void draw_clear_line(const struct app *a, int y, enum tk_slot slot)
 {
+	draw_clear_line_attr(y, draw_attr(a, slot));
+}
+
+/* Fills a line with spaces with explicit attributes. */
+void draw_clear_line_attr(int y, attr_t attr)
+{
 	if (y < 0 || y >= LINES)
 		return;
-	attrset(draw_attr(a, slot));
+	attrset(attr);
 	mvhline(y, 0, ' ', COLS);
 	attrset(A_NORMAL);
 }

@@ -17,6 +17,10 @@ const char *draw_marker(const struct app *a, enum tk_slot slot);
 /* Draws text at (y, x) fitted and padded to width cells in a slot's style. */
 void draw_text(const struct app *a, int y, int x, int width, const char *text, enum tk_slot slot,
 	       enum tk_align align);
+/* As draw_text with explicit curses attributes (a selected row over its urgency colour). */
+void draw_text_attr(int y, int x, int width, const char *text, attr_t attr, enum tk_align align);
+/* Fills a whole screen line with spaces with explicit attributes. */
+void draw_clear_line_attr(int y, attr_t attr);
 /* Fills a whole screen line with spaces in a slot's style. */
 void draw_clear_line(const struct app *a, int y, enum tk_slot slot);
 /* Draws a horizontal rule across the screen at y. */

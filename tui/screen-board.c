@@ -10,6 +10,7 @@
 #include "draw.h"
 #include "kit/desknotify.h"
 #include "kit/layout.h"
+#include "kit/palette.h"
 #include "sync.h"
 
 #define ROWS_TOP 3 /* first screen line of the party rows */
@@ -273,15 +274,16 @@ static void draw_rows(struct app *a)
 		const struct party *p = &a->rows[a->visible[vi]];
 		int selected = vi == a->sel;
 		enum tk_slot slot = row_slot(a, p);
-		enum tk_slot draw_slot = selected ? TK_SLOT_SELECTED : slot;
-		draw_clear_line(a, y, draw_slot);
+		/* the selected row keeps its meaning's colour, with the selection on top */
+		attr_t at = selected ? tk_palette_attr_with(a->palette, slot, TK_SLOT_SELECTED) : draw_attr(a, slot);
+		draw_clear_line_attr(y, at);
 		char gutter[32];
 		const char *mark = draw_marker(a, slot);
 		char m1[8] = " ";
 		if (mark[0])
 			tk_text_fit(mark, 1, m1, sizeof m1);
 		str_fmt(gutter, sizeof gutter, "%s%s ", selected ? "\xe2\x96\xb6" : " ", m1);
-		draw_text(a, y, 0, GUTTER, gutter, draw_slot, TK_ALIGN_LEFT);
+		draw_text_attr(y, 0, GUTTER, gutter, at, TK_ALIGN_LEFT);
 		char cell[1100];
 		for (int c = 0; c < TK_BCOL_COUNT; c++) {
 			if (!plan[c].shown)
@@ -315,7 +317,7 @@ static void draw_rows(struct app *a)
 			}
 			default: cell[0] = '\0';
 			}
-			draw_text(a, y, GUTTER + plan[c].x, plan[c].width, cell, draw_slot, cols[c].align);
+			draw_text_attr(y, GUTTER + plan[c].x, plan[c].width, cell, at, cols[c].align);
 		}
 	}
 }

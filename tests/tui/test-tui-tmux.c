@@ -136,6 +136,25 @@ static int wait_status(struct world *w, const char *name, const char *want, int 
 	return -1;
 }
 
+/* 1 when maitred has the undo of finished parties and Idempotency-Key
+ * replays (branch backend-api): its Waitee carries `previousStatus`. */
+static int server_has_undo(struct world *w)
+{
+	cJSON *all = http_parties(w);
+	const cJSON *p = cJSON_GetArrayItem(all, 0);
+	int has = p && cJSON_GetObjectItemCaseSensitive(p, "previousStatus") != NULL;
+	cJSON_Delete(all);
+	return has;
+}
+
+/* Ends a test that needs a server feature this maitred lacks: exit 77 (meson: SKIP), said out loud. */
+static void skip_without(struct world *w, const char *feature)
+{
+	fprintf(stderr, "SKIP: this maitred has no %s yet (branch backend-api); the test needs it\n", feature);
+	world_free(w);
+	exit(77);
+}
+
 /* Writes a config file for the app. */
 static void write_config(struct world *w, const char *text)
 {
@@ -282,6 +301,8 @@ static void test_notify_seat_undo(void **state)
 	struct world *w = world_new();
 	owner_with_list(w);
 	http_add(w, "{\"name\":\"Kowalski\",\"partySize\":6,\"phoneNumber\":\"+14155550123\"}", NULL, 0);
+	if (!server_has_undo(w))
+		skip_without(w, "undo of a seated party");
 	app_start(w, 120, 40, NULL, NULL);
 	login_by_keys(w);
 	assert_true(tmux_wait_text(&w->t, "Kowalski", WAIT) >= 0);
@@ -369,15 +390,61 @@ static void test_offline_queue(void **state)
 	world_free(w);
 }
 
+/* Kills the app while offline with an add queued (SIGKILL: no clean exit),
+ * optionally appends an action line to its outbox, brings maitred back and
+ * starts the app again. */
+static void kill_offline_restart(struct world *w, const char *name, const char *extra_line)
+{
+	assert_int_equal(test_server_stop(&w->srv, 0), 0);
+	assert_true(tmux_wait_text(&w->t, "OFFLINE since", WAIT) >= 0);
+	char lit[100];
+	snprintf(lit, sizeof lit, "L:%s", name);
+	assert_int_equal(tmux_keys(&w->t, "a", lit, "Tab", "L:5", "Enter", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "1 action waiting to send", WAIT) >= 0);
+	long pid = tmux_app_pid(&w->t);
+	assert_true(pid > 0);
+	assert_int_equal(kill((pid_t)pid, SIGKILL), 0);
+	int status;
+	for (int i = 0; i < 100 && !tmux_app_exited(&w->t, &status); i++)
+		usleep(50000);
+	tmux_stop(&w->t);
+
+	char ob[600];
+	snprintf(ob, sizeof ob, "%s/maitre/outbox-%s.json", w->t.state_home, w->list_id);
+	FILE *f = fopen(ob, extra_line ? "a" : "r");
+	assert_non_null(f); /* the queued add survived the kill */
+	if (extra_line)
+		fputs(extra_line, f);
+	fclose(f);
+
+	assert_int_equal(test_server_restart(&w->srv), 0);
+	app_start(w, 120, 40, NULL, NULL);
+	assert_true(tmux_wait_text(&w->t, name, WAIT) >= 0);
+	assert_true(tmux_wait_gone(&w->t, "adding…", 40000) >= 0);
+}
+
 /* The app is killed while offline with an add queued and started again
- * after maitred is back: the add arrives once. An add whose POST had
- * reached the server before the app died (same Idempotency-Key) is
- * answered as a replay and not doubled either. */
+ * after maitred is back: the add arrives, once. */
 static void test_offline_restart(void **state)
 {
 	(void)state;
 	struct world *w = logged_in(120, 40, NULL);
-	/* a party the server already has, created with a known key, as if the app died before the answer */
+	kill_offline_restart(w, "Okonkwo", NULL);
+	assert_int_equal(count_named(w, "Okonkwo", NULL), 1);
+	sleep(3);
+	assert_int_equal(count_named(w, "Okonkwo", NULL), 1);
+	world_free(w);
+}
+
+/* An add whose POST had reached the server before the app died (same
+ * Idempotency-Key) is answered as a replay after the restart: not doubled. */
+static void test_replay(void **state)
+{
+	(void)state;
+	struct world *w = logged_in(120, 40, NULL);
+	http_add(w, "{\"name\":\"Probe\",\"partySize\":1}", NULL, 0);
+	if (!server_has_undo(w))
+		skip_without(w, "Idempotency-Key replay");
 	const char *key = "0123456789abcdef0123456789abcdef";
 	char hdr[100];
 	snprintf(hdr, sizeof hdr, "Idempotency-Key: %s", key);
@@ -388,32 +455,12 @@ static void test_offline_restart(void **state)
 	assert_int_equal(test_http(&w->srv, "POST", path, w->token, "{\"name\":\"Replayed\",\"partySize\":2}", hdrs, &r), 0);
 	assert_int_equal(r.status, 201);
 	test_resp_free(&r);
-
-	assert_int_equal(test_server_stop(&w->srv, 0), 0);
-	assert_true(tmux_wait_text(&w->t, "OFFLINE since", WAIT) >= 0);
-	assert_int_equal(tmux_keys(&w->t, "a", "L:Okonkwo", "Tab", "L:5", "Enter", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "1 action waiting to send", WAIT) >= 0);
-	long pid = tmux_app_pid(&w->t);
-	assert_true(pid > 0);
-	assert_int_equal(kill((pid_t)pid, SIGKILL), 0);
-	int status;
-	for (int i = 0; i < 100 && !tmux_app_exited(&w->t, &status); i++)
-		usleep(50000);
-	tmux_stop(&w->t);
-
-	/* the outbox survived; add the "already sent" action beside it */
-	char ob[600];
-	snprintf(ob, sizeof ob, "%s/maitre/outbox-%s.json", w->t.state_home, w->list_id);
-	FILE *f = fopen(ob, "a");
-	assert_non_null(f);
-	fprintf(f, "{\"key\":\"%s\",\"kind\":\"add\",\"waitee\":\"\",\"label\":\"Replayed\",\"fields\":3,"
-		   "\"name\":\"Replayed\",\"size\":2,\"status\":0,\"prevStatus\":0,\"version\":0,\"createdMs\":0,\"attempts\":1}\n", key);
-	fclose(f);
-
-	assert_int_equal(test_server_restart(&w->srv), 0);
-	app_start(w, 120, 40, NULL, NULL);
-	assert_true(tmux_wait_text(&w->t, "Okonkwo", WAIT) >= 0);
-	assert_true(tmux_wait_gone(&w->t, "adding…", 40000) >= 0);
+	char line[400];
+	snprintf(line, sizeof line,
+		 "{\"key\":\"%s\",\"kind\":\"add\",\"waitee\":\"\",\"label\":\"Replayed\",\"fields\":3,"
+		 "\"name\":\"Replayed\",\"size\":2,\"status\":0,\"prevStatus\":0,\"version\":0,\"createdMs\":0,\"attempts\":1}\n",
+		 key);
+	kill_offline_restart(w, "Okonkwo", line);
 	assert_true(tmux_wait_text(&w->t, "not doubled", WAIT) >= 0);
 	assert_int_equal(count_named(w, "Okonkwo", NULL), 1);
 	assert_int_equal(count_named(w, "Replayed", NULL), 1);
@@ -532,6 +579,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_race_lost),
 		cmocka_unit_test(test_offline_queue),
 		cmocka_unit_test(test_offline_restart),
+		cmocka_unit_test(test_replay),
 		cmocka_unit_test(test_theme_switch),
 		cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_broken_theme),
