@@ -54,12 +54,15 @@ void events_compare(struct app *a, const struct party *old, size_t n_old,
 			continue;
 		}
 		if (o->status != p->status && !ours(a, p->id)) {
-			int by_guest = p->reply_ms && p->reply_ms != o->reply_ms;
-			if (by_guest && (p->status == PARTY_CONFIRMED || p->status == PARTY_CANCELLED)) {
+			/* this app never confirms; a party confirmed or cancelled while it was
+			 * active and not by us is (almost always) the guest answering the text */
+			int guest = party_status_active(o->status) &&
+				    (p->status == PARTY_CONFIRMED || p->status == PARTY_CANCELLED);
+			if (guest) {
 				const char *what = p->status == PARTY_CONFIRMED ? "confirmed" : "cancelled";
 				app_activity(a, p->status == PARTY_CONFIRMED ? TK_SLOT_CONFIRMED : TK_SLOT_CANCELLED,
-					     "%s replied: %s", p->name, what);
-				str_fmt(key, sizeof key, "reply:%s:%lld", p->id, (long long)p->reply_ms);
+					     "%s %s", p->name, p->status == PARTY_CONFIRMED ? "confirmed \xe2\x9c\x93" : "cancelled");
+				str_fmt(key, sizeof key, "reply:%s:%lld", p->id, (long long)p->version);
 				str_fmt(body, sizeof body, "%s (party of %d) %s", p->name, p->size, what);
 				desktop(a, key, p->status == PARTY_CONFIRMED ? "Guest confirmed" : "Guest cancelled",
 					body, TK_URGENCY_NORMAL);
@@ -69,6 +72,12 @@ void events_compare(struct app *a, const struct party *old, size_t n_old,
 				app_activity(a, TK_SLOT_ACTIVITY, "%s is now %s (another terminal)", p->name,
 					     p->status == PARTY_NO_SHOW ? "a no-show" : party_status_api_name(p->status));
 			}
+		}
+		if (p->reply_ms && p->reply_ms != o->reply_ms) {
+			app_activity(a, TK_SLOT_CONFIRMED, "%s replied: \"%s\"", p->name, p->reply);
+			str_fmt(key, sizeof key, "text:%s:%lld", p->id, (long long)p->reply_ms);
+			str_fmt(body, sizeof body, "%s: %s", p->name, p->reply);
+			desktop(a, key, "A guest replied", body, TK_URGENCY_NORMAL);
 		}
 		if (strcmp(p->last_result, "failed") == 0 && strcmp(o->last_result, "failed") != 0) {
 			app_activity(a, TK_SLOT_FAILED, "text to %s failed: %s", p->name,

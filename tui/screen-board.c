@@ -108,7 +108,7 @@ static void status_text(const struct app *a, const struct party *p, int form, ch
 	}
 	case PARTY_CANCELLED:
 		if (form == 0)
-			str_fmt(out, n, p->reply_ms ? "cancelled by guest" : "cancelled");
+			str_fmt(out, n, "cancelled");
 		else
 			str_fmt(out, n, form == 1 ? "cancel" : "X");
 		return;

@@ -116,7 +116,11 @@ void login_draw(struct app *a)
 			cy = row, cx = c;
 		row++;
 	}
-	draw_text(a, y + h - 4, x + 2, w - 4, l->message, l->busy ? TK_SLOT_DIM : TK_SLOT_FIELD_ERROR, TK_ALIGN_LEFT);
+	if (l->message[0])
+		draw_text(a, y + h - 4, x + 2, w - 4, l->message, l->busy ? TK_SLOT_DIM : TK_SLOT_FIELD_ERROR, TK_ALIGN_LEFT);
+	else if (!l->registering)
+		draw_text(a, y + h - 4, x + 2, w - 4, "First time on this server? F2 creates the restaurant.", TK_SLOT_DIM,
+			  TK_ALIGN_LEFT);
 	draw_text(a, y + h - 3, x + 2, w - 4,
 		  l->registering ? "First run: this makes you the owner. Enter in Password creates it."
 				 : "Tab/Enter next field · Enter in Password logs in",

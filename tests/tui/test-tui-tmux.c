@@ -467,6 +467,88 @@ static void test_replay(void **state)
 	world_free(w);
 }
 
+/* Reads a whole file (malloc'd, "" when missing). */
+static char *slurp(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = calloc(1, 65536);
+	assert_non_null(buf);
+	if (f) {
+		size_t n = fread(buf, 1, 65535, f);
+		buf[n] = '\0';
+		fclose(f);
+	}
+	return buf;
+}
+
+/* Counts the occurrences of needle in hay. */
+static int count_in(const char *hay, const char *needle)
+{
+	int n = 0;
+	for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+		n++;
+	return n;
+}
+
+/* Desktop notifications end to end (run under dbus-run-session with
+ * tests/tuikit/notify-server.py, which records each Notify call in
+ * $TK_NOTIFY_LOG): a guest's "1" by SMS, and a party passing its quote
+ * (once). No phone number in any notification. */
+static void test_desktop(void **state)
+{
+	(void)state;
+	const char *log = getenv("TK_NOTIFY_LOG");
+	if (!log || !*log) {
+		fprintf(stderr, "SKIP: run me under dbus-run-session and tests/tuikit/notify-server.py\n");
+		exit(77);
+	}
+	struct world *w = calloc(1, sizeof *w);
+	assert_non_null(w);
+	assert_int_equal(tmux_init(&w->t), 0);
+	/* maitred's clock 90 s behind: a 1-minute quote is passed as soon as the app sees the party */
+	char clock[400];
+	snprintf(clock, sizeof clock, "%s/clock", w->t.root);
+	FILE *f = fopen(clock, "w");
+	assert_non_null(f);
+	int64_t offset = -90000;
+	assert_int_equal(fwrite(&offset, sizeof offset, 1, f), 1);
+	fclose(f);
+	char clock_env[450];
+	snprintf(clock_env, sizeof clock_env, "MAITRE_TEST_CLOCK_FILE=%s", clock);
+	const char *env[] = { clock_env, "MAITRE_SMS_HOOK_SECRET=hook-secret-for-tests", NULL };
+	struct test_server_opts opts;
+	memset(&opts, 0, sizeof opts);
+	opts.env = env;
+	assert_int_equal(test_server_start(&w->srv, &opts), 0);
+	owner_with_list(w);
+	http_add(w, "{\"name\":\"Late Larsen\",\"partySize\":2,\"quotedMinutes\":1}", NULL, 0);
+	http_add(w, "{\"name\":\"Kind Kim\",\"partySize\":3,\"phoneNumber\":\"+14155550177\"}", NULL, 0);
+	app_start(w, 120, 40, NULL, NULL);
+	login_by_keys(w);
+	assert_true(tmux_wait_text(&w->t, "notifications on", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Late Larsen passed the 1 min quote", WAIT) >= 0);
+
+	/* the guest answers "1" to the text */
+	struct test_resp r;
+	const char *hdrs[] = { "Content-Type: application/x-www-form-urlencoded", "X-Maitre-Hook-Secret: hook-secret-for-tests", NULL };
+	assert_int_equal(test_http(&w->srv, "POST", "/hooks/sms", NULL, "From=%2B14155550177&Body=1", hdrs, &r), 0);
+	assert_int_equal(r.status, 200);
+	test_resp_free(&r);
+	assert_true(tmux_wait_text(&w->t, "Kind Kim confirmed", WAIT) >= 0);
+	sleep(3); /* more polls and ticks: nothing is notified twice */
+
+	char *text = slurp(log);
+	fprintf(stderr, "notifications:\n%s", text);
+	assert_int_equal(count_in(text, "Past the quote"), 1);
+	assert_non_null(strstr(text, "Late Larsen"));
+	assert_int_equal(count_in(text, "Guest confirmed"), 1);
+	assert_non_null(strstr(text, "Kind Kim (party of 3) confirmed"));
+	assert_null(strstr(text, "5550177"));
+	assert_non_null(strstr(text, "maitre\t"));
+	free(text);
+	world_free(w);
+}
+
 /* t switches the theme: the strip names it and the colours change. */
 static void test_theme_switch(void **state)
 {
@@ -584,6 +666,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_resize),
 		cmocka_unit_test(test_broken_theme),
 		cmocka_unit_test(test_signals),
+		cmocka_unit_test(test_desktop),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);
