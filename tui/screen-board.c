@@ -480,9 +480,7 @@ static void undo_last(struct app *a)
 	act.prev_status = p->status;
 	act.version = p->version;
 	a->undo_until_ms = 0;
-	if (app_queue_action(a, &act) == 0)
-		app_activity(a, TK_SLOT_PENDING, "undo: %s back to %s", act.label,
-			     party_status_api_name((enum party_status)act.status));
+	app_queue_action(a, &act); /* the row shows "undoing…" until the server answers */
 }
 
 /* `n`: the "table ready" text now. */

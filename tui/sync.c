@@ -27,6 +27,8 @@ struct sync {
 	struct action check;       /* an action whose race is being checked (GET after 412) */
 	struct party check_row;    /* the party as the host saw it when that action was taken */
 	int checking;              /* 1 while that GET is out: nothing else is sent meanwhile */
+	unsigned actions_done;     /* actions answered so far */
+	unsigned poll_actions;     /* actions_done when the in-flight poll started */
 	int64_t next_poll_mono;    /* when to poll the list next (monotonic ms) */
 	int64_t next_send_mono;    /* earliest time to send the next action */
 	int backoff_ms;            /* current retry delay while offline */
@@ -413,6 +415,12 @@ static void waitees_done(struct mtc_client *c, struct mtc_result *r, void *ud)
 	a->last_sync_ms = a->now_ms;
 	a->dirty |= DIRTY_FOOTER;
 	s->next_poll_mono = a->mono_ms + a->poll_ms;
+	if (s->poll_actions != s->actions_done) {
+		/* an action was answered while this list was on its way: the list may
+		 * predate it and would undo it on the screen; ask again at once */
+		s->next_poll_mono = 0;
+		return;
+	}
 	if (r->not_modified && a->server_rows)
 		return;
 	const struct mtc_waitee_list *l = r->waitees;
@@ -443,6 +451,7 @@ static void start_poll(struct sync *s)
 	req.op = MTC_OP_LIST_WAITEES;
 	req.waitlist_id = a->list_id;
 	req.flags = MTC_LIST_ALL;
+	s->poll_actions = s->actions_done;
 	if (mtc_start(s->c, &req, waitees_done, s, &s->list_call) != MTC_OK) {
 		s->list_call = 0;
 		s->next_poll_mono = a->mono_ms + a->poll_ms;
@@ -557,6 +566,7 @@ static void check_done(struct mtc_client *c, struct mtc_result *r, void *ud)
 	struct app *a = s->app;
 	s->other_call = 0;
 	s->checking = 0;
+	s->actions_done++;
 	if (r->status.code == MTC_ERR_CANCELLED)
 		return;
 	const struct action *act = &s->check;
@@ -626,6 +636,7 @@ static void action_done(struct mtc_client *c, struct mtc_result *r, void *ud)
 	char key[48];
 	str_copy(key, sizeof key, s->action_key);
 	s->action_call = 0;
+	s->actions_done++;
 	if (r->status.code == MTC_ERR_CANCELLED)
 		return;
 	struct action act;
