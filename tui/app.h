@@ -193,6 +193,7 @@ struct app {
 	struct tk_palette *palette;    /* resolved for this terminal */
 	char theme_error[256];         /* last theme error (shown in the strip) */
 	const char *theme_spec;        /* --theme argument, or NULL */
+	char theme_chosen[64];         /* theme picked with `t` (remembered across runs), "" = none */
 	int ascii_mode;                /* 1 when the locale is not UTF-8 */
 
 	/* desktop notifications */

@@ -5,6 +5,7 @@
 #include "app.h"
 #include "kit/palette.h"
 #include "kit/theme.h"
+#include "state.h"
 #include "util.h"
 
 /* Resolves a->theme for this terminal and installs its pairs. */
@@ -41,5 +42,7 @@ void app_theme_next(struct app *a)
 		return;
 	}
 	theme_install(a);
+	str_copy(a->theme_chosen, sizeof a->theme_chosen, a->theme->name);
+	state_save_last(a);
 	app_activity(a, TK_SLOT_SUCCESS, "theme %s", a->theme->title[0] ? a->theme->title : a->theme->name);
 }

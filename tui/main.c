@@ -104,13 +104,14 @@ int main(int argc, char **argv)
 		a->poll_ms = cfg.poll_interval_s * 1000;
 	if (cfg.notifications == 0)
 		a->notify_desktop = 0;
-	char theme_spec[512];
-	set(theme_spec, sizeof theme_spec, opt_theme ? opt_theme : cfg.theme);
-	mtc_config_free(&cfg);
-
 	if (state_dir_init(a) != 0)
 		app_activity(a, TK_SLOT_ERROR, "no $XDG_STATE_HOME or $HOME: offline actions are kept in memory only");
 	state_load_last(a);
+	/* theme: --theme, else the last one picked with `t`, else the config's */
+	char theme_spec[512];
+	set(theme_spec, sizeof theme_spec,
+	    opt_theme ? opt_theme : a->theme_chosen[0] ? a->theme_chosen : cfg.theme);
+	mtc_config_free(&cfg);
 
 	char err[512];
 	a->sync = sync_new(a, NULL, err, sizeof err);

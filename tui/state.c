@@ -104,6 +104,9 @@ void state_load_last(struct app *a)
 	}
 	if (cJSON_IsString(email) && !a->email[0])
 		str_copy(a->email, sizeof a->email, email->valuestring);
+	const cJSON *theme = cJSON_GetObjectItemCaseSensitive(o, "theme");
+	if (cJSON_IsString(theme))
+		str_copy(a->theme_chosen, sizeof a->theme_chosen, theme->valuestring);
 	cJSON_Delete(o);
 }
 
@@ -119,6 +122,8 @@ void state_save_last(struct app *a)
 	cJSON_AddStringToObject(o, "email", a->email);
 	cJSON_AddStringToObject(o, "list", a->list_id);
 	cJSON_AddStringToObject(o, "listName", a->list_name);
+	if (a->theme_chosen[0])
+		cJSON_AddStringToObject(o, "theme", a->theme_chosen);
 	char *s = cJSON_Print(o);
 	cJSON_Delete(o);
 	if (!s)

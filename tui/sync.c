@@ -503,7 +503,7 @@ static const char *action_done_text(const struct action *act)
 	switch (act->kind) {
 	case ACT_ADD: return "added";
 	case ACT_EDIT: return "changed";
-	case ACT_NOTIFY: return "notified";
+	case ACT_NOTIFY: return "text queued";
 	case ACT_DELETE: return "deleted";
 	case ACT_STATUS:
 		if (party_status_active((enum party_status)act->status) && !party_status_active((enum party_status)act->prev_status))
