@@ -154,3 +154,30 @@ void party_load_compute(const struct party *rows, size_t n, int64_t now_ms, stru
 	if (out->parties)
 		out->average_ms = total / out->parties;
 }
+
+/* qsort order for int64_t. */
+static int cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Median recent wait of seated parties, in minutes; -1 when too few. */
+int party_suggest_quote(const struct party *rows, size_t n, int64_t now_ms)
+{
+	int64_t waits[256];
+	size_t k = 0;
+	for (size_t i = 0; i < n && k < sizeof waits / sizeof waits[0]; i++) {
+		const struct party *p = &rows[i];
+		if (p->status != PARTY_SEATED || !p->seated_ms || p->seated_ms < p->joined_ms)
+			continue;
+		if (now_ms - p->seated_ms > 3LL * 3600 * 1000)
+			continue;
+		waits[k++] = p->seated_ms - p->joined_ms;
+	}
+	if (k < 3)
+		return -1;
+	qsort(waits, k, sizeof waits[0], cmp_i64);
+	int64_t med = waits[k / 2];
+	return (int)((med + 59999) / 60000);
+}

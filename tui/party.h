@@ -81,6 +81,10 @@ int party_visible(const struct party *p, enum party_view v, int size_filter,
 void party_sort(struct party *rows, size_t n);
 /* Computes the header's load figures at now_ms. */
 void party_load_compute(const struct party *rows, size_t n, int64_t now_ms, struct party_load *out);
+/* A quote to suggest: the median actual wait (joined -> seated), in whole
+ * minutes rounded up, of the parties seated in the 3 hours before now_ms;
+ * -1 with fewer than 3 of them. */
+int party_suggest_quote(const struct party *rows, size_t n, int64_t now_ms);
 /* Milliseconds left of the quote at now_ms (negative = over); INT64_MIN when no quote. */
 int64_t party_quote_left_ms(const struct party *p, int64_t now_ms);
 

@@ -283,6 +283,12 @@ void form_draw(struct app *a)
 		field_w = 26;
 	}
 	int cy = -1, cx = -1;
+	char quote_hint[80];
+	int typical = party_suggest_quote(a->rows, a->n_rows, a->now_ms);
+	if (typical >= 0)
+		str_fmt(quote_hint, sizeof quote_hint, "minutes (seated lately after ~%d)", typical);
+	else
+		str_fmt(quote_hint, sizeof quote_hint, "minutes quoted (optional)");
 	for (int i = 0; i < FF_COUNT; i++) {
 		int fy = y + 1 + i;
 		int fw = (i == FF_SIZE || i == FF_QUOTE) ? 5 : field_w;
@@ -303,7 +309,7 @@ void form_draw(struct app *a)
 		} else if (i == FF_SIZE) {
 			hint = "guests (empty = 2)";
 		} else if (i == FF_QUOTE) {
-			hint = "minutes quoted (optional)";
+			hint = quote_hint;
 		}
 		(void)err_w;
 		if (ew > 0)

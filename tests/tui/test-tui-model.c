@@ -113,6 +113,26 @@ static void test_load(void **state)
 	assert_true(party_quote_left_ms(&rows[2], now) == INT64_MIN);
 }
 
+/* The suggested quote: median recent wait of seated parties, only with 3 or more. */
+static void test_suggest_quote(void **state)
+{
+	(void)state;
+	int64_t now = 100LL * 3600 * 1000;
+	struct party rows[5] = {
+		mk("a", "A", 2, PARTY_SEATED, now - 30 * 60000, NULL),
+		mk("b", "B", 2, PARTY_SEATED, now - 40 * 60000, NULL),
+		mk("c", "C", 2, PARTY_WAITING, now - 50 * 60000, NULL),
+		mk("d", "D", 2, PARTY_SEATED, now - 5 * 3600000LL, NULL), /* seated too long ago */
+		mk("e", "E", 2, PARTY_SEATED, now - 25 * 60000, NULL),
+	};
+	rows[0].seated_ms = now - 10 * 60000;          /* waited 20 min */
+	rows[1].seated_ms = now - 15 * 60000;          /* 25 min */
+	rows[3].seated_ms = now - 4 * 3600000LL;       /* ignored */
+	rows[4].seated_ms = now - 60000 * 10 + 30000;  /* 14.5 min -> rounds up */
+	assert_int_equal(party_suggest_quote(rows, 5, now), 20);
+	assert_int_equal(party_suggest_quote(rows, 2, now), -1); /* only two seated */
+}
+
 /* The field editor: UTF-8 insert/delete, cursor columns with wide characters, limits. */
 static void test_field(void **state)
 {
@@ -340,6 +360,7 @@ int main(void)
 		cmocka_unit_test(test_sort),
 		cmocka_unit_test(test_visible),
 		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_suggest_quote),
 		cmocka_unit_test(test_field),
 		cmocka_unit_test(test_outbox_persist),
 		cmocka_unit_test(test_outbox_bad_line),
