@@ -89,7 +89,7 @@ static void run_case(struct app *a, int lines, int cols, int rounds)
 
 int main(int argc, char **argv)
 {
-	int rounds = argc > 1 ? atoi(argv[1]) : 200;
+	int rounds = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 200;
 	if (rounds < 10)
 		rounds = 10;
 	setlocale(LC_ALL, "C.UTF-8");

@@ -128,7 +128,7 @@ static long proc_kb(pid_t pid, const char *field)
 
 int main(int argc, char **argv)
 {
-	int keys = argc > 1 ? atoi(argv[1]) : 40;
+	int keys = argc > 1 ? (int)strtol(argv[1], NULL, 10) : 40;
 	if (keys < 5)
 		keys = 5;
 	setlocale(LC_ALL, "C.UTF-8");

@@ -60,7 +60,12 @@ void draw_clear_line_attr(int y, attr_t attr)
 
 /* Box-drawing pieces: Unicode lines, or ASCII when the locale is not UTF-8. */
 struct box_chars {
-	const char *h, *v, *tl, *tr, *bl, *br; /* horizontal, vertical, corners */
+	const char *h;  /* horizontal line */
+	const char *v;  /* vertical line */
+	const char *tl; /* top-left corner */
+	const char *tr; /* top-right corner */
+	const char *bl; /* bottom-left corner */
+	const char *br; /* bottom-right corner */
 };
 
 /* The box pieces for this terminal. */

@@ -63,7 +63,7 @@ static void add_cap(const char *name)
 int term_open(char *err, size_t errlen)
 {
 	if (!isatty(STDIN_FILENO) || !isatty(STDOUT_FILENO)) {
-		snprintf(err, errlen, "maitre needs a terminal (stdin and stdout)");
+		snprintf(err, errlen, "needs a terminal on stdin and stdout");
 		return -1;
 	}
 	setlocale(LC_ALL, "");

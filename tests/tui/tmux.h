@@ -17,7 +17,8 @@ struct tmux {
 	char home[300];      /* HOME of the app */
 	char config_home[320]; /* XDG_CONFIG_HOME */
 	char state_home[320];  /* XDG_STATE_HOME */
-	int width, height;   /* pane size */
+	int width;           /* pane width */
+	int height;          /* pane height */
 	int running;         /* 1 while the tmux server is up */
 };
 
