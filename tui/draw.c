@@ -169,6 +169,25 @@ int draw_field(const struct app *a, int y, int x, const char *label, int label_w
 	return focused ? fx + col - skip : -1;
 }
 
+/* Draws the activity strip at line y: newest first on one line. */
+void draw_activity(struct app *a, int y)
+{
+	draw_clear_line(a, y, TK_SLOT_ACTIVITY);
+	int x = 1;
+	for (size_t k = 0; k < a->activity_n && x < COLS - 4; k++) {
+		const struct activity *e = &a->activity[(a->activity_head + ACTIVITY_MAX - 1 - k) % ACTIVITY_MAX];
+		char clock[8], text[200];
+		draw_clock(e->at_ms, clock, sizeof clock);
+		str_fmt(text, sizeof text, "%s%s %s", k ? " · " : "", clock, e->text);
+		int w = tk_text_width(text);
+		if (w > COLS - 1 - x)
+			w = COLS - 1 - x;
+		/* the newest line in its own colour, older ones in the strip's */
+		draw_text(a, y, x, w, text, k == 0 ? (enum tk_slot)e->slot : TK_SLOT_ACTIVITY, TK_ALIGN_LEFT);
+		x += w;
+	}
+}
+
 /* Draws whatever is dirty: the screen, then the overlay on top. */
 void app_draw(struct app *a)
 {

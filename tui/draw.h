@@ -34,6 +34,9 @@ void draw_clock(int64_t ms, char *out, size_t n);
 int draw_field(const struct app *a, int y, int x, const char *label, int label_w,
 	       const struct field *f, int width, int focused);
 
+/* Draws the activity strip (newest first, one line) at line y. */
+void draw_activity(struct app *a, int y);
+
 /* The screens' drawing functions (draw everything of the screen). */
 void login_draw(struct app *a);
 void picker_draw(struct app *a);

@@ -322,24 +322,10 @@ static void draw_rows(struct app *a)
 	}
 }
 
-/* Draws the activity strip: newest first on one line. */
+/* Draws the activity strip and the rule above it. */
 static void draw_strip(struct app *a)
 {
-	int y = LINES - 2;
-	draw_clear_line(a, y, TK_SLOT_ACTIVITY);
-	int x = 1;
-	for (size_t k = 0; k < a->activity_n && x < COLS - 4; k++) {
-		const struct activity *e = &a->activity[(a->activity_head + ACTIVITY_MAX - 1 - k) % ACTIVITY_MAX];
-		char clock[8], text[200];
-		draw_clock(e->at_ms, clock, sizeof clock);
-		str_fmt(text, sizeof text, "%s%s %s", k ? " · " : "", clock, e->text);
-		int w = tk_text_width(text);
-		if (w > COLS - 1 - x)
-			w = COLS - 1 - x;
-		/* the newest line in its own colour, older ones in the strip's */
-		draw_text(a, y, x, w, text, k == 0 ? (enum tk_slot)e->slot : TK_SLOT_ACTIVITY, TK_ALIGN_LEFT);
-		x += w;
-	}
+	draw_activity(a, LINES - 2);
 	draw_rule(a, LINES - 3);
 }
 

@@ -98,6 +98,7 @@ void login_draw(struct app *a)
 {
 	struct login *l = &a->login;
 	erase();
+	draw_activity(a, LINES - 1); /* config warnings, session messages */
 	int w = COLS - 4 < 70 ? COLS - 4 : 70;
 	int h = 12;
 	int y = (LINES - h) / 2, x = (COLS - w) / 2;

@@ -72,6 +72,7 @@ void picker_draw(struct app *a)
 {
 	struct picker *p = &a->picker;
 	erase();
+	draw_activity(a, LINES - 1); /* config warnings, session messages */
 	int w = COLS - 4 < 70 ? COLS - 4 : 70;
 	int h = LINES - 4 < 20 ? LINES - 4 : 20;
 	int y = (LINES - h) / 2, x = (COLS - w) / 2;

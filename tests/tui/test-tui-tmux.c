@@ -635,6 +635,70 @@ static void test_broken_theme(void **state)
 	world_free(w);
 }
 
+/* 1 when an SGR escape in s sets a colour (30-37, 38, 40-47, 48, 90-97, 100-107). */
+static int has_colour_sgr(const char *s)
+{
+	for (const char *p = strstr(s, "\033["); p; p = strstr(p + 1, "\033[")) {
+		const char *q = p + 2;
+		while (*q && *q != 'm' && (*q == ';' || (*q >= '0' && *q <= '9'))) {
+			char *end;
+			long v = strtol(q, &end, 10);
+			if (end == q) {
+				q++;
+				continue;
+			}
+			if ((v >= 30 && v <= 38) || (v >= 40 && v <= 48) || (v >= 90 && v <= 97) || (v >= 100 && v <= 107))
+				return 1;
+			q = end;
+			if (v == 38 || v == 48)
+				break;
+		}
+	}
+	return 0;
+}
+
+/* NO_COLOR: no colour at all, the meaning still there (markers, attributes). */
+static void test_no_color(void **state)
+{
+	(void)state;
+	struct world *w = world_new();
+	owner_with_list(w);
+	http_add(w, "{\"name\":\"Over Olsen\",\"partySize\":2,\"quotedMinutes\":0}", NULL, 0);
+	const char *args[] = { "--server", w->srv.base_url, NULL };
+	const char *env[] = { "NO_COLOR=1", NULL };
+	assert_int_equal(tmux_start(&w->t, 120, 40, args, env), 0);
+	login_by_keys(w);
+	assert_true(tmux_wait_text(&w->t, "Over Olsen", WAIT) >= 0);
+	char *scr = tmux_capture(&w->t, 1);
+	assert_non_null(scr);
+	assert_false(has_colour_sgr(scr));
+	assert_non_null(strstr(scr, "\033[")); /* attributes (bold, reverse) are still used */
+	free(scr);
+	/* the same board with colours has them */
+	tmux_stop(&w->t);
+	app_start(w, 120, 40, NULL, NULL);
+	assert_true(tmux_wait_text(&w->t, "Over Olsen", WAIT) >= 0);
+	scr = tmux_capture(&w->t, 1);
+	assert_true(has_colour_sgr(scr));
+	free(scr);
+	world_free(w);
+}
+
+/* A bad config line is named (file:line) and ignored; the app runs. */
+static void test_bad_config(void **state)
+{
+	(void)state;
+	struct world *w = world_new();
+	owner_with_list(w);
+	write_config(w, "poll_interval = often\ncountry = US\n");
+	app_start(w, 120, 40, NULL, NULL);
+	assert_true(tmux_wait_text(&w->t, "config:1", WAIT) >= 0);
+	login_by_keys(w);
+	int status;
+	assert_false(tmux_app_exited(&w->t, &status));
+	world_free(w);
+}
+
 /* SIGTERM and SIGHUP end the app cleanly (exit 0, terminal restored by endwin). */
 static void test_signals(void **state)
 {
@@ -667,6 +731,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_broken_theme),
 		cmocka_unit_test(test_signals),
 		cmocka_unit_test(test_desktop),
+		cmocka_unit_test(test_no_color),
+		cmocka_unit_test(test_bad_config),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);
