@@ -278,7 +278,11 @@ static void draw_rows(struct app *a)
 		attr_t at = selected ? tk_palette_attr_with(a->palette, slot, TK_SLOT_SELECTED) : draw_attr(a, slot);
 		draw_clear_line_attr(y, at);
 		char gutter[32];
+		/* the gutter marker: the row's meaning, or "over the quote" when that is all it says */
 		const char *mark = draw_marker(a, slot);
+		int64_t left = party_quote_left_ms(p, a->now_ms);
+		if (!mark[0] && party_status_active(p->status) && left != INT64_MIN && left < 0)
+			mark = draw_marker(a, TK_SLOT_OVER_QUOTE);
 		char m1[8] = " ";
 		if (mark[0])
 			tk_text_fit(mark, 1, m1, sizeof m1);
