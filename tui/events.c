@@ -40,14 +40,16 @@ static void desktop(struct app *a, const char *key, const char *summary, const c
 
 /* Compares two lists and reports what others changed. */
 void events_compare(struct app *a, const struct party *old, size_t n_old,
-		    const struct party *rows, size_t n)
+		    struct party *rows, size_t n)
 {
 	if (!old)
 		return;
 	char key[128], body[400];
 	for (size_t i = 0; i < n; i++) {
-		const struct party *p = &rows[i];
+		struct party *p = &rows[i];
 		const struct party *o = find(old, n_old, p->id);
+		if (o && o->status == p->status)
+			p->by_guest = o->by_guest;
 		if (!o) {
 			if (!ours(a, p->id) && party_status_active(p->status))
 				app_activity(a, TK_SLOT_ACTIVITY, "%s (%d) added on another terminal", p->name, p->size);
@@ -59,6 +61,7 @@ void events_compare(struct app *a, const struct party *old, size_t n_old,
 			int guest = party_status_active(o->status) &&
 				    (p->status == PARTY_CONFIRMED || p->status == PARTY_CANCELLED);
 			if (guest) {
+				p->by_guest = 1;
 				const char *what = p->status == PARTY_CONFIRMED ? "confirmed" : "cancelled";
 				app_activity(a, p->status == PARTY_CONFIRMED ? TK_SLOT_CONFIRMED : TK_SLOT_CANCELLED,
 					     "%s %s", p->name, p->status == PARTY_CONFIRMED ? "confirmed \xe2\x9c\x93" : "cancelled");

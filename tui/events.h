@@ -13,9 +13,10 @@ struct app;
 struct party;
 
 /* Compares the previous server rows with the new ones (both in any order);
- * old may be NULL (first load: nothing is reported). */
+ * old may be NULL (first load: nothing is reported). Marks rows[i].by_guest
+ * for moves the guest made (and keeps the mark while the status stays). */
 void events_compare(struct app *a, const struct party *old, size_t n_old,
-		    const struct party *rows, size_t n);
+		    struct party *rows, size_t n);
 /* Once a second: parties that passed their quote since the last call. */
 void events_tick(struct app *a);
 /* The connection has been lost for more than 30 s. */

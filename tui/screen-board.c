@@ -95,7 +95,8 @@ static void status_text(const struct app *a, const struct party *p, int form, ch
 			str_fmt(out, n, "N");
 		return;
 	case PARTY_CONFIRMED:
-		str_fmt(out, n, form == 0 ? "confirmed \xe2\x9c\x93" : form == 1 ? "conf \xe2\x9c\x93" : "C");
+		str_fmt(out, n, form == 0 ? (p->by_guest ? "confirmed by guest \xe2\x9c\x93" : "confirmed \xe2\x9c\x93")
+				: form == 1 ? "conf \xe2\x9c\x93" : "C");
 		return;
 	case PARTY_SEATED: {
 		char clock[8];
@@ -108,7 +109,7 @@ static void status_text(const struct app *a, const struct party *p, int form, ch
 	}
 	case PARTY_CANCELLED:
 		if (form == 0)
-			str_fmt(out, n, "cancelled");
+			str_fmt(out, n, p->by_guest ? "cancelled by guest" : "cancelled");
 		else
 			str_fmt(out, n, form == 1 ? "cancel" : "X");
 		return;

@@ -175,6 +175,7 @@ void state_save_snapshot(struct app *a)
 		cJSON_AddNumberToObject(r, "notified", (double)p->notified_ms);
 		cJSON_AddNumberToObject(r, "updated", (double)p->updated_ms);
 		cJSON_AddNumberToObject(r, "version", (double)p->version);
+		cJSON_AddBoolToObject(r, "byGuest", p->by_guest);
 		/* phone and e-mail stay on the server: the snapshot holds no contact data */
 	}
 	char *s = cJSON_PrintUnformatted(o);
@@ -232,6 +233,7 @@ static void load_snapshot(struct app *a)
 		p->notified_ms = (int64_t)get_num(r, "notified");
 		p->updated_ms = (int64_t)get_num(r, "updated");
 		p->version = (int64_t)get_num(r, "version");
+		p->by_guest = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "byGuest"));
 		if (p->id[0])
 			k++;
 	}

@@ -473,6 +473,8 @@ static void upsert_server_row(struct app *a, const struct mtc_waitee *w)
 	party_from_waitee(&p, w);
 	for (size_t i = 0; i < a->n_server; i++) {
 		if (strcmp(a->server_rows[i].id, p.id) == 0) {
+			if (a->server_rows[i].status == p.status)
+				p.by_guest = a->server_rows[i].by_guest;
 			if (a->server_rows[i].version <= p.version)
 				a->server_rows[i] = p;
 			return;
