@@ -135,6 +135,13 @@ static void cut(struct field *f, size_t from, size_t to)
 int field_key(struct field *f, long key)
 {
 	size_t p;
+	if (f->replace) {
+		f->replace = 0;
+		if (key >= 32) {
+			f->text[0] = '\0';
+			f->len = f->cursor = 0;
+		}
+	}
 	switch (key) {
 	case FK_LEFT:
 		p = prev_boundary(f, f->cursor);

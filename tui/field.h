@@ -26,6 +26,7 @@ struct field {
 	size_t max_bytes; /* limit on len (0 = sizeof text - 1) */
 	int digits_only;  /* 1: accept only 0-9 (sizes, quotes) */
 	int secret;       /* 1: drawn as bullets (passwords) */
+	int replace;      /* 1: pre-filled; the first character typed replaces it all (any edit key keeps it) */
 };
 
 /* Empties f and sets its limits. */

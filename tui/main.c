@@ -145,7 +145,10 @@ int main(int argc, char **argv)
 		field_init(&a->login.f[i], i == LF_SERVER ? 500 : 254, 0, i == LF_PASSWORD);
 	field_set(&a->login.f[LF_SERVER], a->server);
 	field_set(&a->login.f[LF_EMAIL], a->email);
-	a->login.focus = (opt_server || env_server) ? (a->email[0] ? LF_PASSWORD : LF_EMAIL) : LF_SERVER;
+	/* with a server given, start in the e-mail field; a remembered e-mail is
+	 * kept by Tab / Enter and replaced by typing */
+	a->login.focus = (opt_server || env_server) ? LF_EMAIL : LF_SERVER;
+	a->login.f[LF_EMAIL].replace = a->email[0] != '\0';
 	field_init(&a->picker.name, 200, 0, 0);
 
 	if (sync_has_session(a->sync) && a->list_id[0]) {

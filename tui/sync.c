@@ -167,8 +167,19 @@ int sync_set_server(struct sync *s, const char *server, char *err, size_t errlen
 	mtc_client_free(s->c);
 	s->c = c;
 	s->list_call = s->action_call = s->other_call = 0;
-	if (server != s->app->server)
-		str_copy(s->app->server, sizeof s->app->server, server);
+	s->checking = 0;
+	struct app *a = s->app;
+	if (server != a->server && strcmp(server, a->server) != 0) {
+		/* another server: the remembered list and its queue belong to the old one */
+		str_copy(a->server, sizeof a->server, server);
+		a->list_id[0] = a->list_name[0] = '\0';
+		outbox_close(&a->outbox);
+		free(a->server_rows);
+		a->server_rows = NULL;
+		a->n_server = 0;
+		a->last_sync_ms = 0;
+		app_rebuild(a);
+	}
 	return 0;
 }
 

@@ -174,6 +174,19 @@ static void test_field(void **state)
 	field_set(&d, "12345");
 	assert_string_equal(d.text, "12");
 
+	/* a pre-filled field: typing replaces it, moving keeps it */
+	struct field r;
+	field_init(&r, 0, 0, 0);
+	field_set(&r, "old@example.com");
+	r.replace = 1;
+	assert_int_equal(field_key(&r, 'n'), 1);
+	assert_string_equal(r.text, "n");
+	field_set(&r, "old@example.com");
+	r.replace = 1;
+	assert_int_equal(field_key(&r, FK_LEFT), 1);
+	assert_int_equal(field_key(&r, 'x'), 1);
+	assert_string_equal(r.text, "old@example.coxm");
+
 	struct field s;
 	field_init(&s, 0, 0, 1);
 	field_set(&s, "pässword");
