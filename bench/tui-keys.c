@@ -256,6 +256,14 @@ int main(int argc, char **argv)
 	report("server stalled, screen done", d2, keys);
 	printf("  stalled / live (median, screen done): %.2f  (%d stall windows of 5 s)\n", d2[keys / 2] / live_med, windows);
 
+	/* what an idle second costs on the wire: only the cells that changed (clock, waited times) */
+	until_quiet(master, 300);
+	size_t bytes = 0;
+	double i0 = now_ms();
+	while (now_ms() - i0 < 5000)
+		bytes += (size_t)drain(master, 100, buf, sizeof buf);
+	printf("idle board, 120x40, 1,000 parties: %.0f bytes written per second (a full 120x40 screen is %d cells)\n",
+	       bytes / 5.0, 120 * 40);
 	printf("memory of maitre with 1,000 parties: VmRSS %ld KiB, VmHWM %ld KiB\n", proc_kb(pid, "VmRSS"),
 	       proc_kb(pid, "VmHWM"));
 	if (write(master, "q", 1) != 1)
