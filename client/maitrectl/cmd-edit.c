@@ -1,4 +1,5 @@
 /* maitrectl edit: change a party's details. */
+#include <string.h>
 #include "ctl.h"
 
 static int run(struct ctl *ctl, int argc, char **argv);
@@ -11,6 +12,23 @@ const struct ctl_cmd ctl_cmd_edit = {
 	"meanwhile, nothing is overwritten and the exit status is 2.",
 	run,
 };
+
+/* 1 when a and b are equal (NULL-safe). */
+static int same_str(const char *a, const char *b)
+{
+	return (a == NULL || b == NULL) ? a == b : strcmp(a, b) == 0;
+}
+
+/* 1 when the fields named by set are the same in a and b. */
+static int same_fields(const struct mtc_waitee *a, const struct mtc_waitee *b, unsigned set)
+{
+	return (!(set & MTC_SET_NAME) || same_str(a->name, b->name)) &&
+	       (!(set & MTC_SET_PHONE) || same_str(a->phone, b->phone)) &&
+	       (!(set & MTC_SET_EMAIL) || same_str(a->email, b->email)) &&
+	       (!(set & MTC_SET_NOTES) || same_str(a->notes, b->notes)) &&
+	       (!(set & MTC_SET_PARTY_SIZE) || a->party_size == b->party_size) &&
+	       (!(set & MTC_SET_QUOTE) || a->quoted_minutes == b->quoted_minutes);
+}
 
 /* Edits a party. */
 static int run(struct ctl *ctl, int argc, char **argv)
@@ -61,7 +79,16 @@ static int run(struct ctl *ctl, int argc, char **argv)
 	if ((rc = ctl_find_list(ctl, list_spec, &wl)) != CTL_OK)
 		return rc;
 	if ((rc = ctl_find_party(ctl, wl.id, party_spec, &w)) == CTL_OK) {
-		if (mtc_update_waitee(ctl->client, wl.id, w.id, &in, w.version, &out, &st) != MTC_OK) {
+		enum mtc_error e = mtc_update_waitee(ctl->client, wl.id, w.id, &in, w.version, &out, &st);
+		struct mtc_waitee fresh = { 0 };
+		struct mtc_status st2;
+		/* 412 because something else moved (the notifier, another field edited elsewhere):
+		 * when the fields we change are as we read them, apply to the fresh version once */
+		if (e == MTC_ERR_PRECONDITION && mtc_get_waitee(ctl->client, wl.id, w.id, &fresh, &st2) == MTC_OK &&
+		    same_fields(&w, &fresh, in.set))
+			e = mtc_update_waitee(ctl->client, wl.id, w.id, &in, fresh.version, &out, &st);
+		mtc_waitee_clear(&fresh);
+		if (e != MTC_OK) {
 			rc = ctl_fail(ctl, "edit", &st);
 		} else if (ctl->json) {
 			rc = ctl_print_json(mtc_waitee_to_json(&out));

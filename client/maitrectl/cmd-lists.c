@@ -44,6 +44,7 @@ static int run(struct ctl *ctl, int argc, char **argv)
 		return CTL_TROUBLE;
 	}
 	ctl_table_align_right(t, 2);
+	ctl_table_droppable(t, 3, 1);   /* CREATED goes first on a narrow terminal */
 	for (size_t i = 0; i < l->n && rc == CTL_OK; i++) {
 		char ver[32], created[32];
 		time_t s = (time_t)(l->items[i].created_at / 1000);

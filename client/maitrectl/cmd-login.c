@@ -33,6 +33,7 @@ static int ask(const char *prompt, int secret, char *buf, size_t n)
 	FILE *tty = fopen("/dev/tty", "r+");
 	if (tty == NULL)
 		return -1;
+	setvbuf(tty, NULL, _IONBF, 0);   /* read no further than this line */
 	struct termios old, quiet;
 	int restore = 0;
 	fputs(prompt, tty);
@@ -40,11 +41,11 @@ static int ask(const char *prompt, int secret, char *buf, size_t n)
 	if (secret && tcgetattr(fileno(tty), &old) == 0) {
 		quiet = old;
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		restore = tcsetattr(fileno(tty), TCSAFLUSH, &quiet) == 0;
+		restore = tcsetattr(fileno(tty), TCSANOW, &quiet) == 0;
 	}
 	int rc = read_line(tty, buf, n);
 	if (restore) {
-		tcsetattr(fileno(tty), TCSAFLUSH, &old);
+		tcsetattr(fileno(tty), TCSANOW, &old);
 		fputc('\n', tty);
 	}
 	fclose(tty);

@@ -95,6 +95,8 @@ struct ctl_table;
 struct ctl_table *ctl_table_new(size_t ncols, const char *const *headers);
 /* Right-aligns column col (numbers). */
 void ctl_table_align_right(struct ctl_table *t, size_t col);
+/* Lets column col be dropped when the table is too wide for the terminal (higher prio first). */
+void ctl_table_droppable(struct ctl_table *t, size_t col, int prio);
 /* Adds a row of ncols cells (copied); color applies to the whole row. -1 on no memory. */
 int ctl_table_add(struct ctl_table *t, const char *const *cells, enum ctl_color color);
 /* Prints the table (widths by display width; cut to ctl->width when set). */

@@ -84,6 +84,9 @@ int ctl_print_parties(struct ctl *ctl, const struct mtc_waitlist *wl, const stru
 	ctl_table_align_right(t, 0);
 	ctl_table_align_right(t, 3);
 	ctl_table_align_right(t, 4);
+	ctl_table_droppable(t, 7, 3);   /* PHONE goes first on a narrow terminal */
+	ctl_table_droppable(t, 8, 2);   /* then NOTES */
+	ctl_table_droppable(t, 1, 1);   /* then ID */
 	int64_t now = now_ms();
 	for (size_t i = 0; i < l->n; i++) {
 		const struct mtc_waitee *w = &l->items[i];
@@ -151,13 +154,30 @@ int ctl_party_action(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char 
 	}
 	char label[400];
 	ctl_party_label(label, sizeof label, &w);
-	enum mtc_error e;
-	if (strcmp(verb, "notified") == 0)
-		e = mtc_notify_waitee(ctl->client, wl.id, w.id, w.version, &out, &st);
-	else if (strcmp(verb, "deleted") == 0)
-		e = mtc_delete_waitee(ctl->client, wl.id, w.id, w.version, &st);
-	else
-		e = mtc_set_waitee_status(ctl->client, wl.id, w.id, to, w.version, &out, &st);
+	enum mtc_error e = MTC_OK;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		if (strcmp(verb, "notified") == 0)
+			e = mtc_notify_waitee(ctl->client, wl.id, w.id, w.version, &out, &st);
+		else if (strcmp(verb, "deleted") == 0)
+			e = mtc_delete_waitee(ctl->client, wl.id, w.id, w.version, &st);
+		else
+			e = mtc_set_waitee_status(ctl->client, wl.id, w.id, to, w.version, &out, &st);
+		/* 412: someone moved it since we read it. The server's notifier does that too
+		 * (a "joined" text, waiting -> notified); when the party is still where the action
+		 * makes sense (active; for delete: anything), act on the fresh version once. */
+		if (e != MTC_ERR_PRECONDITION || attempt > 0)
+			break;
+		struct mtc_waitee fresh = { 0 };
+		struct mtc_status st2;
+		if (mtc_get_waitee(ctl->client, wl.id, w.id, &fresh, &st2) != MTC_OK)
+			break;
+		int again = strcmp(verb, "deleted") == 0 || (mtc_party_status_active(fresh.status) &&
+							      mtc_party_status_active(w.status));
+		mtc_waitee_clear(&w);
+		w = fresh;
+		if (!again)
+			break;
+	}
 	if (e != MTC_OK) {
 		char what[480];
 		snprintf(what, sizeof what, "%s %s", cmd->name, label);

@@ -13,6 +13,7 @@ struct ctl_table {
 	size_t rows;               /* rows including the header */
 	size_t cap;                /* rows allocated */
 	unsigned right;            /* bit i: right-align column i */
+	int drop[32];              /* per column: >0 may be dropped when too wide, higher first */
 };
 
 /* Display width of a UTF-8 string. */
@@ -92,6 +93,13 @@ void ctl_table_align_right(struct ctl_table *t, size_t col)
 		t->right |= 1u << col;
 }
 
+/* Lets column col be dropped when the table is too wide (higher prio first). */
+void ctl_table_droppable(struct ctl_table *t, size_t col, int prio)
+{
+	if (col < 32)
+		t->drop[col] = prio;
+}
+
 /* Adds a row. */
 int ctl_table_add(struct ctl_table *t, const char *const *cells, enum ctl_color color)
 {
@@ -152,35 +160,53 @@ void ctl_table_print(struct ctl *ctl, struct ctl_table *t, FILE *f)
 			if (dw > w[c])
 				w[c] = dw;
 		}
-	/* too wide for the terminal: cut the last column, then the widest, never below 4 */
+	/* too wide for the terminal: drop low-priority columns, then cut the widest
+	 * column (never below 6 columns; a cut cell ends with "…") */
+	int shown[32];
+	for (size_t c = 0; c < nc; c++)
+		shown[c] = 1;
 	if (ctl->width > 0) {
 		for (;;) {
-			size_t total = 0;
+			size_t total = 0, last = 0;
 			for (size_t c = 0; c < nc; c++)
-				total += w[c] + (c + 1 < nc ? 2 : 0);
+				if (shown[c])
+					total += w[c] + 2, last = c;
+			total -= total >= 2 ? 2 : 0;
+			(void)last;
 			if (total <= (size_t)ctl->width)
 				break;
-			size_t over = total - (size_t)ctl->width, victim = nc - 1;
-			if (w[victim] <= 4) {
-				victim = 0;
-				for (size_t c = 1; c < nc; c++)
-					if (w[c] > w[victim])
-						victim = c;
-				if (w[victim] <= 4)
-					break;
+			size_t victim = nc;
+			for (size_t c = 0; c < nc; c++)
+				if (shown[c] && t->drop[c] > 0 && (victim == nc || t->drop[c] > t->drop[victim]))
+					victim = c;
+			if (victim < nc) {
+				shown[victim] = 0;
+				continue;
 			}
-			size_t cut = w[victim] - 4 < over ? w[victim] - 4 : over;
-			w[victim] -= cut;
+			victim = nc;
+			for (size_t c = 0; c < nc; c++)
+				if (shown[c] && w[c] > 6 && (victim == nc || w[c] > w[victim]))
+					victim = c;
+			if (victim == nc)
+				break;
+			size_t over = total - (size_t)ctl->width;
+			w[victim] -= w[victim] - 6 < over ? w[victim] - 6 : over;
 		}
 	}
 	for (size_t r = first; r < t->rows; r++) {
 		const char *on = ctl->color ? sgr(t->colors[r]) : "";
 		fputs(on, f);
+		size_t lastc = 0;
+		for (size_t c = 0; c < nc; c++)
+			if (shown[c])
+				lastc = c;
 		for (size_t c = 0; c < nc; c++) {
+			if (!shown[c])
+				continue;
 			const char *s = t->cells[r * t->ncols + c];
 			size_t dw = ctl_display_width(s);
 			size_t pad = dw < w[c] ? w[c] - dw : 0;
-			int last = c + 1 == nc;
+			int last = c == lastc;
 			if ((t->right >> c) & 1u) {
 				fprintf(f, "%*s", (int)pad, "");
 				put_cut(f, s, w[c]);

@@ -315,8 +315,9 @@ MTC_API const char *mtc_client_server(const struct mtc_client *c);
 
 /* Timeouts for each request: connect and total, in ms (0 = keep the current value). */
 MTC_API enum mtc_error mtc_client_set_timeouts(struct mtc_client *c, long connect_ms, long total_ms);
-/* Trusts the CA certificates in this PEM file (a private CA) besides nothing
- * else; NULL = back to the system store. Verification itself is never turned off. */
+/* Trusts the CA certificates in this PEM file (a private CA) instead of the
+ * system store; NULL = back to the system store. Verification itself is never
+ * turned off. */
 MTC_API enum mtc_error mtc_client_set_ca_file(struct mtc_client *c, const char *pem_path);
 /* How many times a request that failed on the network (or 503) is sent again
  * before giving up: GETs, PUT/DELETE with If-Match and creates (which always
@@ -436,7 +437,7 @@ struct mtc_result {
 	char store[32];                          /* HEALTHZ: the server's store name ("sqlite") */
 	char idempotency_key[256];               /* creates: the key that was sent */
 	int replayed;                            /* creates: 1 when the server said this answer is a replay
-	                                          * (Idempotency-Replayed: true), else 0 */
+	                                          * (Idempotent-Replayed: true), else 0 */
 };
 
 /* Frees what a result holds (records, one list reference) and zeroes it.
