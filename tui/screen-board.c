@@ -342,8 +342,11 @@ static void draw_footer(struct app *a)
 	const char *notif = a->notifier ? tk_notifier_status(a->notifier) : "notifications off";
 	if (a->conn == CONN_LIVE) {
 		long ago = a->last_sync_ms ? (long)((a->now_ms - a->last_sync_ms) / 1000) : 0;
+		/* notifications: the full status when there is room, "notif off" always when off */
+		int off = !a->notifier || tk_notifier_state(a->notifier) == TK_NOTIFY_OFF;
+		const char *n_text = COLS >= 110 ? notif : off ? "notif off" : "";
 		str_fmt(right, sizeof right, " \xe2\x97\x8f live · synced %lds ago%s%s ", ago < 0 ? 0 : ago,
-			 COLS >= 110 ? " · " : "", COLS >= 110 ? notif : "");
+			 n_text[0] ? " · " : "", n_text);
 	} else if (a->conn == CONN_OFFLINE) {
 		draw_clock(a->last_sync_ms, clock, sizeof clock);
 		str_fmt(right, sizeof right, " \xe2\x97\x8b offline · last sync %s ", a->last_sync_ms ? clock : "never");
