@@ -136,25 +136,6 @@ static int wait_status(struct world *w, const char *name, const char *want, int 
 	return -1;
 }
 
-/* 1 when maitred has the undo of finished parties and Idempotency-Key
- * replays (branch backend-api): its Waitee carries `previousStatus`. */
-static int server_has_undo(struct world *w)
-{
-	cJSON *all = http_parties(w);
-	const cJSON *p = cJSON_GetArrayItem(all, 0);
-	int has = p && cJSON_GetObjectItemCaseSensitive(p, "previousStatus") != NULL;
-	cJSON_Delete(all);
-	return has;
-}
-
-/* Ends a test that needs a server feature this maitred lacks: exit 77 (meson: SKIP), said out loud. */
-static void skip_without(struct world *w, const char *feature)
-{
-	fprintf(stderr, "SKIP: this maitred has no %s yet (branch backend-api); the test needs it\n", feature);
-	world_free(w);
-	exit(77);
-}
-
 /* Writes a config file for the app. */
 static void write_config(struct world *w, const char *text)
 {
@@ -300,8 +281,6 @@ static void test_notify_seat_undo(void **state)
 	struct world *w = world_new();
 	owner_with_list(w);
 	http_add(w, "{\"name\":\"Kowalski\",\"partySize\":6,\"phoneNumber\":\"+14155550123\"}", NULL, 0);
-	if (!server_has_undo(w))
-		skip_without(w, "undo of a seated party");
 	app_start(w, 120, 40, NULL, NULL);
 	login_by_keys(w);
 	assert_true(tmux_wait_text(&w->t, "Kowalski", WAIT) >= 0);
@@ -441,9 +420,6 @@ static void test_replay(void **state)
 {
 	(void)state;
 	struct world *w = logged_in(120, 40, NULL);
-	http_add(w, "{\"name\":\"Probe\",\"partySize\":1}", NULL, 0);
-	if (!server_has_undo(w))
-		skip_without(w, "Idempotency-Key replay");
 	const char *key = "0123456789abcdef0123456789abcdef";
 	char hdr[100];
 	snprintf(hdr, sizeof hdr, "Idempotency-Key: %s", key);
