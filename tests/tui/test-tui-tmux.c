@@ -675,18 +675,52 @@ static void test_bad_config(void **state)
 	world_free(w);
 }
 
-/* SIGTERM and SIGHUP end the app cleanly (exit 0, terminal restored by endwin). */
+/* Sends sig to the app and returns its exit status as the pane's shell saw it. */
+static int signal_app(struct world *w, int sig)
+{
+	long pid = tmux_app_pid(&w->t);
+	assert_true(pid > 0);
+	assert_int_equal(kill((pid_t)pid, sig), 0);
+	int status = -1;
+	for (int i = 0; i < 200 && !tmux_app_exited(&w->t, &status); i++)
+		usleep(50000);
+	return status;
+}
+
+/* 1 when the terminal modes after the app are a shell's again (echo and
+ * canonical input on), not ncurses' raw mode. */
+static int modes_restored(struct world *w)
+{
+	char *m = tmux_stty_after(&w->t);
+	int ok = m && strstr(m, " icanon") && !strstr(m, "-icanon") && strstr(m, " echo ") && !strstr(m, "-echo ");
+	if (!ok)
+		fprintf(stderr, "terminal modes after the app:\n%s\n", m ? m : "(none)");
+	free(m);
+	return ok;
+}
+
+/* SIGTERM and SIGHUP end the app cleanly (exit 0); a crash signal restores
+ * the terminal before the app dies of it. Each time the terminal's modes
+ * are back to what a shell expects (echo, canonical input). */
 static void test_signals(void **state)
 {
 	(void)state;
 	struct world *w = logged_in(100, 30, NULL);
-	long pid = tmux_app_pid(&w->t);
-	assert_true(pid > 0);
-	assert_int_equal(kill((pid_t)pid, SIGTERM), 0);
-	int status = -1;
-	for (int i = 0; i < 100 && !tmux_app_exited(&w->t, &status); i++)
-		usleep(50000);
-	assert_int_equal(status, 0);
+	assert_int_equal(signal_app(w, SIGTERM), 0);
+	assert_true(modes_restored(w));
+	tmux_stop(&w->t);
+
+	app_start(w, 100, 30, NULL, NULL);
+	assert_true(tmux_wait_text(&w->t, "Dining room · waiting", WAIT) >= 0);
+	assert_int_equal(signal_app(w, SIGHUP), 0);
+	assert_true(modes_restored(w));
+	tmux_stop(&w->t);
+
+	app_start(w, 100, 30, NULL, NULL);
+	assert_true(tmux_wait_text(&w->t, "Dining room · waiting", WAIT) >= 0);
+	int st = signal_app(w, SIGSEGV);
+	assert_int_equal(st, 128 + SIGSEGV);
+	assert_true(modes_restored(w));
 	world_free(w);
 }
 

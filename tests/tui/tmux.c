@@ -178,9 +178,12 @@ int tmux_start(struct tmux *t, int w, int h, const char *const *args, const char
 	/* a shell around the app records its exit status (tmux's pane_dead waits
 	 * for the pty to close, which can lag behind the exit) */
 	static char script[700];
-	snprintf(script, sizeof script, "\"$0\" \"$@\"; echo $? > '%s/exit'", t->root);
+	snprintf(script, sizeof script, "\"$0\" \"$@\"; st=$?; stty -a > '%s/stty' 2>&1; echo $st > '%s/exit'",
+		 t->root, t->root);
 	char exitfile[400];
 	snprintf(exitfile, sizeof exitfile, "%s/exit", t->root);
+	unlink(exitfile);
+	snprintf(exitfile, sizeof exitfile, "%s/stty", t->root);
 	unlink(exitfile);
 	argv[n++] = "sh";
 	argv[n++] = "-c";
@@ -334,6 +337,23 @@ int tmux_app_exited(struct tmux *t, int *status)
 	if (status)
 		*status = st;
 	return 1;
+}
+
+/* The terminal modes right after the app exited. */
+char *tmux_stty_after(struct tmux *t)
+{
+	char path[400];
+	snprintf(path, sizeof path, "%s/stty", t->root);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	char *buf = calloc(1, 8192);
+	if (buf && fread(buf, 1, 8191, f) == 0) {
+		free(buf);
+		buf = NULL;
+	}
+	fclose(f);
+	return buf;
 }
 
 /* Stops the tmux server. */

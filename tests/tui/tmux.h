@@ -43,6 +43,9 @@ int tmux_resize(struct tmux *t, int w, int h);
 long tmux_app_pid(struct tmux *t);
 /* 1 when the app has exited (pane dead); *status gets its exit status. */
 int tmux_app_exited(struct tmux *t, int *status);
+/* The terminal modes right after the app exited (`stty -a` run by the pane's
+ * shell), malloc'd, or NULL before the app exited. */
+char *tmux_stty_after(struct tmux *t);
 /* Stops the tmux server (the app gets SIGHUP). */
 void tmux_stop(struct tmux *t);
 /* Stops and removes the temporary home. */
