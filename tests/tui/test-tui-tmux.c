@@ -467,8 +467,9 @@ static int count_in(const char *hay, const char *needle)
 
 /* Desktop notifications end to end (run under dbus-run-session with
  * tests/tuikit/notify-server.py, which records each Notify call in
- * $TK_NOTIFY_LOG): a guest's "1" by SMS, and a party passing its quote
- * (once). No phone number in any notification. */
+ * $TK_NOTIFY_LOG): a guest's "1" by SMS, a party passing its quote (once),
+ * the connection lost for more than 30 s (once). No phone number in any
+ * notification. */
 static void test_desktop(void **state)
 {
 	(void)state;
@@ -513,8 +514,15 @@ static void test_desktop(void **state)
 	assert_true(tmux_wait_text(&w->t, "confirmed by guest", WAIT) >= 0); /* the row's STATUS */
 	sleep(3); /* more polls and ticks: nothing is notified twice */
 
+	/* the connection lost for more than 30 s: one notification */
+	assert_int_equal(test_server_stop(&w->srv, 0), 0);
+	assert_true(tmux_wait_text(&w->t, "OFFLINE since", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "offline for more than 30 s", 60000) >= 0);
+	usleep(500000);
+
 	char *text = slurp(log);
 	fprintf(stderr, "notifications:\n%s", text);
+	assert_int_equal(count_in(text, "Maitre is offline"), 1);
 	assert_int_equal(count_in(text, "Past the quote"), 1);
 	assert_non_null(strstr(text, "Late Larsen"));
 	assert_int_equal(count_in(text, "Guest confirmed"), 1);
