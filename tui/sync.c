@@ -835,10 +835,36 @@ size_t sync_pollfds(struct sync *s, struct pollfd *fds, size_t cap)
 	return n < cap ? n : cap;
 }
 
-/* Longest the loop may sleep for the network. */
+/* Milliseconds until a monotonic deadline (0 when due). */
+static int until(int64_t deadline, int64_t now)
+{
+	int64_t d = deadline - now;
+	return d <= 0 ? 0 : d > 60000 ? 60000 : (int)d;
+}
+
+/* Longest the loop may sleep for the network: the client's own deadline,
+ * and on the board the next list poll or send, so neither waits for the
+ * loop's once-a-second wake-up. */
 int sync_timeout_ms(struct sync *s)
 {
-	return s->c ? mtc_timeout_ms(s->c) : -1;
+	if (!s->c)
+		return -1;
+	int t = mtc_timeout_ms(s->c);
+	struct app *a = s->app;
+	int64_t now = app_mono_ms();
+	if (a->screen == SCREEN_BOARD && a->list_id[0] && !s->relogin_needed) {
+		if (!s->list_call) {
+			int p = until(s->next_poll_mono, now);
+			if (t < 0 || p < t)
+				t = p;
+		}
+		if (!s->action_call && !s->checking && a->outbox.n > 0) {
+			int q = until(s->next_send_mono, now);
+			if (t < 0 || q < t)
+				t = q;
+		}
+	}
+	return t;
 }
 
 /* Lets the client work after poll(). */
