@@ -299,6 +299,38 @@ static void test_notify_seat_undo(void **state)
 	world_free(w);
 }
 
+/* The server refuses an add (an e-mail only the server's check catches):
+ * the pending row goes away, the form comes back with everything typed and
+ * the server's reason beside the field; fixing it and Enter adds it. */
+static void test_server_refusal(void **state)
+{
+	(void)state;
+	struct world *w = logged_in(120, 40, NULL);
+	assert_int_equal(tmux_keys(&w->t, "a", "L:Refused Rita", "Tab", "L:3", "Tab", "Tab", "L:rita..r@example.com",
+				   "Tab", "L:20", "Tab", "L:corner table", "Enter", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "server: email is not a valid", WAIT) >= 0);
+	char line[1024];
+	assert_int_equal(tmux_line_with(&w->t, "E-mail", line, sizeof line), 0);
+	assert_non_null(strstr(line, "rita..r@example.com"));
+	assert_non_null(strstr(line, "server: email is not a valid"));
+	assert_int_equal(tmux_line_with(&w->t, "Notes", line, sizeof line), 0);
+	assert_non_null(strstr(line, "corner table"));
+	assert_int_equal(tmux_line_with(&w->t, "Name", line, sizeof line), 0);
+	assert_non_null(strstr(line, "Refused Rita"));
+	assert_int_equal(count_named(w, "Refused Rita", NULL), 0);
+	/* the cursor is in the e-mail field: clear it, type a good one, save */
+	assert_int_equal(tmux_keys(&w->t, "C-u", "L:rita@example.com", "Enter", NULL), 0);
+	assert_true(tmux_wait_gone(&w->t, "Add a party", WAIT) >= 0);
+	assert_true(tmux_wait_gone(&w->t, "adding…", WAIT) >= 0);
+	cJSON *p = NULL;
+	assert_int_equal(count_named(w, "Refused Rita", &p), 1);
+	assert_string_equal(test_json_str(p, "email"), "rita@example.com");
+	assert_string_equal(test_json_str(p, "notes"), "corner table");
+	assert_int_equal((int)test_json_num(p, "quotedMinutes", 0), 20);
+	cJSON_Delete(p);
+	world_free(w);
+}
+
 /* A party added on another terminal shows within 3 s. */
 static void test_second_terminal(void **state)
 {
@@ -740,6 +772,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_add_utf8),
 		cmocka_unit_test(test_notify_seat_undo),
 		cmocka_unit_test(test_second_terminal),
+		cmocka_unit_test(test_server_refusal),
 		cmocka_unit_test(test_race_lost),
 		cmocka_unit_test(test_offline_queue),
 		cmocka_unit_test(test_offline_restart),
