@@ -188,13 +188,15 @@ static void draw_header(struct app *a)
 		str_fmt(filt, sizeof filt, " · size %d%s", a->size_filter, a->size_filter >= 8 ? "+" : "");
 	str_fmt(left, sizeof left, " %s · %s%s", a->list_name[0] ? a->list_name : "Waitlist",
 		 party_view_name(a->view), filt);
+	char over[32] = "";
+	if (load.over)
+		str_fmt(over, sizeof over, COLS >= 100 ? " · %d over quote" : " · %d over", load.over);
 	if (COLS >= 100)
-		str_fmt(right, sizeof right, "%d parties · %d covers · longest %s · avg %s%s%s   %s ",
-			 load.parties, load.covers, load.parties ? lw : "-", load.parties ? aw : "-",
-			 load.over ? " · " : "", load.over ? "over quote!" : "", clock);
+		str_fmt(right, sizeof right, "%d parties · %d covers · longest %s · avg %s%s   %s ", load.parties,
+			load.covers, load.parties ? lw : "-", load.parties ? aw : "-", over, clock);
 	else
-		str_fmt(right, sizeof right, "%dp %dc · max %s · avg %s  %s ", load.parties, load.covers,
-			 load.parties ? lw : "-", load.parties ? aw : "-", clock);
+		str_fmt(right, sizeof right, "%dp %dc · max %s · avg %s%s  %s ", load.parties, load.covers,
+			load.parties ? lw : "-", load.parties ? aw : "-", over, clock);
 	draw_clear_line(a, 0, TK_SLOT_HEADER);
 	int rw = tk_text_width(right);
 	if (rw > COLS)
