@@ -188,6 +188,19 @@ void draw_activity(struct app *a, int y)
 	}
 }
 
+static int cursor_shown;   /* 1 while the terminal's cursor is visible */
+static int cursor_want;    /* 1 when this frame asked for the cursor */
+static int cursor_y;       /* where it asked for it: line */
+static int cursor_x;       /* and column */
+
+/* Asks for the text cursor at (y, x) in this frame (a field with focus). */
+void draw_cursor(int y, int x)
+{
+	cursor_want = 1;
+	cursor_y = y;
+	cursor_x = x;
+}
+
 /* Draws whatever is dirty: the screen, then the overlay on top. */
 void app_draw(struct app *a)
 {
@@ -196,7 +209,7 @@ void app_draw(struct app *a)
 	/* an overlay covers part of the board: a change under it repaints both */
 	if (a->overlay != OVERLAY_NONE && (a->dirty & ~DIRTY_OVERLAY))
 		a->dirty |= DIRTY_OVERLAY;
-	curs_set(0);
+	cursor_want = 0;
 	switch (a->screen) {
 	case SCREEN_LOGIN: login_draw(a); break;
 	case SCREEN_PICKER: picker_draw(a); break;
@@ -211,6 +224,16 @@ void app_draw(struct app *a)
 		}
 	}
 	a->dirty = 0;
+	/* the cursor last, where the focused field wants it; shown or hidden
+	 * only when that changes (curs_set writes to the terminal at once) */
+	if (cursor_want && cursor_y >= 0 && cursor_y < LINES && cursor_x >= 0 && cursor_x < COLS)
+		move(cursor_y, cursor_x);
+	else
+		cursor_want = 0;
+	if (cursor_want != cursor_shown) {
+		curs_set(cursor_want);
+		cursor_shown = cursor_want;
+	}
 	/* one update of the physical screen per loop turn: no flicker */
 	wnoutrefresh(stdscr);
 	doupdate();

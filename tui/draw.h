@@ -34,6 +34,8 @@ void draw_clock(int64_t ms, char *out, size_t n);
 int draw_field(const struct app *a, int y, int x, const char *label, int label_w,
 	       const struct field *f, int width, int focused);
 
+/* Asks for the text cursor at (y, x) in this frame (hidden when no screen asks). */
+void draw_cursor(int y, int x);
 /* Draws the activity strip (newest first, one line) at line y. */
 void draw_activity(struct app *a, int y);
 

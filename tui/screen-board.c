@@ -370,8 +370,6 @@ static void draw_footer(struct app *a)
 		int sx = 3 + tk_text_width(a->search.text);
 		if (sx < lw)
 			draw_text(a, y, sx, lw - sx, hint, TK_SLOT_DIM, TK_ALIGN_LEFT);
-		move(y, 3 + field_cursor_col(&a->search));
-		curs_set(1);
 		return;
 	}
 	if (a->filter_prompt) {
@@ -412,6 +410,8 @@ void board_draw(struct app *a)
 		draw_strip(a);
 	if (a->dirty & (DIRTY_FOOTER | DIRTY_ROWS))
 		draw_footer(a);
+	if (a->searching && a->overlay == OVERLAY_NONE)
+		draw_cursor(LINES - 1, 3 + field_cursor_col(&a->search));
 }
 
 /* ---- keys ---- */

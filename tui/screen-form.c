@@ -317,7 +317,6 @@ void form_draw(struct app *a)
 	}
 	draw_text(a, y + h - 2, x + 2, w - 4, "Enter save · Tab/Shift-Tab next field · Esc cancel", TK_SLOT_DIM, TK_ALIGN_LEFT);
 	if (cy >= 0 && cx >= 0 && cx < COLS) {
-		move(cy, cx);
-		curs_set(1);
+		draw_cursor(cy, cx);
 	}
 }

@@ -130,7 +130,6 @@ void login_draw(struct app *a)
 		  l->registering ? "F2 back to log in · Esc quit" : "F2 create the restaurant (new server) · Esc quit",
 		  TK_SLOT_KEY_HINT, TK_ALIGN_LEFT);
 	if (cy >= 0 && !l->busy) {
-		move(cy, cx);
-		curs_set(1);
+		draw_cursor(cy, cx);
 	}
 }

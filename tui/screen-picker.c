@@ -97,7 +97,6 @@ void picker_draw(struct app *a)
 		  p->creating ? "Enter create · Esc back" : "Enter open · ↑↓ choose · N new list · r reload · q quit",
 		  TK_SLOT_KEY_HINT, TK_ALIGN_LEFT);
 	if (cy >= 0) {
-		move(cy, cx);
-		curs_set(1);
+		draw_cursor(cy, cx);
 	}
 }
