@@ -96,6 +96,8 @@ static void went_online(struct sync *s)
 static void went_offline(struct sync *s, const struct mtc_status *st)
 {
 	struct app *a = s->app;
+	if (a->conn == CONN_OFFLINE && a->mono_ms < a->retry_at_ms)
+		return; /* the poll and a send failing together: one step of backoff, not two */
 	if (a->conn != CONN_OFFLINE) {
 		a->offline_since_ms = a->last_sync_ms ? a->last_sync_ms : a->now_ms;
 		a->conn = CONN_OFFLINE;
@@ -686,6 +688,16 @@ static void action_done(struct mtc_client *c, struct mtc_result *r, void *ud)
 	}
 	if (e == MTC_ERR_UNAUTHORIZED) {
 		need_login(s, "session expired");
+		return;
+	}
+	if (e == MTC_ERR_SERVER && st->http_status >= 500 && st->http_status != 503 && qa->attempts >= 4) {
+		/* the server answers, but fails this one action every time: do not let it block the queue */
+		app_activity(a, TK_SLOT_ERROR, "%s not %s: the server failed 5 times (%s); dropped", act.label,
+			     action_done_text(&act), st->message[0] ? st->message : mtc_strerror(e));
+		if (act.kind == ACT_ADD || act.kind == ACT_EDIT)
+			form_server_error(a, &act, st->field, "failed 5 times; try again later");
+		finish_action(s, key);
+		sync_refresh_now(s);
 		return;
 	}
 	if (is_transient(e)) {
