@@ -1,11 +1,13 @@
 /* maitre, the host-stand app: options, configuration, the app, the loop,
  * cleaning up. */
+#include <fcntl.h>
 #include <getopt.h>
 #include <langinfo.h>
 #include <maitre/client.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "util.h"
@@ -135,6 +137,20 @@ int main(int argc, char **argv)
 		mtc_global_cleanup();
 		return 1;
 	}
+	/* while curses owns the screen, stray library messages (glib, curl) would
+	 * scribble over it: stderr goes to a log file in the state directory */
+	int saved_stderr = -1;
+	if (a->state_dir[0]) {
+		char logpath[600];
+		str_fmt(logpath, sizeof logpath, "%s/maitre.log", a->state_dir);
+		state_dir_make(a);
+		int lfd = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+		if (lfd >= 0) {
+			saved_stderr = dup(STDERR_FILENO);
+			dup2(lfd, STDERR_FILENO);
+			close(lfd);
+		}
+	}
 	a->ascii_mode = strcmp(nl_langinfo(CODESET), "UTF-8") != 0;
 	app_theme_load(a, theme_spec[0] ? theme_spec : NULL);
 	a->notifier = tk_notifier_new("maitre", a->notify_desktop);
@@ -168,6 +184,10 @@ int main(int argc, char **argv)
 	tk_notifier_free(a->notifier);
 	tk_once_free(a->notified_once);
 	term_close();
+	if (saved_stderr >= 0) {
+		dup2(saved_stderr, STDERR_FILENO);
+		close(saved_stderr);
+	}
 	if (queued)
 		printf("maitre: %zu action%s not sent yet; kept in %s and sent at the next start\n", queued,
 		       queued == 1 ? "" : "s", a->outbox.path);

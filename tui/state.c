@@ -30,7 +30,7 @@ int state_dir_init(struct app *a)
 }
 
 /* Makes the state directory and its parents (0700). */
-static int make_state_dir(const struct app *a)
+int state_dir_make(const struct app *a)
 {
 	char buf[512];
 	str_copy(buf, sizeof buf, a->state_dir);
@@ -113,7 +113,7 @@ void state_load_last(struct app *a)
 /* Writes app-state. */
 void state_save_last(struct app *a)
 {
-	if (!a->state_dir[0] || make_state_dir(a) != 0)
+	if (!a->state_dir[0] || state_dir_make(a) != 0)
 		return;
 	cJSON *o = cJSON_CreateObject();
 	if (!o)
@@ -148,7 +148,7 @@ static void snapshot_path(const struct app *a, char *out, size_t n)
 /* Writes the snapshot of the current server rows. */
 void state_save_snapshot(struct app *a)
 {
-	if (!a->state_dir[0] || !a->list_id[0] || make_state_dir(a) != 0)
+	if (!a->state_dir[0] || !a->list_id[0] || state_dir_make(a) != 0)
 		return;
 	cJSON *o = cJSON_CreateObject();
 	cJSON *arr = o ? cJSON_AddArrayToObject(o, "parties") : NULL;

@@ -12,6 +12,8 @@ struct app;
 
 /* Fills a->state_dir from $XDG_STATE_HOME or $HOME (-1 when neither is set). */
 int state_dir_init(struct app *a);
+/* Makes the state directory and its parents (0700). 0 or -1. */
+int state_dir_make(const struct app *a);
 /* Reads app-state (server, email, list); missing file = nothing. */
 void state_load_last(struct app *a);
 /* Writes app-state. */
