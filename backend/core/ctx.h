@@ -23,6 +23,7 @@ struct mt_config {
 	int refresh_ttl_s;              /* refresh token lifetime (default 30 days) */
 	char sms_hook_secret[128];      /* shared secret for POST /hooks/sms, "" = hook disabled */
 	char data_dir[1024];            /* local data directory ("" on Lambda) */
+	char public_url[256];           /* MAITRE_PUBLIC_URL: guests' base URL, no trailing '/'; "" = links are relative */
 };
 
 /* Everything a handler may use, built once at start. */

@@ -82,6 +82,10 @@ static cJSON *ddb_waitee_item(const struct store_ddb *s, const struct mt_waitee 
 	store_ddb_put_s(it, "lastReason", w->last_reason);
 	store_ddb_put_s(it, "reply", w->reply);
 	store_ddb_put_n(it, "replyAt", w->reply_at);
+	if (w->source[0])
+		store_ddb_put_s(it, "source", w->source);
+	if (w->guest_nonce[0])
+		store_ddb_put_s(it, "guestNonce", w->guest_nonce);
 	if (w->expires_at > 0)
 		store_ddb_put_n(it, "ttl", w->expires_at);
 	if (w->due_at > 0) {
@@ -132,6 +136,8 @@ static void ddb_waitee_read(const cJSON *it, struct mt_waitee *w)
 	store_ddb_get_s(it, "lastReason", w->last_reason, sizeof w->last_reason);
 	store_ddb_get_s(it, "reply", w->reply, sizeof w->reply);
 	w->reply_at = store_ddb_get_n(it, "replyAt");
+	store_ddb_get_s(it, "source", w->source, sizeof w->source);
+	store_ddb_get_s(it, "guestNonce", w->guest_nonce, sizeof w->guest_nonce);
 	w->position = 0;
 }
 

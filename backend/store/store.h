@@ -136,6 +136,13 @@ struct store_ops {
 	 * deletes by TTL attribute (DynamoDB) deletes nothing and says 0. */
 	int (*purge_expired)(struct store *s, int64_t now_s, int limit, int *removed);
 
+	/* Public links (struct mt_link; handlers/guest.c, handlers/checkin.c).
+	 * link_put creates or replaces the link with l->key. link_get:
+	 * MT_ENOTFOUND when absent or expired (expires_at <= now, seconds);
+	 * purge_expired (SQLite) or the TTL (DynamoDB) deletes expired ones. */
+	int (*link_put)(struct store *s, const struct mt_link *l);
+	int (*link_get)(struct store *s, const char *key, struct mt_link *out);
+
 	/* Counters since open (may be NULL: then no stats). */
 	void (*stats)(struct store *s, struct store_stats *out);
 };
