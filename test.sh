@@ -4,8 +4,12 @@
 # -Db_sanitize=address,undefined (build-test-asan/). Ends with one line
 # "N passed, N failed[, N skipped]" summed from meson's test logs and exits
 # non-zero when anything failed or nothing ran. Works unattended (CI=true,
-# no terminal, as root) from a fresh clone. MAITRE_TEST_BUILD_PREFIX changes
-# the build directory names (default build-test, build-test-asan).
+# no terminal, as root) from a fresh clone. With CI=true a skipped test is a
+# failure (a missing tool is an install error there, not a reason to skip).
+# When clang is present (it is installed here) and no extra arguments are
+# given, the libFuzzer targets are built (build-test-fuzz/, -Dfuzz=true) and
+# each runs for 30 s (MAITRE_FUZZ_SECONDS). MAITRE_TEST_BUILD_PREFIX changes
+# the build directory names (default build-test, build-test-asan, build-test-fuzz).
 #
 #   ./test.sh                 # everything
 #   ./test.sh --suite api     # extra arguments go to `meson test`
@@ -15,7 +19,7 @@ ROOT=$(pwd)
 
 # shellcheck source=scripts/deps.sh
 . scripts/deps.sh
-PKGS=("${DEPS_BUILD_PKGS[@]}" python3-aiosmtpd dbus python3-dbus python3-gi wrk curl)
+PKGS=("${DEPS_BUILD_PKGS[@]}" python3-aiosmtpd dbus python3-dbus python3-gi wrk curl clang)
 
 mapfile -t missing < <(missing_packages "${PKGS[@]}")
 # node and npm may come from elsewhere than Debian: only install when absent
@@ -108,6 +112,52 @@ PREFIX=${MAITRE_TEST_BUILD_PREFIX:-build-test}
 run_build "$PREFIX" "normal" -Dtests=enabled -Dbuildtype=debugoptimized -Db_sanitize=none
 run_build "$PREFIX-asan" "sanitize (address,undefined)" -Dtests=enabled -Dbuildtype=debugoptimized \
 	-Db_sanitize=address,undefined -Db_lundef=false
+
+# Builds the fuzz targets with clang and runs each for MAITRE_FUZZ_SECONDS
+# (2 at a time); a crash or a build failure counts as a failed test.
+run_fuzz() {
+	local dir=$1 secs=${MAITRE_FUZZ_SECONDS:-30} t pids=() names=() i
+	echo
+	echo "==== fuzz build ($dir, clang, ${secs} s per target) ===="
+	if ! { [ -f "$dir/build.ninja" ] || CC=clang meson setup "$dir" -Dfuzz=true -Dtests=disabled -Dbench=false \
+		-Dbuildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false >/dev/null; } ||
+		! ninja -C "$dir"; then
+		echo "test.sh: the fuzz build failed"
+		failed=$((failed + 1))
+		return
+	fi
+	for t in "$dir"/tests/fuzz/fuzz-*; do
+		[ -x "$t" ] && [ -f "$t" ] || continue
+		mkdir -p "$t.corpus"
+		"$t" -max_total_time="$secs" -print_final_stats=0 "$t.corpus" >"$t.log" 2>&1 &
+		pids+=($!)
+		names+=("$t")
+	done
+	if [ "${#names[@]}" -eq 0 ]; then
+		echo "test.sh: no fuzz targets were built"
+		failed=$((failed + 1))
+		return
+	fi
+	for i in "${!pids[@]}"; do
+		if wait "${pids[$i]}"; then
+			echo "test.sh: fuzz $(basename "${names[$i]}"): OK ($(grep -c . "${names[$i]}.log") log lines)"
+			passed=$((passed + 1))
+		else
+			echo "test.sh: fuzz $(basename "${names[$i]}"): FAILED, log ${names[$i]}.log:"
+			tail -40 "${names[$i]}.log"
+			failed=$((failed + 1))
+		fi
+	done
+}
+
+if [ "${#TEST_ARGS[@]}" -eq 0 ] && command -v clang >/dev/null 2>&1; then
+	run_fuzz "$PREFIX-fuzz"
+fi
+
+if [ "${CI:-}" = "true" ] && [ "$skipped" -gt 0 ]; then
+	echo "test.sh: CI=true: $skipped skipped test(s) count as failed (install what they need)"
+	failed=$((failed + skipped))
+fi
 
 echo
 if [ "$skipped" -gt 0 ]; then

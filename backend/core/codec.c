@@ -24,7 +24,7 @@ static const char *const codec_waitlist_ro[] = { "id", "tenantId", "createdAt", 
 static const char *const codec_waitee_ro[] = {
 	"id", "waitlistId", "tenantId", "joinedAt", "notifyAt", "notifiedAt", "seatedAt", "updatedAt",
 	"position", "notifyCount", "lastResult", "lastReason", "reply", "replyAt", "timeToLive",
-	"expiresAt", "source", "guestUrl", NULL
+	"expiresAt", "finishedAt", "previousStatus", "source", "guestUrl", NULL
 };
 
 /* Fills *err and returns MT_EINVAL. */
@@ -557,6 +557,13 @@ static void codec_waitee_body(struct codec_w *wp, const void *rec)
 	CODEC_W_OPT(&w, we->reply);
 	CODEC_W_KEY(&w, "replyAt", 0);
 	codec_w_time(&w, we->reply_at);
+	CODEC_W_KEY(&w, "finishedAt", 0);
+	codec_w_time(&w, we->finished_at);
+	CODEC_W_KEY(&w, "previousStatus", 0);
+	if (we->finished_at > 0)
+		codec_w_str(&w, mt_status_name(we->previous_status));
+	else
+		codec_w_raw(&w, "null", 4);
 	CODEC_W_KEY(&w, "source", 0);
 	codec_w_str(&w, strcmp(we->source, "self") == 0 ? "self" : "host");
 	CODEC_W_KEY(&w, "guestUrl", 0);

@@ -125,6 +125,8 @@ struct mt_waitee {
 	char last_reason[MT_REASON_MAX + 1]; /* failure reason shown to the host */
 	char reply[MT_REPLY_MAX + 1];        /* last free-text reply from the guest */
 	int64_t reply_at;                    /* when it came */
+	int64_t finished_at;                 /* when it last moved to seated/cancelled/no_show; 0 while active */
+	enum mt_status previous_status;      /* active status it had then (the undo target); only when finished_at > 0 */
 
 	char source[8];                      /* who added the party: "host" (staff, also "" on old rows) or "self" (check-in page) */
 	char guest_nonce[MT_NONCE_HEX];      /* 16 random bytes (hex) the guest link is derived from; "" = no link */

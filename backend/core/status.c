@@ -81,3 +81,32 @@ int mt_status_is_finished(enum mt_status s)
 {
 	return s == MT_SEATED || s == MT_CANCELLED || s == MT_NO_SHOW;
 }
+
+/* Judges a client's move out of a finished status (undo, re-queue, expired, refused). */
+enum mt_undo mt_status_undo_check(const struct mt_waitee *w, enum mt_status to, int64_t now)
+{
+	int back;
+
+	if (!mt_status_is_finished(w->status) || to == w->status)
+		return MT_UNDO_NONE;
+	back = w->finished_at > 0 && mt_status_is_active(to) && to == w->previous_status;
+	if (back && now - w->finished_at <= MT_UNDO_WINDOW_MS)
+		return MT_UNDO_OK;
+	if (to == MT_WAITING && (w->status == MT_CANCELLED || w->status == MT_NO_SHOW))
+		return MT_UNDO_REQUEUE;
+	return back ? MT_UNDO_EXPIRED : MT_UNDO_REFUSED;
+}
+
+/* Records finished_at/previous_status on a move into a finished status; clears them on the way out. */
+void mt_status_note_move(struct mt_waitee *w, enum mt_status to, int64_t now)
+{
+	if (to == w->status)
+		return;
+	if (mt_status_is_finished(to) && mt_status_is_active(w->status)) {
+		w->previous_status = w->status;
+		w->finished_at = now;
+	} else if (!mt_status_is_finished(to)) {
+		w->previous_status = MT_WAITING;
+		w->finished_at = 0;
+	}
+}

@@ -4,6 +4,7 @@
 #include <string.h>
 #include "core/base64.h"
 #include "core/validate.h"
+#include "core/url.h"
 #include "daemon/maitred.h"
 #include "apigw/apigw.h"
 
@@ -47,10 +48,10 @@ static int event_add_query(cJSON *ev, const char *q)
 		char *k = malloc(kl + 1), *v = malloc(vl + 1);
 		int ok = k && v;
 
-		if (ok && kl > 0 && routes_url_decode(p, kl, k, kl + 1, 1) > 0) {
+		if (ok && kl > 0 && mt_url_decode(p, kl, k, kl + 1, MT_URL_PLUS_SPACE) > 0) {
 			if (!eq)
 				v[0] = '\0';
-			if (eq && routes_url_decode(eq + 1, vl, v, vl + 1, 1) < 0)
+			if (eq && mt_url_decode(eq + 1, vl, v, vl + 1, MT_URL_PLUS_SPACE) < 0)
 				v[0] = '\0';
 			if (qs == NULL)
 				qs = cJSON_AddObjectToObject(ev, "queryStringParameters");

@@ -9,7 +9,7 @@
  *   handler_consumer, deletes the messages that succeeded and leaves the
  *   reported failures to come back (the consumer sets their backoff).
  *
- * mt_jobs_stop sets a flag, signals a condition variable the scheduler
+ * jobs_stop sets a flag, signals a condition variable the scheduler
  * sleeps on, and joins both: the batch in hand is finished first.
  * The scheduler also runs the store's expiry purge at start and hourly
  * (finished parties a day after they ended, refresh tokens a day past
@@ -38,12 +38,12 @@
 #define JOBS_PURGE_ROUNDS 200         /* at most this many transactions per purge */
 
 /* The running jobs. */
-struct mt_jobs {
+struct jobs {
 	struct mt_ctx *ctx;          /* shared context (store, queue, channels, clock) */
 	int tick_seconds;            /* producer period */
 	int visibility_s;            /* visibility of a received batch */
 	pthread_mutex_t lock;        /* guards stop */
-	pthread_cond_t wake;         /* signalled by mt_jobs_stop */
+	pthread_cond_t wake;         /* signalled by jobs_stop */
 	int stop;                    /* 1 once a stop was asked */
 	pthread_t scheduler;         /* scheduler thread */
 	pthread_t worker;            /* queue worker thread */
@@ -76,7 +76,7 @@ static void jobs_log_tick(const cJSON *ans)
 }
 
 /* Returns 1 once a stop was asked. */
-static int jobs_stopping(struct mt_jobs *j)
+static int jobs_stopping(struct jobs *j)
 {
 	int stop;
 
@@ -87,7 +87,7 @@ static int jobs_stopping(struct mt_jobs *j)
 }
 
 /* Sleeps up to ms or until a stop; returns 1 when stopping. */
-static int jobs_sleep(struct mt_jobs *j, long ms)
+static int jobs_sleep(struct jobs *j, long ms)
 {
 	struct timespec until;
 	int stop;
@@ -138,7 +138,7 @@ static cJSON *jobs_scheduled_event(int64_t now_ms)
 
 /* Deletes what has expired (store.h purge_expired), JOBS_PURGE_BATCH records
  * per transaction so writers never wait long, and logs how many went. */
-static void jobs_purge(struct mt_jobs *j)
+static void jobs_purge(struct jobs *j)
 {
 	int64_t now_s = mt_now(j->ctx) / 1000;
 	int removed = 0, total = 0, r = 0, rounds = 0;
@@ -165,7 +165,7 @@ static void jobs_purge(struct mt_jobs *j)
  * at start and then every JOBS_PURGE_PERIOD_S. */
 static void *jobs_scheduler_main(void *arg)
 {
-	struct mt_jobs *j = arg;
+	struct jobs *j = arg;
 	int64_t last_purge = INT64_MIN;
 
 	do {
@@ -245,7 +245,7 @@ static int jobs_failed(const cJSON *ans, const char *id)
 /* Worker thread: receive, consume, delete what succeeded. */
 static void *jobs_worker_main(void *arg)
 {
-	struct mt_jobs *j = arg;
+	struct jobs *j = arg;
 	struct queue *q = j->ctx->queue;
 
 	while (!jobs_stopping(j)) {
@@ -304,9 +304,9 @@ static int jobs_visibility_from_env(void)
 }
 
 /* Starts the scheduler and the worker. */
-int mt_jobs_start(struct mt_ctx *ctx, int tick_seconds, struct mt_jobs **out, char **cause)
+int jobs_start(struct mt_ctx *ctx, int tick_seconds, struct jobs **out, char **cause)
 {
-	struct mt_jobs *j;
+	struct jobs *j;
 	pthread_condattr_t ca;
 	char buf[128];
 	int rc;
@@ -346,7 +346,7 @@ int mt_jobs_start(struct mt_ctx *ctx, int tick_seconds, struct mt_jobs **out, ch
 		snprintf(buf, sizeof buf, "jobs: cannot start a thread: %s", strerror(rc));
 		if (cause)
 			*cause = strdup(buf);
-		mt_jobs_stop(j);
+		jobs_stop(j);
 		return MT_EIO;
 	}
 	*out = j;
@@ -354,7 +354,7 @@ int mt_jobs_start(struct mt_ctx *ctx, int tick_seconds, struct mt_jobs **out, ch
 }
 
 /* Stops both threads (finishing the batch in hand) and frees jobs. */
-void mt_jobs_stop(struct mt_jobs *jobs)
+void jobs_stop(struct jobs *jobs)
 {
 	if (jobs == NULL)
 		return;

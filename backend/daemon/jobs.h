@@ -6,12 +6,12 @@
 
 #include "handlers/handler.h"
 
-struct mt_jobs;
+struct jobs;
 
 /* Starts both threads; tick_seconds is the producer period (60 in
  * production). Returns 0 or MT_E*; *cause malloc'd on error. */
-int mt_jobs_start(struct mt_ctx *ctx, int tick_seconds, struct mt_jobs **out, char **cause);
+int jobs_start(struct mt_ctx *ctx, int tick_seconds, struct jobs **out, char **cause);
 /* Stops both threads, finishing the batch in hand, and frees jobs. */
-void mt_jobs_stop(struct mt_jobs *jobs);
+void jobs_stop(struct jobs *jobs);
 
 #endif

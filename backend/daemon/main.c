@@ -47,7 +47,7 @@ int main(int argc, char **argv)
 {
 	struct maitred_opts opts;
 	struct mt_ctx ctx;
-	struct mt_jobs *jobs = NULL;
+	struct jobs *jobs = NULL;
 	struct maitred_http *http = NULL;
 	struct authcache *ac = NULL;
 	char *cause = NULL, bound[300];
@@ -90,7 +90,7 @@ int main(int argc, char **argv)
 		ret = 0;
 		goto done;
 	}
-	if (mt_jobs_start(&ctx, opts.tick_seconds, &jobs, &cause) < 0)
+	if (jobs_start(&ctx, opts.tick_seconds, &jobs, &cause) < 0)
 		goto done;
 	ac = authcache_new(MAITRED_AUTH_CACHE_SLOTS, opts.auth_cache_s);
 	if (mt_log_start(opts.log_flush_ms) < 0) {
@@ -117,7 +117,7 @@ done:
 	maitred_http_stop(http);
 	authcache_free(ac);
 	if (jobs != NULL)
-		mt_jobs_stop(jobs);
+		jobs_stop(jobs);
 	mt_wiring_close(&ctx);
 	if (sfd >= 0)
 		close(sfd);

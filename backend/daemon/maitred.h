@@ -79,9 +79,6 @@ extern const struct route maitred_routes[];
 int routes_check(char **cause);
 /* Matches method + path (without query string). */
 enum route_result routes_match(const char *method, const char *path, struct route_match *m);
-/* Percent-decodes src[0..len) into dst (size dsz); plus_space turns '+' into
- * ' '. Returns decoded length or -1 when it does not fit / has a NUL. */
-long routes_url_decode(const char *src, size_t len, char *dst, size_t dsz, int plus_space);
 
 /* ---- event.c ---- */
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "core/url.h"
 #include "daemon/maitred.h"
 
 #define R(m, p, h, prot) { m, p, m " " p, h, prot }
@@ -58,40 +59,6 @@ int routes_check(char **cause)
 	return 0;
 }
 
-/* Value of one hex digit, or -1. */
-static int routes_hex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Percent-decodes src[0..len) into dst. */
-long routes_url_decode(const char *src, size_t len, char *dst, size_t dsz, int plus_space)
-{
-	size_t i, o = 0;
-
-	for (i = 0; i < len; i++) {
-		char c = src[i];
-
-		if (c == '%' && i + 2 < len && routes_hex(src[i + 1]) >= 0 && routes_hex(src[i + 2]) >= 0) {
-			c = (char)(routes_hex(src[i + 1]) * 16 + routes_hex(src[i + 2]));
-			i += 2;
-		} else if (c == '+' && plus_space) {
-			c = ' ';
-		}
-		if (c == '\0' || o + 1 >= dsz)
-			return -1;
-		dst[o++] = c;
-	}
-	dst[o] = '\0';
-	return (long)o;
-}
-
 /* Matches path against pattern; fills params into m when fill. 1 on match. */
 static int routes_match_one(const char *pattern, const char *path, struct route_match *m, int fill)
 {
@@ -114,7 +81,7 @@ static int routes_match_one(const char *pattern, const char *path, struct route_
 			if (ql == 0 || np >= ROUTE_PARAMS_MAX)
 				return 0;
 			if (fill) {
-				dl = routes_url_decode(q, ql, m->buf + used, sizeof m->buf - used, 0);
+				dl = mt_url_decode(q, ql, m->buf + used, sizeof m->buf - used, 0);
 				if (dl <= 0)
 					return 0;
 				m->params[np].name = p + 1;

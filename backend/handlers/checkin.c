@@ -248,7 +248,7 @@ static cJSON *checkin_post(struct mt_ctx *ctx, const cJSON *event, struct checki
 		return NULL;
 	if (why != NULL)
 		return checkin_form_page(ctx, c, 400, why, &f);
-	r = waitees_add(ctx, &c->wl, &p, "self", &w);
+	r = waitees_add(ctx, &c->wl, &p, "self", NULL, &w);
 	if (r < 0)
 		return checkin_fail(r == MT_ENOTFOUND ? MT_EIO : r);
 	{

@@ -137,7 +137,7 @@ int listcache_get(const struct listcache_key *k, int64_t now_ms, struct listcach
 }
 
 void listcache_put(const struct listcache_key *k, int64_t now_ms, int64_t valid_until_ms, const char *body,
-		   size_t len, const char *next)
+		   size_t len, const char *next, const char *etag)
 {
 	char query[LISTCACHE_QUERY_MAX + 2];
 	struct listcache_entry *e, *lru = NULL;
@@ -160,6 +160,9 @@ void listcache_put(const struct listcache_key *k, int64_t now_ms, int64_t valid_
 	}
 	atomic_init(&b->refs, 1);
 	b->len = len;
+	b->etag[0] = '\0';
+	if (etag != NULL && strlen(etag) < sizeof b->etag)
+		memcpy(b->etag, etag, strlen(etag) + 1);
 	memcpy(b->data, body, len);
 	b->data[len] = '\0';
 	e = listcache_find(lc, k, query);

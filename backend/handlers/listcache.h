@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "handlers/etag.h"
 
 #define LISTCACHE_TTL_MS 1000            /* longest life of an entry */
 #define LISTCACHE_ENTRIES 8              /* pages kept per thread */
@@ -39,6 +40,7 @@ struct listcache_key {
 struct listcache_body {
 	_Atomic int refs;   /* the cache's + one per lease */
 	size_t len;         /* bytes of data, without the NUL */
+	char etag[ETAG_SIZE]; /* the answer's ETag (handlers/etag.h), "" = none */
 	char data[];        /* the JSON answer, NUL-terminated */
 };
 
@@ -51,11 +53,12 @@ int listcache_get(const struct listcache_key *k, int64_t now_ms, struct listcach
 /* Gives back a reference from listcache_get (arg: the struct listcache_body). */
 void listcache_release(void *arg);
 
-/* Keeps a copy of a rendered page until valid_until_ms (capped at
- * now_ms + LISTCACHE_TTL_MS). Silently keeps nothing when the key is not
- * cacheable, the page is too large, or memory is short. */
+/* Keeps a copy of a rendered page and its ETag (NULL = none) until
+ * valid_until_ms (capped at now_ms + LISTCACHE_TTL_MS). Silently keeps
+ * nothing when the key is not cacheable, the page is too large, or memory
+ * is short. */
 void listcache_put(const struct listcache_key *k, int64_t now_ms, int64_t valid_until_ms, const char *body,
-		   size_t len, const char *next);
+		   size_t len, const char *next, const char *etag);
 
 /* Drops this thread's entries (tests; also run at thread exit). */
 void listcache_clear(void);

@@ -77,7 +77,7 @@ cJSON *handler_refresh(struct mt_ctx *ctx, const cJSON *event)
 		resp = mt_resp_from_err(r, "refresh token");
 		goto done;
 	}
-	resp = mt_auth_session_response(ctx, &u, family);
+	resp = session_response(ctx, &u, family);
 	memset(u.password_hash, 0, sizeof u.password_hash);
 done:
 	cJSON_Delete(body);

@@ -11,7 +11,7 @@
 #include "store/store.h"
 
 /* Builds the 200 login/refresh response for u with a refresh token of family_id. */
-cJSON *mt_auth_session_response(struct mt_ctx *ctx, const struct mt_user *u, const char *family_id)
+cJSON *session_response(struct mt_ctx *ctx, const struct mt_user *u, const char *family_id)
 {
 	int64_t now = mt_now(ctx);
 	struct mt_refresh rt;

@@ -10,6 +10,6 @@
  * refresh token of family_id (stored via ctx->store), as
  * {"accessToken":"Bearer ...","expiresIn":N,"refreshToken":"..."}. NULL only
  * when out of memory; store failures give an error response. */
-cJSON *mt_auth_session_response(struct mt_ctx *ctx, const struct mt_user *u, const char *family_id);
+cJSON *session_response(struct mt_ctx *ctx, const struct mt_user *u, const char *family_id);
 
 #endif

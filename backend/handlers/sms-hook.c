@@ -30,6 +30,7 @@
 #include "core/error.h"
 #include "core/model.h"
 #include "core/status.h"
+#include "core/url.h"
 #include "core/validate.h"
 #include "handlers/handler.h"
 #include "apigw/apigw.h"
@@ -53,25 +54,13 @@ struct sms_hook_form {
 	char *body;           /* text, decoded (malloc'd); "" when absent */
 };
 
-/* Value of a hex digit, or -1. */
-static int sms_hook_hex(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes n bytes of form-encoding ('+' = space, %XX) into a malloc'd,
  * NUL-terminated string; NULL on bad escapes, NUL bytes, bad UTF-8 or
  * over SMS_HOOK_FIELD_MAX. *bad is set on malformed input. */
 static char *sms_hook_decode(const char *s, size_t n, int *bad)
 {
 	char *out;
-	size_t i, k = 0;
+	long k;
 
 	if (n > SMS_HOOK_FIELD_MAX * 3) {
 		*bad = 1;
@@ -80,26 +69,13 @@ static char *sms_hook_decode(const char *s, size_t n, int *bad)
 	out = malloc(n + 1);
 	if (out == NULL)
 		return NULL;
-	for (i = 0; i < n; i++) {
-		if (s[i] == '+') {
-			out[k++] = ' ';
-		} else if (s[i] == '%') {
-			int hi = i + 2 < n ? sms_hook_hex((unsigned char)s[i + 1]) : -1;
-			int lo = i + 2 < n ? sms_hook_hex((unsigned char)s[i + 2]) : -1;
-
-			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-				free(out);
-				*bad = 1;
-				return NULL;
-			}
-			out[k++] = (char)(hi << 4 | lo);
-			i += 2;
-		} else {
-			out[k++] = s[i];
-		}
+	k = mt_url_decode(s, n, out, n + 1, MT_URL_PLUS_SPACE | MT_URL_STRICT);
+	if (k < 0) {
+		free(out);
+		*bad = 1;
+		return NULL;
 	}
-	out[k] = '\0';
-	if (k > SMS_HOOK_FIELD_MAX || !mt_valid_utf8(out, k)) {
+	if (k > SMS_HOOK_FIELD_MAX || !mt_valid_utf8(out, (size_t)k)) {
 		free(out);
 		*bad = 1;
 		return NULL;
@@ -287,6 +263,7 @@ static int sms_hook_apply(struct mt_waitee *w, enum sms_hook_action a, const cha
 	case SMS_HOOK_CANCEL:
 		if (w->status == MT_CANCELLED || !mt_status_can_move(MT_ACTOR_GUEST, w->status, MT_CANCELLED))
 			return 0;
+		mt_status_note_move(w, MT_CANCELLED, now);
 		w->status = MT_CANCELLED;
 		w->expires_at = now / 1000 + SMS_HOOK_TTL_S;
 		w->due_at = 0;

@@ -176,7 +176,7 @@ cJSON *handler_token(struct mt_ctx *ctx, const cJSON *event)
 		goto done;
 	}
 	mt_id_new(family, now);
-	resp = mt_auth_session_response(ctx, &u, family);
+	resp = session_response(ctx, &u, family);
 done:
 	sodium_memzero(u.password_hash, sizeof u.password_hash);
 	cJSON_Delete(body);

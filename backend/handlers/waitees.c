@@ -19,6 +19,8 @@
 #include "core/id.h"
 #include "core/status.h"
 #include "handlers/crud.h"
+#include "handlers/etag.h"
+#include "handlers/idempotency.h"
 #include "handlers/handler.h"
 #include "handlers/listcache.h"
 #include "notify/notify.h"
@@ -143,11 +145,14 @@ static void waitees_plan_reminder(struct mt_waitee *w, int64_t now)
 	snprintf(w->notify_kind, sizeof w->notify_kind, "%s", "reminder");
 }
 
-/* Applies a client's status move (already allowed) and its side effects. */
+/* Applies a client's status move (already allowed) and its side effects.
+ * Leaving a finished status (undo, re-queue) plans nothing and supersedes any
+ * notification still in the queue (new seq), so the guest is not texted again. */
 static void waitees_move(struct mt_waitee *w, enum mt_status to, int64_t now)
 {
 	enum mt_status from = w->status;
 
+	mt_status_note_move(w, to, now);
 	w->status = to;
 	if (to == MT_SEATED)
 		w->seated_at = now;
@@ -156,7 +161,34 @@ static void waitees_move(struct mt_waitee *w, enum mt_status to, int64_t now)
 		w->due_at = 0;
 	} else if (mt_status_is_finished(from)) {
 		w->expires_at = 0;
+		w->seated_at = 0;
+		w->notify_seq += 1;
 	}
+}
+
+/* 409 for a refused move out of a finished status (undo_expired or
+ * invalid_transition naming what an undo would restore); NULL when allowed. */
+static cJSON *waitees_check_undo(const struct mt_waitee *w, enum mt_status to, int64_t now)
+{
+	switch (mt_status_undo_check(w, to, now)) {
+	case MT_UNDO_NONE:
+	case MT_UNDO_OK:
+	case MT_UNDO_REQUEUE:
+		return NULL;
+	case MT_UNDO_EXPIRED:
+		return mt_resp_error(409, "undo_expired", "status",
+				     "cannot undo: the party became %s more than %d s ago",
+				     mt_status_name(w->status), MT_UNDO_WINDOW_MS / 1000);
+	default:
+		break;
+	}
+	if (w->finished_at > 0)
+		return mt_resp_error(409, "invalid_transition", "status",
+				     "cannot move a party from %s to %s (an undo restores %s)",
+				     mt_status_name(w->status), mt_status_name(to),
+				     mt_status_name(w->previous_status));
+	return mt_resp_error(409, "invalid_transition", "status", "cannot move a party from %s to %s",
+			     mt_status_name(w->status), mt_status_name(to));
 }
 
 /* Sets the next-page headers on a list answer; frees next. NULL when out of memory. */
@@ -189,6 +221,7 @@ static cJSON *waitees_list(struct mt_ctx *ctx, const cJSON *event, const struct 
 	int active = 0, r;
 	int64_t now_ms, valid_until;
 	struct mt_buf b;
+	char tag[ETAG_SIZE];
 	cJSON *resp;
 
 	resp = crud_page_args(event, &page);
@@ -207,9 +240,17 @@ static cJSON *waitees_list(struct mt_ctx *ctx, const cJSON *event, const struct 
 	if (r < 0)
 		return NULL;
 	if (r == 1) {
+		/* the page's tag was computed when it was rendered: no hashing here */
+		if (cached->etag[0] != '\0' && etag_none_match(event, cached->etag)) {
+			resp = etag_not_modified(cached->etag);
+			listcache_release(cached);
+			free(next);
+			return resp;
+		}
 		/* the cached bytes are lent to the answer: no copy */
 		resp = mt_resp_lent(200, cached->data, cached->len, listcache_release, cached);
-		if (resp != NULL && mt_resp_header(resp, "content-type", "application/json") < 0) {
+		if (resp != NULL && (mt_resp_header(resp, "content-type", "application/json") < 0 ||
+				     (cached->etag[0] != '\0' && mt_resp_header(resp, "etag", cached->etag) < 0))) {
 			cJSON_Delete(resp);
 			resp = NULL;
 		}
@@ -256,13 +297,23 @@ static cJSON *waitees_list(struct mt_ctx *ctx, const cJSON *event, const struct 
 		free(next);
 		return r == MT_ENOMEM ? NULL : mt_resp_from_err(r, "waitee list");
 	}
-	listcache_put(&key, now_ms, valid_until, b.data, b.len, next);
-	return waitees_list_headers(crud_resp_buf(200, &b), event, wl->id, page.limit, next);
+	if (etag_of(b.data, b.len, next, tag) < 0)
+		tag[0] = '\0';
+	listcache_put(&key, now_ms, valid_until, b.data, b.len, next, tag[0] ? tag : NULL);
+	if (tag[0] != '\0' && etag_none_match(event, tag)) {
+		mt_buf_free(&b);
+		free(next);
+		return etag_not_modified(tag);
+	}
+	resp = crud_resp_buf(200, &b);
+	if (tag[0] != '\0')
+		resp = etag_set(resp, tag);
+	return waitees_list_headers(resp, event, wl->id, page.limit, next);
 }
 
 /* Adds a party to wl (see crud.h). */
 int waitees_add(struct mt_ctx *ctx, const struct mt_waitlist *wl, const struct mt_waitee_patch *p,
-		const char *source, struct mt_waitee *out)
+		const char *source, const char *id, struct mt_waitee *out)
 {
 	char tok[MT_GUEST_TOKEN_LEN + 1];
 	struct mt_waitee w;
@@ -272,7 +323,10 @@ int waitees_add(struct mt_ctx *ctx, const struct mt_waitlist *wl, const struct m
 
 	now = mt_now(ctx);
 	memset(&w, 0, sizeof w);
-	mt_id_new(w.id, now);
+	if (id != NULL)
+		snprintf(w.id, sizeof w.id, "%s", id);
+	else
+		mt_id_new(w.id, now);
 	memcpy(w.waitlist_id, wl->id, sizeof w.waitlist_id);
 	memcpy(w.tenant_id, wl->tenant_id, sizeof w.tenant_id);
 	memcpy(w.name, p->name, sizeof w.name);
@@ -320,12 +374,15 @@ int waitees_add(struct mt_ctx *ctx, const struct mt_waitlist *wl, const struct m
 	return 0;
 }
 
-/* POST /waitlists/{waitlistId}/waitees: adds a party (status waiting). */
+/* POST /waitlists/{waitlistId}/waitees: adds a party (status waiting).
+ * With an Idempotency-Key, a retry gets the first answer (handlers/idempotency.h). */
 static cJSON *waitees_create(struct mt_ctx *ctx, const cJSON *event, const struct mt_waitlist *wl)
 {
 	struct mt_waitee_patch p;
 	struct mt_codec_err err;
 	struct mt_waitee w;
+	struct idem_req idem;
+	char id[MT_ID_SIZE];
 	cJSON *body, *resp;
 	int r;
 
@@ -336,10 +393,22 @@ static cJSON *waitees_create(struct mt_ctx *ctx, const cJSON *event, const struc
 	cJSON_Delete(body);
 	if (r < 0)
 		return crud_codec_resp(&err);
-	r = waitees_add(ctx, wl, &p, "host", &w);
-	if (r < 0)
-		return mt_resp_from_err(r, "waitee");
-	return waitees_one(ctx, 201, &w, 1);
+	mt_id_new(id, mt_now(ctx));
+	resp = idem_start(ctx, event, wl->tenant_id, id, &idem);
+	if (resp != NULL)
+		return resp;
+	r = waitees_add(ctx, wl, &p, "host", id, &w);
+	if (r == MT_ECONFLICT && idem.rec.taken_over) {
+		/* the request that claimed the key first created it, then died */
+		r = ctx->store->ops->waitee_get(ctx->store, wl->id, id, &w);
+		if (r == 0)
+			r = waitees_position(ctx, &w);
+		if (r < 0)
+			return idem_end(ctx, &idem, mt_resp_from_err(r, "waitee"), 1);
+	} else if (r < 0) {
+		return idem_end(ctx, &idem, mt_resp_from_err(r, "waitee"), 0);
+	}
+	return idem_end(ctx, &idem, waitees_one(ctx, 201, &w, 1), 1);
 }
 
 /* GET /waitlists/{waitlistId}/waitees/{waiteeId}. */
@@ -375,8 +444,12 @@ static cJSON *waitees_apply(const struct mt_waitee_patch *p, struct mt_waitee *w
 {
 	enum mt_status to = p->has_status ? p->status : w->status;
 	int64_t due_before = w->due_at;
+	cJSON *resp;
 
-	if (to != w->status && !mt_status_can_move(MT_ACTOR_CLIENT, w->status, to))
+	if (mt_status_is_finished(w->status) && to != w->status) {
+		if ((resp = waitees_check_undo(w, to, now)) != NULL)
+			return resp;
+	} else if (to != w->status && !mt_status_can_move(MT_ACTOR_CLIENT, w->status, to))
 		return mt_resp_error(409, "invalid_transition", "status", "cannot move a party from %s to %s%s",
 				     mt_status_name(w->status), mt_status_name(to),
 				     to == MT_NOTIFIED ? " (notified is set by the server: use POST .../notify)" : "");

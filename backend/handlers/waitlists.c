@@ -12,6 +12,8 @@
 #include "core/guestlink.h"
 #include "core/id.h"
 #include "handlers/crud.h"
+#include "handlers/etag.h"
+#include "handlers/idempotency.h"
 #include "handlers/handler.h"
 #include "apigw/apigw.h"
 #include "store/store.h"
@@ -93,6 +95,7 @@ static cJSON *waitlists_list(struct mt_ctx *ctx, const cJSON *event, const char 
 	struct mt_waitlist *items = NULL;
 	size_t n = 0, i;
 	char *next = NULL;
+	char tag[ETAG_SIZE];
 	struct mt_buf b;
 	cJSON *resp;
 	int r;
@@ -123,7 +126,16 @@ static cJSON *waitlists_list(struct mt_ctx *ctx, const cJSON *event, const char 
 		free(next);
 		return r == MT_ENOMEM ? NULL : mt_resp_from_err(r, "waitlist list");
 	}
+	if (etag_of(b.data, b.len, next, tag) < 0)
+		tag[0] = '\0';
+	if (tag[0] != '\0' && etag_none_match(event, tag)) {
+		mt_buf_free(&b);
+		free(next);
+		return etag_not_modified(tag);
+	}
 	resp = crud_resp_buf(200, &b);
+	if (tag[0] != '\0')
+		resp = etag_set(resp, tag);
 	if (resp != NULL && next != NULL && crud_next_headers(resp, "/waitlists", page.limit, NULL, next) < 0) {
 		cJSON_Delete(resp);
 		resp = NULL;
@@ -132,12 +144,14 @@ static cJSON *waitlists_list(struct mt_ctx *ctx, const cJSON *event, const char 
 	return resp;
 }
 
-/* POST /waitlists: creates a list for the tenant. */
+/* POST /waitlists: creates a list for the tenant. With an Idempotency-Key,
+ * a retry gets the first answer (handlers/idempotency.h). */
 static cJSON *waitlists_create(struct mt_ctx *ctx, const cJSON *event, const char *tenant)
 {
 	struct mt_waitlist_patch p;
 	struct mt_codec_err err;
 	struct mt_waitlist w;
+	struct idem_req idem;
 	cJSON *body, *resp;
 	int r;
 
@@ -151,15 +165,25 @@ static cJSON *waitlists_create(struct mt_ctx *ctx, const cJSON *event, const cha
 	memset(&w, 0, sizeof w);
 	w.created_at = w.updated_at = mt_now(ctx);
 	mt_id_new(w.id, w.created_at);
+	resp = idem_start(ctx, event, tenant, w.id, &idem);
+	if (resp != NULL)
+		return resp;
 	snprintf(w.tenant_id, sizeof w.tenant_id, "%s", tenant);
 	w.version = 1;
 	mt_codec_waitlist_apply(&p, &w);
 	r = ctx->store->ops->waitlist_create(ctx->store, &w);
-	if (r == 0 && p.has_self_checkin)
-		r = waitlists_set_checkin(ctx, &p, &w);
+	if (r == MT_ECONFLICT && idem.rec.taken_over) {
+		/* the request that claimed the key first created it, then died */
+		r = ctx->store->ops->waitlist_get(ctx->store, tenant, w.id, &w);
+		if (r < 0)
+			return idem_end(ctx, &idem, mt_resp_from_err(r, "waitlist"), 1);
+	} else if (r < 0) {
+		return idem_end(ctx, &idem, mt_resp_from_err(r, "waitlist"), 0);
+	}
+	r = waitlists_set_checkin(ctx, &p, &w);   /* fills selfCheckIn; turns it on when asked */
 	if (r < 0)
-		return mt_resp_from_err(r, "waitlist");
-	return waitlists_one(201, &w, 1);
+		return idem_end(ctx, &idem, mt_resp_from_err(r, "waitlist"), 1);
+	return idem_end(ctx, &idem, waitlists_one(201, &w, 1), 1);
 }
 
 /* GET /waitlists/{waitlistId}. */

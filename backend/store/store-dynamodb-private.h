@@ -174,4 +174,12 @@ int store_ddb_waitee_list_due(struct store *st, int64_t now_ms, int limit,
 /* The most recently joined active waitee with this phone (sparse GSI2). */
 int store_ddb_waitee_find_by_phone(struct store *st, const char *phone, struct mt_waitee *out);
 
+/* ---- store-dynamodb-idempotency.c (contract in store.h) */
+/* Claims a key: GetItem, then one conditional PutItem (again when another writer won). */
+int store_ddb_idem_begin(struct store *st, struct store_idem *rec, int64_t now_ms);
+/* Stores the claim's answer (PutItem on createdAt and done = 0). */
+int store_ddb_idem_finish(struct store *st, const struct store_idem *rec);
+/* Deletes an unfinished claim (DeleteItem on createdAt and done = 0). */
+int store_ddb_idem_release(struct store *st, const struct store_idem *rec);
+
 #endif

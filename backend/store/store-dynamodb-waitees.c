@@ -82,6 +82,10 @@ static cJSON *ddb_waitee_item(const struct store_ddb *s, const struct mt_waitee 
 	store_ddb_put_s(it, "lastReason", w->last_reason);
 	store_ddb_put_s(it, "reply", w->reply);
 	store_ddb_put_n(it, "replyAt", w->reply_at);
+	if (w->finished_at > 0 && (int)w->previous_status >= 0 && w->previous_status < MT_STATUS_COUNT) {
+		store_ddb_put_n(it, "finishedAt", w->finished_at);
+		store_ddb_put_s(it, "previousStatus", ddb_status_names[w->previous_status]);
+	}
 	if (w->source[0])
 		store_ddb_put_s(it, "source", w->source);
 	if (w->guest_nonce[0])
@@ -136,6 +140,11 @@ static void ddb_waitee_read(const cJSON *it, struct mt_waitee *w)
 	store_ddb_get_s(it, "lastReason", w->last_reason, sizeof w->last_reason);
 	store_ddb_get_s(it, "reply", w->reply, sizeof w->reply);
 	w->reply_at = store_ddb_get_n(it, "replyAt");
+	w->finished_at = store_ddb_get_n(it, "finishedAt");
+	if (w->finished_at > 0) {
+		store_ddb_get_s(it, "previousStatus", st, sizeof st);
+		w->previous_status = ddb_status_parse(st);
+	}
 	store_ddb_get_s(it, "source", w->source, sizeof w->source);
 	store_ddb_get_s(it, "guestNonce", w->guest_nonce, sizeof w->guest_nonce);
 	w->position = 0;

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 #include "core/error.h"
+#include "core/url.h"
 #include "store/store-dynamodb-private.h"
 /* Counters since open: DynamoDB calls, and Scans (always 0). */
 static void ddb_stats(struct store *st, struct store_stats *out)
@@ -60,34 +61,6 @@ int store_dynamodb_drop_table(struct store *st)
 	if (st == NULL || st->ops != &store_ddb_ops)
 		return MT_EINVAL;
 	return store_ddb_call(store_ddb_of(st), "DeleteTable", store_ddb_req(store_ddb_of(st)), NULL, NULL);
-}
-
-/* Decodes %XX escapes of a URL query value into dst. */
-static int ddb_url_decode(const char *p, size_t n, char *dst, size_t size)
-{
-	size_t i, o = 0;
-	char hex[3];
-	char *end;
-
-	for (i = 0; i < n; i++) {
-		if (o + 1 >= size)
-			return -1;
-		if (p[i] == '%') {
-			if (i + 2 >= n)
-				return -1;
-			hex[0] = p[i + 1];
-			hex[1] = p[i + 2];
-			hex[2] = '\0';
-			dst[o++] = (char)strtol(hex, &end, 16);
-			if (*end != '\0')
-				return -1;
-			i += 2;
-		} else {
-			dst[o++] = p[i] == '+' ? ' ' : p[i];
-		}
-	}
-	dst[o] = '\0';
-	return 0;
 }
 
 /* Sets *cause to a malloc'd copy of msg. */
@@ -145,7 +118,8 @@ int store_dynamodb_open(const char *url, struct store **out, char **cause)
 		amp = strchr(p, '&');
 		eq = memchr(p, '=', amp ? (size_t)(amp - p) : strlen(p));
 		if (eq == NULL ||
-		    ddb_url_decode(eq + 1, amp ? (size_t)(amp - eq - 1) : strlen(eq + 1), val, sizeof val) != 0) {
+		    mt_url_decode(eq + 1, amp ? (size_t)(amp - eq - 1) : strlen(eq + 1), val, sizeof val,
+				  MT_URL_PLUS_SPACE | MT_URL_STRICT) < 0) {
 			ddb_cause(cause, "malformed DynamoDB store URL query");
 			return MT_EINVAL;
 		}
@@ -246,4 +220,7 @@ const struct store_ops store_ddb_ops = {
 	.guard_get = store_ddb_guard_get,
 	.guard_put = store_ddb_guard_put,
 	.stats = ddb_stats,
+	.idem_begin = store_ddb_idem_begin,
+	.idem_finish = store_ddb_idem_finish,
+	.idem_release = store_ddb_idem_release,
 };

@@ -27,7 +27,8 @@
 #define SQ_WL_COLS "id, tenant_id, name, description, tpl_joined, tpl_ready, tpl_reminder, created_at, updated_at, version"
 #define SQ_WE_COLS "id, waitlist_id, tenant_id, name, phone, email, notes, party_size, quoted_minutes, status," \
 	" joined_at, notify_at, notified_at, seated_at, updated_at, expires_at, version, due_at, notify_kind," \
-	" notify_seq, queued_seq, sent_seq, notify_count, last_result, last_reason, reply, reply_at, source, guest_nonce"
+	" notify_seq, queued_seq, sent_seq, notify_count, last_result, last_reason, reply, reply_at," \
+	" finished_at, previous_status, source, guest_nonce"
 /* Not expired: expires_at is in epoch seconds, 0 = never. */
 #define SQ_LIVE(p) "(expires_at = 0 OR expires_at > " p ")"
 
@@ -74,6 +75,7 @@ enum store_sqlite_sq {
 	SQ_PURGE_FAMILIES,
 	SQ_PURGE_TOKENS,
 	SQ_PURGE_GUARDS,
+	SQ_PURGE_IDEM,
 	SQ_GUARD_GET,
 	SQ_GUARD_INSERT,
 	SQ_GUARD_UPDATE,
@@ -348,5 +350,13 @@ int store_sqlite_waitee_find_by_phone(struct store *base, const char *phone, str
  * limits are read page by page from SQL. */
 int store_sqlite_waitee_list(struct store *base, const char *waitlist_id, const struct store_page *page,
 				    struct mt_waitee **items, size_t *n, char **next_cursor);
+
+/* ---- store-sqlite-idempotency.c (contract in store.h) */
+/* Claims a key inside the group-committed write transaction (read, then insert/take over). */
+int store_sqlite_idem_begin(struct store *s, struct store_idem *rec, int64_t now_ms);
+/* Stores the claim's answer (conditional on created_at, pending). */
+int store_sqlite_idem_finish(struct store *s, const struct store_idem *rec);
+/* Deletes an unfinished claim (conditional on created_at). */
+int store_sqlite_idem_release(struct store *s, const struct store_idem *rec);
 
 #endif

@@ -108,7 +108,26 @@ static const char *const store_sqlite_migrations[] = {
 	" expires_at INTEGER NOT NULL"
 	") WITHOUT ROWID;"
 	"CREATE INDEX login_guards_expiry ON login_guards(expires_at);",
-	/* 5: guests' status pages and self check-in (issue 14): who added a
+	/* 5: undo of a finished party: when it finished and the status it had before. */
+	"ALTER TABLE waitees ADD COLUMN finished_at INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE waitees ADD COLUMN previous_status INTEGER NOT NULL DEFAULT 0;",
+	/* 6: Idempotency-Key records (store-sqlite-idempotency.c), per tenant and key. */
+	"CREATE TABLE idempotency ("
+	" tenant_id TEXT NOT NULL,"
+	" key TEXT NOT NULL,"
+	" fingerprint TEXT NOT NULL,"
+	" res_id TEXT NOT NULL,"
+	" done INTEGER NOT NULL DEFAULT 0,"
+	" status INTEGER NOT NULL DEFAULT 0,"
+	" body TEXT NOT NULL DEFAULT '',"
+	" location TEXT NOT NULL DEFAULT '',"
+	" etag TEXT NOT NULL DEFAULT '',"
+	" created_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL,"
+	" PRIMARY KEY (tenant_id, key)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX idempotency_expiry ON idempotency(expires_at);",
+	/* 7: guests' status pages and self check-in (issue 14): who added a
 	 * party, the nonce its link derives from, and the public links. */
 	"ALTER TABLE waitees ADD COLUMN source TEXT NOT NULL DEFAULT '';"
 	"ALTER TABLE waitees ADD COLUMN guest_nonce TEXT NOT NULL DEFAULT '';"

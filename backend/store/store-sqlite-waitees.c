@@ -14,7 +14,7 @@ const struct store_sqlite_sql store_sqlite_sql_waitees[SQ__COUNT] = {
 	/* Inserted only when the list exists and belongs to the waitee's tenant. */
 	[SQ_WE_INSERT] = {"waitee_create",
 		"INSERT INTO waitees (" SQ_WE_COLS ") SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-		" ?11, ?12, ?13, ?14, ?15, ?16, 1, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28"
+		" ?11, ?12, ?13, ?14, ?15, ?16, 1, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30"
 		" FROM waitlists WHERE id = ?2 AND tenant_id = ?3"},
 	[SQ_WE_GET] = {"waitee_get",
 		"SELECT " SQ_WE_COLS " FROM waitees WHERE waitlist_id = ?1 AND id = ?2 AND " SQ_LIVE("?3")},
@@ -26,7 +26,8 @@ const struct store_sqlite_sql store_sqlite_sql_waitees[SQ__COUNT] = {
 		" quoted_minutes = ?9, status = ?10, joined_at = ?11, notify_at = ?12, notified_at = ?13,"
 		" seated_at = ?14, updated_at = ?15, expires_at = ?16, due_at = ?17, notify_kind = ?18,"
 		" notify_seq = ?19, queued_seq = ?20, sent_seq = ?21, notify_count = ?22, last_result = ?23,"
-		" last_reason = ?24, reply = ?25, reply_at = ?26, version = version + 1"
+		" last_reason = ?24, reply = ?25, reply_at = ?26, finished_at = ?28, previous_status = ?29,"
+		" version = version + 1"
 		" WHERE waitlist_id = ?1 AND id = ?2 AND version = ?3 AND " SQ_LIVE("?27")},
 	[SQ_WE_VERSION] = {"waitee_version",
 		"SELECT version FROM waitees WHERE waitlist_id = ?1 AND id = ?2 AND " SQ_LIVE("?3")},
@@ -78,8 +79,11 @@ static void store_sqlite_read_waitee(sqlite3_stmt *st, struct mt_waitee *w)
 	COL_FIELD(st, 24, w->last_reason);
 	COL_FIELD(st, 25, w->reply);
 	w->reply_at = sqlite3_column_int64(st, 26);
-	COL_FIELD(st, 27, w->source);
-	COL_FIELD(st, 28, w->guest_nonce);
+	w->finished_at = sqlite3_column_int64(st, 27);
+	status = sqlite3_column_int(st, 28);
+	w->previous_status = status >= 0 && status < MT_STATUS_COUNT ? (enum mt_status)status : MT_WAITING;
+	COL_FIELD(st, 29, w->source);
+	COL_FIELD(st, 30, w->guest_nonce);
 	w->position = 0;
 }
 
@@ -151,6 +155,8 @@ static int store_sqlite_waitee_create_job(struct store_sqlite *s, struct store_s
 	BIND_FIELD(st, i++, w->last_reason);
 	BIND_FIELD(st, i++, w->reply);
 	sqlite3_bind_int64(st, i++, w->reply_at);
+	sqlite3_bind_int64(st, i++, w->finished_at);
+	sqlite3_bind_int(st, i++, (int)w->previous_status);
 	BIND_FIELD(st, i++, w->source);
 	BIND_FIELD(st, i, w->guest_nonce);
 	r = store_sqlite_write(s, c, st, &changes);
@@ -208,6 +214,8 @@ static int store_sqlite_waitee_update_job(struct store_sqlite *s, struct store_s
 	sqlite3_bind_int64(st, 3, expected_version);
 	store_sqlite_bind_waitee_body(st, 4, w);
 	sqlite3_bind_int64(st, 27, now_s);
+	sqlite3_bind_int64(st, 28, w->finished_at);
+	sqlite3_bind_int(st, 29, (int)w->previous_status);
 	r = store_sqlite_write(s, c, st, &changes);
 	if (r == 0 && changes == 0) {
 		BIND_FIELD(vst, 1, w->waitlist_id);

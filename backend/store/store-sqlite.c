@@ -32,6 +32,9 @@ const struct store_sqlite_sql store_sqlite_sql_main[SQ__COUNT] = {
 	[SQ_PURGE_GUARDS] = {"purge_expired_guards",
 		"DELETE FROM login_guards WHERE key IN (SELECT key FROM login_guards"
 		" WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)"},
+	[SQ_PURGE_IDEM] = {"purge_expired_idempotency",
+		"DELETE FROM idempotency WHERE (tenant_id, key) IN (SELECT tenant_id, key FROM idempotency"
+		" WHERE expires_at <= ?1 ORDER BY expires_at LIMIT ?2)"},
 };
 
 /* The store clock's time in epoch seconds, for TTL checks. */
@@ -147,7 +150,7 @@ struct store_sqlite_purge {
 static int store_sqlite_purge_job(struct store_sqlite *s, struct store_sqlite_conn *c, void *arg)
 {
 	static const int kinds[] = { SQ_PURGE_WAITEES, SQ_PURGE_FAMILIES, SQ_PURGE_TOKENS, SQ_PURGE_GUARDS,
-				     SQ_PURGE_LINKS };
+				     SQ_PURGE_IDEM, SQ_PURGE_LINKS };
 	struct store_sqlite_purge *a = arg;
 	int64_t cutoff_ms = (a->now_s - STORE_REFRESH_KEEP_S) * 1000;
 	size_t i;
@@ -217,4 +220,7 @@ const struct store_ops store_sqlite_ops = {
 	.guard_get = store_sqlite_guard_get,
 	.guard_put = store_sqlite_guard_put,
 	.stats = store_sqlite_stats,
+	.idem_begin = store_sqlite_idem_begin,
+	.idem_finish = store_sqlite_idem_finish,
+	.idem_release = store_sqlite_idem_release,
 };

@@ -38,6 +38,13 @@ struct store;
  * purge_expired (SQLite) or the table's TTL (DynamoDB) deletes it. */
 #define STORE_GUARD_KEEP_S 86400
 
+/* Idempotency keys: longest key (bytes), life of a record (s) and how long
+ * a claim whose request never finished (a crashed process) blocks others
+ * before a retry with the same fingerprint may take it over (ms). */
+#define STORE_IDEM_KEY_MAX 255
+#define STORE_IDEM_TTL_S 86400
+#define STORE_IDEM_LEASE_MS 60000
+
 /* Longest time waitlist_peek may lag a write made by another process (ms). */
 #define STORE_PEEK_MS 100
 
@@ -45,6 +52,23 @@ struct store;
 struct store_page {
 	const char *cursor;   /* in: where to start (NULL = from the beginning) */
 	int limit;            /* in: at most this many items (1..500) */
+};
+
+/* The first answer to a create sent with an Idempotency-Key, per tenant and key. */
+struct store_idem {
+	char tenant_id[MT_ID_SIZE];          /* restaurant the key belongs to */
+	char key[STORE_IDEM_KEY_MAX + 1];    /* the client's key */
+	char fingerprint[65];                /* hex SHA-256 of route, path ids and body */
+	char res_id[MT_ID_SIZE];             /* id of the record the request creates (chosen before it runs) */
+	int done;                            /* 0 = claimed, request running; 1 = answer stored */
+	int status;                          /* HTTP status of the answer (done) */
+	char *body;                          /* answer body (done): borrowed on input; malloc'd on output
+					      * by idem_begin, caller frees; NULL = none */
+	char location[128];                  /* Location header of the answer, "" = none */
+	char etag[40];                       /* ETag header of the answer, "" = none */
+	int64_t created_at;                  /* when the current claim was made (ms): identifies it */
+	int64_t expires_at;                  /* epoch SECONDS after which the record is gone */
+	int taken_over;                      /* out of idem_begin: 1 when a stale claim was taken over */
 };
 
 /* Per-operation request counters (for cost tests and benchmarks). */
@@ -130,11 +154,29 @@ struct store_ops {
 	 * expires_at has passed (finished parties: a guest's name and number
 	 * are not kept longer than that), refresh tokens STORE_REFRESH_KEEP_S
 	 * past their expiry, families left without tokens, and login guards
-	 * STORE_GUARD_KEEP_S after their window started. At most about
+	 * STORE_GUARD_KEEP_S after their window started, idempotency records
+	 * past their expires_at. At most about
 	 * `limit` records of each kind per call, each call one short write;
 	 * *removed gets how many records it deleted. A back end whose service
 	 * deletes by TTL attribute (DynamoDB) deletes nothing and says 0. */
 	int (*purge_expired)(struct store *s, int64_t now_s, int limit, int *removed);
+
+	/* Idempotency keys. idem_begin claims rec's (tenant, key) for a request
+	 * starting at now_ms (rec->created_at = now_ms, expires_at, fingerprint
+	 * and res_id set by the caller; rec->body NULL) with one conditional
+	 * write. 0: claimed: no record existed, the old one had expired, or a
+	 * claim with the same fingerprint older than STORE_IDEM_LEASE_MS was
+	 * taken over (then rec->taken_over is 1 and rec->res_id is the stored
+	 * one, so the retry creates the same record). MT_ECONFLICT: a live
+	 * record exists and *rec is overwritten with it (body malloc'd when
+	 * done). idem_finish stores the answer (done = 1) of the claim made at
+	 * rec->created_at; idem_release deletes that claim (the request failed,
+	 * the key is free again). Both: MT_ENOTFOUND when that claim is gone
+	 * (taken over, or expired). Expired records are purged by purge_expired
+	 * (SQLite) or the table's TTL (DynamoDB). */
+	int (*idem_begin)(struct store *s, struct store_idem *rec, int64_t now_ms);
+	int (*idem_finish)(struct store *s, const struct store_idem *rec);
+	int (*idem_release)(struct store *s, const struct store_idem *rec);
 
 	/* Public links (struct mt_link; handlers/guest.c, handlers/checkin.c).
 	 * link_put creates or replaces the link with l->key. link_get:

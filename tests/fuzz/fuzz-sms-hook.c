@@ -1,9 +1,6 @@
 /* libFuzzer target: POST /hooks/sms with arbitrary form bodies and
- * credentials, on an in-memory store with one guest. Build by hand:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_POSIX_C_SOURCE=200809L \
- *     -D_DEFAULT_SOURCE -Ibackend tests/fuzz/fuzz-sms-hook.c backend/handlers/sms-hook.c \
- *     backend/runtime/apigw.c backend/runtime/json-print.c backend/core/{buf,error,validate,status}.c \
- *     -lcjson -lsodium -o fuzz-sms-hook
+ * credentials, on an in-memory store with one guest. Built by
+ * tests/fuzz/meson.build with -Dfuzz=true and clang; test.sh runs it.
  * Input: first byte picks the auth form, the rest is the body. */
 #include <stddef.h>
 #include <stdint.h>
@@ -51,11 +48,6 @@ static int fuzz_update(struct store *s, struct mt_waitee *w, int64_t v)
 	return 0;
 }
 
-static const struct store_ops fuzz_ops = {
-	.name = "fuzz", .waitee_get = fuzz_get, .waitee_update = fuzz_update,
-	.waitee_find_by_phone = fuzz_find,
-};
-
 /* Fixed clock. */
 static int64_t fuzz_now(void *d)
 {
@@ -63,9 +55,14 @@ static int64_t fuzz_now(void *d)
 	return 1795000000000LL;
 }
 
+static const struct store_ops fuzz_ops = {
+	.name = "fuzz", .waitee_get = fuzz_get, .waitee_update = fuzz_update,
+	.waitee_find_by_phone = fuzz_find,
+};
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct store st = { &fuzz_ops };
+	static struct store st = { &fuzz_ops, { fuzz_now, NULL } };
 	struct mt_ctx ctx;
 	cJSON *ev, *h, *resp;
 	char *body;

@@ -1,8 +1,6 @@
 /* libFuzzer target: template validation and rendering, default texts with
- * arbitrary names, SMS length counting. Build by hand:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_POSIX_C_SOURCE=200809L \
- *     -D_DEFAULT_SOURCE -Ibackend tests/fuzz/fuzz-template.c backend/notify/template.c \
- *     backend/core/{buf,error,validate}.c -o fuzz-template
+ * arbitrary names, SMS length counting. Built by tests/fuzz/meson.build
+ * with -Dfuzz=true and clang; test.sh runs it.
  * Checks: validate and render agree; a rendered text never keeps an
  * unknown placeholder; defaults stay within 160 SMS characters. */
 #include <stddef.h>

@@ -176,7 +176,7 @@ static int wait_sent(struct fx *f, int n, long timeout_ms)
 static void test_catch_up_at_start(void **state)
 {
 	struct fx *f = *state;
-	struct mt_jobs *jobs = NULL;
+	struct jobs *jobs = NULL;
 	struct mt_waitee a, b;
 	struct queue_depth d;
 	long long t0;
@@ -185,7 +185,7 @@ static void test_catch_up_at_start(void **state)
 	fx_waitee(f, &a, mt_now(&f->ctx) - 3600000);
 	fx_waitee(f, &b, mt_now(&f->ctx) - 5000);
 	t0 = mono_ms();
-	assert_int_equal(mt_jobs_start(&f->ctx, 3600, &jobs, &cause), 0);
+	assert_int_equal(jobs_start(&f->ctx, 3600, &jobs, &cause), 0);
 	assert_int_equal(wait_sent(f, 2, 5000), 2);
 	assert_true(mono_ms() - t0 < 3000);
 	/* Deleted after success. */
@@ -193,7 +193,7 @@ static void test_catch_up_at_start(void **state)
 	assert_int_equal(f->queue->ops->depth(f->queue, &d, NULL), 0);
 	assert_int_equal(d.visible + d.in_flight, 0);
 	t0 = mono_ms();
-	mt_jobs_stop(jobs);
+	jobs_stop(jobs);
 	assert_true(mono_ms() - t0 < 2000);
 	assert_int_equal(wait_sent(f, 3, 300), 2);
 }
@@ -224,7 +224,7 @@ static int raw_waitee_rows(struct fx *f, const char *id)
 static void test_purge_at_start(void **state)
 {
 	struct fx *f = *state;
-	struct mt_jobs *jobs = NULL;
+	struct jobs *jobs = NULL;
 	struct mt_waitee old, recent;
 	char *cause = NULL;
 	int i;
@@ -238,47 +238,47 @@ static void test_purge_at_start(void **state)
 	recent.expires_at = mt_now(&f->ctx) / 1000 + 3600;
 	assert_int_equal(f->store->ops->waitee_update(f->store, &recent, 1), 0);
 	assert_int_equal(raw_waitee_rows(f, old.id), 1);
-	assert_int_equal(mt_jobs_start(&f->ctx, 3600, &jobs, &cause), 0);
+	assert_int_equal(jobs_start(&f->ctx, 3600, &jobs, &cause), 0);
 	for (i = 0; i < 250 && raw_waitee_rows(f, old.id) != 0; i++)
 		sleep_ms(20);
 	assert_int_equal(raw_waitee_rows(f, old.id), 0);
 	assert_int_equal(raw_waitee_rows(f, recent.id), 1);
-	mt_jobs_stop(jobs);
+	jobs_stop(jobs);
 }
 
 /* Each tick picks up what became due since. */
 static void test_ticks(void **state)
 {
 	struct fx *f = *state;
-	struct mt_jobs *jobs = NULL;
+	struct jobs *jobs = NULL;
 	struct mt_waitee w;
 
-	assert_int_equal(mt_jobs_start(&f->ctx, 1, &jobs, NULL), 0);
+	assert_int_equal(jobs_start(&f->ctx, 1, &jobs, NULL), 0);
 	sleep_ms(300);
 	fx_waitee(f, &w, mt_now(&f->ctx) + 1500);
 	assert_int_equal(wait_sent(f, 1, 1000), 0);   /* not before it is due */
 	assert_int_equal(wait_sent(f, 1, 4000), 1);   /* at the first tick after */
 	sleep_ms(2500);
 	assert_int_equal(rec_sent(&f->sms), 1);       /* and only once */
-	mt_jobs_stop(jobs);
+	jobs_stop(jobs);
 }
 
 /* A failed delivery comes back (backoff 1 s) and succeeds once the gateway does. */
 static void test_failure_comes_back(void **state)
 {
 	struct fx *f = *state;
-	struct mt_jobs *jobs = NULL;
+	struct jobs *jobs = NULL;
 	struct mt_waitee w;
 
 	f->sms.fail = 1;
 	fx_waitee(f, &w, mt_now(&f->ctx) - 1000);
-	assert_int_equal(mt_jobs_start(&f->ctx, 3600, &jobs, NULL), 0);
+	assert_int_equal(jobs_start(&f->ctx, 3600, &jobs, NULL), 0);
 	sleep_ms(600);
 	pthread_mutex_lock(&f->sms.lock);
 	f->sms.fail = 0;
 	pthread_mutex_unlock(&f->sms.lock);
 	assert_int_equal(wait_sent(f, 1, 5000), 1);
-	mt_jobs_stop(jobs);
+	jobs_stop(jobs);
 	assert_int_equal(f->store->ops->waitee_get(f->store, w.waitlist_id, w.id, &w), 0);
 	assert_string_equal(w.last_result, "sent");
 	assert_int_equal(w.status, MT_NOTIFIED);
@@ -288,7 +288,7 @@ static void test_failure_comes_back(void **state)
 static void test_stop_finishes_batch(void **state)
 {
 	struct fx *f = *state;
-	struct mt_jobs *jobs = NULL;
+	struct jobs *jobs = NULL;
 	struct mt_waitee w;
 	struct queue_depth d;
 	int i, sent;
@@ -296,9 +296,9 @@ static void test_stop_finishes_batch(void **state)
 	f->sms.delay_ms = 100;
 	for (i = 0; i < 10; i++)
 		fx_waitee(f, &w, mt_now(&f->ctx) - 1000);
-	assert_int_equal(mt_jobs_start(&f->ctx, 3600, &jobs, NULL), 0);
+	assert_int_equal(jobs_start(&f->ctx, 3600, &jobs, NULL), 0);
 	assert_true(wait_sent(f, 1, 3000) >= 1);
-	mt_jobs_stop(jobs);   /* in the middle of the batch of 10 */
+	jobs_stop(jobs);   /* in the middle of the batch of 10 */
 	sent = rec_sent(&f->sms);
 	assert_int_equal(sent, 10);
 	assert_int_equal(f->queue->ops->depth(f->queue, &d, NULL), 0);
@@ -309,14 +309,14 @@ static void test_stop_finishes_batch(void **state)
 static void test_no_queue(void **state)
 {
 	struct fx *f = *state;
-	struct mt_jobs *jobs = NULL;
+	struct jobs *jobs = NULL;
 	char *cause = NULL;
 
 	f->ctx.queue = NULL;
-	assert_int_equal(mt_jobs_start(&f->ctx, 60, &jobs, &cause), 0);
+	assert_int_equal(jobs_start(&f->ctx, 60, &jobs, &cause), 0);
 	assert_non_null(jobs);
-	mt_jobs_stop(jobs);
-	assert_int_equal(mt_jobs_start(&f->ctx, 0, &jobs, &cause), MT_EINVAL);
+	jobs_stop(jobs);
+	assert_int_equal(jobs_start(&f->ctx, 0, &jobs, &cause), MT_EINVAL);
 	assert_non_null(cause);
 	free(cause);
 }

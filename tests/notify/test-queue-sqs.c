@@ -6,9 +6,9 @@
  * python, since local-aws-sqs never fails an entry), unknown queue,
  * empty receive.
  *
- * Needs node (skipped, exit 77, when there is none) and
- * tests/node_modules/local-aws-sqs (`npm install` in tests/; a failure
- * when missing). */
+ * Needs node (skipped, exit 77, when there is none; a failure under
+ * CI=true) and tests/node_modules/local-aws-sqs (installed by test.sh; a
+ * failure when missing). */
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -26,6 +26,7 @@
 #include <cjson/cJSON.h>
 #include "aws/aws.h"
 #include "core/error.h"
+#include "../common/skip.h"
 #include "queue-contract.h"
 
 #ifndef NOTIFY_SRCDIR
@@ -280,12 +281,10 @@ int main(void)
 	struct stat st;
 	int port = 0, failed;
 
-	if (system("node --version >/dev/null 2>&1") != 0) {
-		fprintf(stderr, "SKIP: node is not installed; the SQS tests need local-aws-sqs\n");
-		return 77;
-	}
+	if (system("node --version >/dev/null 2>&1") != 0)
+		return test_skip_status("node is not installed; the SQS tests need local-aws-sqs");
 	if (stat(module, &st) != 0) {
-		fprintf(stderr, "FAIL: %s is missing: run `npm install` in tests/\n", module);
+		fprintf(stderr, "FAIL: %s is missing: run ./test.sh, or `npm ci` in tests/\n", module);
 		return 1;
 	}
 	if (mkdtemp(test_dir) == NULL) {

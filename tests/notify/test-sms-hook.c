@@ -241,6 +241,9 @@ static void test_cancel(void **state)
 			fail_msg("body '%s' did not cancel", bodies[i]);
 		assert_int_equal(got.expires_at, e->now / 1000 + 24 * 3600);
 		assert_int_equal(got.due_at, 0);
+		/* recorded for a host's undo */
+		assert_int_equal(got.finished_at, e->now);
+		assert_int_equal(got.previous_status, i == 1 ? MT_CONFIRMED : MT_WAITING);
 	}
 }
 

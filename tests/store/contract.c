@@ -160,6 +160,9 @@ static void contract_waitee_equal(const struct mt_waitee *a, const struct mt_wai
 	assert_string_equal(a->last_reason, b->last_reason);
 	assert_string_equal(a->reply, b->reply);
 	assert_int_equal(a->reply_at, b->reply_at);
+	assert_int_equal(a->finished_at, b->finished_at);
+	if (a->finished_at > 0)
+		assert_int_equal(a->previous_status, b->previous_status);
 }
 
 /* qsort comparator for id strings. */
@@ -668,11 +671,41 @@ static void contract_waitee_crud(void **state)
 	assert_string_equal(w.name, "Zoe Yamada");
 	assert_int_equal(w.version, 2);
 
+	/* The undo record of a finished party round-trips (every previous
+	 * status), and clearing it (an undo) is stored too. */
+	{
+		static const enum mt_status prev[] = { MT_NOTIFIED, MT_CONFIRMED, MT_WAITING };
+		size_t k;
+
+		for (k = 0; k < sizeof prev / sizeof prev[0]; k++) {
+			got = w;
+			got.status = MT_SEATED;
+			got.seated_at = now + 10 + (int64_t)k;
+			got.finished_at = now + 10 + (int64_t)k;
+			got.previous_status = prev[k];
+			got.expires_at = (now + 10) / 1000 + 86400;
+			assert_int_equal(s->ops->waitee_update(s, &got, w.version), 0);
+			assert_int_equal(s->ops->waitee_get(s, wl.id, w.id, &w), 0);
+			contract_waitee_equal(&w, &got);
+			assert_int_equal(w.previous_status, prev[k]);
+		}
+		got = w;
+		got.status = MT_CONFIRMED;
+		got.seated_at = 0;
+		got.finished_at = 0;
+		got.previous_status = MT_WAITING;
+		got.expires_at = 0;
+		assert_int_equal(s->ops->waitee_update(s, &got, w.version), 0);
+		assert_int_equal(s->ops->waitee_get(s, wl.id, w.id, &w), 0);
+		contract_waitee_equal(&w, &got);
+		assert_int_equal(w.finished_at, 0);
+	}
+
 	/* Delete; then not found for every op. */
 	assert_int_equal(s->ops->waitee_delete(s, wl.id, w.id), 0);
 	assert_int_equal(s->ops->waitee_get(s, wl.id, w.id, &got), MT_ENOTFOUND);
 	assert_int_equal(s->ops->waitee_delete(s, wl.id, w.id), MT_ENOTFOUND);
-	assert_int_equal(s->ops->waitee_update(s, &w, 2), MT_ENOTFOUND);
+	assert_int_equal(s->ops->waitee_update(s, &w, w.version), MT_ENOTFOUND);
 }
 
 /* A waitee is reachable only through its own list. */
@@ -1244,6 +1277,175 @@ static void contract_purge_expired(void **state)
 	assert_int_equal(s->ops->waitee_get(s, wl.id, later.id, &got), 0);
 }
 
+/* A claim of key for tenant at now (ms) with fingerprint fp ('a'.. fill) and a fresh res_id. */
+static void contract_idem(struct store_idem *r, const char *tenant, const char *key, char fp, int64_t now)
+{
+	memset(r, 0, sizeof *r);
+	snprintf(r->tenant_id, sizeof r->tenant_id, "%s", tenant);
+	snprintf(r->key, sizeof r->key, "%s", key);
+	memset(r->fingerprint, fp, 64);
+	mt_id_new(r->res_id, now);
+	r->created_at = now;
+	r->expires_at = now / 1000 + STORE_IDEM_TTL_S;
+}
+
+/* Idempotency keys: one claim per (tenant, key), the stored answer comes
+ * back, keys are per tenant, release frees, a stale claim is taken over
+ * only with the same fingerprint, expired records are replaced and purged. */
+static void contract_idempotency(void **state)
+{
+	struct store *s = *state;
+	struct store_idem a, b, got, t, old;
+	char ta[MT_ID_SIZE], tb[MT_ID_SIZE], key[STORE_IDEM_KEY_MAX + 1];
+	int64_t now = contract_now();
+	int removed = -1;
+
+	mt_id_new(ta, now);
+	mt_id_new(tb, now + 1);
+	memset(key, 'k', STORE_IDEM_KEY_MAX);   /* the longest key */
+	key[STORE_IDEM_KEY_MAX] = '\0';
+	key[0] = '~';
+
+	/* first claim wins; a second sees it in flight */
+	contract_idem(&a, ta, key, 'a', now);
+	assert_int_equal(s->ops->idem_begin(s, &a, now), 0);
+	assert_int_equal(a.taken_over, 0);
+	contract_idem(&got, ta, key, 'a', now + 5);
+	assert_int_equal(s->ops->idem_begin(s, &got, now + 5), MT_ECONFLICT);
+	assert_int_equal(got.done, 0);
+	assert_null(got.body);
+	assert_string_equal(got.fingerprint, a.fingerprint);
+	assert_string_equal(got.res_id, a.res_id);
+	assert_string_equal(got.key, key);
+	assert_int_equal(got.created_at, now);
+
+	/* the answer is stored and comes back (body malloc'd) */
+	a.status = 201;
+	a.body = "{\"id\":\"x\",\"name\":\"Zo\u00eb \\\" \u5c71\"}";
+	snprintf(a.location, sizeof a.location, "/waitlists/%s", a.res_id);
+	snprintf(a.etag, sizeof a.etag, "\"1\"");
+	assert_int_equal(s->ops->idem_finish(s, &a), 0);
+	assert_int_equal(s->ops->idem_finish(s, &a), MT_ENOTFOUND);   /* done: no second answer */
+	contract_idem(&got, ta, key, 'z', now + 6);
+	assert_int_equal(s->ops->idem_begin(s, &got, now + 6), MT_ECONFLICT);
+	assert_int_equal(got.done, 1);
+	assert_int_equal(got.status, 201);
+	assert_non_null(got.body);
+	assert_string_equal(got.body, a.body);
+	assert_string_equal(got.location, a.location);
+	assert_string_equal(got.etag, a.etag);
+	assert_string_equal(got.fingerprint, a.fingerprint);   /* the caller compares: 'z' != 'a' */
+	free(got.body);
+	/* a done record is never taken over, however old */
+	contract_idem(&got, ta, key, 'a', now + STORE_IDEM_LEASE_MS + 1);
+	assert_int_equal(s->ops->idem_begin(s, &got, now + STORE_IDEM_LEASE_MS + 1), MT_ECONFLICT);
+	assert_int_equal(got.done, 1);
+	free(got.body);
+
+	/* keys are per tenant */
+	contract_idem(&b, tb, key, 'a', now + 7);
+	assert_int_equal(s->ops->idem_begin(s, &b, now + 7), 0);
+
+	/* release frees the key; only the claim that holds it can release it */
+	old = b;
+	old.created_at = now + 1;
+	assert_int_equal(s->ops->idem_release(s, &old), MT_ENOTFOUND);
+	assert_int_equal(s->ops->idem_release(s, &b), 0);
+	assert_int_equal(s->ops->idem_release(s, &b), MT_ENOTFOUND);
+	contract_idem(&b, tb, key, 'b', now + 8);
+	assert_int_equal(s->ops->idem_begin(s, &b, now + 8), 0);
+
+	/* a stale claim: taken over only after the lease and with the same fingerprint */
+	contract_idem(&t, ta, "stale-key", 'c', now);
+	assert_int_equal(s->ops->idem_begin(s, &t, now), 0);
+	contract_idem(&got, ta, "stale-key", 'c', now + STORE_IDEM_LEASE_MS - 1);
+	assert_int_equal(s->ops->idem_begin(s, &got, now + STORE_IDEM_LEASE_MS - 1), MT_ECONFLICT);
+	contract_idem(&got, ta, "stale-key", 'd', now + STORE_IDEM_LEASE_MS);
+	assert_int_equal(s->ops->idem_begin(s, &got, now + STORE_IDEM_LEASE_MS), MT_ECONFLICT);
+	assert_int_equal(got.done, 0);
+	contract_idem(&got, ta, "stale-key", 'c', now + STORE_IDEM_LEASE_MS);
+	assert_int_equal(s->ops->idem_begin(s, &got, now + STORE_IDEM_LEASE_MS), 0);
+	assert_int_equal(got.taken_over, 1);
+	assert_string_equal(got.res_id, t.res_id);           /* the retry creates the same record */
+	assert_int_equal(s->ops->idem_finish(s, &t), MT_ENOTFOUND);   /* the old claim lost it */
+	assert_int_equal(s->ops->idem_release(s, &t), MT_ENOTFOUND);
+	got.status = 201;
+	got.body = "{}";
+	assert_int_equal(s->ops->idem_finish(s, &got), 0);
+
+	/* an expired record is replaced by a new claim */
+	contract_idem(&t, ta, "short", 'e', now);
+	t.expires_at = now / 1000 + 2;
+	assert_int_equal(s->ops->idem_begin(s, &t, now), 0);
+	t.status = 201;
+	t.body = "[]";
+	assert_int_equal(s->ops->idem_finish(s, &t), 0);
+	contract_idem(&got, ta, "short", 'f', now + 2000);
+	assert_int_equal(s->ops->idem_begin(s, &got, now + 2000), 0);
+	assert_int_equal(got.taken_over, 0);
+	assert_string_not_equal(got.res_id, t.res_id);
+
+	/* purge: records past their expiry go (SQLite); TTL does it on DynamoDB */
+	contract_idem(&t, tb, "purge-me", 'g', now);
+	t.expires_at = now / 1000 - 10;
+	t.created_at = now - 20000;
+	assert_int_equal(s->ops->idem_begin(s, &t, now - 20000), 0);
+	assert_int_equal(s->ops->purge_expired(s, now / 1000, 100, &removed), 0);
+	if (removed > 0) {
+		assert_int_equal(removed, 1);
+		assert_int_equal(s->ops->idem_release(s, &t), MT_ENOTFOUND);   /* gone */
+	}
+	contract_idem(&got, tb, "purge-me", 'h', now);
+	assert_int_equal(s->ops->idem_begin(s, &got, now), 0);
+	/* the live records are still there */
+	contract_idem(&got, tb, key, 'b', now + 9);
+	assert_int_equal(s->ops->idem_begin(s, &got, now + 9), MT_ECONFLICT);
+	assert_int_equal(got.created_at, b.created_at);
+}
+
+/* Concurrent claims of one key: exactly one wins. */
+struct contract_idem_race {
+	struct store *s;            /* store under test */
+	const char *tenant;         /* tenant id */
+	int64_t now;                /* claim time */
+	int result;                 /* idem_begin's answer */
+};
+
+/* Thread body: one claim of "race-key". */
+static void *contract_idem_racer(void *p)
+{
+	struct contract_idem_race *r = p;
+	struct store_idem c;
+
+	contract_idem(&c, r->tenant, "race-key", 'r', r->now);
+	r->result = r->s->ops->idem_begin(r->s, &c, r->now);
+	free(c.body);
+	return NULL;
+}
+
+/* Eight threads claim the same key at once: one 0, seven MT_ECONFLICT. */
+static void contract_idempotency_race(void **state)
+{
+	struct contract_idem_race r[8];
+	pthread_t th[8];
+	char tenant[MT_ID_SIZE];
+	int64_t now = contract_now();
+	int i, won = 0, lost = 0;
+
+	mt_id_new(tenant, now);
+	for (i = 0; i < 8; i++) {
+		r[i] = (struct contract_idem_race){ *state, tenant, now + i, -999 };
+		assert_int_equal(pthread_create(&th[i], NULL, contract_idem_racer, &r[i]), 0);
+	}
+	for (i = 0; i < 8; i++) {
+		pthread_join(th[i], NULL);
+		won += r[i].result == 0;
+		lost += r[i].result == MT_ECONFLICT;
+	}
+	assert_int_equal(won, 1);
+	assert_int_equal(lost, 7);
+}
+
 /* Login guards: create once, conditional updates, expiry, purge. */
 static void contract_login_guard(void **state)
 {
@@ -1502,6 +1704,8 @@ int store_contract_run(const char *suite_name, store_contract_open_fn open_fresh
 		cmocka_unit_test_setup_teardown(contract_waitlist_peek, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_purge_expired, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_login_guard, contract_setup, contract_teardown),
+		cmocka_unit_test_setup_teardown(contract_idempotency, contract_setup, contract_teardown),
+		cmocka_unit_test_setup_teardown(contract_idempotency_race, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_cross_thread, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_race, contract_setup, contract_teardown),
 	};

@@ -17,6 +17,7 @@
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
+#include "../common/skip.h"
 #include "dynalite.h"
 
 #ifndef MT_TESTS_DIR
@@ -137,31 +138,6 @@ static pid_t dynalite_spawn(char *const argv[], int out_fd, const char *cwd)
 	_exit(127);
 }
 
-/* Runs `npm install` in tests/ once (under a lock) when dynalite is missing. */
-static int dynalite_npm_install(const char *bin)
-{
-	char lockpath[1200];
-	char *argv[] = { "npm", "install", "--no-audit", "--no-fund", "--silent", NULL };
-	int fd, status = 0;
-	pid_t pid;
-
-	snprintf(lockpath, sizeof lockpath, "/tmp/maitre-npm-install-%ld.lock", (long)getuid());
-	fd = open(lockpath, O_RDWR | O_CREAT, 0644);
-	if (fd >= 0)
-		flock(fd, LOCK_EX);
-	if (access(bin, X_OK) != 0) {
-		fprintf(stderr, "dynalite missing: running npm install in %s\n", test_tests_dir());
-		pid = dynalite_spawn(argv, 2, test_tests_dir());
-		if (pid < 0 || waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-			fprintf(stderr, "npm install in %s failed\n", test_tests_dir());
-	}
-	if (fd >= 0) {
-		flock(fd, LOCK_UN);
-		close(fd);
-	}
-	return access(bin, X_OK) == 0 ? 0 : -1;
-}
-
 /* Starts dynalite in memory on a free port. */
 int dynalite_start(struct test_proc *p)
 {
@@ -170,13 +146,12 @@ int dynalite_start(struct test_proc *p)
 	pid_t pid;
 
 	memset(p, 0, sizeof *p);
-	if (!dynalite_on_path("node")) {
-		fprintf(stderr, "SKIP: node is not installed; the DynamoDB tests need node 20 and dynalite\n");
-		return 77;
-	}
+	if (!dynalite_on_path("node"))
+		return test_skip_status("node is not installed; the DynamoDB tests need node 20 and dynalite") == 77 ? 77 : -1;
 	snprintf(bin, sizeof bin, "%s/node_modules/.bin/dynalite", test_tests_dir());
-	if (access(bin, X_OK) != 0 && dynalite_npm_install(bin) != 0) {
-		fprintf(stderr, "FAIL: %s not found and npm install failed (run npm install in tests/)\n", bin);
+	/* Tests never install into the source tree: test.sh runs `npm ci` in tests/. */
+	if (access(bin, X_OK) != 0) {
+		fprintf(stderr, "FAIL: %s not found: run ./test.sh, or `npm ci` in tests/\n", bin);
 		return -1;
 	}
 	for (attempt = 0; attempt < 5; attempt++) {

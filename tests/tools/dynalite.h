@@ -14,9 +14,10 @@ struct test_proc {
 };
 
 /* Starts dynalite on a free port and waits until it accepts connections.
- * Returns 0, 77 when node is not installed (the caller skips), or -1 with
- * a message on stderr. Installs the npm packages of tests/ first when
- * node_modules is missing. */
+ * Returns 0, 77 when node is not installed (the caller skips; under CI=true
+ * -1 instead: tests/common/skip.h), or -1 with a message on stderr, also
+ * when tests/node_modules lacks dynalite (test.sh installs it; a test
+ * never writes into the source tree). */
 int dynalite_start(struct test_proc *p);
 
 /* Stops a helper process by PID and reaps it. */

@@ -302,6 +302,39 @@ static void test_install_8_and_none(void **state)
 	close_screen(s, out, in);
 }
 
+/* Outside a UTF-8 locale every marker becomes ASCII, meanings kept apart. */
+static void test_ascii_markers(void **state)
+{
+	struct tk_theme t;
+	struct tk_palette p;
+	char err[128];
+	int i;
+
+	(void)state;
+	tk_theme_mono(&t);
+	assert_int_equal(tk_palette_resolve(&t, TK_COLOURS_NONE, 64, &p), 0);
+	tk_palette_ascii_markers(&p);
+	for (i = 0; i < TK_SLOT_COUNT; i++) {
+		size_t k;
+
+		for (k = 0; p.marker[i][k] != '\0'; k++)
+			assert_true((unsigned char)p.marker[i][k] < 0x80);
+	}
+	assert_string_equal(p.marker[TK_SLOT_CONFIRMED], "v");
+	assert_string_equal(p.marker[TK_SLOT_FAILED], "x");
+	assert_string_equal(p.marker[TK_SLOT_OVER_QUOTE], "!");
+	assert_string_equal(p.marker[TK_SLOT_NEAR_QUOTE], "~");
+	assert_string_equal(p.marker[TK_SLOT_NOTIFIED], ">");
+	assert_string_equal(p.marker[TK_SLOT_PENDING], ".");
+	assert_string_equal(p.marker[TK_SLOT_WAITING], "");
+	/* an unknown non-ASCII marker becomes "*" */
+	assert_int_equal(tk_theme_parse("dim = marker \"\xe5\xb1\xb1\"\n", 19, "m.theme", "m", &t, err,
+			sizeof err), 0);
+	assert_int_equal(tk_palette_resolve(&t, TK_COLOURS_256, 64, &p), 0);
+	tk_palette_ascii_markers(&p);
+	assert_string_equal(p.marker[TK_SLOT_DIM], "*");
+}
+
 /* NO_COLOR from the environment wins over a colour terminal. */
 static void test_no_color_env(void **state)
 {
@@ -323,6 +356,7 @@ int main(void)
 		cmocka_unit_test(test_out_of_pairs),
 		cmocka_unit_test(test_install_256),
 		cmocka_unit_test(test_install_8_and_none),
+		cmocka_unit_test(test_ascii_markers),
 		cmocka_unit_test(test_no_color_env),
 	};
 

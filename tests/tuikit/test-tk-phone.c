@@ -113,6 +113,7 @@ static const struct bad_case bad_cases[] = {
 	{ "\xef\xbc\x94\xef\xbc\x91\xef\xbc\x95", "US", "only digits, spaces" },  /* fullwidth digits */
 	{ "", "US", "no digits" },
 	{ " - ( ) ", "US", "no digits" },
+	{ "+44 00 2373 0958", NULL, "a GB number does not start with 0 after +44" },
 	{ "+0 123 4567", NULL, "a country code cannot start with 0" },
 	{ "+999 123", NULL, "too short: at least 7 digits" },
 	{ "+999 1234 5678 9012 3", NULL, "too long: at most 15 digits" },

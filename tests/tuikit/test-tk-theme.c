@@ -209,7 +209,9 @@ struct bad_case {
 
 static const struct bad_case bad_cases[] = {
 	{ "normal = default\nover-quote red bold\n", "2: expected 'slot = style'" },
-	{ "overquote = red\n", "1: unknown slot 'overquote'" },
+	{ "overquote = red\n", "1: unknown slot 'overquote' (did you mean 'over-quote'?)" },
+	{ "selceted = red\n", "1: unknown slot 'selceted' (did you mean 'selected'?)" },
+	{ "background = red\n", "1: unknown slot 'background' (see maitre(1), THEMES)" },
 	{ "\n\n\nheader = purple\n", "4: unknown word 'purple'" },
 	{ "header = 300\n", "1: colour '300' out of range" },
 	{ "header = #12345\n", "1: bad colour '#12345'" },

@@ -11,6 +11,7 @@
 #include <pthread.h>
 
 #include "core/base64.h"
+#include "core/url.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/id.h"
@@ -347,6 +348,45 @@ static void test_responses(void **state)
 	cJSON_Delete(r);
 }
 
+/* One percent-decoder (core/url.h): a table of inputs, flags and results. */
+static void test_url_decode(void **state)
+{
+	static const struct {
+		const char *in;        /* encoded */
+		unsigned flags;        /* MT_URL_* */
+		long len;              /* expected result: length, or -1 */
+		const char *out;       /* expected text when len >= 0 */
+	} cases[] = {
+		{ "a%20b+c", 0, 5, "a b+c" },
+		{ "a%20b+c", MT_URL_PLUS_SPACE, 5, "a b c" },
+		{ "%41%6a%4A", 0, 3, "AjJ" },
+		{ "100%", 0, 4, "100%" },                      /* lenient: kept as is */
+		{ "100%", MT_URL_STRICT, -1, NULL },
+		{ "%zz", 0, 3, "%zz" },
+		{ "%zz", MT_URL_STRICT, -1, NULL },
+		{ "%+1", MT_URL_STRICT, -1, NULL },            /* not two hex digits */
+		{ "a%00b", 0, -1, NULL },                      /* a decoded NUL */
+		{ "a%00b", MT_URL_STRICT | MT_URL_PLUS_SPACE, -1, NULL },
+		{ "", MT_URL_STRICT, 0, "" },
+		{ "%e5%b1%b1", MT_URL_STRICT, 3, "\xe5\xb1\xb1" },
+	};
+	char out[16];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		long n = mt_url_decode(cases[i].in, strlen(cases[i].in), out, sizeof out, cases[i].flags);
+
+		assert_int_equal(n, cases[i].len);
+		if (n >= 0)
+			assert_string_equal(out, cases[i].out);
+	}
+	/* a raw NUL inside the length, and a destination too small */
+	assert_int_equal(mt_url_decode("a\0b", 3, out, sizeof out, 0), -1);
+	assert_int_equal(mt_url_decode("abcdef", 6, out, 6, 0), -1);
+	assert_int_equal(mt_url_decode("abcde", 5, out, 6, 0), 5);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -360,6 +400,7 @@ int main(void)
 		cmocka_unit_test(test_body_base64),
 		cmocka_unit_test(test_event_accessors),
 		cmocka_unit_test(test_responses),
+		cmocka_unit_test(test_url_decode),
 	};
 
 	if (sodium_init() < 0)

@@ -92,6 +92,7 @@ struct req {
 	const char *we;             /* waiteeId path parameter */
 	const char *body;           /* raw body or NULL */
 	const char *if_match;       /* If-Match header or NULL */
+	const char *idem_key;       /* Idempotency-Key header or NULL */
 	const char *query[6];       /* name, value pairs, NULL-terminated */
 };
 
@@ -117,6 +118,8 @@ static cJSON *mk_event(const struct req *r)
 	cJSON_AddStringToObject(h, "content-type", "application/json");
 	if (r->if_match)
 		cJSON_AddStringToObject(h, "if-match", r->if_match);
+	if (r->idem_key)
+		cJSON_AddStringToObject(h, "idempotency-key", r->idem_key);
 	pp = cJSON_AddObjectToObject(e, "pathParameters");
 	if (r->wl)
 		cJSON_AddStringToObject(pp, "waitlistId", r->wl);
@@ -948,6 +951,136 @@ static void test_waitee_status(void **state)
 	expect_error(&r, 400, "invalid_field", "status");
 }
 
+/* Undo of a finished party: back to previousStatus within 120 s (fake
+ * clock), undo_expired after, the older re-queue to waiting kept, no
+ * notification planned or re-sent by an undo. */
+static void test_waitee_undo(void **state)
+{
+	struct fx *f = *state;
+	char wl[MT_ID_SIZE], a[MT_ID_SIZE], b[MT_ID_SIZE], c[MT_ID_SIZE];
+	struct req q;
+	struct res r;
+	struct mt_waitee w;
+	int64_t seated_at;
+	int32_t seq;
+
+	make_list(f, TENANT_A, "Main", wl);
+	make_waitee(f, TENANT_A, wl, "{\"name\":\"A\",\"notifyIn\":10}", a);
+	make_waitee(f, TENANT_A, wl, "{\"name\":\"B\"}", b);
+	make_waitee(f, TENANT_A, wl, "{\"name\":\"C\"}", c);
+	store_waitee(f, wl, a, &w);
+	assert_true(w.due_at > 0);
+	seq = w.notify_seq;
+
+	/* an active party has no undo record */
+	q = (struct req){ .route = "GET /waitlists/{waitlistId}/waitees/{waiteeId}", .tenant = TENANT_A, .wl = wl, .we = a };
+	r = call(f, &q);
+	assert_true(jnull(r.json, "finishedAt"));
+	assert_true(jnull(r.json, "previousStatus"));
+	res_free(&r);
+
+	/* seat A: recorded; the pending "ready" is dropped */
+	q = (struct req){ .route = "PUT /waitlists/{waitlistId}/waitees/{waiteeId}", .tenant = TENANT_A, .wl = wl, .we = a,
+			  .body = "{\"status\":\"seated\"}" };
+	r = call(f, &q);
+	assert_int_equal(r.status, 200);
+	assert_int_equal(jnum(r.json, "finishedAt"), f->now);
+	assert_string_equal(jstr(r.json, "previousStatus"), "waiting");
+	res_free(&r);
+	seated_at = f->now;
+	store_waitee(f, wl, a, &w);
+	assert_int_equal(w.due_at, 0);
+
+	/* 120 s later exactly: still undoable, back in first place */
+	f->now = seated_at + 120000;
+	q.body = "{\"status\":\"waiting\"}";
+	r = call(f, &q);
+	if (r.status != 200)
+		fail_msg("undo: %d %s", r.status, mt_resp_body(r.resp));
+	assert_string_equal(jstr(r.json, "status"), "waiting");
+	assert_int_equal(jnum(r.json, "position"), 1);
+	assert_true(jnull(r.json, "seatedAt"));
+	assert_true(jnull(r.json, "timeToLive"));
+	assert_true(jnull(r.json, "finishedAt"));
+	assert_true(jnull(r.json, "previousStatus"));
+	assert_int_equal(jnum(r.json, "version"), 3);
+	res_free(&r);
+	store_waitee(f, wl, a, &w);
+	assert_int_equal(w.due_at, 0);              /* nothing re-planned: no surprise text */
+	assert_true(w.notify_seq > seq);            /* a queued copy is superseded */
+	assert_int_equal(w.expires_at, 0);
+
+	/* a notified party, seated, comes back as notified with its notifiedAt */
+	w.status = MT_NOTIFIED;
+	w.notified_at = f->now;
+	w.notify_count = 1;
+	assert_int_equal(f->store->ops->waitee_update(f->store, &w, w.version), 0);
+	r = call(f, &(struct req){ .route = "PUT /waitlists/{waitlistId}/waitees/{waiteeId}", .tenant = TENANT_A,
+				   .wl = wl, .we = a, .body = "{\"status\":\"seated\"}" });
+	assert_int_equal(r.status, 200);
+	assert_string_equal(jstr(r.json, "previousStatus"), "notified");
+	res_free(&r);
+	f->now += 5000;
+	q.body = "{\"status\":\"waiting\"}";       /* not what it was */
+	r = call(f, &q);
+	expect_error(&r, 409, "invalid_transition", "status");
+	q.body = "{\"status\":\"notified\"}";
+	r = call(f, &q);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(jstr(r.json, "status"), "notified");
+	assert_int_equal(jnum(r.json, "notifiedAt"), f->now - 5000);
+	assert_int_equal(jnum(r.json, "notifyCount"), 1);
+	res_free(&r);
+	store_waitee(f, wl, a, &w);
+	assert_int_equal(w.due_at, 0);
+
+	/* B: confirmed, cancelled; 120.001 s later the undo has expired and changes nothing */
+	q = (struct req){ .route = "PUT /waitlists/{waitlistId}/waitees/{waiteeId}", .tenant = TENANT_A, .wl = wl, .we = b,
+			  .body = "{\"status\":\"confirmed\"}" };
+	r = call(f, &q);
+	assert_int_equal(r.status, 200);
+	res_free(&r);
+	q.body = "{\"status\":\"cancelled\"}";
+	r = call(f, &q);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(jstr(r.json, "previousStatus"), "confirmed");
+	res_free(&r);
+	f->now += 120001;
+	q.body = "{\"status\":\"confirmed\"}";
+	r = call(f, &q);
+	expect_error(&r, 409, "undo_expired", "status");
+	store_waitee(f, wl, b, &w);
+	assert_int_equal(w.status, MT_CANCELLED);
+	assert_true(w.finished_at > 0);
+	/* ...but the older re-queue to waiting still works, at any time */
+	q.body = "{\"status\":\"waiting\"}";
+	r = call(f, &q);
+	assert_int_equal(r.status, 200);
+	assert_string_equal(jstr(r.json, "status"), "waiting");
+	assert_true(jnull(r.json, "finishedAt"));
+	res_free(&r);
+
+	/* C: no_show from waiting; only waiting restores it */
+	q = (struct req){ .route = "PUT /waitlists/{waitlistId}/waitees/{waiteeId}", .tenant = TENANT_A, .wl = wl, .we = c,
+			  .body = "{\"status\":\"no_show\"}" };
+	r = call(f, &q);
+	assert_int_equal(r.status, 200);
+	res_free(&r);
+	q.body = "{\"status\":\"confirmed\"}";
+	r = call(f, &q);
+	expect_error(&r, 409, "invalid_transition", "status");
+	q.body = "{\"status\":\"seated\"}";
+	r = call(f, &q);
+	expect_error(&r, 409, "invalid_transition", "status");
+	/* the undo record is server-owned */
+	q.body = "{\"finishedAt\":1}";
+	r = call(f, &q);
+	expect_error(&r, 400, "read_only", "finishedAt");
+	q.body = "{\"previousStatus\":\"waiting\"}";
+	r = call(f, &q);
+	expect_error(&r, 400, "read_only", "previousStatus");
+}
+
 /* Positions across pages, ?status filter, Link header. */
 static void test_waitee_paging_positions(void **state)
 {
@@ -1267,6 +1400,141 @@ static int race_waitlist_update(struct store *s, struct mt_waitlist *w, int64_t 
 	return race_orig->waitlist_update(s, w, expected);
 }
 
+/* Store results forced by the idempotency tests (0 = pass through). */
+static int idem_fail_finish;
+static int idem_fail_create;
+
+/* The SQLite store's own calls check that s->ops is its table: the
+ * wrappers below run them with the original table put back. */
+#define IDEM_THROUGH(s, call) \
+	do { int r_; (s)->ops = race_orig; r_ = (call); (s)->ops = &race_ops; return r_; } while (0)
+
+/* idem_begin through the original table. */
+static int idem_begin_through(struct store *s, struct store_idem *rec, int64_t now)
+{
+	IDEM_THROUGH(s, race_orig->idem_begin(s, rec, now));
+}
+
+/* idem_release through the original table. */
+static int idem_release_through(struct store *s, const struct store_idem *rec)
+{
+	IDEM_THROUGH(s, race_orig->idem_release(s, rec));
+}
+
+/* idem_finish that fails as if the process died after creating the record. */
+static int idem_finish_fails(struct store *s, const struct store_idem *rec)
+{
+	if (idem_fail_finish)
+		return MT_EIO;
+	IDEM_THROUGH(s, race_orig->idem_finish(s, rec));
+}
+
+/* waitee_create that fails (503) without creating anything. */
+static int idem_create_fails(struct store *s, struct mt_waitee *w)
+{
+	return idem_fail_create ? MT_EBUSY : race_orig->waitee_create(s, w);
+}
+
+/* Number of waitees of list wl named name. */
+static int count_waitees(struct fx *f, const char *wl, const char *name)
+{
+	struct store_page page = { NULL, 500 };
+	struct mt_waitee *items = NULL;
+	size_t n = 0, i;
+	char *next = NULL;
+	int c = 0;
+
+	assert_int_equal(race_orig->waitee_list(f->store, wl, &page, &items, &n, &next), 0);
+	for (i = 0; i < n; i++)
+		c += strcmp(items[i].name, name) == 0;
+	free(items);
+	free(next);
+	return c;
+}
+
+/* A request that died between creating and storing its answer: a retry
+ * within the lease is 409 idempotency_in_progress, after it takes the claim
+ * over and answers with the same record (created once); a request that
+ * failed before creating frees its key. */
+static void test_idempotency_takeover(void **state)
+{
+	struct fx *f = *state;
+	char wl[MT_ID_SIZE], id[MT_ID_SIZE], list_id[MT_ID_SIZE];
+	struct req q;
+	struct res r;
+
+	make_list(f, TENANT_A, "Main", wl);
+	race_orig = f->store->ops;
+	race_ops = *race_orig;
+	race_ops.idem_finish = idem_finish_fails;
+	race_ops.idem_begin = idem_begin_through;
+	race_ops.idem_release = idem_release_through;
+	race_ops.waitee_create = idem_create_fails;
+	f->store->ops = &race_ops;
+
+	idem_fail_finish = 1;
+	q = (struct req){ .route = "POST /waitlists/{waitlistId}/waitees", .tenant = TENANT_A, .wl = wl,
+			  .body = "{\"name\":\"Died\"}", .idem_key = "k-1" };
+	r = call(f, &q);
+	if (r.status != 201)
+		fail_msg("first: %d %s", r.status, mt_resp_body(r.resp));   /* this answer is "lost" */
+	snprintf(id, sizeof id, "%s", jstr(r.json, "id"));
+	res_free(&r);
+	idem_fail_finish = 0;
+	f->now += STORE_IDEM_LEASE_MS - 1;
+	r = call(f, &q);
+	expect_error(&r, 409, "idempotency_in_progress", "Idempotency-Key");
+	r = call(f, &q);
+	assert_string_equal(mt_resp_get_header(r.resp, "retry-after"), "1");
+	res_free(&r);
+	f->now += 1;
+	r = call(f, &q);
+	if (r.status != 201)
+		fail_msg("takeover: %d %s", r.status, mt_resp_body(r.resp));
+	assert_string_equal(jstr(r.json, "id"), id);
+	assert_int_equal(jnum(r.json, "position"), 1);
+	res_free(&r);
+	r = call(f, &q);   /* now stored: a plain replay */
+	assert_int_equal(r.status, 201);
+	assert_string_equal(jstr(r.json, "id"), id);
+	assert_string_equal(mt_resp_get_header(r.resp, "idempotent-replayed"), "true");
+	res_free(&r);
+	assert_int_equal(count_waitees(f, wl, "Died"), 1);
+
+	/* the same for a waitlist */
+	idem_fail_finish = 1;
+	q = (struct req){ .route = "POST /waitlists", .tenant = TENANT_A, .body = "{\"name\":\"Died list\"}",
+			  .idem_key = "k-2" };
+	r = call(f, &q);
+	assert_int_equal(r.status, 201);
+	snprintf(list_id, sizeof list_id, "%s", jstr(r.json, "id"));
+	res_free(&r);
+	idem_fail_finish = 0;
+	f->now += STORE_IDEM_LEASE_MS;
+	r = call(f, &q);
+	assert_int_equal(r.status, 201);
+	assert_string_equal(jstr(r.json, "id"), list_id);
+	res_free(&r);
+	r = call(f, &(struct req){ .route = "GET /waitlists", .tenant = TENANT_A });
+	assert_int_equal(r.status, 200);
+	assert_int_equal(cJSON_GetArraySize(r.json), 2);   /* Main and Died list, once */
+	res_free(&r);
+
+	/* refused after the claim (503), nothing created: the key is free again */
+	idem_fail_create = 1;
+	q = (struct req){ .route = "POST /waitlists/{waitlistId}/waitees", .tenant = TENANT_A, .wl = wl,
+			  .body = "{\"name\":\"Busy\"}", .idem_key = "k-3" };
+	r = call(f, &q);
+	expect_error(&r, 503, "unavailable", NULL);
+	idem_fail_create = 0;
+	r = call(f, &q);
+	assert_int_equal(r.status, 201);
+	assert_null(mt_resp_get_header(r.resp, "idempotent-replayed"));
+	res_free(&r);
+	assert_int_equal(count_waitees(f, wl, "Busy"), 1);
+	f->store->ops = race_orig;
+}
+
 /* A lost race answers 409 without a precondition, 412 with one; the other write stays. */
 static void test_lost_race(void **state)
 {
@@ -1392,10 +1660,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_waitee_notify_math, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_waitee_reminder_plan, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_waitee_status, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_waitee_undo, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_waitee_paging_positions, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_waitee_preconditions_and_bad_input, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_cross_tenant, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_lost_race, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_idempotency_takeover, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_race_with_notifier_merges, fx_setup, fx_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -62,8 +62,17 @@ static void test_hit_and_keys(void **state)
 	(void)state;
 	listcache_clear();
 	want_miss(&k, T0);
-	listcache_put(&k, T0, INT64_MAX, body, strlen(body), "CURSOR1");
+	listcache_put(&k, T0, INT64_MAX, body, strlen(body), "CURSOR1", "\"t1\"");
 	want_hit(&k, T0, body, "CURSOR1");
+	{
+		struct listcache_body *b;
+		char *next;
+
+		assert_int_equal(listcache_get(&k, T0, &b, &next), 1);
+		assert_string_equal(b->etag, "\"t1\"");   /* the tag is kept with the page */
+		listcache_release(b);
+		free(next);
+	}
 	want_hit(&k, T0 + 999, body, "CURSOR1");
 
 	o = k; o.list_id = "01LISTB";
@@ -85,13 +94,13 @@ static void test_hit_and_keys(void **state)
 
 		p.cursor = "ab"; p.status = "c";
 		q.cursor = "a"; q.status = "bc";
-		listcache_put(&p, T0, INT64_MAX, "[1]", 3, NULL);
+		listcache_put(&p, T0, INT64_MAX, "[1]", 3, NULL, NULL);
 		want_miss(&q, T0);
 		want_hit(&p, T0, "[1]", NULL);
 		/* nor by a newline inside a value: such pages are not kept */
 		p.cursor = "a\nb"; p.status = "c";
 		q.cursor = "a"; q.status = "b\nc";
-		listcache_put(&p, T0, INT64_MAX, "[2]", 3, NULL);
+		listcache_put(&p, T0, INT64_MAX, "[2]", 3, NULL, NULL);
 		want_miss(&p, T0);
 		want_miss(&q, T0);
 	}
@@ -104,11 +113,11 @@ static void test_revision_change_drops(void **state)
 
 	(void)state;
 	listcache_clear();
-	listcache_put(&k, T0, INT64_MAX, "[\"old\"]", 7, NULL);
+	listcache_put(&k, T0, INT64_MAX, "[\"old\"]", 7, NULL, NULL);
 	want_miss(&k6, T0);
 	/* the stale entry was dropped, not kept beside the new revision */
 	want_miss(&k, T0);
-	listcache_put(&k6, T0, INT64_MAX, "[\"new\"]", 7, NULL);
+	listcache_put(&k6, T0, INT64_MAX, "[\"new\"]", 7, NULL, NULL);
 	want_hit(&k6, T0, "[\"new\"]", NULL);
 	want_miss(&k, T0);
 }
@@ -120,15 +129,15 @@ static void test_lifetimes(void **state)
 	(void)state;
 	listcache_clear();
 	/* never past LISTCACHE_TTL_MS */
-	listcache_put(&k, T0, INT64_MAX, "[]", 2, NULL);
+	listcache_put(&k, T0, INT64_MAX, "[]", 2, NULL, NULL);
 	want_hit(&k, T0 + LISTCACHE_TTL_MS - 1, "[]", NULL);
 	want_miss(&k, T0 + LISTCACHE_TTL_MS);
 	/* ends when its first row expires */
-	listcache_put(&k, T0, T0 + 250, "[]", 2, NULL);
+	listcache_put(&k, T0, T0 + 250, "[]", 2, NULL, NULL);
 	want_hit(&k, T0 + 249, "[]", NULL);
 	want_miss(&k, T0 + 250);
 	/* already over: not kept */
-	listcache_put(&k, T0, T0, "[]", 2, NULL);
+	listcache_put(&k, T0, T0, "[]", 2, NULL, NULL);
 	want_miss(&k, T0);
 }
 
@@ -142,19 +151,19 @@ static void test_not_kept(void **state)
 	assert_non_null(body);
 	assert_non_null(cur);
 	listcache_clear();
-	listcache_put(&k0, T0, INT64_MAX, "[]", 2, NULL);
+	listcache_put(&k0, T0, INT64_MAX, "[]", 2, NULL, NULL);
 	want_miss(&k0, T0);
 	memset(body, 'x', big);
-	listcache_put(&k, T0, INT64_MAX, body, big, NULL);
+	listcache_put(&k, T0, INT64_MAX, body, big, NULL, NULL);
 	want_miss(&k, T0);
 	/* exactly the limit is kept, byte for byte */
 	body[LISTCACHE_BODY_MAX - 1] = '\0';
-	listcache_put(&k, T0, INT64_MAX, body, LISTCACHE_BODY_MAX - 1, NULL);
+	listcache_put(&k, T0, INT64_MAX, body, LISTCACHE_BODY_MAX - 1, NULL, NULL);
 	want_hit(&k, T0, body, NULL);
 	memset(cur, 'c', LISTCACHE_QUERY_MAX + 1);
 	cur[LISTCACHE_QUERY_MAX + 1] = '\0';
 	longq.cursor = cur;
-	listcache_put(&longq, T0, INT64_MAX, "[]", 2, NULL);
+	listcache_put(&longq, T0, INT64_MAX, "[]", 2, NULL, NULL);
 	want_miss(&longq, T0);
 	free(body);
 	free(cur);
@@ -173,11 +182,11 @@ static void test_lru(void **state)
 		k[i] = key(ids[i], 10 + i);
 	}
 	for (i = 0; i < LISTCACHE_ENTRIES; i++)
-		listcache_put(&k[i], T0, INT64_MAX, ids[i], strlen(ids[i]), NULL);
+		listcache_put(&k[i], T0, INT64_MAX, ids[i], strlen(ids[i]), NULL, NULL);
 	/* use entry 0 again: entry 1 becomes the least recently used */
 	want_hit(&k[0], T0, ids[0], NULL);
 	listcache_put(&k[LISTCACHE_ENTRIES], T0, INT64_MAX, ids[LISTCACHE_ENTRIES],
-		      strlen(ids[LISTCACHE_ENTRIES]), NULL);
+		      strlen(ids[LISTCACHE_ENTRIES]), NULL, NULL);
 	want_miss(&k[1], T0);
 	want_hit(&k[0], T0, ids[0], NULL);
 	for (i = 2; i <= LISTCACHE_ENTRIES; i++)
@@ -196,7 +205,7 @@ static void *other_thread(void *arg)
 	char *n = NULL;
 
 	*ok = listcache_get(&k, T0, &b, &n) == 0;
-	listcache_put(&k, T0, INT64_MAX, "[\"thread\"]", 10, NULL);
+	listcache_put(&k, T0, INT64_MAX, "[\"thread\"]", 10, NULL, NULL);
 	*ok = *ok && listcache_get(&k, T0, &b, &n) == 1 && strcmp(b->data, "[\"thread\"]") == 0;
 	listcache_release(b);
 	free(n);
@@ -211,7 +220,7 @@ static void test_threads(void **state)
 
 	(void)state;
 	listcache_clear();
-	listcache_put(&k, T0, INT64_MAX, "[\"main\"]", 8, NULL);
+	listcache_put(&k, T0, INT64_MAX, "[\"main\"]", 8, NULL, NULL);
 	assert_int_equal(pthread_create(&t, NULL, other_thread, &ok), 0);
 	assert_int_equal(pthread_join(t, NULL), 0);
 	assert_true(ok);
@@ -230,14 +239,14 @@ static void test_lent_outlives_entry(void **state)
 
 	(void)state;
 	listcache_clear();
-	listcache_put(&k, T0, INT64_MAX, "[\"first\"]", 9, "C1");
+	listcache_put(&k, T0, INT64_MAX, "[\"first\"]", 9, "C1", NULL);
 	assert_int_equal(listcache_get(&k, T0, &a, &n), 1);
 	free(n);
 	assert_int_equal(listcache_get(&k, T0, &b, &n), 1);
 	free(n);
 	assert_ptr_equal(a, b);                       /* one copy, two leases */
 	want_miss(&k6, T0);                           /* new revision: the entry goes */
-	listcache_put(&k6, T0, INT64_MAX, "[\"second\"]", 10, NULL);
+	listcache_put(&k6, T0, INT64_MAX, "[\"second\"]", 10, NULL, NULL);
 	listcache_clear();
 	assert_string_equal(a->data, "[\"first\"]");   /* still readable */
 	listcache_release(a);

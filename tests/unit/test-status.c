@@ -131,6 +131,83 @@ static void test_status_classes(void **state)
 	}
 }
 
+/* One case of the undo rules: a party finished as `from` (earlier status
+ * prev, finished_at fin or 0 = never recorded), a client asks for `to` at `at` ms. */
+struct undo_case {
+	enum mt_status from, prev, to;  /* finished status, recorded earlier status, target */
+	int64_t fin, at;                /* finished_at (0 = none), now */
+	enum mt_undo want;              /* expected judgement */
+};
+
+/* Undo judgements: inside/outside the window, re-queue, other targets. */
+static void test_status_undo_check(void **state)
+{
+	static const struct undo_case cases[] = {
+		{ S, W, W, 1000, 1000 + MT_UNDO_WINDOW_MS, MT_UNDO_OK },
+		{ S, W, W, 1000, 1001 + MT_UNDO_WINDOW_MS, MT_UNDO_EXPIRED },
+		{ S, N, N, 1000, 2000, MT_UNDO_OK },
+		{ S, C, C, 1000, 2000, MT_UNDO_OK },
+		{ S, C, W, 1000, 2000, MT_UNDO_REFUSED },
+		{ S, C, X, 1000, 2000, MT_UNDO_REFUSED },
+		{ S, W, W, 0, 2000, MT_UNDO_REFUSED },          /* finished before the record existed */
+		{ X, C, C, 1000, 2000, MT_UNDO_OK },
+		{ X, C, C, 1000, 500000, MT_UNDO_EXPIRED },
+		{ X, C, W, 1000, 500000, MT_UNDO_REQUEUE },     /* the older re-queue stays */
+		{ O, N, W, 1000, 2000, MT_UNDO_REQUEUE },
+		{ O, N, N, 1000, 2000, MT_UNDO_OK },
+		{ O, W, W, 1000, 2000, MT_UNDO_OK },
+		{ O, W, W, 0, 2000, MT_UNDO_REQUEUE },
+		{ X, W, S, 1000, 2000, MT_UNDO_REFUSED },
+		{ X, W, X, 1000, 2000, MT_UNDO_NONE },           /* same status: not a move */
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct mt_waitee w;
+
+		memset(&w, 0, sizeof w);
+		w.status = cases[i].from;
+		w.previous_status = cases[i].prev;
+		w.finished_at = cases[i].fin;
+		if (mt_status_undo_check(&w, cases[i].to, cases[i].at) != cases[i].want)
+			fail_msg("case %zu: %s -> %s: want %d, got %d", i, mt_status_name(cases[i].from),
+				 mt_status_name(cases[i].to), (int)cases[i].want,
+				 (int)mt_status_undo_check(&w, cases[i].to, cases[i].at));
+	}
+	{
+		struct mt_waitee w;
+
+		memset(&w, 0, sizeof w);
+		w.status = C;
+		assert_int_equal(mt_status_undo_check(&w, S, 5), MT_UNDO_NONE);  /* not finished */
+	}
+}
+
+/* note_move records a finish from an active status and clears it on the way back. */
+static void test_status_note_move(void **state)
+{
+	struct mt_waitee w;
+
+	(void)state;
+	memset(&w, 0, sizeof w);
+	w.status = N;
+	mt_status_note_move(&w, X, 777);
+	assert_int_equal(w.finished_at, 777);
+	assert_int_equal(w.previous_status, N);
+	w.status = X;
+	mt_status_note_move(&w, X, 900);       /* no move: unchanged */
+	assert_int_equal(w.finished_at, 777);
+	mt_status_note_move(&w, S, 900);       /* finished -> finished keeps the first record */
+	assert_int_equal(w.finished_at, 777);
+	assert_int_equal(w.previous_status, N);
+	mt_status_note_move(&w, N, 950);
+	assert_int_equal(w.finished_at, 0);
+	w.status = C;
+	mt_status_note_move(&w, W, 990);       /* active -> active: nothing recorded */
+	assert_int_equal(w.finished_at, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -139,6 +216,8 @@ int main(void)
 		cmocka_unit_test(test_status_out_of_range),
 		cmocka_unit_test(test_status_names),
 		cmocka_unit_test(test_status_classes),
+		cmocka_unit_test(test_status_undo_check),
+		cmocka_unit_test(test_status_note_move),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

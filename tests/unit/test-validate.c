@@ -466,9 +466,11 @@ static void test_writer_round_trip(void **state)
 		assert_int_equal((int64_t)cJSON_GetObjectItem(j, "joinedAt")->valuedouble, w.joined_at);
 		assert_int_equal((int64_t)cJSON_GetObjectItem(j, "timeToLive")->valuedouble, 1700000000);
 		assert_int_equal((int64_t)cJSON_GetObjectItem(j, "version")->valuedouble, 123456789012LL);
+		assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "finishedAt")));   /* no undo record */
+		assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "previousStatus")));
 		assert_string_equal(cJSON_GetObjectItem(j, "source")->valuestring, "host");
 		assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "guestUrl")));
-		assert_int_equal(cJSON_GetArraySize(j), 24);
+		assert_int_equal(cJSON_GetArraySize(j), 26);
 		cJSON_Delete(j);
 	}
 	/* the raw text: exact bytes for escapes, and the exact key order */

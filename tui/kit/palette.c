@@ -265,6 +265,36 @@ short tk_palette_pair(const struct tk_palette *p, enum tk_slot slot)
 	return p->slot[slot].pair;
 }
 
+void tk_palette_ascii_markers(struct tk_palette *p)
+{
+	static const struct {
+		const char *utf8;  /* marker as shipped */
+		const char *ascii; /* its stand-in */
+	} map[] = {
+		{ "\xe2\x9c\x93", "v" }, { "\xe2\x9c\x94", "v" }, { "\xe2\x9c\x97", "x" },
+		{ "\xe2\x9c\x98", "x" }, { "\xe2\x9a\xa0", "!" }, { "\xc2\xbb", ">" },
+		{ "\xe2\x80\xa6", "." }, { "\xe2\x96\xb6", ">" }, { "\xe2\x97\x8f", "*" },
+	};
+	int i;
+	size_t k;
+
+	for (i = 0; i < TK_SLOT_COUNT; i++) {
+		char *m = p->marker[i];
+		const char *to = "*";
+		int ascii = 1;
+
+		for (k = 0; m[k] != '\0'; k++)
+			if ((unsigned char)m[k] >= 0x80)
+				ascii = 0;
+		if (ascii)
+			continue;
+		for (k = 0; k < sizeof map / sizeof map[0]; k++)
+			if (strcmp(m, map[k].utf8) == 0)
+				to = map[k].ascii;
+		memcpy(m, to, strlen(to) + 1);
+	}
+}
+
 const char *tk_palette_marker(const struct tk_palette *p, enum tk_slot slot)
 {
 	if ((int)slot < 0 || slot >= TK_SLOT_COUNT)

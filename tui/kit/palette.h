@@ -84,6 +84,12 @@ short tk_palette_pair_with(const struct tk_palette *p, enum tk_slot base, enum t
 /* Returns the colour pair of a slot (for setcchar / wattr_set), 0 = none. */
 short tk_palette_pair(const struct tk_palette *p, enum tk_slot slot);
 
+/* Replaces every marker that is not plain ASCII by an ASCII stand-in
+ * ("✓" -> "v", "✗" -> "x", "⚠" -> "!", "»" -> ">", "…" -> ".", "~" stays;
+ * any other -> "*"), for a terminal whose locale is not UTF-8. Call after
+ * tk_palette_resolve. */
+void tk_palette_ascii_markers(struct tk_palette *p);
+
 /* Returns the slot's marker ("" when none); never NULL. */
 const char *tk_palette_marker(const struct tk_palette *p, enum tk_slot slot);
 

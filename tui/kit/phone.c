@@ -266,6 +266,10 @@ static int international(const char *digits, char *out, size_t outsz, char *err,
 	 * the country code where national numbers never start with it */
 	if (strcmp(c->trunk, "0") == 0 && nsn[0] == '0')
 		nsn++;
+	if (strcmp(c->trunk, "0") == 0 && nsn[0] == '0') {
+		set_err(err, errsz, "a %s number does not start with 0 after +%s", c->iso, c->calling);
+		return -1;
+	}
 	if (check_nsn(c, nsn, err, errsz) != 0)
 		return -1;
 	return put_e164(cc, nsn, out, outsz, err, errsz);

@@ -56,6 +56,8 @@ int tk_cp_width(uint32_t cp)
 {
 	int w;
 
+	if (cp >= 0x20 && cp < 0x7f)
+		return 1; /* printable ASCII: most of every board, skip wcwidth */
 	if (is_control(cp))
 		return 1;
 	/* Zero-width joiner/non-joiner and variation selectors: wcwidth gives 0
@@ -162,17 +164,18 @@ static int add_spaces(int n, char *out, size_t outsz, size_t *pos)
 /* tk_text_fit writing at *pos; returns the width or -1. */
 static int fit_at(const char *s, int width, char *out, size_t outsz, size_t *pos)
 {
-	int used = 0;
+	int used = 0, whole;
 	size_t n;
 
 	if (s == NULL)
 		s = "";
 	if (width < 0)
 		width = 0;
-	if (tk_text_width(s) <= width) {
+	whole = tk_text_width(s);
+	if (whole <= width) {
 		if (copy_safe(s, strlen(s), out, outsz, pos) != 0)
 			return -1;
-		return tk_text_width(s);
+		return whole;
 	}
 	if (width == 0)
 		return 0;
@@ -223,8 +226,17 @@ int tk_text_pad(const char *s, int width, enum tk_align align, char *out, size_t
 	out[0] = '\0';
 	if (width < 0)
 		width = 0;
+	if (align == TK_ALIGN_LEFT) {
+		/* no width needed up front: fit, then pad what is left */
+		w = fit_at(s, width, out, outsz, &pos);
+		if (w < 0 || add_spaces(width - w, out, outsz, &pos) != 0) {
+			out[0] = '\0';
+			return -1;
+		}
+		return width;
+	}
 	w = fit_width(s ? s : "", width);
-	left = align == TK_ALIGN_LEFT ? 0 : align == TK_ALIGN_RIGHT ? width - w : (width - w) / 2;
+	left = align == TK_ALIGN_RIGHT ? width - w : (width - w) / 2;
 	if (add_spaces(left, out, outsz, &pos) != 0 || fit_at(s, width, out, outsz, &pos) < 0 ||
 			add_spaces(width - w - left, out, outsz, &pos) != 0) {
 		out[0] = '\0';

@@ -458,6 +458,45 @@ static int parse_style(char **tok, int n, struct tk_style *st, char *why, size_t
 	return 0;
 }
 
+/* Edit distance of two short ASCII words, case-insensitive (capped at 9). */
+static int distance(const char *a, const char *b)
+{
+	int prev[33], cur[33], i, j, la = (int)strlen(a), lb = (int)strlen(b);
+
+	if (la > 32 || lb > 32)
+		return 9;
+	for (j = 0; j <= lb; j++)
+		prev[j] = j;
+	for (i = 1; i <= la; i++) {
+		cur[0] = i;
+		for (j = 1; j <= lb; j++) {
+			int sub = prev[j - 1] + (tolower((unsigned char)a[i - 1]) != tolower((unsigned char)b[j - 1]));
+			int del = prev[j] + 1, ins = cur[j - 1] + 1;
+
+			cur[j] = sub < del ? (sub < ins ? sub : ins) : (del < ins ? del : ins);
+		}
+		memcpy(prev, cur, sizeof cur);
+	}
+	return prev[lb] > 9 ? 9 : prev[lb];
+}
+
+/* Returns the slot name closest to word (at most 2 edits away), or NULL. */
+static const char *closest_slot(const char *word)
+{
+	const char *best = NULL;
+	int i, bestd = 3;
+
+	for (i = 0; i < TK_SLOT_COUNT; i++) {
+		int d = distance(word, slot_names[i]);
+
+		if (d < bestd) {
+			bestd = d;
+			best = slot_names[i];
+		}
+	}
+	return best;
+}
+
 /* Parses one line (NUL-terminated, modifiable) into *t. Returns 0 or -1 with why. */
 static int parse_line(char *line, struct tk_theme *t, char *why, size_t whysz)
 {
@@ -506,7 +545,12 @@ static int parse_line(char *line, struct tk_theme *t, char *why, size_t whysz)
 	}
 	slot = tk_slot_from_name(key);
 	if (slot < 0) {
-		set_err(why, whysz, "unknown slot '%s' (see maitre(1), THEMES)", key);
+		const char *near = closest_slot(key);
+
+		if (near != NULL)
+			set_err(why, whysz, "unknown slot '%s' (did you mean '%s'?)", key, near);
+		else
+			set_err(why, whysz, "unknown slot '%s' (see maitre(1), THEMES)", key);
 		return -1;
 	}
 	n = tokenize(eq + 1, tok, MAX_TOKENS, why, whysz);

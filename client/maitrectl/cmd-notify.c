@@ -1,0 +1,18 @@
+/* maitrectl notify: one action on one party. */
+#include "ctl.h"
+
+static int run(struct ctl *ctl, int argc, char **argv);
+
+const struct ctl_cmd ctl_cmd_notify = {
+	"notify", "notify [LIST] PARTY",
+	"Sends the \"table ready\" text now (through the server's queue).\n"
+	"PARTY is an id, a unique id prefix or a name (active parties first); LIST may be\n"
+	"left out when the restaurant has one list. Conditional on the version just read.",
+	run,
+};
+
+/* Runs the action. */
+static int run(struct ctl *ctl, int argc, char **argv)
+{
+	return ctl_party_action(ctl, &ctl_cmd_notify, argc, argv, MTC_PARTY_UNKNOWN, "notified");
+}

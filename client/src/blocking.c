@@ -1,0 +1,255 @@
+/* Typed blocking shorthands over mtc_call. */
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+/* Runs req, copies the status out, and returns the code (the result stays in *r). */
+static enum mtc_error run(struct mtc_client *c, const struct mtc_request *req, struct mtc_result *r,
+			  struct mtc_status *st)
+{
+	enum mtc_error e = mtc_call(c, req, r);
+	mtc_status_copy(st, &r->status);
+	return e;
+}
+
+/* Moves a record pointer's contents into out and frees the pointer. */
+#define TAKE(out, ptr) do { if ((out) != NULL && (ptr) != NULL) { *(out) = *(ptr); free(ptr); (ptr) = NULL; } } while (0)
+
+/* GET /healthz. */
+enum mtc_error mtc_healthz(struct mtc_client *c, struct mtc_status *st)
+{
+	struct mtc_request req = { .op = MTC_OP_HEALTHZ };
+	struct mtc_result r;
+	enum mtc_error e = run(c, &req, &r, st);
+	mtc_result_clear(&r);
+	return e;
+}
+
+/* POST /register, then logs in. */
+enum mtc_error mtc_register(struct mtc_client *c, const char *email, const char *password, const char *name,
+			    struct mtc_account *out, struct mtc_status *st)
+{
+	struct mtc_request req = { .op = MTC_OP_REGISTER, .email = email, .password = password, .name = name };
+	struct mtc_result r;
+	enum mtc_error e = run(c, &req, &r, st);
+	if (e == MTC_OK)
+		TAKE(out, r.account);
+	mtc_result_clear(&r);
+	return e;
+}
+
+/* POST /auth/get-token. */
+enum mtc_error mtc_login(struct mtc_client *c, const char *email, const char *password, struct mtc_status *st)
+{
+	struct mtc_request req = { .op = MTC_OP_LOGIN, .email = email, .password = password };
+	struct mtc_result r;
+	enum mtc_error e = run(c, &req, &r, st);
+	mtc_result_clear(&r);
+	return e;
+}
+
+/* POST /auth/refresh. */
+enum mtc_error mtc_refresh(struct mtc_client *c, struct mtc_status *st)
+{
+	struct mtc_request req = { .op = MTC_OP_REFRESH };
+	struct mtc_result r;
+	enum mtc_error e = run(c, &req, &r, st);
+	mtc_result_clear(&r);
+	return e;
+}
+
+/* POST /auth/logout and forget. */
+enum mtc_error mtc_logout(struct mtc_client *c, struct mtc_status *st)
+{
+	struct mtc_request req = { .op = MTC_OP_LOGOUT };
+	struct mtc_result r;
+	enum mtc_error e = run(c, &req, &r, st);
+	mtc_result_clear(&r);
+	return e;
+}
+
+/* GET /waitlists. */
+enum mtc_error mtc_list_waitlists(struct mtc_client *c, unsigned flags, struct mtc_waitlist_list **out,
+				  int *not_modified, struct mtc_status *st)
+{
+	struct mtc_request req = { .op = MTC_OP_LIST_WAITLISTS, .flags = flags };
+	struct mtc_result r;
+	enum mtc_error e = run(c, &req, &r, st);
+	if (e == MTC_OK) {
+		if (not_modified != NULL)
+			*not_modified = r.not_modified;
+		if (out != NULL) {
+			*out = r.waitlists;
+			r.waitlists = NULL;
+		}
+	}
+	mtc_result_clear(&r);
+	return e;
+}
+
+/* GET /waitlists/{id}. */
+enum mtc_error mtc_get_waitlist(struct mtc_client *c, const char *waitlist_id, struct mtc_waitlist *out,
+				struct mtc_status *st)
+{
+	struct mtc_request req = { .op = MTC_OP_GET_WAITLIST, .waitlist_id = waitlist_id };
+	struct mtc_result r;
+	enum mtc_error e = run(c, &req, &r, st);
+	if (e == MTC_OK)
+		TAKE(out, r.waitlist);
+	mtc_result_clear(&r);
+	return e;
+}
+
+/* POST /waitlists. */
+enum mtc_error mtc_create_waitlist(struct mtc_client *c, const struct mtc_waitlist_input *in,
+				   const char *idempotency_key, struct mtc_waitlist *out, struct mtc_status *st)
+{
+	struct mtc_request req = { .op = MTC_OP_CREATE_WAITLIST, .waitlist = in, .idempotency_key = idempotency_key };
+	struct mtc_result r;
+	enum mtc_error e = run(c, &req, &r, st);
+	if (e == MTC_OK)
+		TAKE(out, r.waitlist);
+	mtc_result_clear(&r);
+	return e;
+}
+
+/* PUT /waitlists/{id}. */
+enum mtc_error mtc_update_waitlist(struct mtc_client *c, const char *waitlist_id,
+				   const struct mtc_waitlist_input *in, int64_t if_match, struct mtc_waitlist *out,
+				   struct mtc_status *st)
+{
+	struct mtc_request req = { .op = MTC_OP_UPDATE_WAITLIST, .waitlist_id = waitlist_id, .waitlist = in,
+				   .if_match = if_match };
+	struct mtc_result r;
+	enum mtc_error e = run(c, &req, &r, st);
+	if (e == MTC_OK)
+		TAKE(out, r.waitlist);
+	mtc_result_clear(&r);
+	return e;
+}
+
+/* DELETE /waitlists/{id}. */
+enum mtc_error mtc_delete_waitlist(struct mtc_client *c, const char *waitlist_id, int64_t if_match,
+				   struct mtc_status *st)
+{
+	struct mtc_request req = { .op = MTC_OP_DELETE_WAITLIST, .waitlist_id = waitlist_id, .if_match = if_match };
+	struct mtc_result r;
+	enum mtc_error e = run(c, &req, &r, st);
+	mtc_result_clear(&r);
+	return e;
+}
+
+/* GET /waitlists/{id}/waitees. */
+enum mtc_error mtc_list_waitees(struct mtc_client *c, const char *waitlist_id, const char *status_filter,
+				unsigned flags, struct mtc_waitee_list **out, int *not_modified, struct mtc_status *st)
+{
+	struct mtc_request req = { .op = MTC_OP_LIST_WAITEES, .waitlist_id = waitlist_id,
+				   .status_filter = status_filter, .flags = flags };
+	struct mtc_result r;
+	enum mtc_error e = run(c, &req, &r, st);
+	if (e == MTC_OK) {
+		if (not_modified != NULL)
+			*not_modified = r.not_modified;
+		if (out != NULL) {
+			*out = r.waitees;
+			r.waitees = NULL;
+		}
+	}
+	mtc_result_clear(&r);
+	return e;
+}
+
+/* GET one waitee. */
+enum mtc_error mtc_get_waitee(struct mtc_client *c, const char *waitlist_id, const char *waitee_id,
+			      struct mtc_waitee *out, struct mtc_status *st)
+{
+	struct mtc_request req = { .op = MTC_OP_GET_WAITEE, .waitlist_id = waitlist_id, .waitee_id = waitee_id };
+	struct mtc_result r;
+	enum mtc_error e = run(c, &req, &r, st);
+	if (e == MTC_OK)
+		TAKE(out, r.waitee);
+	mtc_result_clear(&r);
+	return e;
+}
+
+/* POST a waitee. */
+enum mtc_error mtc_create_waitee(struct mtc_client *c, const char *waitlist_id, const struct mtc_waitee_input *in,
+				 const char *idempotency_key, struct mtc_waitee *out, struct mtc_status *st)
+{
+	struct mtc_request req = { .op = MTC_OP_CREATE_WAITEE, .waitlist_id = waitlist_id, .waitee = in,
+				   .idempotency_key = idempotency_key };
+	struct mtc_result r;
+	enum mtc_error e = run(c, &req, &r, st);
+	if (e == MTC_OK)
+		TAKE(out, r.waitee);
+	mtc_result_clear(&r);
+	return e;
+}
+
+/* PUT a waitee. */
+enum mtc_error mtc_update_waitee(struct mtc_client *c, const char *waitlist_id, const char *waitee_id,
+				 const struct mtc_waitee_input *in, int64_t if_match, struct mtc_waitee *out,
+				 struct mtc_status *st)
+{
+	struct mtc_request req = { .op = MTC_OP_UPDATE_WAITEE, .waitlist_id = waitlist_id, .waitee_id = waitee_id,
+				   .waitee = in, .if_match = if_match };
+	struct mtc_result r;
+	enum mtc_error e = run(c, &req, &r, st);
+	if (e == MTC_OK)
+		TAKE(out, r.waitee);
+	mtc_result_clear(&r);
+	return e;
+}
+
+/* PUT {status}. */
+enum mtc_error mtc_set_waitee_status(struct mtc_client *c, const char *waitlist_id, const char *waitee_id,
+				     enum mtc_party_status status, int64_t if_match, struct mtc_waitee *out,
+				     struct mtc_status *st)
+{
+	struct mtc_waitee_input in = { .set = MTC_SET_STATUS, .status = status };
+	if (status == MTC_PARTY_UNKNOWN) {
+		mtc_status_reset(st);
+		mtc_status_set(st, MTC_ERR_INVALID_ARG, "unknown status");
+		return MTC_ERR_INVALID_ARG;
+	}
+	return mtc_update_waitee(c, waitlist_id, waitee_id, &in, if_match, out, st);
+}
+
+/* PUT {status: previousStatus} with If-Match. */
+enum mtc_error mtc_undo_waitee(struct mtc_client *c, const struct mtc_waitee *w, struct mtc_waitee *out,
+			       struct mtc_status *st)
+{
+	if (w == NULL) {
+		mtc_status_reset(st);
+		mtc_status_set(st, MTC_ERR_INVALID_ARG, "no party");
+		return MTC_ERR_INVALID_ARG;
+	}
+	enum mtc_party_status to = w->previous_status != MTC_PARTY_UNKNOWN ? w->previous_status : MTC_PARTY_WAITING;
+	return mtc_set_waitee_status(c, w->waitlist_id, w->id, to, w->version, out, st);
+}
+
+/* DELETE a waitee. */
+enum mtc_error mtc_delete_waitee(struct mtc_client *c, const char *waitlist_id, const char *waitee_id,
+				 int64_t if_match, struct mtc_status *st)
+{
+	struct mtc_request req = { .op = MTC_OP_DELETE_WAITEE, .waitlist_id = waitlist_id, .waitee_id = waitee_id,
+				   .if_match = if_match };
+	struct mtc_result r;
+	enum mtc_error e = run(c, &req, &r, st);
+	mtc_result_clear(&r);
+	return e;
+}
+
+/* POST .../notify. */
+enum mtc_error mtc_notify_waitee(struct mtc_client *c, const char *waitlist_id, const char *waitee_id,
+				 int64_t if_match, struct mtc_waitee *out, struct mtc_status *st)
+{
+	struct mtc_request req = { .op = MTC_OP_NOTIFY_WAITEE, .waitlist_id = waitlist_id, .waitee_id = waitee_id,
+				   .if_match = if_match };
+	struct mtc_result r;
+	enum mtc_error e = run(c, &req, &r, st);
+	if (e == MTC_OK)
+		TAKE(out, r.waitee);
+	mtc_result_clear(&r);
+	return e;
+}

@@ -1,0 +1,402 @@
+/* maitrectl end to end against a real maitred: login from a pipe, every
+ * command, tables aligned by display width, --json (the API's JSON),
+ * --no-header, names/prefixes, the config file, --help per command, exit
+ * statuses (0 ok, 1 usage, 2 refused, 3 network/auth), watch. */
+#define _XOPEN_SOURCE 700   /* wcswidth */
+#include <fcntl.h>
+#include <locale.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <wchar.h>
+#include "common.h"
+
+#ifndef MAITRECTL_PATH
+#error "MAITRECTL_PATH must point at the built maitrectl"
+#endif
+
+static struct test_server srv;     /* maitred under test */
+static char email[128];            /* the owner's e-mail */
+static char state_dir[400];        /* XDG_STATE_HOME for maitrectl */
+static char config_dir[400];       /* XDG_CONFIG_HOME for maitrectl */
+
+/* Output of one run. */
+struct run {
+	int status;      /* exit status, 128+signal when killed */
+	char *out;       /* stdout (malloc'd) */
+	char *err;       /* stderr (malloc'd) */
+};
+
+/* Reads all of fd into a malloc'd string. */
+static char *slurp(int fd)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	assert_non_null(buf);
+	for (;;) {
+		if (len + 1024 > cap) {
+			cap *= 2;
+			buf = realloc(buf, cap);
+			assert_non_null(buf);
+		}
+		ssize_t n = read(fd, buf + len, cap - len - 1);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	return buf;
+}
+
+/* Runs maitrectl with args (NULL-terminated) and input on stdin; server given with --server unless no_server. */
+static struct run ctl_run(const char *input, int no_server, const char *const *args)
+{
+	int in[2], out[2], err[2];
+	assert_int_equal(pipe(in), 0);
+	assert_int_equal(pipe(out), 0);
+	assert_int_equal(pipe(err), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(in[0], 0);
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		close(in[1]);
+		close(out[0]);
+		close(err[0]);
+		setenv("XDG_STATE_HOME", state_dir, 1);
+		setenv("XDG_CONFIG_HOME", config_dir, 1);
+		setenv("LANG", "C.UTF-8", 1);
+		setenv("LC_ALL", "C.UTF-8", 1);
+		unsetenv("MAITRE_SERVER");
+		unsetenv("MAITRE_DEBUG");
+		const char *argv[40];
+		size_t n = 0;
+		argv[n++] = "maitrectl";
+		if (!no_server) {
+			argv[n++] = "--server";
+			argv[n++] = srv.base_url;
+		}
+		for (size_t i = 0; args[i] != NULL && n < 39; i++)
+			argv[n++] = args[i];
+		argv[n] = NULL;
+		execv(MAITRECTL_PATH, (char *const *)argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	close(err[1]);
+	if (input != NULL && write(in[1], input, strlen(input)) < 0)
+		fail_msg("write to maitrectl");
+	close(in[1]);
+	struct run r;
+	r.out = slurp(out[0]);
+	r.err = slurp(err[0]);
+	close(out[0]);
+	close(err[0]);
+	int ws;
+	assert_int_equal(waitpid(pid, &ws, 0), pid);
+	r.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+	return r;
+}
+
+/* Frees a run. */
+static void run_free(struct run *r)
+{
+	free(r->out);
+	free(r->err);
+}
+
+/* Runs and checks the exit status, printing the output when it differs. */
+static struct run ctl_expect(int want, const char *input, const char *const *args)
+{
+	struct run r = ctl_run(input, 0, args);
+	if (r.status != want)
+		fprintf(stderr, "maitrectl %s: exit %d\nstdout: %s\nstderr: %s\n", args[0], r.status, r.out, r.err);
+	assert_int_equal(r.status, want);
+	return r;
+}
+#define CTL(want, input, ...) ctl_expect((want), (input), (const char *const[]){ __VA_ARGS__, NULL })
+
+/* Display column where needle starts in line (or -1). */
+static int display_col(const char *line, const char *needle)
+{
+	const char *p = strstr(line, needle);
+	if (p == NULL)
+		return -1;
+	size_t nb = (size_t)(p - line);
+	char *prefix = strndup(line, nb);
+	wchar_t w[512];
+	size_t n = mbstowcs(w, prefix, 511);
+	free(prefix);
+	if (n == (size_t)-1)
+		return -1;
+	return wcswidth(w, n);
+}
+
+/* The line of text containing needle (malloc'd) or NULL. */
+static char *line_with(const char *text, const char *needle)
+{
+	const char *p = strstr(text, needle);
+	if (p == NULL)
+		return NULL;
+	const char *b = p, *e = p;
+	while (b > text && b[-1] != '\n')
+		b--;
+	while (*e && *e != '\n')
+		e++;
+	return strndup(b, (size_t)(e - b));
+}
+
+/* Starts maitred, registers an owner, prepares the XDG directories. */
+static int setup(void **state)
+{
+	(void)state;
+	setlocale(LC_ALL, "C.UTF-8");
+	if (mtc_global_init() != MTC_OK || tc_start(&srv, NULL) != 0)
+		return -1;
+	char *token = NULL;
+	test_unique_email(email, sizeof email, "ctl");
+	if (test_register_and_login(&srv, email, TC_PASSWORD, "Owner", &token, NULL) != 0)
+		return -1;
+	free(token);
+	snprintf(state_dir, sizeof state_dir, "%s/state", srv.root);
+	snprintf(config_dir, sizeof config_dir, "%s/config", srv.root);
+	return 0;
+}
+
+/* Stops maitred. */
+static int teardown(void **state)
+{
+	(void)state;
+	test_server_free(&srv);
+	mtc_global_cleanup();
+	return 0;
+}
+
+/* The whole walk: login, lists, parties, actions, JSON, exit statuses, logout. */
+static void test_walkthrough(void **state)
+{
+	(void)state;
+	struct run r;
+	/* no session yet: login needed (3) */
+	r = CTL(3, NULL, "lists");
+	assert_non_null(strstr(r.err, "login"));
+	run_free(&r);
+	/* login from a pipe */
+	r = CTL(0, TC_PASSWORD "\n", "login", "--email", email);
+	assert_non_null(strstr(r.out, "logged in"));
+	run_free(&r);
+	char path[512];
+	snprintf(path, sizeof path, "%s/maitre/session", state_dir);
+	struct stat sb;
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	int fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	char *sess = slurp(fd);
+	close(fd);
+	assert_null(strstr(sess, TC_PASSWORD));
+	assert_non_null(strstr(sess, "refresh_token="));
+	free(sess);
+	/* whoami, plain and JSON */
+	r = CTL(0, NULL, "whoami");
+	assert_non_null(strstr(r.out, "role     owner"));
+	run_free(&r);
+	r = CTL(0, NULL, "--json", "whoami");
+	cJSON *j = cJSON_Parse(r.out);
+	assert_non_null(j);
+	assert_string_equal(test_json_str(j, "role"), "owner");
+	cJSON_Delete(j);
+	run_free(&r);
+	/* no list yet: adding needs one (2) */
+	r = CTL(2, NULL, "add", "Lee", "--size", "2");
+	run_free(&r);
+	r = CTL(0, NULL, "list", "create", "Dining room", "--description", "ground floor");
+	run_free(&r);
+	r = CTL(0, NULL, "lists");
+	assert_non_null(strstr(r.out, "ID"));
+	assert_non_null(strstr(r.out, "Dining room"));
+	run_free(&r);
+	r = CTL(0, NULL, "lists", "--no-header");
+	assert_null(strstr(r.out, "DESCRIPTION"));
+	assert_non_null(strstr(r.out, "Dining room"));
+	run_free(&r);
+	/* parties with wide names; LIST left out (one list) or named */
+	r = CTL(0, NULL, "add", "Zoë Saldaña", "--size", "4", "--phone", "+1 415 555 0101", "--quote", "30", "--notes", "booth");
+	assert_non_null(strstr(r.out, "position 1"));
+	run_free(&r);
+	r = CTL(0, NULL, "add", "Dining room", "山田太郎", "--size", "2", "--quote", "25");
+	run_free(&r);
+	r = CTL(0, NULL, "add", "Kowalski", "--size", "6", "--notes", "high chair");
+	run_free(&r);
+	r = CTL(0, NULL, "parties");
+	char *l1 = line_with(r.out, "Zoë"), *l2 = line_with(r.out, "山田太郎"), *l3 = line_with(r.out, "Kowalski");
+	char *hdr = line_with(r.out, "WAITED");
+	assert_non_null(l1);
+	assert_non_null(l2);
+	assert_non_null(l3);
+	assert_non_null(hdr);
+	/* the WAITED column (m:ss) starts at the same display column on every row */
+	int c1 = display_col(l1, " 0:0"), c2 = display_col(l2, " 0:0"), c3 = display_col(l3, " 0:0");
+	assert_true(c1 > 0);
+	assert_int_equal(c1, c2);
+	assert_int_equal(c2, c3);
+	/* and the notes of the last column too */
+	assert_int_equal(display_col(l1, "booth"), display_col(l3, "high chair"));
+	free(l1);
+	free(l2);
+	free(l3);
+	free(hdr);
+	assert_null(strchr(r.out, '\033'));   /* not a terminal: no colours */
+	run_free(&r);
+	/* --json: the API's JSON, a bare array */
+	r = CTL(0, NULL, "--json", "parties");
+	j = cJSON_Parse(r.out);
+	assert_true(cJSON_IsArray(j));
+	assert_int_equal(cJSON_GetArraySize(j), 3);
+	cJSON *first = cJSON_GetArrayItem(j, 0);
+	assert_string_equal(test_json_str(first, "name"), "Zoë Saldaña");
+	assert_string_equal(test_json_str(first, "phoneNumber"), "+14155550101");
+	assert_string_equal(test_json_str(first, "status"), "waiting");
+	assert_int_equal((int)test_json_num(first, "partySize", 0), 4);
+	assert_non_null(cJSON_GetObjectItemCaseSensitive(first, "notifiedAt"));
+	char kid[64];
+	snprintf(kid, sizeof kid, "%s", test_json_str(cJSON_GetArrayItem(j, 2), "id"));
+	cJSON_Delete(j);
+	run_free(&r);
+	/* actions by name and by id prefix */
+	r = CTL(0, NULL, "seat", "山田太郎");
+	assert_non_null(strstr(r.out, "seated 山田太郎 (2)"));
+	run_free(&r);
+	char prefix[32];
+	snprintf(prefix, sizeof prefix, "%.20s", kid);
+	r = CTL(0, NULL, "--json", "cancel", "Dining room", prefix);
+	j = cJSON_Parse(r.out);
+	assert_string_equal(test_json_str(j, "status"), "cancelled");
+	assert_string_equal(test_json_str(j, "id"), kid);
+	cJSON_Delete(j);
+	run_free(&r);
+	r = CTL(0, NULL, "edit", "Zoë Saldaña", "--size", "5", "--notes", "");
+	run_free(&r);
+	r = CTL(0, NULL, "--json", "parties");
+	j = cJSON_Parse(r.out);
+	assert_int_equal(cJSON_GetArraySize(j), 1);   /* only active ones */
+	assert_int_equal((int)test_json_num(cJSON_GetArrayItem(j, 0), "partySize", 0), 5);
+	assert_string_equal(test_json_str(cJSON_GetArrayItem(j, 0), "notes"), "");
+	cJSON_Delete(j);
+	run_free(&r);
+	r = CTL(0, NULL, "parties", "--all");
+	assert_non_null(strstr(r.out, "seated"));
+	assert_non_null(strstr(r.out, "cancelled"));
+	run_free(&r);
+	r = CTL(0, NULL, "notify", "Zoë Saldaña");
+	run_free(&r);
+	/* refusals: 2 with the server's reason */
+	r = CTL(2, NULL, "notify", "山田太郎");          /* seated: nobody active by that name, finished match */
+	assert_true(strlen(r.err) > 0);
+	run_free(&r);
+	r = CTL(2, NULL, "seat", "nobody");
+	assert_non_null(strstr(r.err, "no party matches"));
+	run_free(&r);
+	r = CTL(2, NULL, "add", "X", "--size", "2", "--phone", "555-0101");
+	assert_non_null(strstr(r.err, "phoneNumber"));
+	run_free(&r);
+	/* usage: 1 */
+	r = CTL(1, NULL, "add", "X");
+	assert_non_null(strstr(r.err, "--size"));
+	run_free(&r);
+	r = CTL(1, NULL, "frobnicate");
+	run_free(&r);
+	r = CTL(1, NULL, "add", "X", "--size", "99");
+	run_free(&r);
+	/* watch twice, then stop */
+	r = CTL(0, NULL, "watch", "--count", "2", "--interval", "1");
+	const char *p = strstr(r.out, "Dining room · 1 parties · 5 covers");
+	assert_non_null(p);
+	assert_non_null(strstr(p + 1, "Dining room · 1 parties · 5 covers"));
+	run_free(&r);
+	/* the list itself */
+	r = CTL(0, NULL, "list", "rename", "Dining room", "Terrace");
+	run_free(&r);
+	r = CTL(2, NULL, "list", "delete", "Dining room");
+	run_free(&r);
+	/* logout: the session file goes; the next call needs a login (3) */
+	r = CTL(0, NULL, "logout");
+	run_free(&r);
+	assert_int_not_equal(stat(path, &sb), 0);
+	r = CTL(3, NULL, "parties");
+	run_free(&r);
+	/* a wrong password: 3 (auth trouble) */
+	r = CTL(3, "not the password\n", "login", "--email", email);
+	run_free(&r);
+}
+
+/* --help for each command; the config file chooses the server and bad lines are named. */
+static void test_help_and_config(void **state)
+{
+	(void)state;
+	static const char *const cmds[] = { "login", "logout", "whoami", "lists", "list", "parties", "add", "edit",
+					    "notify", "seat", "cancel", "no-show", "delete", "watch", NULL };
+	for (size_t i = 0; cmds[i] != NULL; i++) {
+		struct run r = CTL(0, NULL, cmds[i], "--help");
+		char want[64];
+		snprintf(want, sizeof want, "usage: maitrectl [--server URL] %s", cmds[i]);
+		assert_non_null(strstr(r.out, want));
+		assert_non_null(strstr(r.out, "Exit status"));
+		run_free(&r);
+	}
+	char dir[512], file[600];
+	snprintf(dir, sizeof dir, "%s/maitre", config_dir);
+	mkdir(config_dir, 0700);
+	mkdir(dir, 0700);
+	snprintf(file, sizeof file, "%s/config", dir);
+	FILE *f = fopen(file, "w");
+	assert_non_null(f);
+	fprintf(f, "# maitre\nserver = %s\nemail = %s\nthis line is wrong\npoll_interval = soon\ntheme = dark\n",
+		srv.base_url, email);
+	fclose(f);
+	const char *const args[] = { "login", NULL };
+	struct run r = ctl_run(TC_PASSWORD "\n", 1, args);   /* no --server: from the config; e-mail too */
+	if (r.status != 0)
+		fprintf(stderr, "stderr: %s\n", r.err);
+	assert_int_equal(r.status, 0);
+	char want[700];
+	snprintf(want, sizeof want, "%s:4: expected key = value", file);
+	assert_non_null(strstr(r.err, want));
+	snprintf(want, sizeof want, "%s:5: poll_interval", file);
+	assert_non_null(strstr(r.err, want));
+	run_free(&r);
+	const char *const who[] = { "whoami", NULL };
+	r = ctl_run(NULL, 1, who);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, srv.base_url));
+	run_free(&r);
+	remove(file);
+}
+
+/* The server stopped: exit 3 with curl's reason. */
+static void test_server_down(void **state)
+{
+	(void)state;
+	struct run r = CTL(0, TC_PASSWORD "\n", "login", "--email", email);
+	run_free(&r);
+	assert_int_equal(test_server_stop(&srv, 0), 0);
+	r = CTL(3, NULL, "lists");
+	assert_non_null(strstr(r.err, "lists:"));
+	run_free(&r);
+	assert_int_equal(test_server_restart(&srv), 0);
+	r = CTL(0, NULL, "lists");
+	run_free(&r);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_walkthrough),
+		cmocka_unit_test(test_help_and_config),
+		cmocka_unit_test(test_server_down),
+	};
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
