@@ -105,6 +105,17 @@ static void *http_on_uri(void *cls, const char *uri, struct MHD_Connection *con)
 	return http_req_new(cls, uri);
 }
 
+/* The path as logged: a guest page's token or a check-in slug (the
+ * credential of a public page, issue 14) is replaced by "-". */
+static const char *http_log_path(const char *uri)
+{
+	if (strncmp(uri, "/g/", 3) == 0)
+		return "/g/-";
+	if (strncmp(uri, "/j/", 3) == 0)
+		return "/j/-";
+	return uri;
+}
+
 /* Completion callback: log the request, free its state. */
 static void http_on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
 			      enum MHD_RequestTerminationCode toe)
@@ -118,7 +129,7 @@ static void http_on_completed(void *cls, struct MHD_Connection *con, void **con_
 	if (r->status != 0) {
 		struct mt_log_request l = {
 			.method = r->method,
-			.path = r->uri,
+			.path = http_log_path(r->uri),
 			.status = r->status,
 			.duration_us = http_now_us() - r->start_us,
 			.request_id = r->request_id,
