@@ -5,6 +5,7 @@
 #include "core/base64.h"
 #include "core/error.h"
 #include "apigw/apigw.h"
+#include "apigw/json-strict.h"
 #include "core/json-print.h"
 
 /* Follows a path of object keys; NULL when any step is missing. */
@@ -140,12 +141,19 @@ int mt_json_too_deep(const char *text, size_t len, int max_depth)
 /* Parses the body as a JSON object with the caps above. */
 cJSON *mt_event_json_body(const cJSON *event, cJSON **err_resp)
 {
+	const char *ct, *end = NULL;
 	char *raw;
 	size_t len;
 	cJSON *root;
 	int r;
 
 	*err_resp = NULL;
+	ct = mt_event_header(event, "content-type");
+	if (ct != NULL && !mt_content_type_is_json(ct)) {
+		*err_resp = mt_resp_error(415, "unsupported_media_type", NULL,
+					  "the body must be JSON (Content-Type: application/json)");
+		return NULL;
+	}
 	r = mt_event_body(event, &raw, &len);
 	if (r == MT_ETOOBIG) {
 		*err_resp = mt_resp_error(413, "too_large", NULL, "request body is over %d bytes", MT_BODY_MAX);
@@ -165,7 +173,24 @@ cJSON *mt_event_json_body(const cJSON *event, cJSON **err_resp)
 		*err_resp = mt_resp_error(400, "too_deep", NULL, "JSON nests deeper than %d levels", MT_JSON_DEPTH_MAX);
 		return NULL;
 	}
-	root = cJSON_ParseWithLength(raw, len);
+	{
+		char field[64];
+
+		if (mt_json_find_control(raw, len, field, sizeof field)) {
+			free(raw);
+			*err_resp = mt_resp_error(400, "invalid_field", field[0] ? field : NULL,
+						  "%s%s%s holds a control character (such as U+0000) that no field may hold",
+						  field[0] ? "'" : "a string", field, field[0] ? "'" : "");
+			return NULL;
+		}
+	}
+	/* one value and nothing after it but whitespace: "{}{}" or "{} x" is not a body */
+	root = cJSON_ParseWithLengthOpts(raw, len, &end, 0);
+	if (root != NULL && (end == NULL || end < raw || (size_t)(end - raw) > len ||
+			     !mt_json_only_space(end, len - (size_t)(end - raw)))) {
+		cJSON_Delete(root);
+		root = NULL;
+	}
 	free(raw);
 	if (root == NULL) {
 		*err_resp = mt_resp_error(400, "invalid_json", NULL, "request body is not valid JSON");

@@ -48,11 +48,19 @@ static int event_add_query(cJSON *ev, const char *q)
 		char *k = malloc(kl + 1), *v = malloc(vl + 1);
 		int ok = k && v;
 
-		if (ok && kl > 0 && mt_url_decode(p, kl, k, kl + 1, MT_URL_PLUS_SPACE) > 0) {
+		/* a part that does not decode (%00: a NUL) stays as sent, so
+		 * the handler refuses it (400) instead of seeing it cut or empty */
+		if (ok && kl > 0 && mt_url_decode(p, kl, k, kl + 1, MT_URL_PLUS_SPACE) < 0) {
+			memcpy(k, p, kl);
+			k[kl] = '\0';
+		}
+		if (ok && kl > 0) {
 			if (!eq)
 				v[0] = '\0';
-			if (eq && mt_url_decode(eq + 1, vl, v, vl + 1, MT_URL_PLUS_SPACE) < 0)
-				v[0] = '\0';
+			if (eq && mt_url_decode(eq + 1, vl, v, vl + 1, MT_URL_PLUS_SPACE) < 0) {
+				memcpy(v, eq + 1, vl);
+				v[vl] = '\0';
+			}
 			if (qs == NULL)
 				qs = cJSON_AddObjectToObject(ev, "queryStringParameters");
 			ok = qs != NULL && event_add_joined(qs, k, v) == 0;

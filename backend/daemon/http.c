@@ -98,11 +98,69 @@ static struct http_req *http_req_new(struct maitred_http *srv, const char *uri)
 	return r;
 }
 
-/* URI log callback: the first thing libmicrohttpd tells us of a request. */
+/* Per-connection state (libmicrohttpd's socket context). */
+struct http_conn {
+	struct http_req *req;       /* request begun and not completed yet, or NULL */
+};
+
+/* The connection's state, or NULL. */
+static struct http_conn *http_conn_of(struct MHD_Connection *con)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(con, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+
+	return ci != NULL ? ci->socket_context : NULL;
+}
+
+/* Frees a request state and counts it out of the active requests. */
+static void http_req_free(struct http_req *r)
+{
+	struct maitred_http *srv = r->srv;
+
+	mt_buf_free(&r->body);
+	free(r->uri);
+	free(r);
+	atomic_fetch_sub(&srv->active, 1);
+}
+
+/* URI log callback: the first thing libmicrohttpd tells us of a request.
+ * We parse the query ourselves (event.c) from our copy; libmicrohttpd 0.9.75
+ * would also parse it into its connection pool, and a few hundred parameters
+ * (even bare '&') exhaust that pool: it then drops the connection without an
+ * answer and without the completion callback, so a request state leaked and
+ * the drain at stop waited its full time (issue 13, finding 1). Cutting the
+ * query right after '?' in libmicrohttpd's own (writable: it writes NULs
+ * there itself) request-line buffer leaves it nothing to parse. */
 static void *http_on_uri(void *cls, const char *uri, struct MHD_Connection *con)
 {
+	struct http_req *r = http_req_new(cls, uri);
+	struct http_conn *hc = http_conn_of(con);
+	char *q = strchr(uri, '?');
+
+	if (q != NULL)
+		q[1] = '\0';
+	if (hc != NULL)
+		hc->req = r;
+	return r;
+}
+
+/* Connection start/close: on close, frees a request libmicrohttpd never completed. */
+static void http_on_connection(void *cls, struct MHD_Connection *con, void **socket_context,
+			       enum MHD_ConnectionNotificationCode toe)
+{
+	struct http_conn *hc = *socket_context;
+
+	(void)cls;
 	(void)con;
-	return http_req_new(cls, uri);
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		*socket_context = calloc(1, sizeof(struct http_conn));
+		return;
+	}
+	if (hc == NULL)
+		return;
+	if (hc->req != NULL)
+		http_req_free(hc->req);
+	free(hc);
+	*socket_context = NULL;
 }
 
 /* The path as logged: a guest page's token or a check-in slug (the
@@ -121,9 +179,9 @@ static void http_on_completed(void *cls, struct MHD_Connection *con, void **con_
 			      enum MHD_RequestTerminationCode toe)
 {
 	struct http_req *r = *con_cls;
-	struct maitred_http *srv = cls;
+	struct http_conn *hc;
 
-	(void)con;
+	(void)cls;
 	if (r == NULL)
 		return;
 	if (r->status != 0) {
@@ -140,11 +198,11 @@ static void http_on_completed(void *cls, struct MHD_Connection *con, void **con_
 		};
 		mt_log_request(&l);
 	}
-	mt_buf_free(&r->body);
-	free(r->uri);
-	free(r);
+	hc = http_conn_of(con);
+	if (hc != NULL && hc->req == r)
+		hc->req = NULL;
+	http_req_free(r);
 	*con_cls = NULL;
-	atomic_fetch_sub(&srv->active, 1);
 }
 
 /* Header iterator: adds a lower-cased header to the object (duplicates comma-joined). */
@@ -349,10 +407,14 @@ static enum MHD_Result http_on_request(void *cls, struct MHD_Connection *con, co
 
 	(void)version;
 	if (r == NULL) {
+		struct http_conn *hc = http_conn_of(con);
+
 		r = http_req_new(srv, url);
 		if (r == NULL)
 			return MHD_NO;
 		*con_cls = r;
+		if (hc != NULL)
+			hc->req = r;
 	}
 	if (!r->called) {
 		const char *cl = MHD_lookup_connection_value(con, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -540,6 +602,7 @@ int maitred_http_start(struct mt_ctx *ctx, struct authcache *ac, const char *add
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_IDLE_TIMEOUT_S,
 				MHD_OPTION_URI_LOG_CALLBACK, http_on_uri, h,
 				MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, h,
+				MHD_OPTION_NOTIFY_CONNECTION, http_on_connection, h,
 				MHD_OPTION_END);
 	if (h->d == NULL) {
 		*cause = http_msg("cannot start the HTTP server on", addr, "libmicrohttpd refused the options");

@@ -19,7 +19,11 @@
  * Answer: 200 with an empty TwiML document (<Response/>, text/xml), or
  * `{}` when the request's Accept asks for application/json; the same for
  * a known number, an unknown one, or a number that is not E.164, so the
- * hook reveals nothing. 400 for a malformed form, 415 for another content
+ * hook reveals nothing. When active parties of more than one restaurant
+ * have the sender's number, the reply is recorded nowhere (a restaurant
+ * must not receive, nor be able to take, another's guest's replies) and
+ * the answer carries a <Message> asking the guest to contact the
+ * restaurant directly (issue 13, finding 6). 400 for a malformed form, 415 for another content
  * type, 503 when the store is unavailable. */
 #include <ctype.h>
 #include <errno.h>
@@ -39,6 +43,10 @@
 #define SMS_HOOK_TTL_S (24 * 3600)       /* finished parties expire after a day (as waitees.c) */
 #define SMS_HOOK_SKEW_S 300              /* accepted signature timestamp skew */
 #define SMS_HOOK_FIELD_MAX 4096          /* longest decoded form value we keep */
+#define SMS_HOOK_AMBIGUOUS 1             /* sms_hook_record: nothing recorded, the number is ambiguous */
+/* Told to a guest whose number waits at several restaurants at once. */
+#define SMS_HOOK_AMBIGUOUS_TEXT "Your reply was not passed on: more than one restaurant has this number " \
+	"on its waitlist, so we cannot tell which one it is for. Please contact the restaurant directly."
 
 /* What a reply asks for. */
 enum sms_hook_action {
@@ -279,7 +287,8 @@ static int sms_hook_apply(struct mt_waitee *w, enum sms_hook_action a, const cha
 	return 1;
 }
 
-/* Finds the guest and records the reply; 0 also when nobody matched. */
+/* Finds the guest and records the reply; 0 also when nobody matched,
+ * SMS_HOOK_AMBIGUOUS when parties of several restaurants have the number. */
 static int sms_hook_record(struct mt_ctx *ctx, const char *phone, enum sms_hook_action a, const char *body)
 {
 	struct mt_waitee w;
@@ -289,6 +298,8 @@ static int sms_hook_record(struct mt_ctx *ctx, const char *phone, enum sms_hook_
 	r = ctx->store->ops->waitee_find_by_phone(ctx->store, phone, &w);
 	if (r == MT_ENOTFOUND)
 		return 0;
+	if (r == MT_ECONFLICT)
+		return SMS_HOOK_AMBIGUOUS;   /* several restaurants wait on this number: never guess */
 	if (r < 0)
 		return r;
 	for (attempt = 0; attempt < 2; attempt++) {
@@ -307,19 +318,32 @@ static int sms_hook_record(struct mt_ctx *ctx, const char *phone, enum sms_hook_
 	return MT_ECONFLICT;
 }
 
-/* Builds the empty answer (TwiML, or {} for JSON clients). */
-static cJSON *sms_hook_answer(const cJSON *event)
+/* Builds the answer (TwiML, or JSON for JSON clients): empty, or with
+ * message (static, XML-safe) as the text the gateway sends back to the guest. */
+static cJSON *sms_hook_answer(const cJSON *event, const char *message)
 {
+	static const char head[] = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>";
 	const char *accept = mt_event_header(event, "accept");
+	char xml[512];
 	cJSON *resp;
 
-	if (accept != NULL && strstr(accept, "application/json") != NULL)
-		return mt_resp(200, cJSON_CreateObject());
+	if (accept != NULL && strstr(accept, "application/json") != NULL) {
+		cJSON *o = cJSON_CreateObject();
+
+		if (o != NULL && message != NULL && cJSON_AddStringToObject(o, "message", message) == NULL) {
+			cJSON_Delete(o);
+			return NULL;
+		}
+		return mt_resp(200, o);
+	}
+	if (message != NULL)
+		snprintf(xml, sizeof xml, "%s<Response><Message>%s</Message></Response>", head, message);
+	else
+		snprintf(xml, sizeof xml, "%s<Response/>", head);
 	resp = mt_resp(200, NULL);
 	if (resp == NULL)
 		return NULL;
-	if (!cJSON_ReplaceItemInObject(resp, "body",
-				       cJSON_CreateString("<?xml version=\"1.0\" encoding=\"UTF-8\"?><Response/>")) ||
+	if (!cJSON_ReplaceItemInObject(resp, "body", cJSON_CreateString(xml)) ||
 	    mt_resp_header(resp, "content-type", "text/xml; charset=utf-8") < 0) {
 		cJSON_Delete(resp);
 		return NULL;
@@ -384,6 +408,7 @@ cJSON *handler_sms_hook(struct mt_ctx *ctx, const cJSON *event)
 	from = f.from;
 	if (strncmp(from, "whatsapp:", 9) == 0)
 		from += 9;
+	r = 0;
 	if (mt_valid_phone(from, phone, sizeof phone, NULL) == 0) {
 		r = sms_hook_record(ctx, phone, sms_hook_classify(f.body), f.body);
 		if (r < 0) {
@@ -394,6 +419,6 @@ cJSON *handler_sms_hook(struct mt_ctx *ctx, const cJSON *event)
 	}
 	free(f.from);
 	free(f.body);
-	resp = sms_hook_answer(event);
+	resp = sms_hook_answer(event, r == SMS_HOOK_AMBIGUOUS ? SMS_HOOK_AMBIGUOUS_TEXT : NULL);
 	return resp;
 }

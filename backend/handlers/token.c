@@ -18,7 +18,7 @@
 #include "apigw/apigw.h"
 #include "store/store.h"
 
-#define TOKEN_UPDATE_TRIES 8   /* conditional-update attempts on the user record */
+#define TOKEN_UPDATE_TRIES 16  /* conditional-update attempts on the user record */
 
 /* The one answer for every kind of bad credentials. */
 static cJSON *token_invalid(void)
@@ -42,27 +42,51 @@ static cJSON *token_throttled(int64_t retry_s)
 	return r;
 }
 
-/* Records the outcome of a password check on the user record (conditional on
- * its version, reloading on a lost race). Returns NULL when recorded, or the
- * response to give instead (429 when the account got locked meanwhile). */
-static cJSON *token_record(struct mt_ctx *ctx, struct mt_user *u, int ok, int64_t now)
+/* Counts an attempt on the account before its password is checked: a
+ * conditional update of the failure count (reloading on a lost race), so
+ * that of many parallel attempts at most MT_LOGIN_MAX_FAILURES get a check.
+ * NULL when counted (u updated), or the answer to give instead (429 when
+ * the account is throttled). */
+static cJSON *token_reserve(struct mt_ctx *ctx, struct mt_user *u, int64_t now)
 {
 	int tries, r;
 
 	for (tries = 0; tries < TOKEN_UPDATE_TRIES; tries++) {
 		int64_t version = u->version, retry = mt_throttle_retry_after(u, now);
 
-		if (ok && retry > 0)
+		if (retry > 0)
 			return token_throttled(retry);
-		if (ok) {
-			if (!mt_throttle_reset(u))
-				return NULL;
-		} else {
-			mt_throttle_fail(u, now);
-		}
+		mt_throttle_fail(u, now);
 		r = ctx->store->ops->user_update(ctx->store, u, version);
-		if (r == 0)
+		if (r == 0) {
+			u->version = version + 1;
 			return NULL;
+		}
+		if (r != MT_EPRECOND && r != MT_ECONFLICT)
+			return mt_resp_from_err(r, "account");
+		r = ctx->store->ops->user_get(ctx->store, u->id, u);
+		if (r < 0)
+			return r == MT_ENOTFOUND ? token_invalid() : mt_resp_from_err(r, "account");
+	}
+	return token_throttled(1);   /* too much contention: refuse rather than check unthrottled */
+}
+
+/* After a right password: clears the account's failure count (conditional,
+ * reloading on a lost race). NULL when done, or the answer to give instead. */
+static cJSON *token_clear(struct mt_ctx *ctx, struct mt_user *u)
+{
+	int tries, r;
+
+	for (tries = 0; tries < TOKEN_UPDATE_TRIES; tries++) {
+		int64_t version = u->version;
+
+		if (!mt_throttle_reset(u))
+			return NULL;
+		r = ctx->store->ops->user_update(ctx->store, u, version);
+		if (r == 0) {
+			u->version = version + 1;
+			return NULL;
+		}
 		if (r != MT_EPRECOND && r != MT_ECONFLICT)
 			return mt_resp_from_err(r, "account");
 		r = ctx->store->ops->user_get(ctx->store, u->id, u);
@@ -109,17 +133,18 @@ static cJSON *token_unknown(struct mt_ctx *ctx, const char *lemail, const char *
 		retry = mt_throttle_wait(g.failed_logins, g.fail_window_start, now);
 		if (retry > 0)
 			return token_throttled(retry);
-		if (tries == 0)
-			mt_password_dummy_verify(password);
+		/* counted before the (dummy) check, as for an account */
 		mt_throttle_count(&g.failed_logins, &g.fail_window_start, now);
 		r = ctx->store->ops->guard_put(ctx->store, &g, g.version);
-		if (r == 0)
+		if (r == 0) {
+			mt_password_dummy_verify(password);
 			return token_invalid();
+		}
 		if (r != MT_EPRECOND && r != MT_ECONFLICT)
 			return mt_resp_from_err(r, "account");
 		r = ctx->store->ops->guard_get(ctx->store, key, &g);   /* lost a race: reload */
 	}
-	return mt_resp_from_err(MT_EBUSY, "account");
+	return token_throttled(1);   /* as token_reserve under contention */
 }
 
 /* Handles POST /auth/get-token. */
@@ -129,7 +154,7 @@ cJSON *handler_token(struct mt_ctx *ctx, const cJSON *event)
 	const char *email, *password, *why = NULL;
 	char lemail[MT_EMAIL_MAX + 1], family[MT_ID_SIZE];
 	struct mt_user u;
-	int64_t now, retry;
+	int64_t now;
 	int r, ok;
 
 	memset(&u, 0, sizeof u);
@@ -162,14 +187,11 @@ cJSON *handler_token(struct mt_ctx *ctx, const cJSON *event)
 		resp = mt_resp_from_err(r, "account");
 		goto done;
 	}
-	retry = mt_throttle_retry_after(&u, now);
-	if (retry > 0) {
-		resp = token_throttled(retry);
-		goto done;
-	}
-	ok = mt_password_verify(u.password_hash, password) == 0;
-	resp = token_record(ctx, &u, ok, now);
+	resp = token_reserve(ctx, &u, now);
 	if (resp != NULL)
+		goto done;
+	ok = mt_password_verify(u.password_hash, password) == 0;
+	if (ok && (resp = token_clear(ctx, &u)) != NULL)
 		goto done;
 	if (!ok) {
 		resp = token_invalid();

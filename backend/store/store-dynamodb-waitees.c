@@ -429,21 +429,22 @@ int store_ddb_waitee_list_due(struct store *st, int64_t now_ms, int limit,
 	return 0;
 }
 
-/* The most recently joined active waitee with this phone (sparse GSI2). */
+/* The most recently joined active waitee with this phone (sparse GSI2);
+ * MT_ECONFLICT when active waitees of more than one tenant have it. */
 int store_ddb_waitee_find_by_phone(struct store *st, const char *phone, struct mt_waitee *out)
 {
 	struct store_ddb *s = store_ddb_of(st);
 	char pk[MT_PHONE_MAX + 16];
 	cJSON *start = NULL, *req, *vals, *resp, *arr, *it, *lek;
 	struct mt_waitee w;
-	int rc = 0, i, found = 0;
+	int rc = 0, i, found = 0, other = 0;
 
 	if (phone == NULL || phone[0] == '\0')
 		return MT_EINVAL;
 	if (strlen(phone) > MT_PHONE_MAX)
 		return MT_ENOTFOUND;
 	snprintf(pk, sizeof pk, "PHONE#%s", phone);
-	while (!found) {
+	while (!other) {   /* past the newest, on to another tenant's (MT_ECONFLICT) or the end */
 		req = store_ddb_req(s);
 		if (req == NULL)
 			return MT_ENOMEM;
@@ -461,24 +462,28 @@ int store_ddb_waitee_find_by_phone(struct store *st, const char *phone, struct m
 		if (rc != 0)
 			return rc;
 		arr = cJSON_GetObjectItemCaseSensitive(resp, "Items");
-		for (i = 0; i < cJSON_GetArraySize(arr) && !found; i++) {
+		for (i = 0; i < cJSON_GetArraySize(arr) && !other; i++) {
 			it = cJSON_GetArrayItem(arr, i);
 			if (ddb_expired(s, it))
 				continue;
 			ddb_waitee_read(it, &w);
 			if (!ddb_status_active(w.status) || strcmp(w.phone, phone) != 0)
 				continue;
-			*out = w;
-			found = 1;
+			if (!found) {
+				*out = w;
+				found = 1;
+			} else if (strcmp(w.tenant_id, out->tenant_id) != 0) {
+				other = 1;
+			}
 		}
 		lek = cJSON_DetachItemFromObjectCaseSensitive(resp, "LastEvaluatedKey");
 		cJSON_Delete(resp);
 		if (lek == NULL)
 			break;
-		if (found)
+		if (other)
 			cJSON_Delete(lek);
 		else
 			start = lek;
 	}
-	return found ? 0 : MT_ENOTFOUND;
+	return other ? MT_ECONFLICT : found ? 0 : MT_ENOTFOUND;
 }

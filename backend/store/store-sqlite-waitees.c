@@ -41,7 +41,10 @@ const struct store_sqlite_sql store_sqlite_sql_waitees[SQ__COUNT] = {
 		"SELECT " SQ_WE_COLS " FROM waitees WHERE due_at > 0 AND due_at <= ?1 AND " SQ_LIVE("?3")
 		" ORDER BY due_at, id LIMIT ?2"},
 	[SQ_WE_PHONE] = {"waitee_find_by_phone",
-		"SELECT " SQ_WE_COLS " FROM waitees WHERE phone = ?1 AND phone <> '' AND status IN (0, 1, 2)"
+		/* the last column: another restaurant also waits on this number */
+		"SELECT " SQ_WE_COLS ", EXISTS (SELECT 1 FROM waitees o WHERE o.phone = ?1 AND o.phone <> ''"
+		" AND o.status IN (0, 1, 2) AND o.tenant_id <> waitees.tenant_id AND " SQ_LIVE("?2") ")"
+		" FROM waitees WHERE phone = ?1 AND phone <> '' AND status IN (0, 1, 2)"
 		" AND " SQ_LIVE("?2") " ORDER BY id DESC LIMIT 1"},
 };
 
@@ -321,10 +324,27 @@ int store_sqlite_waitee_list_due(struct store *base, int64_t now_ms, int limit,
 	return r;
 }
 
-/* The most recently joined active waitee with this phone, any tenant. */
+/* What SQ_WE_PHONE reads: the waitee and whether another tenant waits on the number. */
+struct store_sqlite_phone_row {
+	struct mt_waitee *w;   /* the newest active waitee with the phone */
+	int other_tenant;      /* 1 when another tenant has an active waitee with it */
+};
+
+/* Reads a SQ_WE_PHONE row. */
+static void store_sqlite_read_phone_cb(sqlite3_stmt *st, void *out)
+{
+	struct store_sqlite_phone_row *p = out;
+
+	store_sqlite_read_waitee(st, p->w);
+	p->other_tenant = sqlite3_column_int(st, sqlite3_column_count(st) - 1) != 0;
+}
+
+/* The most recently joined active waitee with this phone; MT_ECONFLICT when
+ * active waitees of more than one tenant have it (store.h). */
 int store_sqlite_waitee_find_by_phone(struct store *base, const char *phone, struct mt_waitee *out)
 {
 	STORE_SQLITE_ENTER(base, s, c);
+	struct store_sqlite_phone_row row = { out, 0 };
 	sqlite3_stmt *st = NULL;
 	int r;
 
@@ -334,5 +354,6 @@ int store_sqlite_waitee_find_by_phone(struct store *base, const char *phone, str
 		return r;
 	BIND_STR(st, 1, phone);
 	sqlite3_bind_int64(st, 2, store_sqlite_now_s(s));
-	return store_sqlite_get_row(s, c, st, store_sqlite_read_waitee_cb, out);
+	r = store_sqlite_get_row(s, c, st, store_sqlite_read_phone_cb, &row);
+	return r == 0 && row.other_tenant ? MT_ECONFLICT : r;
 }

@@ -147,7 +147,9 @@ struct store_ops {
 	int (*waitee_list_due)(struct store *s, int64_t now_ms, int limit,
 			       struct mt_waitee **items, size_t *n);
 	/* The most recently joined active waitee with this E.164 phone (any
-	 * tenant): for guest replies. MT_ENOTFOUND when none. */
+	 * tenant): for guest replies. MT_ENOTFOUND when none; MT_ECONFLICT
+	 * when active waitees of more than one tenant have the number (a reply
+	 * cannot be routed to one restaurant; out then holds the newest). */
 	int (*waitee_find_by_phone)(struct store *s, const char *phone, struct mt_waitee *out);
 
 	/* Deletes what has expired at now_s (epoch seconds): waitees whose

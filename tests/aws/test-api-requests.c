@@ -198,7 +198,7 @@ static void test_requests_per_api_operation(void **state)
 	snprintf(refresh, sizeof refresh, "%s", js(j, "refreshToken"));
 	cJSON_Delete(j);
 	assert_true(strncmp(bearer, "Bearer ", 7) == 0);
-	expect_requests(&f, "POST /auth/get-token", "GetItem:1 PutItem:1");
+	expect_requests(&f, "POST /auth/get-token", "GetItem:1 UpdateItem:2 PutItem:1");
 	assert_int_equal(run(&f, handler_token, ev("POST /auth/get-token", "/auth/get-token",
 		"{\"email\":\"owner@example.com\",\"password\":\"wrong password!!\"}",
 		NULL, NULL, NULL, NULL), &j), 401);

@@ -523,6 +523,60 @@ static void test_lost_race_retried(void **state)
 	assert_int_equal(got.version, w.version + 2);
 }
 
+/* Issue 13, finding 6: restaurant B adds a party with A's guest's number;
+ * the guest's "9" reaches neither (never guessed), the answer asks the
+ * guest to contact the restaurant, and once B's party is gone the replies
+ * reach A's party again. */
+static void test_reply_not_crossing(void **state)
+{
+	struct hook_env *e = *state;
+	struct mt_waitlist wl_b;
+	struct mt_waitee a, b, got;
+	const char *phone = "+15551230777";
+	cJSON *resp;
+
+	add_waitee(e, &a, phone, MT_NOTIFIED);
+	memset(&wl_b, 0, sizeof wl_b);
+	mt_id_new(wl_b.id, e->now + 1);
+	mt_id_new(wl_b.tenant_id, e->now + 2);
+	snprintf(wl_b.name, sizeof wl_b.name, "Other Place");
+	wl_b.created_at = wl_b.updated_at = e->now;
+	assert_int_equal(e->store->ops->waitlist_create(e->store, &wl_b), 0);
+	memset(&b, 0, sizeof b);
+	mt_id_new(b.id, e->now + 3);
+	memcpy(b.waitlist_id, wl_b.id, sizeof b.waitlist_id);
+	memcpy(b.tenant_id, wl_b.tenant_id, sizeof b.tenant_id);
+	snprintf(b.name, sizeof b.name, "Copycat");
+	snprintf(b.phone, sizeof b.phone, "%s", phone);
+	b.party_size = 2;
+	b.status = MT_WAITING;
+	b.joined_at = b.updated_at = e->now;
+	assert_int_equal(e->store->ops->waitee_create(e->store, &b), 0);
+
+	resp = post_form(e, "Body=9&From=%2B15551230777");
+	assert_int_equal(mt_resp_status(resp), 200);
+	assert_non_null(strstr(mt_resp_body(resp), "<Message>"));
+	assert_non_null(strstr(mt_resp_body(resp), "contact the restaurant"));
+	cJSON_Delete(resp);
+	resp = post_form(e, "Body=running+late&From=%2B15551230777");
+	cJSON_Delete(resp);
+	get_waitee(e, &a, &got);
+	assert_int_equal(got.status, MT_NOTIFIED);
+	assert_string_equal(got.reply, "");
+	assert_int_equal(e->store->ops->waitee_get(e->store, b.waitlist_id, b.id, &got), 0);
+	assert_int_equal(got.status, MT_WAITING);
+	assert_string_equal(got.reply, "");
+
+	/* B's party leaves: the guest's cancel reaches A's party */
+	got.status = MT_CANCELLED;
+	assert_int_equal(e->store->ops->waitee_update(e->store, &got, got.version), 0);
+	resp = post_form(e, "Body=9&From=%2B15551230777");
+	assert_twiml(resp);
+	cJSON_Delete(resp);
+	get_waitee(e, &a, &got);
+	assert_int_equal(got.status, MT_CANCELLED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -534,6 +588,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_auth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_race_retried, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reply_not_crossing, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -867,7 +867,8 @@ static void contract_waitee_due(void **state)
 	assert_null(items);
 }
 
-/* Guest replies: the most recently joined active waitee with the phone. */
+/* Guest replies: the most recently joined active waitee with the phone,
+ * and MT_ECONFLICT while active waitees of two tenants have it. */
 static void contract_waitee_find_by_phone(void **state)
 {
 	struct store *s = *state;
@@ -890,18 +891,18 @@ static void contract_waitee_find_by_phone(void **state)
 	assert_int_equal(s->ops->waitee_create(s, &w3), 0);
 	contract_waitee(s, &other, &a, "other phone", "+14155550999", now + 30);
 
-	/* Any tenant; the finished w3 does not count. */
-	assert_int_equal(s->ops->waitee_find_by_phone(s, phone, &got), 0);
-	assert_string_equal(got.id, w2.id);
-	assert_string_equal(got.waitlist_id, b.id);
-	assert_string_equal(got.tenant_id, tb);
+	/* Two restaurants wait on the number: a reply cannot be routed
+	 * (issue 13, finding 6), whoever added the party last. The finished
+	 * w3 does not count. */
+	assert_int_equal(s->ops->waitee_find_by_phone(s, phone, &got), MT_ECONFLICT);
 
-	/* Seat w2: now w1 is the one. */
+	/* Seat w2: one restaurant left, w1 is the one. */
 	w2.status = MT_SEATED;
 	w2.seated_at = now + 40;
 	assert_int_equal(s->ops->waitee_update(s, &w2, 1), 0);
 	assert_int_equal(s->ops->waitee_find_by_phone(s, phone, &got), 0);
 	assert_string_equal(got.id, w1.id);
+	assert_string_equal(got.tenant_id, ta);
 
 	/* Confirmed is active too. */
 	w3.status = MT_CONFIRMED;

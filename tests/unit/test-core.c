@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -16,6 +17,7 @@
 #include "core/error.h"
 #include "core/id.h"
 #include "apigw/apigw.h"
+#include "apigw/json-strict.h"
 
 /* Ids are 26 chars, valid, unique, and sort by creation time. */
 static void test_id_sorts_by_time(void **state)
@@ -387,6 +389,34 @@ static void test_url_decode(void **state)
 	assert_int_equal(mt_url_decode("abcde", 5, out, 6, 0), 5);
 }
 
+/* Control characters are found by code point, never by UTF-8 byte: CJK, accents and emoji pass. */
+static void test_json_find_control(void **state)
+{
+	(void)state;
+	static const struct { const char *json; int bad; const char *field; } cases[] = {
+		{ "{\"name\":\"\u5c71\u7530\"}", 0, "" },
+		{ "{\"name\":\"山田太郎\"}", 0, "" },            /* bytes 0x80-0x9f inside */
+		{ "{\"name\":\"Zoë Saldaña 🍝\"}", 0, "" },
+		{ "{\"name\":\"ĀĂĄ\"}", 0, "" },                 /* U+0100.. : 0xc4 0x80.. */
+		{ "{\"notes\":\"line\\nnext\\ttab\"}", 0, "" },
+		{ "{\"name\":\"a\\u0000b\"}", 1, "name" },
+		{ "{\"name\":\"a\\u007fb\"}", 1, "name" },
+		{ "{\"name\":\"a\\u0085b\"}", 1, "name" },
+		{ "{\"name\":\"a\xc2\x85" "b\"}", 1, "name" },     /* raw U+0085 */
+		{ "{\"name\":\"a\x7f\"}", 1, "name" },
+		{ "{\"name\":\"a\x01\"}", 1, "name" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char field[32];
+		int bad = mt_json_find_control(cases[i].json, strlen(cases[i].json), field, sizeof field);
+		if (bad != cases[i].bad)
+			fprintf(stderr, "case %zu (%s): %d\n", i, cases[i].json, bad);
+		assert_int_equal(bad, cases[i].bad);
+		if (bad)
+			assert_string_equal(field, cases[i].field);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,6 +431,7 @@ int main(void)
 		cmocka_unit_test(test_event_accessors),
 		cmocka_unit_test(test_responses),
 		cmocka_unit_test(test_url_decode),
+		cmocka_unit_test(test_json_find_control),
 	};
 
 	if (sodium_init() < 0)

@@ -1,0 +1,264 @@
+/* Issue 13, the attack findings, driven from outside against a real maitred:
+ * each test here failed before its fix. One server per test where the test
+ * changes limits or state that others would see. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include "harness.h"
+
+/* Monotonic seconds. */
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Makes a string of n copies of s (malloc'd). */
+static char *repeat(const char *s, size_t n)
+{
+	size_t l = strlen(s), i;
+	char *out = malloc(l * n + 1);
+
+	assert_non_null(out);
+	for (i = 0; i < n; i++)
+		memcpy(out + i * l, s, l);
+	out[l * n] = '\0';
+	return out;
+}
+
+/* Finding 1: hundreds of query parameters get an answer, leak nothing, and
+ * the server still stops at once (no request state left waiting). */
+static void test_many_query_params(void **state)
+{
+	struct test_server srv;
+	const char *pieces[] = { "&", "a=1&", "x&" };
+	size_t counts[] = { 300, 600, 1000, 2000 };
+	size_t i, j;
+	double t0;
+
+	(void)state;
+	assert_int_equal(test_server_start(&srv, NULL), 0);
+	for (i = 0; i < sizeof pieces / sizeof pieces[0]; i++) {
+		for (j = 0; j < sizeof counts / sizeof counts[0]; j++) {
+			char *q = repeat(pieces[i], counts[j]);
+			char *path = test_strf("/healthz?%s", q);
+			struct test_resp r;
+
+			assert_int_equal(test_http(&srv, "GET", path, NULL, NULL, NULL, &r), 0);
+			assert_int_equal(r.status, 200);
+			assert_true(r.total_s < 2.0);
+			test_resp_free(&r);
+			free(path);
+			free(q);
+		}
+	}
+	{
+		/* a protected route still parses its own query: limit=1 holds */
+		char *token = NULL, *q = repeat("&", 800), *path;
+		struct test_resp r;
+		cJSON *list;
+
+		assert_int_equal(test_register_and_login(&srv, NULL, NULL, NULL, &token, NULL), 0);
+		path = test_strf("/waitlists?%slimit=1%s", q, q);
+		assert_int_equal(test_http(&srv, "GET", path, token, NULL, NULL, &r), 0);
+		assert_int_equal(r.status, 200);
+		list = test_resp_json(&r);
+		assert_true(cJSON_IsArray(list));
+		cJSON_Delete(list);
+		test_resp_free(&r);
+		free(path);
+		free(q);
+		free(token);
+	}
+	t0 = now_s();
+	assert_int_equal(test_server_stop(&srv, 10000), 0);
+	assert_true(now_s() - t0 < 2.5);   /* the drain waits 5 s when a request state leaked */
+	test_server_free(&srv);
+}
+
+/* Sends method path with body and token; asserts the status, returns the parsed body (may be NULL). */
+static cJSON *call(const struct test_server *srv, const char *method, const char *path, const char *token,
+		   const char *body, long want)
+{
+	struct test_resp r;
+	cJSON *j;
+
+	assert_int_equal(test_http(srv, method, path, token, body, NULL, &r), 0);
+	if (r.status != want)
+		fail_msg("%s %s %s: got %ld, want %ld: %s", method, path, body ? body : "", r.status, want, r.body);
+	j = test_resp_json(&r);
+	test_resp_free(&r);
+	return j;
+}
+
+/* Asserts a 400 invalid_field naming field (NULL: any). */
+static void want_invalid_field(const struct test_server *srv, const char *method, const char *path,
+			       const char *token, const char *body, const char *field)
+{
+	cJSON *j = call(srv, method, path, token, body, 400);
+
+	assert_non_null(j);
+	assert_string_equal(test_json_str(j, "error"), "invalid_field");
+	if (field != NULL) {
+		assert_non_null(test_json_str(j, "field"));
+		assert_string_equal(test_json_str(j, "field"), field);
+	}
+	cJSON_Delete(j);
+}
+
+/* Finding 5: NUL and control characters in any string are refused with 400
+ * invalid_field naming the field, and nothing after them is silently lost. */
+static void test_nul_and_controls(void **state)
+{
+	struct test_server srv;
+	char email[128], *body, *token = NULL, *path, *wl_id;
+	cJSON *j;
+
+	(void)state;
+	assert_int_equal(test_server_start(&srv, NULL), 0);
+	test_unique_email(email, sizeof email, "nul");
+	/* a 40-character password with a NUL at 9 must not become its first 8 */
+	body = test_strf("{\"email\":\"%s\",\"password\":\"abcdefgh\\u0000ijklmnopqrstuvwxyz0123456789AB\",\"name\":\"N\"}", email);
+	want_invalid_field(&srv, "POST", "/register", NULL, body, "password");
+	free(body);
+	assert_int_equal(test_login(&srv, email, "abcdefgh", &token, NULL), 401);
+	assert_null(token);
+	body = test_strf("{\"email\":\"%s\",\"password\":\"long enough pw\",\"name\":\"Ann\\u0000ie\"}", email);
+	want_invalid_field(&srv, "POST", "/register", NULL, body, "name");
+	free(body);
+	want_invalid_field(&srv, "POST", "/register", NULL,
+			   "{\"email\":\"x\\u0000@example.com\",\"password\":\"long enough pw\",\"name\":\"A\"}", "email");
+	/* raw (unescaped) control bytes are refused the same way */
+	want_invalid_field(&srv, "POST", "/register", NULL,
+			   "{\"email\":\"y@example.com\",\"password\":\"long enough\x01pw\",\"name\":\"A\"}", "password");
+	want_invalid_field(&srv, "POST", "/auth/get-token", NULL,
+			   "{\"email\":\"y@example.com\",\"password\":\"long\\u0000enough\"}", "password");
+
+	assert_int_equal(test_register_and_login(&srv, NULL, NULL, NULL, &token, NULL), 0);
+	want_invalid_field(&srv, "POST", "/waitlists", token, "{\"name\":\"Patio\\u0000Bar\"}", "name");
+	want_invalid_field(&srv, "POST", "/waitlists", token,
+			   "{\"name\":\"Patio\",\"description\":\"\\u001b[2Jwiped\"}", "description");
+	want_invalid_field(&srv, "POST", "/waitlists", token, "{\"name\":\"C1 \\u009b control\"}", "name");
+	want_invalid_field(&srv, "POST", "/waitlists", token, "{\"name\":\"raw C1 \xc2\x85 control\"}", "name");
+	/* an escaped backslash before u0000 is plain text, kept whole */
+	j = call(&srv, "POST", "/waitlists", token, "{\"name\":\"a\\\\u0000b\"}", 201);
+	assert_non_null(j);
+	assert_string_equal(test_json_str(j, "name"), "a\\u0000b");
+	wl_id = test_strf("%s", test_json_str(j, "id"));
+	cJSON_Delete(j);
+	path = test_strf("/waitlists/%s/waitees", wl_id);
+	want_invalid_field(&srv, "POST", path, token,
+			   "{\"name\":\"Kim\",\"partySize\":2,\"notifyIn\":10,\"notes\":\"window\\u0000 seat\"}", "notes");
+	want_invalid_field(&srv, "POST", path, token,
+			   "{\"name\":\"K\\u0000im\",\"partySize\":2,\"notifyIn\":10}", "name");
+	/* newlines and tabs stay allowed in notes */
+	j = call(&srv, "POST", path, token,
+		 "{\"name\":\"Kim\",\"partySize\":2,\"notifyIn\":10,\"notes\":\"high chair\\n\\tnear window\"}", 201);
+	assert_string_equal(test_json_str(j, "notes"), "high chair\n\tnear window");
+	cJSON_Delete(j);
+	free(path);
+	/* a %00 in the query is not silently dropped: the cursor is refused */
+	j = call(&srv, "GET", "/waitlists?cursor=abc%00def", token, NULL, 400);
+	assert_string_equal(test_json_str(j, "field"), "cursor");
+	cJSON_Delete(j);
+	free(wl_id);
+	free(token);
+	assert_int_equal(test_server_stop(&srv, 10000), 0);
+	test_server_free(&srv);
+}
+
+/* Sends a POST with an explicit Content-Type (NULL: none at all); returns the status. */
+static long post_ct(const struct test_server *srv, const char *path, const char *token, const char *body,
+		    const char *ct, char **error)
+{
+	struct test_resp r;
+	char *h = ct ? test_strf("Content-Type: %s", ct) : test_strf("Content-Type:");
+	const char *hdrs[] = { h, NULL };
+	long st;
+	cJSON *j;
+
+	assert_int_equal(test_http(srv, "POST", path, token, body, hdrs, &r), 0);
+	st = r.status;
+	j = test_resp_json(&r);
+	if (error != NULL)
+		*error = test_strf("%s", j && test_json_str(j, "error") ? test_json_str(j, "error") : "");
+	cJSON_Delete(j);
+	test_resp_free(&r);
+	free(h);
+	return st;
+}
+
+/* Finding 10: two JSON values, or a value and junk, are 400 invalid_json;
+ * a Content-Type other than JSON on a JSON route is 415. */
+static void test_strict_json(void **state)
+{
+	struct test_server srv;
+	char email[128], *b, *err = NULL, *token = NULL;
+	const char *bad_tails[] = { "{\"x\":1}", " junk", "]", " 1", ",{}", "\"s\"" };
+	const char *bad_types[] = { "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+				    "application/jsonx", "text/json", "application/xml" };
+	size_t i;
+
+	(void)state;
+	assert_int_equal(test_server_start(&srv, NULL), 0);
+	test_unique_email(email, sizeof email, "strict");
+	for (i = 0; i < sizeof bad_tails / sizeof bad_tails[0]; i++) {
+		b = test_strf("{\"email\":\"%s\",\"password\":\"long enough pw\",\"name\":\"A\"}%s", email, bad_tails[i]);
+		assert_int_equal(post_ct(&srv, "/register", NULL, b, "application/json", &err), 400);
+		assert_string_equal(err, "invalid_json");
+		free(err);
+		free(b);
+	}
+	for (i = 0; i < sizeof bad_types / sizeof bad_types[0]; i++) {
+		b = test_strf("{\"email\":\"%s\",\"password\":\"long enough pw\",\"name\":\"A\"}", email);
+		assert_int_equal(post_ct(&srv, "/register", NULL, b, bad_types[i], &err), 415);
+		assert_string_equal(err, "unsupported_media_type");
+		free(err);
+		free(b);
+	}
+	/* nothing was created by the refused bodies: the first good one is 201 */
+	b = test_strf("{\"email\":\"%s\",\"password\":\"long enough pw\",\"name\":\"A\"} \r\n\t", email);
+	assert_int_equal(post_ct(&srv, "/register", NULL, b, "application/json; charset=utf-8", NULL), 201);
+	free(b);
+	b = test_strf("{\"email\":\"%s\",\"password\":\"long enough pw\"}", email);
+	assert_int_equal(post_ct(&srv, "/auth/get-token", NULL, b, "text/plain", &err), 415);
+	free(err);
+	assert_int_equal(post_ct(&srv, "/auth/get-token", NULL, b, "APPLICATION/JSON", NULL), 200);
+	free(b);
+	assert_int_equal(test_login(&srv, email, "long enough pw", &token, NULL), 200);
+	assert_int_equal(post_ct(&srv, "/waitlists", token, "{\"name\":\"A\"}{\"name\":\"B\"}", "application/json", &err), 400);
+	assert_string_equal(err, "invalid_json");
+	free(err);
+	assert_int_equal(post_ct(&srv, "/waitlists", token, "{\"name\":\"A\"}", "text/plain", &err), 415);
+	free(err);
+	assert_int_equal(post_ct(&srv, "/waitlists", token, "{\"name\":\"A\"}", "application/vnd.maitre+json", NULL), 201);
+	free(token);
+	assert_int_equal(test_server_stop(&srv, 10000), 0);
+	test_server_free(&srv);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_many_query_params),
+		cmocka_unit_test(test_nul_and_controls),
+		cmocka_unit_test(test_strict_json),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
