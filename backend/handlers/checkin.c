@@ -66,7 +66,8 @@ static int checkin_resolve(struct mt_ctx *ctx, const cJSON *event, struct checki
 	return ctx->store->ops->waitlist_get(ctx->store, l.tenant_id, l.waitlist_id, &c->wl);
 }
 
-/* Reads the wait: active parties and the latest quote among them. */
+/* Reads the wait: the active parties (counted by the store) and the latest
+ * quote among the first page of them. */
 static int checkin_wait(struct mt_ctx *ctx, struct checkin_ctx *c)
 {
 	struct store_page page = { NULL, 500 };
@@ -75,20 +76,16 @@ static int checkin_wait(struct mt_ctx *ctx, struct checkin_ctx *c)
 	size_t n = 0, i;
 	int r;
 
-	r = ctx->store->ops->waitee_list(ctx->store, c->wl.id, &page, &items, &n, &next);
+	r = ctx->store->ops->waitee_count_active(ctx->store, c->wl.id, NULL, &c->waiting);
+	if (r == 0)
+		r = ctx->store->ops->waitee_list(ctx->store, c->wl.id, &page, &items, &n, &next);
 	if (r < 0)
 		return r;
-	for (i = 0; i < n; i++) {
-		if (!mt_status_is_active(items[i].status))
-			continue;
-		c->waiting++;
-		if (items[i].quoted_minutes > 0)
+	for (i = 0; i < n; i++)
+		if (mt_status_is_active(items[i].status) && items[i].quoted_minutes > 0)
 			c->quote = items[i].quoted_minutes;   /* in join order: the last one wins */
-	}
 	free(items);
 	free(next);
-	if (next != NULL)
-		c->waiting = c->waiting > 500 ? c->waiting : 500;
 	return 0;
 }
 
