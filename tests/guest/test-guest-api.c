@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "harness.h"
@@ -130,11 +131,34 @@ static void test_over_http(void **state)
 		test_resp_free(&r);
 	}
 
+	/* a party with a phone gets its "joined" text at once; with no SMS
+	 * gateway configured it goes to the log channel, link cut */
+	assert_int_equal(test_http(&srv, "POST", path, tok,
+				   "{\"name\":\"Texted\",\"phoneNumber\":\"+14155550123\",\"quotedMinutes\":30}", NULL, &r), 0);
+	assert_int_equal(r.status, 201);
+	j = test_resp_json(&r);
+	char *texted = test_strf("%s", test_json_str(j, "guestUrl") + strlen(PUBLIC) + 3);
+	cJSON_Delete(j);
+	test_resp_free(&r);
+	for (i = 0; i < 200; i++) {
+		log = test_server_log(&srv);
+		if (log != NULL && strstr(log, "log channel") != NULL)
+			break;
+		free(log);
+		log = NULL;
+		usleep(50000);
+	}
+	assert_non_null(log);
+	assert_non_null(strstr(log, PUBLIC "/g/-"));   /* the text had the link ({link} default) */
+	free(log);
+
 	/* nothing secret in the log */
 	assert_int_equal(test_server_stop(&srv, 0), 0);
 	log = test_server_log(&srv);
 	assert_non_null(log);
 	assert_null(strstr(log, token));
+	assert_null(strstr(log, texted));
+	assert_null(strstr(log, "4155550123"));
 	assert_null(strstr(log, slug_path + 3));
 	assert_null(strstr(log, csrf));
 	assert_non_null(strstr(log, "\"path\":\"/g/-\""));
@@ -147,6 +171,7 @@ static void test_over_http(void **state)
 	free(wl);
 	free(slug_path);
 	free(tok);
+	free(texted);
 	test_server_free(&srv);
 }
 
