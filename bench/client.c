@@ -1,7 +1,8 @@
 /* libmaitre-client throughput and memory (driven by bench/client.sh).
  *
- * The session comes from the refresh token in $MAITRE_BENCH_REFRESH_TOKEN
- * (not an argument: arguments are visible to every user of the machine).
+ * The session comes from the session file named by $MAITRE_BENCH_SESSION
+ * (server= and refresh_token= lines; the token rotates on every run, so the
+ * file is updated, as maitrectl and the app do with theirs).
  *
  *   bench-client rate URL LIST_ID SECONDS MODE [IN_FLIGHT]
  *     MODE blocking: mtc_list_waitees in a loop (one connection, reused);
@@ -16,6 +17,7 @@
  *     fetches the list (all pages) and prints the heap and RSS it costs. */
 #include <malloc.h>
 #include <poll.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +46,15 @@ static long rss_kib(void)
 	return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
+/* CPU time (user + system) of this process, in seconds. */
+static double cpu_s(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+	       ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
+}
+
 /* State of the non-blocking run. */
 struct nb {
 	struct mtc_client *c;     /* the client */
@@ -66,15 +77,15 @@ static void nb_done(struct mtc_client *c, struct mtc_result *r, void *ud)
 
 int main(int argc, char **argv)
 {
-	const char *rt = getenv("MAITRE_BENCH_REFRESH_TOKEN");
-	if (argc < 4 || rt == NULL) {
-		fprintf(stderr, "usage: MAITRE_BENCH_REFRESH_TOKEN=... bench-client rate|memory URL LIST_ID [SECONDS MODE [IN_FLIGHT]]\n");
+	const char *session = getenv("MAITRE_BENCH_SESSION");
+	if (argc < 4 || session == NULL) {
+		fprintf(stderr, "usage: MAITRE_BENCH_SESSION=FILE bench-client rate|fill|memory URL LIST_ID [...]\n");
 		return 1;
 	}
 	struct mtc_client *c = NULL;
 	struct mtc_status st;
 	if (mtc_global_init() != MTC_OK || mtc_client_new(argv[2], &c, &st) != MTC_OK ||
-	    mtc_client_set_refresh_token(c, rt) != MTC_OK || mtc_refresh(c, &st) != MTC_OK) {
+	    mtc_client_set_session_file(c, session, &st) != MTC_OK || mtc_refresh(c, &st) != MTC_OK) {
 		fprintf(stderr, "bench-client: cannot start a session: %s\n", st.message);
 		return 1;
 	}
@@ -117,8 +128,9 @@ int main(int argc, char **argv)
 		}
 		struct mallinfo2 m1 = mallinfo2();
 		long r1 = rss_kib();
+		size_t heap = (m1.uordblks + m1.hblkhd) - (m0.uordblks + m0.hblkhd);   /* small blocks + mmapped ones */
 		printf("memory parties=%zu heap_bytes=%zu bytes_per_party=%zu rss_kib_before=%ld rss_kib_after=%ld\n", l->n,
-		       m1.uordblks - m0.uordblks, l->n ? (m1.uordblks - m0.uordblks) / l->n : 0, r0, r1);
+		       heap, l->n ? heap / l->n : 0, r0, r1);
 		mtc_waitee_list_unref(l);
 		mtc_client_free(c);
 		mtc_global_cleanup();
@@ -131,7 +143,7 @@ int main(int argc, char **argv)
 	double secs = strtod(argv[4], NULL);
 	const char *mode = argv[5];
 	long n = 0, failed = 0;
-	double t0 = now_s(), t1 = t0;
+	double t0 = now_s(), t1 = t0, c0 = cpu_s();
 	if (strcmp(mode, "blocking") == 0 || strcmp(mode, "cached") == 0) {
 		unsigned flags = strcmp(mode, "cached") == 0 ? 0 : MTC_LIST_NO_CACHE;
 		while ((t1 = now_s()) - t0 < secs) {
@@ -170,7 +182,9 @@ int main(int argc, char **argv)
 	}
 	if (t1 == t0)
 		t1 = now_s();
-	printf("%s %.0f req/s (%ld calls, %ld failed, %.2f s)\n", mode, (double)n / (t1 - t0), n, failed, t1 - t0);
+	double cpu = cpu_s() - c0;
+	printf("%s %.0f req/s (%ld calls, %ld failed, %.2f s, %.0f us CPU per call)\n", mode, (double)n / (t1 - t0), n,
+	       failed, t1 - t0, n > 0 ? cpu * 1e6 / (double)n : 0.0);
 	mtc_client_free(c);
 	mtc_global_cleanup();
 	return failed > 0 ? 1 : 0;

@@ -60,7 +60,8 @@ curl -sf -X POST "$BASE/register" -H 'content-type: application/json' \
 SESSION=$(curl -sf -X POST "$BASE/auth/get-token" -H 'content-type: application/json' \
 	-d "{\"email\":\"$EMAIL\",\"password\":\"bench passphrase 1\"}")
 TOKEN=$(echo "$SESSION" | json_get accessToken)
-export MAITRE_BENCH_REFRESH_TOKEN=$(echo "$SESSION" | json_get refreshToken)
+export MAITRE_BENCH_SESSION=$TMP/session
+(umask 077; printf 'server=%s\nrefresh_token=%s\n' "$BASE" "$(echo "$SESSION" | json_get refreshToken)" >"$MAITRE_BENCH_SESSION")
 mklist() {
 	curl -sf -X POST "$BASE/waitlists" -H "authorization: $TOKEN" -H 'content-type: application/json' \
 		-d "{\"name\":\"$1\"}" | json_get id
@@ -75,7 +76,7 @@ done
 "$BUILD/bench/bench-client" fill "$BASE" "$BIG" 1000 >/dev/null
 URL="$BASE/waitlists/$LIST/waitees"
 BYTES=$(curl -sf -H "authorization: $TOKEN" "$URL" | wc -c)
-ETAG=$(curl -sfI -H "authorization: $TOKEN" "$URL" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}')
+ETAG=$(curl -sf -D - -o /dev/null -H "authorization: $TOKEN" "$URL" | tr -d '\r' | awk -F': ' 'tolower($1)=="etag"{print $2}' || true)
 echo "route: GET /waitlists/{id}/waitees, 50 parties, $BYTES bytes; list ETag: ${ETAG:-none (304 path not available on this server)}"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) (other work shares the 2 cores)"
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 #include <time.h>
 #include "aws/aws.h"
@@ -183,6 +184,43 @@ void aws_client_free(struct aws_client *c)
 const char *aws_client_region(const struct aws_client *c)
 {
 	return c->region;
+}
+
+static pthread_once_t aws_ca_once = PTHREAD_ONCE_INIT;
+static const char *aws_ca_path;   /* chosen once by aws_ca_pick */
+
+/* Picks the CA bundle (see aws_ca_bundle). */
+static void aws_ca_pick(void)
+{
+	static const char *const usual[] = {
+		"/etc/ssl/certs/ca-certificates.crt",   /* Debian, Ubuntu */
+		"/etc/pki/tls/certs/ca-bundle.crt",     /* Amazon Linux (Lambda provided.al2023), Fedora */
+		"/etc/ssl/cert.pem",                    /* Alpine, macOS */
+		NULL,
+	};
+	const curl_version_info_data *v = curl_version_info(CURLVERSION_NOW);
+	const char *env = getenv("SSL_CERT_FILE");
+	size_t i;
+
+	if (env != NULL && env[0] != '\0') {
+		aws_ca_path = env;
+		return;
+	}
+	if (v != NULL && v->cainfo != NULL && access(v->cainfo, R_OK) == 0)
+		return;   /* libcurl's own default is there: leave it */
+	for (i = 0; usual[i] != NULL; i++) {
+		if (access(usual[i], R_OK) == 0) {
+			aws_ca_path = usual[i];
+			return;
+		}
+	}
+}
+
+/* The CA bundle for TLS, or NULL to keep libcurl's built-in one. */
+const char *aws_ca_bundle(void)
+{
+	pthread_once(&aws_ca_once, aws_ca_pick);
+	return aws_ca_path;
 }
 
 /* Takes an idle easy handle from the pool or makes one. */
@@ -490,6 +528,8 @@ static enum aws_outcome aws_attempt(struct aws_client *c, CURL *h, const char *u
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, (long)c->attempt_timeout_ms);
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, (long)(c->attempt_timeout_ms < 2000 ? c->attempt_timeout_ms : 2000));
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (aws_ca_bundle() != NULL)
+		curl_easy_setopt(h, CURLOPT_CAINFO, aws_ca_bundle());
 
 	rc = curl_easy_perform(h);
 	/* Unhook our stack buffers from the pooled handle. */
@@ -519,9 +559,9 @@ static enum aws_outcome aws_attempt(struct aws_client *c, CURL *h, const char *u
 	return AWS_FATAL;
 }
 
-/* POSTs a signed AWS JSON 1.0 request with retries. */
-int aws_request(struct aws_client *c, const char *service, const char *target,
-		const char *json_body, struct aws_response *out)
+/* POSTs a signed AWS JSON request (content_type: its Content-Type header line) with retries. */
+static int aws_request_as(struct aws_client *c, const char *service, const char *target,
+			  const char *content_type, const char *json_body, struct aws_response *out)
 {
 	struct curl_slist *hdrs = NULL, *tmp;
 	char url[1024], sigv4[256], thdr[256], msg[512];
@@ -543,7 +583,7 @@ int aws_request(struct aws_client *c, const char *service, const char *target,
 	snprintf(sigv4, sizeof sigv4, "aws:amz:%s:%s", c->region, service);
 	snprintf(thdr, sizeof thdr, "X-Amz-Target: %s", target);
 
-	hdrs = curl_slist_append(NULL, "Content-Type: application/x-amz-json-1.0");
+	hdrs = curl_slist_append(NULL, content_type);
 	tmp = hdrs ? curl_slist_append(hdrs, thdr) : NULL;
 	if (tmp && c->token_header)
 		tmp = curl_slist_append(hdrs, c->token_header);
@@ -598,4 +638,18 @@ int aws_request(struct aws_client *c, const char *service, const char *target,
 	}
 	aws_count(c, target, tries, rc != 0);
 	return rc;
+}
+
+/* POSTs a signed AWS JSON 1.0 request (DynamoDB, SQS) with retries. */
+int aws_request(struct aws_client *c, const char *service, const char *target,
+		const char *json_body, struct aws_response *out)
+{
+	return aws_request_as(c, service, target, "Content-Type: application/x-amz-json-1.0", json_body, out);
+}
+
+/* POSTs a signed AWS JSON 1.1 request (SSM, Secrets Manager) with retries. */
+int aws_request_json11(struct aws_client *c, const char *service, const char *target,
+		       const char *json_body, struct aws_response *out)
+{
+	return aws_request_as(c, service, target, "Content-Type: application/x-amz-json-1.1", json_body, out);
 }

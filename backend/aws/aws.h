@@ -88,6 +88,21 @@ const char *aws_client_region(const struct aws_client *c);
 int aws_request(struct aws_client *c, const char *service, const char *target,
 		const char *json_body, struct aws_response *out);
 
+/* As aws_request for a service of the AWS JSON 1.1 protocol (SSM
+ * "AmazonSSM.GetParameter", Secrets Manager "secretsmanager.GetSecretValue"):
+ * the same signing, retries and contract, Content-Type
+ * application/x-amz-json-1.1. */
+int aws_request_json11(struct aws_client *c, const char *service, const char *target,
+		       const char *json_body, struct aws_response *out);
+
+/* The CA bundle every libcurl handle of ours should use, or NULL to keep
+ * libcurl's built-in one: SSL_CERT_FILE when set; else libcurl's default
+ * when that file exists; else the first that exists of the usual places.
+ * A bootstrap built on Debian carries a libcurl that looks for
+ * /etc/ssl/certs/ca-certificates.crt, which Lambda's Amazon Linux lacks
+ * (it has /etc/pki/tls/certs/ca-bundle.crt). Chosen once. */
+const char *aws_ca_bundle(void);
+
 /* Frees what a response holds and zeroes it. */
 void aws_response_free(struct aws_response *r);
 

@@ -37,6 +37,12 @@ static void guestlink_mac(const struct mt_config *cfg, const char *a, const char
 	sodium_memzero(k, sizeof k);
 }
 
+/* 1 when the JWT secret is there to key guest links. */
+int mt_guest_links_on(const struct mt_config *cfg)
+{
+	return cfg->jwt_secret_len >= MT_GUEST_SECRET_MIN;
+}
+
 /* Fills out with 16 random bytes in hex. */
 void mt_guest_nonce_new(char out[MT_NONCE_HEX])
 {
@@ -53,7 +59,7 @@ int mt_guest_token(const struct mt_config *cfg, const char *waitee_id, const cha
 	unsigned char mac[32];
 
 	out[0] = '\0';
-	if (nonce == NULL || nonce[0] == '\0' || waitee_id == NULL)
+	if (nonce == NULL || nonce[0] == '\0' || waitee_id == NULL || !mt_guest_links_on(cfg))
 		return MT_EINVAL;
 	guestlink_mac(cfg, "g1", waitee_id, nonce, mac);
 	sodium_bin2base64(out, MT_GUEST_TOKEN_LEN + 1, mac, sizeof mac, sodium_base64_VARIANT_URLSAFE_NO_PADDING);

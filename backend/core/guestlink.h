@@ -27,10 +27,19 @@
 #define MT_CSRF_LEN 43          /* base64url of 32 bytes */
 #define MT_LINK_KEY_SIZE 72     /* struct mt_link key: 64 hex + NUL, or "j:" + slug */
 
+#define MT_GUEST_SECRET_MIN 32   /* JWT secret bytes needed for guest links */
+
+/* 1 when guest links can be made: the configuration has the JWT secret
+ * (at least MT_GUEST_SECRET_MIN bytes). Without it parties get no link,
+ * pages answer 404 and selfCheckIn cannot be turned on: never a link keyed
+ * by a guessable key. */
+int mt_guest_links_on(const struct mt_config *cfg);
+
 /* Fills out with 16 fresh random bytes in hex (a new party's nonce). */
 void mt_guest_nonce_new(char out[MT_NONCE_HEX]);
 
-/* The token of waitee id with nonce (hex). 0, or MT_EINVAL when the nonce is "". */
+/* The token of waitee id with nonce (hex). 0, or MT_EINVAL when the nonce
+ * is "" or links are off (mt_guest_links_on). */
 int mt_guest_token(const struct mt_config *cfg, const char *waitee_id, const char *nonce,
 		   char out[MT_GUEST_TOKEN_LEN + 1]);
 

@@ -346,22 +346,24 @@ int waitees_add(struct mt_ctx *ctx, const struct mt_waitlist *wl, const struct m
 	/* The guest's link first: a link whose party was never stored just
 	 * says "ended" until it expires; a party without its link could not
 	 * be reached from its messages. */
-	mt_guest_nonce_new(w.guest_nonce);
-	memset(&l, 0, sizeof l);
-	if (mt_guest_token(&ctx->cfg, w.id, w.guest_nonce, tok) < 0)
-		return MT_EINVAL;
-	mt_guest_token_key(tok, strlen(tok), l.key);
-	sodium_memzero(tok, sizeof tok);
-	snprintf(l.kind, sizeof l.kind, "%s", "guest");
-	memcpy(l.tenant_id, w.tenant_id, sizeof l.tenant_id);
-	memcpy(l.waitlist_id, w.waitlist_id, sizeof l.waitlist_id);
-	memcpy(l.waitee_id, w.id, sizeof l.waitee_id);
-	l.enabled = 1;
-	l.created_at = now;
-	l.expires_at = now / 1000 + WAITEES_LINK_TTL_S;
-	r = ctx->store->ops->link_put(ctx->store, &l);
-	if (r < 0)
-		return r;
+	if (mt_guest_links_on(&ctx->cfg)) {   /* else no link (core/guestlink.h) */
+		mt_guest_nonce_new(w.guest_nonce);
+		memset(&l, 0, sizeof l);
+		if (mt_guest_token(&ctx->cfg, w.id, w.guest_nonce, tok) < 0)
+			return MT_EINVAL;
+		mt_guest_token_key(tok, strlen(tok), l.key);
+		sodium_memzero(tok, sizeof tok);
+		snprintf(l.kind, sizeof l.kind, "%s", "guest");
+		memcpy(l.tenant_id, w.tenant_id, sizeof l.tenant_id);
+		memcpy(l.waitlist_id, w.waitlist_id, sizeof l.waitlist_id);
+		memcpy(l.waitee_id, w.id, sizeof l.waitee_id);
+		l.enabled = 1;
+		l.created_at = now;
+		l.expires_at = now / 1000 + WAITEES_LINK_TTL_S;
+		r = ctx->store->ops->link_put(ctx->store, &l);
+		if (r < 0)
+			return r;
+	}
 	r = ctx->store->ops->waitee_create(ctx->store, &w);
 	if (r < 0)
 		return r;

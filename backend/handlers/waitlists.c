@@ -28,6 +28,8 @@ static int waitlists_fill(struct mt_ctx *ctx, struct mt_waitlist *w)
 
 	w->self_checkin = 0;
 	w->checkin_url[0] = '\0';
+	if (!mt_guest_links_on(&ctx->cfg))
+		return 0;
 	mt_checkin_slug(&ctx->cfg, w->id, slug);
 	mt_checkin_key(slug, key);
 	r = ctx->store->ops->link_get(ctx->store, key, &l);
@@ -54,6 +56,8 @@ static int waitlists_set_checkin(struct mt_ctx *ctx, const struct mt_waitlist_pa
 
 	if (!p->has_self_checkin)
 		return waitlists_fill(ctx, w);
+	if (!mt_guest_links_on(&ctx->cfg))
+		return MT_EINVAL;   /* no secret to key the slug: the callers refuse earlier */
 	memset(&l, 0, sizeof l);
 	mt_checkin_slug(&ctx->cfg, w->id, slug);
 	mt_checkin_key(slug, l.key);
@@ -70,6 +74,13 @@ static int waitlists_set_checkin(struct mt_ctx *ctx, const struct mt_waitlist_pa
 	if (w->self_checkin)
 		mt_checkin_url(&ctx->cfg, w->id, w->checkin_url, sizeof w->checkin_url);
 	return 0;
+}
+
+/* 400 for selfCheckIn on a server without the secret guest links need. */
+static cJSON *waitlists_no_checkin(void)
+{
+	return mt_resp_error(400, "invalid_field", "selfCheckIn",
+			     "self check-in needs the server's JWT secret to key its link, and this server has none");
 }
 
 /* Builds a response with one waitlist, its ETag and optionally Location. */
@@ -162,6 +173,8 @@ static cJSON *waitlists_create(struct mt_ctx *ctx, const cJSON *event, const cha
 	cJSON_Delete(body);
 	if (r < 0)
 		return crud_codec_resp(&err);
+	if (p.has_self_checkin && p.self_checkin && !mt_guest_links_on(&ctx->cfg))
+		return waitlists_no_checkin();
 	memset(&w, 0, sizeof w);
 	w.created_at = w.updated_at = mt_now(ctx);
 	mt_id_new(w.id, w.created_at);
@@ -220,6 +233,8 @@ static cJSON *waitlists_update(struct mt_ctx *ctx, const cJSON *event, const cha
 	cJSON_Delete(body);
 	if (r < 0)
 		return crud_codec_resp(&err);
+	if (p.has_self_checkin && p.self_checkin && !mt_guest_links_on(&ctx->cfg))
+		return waitlists_no_checkin();
 	pre.has_body = p.has_version;
 	pre.body = p.version;
 	r = ctx->store->ops->waitlist_get(ctx->store, tenant, id, &w);

@@ -188,7 +188,7 @@ enum mtc_error mtc_cancel(struct mtc_client *c, uint64_t id)
 	*pp = call->next;
 	if (call->easy != NULL) {
 		curl_multi_remove_handle(c->multi, call->easy);
-		curl_easy_cleanup(call->easy);
+		mtc_easy_put(c, call->easy);
 		call->easy = NULL;
 	}
 	mtc_result_clear(&call->result);
@@ -317,6 +317,18 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
 		call->etag[0] = call->next_cursor[0] = call->request_id[0] = '\0';
 		call->retry_after = -1;
 		call->replayed = 0;
+		return len;
+	}
+	if (header_value(p, len, "Content-Length", tmp, sizeof tmp)) {
+		char *end;
+		long v = strtol(tmp, &end, 10);
+		if (end != tmp && v > 0 && (size_t)v <= MTC_BODY_MAX && call->resp.len == 0 && mtc_buf_add(&call->resp, "", 0) == 0) {
+			char *np = realloc(call->resp.data, (size_t)v + 1);   /* one allocation for the body */
+			if (np != NULL) {
+				call->resp.data = np;
+				call->resp.cap = (size_t)v + 1;
+			}
+		}
 		return len;
 	}
 	if (header_value(p, len, "ETag", call->etag, sizeof call->etag) ||
@@ -462,7 +474,7 @@ static enum mtc_error send_http(struct mtc_client *c, struct mtc_call *call)
 		mtc_buf_free(&url);
 		return MTC_ERR_NOMEM;
 	}
-	CURL *e = curl_easy_init();
+	CURL *e = mtc_easy_get(c);
 	if (e == NULL) {
 		mtc_buf_free(&url);
 		return MTC_ERR_NOMEM;
@@ -512,7 +524,7 @@ static enum mtc_error send_http(struct mtc_client *c, struct mtc_call *call)
 	call->started_ms = mtc_mono_ms();
 	call->state = CALL_RUNNING;
 	if (curl_multi_add_handle(c->multi, e) != CURLM_OK) {
-		curl_easy_cleanup(e);
+		mtc_easy_put(c, e);
 		call->easy = NULL;
 		return MTC_ERR_NOMEM;
 	}
@@ -657,7 +669,7 @@ void mtc_call_on_done(struct mtc_client *c, struct mtc_call *call, CURLcode cc)
 	long http = 0;
 	curl_easy_getinfo(call->easy, CURLINFO_RESPONSE_CODE, &http);
 	curl_multi_remove_handle(c->multi, call->easy);
-	curl_easy_cleanup(call->easy);
+	mtc_easy_put(c, call->easy);
 	call->easy = NULL;
 	struct mtc_status *st = &call->result.status;
 	int64_t ms = mtc_mono_ms() - call->started_ms;

@@ -96,6 +96,27 @@ enum mtc_error mtc_client_new(const char *server, struct mtc_client **out, struc
 	return MTC_OK;
 }
 
+/* An easy handle: an idle one from the pool, or a new one (NULL on no memory). */
+CURL *mtc_easy_get(struct mtc_client *c)
+{
+	if (c->n_pool > 0)
+		return c->pool[--c->n_pool];
+	return curl_easy_init();
+}
+
+/* Returns an easy handle (already out of the multi) to the pool, or frees it. */
+void mtc_easy_put(struct mtc_client *c, CURL *e)
+{
+	if (e == NULL)
+		return;
+	if (c->n_pool < sizeof c->pool / sizeof c->pool[0]) {
+		curl_easy_reset(e);
+		c->pool[c->n_pool++] = e;
+	} else {
+		curl_easy_cleanup(e);
+	}
+}
+
 /* Cancels everything, forgets the tokens and frees the client. */
 void mtc_client_free(struct mtc_client *c)
 {
@@ -122,6 +143,8 @@ void mtc_client_free(struct mtc_client *c)
 	}
 	mtc_session_unlock(c);
 	mtc_cache_clear(c);
+	while (c->n_pool > 0)
+		curl_easy_cleanup(c->pool[--c->n_pool]);
 	if (c->multi != NULL)
 		curl_multi_cleanup(c->multi);
 	free(c->fds);

@@ -121,6 +121,8 @@ struct mtc_client {
 	uint64_t next_id;              /* next call id */
 	struct cache_entry *cache;     /* list cache */
 	int in_process;                /* >0 while callbacks run (mtc_call refused there) */
+	CURL *pool[8];                 /* idle easy handles, reset, for the next transfers */
+	size_t n_pool;                 /* how many */
 };
 
 /* buf.c */
@@ -185,6 +187,10 @@ enum mtc_error mtc_cache_put(struct mtc_client *c, enum mtc_op op, const char *k
 char *mtc_cache_key(const struct mtc_request *req);
 void mtc_cache_pages_free(struct cache_page *pages, size_t n);
 const char *mtc_list_if_none_match(struct mtc_client *c, struct mtc_call *call);
+
+/* client.c: easy handles */
+CURL *mtc_easy_get(struct mtc_client *c);
+void mtc_easy_put(struct mtc_client *c, CURL *e);
 
 /* call.c: the request machine */
 enum mtc_error mtc_call_begin(struct mtc_client *c, struct mtc_call *call);

@@ -4,10 +4,28 @@
 #include <string.h>
 #include "internal.h"
 
-/* A string member copied (NULL when absent or null); *bad set when it has another type. */
-static char *json_str(const cJSON *o, const char *key, int *bad, int *nomem)
+/* Member lookup that expects the server's order: the member after the last one
+ * found is tried first (one strcmp per field instead of a scan per field). */
+struct jcur {
+	const cJSON *o;      /* the object */
+	const cJSON *next;   /* the member after the last one found */
+};
+
+/* The member key of the cursor's object, or NULL. */
+static const cJSON *jget(struct jcur *c, const char *key)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	const cJSON *v = c->next;
+	if (v == NULL || v->string == NULL || strcmp(v->string, key) != 0)
+		v = cJSON_GetObjectItemCaseSensitive(c->o, key);
+	if (v != NULL)
+		c->next = v->next;
+	return v;
+}
+
+/* A string member copied (NULL when absent or null); *bad set when it has another type. */
+static char *json_str(struct jcur *o, const char *key, int *bad, int *nomem)
+{
+	const cJSON *v = jget(o, key);
 	if (v == NULL || cJSON_IsNull(v))
 		return NULL;
 	if (!cJSON_IsString(v)) {
@@ -21,7 +39,7 @@ static char *json_str(const cJSON *o, const char *key, int *bad, int *nomem)
 }
 
 /* A required string member copied; "" when absent or null. */
-static char *json_str0(const cJSON *o, const char *key, int *bad, int *nomem)
+static char *json_str0(struct jcur *o, const char *key, int *bad, int *nomem)
 {
 	char *s = json_str(o, key, bad, nomem);
 	if (s == NULL && !*nomem) {
@@ -33,9 +51,9 @@ static char *json_str0(const cJSON *o, const char *key, int *bad, int *nomem)
 }
 
 /* A number member as int64 (0 when absent or null). */
-static int64_t json_i64(const cJSON *o, const char *key, int *bad)
+static int64_t json_i64(struct jcur *o, const char *key, int *bad)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	const cJSON *v = jget(o, key);
 	if (v == NULL || cJSON_IsNull(v))
 		return 0;
 	if (!cJSON_IsNumber(v)) {
@@ -46,9 +64,9 @@ static int64_t json_i64(const cJSON *o, const char *key, int *bad)
 }
 
 /* A string member into a fixed buffer ("" when absent). */
-static void json_fixed(const cJSON *o, const char *key, char *buf, size_t size, int *bad)
+static void json_fixed(struct jcur *o, const char *key, char *buf, size_t size, int *bad)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	const cJSON *v = jget(o, key);
 	buf[0] = '\0';
 	if (v == NULL || cJSON_IsNull(v))
 		return;
@@ -60,11 +78,12 @@ static void json_fixed(const cJSON *o, const char *key, char *buf, size_t size, 
 }
 
 /* Fills w from a Waitlist object. */
-enum mtc_error mtc_parse_waitlist(const cJSON *o, struct mtc_waitlist *w)
+enum mtc_error mtc_parse_waitlist(const cJSON *obj, struct mtc_waitlist *w)
 {
+	struct jcur cur = { obj, obj != NULL ? obj->child : NULL }, *o = &cur;
 	int bad = 0, nomem = 0;
 	memset(w, 0, sizeof *w);
-	if (!cJSON_IsObject(o))
+	if (!cJSON_IsObject(obj))
 		return MTC_ERR_BAD_ANSWER;
 	json_fixed(o, "id", w->id, sizeof w->id, &bad);
 	w->name = json_str0(o, "name", &bad, &nomem);
@@ -72,11 +91,12 @@ enum mtc_error mtc_parse_waitlist(const cJSON *o, struct mtc_waitlist *w)
 	w->created_at = json_i64(o, "createdAt", &bad);
 	w->updated_at = json_i64(o, "updatedAt", &bad);
 	w->version = json_i64(o, "version", &bad);
-	const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, "templates");
+	const cJSON *t = jget(o, "templates");
 	if (cJSON_IsObject(t)) {
-		w->templates.joined = json_str(t, "joined", &bad, &nomem);
-		w->templates.ready = json_str(t, "ready", &bad, &nomem);
-		w->templates.reminder = json_str(t, "reminder", &bad, &nomem);
+		struct jcur tc = { t, t->child };
+		w->templates.joined = json_str(&tc, "joined", &bad, &nomem);
+		w->templates.ready = json_str(&tc, "ready", &bad, &nomem);
+		w->templates.reminder = json_str(&tc, "reminder", &bad, &nomem);
 	}
 	if (nomem || bad || w->id[0] == '\0') {
 		mtc_waitlist_clear(w);
@@ -100,12 +120,13 @@ static enum mtc_send_result send_result_parse(const char *s)
 }
 
 /* Fills w from a Waitee object. */
-enum mtc_error mtc_parse_waitee(const cJSON *o, struct mtc_waitee *w)
+enum mtc_error mtc_parse_waitee(const cJSON *obj, struct mtc_waitee *w)
 {
+	struct jcur cur = { obj, obj != NULL ? obj->child : NULL }, *o = &cur;
 	int bad = 0, nomem = 0;
 	char tmp[32];
 	memset(w, 0, sizeof *w);
-	if (!cJSON_IsObject(o))
+	if (!cJSON_IsObject(obj))
 		return MTC_ERR_BAD_ANSWER;
 	json_fixed(o, "id", w->id, sizeof w->id, &bad);
 	json_fixed(o, "waitlistId", w->waitlist_id, sizeof w->waitlist_id, &bad);
@@ -142,11 +163,12 @@ enum mtc_error mtc_parse_waitee(const cJSON *o, struct mtc_waitee *w)
 }
 
 /* Fills a from an Account object. */
-enum mtc_error mtc_parse_account(const cJSON *o, struct mtc_account *a)
+enum mtc_error mtc_parse_account(const cJSON *obj, struct mtc_account *a)
 {
+	struct jcur cur = { obj, obj != NULL ? obj->child : NULL }, *o = &cur;
 	int bad = 0, nomem = 0;
 	memset(a, 0, sizeof *a);
-	if (!cJSON_IsObject(o))
+	if (!cJSON_IsObject(obj))
 		return MTC_ERR_BAD_ANSWER;
 	json_fixed(o, "id", a->id, sizeof a->id, &bad);
 	a->email = json_str0(o, "email", &bad, &nomem);

@@ -9,7 +9,10 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "common.h"
 
@@ -373,6 +376,80 @@ static void test_cancel(void **state)
 	mtc_client_free(c);
 }
 
+/* Makes a self-signed certificate for san in dir (name.pem, name.key): 0 or -1. */
+static int make_cert(const char *dir, const char *name, const char *san)
+{
+	char *cmd = test_strf("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
+			      "-subj /CN=maitre-test -addext subjectAltName=%s -keyout %s/%s.key -out %s/%s.pem "
+			      ">/dev/null 2>&1", san, dir, name, dir, name);
+	int rc = system(cmd);
+	free(cmd);
+	return rc == 0 ? 0 : -1;
+}
+
+/* TLS: verification is on by default; a private CA file makes it pass; the name is checked. */
+static void test_tls(void **state)
+{
+	(void)state;
+	if (system("command -v openssl >/dev/null 2>&1") != 0)
+		fail_msg("openssl is needed to make the test certificates (test.sh installs it)");
+	char dir[300];
+	snprintf(dir, sizeof dir, "%s/tls", srv.root);
+	mkdir(dir, 0700);
+	assert_int_equal(make_cert(dir, "good", "IP:127.0.0.1"), 0);
+	assert_int_equal(make_cert(dir, "other", "IP:127.0.0.1"), 0);
+	/* the server with the good certificate */
+	int p[2];
+	assert_int_equal(pipe(p), 0);
+	pid_t pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		dup2(p[1], 1);
+		char *script = test_strf("%s/tests/client/tls-server.py", test_source_root());
+		char *cert = test_strf("%s/good.pem", dir), *key = test_strf("%s/good.key", dir);
+		execl("/usr/bin/python3", "python3", script, cert, key, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	char line[64] = "";
+	FILE *f = fdopen(p[0], "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof line, f));
+	int port = 0;
+	assert_int_equal(sscanf(line, "PORT %d", &port), 1);
+	char url[64];
+	snprintf(url, sizeof url, "https://127.0.0.1:%d", port);
+	struct mtc_client *c = NULL;
+	struct mtc_status st;
+	struct mtc_request req = { .op = MTC_OP_HEALTHZ };
+	struct mtc_result r;
+	assert_int_equal(mtc_client_new(url, &c, &st), MTC_OK);
+	/* the system store does not know our CA: refused */
+	assert_int_equal(mtc_healthz(c, &st), MTC_ERR_NETWORK);
+	assert_non_null(strstr(st.message, "certificate"));
+	/* another CA: refused */
+	char *other = test_strf("%s/other.pem", dir), *good = test_strf("%s/good.pem", dir);
+	assert_int_equal(mtc_client_set_ca_file(c, other), MTC_OK);
+	assert_int_equal(mtc_healthz(c, &st), MTC_ERR_NETWORK);
+	/* the private CA: accepted */
+	assert_int_equal(mtc_client_set_ca_file(c, good), MTC_OK);
+	assert_int_equal(mtc_call(c, &req, &r), MTC_OK);
+	assert_string_equal(r.store, "tls-test");
+	mtc_result_clear(&r);
+	mtc_client_free(c);
+	/* the right CA but another name than the certificate's: refused */
+	snprintf(url, sizeof url, "https://localhost:%d", port);
+	assert_int_equal(mtc_client_new(url, &c, &st), MTC_OK);
+	assert_int_equal(mtc_client_set_ca_file(c, good), MTC_OK);
+	assert_int_equal(mtc_healthz(c, &st), MTC_ERR_NETWORK);
+	mtc_client_free(c);
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	fclose(f);
+	free(other);
+	free(good);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -381,6 +458,7 @@ int main(void)
 		cmocka_unit_test(test_gateway_answers),
 		cmocka_unit_test(test_hundred_at_once),
 		cmocka_unit_test(test_cancel),
+		cmocka_unit_test(test_tls),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

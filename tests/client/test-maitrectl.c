@@ -20,6 +20,7 @@ static struct test_server srv;     /* maitred under test */
 static char email[128];            /* the owner's e-mail */
 static char state_dir[400];        /* XDG_STATE_HOME for maitrectl */
 static char config_dir[400];       /* XDG_CONFIG_HOME for maitrectl */
+static int debug_env;              /* 1: run maitrectl with MAITRE_DEBUG=1 */
 
 /* Output of one run. */
 struct run {
@@ -70,7 +71,10 @@ static struct run ctl_run(const char *input, int no_server, const char *const *a
 		setenv("LANG", "C.UTF-8", 1);
 		setenv("LC_ALL", "C.UTF-8", 1);
 		unsetenv("MAITRE_SERVER");
-		unsetenv("MAITRE_DEBUG");
+		if (debug_env)
+			setenv("MAITRE_DEBUG", "1", 1);
+		else
+			unsetenv("MAITRE_DEBUG");
 		const char *argv[40];
 		size_t n = 0;
 		argv[n++] = "maitrectl";
@@ -391,12 +395,45 @@ static void test_server_down(void **state)
 	run_free(&r);
 }
 
+/* MAITRE_DEBUG=1 traces requests; no password, token or phone number appears. */
+static void test_debug_masks_secrets(void **state)
+{
+	(void)state;
+	debug_env = 1;
+	struct run r = CTL(0, TC_PASSWORD "\n", "login", "--email", email);
+	assert_non_null(strstr(r.err, "> POST /auth/get-token"));
+	assert_non_null(strstr(r.err, "\"password\":\"***\""));
+	assert_null(strstr(r.err, TC_PASSWORD));
+	run_free(&r);
+	r = CTL(0, NULL, "list", "create", "Debug room");
+	run_free(&r);
+	r = CTL(0, NULL, "add", "Debug room", "Phone Guest", "--size", "2", "--phone", "+1 415 555 0177");
+	assert_non_null(strstr(r.err, "\"phoneNumber\":\"***\""));
+	assert_non_null(strstr(r.err, "Idempotency-Key=mtc-"));
+	assert_null(strstr(r.err, "0177"));
+	assert_null(strstr(r.err, "Bearer"));
+	char path[512];
+	snprintf(path, sizeof path, "%s/maitre/session", state_dir);
+	struct mtc_session s = { 0 };
+	struct mtc_status st;
+	assert_int_equal(mtc_session_load(path, &s, &st), MTC_OK);
+	assert_null(strstr(r.err, s.refresh_token));
+	mtc_session_clear(&s);
+	run_free(&r);
+	r = CTL(0, NULL, "--json", "parties", "Debug room");
+	assert_null(strstr(r.err, "0177"));        /* answers are not traced */
+	assert_non_null(strstr(r.out, "+14155550177"));
+	run_free(&r);
+	debug_env = 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_walkthrough),
 		cmocka_unit_test(test_help_and_config),
 		cmocka_unit_test(test_server_down),
+		cmocka_unit_test(test_debug_masks_secrets),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -649,6 +649,34 @@ static void test_checkin(void **state)
 	cJSON_Delete(resp);
 }
 
+/* Without the server's secret there are no guest links: no guestUrl, no
+ * self check-in, every page 404 (never a link keyed by a guessable key). */
+static void test_no_secret(void **state)
+{
+	struct fx *f = *state;
+	char wl[MT_ID_SIZE], slug[MT_SLUG_LEN + 1];
+	cJSON *resp, *j;
+
+	mk_list(f, TENANT_A, "Keyless", wl);
+	mt_checkin_slug(&f->ctx.cfg, wl, slug);
+	f->ctx.cfg.jwt_secret_len = 0;
+	resp = call(f, handler_waitees, &(struct req){ .route = "POST /waitlists/{waitlistId}/waitees",
+		.tenant = TENANT_A, .p1 = "waitlistId", .v1 = wl, .body = "{\"name\":\"Nolink\"}" });
+	assert_int_equal(mt_resp_status(resp), 201);
+	j = json_of(resp);
+	assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "guestUrl")));
+	cJSON_Delete(j);
+	cJSON_Delete(resp);
+	resp = call(f, handler_waitlists, &(struct req){ .route = "PUT /waitlists/{waitlistId}", .tenant = TENANT_A,
+		.p1 = "waitlistId", .v1 = wl, .body = "{\"selfCheckIn\":true}" });
+	assert_int_equal(mt_resp_status(resp), 400);
+	assert_non_null(strstr(mt_resp_body(resp), "selfCheckIn"));
+	cJSON_Delete(resp);
+	resp = checkin(f, slug, NULL, NULL);
+	assert_int_equal(mt_resp_status(resp), 404);
+	cJSON_Delete(resp);
+}
+
 int main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
@@ -659,6 +687,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_expiry, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_isolation, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_checkin, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_no_secret, fx_setup, fx_teardown),
 	};
 	int r;
 

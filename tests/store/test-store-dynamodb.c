@@ -598,6 +598,49 @@ static void test_unprocessed_items_retried(void **state)
 	test_proc_stop(&p);
 }
 
+/* BatchGetItem's UnprocessedKeys are asked again; a family state that never
+ * comes back refuses the token (MT_EBUSY), never reads as "not revoked". */
+static void test_unprocessed_keys_fail_closed(void **state)
+{
+	const char *fam = "01HFAMILY00000000000000000", *hash = "ab12";
+	struct mt_refresh r;
+	struct test_proc p;
+	struct store *s;
+	struct aws_client *c;
+
+	(void)state;
+	/* META handed back once, then read: not revoked, 2 calls */
+	fake_script(&p, "200:batch-meta-unprocessed,200:batch-found");
+	s = fake_store(&p);
+	c = store_dynamodb_client(s);
+	assert_int_equal(s->ops->refresh_get(s, fam, hash, &r), 0);
+	assert_string_equal(r.family_id, fam);
+	assert_int_equal(r.family_revoked, 0);
+	assert_int_equal(aws_client_calls(c, "DynamoDB_20120810.BatchGetItem"), 2);
+	store_close(s);
+	test_proc_stop(&p);
+
+	/* META handed back once, then read as revoked: the revocation is seen */
+	fake_script(&p, "200:batch-meta-unprocessed,200:batch-meta-revoked");
+	s = fake_store(&p);
+	assert_int_equal(s->ops->refresh_get(s, fam, hash, &r), 0);
+	assert_int_equal(r.family_revoked, 1);
+	store_close(s);
+	test_proc_stop(&p);
+
+	/* META never comes back: refused after 6 calls, nothing half-filled */
+	fake_script(&p, "200:batch-meta-unprocessed,200:batch-meta-unprocessed,200:batch-meta-unprocessed,"
+		    "200:batch-meta-unprocessed,200:batch-meta-unprocessed,200:batch-meta-unprocessed,"
+		    "200:batch-found");
+	s = fake_store(&p);
+	c = store_dynamodb_client(s);
+	assert_int_equal(s->ops->refresh_get(s, fam, hash, &r), MT_EBUSY);
+	assert_string_equal(r.family_id, "");
+	assert_int_equal(aws_client_calls(c, "DynamoDB_20120810.BatchGetItem"), 6);
+	store_close(s);
+	test_proc_stop(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest ddb_only[] = {
@@ -608,6 +651,7 @@ int main(void)
 		cmocka_unit_test(test_open_and_schema),
 		cmocka_unit_test(test_failure_mapping),
 		cmocka_unit_test(test_unprocessed_items_retried),
+		cmocka_unit_test(test_unprocessed_keys_fail_closed),
 		cmocka_unit_test(test_condition_failure_item),
 		cmocka_unit_test(test_user_create_halfway),
 	};
