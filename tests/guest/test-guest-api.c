@@ -140,7 +140,11 @@ static void test_over_http(void **state)
 	char *texted = test_strf("%s", test_json_str(j, "guestUrl") + strlen(PUBLIC) + 3);
 	cJSON_Delete(j);
 	test_resp_free(&r);
-	for (i = 0; i < 200; i++) {
+	/* (on DynamoDB without SQS maitred has no queue: no message to look for) */
+	const char *store_env = getenv("MAITRE_TEST_STORE_URL");
+	int has_queue = store_env == NULL || strncmp(store_env, "dynamodb:", 9) != 0;
+
+	for (i = 0; has_queue && i < 200; i++) {
 		log = test_server_log(&srv);
 		if (log != NULL && strstr(log, "log channel") != NULL)
 			break;
@@ -148,9 +152,11 @@ static void test_over_http(void **state)
 		log = NULL;
 		usleep(50000);
 	}
-	assert_non_null(log);
-	assert_non_null(strstr(log, PUBLIC "/g/-"));   /* the text had the link ({link} default) */
-	free(log);
+	if (has_queue) {
+		assert_non_null(log);
+		assert_non_null(strstr(log, PUBLIC "/g/-"));   /* the text had the link ({link} default) */
+		free(log);
+	}
 
 	/* nothing secret in the log */
 	assert_int_equal(test_server_stop(&srv, 0), 0);
