@@ -193,7 +193,8 @@ static cJSON *waitlists_create(struct mt_ctx *ctx, const cJSON *event, const cha
 	} else if (r < 0) {
 		return idem_end(ctx, &idem, mt_resp_from_err(r, "waitlist"), 0);
 	}
-	r = waitlists_set_checkin(ctx, &p, &w);   /* fills selfCheckIn; turns it on when asked */
+	/* a new list has no check-in link: only a request that asks writes one */
+	r = p.has_self_checkin ? waitlists_set_checkin(ctx, &p, &w) : 0;
 	if (r < 0)
 		return idem_end(ctx, &idem, mt_resp_from_err(r, "waitlist"), 1);
 	return idem_end(ctx, &idem, waitlists_one(201, &w, 1), 1);
