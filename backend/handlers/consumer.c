@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/error.h"
+#include "core/guestlink.h"
 #include "core/log.h"
 #include "core/status.h"
 #include "handlers/handler.h"
@@ -156,6 +157,8 @@ static enum consumer_result consumer_one(struct mt_ctx *ctx, const char *message
 		w.position = active + 1;
 	else
 		w.position = 0;
+	if (ctx->cfg.public_url[0] != '\0')   /* {link}: only an absolute URL is worth sending */
+		mt_guest_url(&ctx->cfg, &w, w.guest_url, sizeof w.guest_url);
 	if (ctx->channels == NULL) {
 		err = MT_EINVAL;
 		reason = strdup("no notification channels configured");

@@ -92,6 +92,12 @@ int store_ddb_query_page(struct store_ddb *s, const char *pk, const char *prefix
 /* Appends room for one element; returns it zeroed or NULL. */
 void *store_ddb_vec_push(struct ddb_vec *v);
 
+/* ---- store-dynamodb-guest.c */
+/* Creates or replaces a public link (LINK#<key> / LINK). */
+int store_ddb_link_put(struct store *st, const struct mt_link *l);
+/* Gets a live public link by key. */
+int store_ddb_link_get(struct store *st, const char *key, struct mt_link *out);
+
 /* ---- store-dynamodb-schema.c */
 /* Makes sure the table exists with its indexes, idempotently: one
  * DescribeTable when it is there already (the usual start of maitred or a
