@@ -67,6 +67,8 @@ def check(root):
                         dep = m.group(1).split("/")[0]
                         if dep == own:
                             continue
+                        if own in ("client", "tui") and os.path.isdir(os.path.join(root, own, dep)):
+                            continue   # a subfolder of the same program (tui/kit/...)
                         if dep not in rank:
                             faults.append(f"{rel}:{lineno}: includes {m.group(1)}: folder '{dep}' is not in README's layer order")
                         elif rank[dep] >= rank[own]:
@@ -90,6 +92,9 @@ def self_test():
         ({"backend/nowhere/x.c": ''}, 1),                               # file in an unknown folder
         ({"tui/screen.c": '#include "client/maitre-client.h"\n'}, 0),
         ({"backend/handlers/h.c": '#include <store/store.h>\n'}, 0),   # system include: not ours
+        ({"tui/screen.c": '#include "kit/theme.h"\n', "tui/kit/theme.h": ''}, 0),  # own subfolder
+        ({"tui/screen.c": '#include "kit/theme.h"\n'}, 1),            # no such subfolder
+        ({"client/c.c": '#include "tui/x.h"\n'}, 1),                  # upward
     ]
     readme = "Layer order: core < apigw < auth < store < handlers < daemon = lambda < client < tui\n"
     bad = 0

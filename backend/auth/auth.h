@@ -49,6 +49,9 @@ int mt_jwt_secret_load(struct mt_config *cfg, const char *data_dir, char **cause
 #define MT_REFRESH_TOKEN_SIZE 96               /* "<familyId>.<43 base64url>" + NUL fits */
 #define MT_LOGIN_MAX_FAILURES 5                /* failures allowed per window */
 #define MT_LOGIN_WINDOW_MS (15 * 60 * 1000)    /* throttling window */
+#define MT_LOGIN_ADDR_MAX 20                   /* failed logins per client address per window */
+#define MT_LOGIN_TRUST_MS (30LL * 86400 * 1000) /* an address that logged in is trusted this long */
+#define MT_LOGIN_DELAY_MAX_S 900               /* longest progressive delay for a trusted address */
 
 /* Initialises libsodium once (thread-safe). 0 or MT_EIO. */
 int mt_sodium_init(void);

@@ -23,6 +23,13 @@ struct mt_config {
 	int refresh_ttl_s;              /* refresh token lifetime (default 30 days) */
 	char sms_hook_secret[128];      /* shared secret for POST /hooks/sms, "" = hook disabled */
 	char data_dir[1024];            /* local data directory ("" on Lambda) */
+	int register_per_addr_hour;     /* registrations per client address per hour, 0 = no limit */
+	int sms_party_hour;             /* texts one party may receive per hour, 0 = no limit */
+	int sms_number_hour;            /* texts to one phone number per hour (all restaurants), 0 = no limit */
+	int sms_new_tenant_day;         /* texts per day of a restaurant not trusted yet, 0 = no limit */
+	int sms_tenant_day;             /* texts per day of a trusted restaurant, 0 = no limit */
+	int sms_trust_days;             /* a restaurant is trusted this many days after it registered */
+	char sms_trusted_tenants[1024]; /* tenant ids trusted at once, comma-separated */
 };
 
 /* Everything a handler may use, built once at start. */

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -40,6 +41,7 @@ struct maitred_http {
 	struct mt_ctx *ctx;       /* handler context */
 	struct authcache *ac;     /* authorizer result cache (NULL = off) */
 	atomic_long active;       /* requests between request line and completion */
+	unsigned int request_timeout_s; /* inactivity allowed while a request arrives */
 };
 
 /* Per-request state (libmicrohttpd's con_cls). */
@@ -140,6 +142,8 @@ static void *http_on_uri(void *cls, const char *uri, struct MHD_Connection *con)
 		q[1] = '\0';
 	if (hc != NULL)
 		hc->req = r;
+	/* from the request line on, headers and body must keep coming */
+	MHD_set_connection_option(con, MHD_CONNECTION_OPTION_TIMEOUT, ((struct maitred_http *)cls)->request_timeout_s);
 	return r;
 }
 
@@ -149,9 +153,10 @@ static void http_on_connection(void *cls, struct MHD_Connection *con, void **soc
 {
 	struct http_conn *hc = *socket_context;
 
-	(void)cls;
-	(void)con;
 	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		/* a new connection must send its request line within the request timeout */
+		MHD_set_connection_option(con, MHD_CONNECTION_OPTION_TIMEOUT,
+					  ((struct maitred_http *)cls)->request_timeout_s);
 		*socket_context = calloc(1, sizeof(struct http_conn));
 		return;
 	}
@@ -192,6 +197,8 @@ static void http_on_completed(void *cls, struct MHD_Connection *con, void **con_
 		hc->req = NULL;
 	http_req_free(r);
 	*con_cls = NULL;
+	/* answered: the connection may now wait idle for its next request */
+	MHD_set_connection_option(con, MHD_CONNECTION_OPTION_TIMEOUT, (unsigned int)HTTP_IDLE_TIMEOUT_S);
 }
 
 /* Header iterator: adds a lower-cased header to the object (duplicates comma-joined). */
@@ -560,10 +567,32 @@ static void http_bound(int fd, char *out, size_t n)
 	}
 }
 
+/* The overall connection cap: as asked, but within the open-file limit
+ * (raised to its hard limit first), keeping 64 descriptors for the store,
+ * the log and the queue; connections over it are closed at once. */
+static unsigned int http_conn_cap(int want)
+{
+	struct rlimit rl;
+	rlim_t room;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+		getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
+		return (unsigned int)want;
+	room = rl.rlim_cur > 128 ? rl.rlim_cur - 64 : rl.rlim_cur / 2;
+	return (rlim_t)want < room ? (unsigned int)want : (unsigned int)room;
+}
+
 /* Starts the HTTP server. */
-int maitred_http_start(struct mt_ctx *ctx, struct authcache *ac, const char *addr, int threads,
+int maitred_http_start(struct mt_ctx *ctx, struct authcache *ac, const struct maitred_opts *opts,
 		       struct maitred_http **out, char *bound, size_t bound_sz, char **cause)
 {
+	const char *addr = opts->listen;
+	int threads = opts->threads;
+	unsigned int max_conns = http_conn_cap(opts->max_conns);
 	struct maitred_http *h;
 	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
 	int v6 = 0;
@@ -577,6 +606,7 @@ int maitred_http_start(struct mt_ctx *ctx, struct authcache *ac, const char *add
 	}
 	h->ctx = ctx;
 	h->ac = ac;
+	h->request_timeout_s = (unsigned int)opts->request_timeout_s;
 	atomic_init(&h->active, 0);
 	h->listen_fd = http_listen_socket(addr, &v6, cause);
 	if (h->listen_fd < 0) {
@@ -589,6 +619,8 @@ int maitred_http_start(struct mt_ctx *ctx, struct authcache *ac, const char *add
 				MHD_OPTION_LISTEN_SOCKET, (MHD_socket)h->listen_fd,
 				MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(threads > 1 ? threads : 1),
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_IDLE_TIMEOUT_S,
+				MHD_OPTION_CONNECTION_LIMIT, max_conns,
+				MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)opts->max_conns_per_addr,
 				MHD_OPTION_URI_LOG_CALLBACK, http_on_uri, h,
 				MHD_OPTION_NOTIFY_COMPLETED, http_on_completed, h,
 				MHD_OPTION_NOTIFY_CONNECTION, http_on_connection, h,

@@ -97,7 +97,7 @@ int main(int argc, char **argv)
 		cause = strdup("cannot start the log flusher thread");
 		goto done;
 	}
-	if (maitred_http_start(&ctx, ac, opts.listen, opts.threads, &http, bound, sizeof bound, &cause) < 0)
+	if (maitred_http_start(&ctx, ac, &opts, &http, bound, sizeof bound, &cause) < 0)
 		goto done;
 	mt_log("info", "listening", "listen", bound, "store", ctx.store->ops->name,
 		  "version", MAITRE_VERSION, (const char *)NULL);

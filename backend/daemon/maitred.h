@@ -16,6 +16,9 @@
 #define MAITRED_AUTH_CACHE_DEFAULT 60   /* seconds an allowed token's authorizer result is kept */
 #define MAITRED_LOG_FLUSH_DEFAULT 50    /* ms request log lines may wait in a thread's buffer */
 #define MAITRED_AUTH_CACHE_SLOTS 4096
+#define MAITRED_MAX_CONNS_DEFAULT 4096        /* open connections, all clients together */
+#define MAITRED_MAX_CONNS_PER_ADDR_DEFAULT 128 /* open connections from one client address */
+#define MAITRED_REQUEST_TIMEOUT_DEFAULT 10    /* s a request's headers or body may stall */
 
 /* ---- options.c ---- */
 
@@ -28,6 +31,9 @@ struct maitred_opts {
 	int threads;             /* HTTP worker threads */
 	int auth_cache_s;        /* authorizer result cache TTL, seconds (0 = off) */
 	int log_flush_ms;        /* request log buffering, ms (0 = a write per line) */
+	int max_conns;           /* open connections at most (all addresses) */
+	int max_conns_per_addr;  /* open connections at most from one address */
+	int request_timeout_s;   /* a request whose headers or body stall this long is closed */
 	int init_store;          /* 1: create the schema and exit */
 };
 
@@ -151,10 +157,11 @@ void authcache_put(struct authcache *c, const char *authz, const cJSON *context,
 
 struct maitred_http;
 
-/* Starts the HTTP server on addr ("HOST:PORT") with threads workers and the
- * authorizer cache ac (may be NULL; not owned). *bound gets the actual
- * "HOST:PORT" (port 0 resolved). 0 or -1 (*cause). */
-int maitred_http_start(struct mt_ctx *ctx, struct authcache *ac, const char *addr, int threads,
+/* Starts the HTTP server on opts->listen with opts->threads workers, the
+ * connection limits and request timeout of opts, and the authorizer cache
+ * ac (may be NULL; not owned). *bound gets the actual "HOST:PORT" (port 0
+ * resolved). 0 or -1 (*cause). */
+int maitred_http_start(struct mt_ctx *ctx, struct authcache *ac, const struct maitred_opts *opts,
 		       struct maitred_http **out, char *bound, size_t bound_sz, char **cause);
 /* Stops accepting, waits (bounded) for in-flight requests, stops, frees. NULL-safe. */
 void maitred_http_stop(struct maitred_http *h);

@@ -48,6 +48,12 @@ static void options_usage(const char *argv0)
 	       "  --log-flush-ms N     request log lines wait at most N ms in a thread's buffer and\n"
 	       "                       go out a few KiB per write; 0 = one write per line\n"
 	       "                       (env MAITRE_LOG_FLUSH_MS, default %d, at most 10000)\n"
+	       "  --max-connections N  open connections at most, all clients together (env\n"
+	       "                       MAITRE_MAX_CONNECTIONS, default %d; more are closed at once)\n"
+	       "  --max-connections-per-address N  open connections at most from one client\n"
+	       "                       address (env MAITRE_MAX_CONNECTIONS_PER_ADDRESS, default %d)\n"
+	       "  --request-timeout-seconds N  close a connection whose request headers or body\n"
+	       "                       stall N s (env MAITRE_REQUEST_TIMEOUT_SECONDS, default %d)\n"
 	       "  --init-store         create the store's tables and indexes, then exit\n"
 	       "  --help               show this text\n"
 	       "  --version            show the version\n\n"
@@ -55,7 +61,8 @@ static void options_usage(const char *argv0)
 	       "MAITRE_SMS_HOOK_SECRET, MAITRE_SMS_*, MAITRE_SMTP_*, MAITRE_WEBHOOK_*, MAITRE_SQS_QUEUE_URL.\n"
 	       "Stops cleanly on SIGINT or SIGTERM.\n",
 	       argv0, MAITRED_LISTEN_DEFAULT, MAITRED_DATA_DIR_DEFAULT, MAITRED_TICK_DEFAULT,
-	       MAITRED_THREADS_DEFAULT, MAITRED_AUTH_CACHE_DEFAULT, MAITRED_LOG_FLUSH_DEFAULT);
+	       MAITRED_THREADS_DEFAULT, MAITRED_AUTH_CACHE_DEFAULT, MAITRED_LOG_FLUSH_DEFAULT,
+	       MAITRED_MAX_CONNS_DEFAULT, MAITRED_MAX_CONNS_PER_ADDR_DEFAULT, MAITRED_REQUEST_TIMEOUT_DEFAULT);
 }
 
 /* Copies src into dst (size n); -1 when it does not fit or is empty. */
@@ -149,6 +156,24 @@ static int options_set(struct maitred_opts *o, int code, const char *val, const 
 			return -1;
 		}
 		return 0;
+	case 'C':
+		if (options_int(val, 1, 1000000, &o->max_conns) < 0) {
+			*cause = options_msg("bad connection limit '%s' from %s (want 1-1000000)", val, from);
+			return -1;
+		}
+		return 0;
+	case 'P':
+		if (options_int(val, 1, 1000000, &o->max_conns_per_addr) < 0) {
+			*cause = options_msg("bad per-address connection limit '%s' from %s (want 1-1000000)", val, from);
+			return -1;
+		}
+		return 0;
+	case 'R':
+		if (options_int(val, 1, 3600, &o->request_timeout_s) < 0) {
+			*cause = options_msg("bad request timeout '%s' from %s (want 1-3600 seconds)", val, from);
+			return -1;
+		}
+		return 0;
 	}
 	return -1;
 }
@@ -164,6 +189,9 @@ int maitred_opts_parse(int argc, char **argv, struct maitred_opts *o, char **cau
 		{ "threads", required_argument, NULL, 'T' },
 		{ "auth-cache-seconds", required_argument, NULL, 'A' },
 		{ "log-flush-ms", required_argument, NULL, 'F' },
+		{ "max-connections", required_argument, NULL, 'C' },
+		{ "max-connections-per-address", required_argument, NULL, 'P' },
+		{ "request-timeout-seconds", required_argument, NULL, 'R' },
 		{ "init-store", no_argument, NULL, 'i' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -172,7 +200,8 @@ int maitred_opts_parse(int argc, char **argv, struct maitred_opts *o, char **cau
 	static const struct { const char *name; int code; } envs[] = {
 		{ "MAITRE_LISTEN", 'l' }, { "MAITRE_STORE", 's' }, { "MAITRE_DATA_DIR", 'd' },
 		{ "MAITRE_TICK_SECONDS", 't' }, { "MAITRE_THREADS", 'T' }, { "MAITRE_AUTH_CACHE_SECONDS", 'A' },
-		{ "MAITRE_LOG_FLUSH_MS", 'F' },
+		{ "MAITRE_LOG_FLUSH_MS", 'F' }, { "MAITRE_MAX_CONNECTIONS", 'C' },
+		{ "MAITRE_MAX_CONNECTIONS_PER_ADDRESS", 'P' }, { "MAITRE_REQUEST_TIMEOUT_SECONDS", 'R' },
 	};
 	size_t i;
 	int c;
@@ -185,6 +214,9 @@ int maitred_opts_parse(int argc, char **argv, struct maitred_opts *o, char **cau
 	o->threads = MAITRED_THREADS_DEFAULT;
 	o->auth_cache_s = MAITRED_AUTH_CACHE_DEFAULT;
 	o->log_flush_ms = MAITRED_LOG_FLUSH_DEFAULT;
+	o->max_conns = MAITRED_MAX_CONNS_DEFAULT;
+	o->max_conns_per_addr = MAITRED_MAX_CONNS_PER_ADDR_DEFAULT;
+	o->request_timeout_s = MAITRED_REQUEST_TIMEOUT_DEFAULT;
 
 	for (i = 0; i < sizeof envs / sizeof envs[0]; i++) {
 		const char *v = getenv(envs[i].name);

@@ -73,12 +73,33 @@ static cJSON *idem_replay(const struct store_idem *rec)
 	return resp;
 }
 
+/* The answer for a key another request holds or held (*rec is its record,
+ * fingerprint the one of this request). NULL when out of memory. */
+static cJSON *idem_taken(const struct store_idem *rec, const char *fingerprint)
+{
+	cJSON *resp;
+
+	if (strcmp(rec->fingerprint, fingerprint) != 0)
+		return mt_resp_error(422, "idempotency_key_reused", "Idempotency-Key",
+				     "this Idempotency-Key was used for another request in the last 24 hours");
+	if (rec->done)
+		return idem_replay(rec);
+	resp = mt_resp_error(409, "idempotency_in_progress", "Idempotency-Key",
+			     "a request with this Idempotency-Key is still running; retry it");
+	if (resp != NULL && mt_resp_header(resp, "retry-after", "1") < 0) {
+		cJSON_Delete(resp);
+		resp = NULL;
+	}
+	return resp;
+}
+
 /* Claims the request's key, or answers for it. */
 cJSON *idem_start(struct mt_ctx *ctx, const cJSON *event, const char *tenant, char res_id[MT_ID_SIZE],
 		  struct idem_req *req)
 {
 	const char *key = mt_event_header(event, "idempotency-key");
 	struct store_idem *rec = &req->rec;
+	char fingerprint[65];
 	int64_t now;
 	cJSON *resp;
 	int r;
@@ -92,44 +113,23 @@ cJSON *idem_start(struct mt_ctx *ctx, const cJSON *event, const char *tenant, ch
 				     STORE_IDEM_KEY_MAX);
 	if (strlen(tenant) >= sizeof rec->tenant_id)
 		return mt_resp_error(401, "unauthorized", NULL, "a valid access token is required");
-	memcpy(rec->tenant_id, tenant, strlen(tenant) + 1);
-	memcpy(rec->key, key, strlen(key) + 1);
-	r = idem_fingerprint(event, rec->fingerprint);
+	r = idem_fingerprint(event, fingerprint);
 	if (r < 0)
 		return r == MT_ENOMEM ? NULL : mt_resp_from_err(r, "idempotency key");
+	memcpy(rec->tenant_id, tenant, strlen(tenant) + 1);
+	memcpy(rec->key, key, strlen(key) + 1);
+	memcpy(rec->fingerprint, fingerprint, sizeof rec->fingerprint);
 	memcpy(rec->res_id, res_id, sizeof rec->res_id);
 	now = mt_now(ctx);
 	rec->created_at = now;
 	rec->expires_at = now / 1000 + STORE_IDEM_TTL_S;
-	{
-		char fingerprint[65];
-
-		memcpy(fingerprint, rec->fingerprint, sizeof fingerprint);
-		r = ctx->store->ops->idem_begin(ctx->store, rec, now);
-		if (r == 0) {
-			memcpy(res_id, rec->res_id, MT_ID_SIZE);
-			req->active = 1;
-			return NULL;
-		}
-		if (r != MT_ECONFLICT) {
-			free(rec->body);
-			rec->body = NULL;
-			return mt_resp_from_err(r, "idempotency key");
-		}
-		/* another request holds or held this key: *rec is its record */
-		if (strcmp(rec->fingerprint, fingerprint) != 0)
-			resp = mt_resp_error(422, "idempotency_key_reused", "Idempotency-Key",
-					     "this Idempotency-Key was used for another request in the last 24 hours");
-		else if (!rec->done)
-			resp = mt_resp_error(409, "idempotency_in_progress", "Idempotency-Key",
-					     "a request with this Idempotency-Key is still running; retry it");
-		else
-			resp = idem_replay(rec);
+	r = ctx->store->ops->idem_begin(ctx->store, rec, now);
+	if (r == 0) {
+		memcpy(res_id, rec->res_id, MT_ID_SIZE);
+		req->active = 1;
+		return NULL;
 	}
-	if (resp != NULL && mt_resp_status(resp) == 409 && mt_resp_header(resp, "retry-after", "1") < 0) {
-		cJSON_Delete(resp);
-		resp = NULL;
-	}
+	resp = r == MT_ECONFLICT ? idem_taken(rec, fingerprint) : mt_resp_from_err(r, "idempotency key");
 	free(rec->body);
 	rec->body = NULL;
 	return resp;
@@ -149,7 +149,7 @@ cJSON *idem_end(struct mt_ctx *ctx, struct idem_req *req, cJSON *resp, int creat
 
 		rec->done = 1;
 		rec->status = status;
-		rec->body = (char *)mt_resp_body(resp);
+		rec->body = (char *)mt_resp_body(resp);   /* borrowed: idem_finish only reads it */
 		snprintf(rec->location, sizeof rec->location, "%s", loc ? loc : "");
 		snprintf(rec->etag, sizeof rec->etag, "%s", etag ? etag : "");
 		/* On failure the claim stays: a retry after the lease takes it over

@@ -2,7 +2,8 @@
  * scheduler tick): queues every waitee whose notification is due.
  *
  * Takes the due index in pages of 100 (due_at <= now, never == now: a
- * missed tick loses nothing) and hands them to mt_notify_enqueue_due in
+ * missed tick loses nothing; a page that queues nothing is read once more
+ * at 400 and 1,600 to get past stale entries, then the pass ends) and hands them to mt_notify_enqueue_due in
  * batches of 10: conditional claim, one send_batch, clear (notify/notify.c
  * says why it is safe to run twice at once and across a crash). Answers
  * {"queued": N, "skipped": N, "failed": N, "due": N}. */
@@ -18,6 +19,7 @@
 
 #define PRODUCER_PAGE 100        /* waitees per due-index lookup */
 #define PRODUCER_PAGES_MAX 1000  /* bound on one run: 100,000 waitees */
+#define PRODUCER_PAGE_BIG 1600   /* biggest page, when full pages queue nothing (stale entries) */
 
 /* Builds the answer object. */
 static cJSON *producer_answer(const struct mt_notify_counts *c, int due, const char *error)
@@ -43,7 +45,7 @@ cJSON *handler_producer(struct mt_ctx *ctx, const cJSON *event)
 	char *cause = NULL;
 	char error[300] = "";
 	size_t n = 0, i, chunk;
-	int due = 0, pages, err;
+	int due = 0, pages, err, limit = PRODUCER_PAGE;
 	int64_t now;
 
 	(void)event;  /* the scheduled event carries nothing we need: time comes from ctx */
@@ -51,9 +53,9 @@ cJSON *handler_producer(struct mt_ctx *ctx, const cJSON *event)
 		return producer_answer(&counts, 0, "no notification queue configured");
 	now = mt_now(ctx);
 	for (pages = 0; pages < PRODUCER_PAGES_MAX; pages++) {
-		int before = counts.queued + counts.skipped;
+		int queued_before = counts.queued;
 
-		err = ctx->store->ops->waitee_list_due(ctx->store, now, PRODUCER_PAGE, &items, &n);
+		err = ctx->store->ops->waitee_list_due(ctx->store, now, limit, &items, &n);
 		if (err != 0) {
 			snprintf(error, sizeof error, "due lookup: %s", mt_strerror(err));
 			break;
@@ -69,10 +71,18 @@ cJSON *handler_producer(struct mt_ctx *ctx, const cJSON *event)
 		}
 		free(items);
 		items = NULL;
-		/* Done when the index had no more, or nothing moved (only failures
-		 * left: they stay due for the next tick; looping would spin). */
-		if (n < PRODUCER_PAGE || counts.queued + counts.skipped == before)
+		if (n < (size_t)limit)
+			break;   /* the index had no more */
+		if (counts.queued > queued_before)
+			continue;   /* progress: what was queued leaves the index, read again */
+		/* A full page and nothing queued: stale entries of a lagging index
+		 * (claimed already, still listed), another producer's claims, or
+		 * failures that stay due for the next tick. Reading the same page
+		 * again would find the same entries: look past them once with a
+		 * bigger page, and stop when even the biggest queues nothing. */
+		if (limit >= PRODUCER_PAGE_BIG)
 			break;
+		limit = limit * 4 < PRODUCER_PAGE_BIG ? limit * 4 : PRODUCER_PAGE_BIG;
 	}
 	return producer_answer(&counts, due, error[0] ? error : NULL);
 }

@@ -23,7 +23,13 @@
  * have the sender's number, the reply is recorded nowhere (a restaurant
  * must not receive, nor be able to take, another's guest's replies) and
  * the answer carries a <Message> asking the guest to contact the
- * restaurant directly (issue 13, finding 6). 400 for a malformed form, 415 for another content
+ * restaurant directly (issue 13, finding 6).
+ *
+ * Replays (issue 13, finding 7): a MessageSid already received, or (for a
+ * signed request) a signature already received, answers 409 `replayed`
+ * and changes nothing; the markers are kept a day (longer than the 5
+ * minutes a signature is valid) and given back when the reply could not be
+ * recorded (503), so the gateway's retry gets through. 400 for a malformed form, 415 for another content
  * type, 503 when the store is unavailable. */
 #include <ctype.h>
 #include <errno.h>
@@ -37,6 +43,7 @@
 #include "core/url.h"
 #include "core/validate.h"
 #include "handlers/handler.h"
+#include "handlers/limit.h"
 #include "apigw/apigw.h"
 #include "store/store.h"
 
@@ -60,6 +67,7 @@ enum sms_hook_action {
 struct sms_hook_form {
 	char *from;           /* sender, decoded (malloc'd) */
 	char *body;           /* text, decoded (malloc'd); "" when absent */
+	char *sid;            /* provider message id (MessageSid), decoded (malloc'd); NULL when absent */
 };
 
 /* Decodes n bytes of form-encoding ('+' = space, %XX) into a malloc'd,
@@ -96,7 +104,7 @@ static int sms_hook_parse(const char *body, size_t len, struct sms_hook_form *f,
 {
 	const char *p = body, *end = body + len;
 
-	f->from = f->body = NULL;
+	f->from = f->body = f->sid = NULL;
 	while (p < end) {
 		const char *amp = memchr(p, '&', (size_t)(end - p));
 		const char *pe = amp ? amp : end;
@@ -116,6 +124,8 @@ static int sms_hook_parse(const char *body, size_t len, struct sms_hook_form *f,
 			slot = &f->from;
 		else if (eq - p == 4 && memcmp(p, "Body", 4) == 0)
 			slot = &f->body;
+		else if (eq - p == 10 && memcmp(p, "MessageSid", 10) == 0)
+			slot = &f->sid;
 		if (slot != NULL) {
 			if (*slot != NULL) {
 				*why = "form field given twice";
@@ -318,6 +328,41 @@ static int sms_hook_record(struct mt_ctx *ctx, const char *phone, enum sms_hook_
 	return MT_ECONFLICT;
 }
 
+/* Records, once, the request's provider message id and its signature
+ * (when signed): 0 when both are new (*taken: bit 1 the id, bit 2 the
+ * signature), MT_ECONFLICT when either was seen before (a replay: a
+ * captured signed request stays valid for the whole timestamp skew), or
+ * another MT_E* when the store failed. Markers are kept a day. */
+static int sms_hook_once(struct mt_ctx *ctx, const cJSON *event, const char *sid, int *taken)
+{
+	const char *sig = mt_event_header(event, "x-maitre-signature");
+	int64_t now = mt_now(ctx);
+	int r;
+
+	*taken = 0;
+	if (sid != NULL && sid[0] != '\0') {
+		if ((r = limit_once(ctx, "sms-hook-sid", sid, now)) < 0)
+			return r;
+		*taken |= 1;
+	}
+	if (sig != NULL && mt_event_header(event, "x-maitre-hook-secret") == NULL &&
+	    mt_event_query(event, "secret") == NULL) {
+		if ((r = limit_once(ctx, "sms-hook-sig", sig, now)) < 0)
+			return r;
+		*taken |= 2;
+	}
+	return 0;
+}
+
+/* Forgets the markers sms_hook_once took (the reply could not be recorded). */
+static void sms_hook_release(struct mt_ctx *ctx, const cJSON *event, const char *sid, int taken)
+{
+	if (taken & 1)
+		limit_set(ctx, "sms-hook-sid", sid, 0, mt_now(ctx));
+	if (taken & 2)
+		limit_set(ctx, "sms-hook-sig", mt_event_header(event, "x-maitre-signature"), 0, mt_now(ctx));
+}
+
 /* Builds the answer (TwiML, or JSON for JSON clients): empty, or with
  * message (static, XML-safe) as the text the gateway sends back to the guest. */
 static cJSON *sms_hook_answer(const cJSON *event, const char *message)
@@ -368,13 +413,13 @@ static int sms_hook_is_form(const cJSON *event)
 /* POST /hooks/sms. */
 cJSON *handler_sms_hook(struct mt_ctx *ctx, const cJSON *event)
 {
-	struct sms_hook_form f = { NULL, NULL };
+	struct sms_hook_form f = { NULL, NULL, NULL };
 	char phone[MT_PHONE_MAX + 1];
 	const char *why = NULL, *from;
 	char *body = NULL;
 	size_t len = 0;
 	cJSON *resp;
-	int r;
+	int r, taken = 0;
 
 	if (ctx->cfg.sms_hook_secret[0] == '\0')
 		return mt_resp_error(404, "not_found", NULL, "no such route");
@@ -399,6 +444,7 @@ cJSON *handler_sms_hook(struct mt_ctx *ctx, const cJSON *event)
 	if (r < 0) {
 		free(f.from);
 		free(f.body);
+		free(f.sid);
 		if (r == MT_ENOMEM)
 			return NULL;
 		return mt_resp_error(400, "invalid_form", NULL, "%s", why ? why : "malformed form");
@@ -408,17 +454,29 @@ cJSON *handler_sms_hook(struct mt_ctx *ctx, const cJSON *event)
 	from = f.from;
 	if (strncmp(from, "whatsapp:", 9) == 0)
 		from += 9;
-	r = 0;
+	r = sms_hook_once(ctx, event, f.sid, &taken);
+	if (r < 0) {
+		free(f.from);
+		free(f.body);
+		free(f.sid);
+		if (r == MT_ECONFLICT)
+			return mt_resp_error(409, "replayed", NULL,
+					     "this message (its MessageSid or signature) was received before");
+		return mt_resp_error(503, "unavailable", NULL, "could not record the reply, try again");
+	}
 	if (mt_valid_phone(from, phone, sizeof phone, NULL) == 0) {
 		r = sms_hook_record(ctx, phone, sms_hook_classify(f.body), f.body);
 		if (r < 0) {
+			sms_hook_release(ctx, event, f.sid, taken);   /* the gateway's retry must get through */
 			free(f.from);
 			free(f.body);
+			free(f.sid);
 			return mt_resp_error(503, "unavailable", NULL, "could not record the reply, try again");
 		}
 	}
 	free(f.from);
 	free(f.body);
+	free(f.sid);
 	resp = sms_hook_answer(event, r == SMS_HOOK_AMBIGUOUS ? SMS_HOOK_AMBIGUOUS_TEXT : NULL);
 	return resp;
 }

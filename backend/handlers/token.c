@@ -14,6 +14,7 @@
 #include "core/validate.h"
 #include "handlers/field.h"
 #include "handlers/handler.h"
+#include "handlers/limit.h"
 #include "handlers/session.h"
 #include "apigw/apigw.h"
 #include "store/store.h"
@@ -147,15 +148,67 @@ static cJSON *token_unknown(struct mt_ctx *ctx, const char *lemail, const char *
 	return token_throttled(1);   /* as token_reserve under contention */
 }
 
+/* The 429 answer for a client address with too many failed logins. */
+static cJSON *token_addr_throttled(int64_t retry_s)
+{
+	char v[24];
+	cJSON *r;
+
+	snprintf(v, sizeof v, "%lld", (long long)retry_s);
+	r = mt_resp_error(429, "too_many_attempts", NULL,
+			  "too many failed logins from this address; retry in %lld seconds", (long long)retry_s);
+	if (r != NULL && mt_resp_header(r, "retry-after", v) < 0) {
+		cJSON_Delete(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* Seconds a trusted address must wait after n failures whose last was at
+ * last: none for the first MT_LOGIN_MAX_FAILURES, then 1 s doubling up to
+ * MT_LOGIN_DELAY_MAX_S (progressive delay, never a lock). */
+static int64_t token_trusted_wait(int32_t n, int64_t last, int64_t now)
+{
+	int64_t delay_ms, end;
+
+	if (n < MT_LOGIN_MAX_FAILURES || last <= 0)
+		return 0;
+	delay_ms = n - MT_LOGIN_MAX_FAILURES >= 10 ? MT_LOGIN_DELAY_MAX_S * 1000LL
+						     : 1000LL << (n - MT_LOGIN_MAX_FAILURES);
+	if (delay_ms > MT_LOGIN_DELAY_MAX_S * 1000LL)
+		delay_ms = MT_LOGIN_DELAY_MAX_S * 1000LL;
+	end = last + delay_ms;
+	if (last > now + delay_ms)   /* the clock went back */
+		return (delay_ms + 999) / 1000;
+	return now >= end ? 0 : (end - now + 999) / 1000;
+}
+
+/* Counts an attempt from an address this account logged in from before,
+ * in its own (account, address) counter instead of the account's: after
+ * MT_LOGIN_MAX_FAILURES failures each try waits a growing delay, but an
+ * attacker's failures elsewhere never lock this address out. NULL when
+ * counted, or the 429 (or error) to give instead. */
+static cJSON *token_reserve_trusted(struct mt_ctx *ctx, const char *subject, int64_t now)
+{
+	int64_t wait = 0;
+	int r = limit_step(ctx, "login-trusted-fail", subject, token_trusted_wait, now, &wait);
+
+	if (r == MT_EBUSY)
+		return token_throttled(wait);
+	return r < 0 ? mt_resp_from_err(r, "account") : NULL;
+}
+
 /* Handles POST /auth/get-token. */
 cJSON *handler_token(struct mt_ctx *ctx, const cJSON *event)
 {
 	cJSON *err = NULL, *body, *resp;
 	const char *email, *password, *why = NULL;
 	char lemail[MT_EMAIL_MAX + 1], family[MT_ID_SIZE];
+	char trust[MT_ID_SIZE + 64];
+	const char *ip;
 	struct mt_user u;
 	int64_t now;
-	int r, ok;
+	int r, ok, trusted = 0;
 
 	memset(&u, 0, sizeof u);
 	body = mt_event_json_body(event, &err);
@@ -171,6 +224,24 @@ cJSON *handler_token(struct mt_ctx *ctx, const cJSON *event)
 		goto done;
 	}
 	now = mt_now(ctx);
+	/* Per client address, whatever the account: counted before any check,
+	 * given back after a right password (issue 13, finding 4). */
+	ip = mt_event_source_ip(event);
+	if (ip != NULL && *ip != '\0') {
+		int64_t wait = 0;
+
+		r = limit_take(ctx, "login-addr", ip, MT_LOGIN_ADDR_MAX, MT_LOGIN_WINDOW_MS, now, &wait, NULL);
+		if (r == MT_EBUSY) {
+			resp = token_addr_throttled(wait);
+			goto done;
+		}
+		if (r < 0) {
+			resp = mt_resp_from_err(r, "account");
+			goto done;
+		}
+	} else {
+		ip = NULL;
+	}
 	/* A malformed e-mail or an absurd password cannot belong to an account:
 	 * answer exactly as for an unknown e-mail. */
 	if (mt_valid_email(email, lemail, sizeof lemail, &why) < 0 || strlen(password) > 4 * MT_PW_MAX) {
@@ -181,21 +252,42 @@ cJSON *handler_token(struct mt_ctx *ctx, const cJSON *event)
 	r = ctx->store->ops->user_get_by_email(ctx->store, lemail, &u);
 	if (r == MT_ENOTFOUND) {
 		resp = token_unknown(ctx, lemail, password, now);
+		if (ip != NULL && mt_resp_status(resp) == 429)
+			limit_give_back(ctx, "login-addr", ip);   /* refused unchecked: not the address's failure */
 		goto done;
 	}
 	if (r < 0) {
 		resp = mt_resp_from_err(r, "account");
 		goto done;
 	}
-	resp = token_reserve(ctx, &u, now);
-	if (resp != NULL)
+	if (ip != NULL) {
+		snprintf(trust, sizeof trust, "%s|%s", u.id, ip);
+		r = limit_marked(ctx, "login-trusted", trust, now);
+		if (r < 0) {
+			resp = mt_resp_from_err(r, "account");
+			goto done;
+		}
+		trusted = r == 1;
+	}
+	resp = trusted ? token_reserve_trusted(ctx, trust, now) : token_reserve(ctx, &u, now);
+	if (resp != NULL) {
+		if (ip != NULL && mt_resp_status(resp) == 429)
+			limit_give_back(ctx, "login-addr", ip);   /* refused unchecked: not the address's failure */
 		goto done;
+	}
 	ok = mt_password_verify(u.password_hash, password) == 0;
-	if (ok && (resp = token_clear(ctx, &u)) != NULL)
-		goto done;
 	if (!ok) {
 		resp = token_invalid();
 		goto done;
+	}
+	if ((resp = token_clear(ctx, &u)) != NULL)
+		goto done;
+	if (ip != NULL) {
+		/* best effort: a failure here costs a count, never the login */
+		limit_give_back(ctx, "login-addr", ip);
+		if (trusted)
+			limit_set(ctx, "login-trusted-fail", trust, 0, 0);
+		limit_mark(ctx, "login-trusted", trust, now + MT_LOGIN_TRUST_MS);
 	}
 	mt_id_new(family, now);
 	resp = session_response(ctx, &u, family);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 #include "core/clock.h"
+#include "aws/aws.h"
 #include "core/error.h"
 #include "notify/channel.h"
 #include "notify/channel-util.h"
@@ -31,6 +32,8 @@ void channel_curl_common(CURL *h, long timeout_ms, const char *protocols, char *
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, t < CHANNEL_CONNECT_TIMEOUT_MS ? t : CHANNEL_CONNECT_TIMEOUT_MS);
 	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, protocols);
+	if (aws_ca_bundle() != NULL)   /* Lambda's Amazon Linux keeps it elsewhere than Debian */
+		curl_easy_setopt(h, CURLOPT_CAINFO, aws_ca_bundle());
 	errbuf[0] = '\0';
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 }

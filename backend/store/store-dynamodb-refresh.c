@@ -31,7 +31,22 @@ int store_ddb_refresh_create(struct store *st, const struct mt_refresh *r)
 	return store_ddb_put_item(s, it, -1, NULL);
 }
 
-/* Reads a token and its family state in one BatchGetItem. */
+#define REFRESH_BATCH_ROUNDS 6   /* BatchGetItem calls before unprocessed keys count as unreadable */
+
+/* Waits before BatchGetItem round `round` (1..): 10 ms doubling, at most 160 ms. */
+static void refresh_backoff(int round)
+{
+	long ms = 10L << (round - 1 < 4 ? round - 1 : 4);
+	struct timespec ts = { 0, ms * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* Reads a token and its family state in one BatchGetItem. Keys DynamoDB
+ * hands back unprocessed are asked again with backoff; when they never
+ * clear, the answer is MT_EBUSY, never a token without its family state:
+ * a family whose revocation cannot be read is treated as unusable (fails
+ * closed), not as "not revoked". */
 int store_ddb_refresh_get(struct store *st, const char *family_id, const char *token_hash,
 			   struct mt_refresh *out)
 {
@@ -63,7 +78,9 @@ int store_ddb_refresh_get(struct store *st, const char *family_id, const char *t
 	store_ddb_put_s(k, "SK", "META");
 	cJSON_AddItemToArray(keys, k);
 	memset(out, 0, sizeof *out);
-	for (round = 0; round < 8 && req; round++) {
+	for (round = 0; round < REFRESH_BATCH_ROUNDS && req; round++) {
+		if (round > 0)
+			refresh_backoff(round);
 		rc = store_ddb_call(s, "BatchGetItem", req, &resp, NULL);
 		req = NULL;
 		if (rc != 0)
@@ -95,7 +112,12 @@ int store_ddb_refresh_get(struct store *st, const char *family_id, const char *t
 		cJSON_Delete(resp);
 		resp = NULL;
 	}
-	cJSON_Delete(req);
+	if (req != NULL) {   /* still unprocessed: the token or its family state is unknown */
+		cJSON_Delete(req);
+		store_ddb_log("BatchGetItem", "UnprocessedKeys did not clear: refresh token refused (fails closed)");
+		memset(out, 0, sizeof *out);
+		return MT_EBUSY;
+	}
 	if (!found)
 		return MT_ENOTFOUND;
 	out->family_revoked = revoked;

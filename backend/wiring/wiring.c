@@ -1,5 +1,6 @@
 /* Start-up wiring (wiring/wiring.h): the back ends of a context chosen
  * from the configuration, in one place for every host. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,15 +13,43 @@
 #include "store/store-sqlite.h"
 #include "wiring/wiring.h"
 
+/* Sets *out from the environment variable name when it holds a whole
+ * number in [0, 1000000]; leaves it (the default) otherwise. */
+static void wiring_env_int(const char *name, int *out)
+{
+	const char *v = getenv(name);
+	char *end;
+	long n;
+
+	if (v == NULL || *v == '\0')
+		return;
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno == 0 && end != v && *end == '\0' && n >= 0 && n <= 1000000)
+		*out = (int)n;
+	else
+		mt_log("warn", "config: not a whole number from 0 to 1000000; the default is used", "variable", name,
+		       (const char *)NULL);
+}
+
 /* Fills cfg with defaults, data_dir and the settings read from the environment. */
 void mt_wiring_config(struct mt_config *cfg, const char *data_dir)
 {
 	const char *hook = getenv("MAITRE_SMS_HOOK_SECRET");
+	const char *trusted = getenv("MAITRE_SMS_TRUSTED_TENANTS");
 
 	mt_config_defaults(cfg);
 	snprintf(cfg->data_dir, sizeof cfg->data_dir, "%s", data_dir ? data_dir : "");
 	if (hook != NULL)
 		snprintf(cfg->sms_hook_secret, sizeof cfg->sms_hook_secret, "%s", hook);
+	wiring_env_int("MAITRE_REGISTER_PER_ADDRESS_HOUR", &cfg->register_per_addr_hour);
+	wiring_env_int("MAITRE_SMS_PER_PARTY_HOUR", &cfg->sms_party_hour);
+	wiring_env_int("MAITRE_SMS_PER_NUMBER_HOUR", &cfg->sms_number_hour);
+	wiring_env_int("MAITRE_SMS_NEW_RESTAURANT_DAY", &cfg->sms_new_tenant_day);
+	wiring_env_int("MAITRE_SMS_RESTAURANT_DAY", &cfg->sms_tenant_day);
+	wiring_env_int("MAITRE_SMS_TRUST_DAYS", &cfg->sms_trust_days);
+	if (trusted != NULL)
+		snprintf(cfg->sms_trusted_tenants, sizeof cfg->sms_trusted_tenants, "%s", trusted);
 }
 
 /* Sets the context's clock (system, or offset by MAITRE_TEST_CLOCK_FILE). */
@@ -34,14 +63,16 @@ int mt_wiring_clock(struct mt_ctx *ctx, char **cause)
 	return mt_clock_offset_file(path, &ctx->clock, cause);
 }
 
-/* Opens the store of url and creates its schema. */
-static int wiring_store(struct mt_ctx *ctx, const char *url, char **cause)
+/* Opens the store of url and, when schema, creates its schema. */
+static int wiring_store(struct mt_ctx *ctx, const char *url, int schema, char **cause)
 {
 	int r = store_open(url, &ctx->store, cause);
 
 	if (r < 0)
 		return r;
 	store_set_clock(ctx->store, &ctx->clock);   /* one clock for the handlers and the store */
+	if (!schema)
+		return 0;
 	r = ctx->store->ops->init_schema(ctx->store);
 	if (r < 0) {
 		size_t n = strlen(url) + 64;
@@ -95,7 +126,7 @@ int mt_wiring_open(struct mt_ctx *ctx, const char *store_url, unsigned parts, ch
 	if (cause)
 		*cause = NULL;
 	if (parts & MT_WIRING_STORE) {
-		err = wiring_store(ctx, store_url, cause);
+		err = wiring_store(ctx, store_url, !(parts & MT_WIRING_NO_SCHEMA), cause);
 		if (err)
 			return err;
 	}

@@ -12,6 +12,8 @@
 enum mt_wiring_parts {
 	MT_WIRING_STORE = 1,    /* open the store of the URL and create its schema */
 	MT_WIRING_NOTIFY = 2,   /* queue and channels (needs the store for an embedded queue) */
+	MT_WIRING_NO_SCHEMA = 4,/* with STORE: open it without creating its schema (Lambda: the table
+	                         * comes from the template, and a cold start makes no DescribeTable) */
 };
 
 /* Fills cfg with defaults, data_dir and what comes from the environment

@@ -12,6 +12,9 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -257,12 +260,238 @@ static void test_strict_json(void **state)
 	test_server_free(&srv);
 }
 
+#define SLOW_CONNS 2000   /* slow connections from 127.0.0.1 */
+
+/* Opens a non-blocking TCP connection from `from` (NULL: any) to 127.0.0.1:port; fd or -1. */
+static int open_from(const char *from, int port)
+{
+	struct sockaddr_in a;
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+	if (fd < 0)
+		return -1;
+	if (from != NULL) {
+		memset(&a, 0, sizeof a);
+		a.sin_family = AF_INET;
+		inet_pton(AF_INET, from, &a.sin_addr);
+		if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0) {
+			close(fd);
+			return -1;
+		}
+	}
+	memset(&a, 0, sizeof a);
+	a.sin_family = AF_INET;
+	a.sin_port = htons((uint16_t)port);
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0 && errno != EINPROGRESS) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Waits until fd is writable (connected), at most ms. 1 when it is. */
+static int wait_out(int fd, int ms)
+{
+	struct pollfd p = { fd, POLLOUT, 0 };
+	int err = 0;
+	socklen_t l = sizeof err;
+
+	if (poll(&p, 1, ms) != 1)
+		return 0;
+	return getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &l) == 0 && err == 0;
+}
+
+/* Sends a whole GET /healthz from `from` and reads the answer for at most
+ * 3 s: returns the HTTP status (0 when the server closed or said nothing),
+ * *secs the time taken. */
+static int healthz_from(const char *from, int port, double *secs)
+{
+	static const char req[] = "GET /healthz HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n";
+	double t0 = now_s();
+	char buf[512];
+	size_t len = 0;
+	int fd = open_from(from, port), status = 0;
+
+	assert_true(fd >= 0);
+	if (wait_out(fd, 3000) && send(fd, req, sizeof req - 1, MSG_NOSIGNAL) == (ssize_t)(sizeof req - 1)) {
+		while (len < sizeof buf - 1 && now_s() - t0 < 3.0) {
+			struct pollfd p = { fd, POLLIN, 0 };
+			ssize_t n;
+
+			if (poll(&p, 1, 100) != 1)
+				continue;
+			n = recv(fd, buf + len, sizeof buf - 1 - len, 0);
+			if (n <= 0)
+				break;
+			len += (size_t)n;
+			buf[len] = '\0';
+			if (strstr(buf, "\r\n\r\n") != NULL)
+				break;
+		}
+	}
+	buf[len] = '\0';
+	if (strncmp(buf, "HTTP/1.1 ", 9) == 0)
+		status = atoi(buf + 9);
+	*secs = now_s() - t0;
+	close(fd);
+	return status;
+}
+
+/* Finding 2: with 2,000 slow connections open from 127.0.0.1 (a request
+ * line and one header, then nothing), a client on 127.0.0.2 is answered
+ * within 1 s, and more connections from 127.0.0.1 are closed at once
+ * instead of hanging. */
+static void test_slowloris(void **state)
+{
+	static const char part[] = "GET /healthz HTTP/1.1\r\nHost: t\r\n";
+	static const char *const args[] = { "--max-connections-per-address", "64", NULL };
+	struct test_server_opts o = { .args = args };
+	struct test_server srv;
+	struct rlimit rl;
+	int *fds = calloc(SLOW_CONNS, sizeof(int)), i, opened = 0;
+	double secs;
+
+	(void)state;
+	assert_non_null(fds);
+	assert_int_equal(getrlimit(RLIMIT_NOFILE, &rl), 0);
+	if (rl.rlim_cur < SLOW_CONNS + 200 && rl.rlim_max >= SLOW_CONNS + 200) {
+		rl.rlim_cur = rl.rlim_max;
+		assert_int_equal(setrlimit(RLIMIT_NOFILE, &rl), 0);
+	}
+	assert_true(rl.rlim_cur >= SLOW_CONNS + 200);
+	assert_int_equal(test_server_start(&srv, &o), 0);
+	for (i = 0; i < SLOW_CONNS; i++) {
+		fds[i] = open_from(NULL, srv.port);
+		assert_true(fds[i] >= 0);
+	}
+	for (i = 0; i < SLOW_CONNS; i++)
+		if (wait_out(fds[i], 200) && send(fds[i], part, sizeof part - 1, MSG_NOSIGNAL) > 0)
+			opened++;
+	fprintf(stderr, "%d of %d slow connections sent their first header line\n", opened, SLOW_CONNS);
+	assert_true(opened >= SLOW_CONNS / 2);
+	usleep(300 * 1000);   /* let the server see them all */
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(healthz_from("127.0.0.2", srv.port, &secs), 200);
+		fprintf(stderr, "127.0.0.2 answered in %.3f s\n", secs);
+		assert_true(secs < 1.0);
+	}
+	/* the same address over its limit: closed at once, not left hanging */
+	assert_int_equal(healthz_from("127.0.0.1", srv.port, &secs), 0);
+	fprintf(stderr, "127.0.0.1 over its limit: closed after %.3f s\n", secs);
+	assert_true(secs < 1.0);
+	for (i = 0; i < SLOW_CONNS; i++)
+		close(fds[i]);
+	free(fds);
+	usleep(200 * 1000);
+	assert_int_equal(healthz_from("127.0.0.1", srv.port, &secs), 200);   /* its slots are back */
+	assert_int_equal(test_server_stop(&srv, 10000), 0);
+	test_server_free(&srv);
+}
+
+/* Finding 2: a request whose headers stall is closed after the request
+ * timeout (not the 60 s idle time); an idle keep-alive one is not. */
+static void test_header_timeout(void **state)
+{
+	static const char part[] = "GET /healthz HTTP/1.1\r\nHost: t\r\n";
+	static const char *const args[] = { "--request-timeout-seconds", "1", NULL };
+	struct test_server_opts o = { .args = args };
+	struct test_server srv;
+	char buf[64];
+	double t0;
+	int fd;
+	ssize_t n;
+
+	(void)state;
+	assert_int_equal(test_server_start(&srv, &o), 0);
+	fd = open_from(NULL, srv.port);
+	assert_true(wait_out(fd, 2000));
+	assert_int_equal(send(fd, part, sizeof part - 1, MSG_NOSIGNAL), (ssize_t)(sizeof part - 1));
+	t0 = now_s();
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+
+		assert_true(now_s() - t0 < 5.0);
+		if (poll(&p, 1, 100) != 1)
+			continue;
+		n = recv(fd, buf, sizeof buf, 0);
+		if (n <= 0)
+			break;
+	}
+	fprintf(stderr, "stalled request closed after %.3f s\n", now_s() - t0);
+	assert_true(now_s() - t0 < 3.0);
+	close(fd);
+	assert_int_equal(test_server_stop(&srv, 10000), 0);
+	test_server_free(&srv);
+}
+
+/* Finding 8 over HTTP: with one text per party per hour, the party's
+ * "joined" text uses it; "notify now" then answers 429 sending_limit with
+ * the limit in the message and a Retry-After, and sends nothing. */
+static void test_sms_sending_limit(void **state)
+{
+	static const char *const env[] = { "MAITRE_SMS_PER_PARTY_HOUR=1", NULL };
+	static const char *const args[] = { "--tick-seconds", "1", NULL };
+	struct test_server_opts o = { .env = env, .args = args };
+	struct test_server srv;
+	char *token = NULL, *path, *wl, *id, *wpath;
+	struct test_resp r;
+	cJSON *j;
+	int i, count = 0;
+
+	(void)state;
+	assert_int_equal(test_server_start(&srv, &o), 0);
+	assert_int_equal(test_register_and_login(&srv, NULL, NULL, NULL, &token, NULL), 0);
+	j = call(&srv, "POST", "/waitlists", token, "{\"name\":\"Main\"}", 201);
+	wl = test_strf("%s", test_json_str(j, "id"));
+	cJSON_Delete(j);
+	path = test_strf("/waitlists/%s/waitees", wl);
+	j = call(&srv, "POST", path, token,
+		 "{\"name\":\"Kim\",\"partySize\":2,\"notifyIn\":30,\"phoneNumber\":\"+15551230042\"}", 201);
+	id = test_strf("%s", test_json_str(j, "id"));
+	cJSON_Delete(j);
+	wpath = test_strf("%s/%s", path, id);
+	for (i = 0; i < 100 && count == 0; i++) {   /* the joined text goes out */
+		j = call(&srv, "GET", wpath, token, NULL, 200);
+		count = (int)test_json_num(j, "notifyCount", 0);
+		cJSON_Delete(j);
+		if (count == 0)
+			usleep(50 * 1000);
+	}
+	assert_int_equal(count, 1);
+	free(wpath);
+	wpath = test_strf("%s/%s/notify", path, id);
+	assert_int_equal(test_http(&srv, "POST", wpath, token, NULL, NULL, &r), 0);
+	assert_int_equal(r.status, 429);
+	assert_non_null(strstr(r.body, "sending_limit"));
+	assert_non_null(strstr(r.body, "at most 1 texts per party per hour"));
+	assert_non_null(test_resp_header(&r, "retry-after"));
+	assert_true(atol(test_resp_header(&r, "retry-after")) > 3000);
+	test_resp_free(&r);
+	free(wpath);
+	wpath = test_strf("%s/%s", path, id);
+	usleep(300 * 1000);
+	j = call(&srv, "GET", wpath, token, NULL, 200);
+	assert_int_equal((int)test_json_num(j, "notifyCount", 0), 1);
+	cJSON_Delete(j);
+	free(wpath);
+	free(id);
+	free(path);
+	free(wl);
+	free(token);
+	assert_int_equal(test_server_stop(&srv, 10000), 0);
+	test_server_free(&srv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_many_query_params),
 		cmocka_unit_test(test_nul_and_controls),
 		cmocka_unit_test(test_strict_json),
+		cmocka_unit_test(test_slowloris),
+		cmocka_unit_test(test_header_timeout),
+		cmocka_unit_test(test_sms_sending_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -461,7 +461,7 @@ static void test_api_etag(void **state)
 		char *last = strdup(h.r.body);
 
 		hr_free(&h);
-		for (i = 0; i < 100 && !notified; i++) {
+		for (i = 0; i < 300 && !notified; i++) {
 			h = get_inm(a, a->token, coll, t0);
 			if (h.r.status == 304) {
 				want_304(&h, t0);

@@ -122,7 +122,33 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if kind == "echo-unprocessed":
             req = json.loads(body or b"{}")
             return {"UnprocessedItems": req.get("RequestItems", {})}
+        if kind.startswith("batch-"):
+            return self.batch_get(kind, json.loads(body or b"{}"))
         return {}
+
+    @staticmethod
+    def batch_get(kind, req):
+        """BatchGetItem of a refresh token and its family state (FAMILY#f / TOKEN#h, META):
+        batch-meta-unprocessed: the token found, META handed back unprocessed;
+        batch-meta-revoked: META found with revoked = 1 (the token too if asked);
+        batch-found: the token found, no META item (never revoked)."""
+        responses, unprocessed = {}, {}
+        for table, spec in (req.get("RequestItems") or {}).items():
+            for key in spec.get("Keys", []):
+                pk, sk = key["PK"]["S"], key["SK"]["S"]
+                if sk == "META":
+                    if kind == "batch-meta-unprocessed":
+                        unprocessed.setdefault(table, {"Keys": [], "ConsistentRead": True})["Keys"].append(key)
+                    elif kind == "batch-meta-revoked":
+                        responses.setdefault(table, []).append({"PK": {"S": pk}, "SK": {"S": sk},
+                                                                "revoked": {"N": "1"}})
+                    continue
+                h = sk[len("TOKEN#"):]
+                responses.setdefault(table, []).append({
+                    "PK": {"S": pk}, "SK": {"S": sk}, "tokenHash": {"S": h},
+                    "familyId": {"S": pk[len("FAMILY#"):]}, "userId": {"S": "01HUSER0000000000000000000"},
+                    "createdAt": {"N": "1"}, "expiresAt": {"N": "4102444800000"}, "used": {"N": "0"}})
+        return {"Responses": responses, "UnprocessedKeys": unprocessed}
 
     def scripted(self, body=b""):
         seq = [s for s in self.opts.sequence.split(",") if s]
@@ -136,6 +162,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if code == 200:
             return self.answer(200, {"step": i})
         etype = step[1] if len(step) > 1 else None
+        if etype == "ccf-echo":   # the condition fails on the item this very request writes (an earlier attempt landed)
+            req = json.loads(body or b"{}")
+            return self.answer(code, {"__type": "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
+                                      "message": "The conditional request failed", "Item": req.get("Item", {})})
         if etype == "ccf-item":   # a real DynamoDB failure with ReturnValuesOnConditionCheckFailure
             return self.answer(code, {"__type": "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
                                       "message": "The conditional request failed",

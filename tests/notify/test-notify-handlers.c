@@ -498,6 +498,102 @@ static void test_producer_enqueue_failure_retried(void **state)
 	assert_int_equal(fx_sent_with_key(f, w.id, 1), 1);
 }
 
+/* A due index that lags: it keeps listing what it listed first (copies as
+ * they were), as a DynamoDB GSI may for a moment after the claims. */
+static struct mt_waitee lag_snapshot[400];   /* the index as it lags */
+static size_t lag_n;                         /* entries in it */
+static int lag_calls;                        /* waitee_list_due calls */
+
+/* The store the producer sees: the real one but for the lagging index. */
+struct lag_store {
+	struct store base;     /* ops: lag_ops */
+	struct store *real;    /* the real store */
+};
+
+/* Reads a waitee from the real store. */
+static int lag_get(struct store *s, const char *wl, const char *id, struct mt_waitee *out)
+{
+	struct store *real = ((struct lag_store *)s)->real;
+
+	return real->ops->waitee_get(real, wl, id, out);
+}
+
+/* Writes a waitee to the real store. */
+static int lag_update(struct store *s, struct mt_waitee *w, int64_t expected)
+{
+	struct store *real = ((struct lag_store *)s)->real;
+
+	return real->ops->waitee_update(real, w, expected);
+}
+
+/* Lists the lagging snapshot, oldest first, at most limit. */
+static int lag_list_due(struct store *s, int64_t now_ms, int limit, struct mt_waitee **items, size_t *n)
+{
+	size_t k = lag_n < (size_t)limit ? lag_n : (size_t)limit;
+
+	(void)s;
+	(void)now_ms;
+	lag_calls++;
+	*items = malloc((k ? k : 1) * sizeof **items);
+	if (*items == NULL)
+		return MT_ENOMEM;
+	memcpy(*items, lag_snapshot, k * sizeof **items);
+	*n = k;
+	return 0;
+}
+
+/* A lagging index makes the producer look past stale entries a bounded
+ * number of times, not re-read full pages up to 1,000 times, and every
+ * due guest is still queued once. */
+static void test_producer_lagging_index(void **state)
+{
+	struct fixture *f = *state;
+	const struct store_ops *real = f->store->ops;
+	struct store_ops lag_ops = { .name = "lagging" };
+	struct lag_store lagging = { { &lag_ops, { NULL, NULL } }, f->store };
+	struct mt_waitee *items = NULL, w;
+	size_t n = 0;
+	int i;
+	cJSON *ev = cJSON_CreateObject(), *ans;
+
+	for (i = 0; i < 150; i++) {
+		char name[16];
+
+		snprintf(name, sizeof name, "Guest %d", i);
+		fx_waitee(f, &w, name, T0 - 60000 + i);
+	}
+	assert_int_equal(real->waitee_list_due(f->store, f->now, 400, &items, &n), 0);
+	assert_int_equal((int)n, 150);
+	memcpy(lag_snapshot, items, n * sizeof *items);
+	lag_n = n;
+	free(items);
+	lag_calls = 0;
+	lag_ops.waitee_list_due = lag_list_due;
+	lag_ops.waitee_get = lag_get;
+	lag_ops.waitee_update = lag_update;
+	lagging.base.clock = f->store->clock;
+	f->ctx.store = &lagging.base;
+	ans = handler_producer(&f->ctx, ev);
+	f->ctx.store = f->store;
+	assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(ans, "queued")->valuedouble, 150);
+	assert_null(cJSON_GetObjectItemCaseSensitive(ans, "error"));
+	/* 100 queued, the same 100 again (all stale) then 400 (50 new): 3 reads */
+	assert_int_equal(lag_calls, 3);
+	cJSON_Delete(ans);
+
+	/* the index still lags on the next tick: everything is stale, 3 reads, nothing queued twice */
+	lag_calls = 0;
+	f->ctx.store = &lagging.base;
+	ans = handler_producer(&f->ctx, ev);
+	f->ctx.store = f->store;
+	assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(ans, "queued")->valuedouble, 0);
+	assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(ans, "skipped")->valuedouble, 250);
+	assert_int_equal(lag_calls, 2);   /* 100 all stale, then 400 -> 150 all stale: done */
+	cJSON_Delete(ans);
+	cJSON_Delete(ev);
+	assert_int_equal(fx_depth(f).visible, 150);
+}
+
 /* A crash between the claim and the send: the waitee comes back when the
  * lease ends and is told once; a crash after the send (message queued,
  * due slot not cleared) gives a second message that the consumer drops. */
@@ -873,6 +969,72 @@ static void test_message_format(void **state)
 	}
 }
 
+/* The host presses "notify now" on w (what the waitees handler stores) and
+ * the consumer runs. */
+static void fx_notify_now(struct fixture *f, struct mt_waitee *w)
+{
+	fx_get(f, w);
+	w->notify_at = w->due_at = f->now;
+	w->notify_seq++;
+	snprintf(w->notify_kind, sizeof w->notify_kind, "ready");
+	assert_int_equal(f->store->ops->waitee_update(f->store, w, w->version), 0);
+	mt_notify_after_change(&f->ctx, w, 0);
+	fx_drain(f);
+	fx_get(f, w);
+}
+
+/* Issue 13, finding 8: texts per party per hour, per number per hour and
+ * per new restaurant per day are capped at the consumer; over a cap nothing
+ * is sent, the row says which limit, and trust lifts the restaurant's cap. */
+static void test_sms_limits(void **state)
+{
+	struct fixture *f = *state;
+	struct mt_waitee a, b, c;
+
+	f->ctx.cfg.sms_party_hour = 2;
+	f->ctx.cfg.sms_number_hour = 3;
+	f->ctx.cfg.sms_new_tenant_day = 4;
+	f->ctx.cfg.sms_tenant_day = 1000;
+	f->ctx.cfg.sms_trust_days = 14;
+	fx_waitee(f, &a, "Ada", 0);
+	fx_notify_now(f, &a);
+	fx_notify_now(f, &a);
+	assert_int_equal(f->sms.sent, 2);
+	fx_notify_now(f, &a);   /* a third text to one party within the hour */
+	assert_int_equal(f->sms.sent, 2);
+	assert_string_equal(a.last_result, "failed");
+	assert_non_null(strstr(a.last_reason, "at most 2 texts per party per hour"));
+
+	/* another party with the same number: the number's cap (3) */
+	fx_waitee(f, &b, "Bob", 0);
+	fx_notify_now(f, &b);
+	assert_int_equal(f->sms.sent, 3);
+	fx_notify_now(f, &b);
+	assert_int_equal(f->sms.sent, 3);
+	assert_non_null(strstr(b.last_reason, "at most 3 texts per phone number per hour"));
+
+	/* an hour later: the restaurant's daily quota of a new restaurant (4) */
+	f->now += 3600 * 1000;
+	fx_waitee(f, &c, "Cy", 0);
+	snprintf(c.phone, sizeof c.phone, "+15555550999");
+	assert_int_equal(f->store->ops->waitee_update(f->store, &c, c.version), 0);
+	fx_notify_now(f, &c);
+	assert_int_equal(f->sms.sent, 4);
+	fx_notify_now(f, &a);
+	assert_int_equal(f->sms.sent, 4);
+	assert_non_null(strstr(a.last_reason, "per day for a new restaurant"));
+	/* the operator trusts the restaurant: its full quota applies */
+	snprintf(f->ctx.cfg.sms_trusted_tenants, sizeof f->ctx.cfg.sms_trusted_tenants, "XYZ,%s", f->wl.tenant_id);
+	fx_notify_now(f, &a);
+	assert_int_equal(f->sms.sent, 5);
+	assert_string_equal(a.last_result, "sent");
+	/* and so is one registered longer ago than sms_trust_days */
+	f->ctx.cfg.sms_trusted_tenants[0] = '\0';
+	f->now += 15LL * 86400 * 1000;
+	fx_notify_now(f, &c);
+	assert_int_equal(f->sms.sent, 6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -882,6 +1044,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_producer_skips_finished, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_producer_enqueue_failure_retried, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_producer_crash_window, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_producer_lagging_index, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_consumer_records_sent, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reminder_ahead_of_quote, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_consumer_duplicate_is_noop, fx_setup, fx_teardown),
@@ -891,6 +1054,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_consumer_skips, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_after_change, fx_setup, fx_teardown),
 		cmocka_unit_test(test_message_format),
+		cmocka_unit_test_setup_teardown(test_sms_limits, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("notify-handlers", tests, NULL, NULL);

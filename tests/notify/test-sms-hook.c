@@ -577,6 +577,81 @@ static void test_reply_not_crossing(void **state)
 	assert_int_equal(got.status, MT_CANCELLED);
 }
 
+/* Signs body at ts into sig ("sha256=<hex>"). */
+static void sign_body(const char *ts, const char *body, char sig[80])
+{
+	unsigned char mac[crypto_auth_hmacsha256_BYTES];
+	crypto_auth_hmacsha256_state st;
+
+	assert_true(sodium_init() >= 0);
+	crypto_auth_hmacsha256_init(&st, (const unsigned char *)SECRET, strlen(SECRET));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)ts, strlen(ts));
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)".", 1);
+	crypto_auth_hmacsha256_update(&st, (const unsigned char *)body, strlen(body));
+	crypto_auth_hmacsha256_final(&st, mac);
+	memcpy(sig, "sha256=", 7);
+	sodium_bin2hex(sig + 7, 80 - 7, mac, sizeof mac);
+}
+
+/* Puts a waitee back to waiting, as a host would. */
+static void back_to_waiting(struct hook_env *e, const struct mt_waitee *w)
+{
+	struct mt_waitee got;
+
+	get_waitee(e, w, &got);
+	got.status = MT_WAITING;
+	assert_int_equal(e->store->ops->waitee_update(e->store, &got, got.version), 0);
+}
+
+/* Issue 13, finding 7: a captured signed request, or a MessageSid seen
+ * before, is refused (409 replayed) within the signature's window and
+ * changes nothing; a new MessageSid from the same guest still works. */
+static void test_replay(void **state)
+{
+	struct hook_env *e = *state;
+	const char *body = "From=%2B15551230601&Body=1";
+	char ts[32], sig[80];
+	const char *sig_hdrs[] = { "content-type", "application/x-www-form-urlencoded",
+				   "x-maitre-timestamp", ts, "x-maitre-signature", sig, NULL };
+	struct mt_waitee w, got;
+	cJSON *ev, *resp;
+
+	add_waitee(e, &w, "+15551230601", MT_WAITING);
+	snprintf(ts, sizeof ts, "%lld", (long long)(e->now / 1000));
+	sign_body(ts, body, sig);
+	ev = mk_event(body, 0, NULL, sig_hdrs);
+	resp = handler_sms_hook(&e->ctx, ev);
+	assert_twiml(resp);
+	cJSON_Delete(resp);
+	get_waitee(e, &w, &got);
+	assert_int_equal(got.status, MT_CONFIRMED);
+	back_to_waiting(e, &w);
+	e->now += 60 * 1000;   /* still inside the 5-minute signature window */
+	resp = handler_sms_hook(&e->ctx, ev);
+	assert_int_equal(mt_resp_status(resp), 409);
+	assert_non_null(strstr(mt_resp_body(resp), "replayed"));
+	cJSON_Delete(resp);
+	cJSON_Delete(ev);
+	get_waitee(e, &w, &got);
+	assert_int_equal(got.status, MT_WAITING);
+
+	/* the same MessageSid twice (shared-secret mode) */
+	resp = post_form(e, "MessageSid=SM0123456789abcdef&From=%2B15551230601&Body=1");
+	assert_twiml(resp);
+	cJSON_Delete(resp);
+	back_to_waiting(e, &w);
+	resp = post_form(e, "MessageSid=SM0123456789abcdef&From=%2B15551230601&Body=1");
+	assert_int_equal(mt_resp_status(resp), 409);
+	cJSON_Delete(resp);
+	get_waitee(e, &w, &got);
+	assert_int_equal(got.status, MT_WAITING);
+	resp = post_form(e, "MessageSid=SM0123456789abcdee&From=%2B15551230601&Body=1");
+	assert_twiml(resp);
+	cJSON_Delete(resp);
+	get_waitee(e, &w, &got);
+	assert_int_equal(got.status, MT_CONFIRMED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -589,6 +664,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_race_retried, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reply_not_crossing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replay, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -362,6 +362,27 @@ static void test_select(void **state)
 	assert_int_equal(tk_theme_select(&d, "/nonexistent/x.theme", &t, err, sizeof err), -1);
 	assert_non_null(strstr(err, "/nonexistent/x.theme: cannot read"));
 
+	/* a search path holds TK_THEME_DIRS_MAX directories of bounded length */
+	{
+		char longdir[TK_THEME_PATH_MAX];
+		int k;
+
+		memset(&d, 0, sizeof d);
+		for (k = 0; k < TK_THEME_DIRS_MAX; k++) {
+			snprintf(path, sizeof path, "/tmp/d%d", k);
+			assert_int_equal(tk_theme_dirs_add(&d, path), 0);
+		}
+		assert_int_equal(tk_theme_dirs_add(&d, "/tmp/one-too-many"), -1);
+		assert_int_equal(d.n, TK_THEME_DIRS_MAX);
+		memset(&d, 0, sizeof d);
+		memset(longdir, 'a', sizeof longdir - 1);
+		longdir[0] = '/';
+		longdir[sizeof longdir - 1] = '\0';
+		assert_int_equal(tk_theme_dirs_add(&d, longdir), -1);
+		assert_int_equal(tk_theme_dirs_add(&d, ""), 0);
+		assert_int_equal(d.n, 0);
+	}
+
 	/* no directories at all: "dark" is the built-in copy */
 	memset(&d, 0, sizeof d);
 	assert_int_equal(tk_theme_select(&d, "dark", &t, err, sizeof err), 0);

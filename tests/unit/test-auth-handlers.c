@@ -504,13 +504,14 @@ static void test_login_throttle_unknown(void **state)
 	f->now = T0 + 1000 + 15 * 60 * 1000;
 	assert_int_equal(do_login(f, "real@example.com", "wrong-password", NULL, 0, NULL, NULL), 401);
 	assert_int_equal(do_login(f, "ghost@example.com", "wrong-password", NULL, 0, NULL, NULL), 401);
-	/* two guards, neither holding the e-mail */
+	/* two e-mail guards and the client address's login and registration
+	 * counters (issue 13, findings 4 and 9), none holding the e-mail */
 	snprintf(path, sizeof path, "%s/maitre.db", f->dir);
 	assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*), sum(key LIKE '%ghost%'), min(length(key))"
 					    " FROM login_guards", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 2);
+	assert_int_equal(sqlite3_column_int(st, 0), 4);
 	assert_int_equal(sqlite3_column_int(st, 1), 0);
 	assert_int_equal(sqlite3_column_int(st, 2), 32);
 	sqlite3_finalize(st);
