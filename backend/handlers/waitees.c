@@ -21,6 +21,7 @@
 #include "handlers/idempotency.h"
 #include "handlers/handler.h"
 #include "handlers/listcache.h"
+#include "handlers/sms-limit.h"
 #include "notify/notify.h"
 #include "apigw/apigw.h"
 #include "store/store.h"
@@ -490,6 +491,25 @@ static cJSON *waitees_update(struct mt_ctx *ctx, const cJSON *event, const char 
 	return waitees_one(200, &w, 0);
 }
 
+/* The 429 for a text that would be over a sending limit, or NULL when none
+ * is (or the limits cannot be read: the consumer checks again). */
+static cJSON *waitees_sms_limited(struct mt_ctx *ctx, const struct mt_waitee *w)
+{
+	char why[160], v[24];
+	int64_t retry = 0;
+	cJSON *resp;
+
+	if (sms_limit_check(ctx, w, mt_now(ctx), why, sizeof why, &retry) != MT_EBUSY)
+		return NULL;
+	snprintf(v, sizeof v, "%lld", (long long)retry);
+	resp = mt_resp_error(429, "sending_limit", NULL, "%s; retry in %lld seconds", why, (long long)retry);
+	if (resp != NULL && mt_resp_header(resp, "retry-after", v) < 0) {
+		cJSON_Delete(resp);
+		return NULL;
+	}
+	return resp;
+}
+
 /* POST .../waitees/{waiteeId}/notify: notify now (as PUT notifyIn 0); 202.
  * Retried like PUT when it loses to the notifier and no precondition was given. */
 static cJSON *waitees_notify(struct mt_ctx *ctx, const cJSON *event, const char *wl_id, const char *id)
@@ -512,6 +532,8 @@ static cJSON *waitees_notify(struct mt_ctx *ctx, const cJSON *event, const char 
 		if (mt_status_is_finished(w.status))
 			return mt_resp_error(409, "invalid_state", "status", "cannot notify a party that is %s",
 					     mt_status_name(w.status));
+		if (attempt == 0 && w.phone[0] != '\0' && (resp = waitees_sms_limited(ctx, &w)) != NULL)
+			return resp;
 		read_version = w.version;
 		w.updated_at = mt_now(ctx);
 		waitees_plan_notify(&w, w.updated_at, 0);
