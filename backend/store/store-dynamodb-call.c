@@ -308,6 +308,53 @@ int store_ddb_put_item(struct store_ddb *s, cJSON *item, int64_t expected_versio
 	return rc;
 }
 
+/* A conditional UpdateItem (req consumed: Key, a "SET ..." UpdateExpression,
+ * its condition) that also sets a fresh writeToken; as store_ddb_put_item,
+ * a condition failure after a retried attempt on an item carrying our token
+ * is our own earlier write: 0. Otherwise as store_ddb_call_cond (*old: the
+ * current item when the service sent it). */
+int store_ddb_update_own(struct store_ddb *s, cJSON *req, const char *pk, const char *sk, cJSON **old)
+{
+	cJSON *expr = cJSON_GetObjectItemCaseSensitive(req, "UpdateExpression"), *names, *vals, *cur = NULL;
+	char tok[33], *e;
+	int rc, tries = 0;
+
+	*old = NULL;
+	if (req == NULL || !cJSON_IsString(expr) || strncmp(expr->valuestring, "SET ", 4) != 0) {
+		cJSON_Delete(req);
+		return req == NULL ? MT_ENOMEM : MT_EINVAL;
+	}
+	ddb_write_token(tok);
+	e = mt_strf("%s, #wt = :wt", expr->valuestring);
+	names = cJSON_GetObjectItemCaseSensitive(req, "ExpressionAttributeNames");
+	vals = cJSON_GetObjectItemCaseSensitive(req, "ExpressionAttributeValues");
+	if (names == NULL)
+		names = cJSON_AddObjectToObject(req, "ExpressionAttributeNames");
+	if (vals == NULL)
+		vals = cJSON_AddObjectToObject(req, "ExpressionAttributeValues");
+	if (e == NULL || names == NULL || vals == NULL ||
+	    !cJSON_ReplaceItemInObjectCaseSensitive(req, "UpdateExpression", cJSON_CreateString(e))) {
+		free(e);
+		cJSON_Delete(req);
+		return MT_ENOMEM;
+	}
+	free(e);
+	cJSON_AddStringToObject(names, "#wt", "writeToken");
+	store_ddb_val_s(vals, ":wt", tok);
+	cJSON_AddStringToObject(req, "ReturnValuesOnConditionCheckFailure", "ALL_OLD");
+	rc = ddb_call_ex(s, "UpdateItem", req, NULL, NULL, &cur, &tries);
+	if (rc == MT_ECONFLICT && tries > 1) {
+		if (cur == NULL && store_ddb_get_item(s, pk, sk, &cur) != 0)
+			cur = NULL;
+		if (ddb_has_token(cur, tok)) {
+			cJSON_Delete(cur);
+			return 0;
+		}
+	}
+	*old = cur;
+	return rc;
+}
+
 /* After a failed versioned write: MT_ENOTFOUND when the item is gone (or
  * expired), MT_EPRECOND when its version differs, else MT_ECONFLICT. Uses
  * old (the item returned with the failure, consumed) when given, else one

@@ -166,6 +166,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             req = json.loads(body or b"{}")
             return self.answer(code, {"__type": "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
                                       "message": "The conditional request failed", "Item": req.get("Item", {})})
+        if etype == "ccf-update-echo":   # an UpdateItem whose earlier attempt landed: the item has its token
+            req = json.loads(body or b"{}")
+            item = dict(req.get("Key", {}))
+            item["writeToken"] = req.get("ExpressionAttributeValues", {}).get(":wt", {"S": ""})
+            item["used"] = {"N": "1"}
+            return self.answer(code, {"__type": "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
+                                      "message": "The conditional request failed", "Item": item})
         if etype == "ccf-item":   # a real DynamoDB failure with ReturnValuesOnConditionCheckFailure
             return self.answer(code, {"__type": "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
                                       "message": "The conditional request failed",

@@ -690,6 +690,20 @@ static void test_own_earlier_write(void **state)
 	assert_int_equal(s->ops->user_create(s, &u), 0);
 	store_close(s);
 	test_proc_stop(&p);
+
+	/* a refresh token marked used by an attempt that landed: not a reuse */
+	fake_script(&p, "500,400:ccf-update-echo");
+	s = fake_store(&p);
+	assert_int_equal(s->ops->refresh_mark_used(s, "01HFAMILY00000000000000000", "ab12"), 0);
+	store_close(s);
+	test_proc_stop(&p);
+	/* ... but used by someone else (no token of ours on the item): a reuse */
+	fake_script(&p, "500,400:ConditionalCheckFailedException,200:item");
+	s = fake_store(&p);
+	assert_int_equal(s->ops->refresh_mark_used(s, "01HFAMILY00000000000000000", "ab12"), MT_ECONFLICT);
+	assert_int_equal(aws_client_calls(store_dynamodb_client(s), "DynamoDB_20120810.GetItem"), 1);
+	store_close(s);
+	test_proc_stop(&p);
 }
 
 int main(void)
