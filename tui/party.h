@@ -40,6 +40,7 @@ struct party {
 	int64_t updated_ms;     /* last change */
 	int64_t reply_ms;       /* when the guest replied, 0 = never */
 	int64_t version;        /* record version (precondition of changes) */
+	int self_checkin;       /* 1 when the guest joined through the self check-in page (API source "self") */
 	int by_guest;           /* 1 when the guest made the last status move (confirm/cancel by SMS), as seen by this app */
 	int pending;            /* 1 while an action on it is not yet confirmed by the server */
 	char pending_what[24];  /* what is pending ("seat", "add", ...), for the STATUS column */

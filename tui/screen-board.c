@@ -60,8 +60,22 @@ static enum tk_slot row_slot(const struct app *a, const struct party *p)
 	}
 }
 
-/* The STATUS column's text in a form: 0 full, 1 short, 2 one letter. */
+static void status_base(const struct app *a, const struct party *p, int form, char *out, size_t n);
+
+/* The STATUS column's text in a form: 0 full, 1 short, 2 one letter; the
+ * full form says when the guest checked in by themselves. */
 static void status_text(const struct app *a, const struct party *p, int form, char *out, size_t n)
+{
+	status_base(a, p, form, out, n);
+	if (form == 0 && p->self_checkin && party_status_active(p->status)) {
+		size_t l = strlen(out);
+		if (l < n)
+			str_fmt(out + l, n - l, " · self check-in");
+	}
+}
+
+/* The STATUS text without the self check-in note. */
+static void status_base(const struct app *a, const struct party *p, int form, char *out, size_t n)
 {
 	char ago[32] = "";
 	if (p->pending) {

@@ -176,6 +176,7 @@ void state_save_snapshot(struct app *a)
 		cJSON_AddNumberToObject(r, "updated", (double)p->updated_ms);
 		cJSON_AddNumberToObject(r, "version", (double)p->version);
 		cJSON_AddBoolToObject(r, "byGuest", p->by_guest);
+		cJSON_AddBoolToObject(r, "self", p->self_checkin);
 		/* phone and e-mail stay on the server: the snapshot holds no contact data */
 	}
 	char *s = cJSON_PrintUnformatted(o);
@@ -234,6 +235,7 @@ static void load_snapshot(struct app *a)
 		p->updated_ms = (int64_t)get_num(r, "updated");
 		p->version = (int64_t)get_num(r, "version");
 		p->by_guest = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "byGuest"));
+		p->self_checkin = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "self"));
 		if (p->id[0])
 			k++;
 	}

@@ -66,6 +66,7 @@ static void party_from_waitee(struct party *p, const struct mtc_waitee *w)
 	p->updated_ms = w->finished_at ? w->finished_at : w->updated_at;
 	p->reply_ms = w->reply_at;
 	p->version = w->version;
+	p->self_checkin = strcmp(w->source, "self") == 0;
 }
 
 /* The client's status for a board status. */

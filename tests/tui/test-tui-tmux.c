@@ -34,11 +34,14 @@ struct world {
 	char list_id[64];         /* the waitlist */
 };
 
+static struct world *current; /* the running test's world, freed by teardown if the test failed */
+
 /* Starts maitred and makes the app's home. */
 static struct world *world_new(void)
 {
 	struct world *w = calloc(1, sizeof *w);
 	assert_non_null(w);
+	current = w;
 	assert_int_equal(test_server_start(&w->srv, NULL), 0);
 	assert_int_equal(tmux_init(&w->t), 0);
 	return w;
@@ -47,6 +50,8 @@ static struct world *world_new(void)
 /* Stops everything. */
 static void world_free(struct world *w)
 {
+	if (w == current)
+		current = NULL;
 	tmux_free(&w->t);
 	test_server_free(&w->srv);
 	free(w->token);
@@ -512,6 +517,7 @@ static void test_desktop(void **state)
 	}
 	struct world *w = calloc(1, sizeof *w);
 	assert_non_null(w);
+	current = w;
 	assert_int_equal(tmux_init(&w->t), 0);
 	/* maitred's clock 90 s behind: a 1-minute quote is passed as soon as the app sees the party */
 	char clock[400];
@@ -764,26 +770,36 @@ static void test_signals(void **state)
 	world_free(w);
 }
 
+/* After each test: a failed assertion skips the test's own clean-up, so the
+ * tmux server, the app and maitred are stopped here. */
+static int teardown(void **state)
+{
+	(void)state;
+	if (current)
+		world_free(current);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "C.UTF-8");
 	const struct CMUnitTest all[] = {
-		cmocka_unit_test(test_first_run),
-		cmocka_unit_test(test_add_utf8),
-		cmocka_unit_test(test_notify_seat_undo),
-		cmocka_unit_test(test_second_terminal),
-		cmocka_unit_test(test_server_refusal),
-		cmocka_unit_test(test_race_lost),
-		cmocka_unit_test(test_offline_queue),
-		cmocka_unit_test(test_offline_restart),
-		cmocka_unit_test(test_replay),
-		cmocka_unit_test(test_theme_switch),
-		cmocka_unit_test(test_resize),
-		cmocka_unit_test(test_broken_theme),
-		cmocka_unit_test(test_signals),
-		cmocka_unit_test(test_desktop),
-		cmocka_unit_test(test_no_color),
-		cmocka_unit_test(test_bad_config),
+		cmocka_unit_test_teardown(test_first_run, teardown),
+		cmocka_unit_test_teardown(test_add_utf8, teardown),
+		cmocka_unit_test_teardown(test_notify_seat_undo, teardown),
+		cmocka_unit_test_teardown(test_second_terminal, teardown),
+		cmocka_unit_test_teardown(test_server_refusal, teardown),
+		cmocka_unit_test_teardown(test_race_lost, teardown),
+		cmocka_unit_test_teardown(test_offline_queue, teardown),
+		cmocka_unit_test_teardown(test_offline_restart, teardown),
+		cmocka_unit_test_teardown(test_replay, teardown),
+		cmocka_unit_test_teardown(test_theme_switch, teardown),
+		cmocka_unit_test_teardown(test_resize, teardown),
+		cmocka_unit_test_teardown(test_broken_theme, teardown),
+		cmocka_unit_test_teardown(test_signals, teardown),
+		cmocka_unit_test_teardown(test_desktop, teardown),
+		cmocka_unit_test_teardown(test_no_color, teardown),
+		cmocka_unit_test_teardown(test_bad_config, teardown),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);

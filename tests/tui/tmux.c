@@ -356,13 +356,17 @@ char *tmux_stty_after(struct tmux *t)
 	return buf;
 }
 
-/* Stops the tmux server. */
+/* Stops the tmux server and removes its socket. */
 void tmux_stop(struct tmux *t)
 {
 	if (t->running)
 		tmux_run(t, NULL, "kill-server", (char *)NULL);
 	t->running = 0;
 	usleep(100000);
+	const char *dir = getenv("TMUX_TMPDIR");
+	char sock[400];
+	snprintf(sock, sizeof sock, "%s/tmux-%d/%s", dir && *dir ? dir : "/tmp", (int)getuid(), t->sock);
+	unlink(sock);
 }
 
 /* Stops and removes the home. */
