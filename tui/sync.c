@@ -522,8 +522,14 @@ static const char *action_done_text(const struct action *act)
 	case ACT_NOTIFY: return "text queued";
 	case ACT_DELETE: return "deleted";
 	case ACT_STATUS:
-		if (party_status_active((enum party_status)act->status) && !party_status_active((enum party_status)act->prev_status))
-			return "undone: back to waiting";
+		if (party_status_active((enum party_status)act->status) && !party_status_active((enum party_status)act->prev_status)) {
+			/* an undo: say the status it went back to (the server's answer when there is one) */
+			switch (act->status) {
+			case PARTY_NOTIFIED: return "undone: back to notified";
+			case PARTY_CONFIRMED: return "undone: back to confirmed";
+			default: return "undone: back to waiting";
+			}
+		}
 		switch (act->status) {
 		case PARTY_SEATED: return "seated";
 		case PARTY_CANCELLED: return "cancelled";
@@ -678,8 +684,15 @@ static void action_done(struct mtc_client *c, struct mtc_result *r, void *ud)
 			if (strcmp(a->form.pending_key, act.key) == 0)
 				a->form.pending_key[0] = '\0';
 		}
-		if (r->waitee)
+		if (r->waitee) {
 			upsert_server_row(a, r->waitee);
+			if (act.kind == ACT_STATUS) {
+				/* the strip says what the server actually did (an undo restores its previousStatus) */
+				struct party done;
+				party_from_waitee(&done, r->waitee);
+				act.status = done.status;
+			}
+		}
 		if (act.kind == ACT_DELETE)
 			drop_server_row(a, act.waitee);
 		app_activity(a, TK_SLOT_SUCCESS, "%s %s%s", act.label, action_done_text(&act),
