@@ -490,6 +490,7 @@ static void undo_last(struct app *a)
 	act.prev_status = p->status;
 	act.version = p->version;
 	a->undo_until_ms = 0;
+	str_copy(a->sel_id, sizeof a->sel_id, p->id); /* the restored party gets the selection */
 	app_queue_action(a, &act); /* the row shows "undoing…" until the server answers */
 }
 

@@ -286,6 +286,7 @@ static void test_notify_seat_undo(void **state)
 	struct world *w = world_new();
 	owner_with_list(w);
 	http_add(w, "{\"name\":\"Kowalski\",\"partySize\":6,\"phoneNumber\":\"+14155550123\"}", NULL, 0);
+	http_add(w, "{\"name\":\"Adams\",\"partySize\":2}", NULL, 0);
 	app_start(w, 120, 40, NULL, NULL);
 	login_by_keys(w);
 	assert_true(tmux_wait_text(&w->t, "Kowalski", WAIT) >= 0);
@@ -296,13 +297,21 @@ static void test_notify_seat_undo(void **state)
 	assert_int_equal(tmux_keys(&w->t, "s", NULL), 0);
 	assert_int_equal(wait_status(w, "Kowalski", "seated", WAIT), 0);
 	assert_true(tmux_wait_text(&w->t, "Kowalski seated", WAIT) >= 0);
-	assert_true(tmux_wait_text(&w->t, "Nobody waiting", WAIT) >= 0);
+	assert_true(tmux_wait_gone(&w->t, "seating", WAIT) >= 0);
+	/* Kowalski left the waiting view: the selection moved to Adams */
+	char line[1024];
+	assert_int_equal(tmux_line_with(&w->t, "Adams", line, sizeof line), 0);
+	assert_non_null(strstr(line, "\xe2\x96\xb6"));
 	assert_int_equal(tmux_keys(&w->t, "u", NULL), 0);
 	assert_int_equal(wait_status(w, "Kowalski", "notified", WAIT), 0);
-	assert_true(tmux_wait_gone(&w->t, "Nobody waiting", WAIT) >= 0);
 	/* the strip says the status the server restored, not a fixed "waiting" */
 	assert_true(tmux_wait_text(&w->t, "Kowalski undone: back to notified", WAIT) >= 0);
 	assert_true(tmux_wait_gone(&w->t, "back to waiting", 1000) >= 0);
+	/* the restored party is selected again (the ▶ marker is on its row, not on Adams) */
+	assert_int_equal(tmux_line_with(&w->t, "Kowalski", line, sizeof line), 0);
+	assert_non_null(strstr(line, "\xe2\x96\xb6"));
+	assert_int_equal(tmux_line_with(&w->t, "Adams", line, sizeof line), 0);
+	assert_null(strstr(line, "\xe2\x96\xb6"));
 	world_free(w);
 }
 
@@ -379,7 +388,7 @@ static void test_race_lost(void **state)
 	cJSON_Delete(p);
 	/* reloaded: the other terminal's size shows */
 	char row[1024];
-	assert_true(tmux_wait_gone(&w->t, "seating…", WAIT) >= 0);
+	assert_true(tmux_wait_gone(&w->t, "seating", WAIT) >= 0);
 	assert_int_equal(tmux_line_with(&w->t, "Lee", row, sizeof row), 0);
 	assert_non_null(strstr(row, " 5 "));
 	world_free(w);
