@@ -353,27 +353,59 @@ static void draw_strip(struct app *a)
 /* Draws the footer: key hints (or the search / filter prompt) and the connection. */
 static void draw_footer(struct app *a)
 {
+	static const char *const hints[][2] = {
+		{ "a", "add" }, { "n", "notify" }, { "s", "seat" }, { "c", "cancel" }, { "x", "no-show" },
+		{ "u", "undo" }, { "e", "edit" }, { "/", "find" }, { "v", "view" }, { "?", "help" }, { "q", "quit" },
+	};
+	enum { N_HINTS = sizeof hints / sizeof hints[0], HELP = 9, CORE = 4 /* a n s c */ };
 	int y = LINES - 1;
-	char right[200], clock[8];
-	const char *notif = a->notifier ? tk_notifier_status(a->notifier) : "notifications off";
+	/* the right-hand status, from the longest variant to the shortest */
+	char right[4][200], clock[8];
+	int nv = 0;
 	if (a->conn == CONN_LIVE) {
+		const char *notif = a->notifier ? tk_notifier_status(a->notifier) : "notifications off";
 		long ago = a->last_sync_ms ? (long)((a->now_ms - a->last_sync_ms) / 1000) : 0;
-		/* notifications: the full status when there is room, "notif off" always when off */
+		if (ago < 0)
+			ago = 0;
 		int off = !a->notifier || tk_notifier_state(a->notifier) == TK_NOTIFY_OFF;
-		const char *n_text = COLS >= 110 ? notif : off ? "notif off" : "";
-		str_fmt(right, sizeof right, " \xe2\x97\x8f live · synced %lds ago%s%s ", ago < 0 ? 0 : ago,
-			 n_text[0] ? " · " : "", n_text);
+		const char *n_short = off ? " · notif off" : "";
+		str_fmt(right[nv++], sizeof right[0], " \xe2\x97\x8f live · synced %lds ago · %s ", ago, notif);
+		str_fmt(right[nv++], sizeof right[0], " \xe2\x97\x8f live · synced %lds ago%s ", ago, n_short);
+		str_fmt(right[nv++], sizeof right[0], " \xe2\x97\x8f live%s ", n_short);
+		str_fmt(right[nv++], sizeof right[0], " \xe2\x97\x8f live ");
 	} else if (a->conn == CONN_OFFLINE) {
 		draw_clock(a->last_sync_ms, clock, sizeof clock);
-		str_fmt(right, sizeof right, " \xe2\x97\x8b offline · last sync %s ", a->last_sync_ms ? clock : "never");
+		str_fmt(right[nv++], sizeof right[0], " \xe2\x97\x8b offline · last sync %s ",
+			a->last_sync_ms ? clock : "never");
+		str_fmt(right[nv++], sizeof right[0], " \xe2\x97\x8b offline ");
 	} else {
-		str_fmt(right, sizeof right, " \xe2\x97\x8c connecting… ");
+		str_fmt(right[nv++], sizeof right[0], " \xe2\x97\x8c connecting… ");
+	}
+	/* widths the key hints need: all of them, and the actions plus "? help" */
+	int hw[N_HINTS], all = 1, core = 1;
+	for (int i = 0; i < N_HINTS; i++) {
+		hw[i] = tk_text_width(hints[i][0]) + 1 + tk_text_width(hints[i][1]) + 2;
+		all += hw[i];
+		if (i < CORE || i == HELP)
+			core += hw[i];
+	}
+	int busy = a->searching || a->filter_prompt;
+	/* the longest status that leaves room for every hint, else for the core ones, else the shortest */
+	int pick = nv - 1;
+	for (int want = 0; want < 2 && pick == nv - 1; want++) {
+		for (int v = 0; v < nv; v++) {
+			if (busy || COLS - tk_text_width(right[v]) >= (want == 0 ? all : core)) {
+				pick = v;
+				break;
+			}
+		}
 	}
 	draw_clear_line(a, y, TK_SLOT_STATUS);
-	int rw = tk_text_width(right);
+	int rw = tk_text_width(right[pick]);
 	if (rw > COLS / 2)
 		rw = COLS / 2;
-	draw_text(a, y, COLS - rw, rw, right, a->conn == CONN_OFFLINE ? TK_SLOT_OFFLINE : TK_SLOT_STATUS, TK_ALIGN_RIGHT);
+	draw_text(a, y, COLS - rw, rw, right[pick], a->conn == CONN_OFFLINE ? TK_SLOT_OFFLINE : TK_SLOT_STATUS,
+		  TK_ALIGN_RIGHT);
 	int lw = COLS - rw;
 	if (a->searching) {
 		char s[1100];
@@ -391,18 +423,21 @@ static void draw_footer(struct app *a)
 			  TK_SLOT_SEARCH, TK_ALIGN_LEFT);
 		return;
 	}
-	static const char *const hints[][2] = {
-		{ "a", "add" }, { "n", "notify" }, { "s", "seat" }, { "c", "cancel" }, { "x", "no-show" },
-		{ "u", "undo" }, { "e", "edit" }, { "/", "find" }, { "v", "view" }, { "?", "help" }, { "q", "quit" },
-	};
+	/* hints in order while they fit, always keeping room for "? help" */
 	int x = 1;
-	for (size_t i = 0; i < sizeof hints / sizeof hints[0]; i++) {
-		int kw = tk_text_width(hints[i][0]), tw = tk_text_width(hints[i][1]);
-		if (x + kw + 1 + tw + 2 > lw)
+	for (int i = 0; i < N_HINTS; i++) {
+		int reserve = i < HELP ? hw[HELP] : 0;
+		if (i != HELP && x + hw[i] + reserve > lw) {
+			if (i < HELP)
+				i = HELP - 1; /* the first that does not fit ends the actions: "? help" next */
+			continue;
+		}
+		if (i == HELP && x + hw[i] > lw)
 			break;
+		int kw = tk_text_width(hints[i][0]), tw = tk_text_width(hints[i][1]);
 		draw_text(a, y, x, kw, hints[i][0], TK_SLOT_KEY_HINT, TK_ALIGN_LEFT);
 		draw_text(a, y, x + kw + 1, tw, hints[i][1], TK_SLOT_STATUS, TK_ALIGN_LEFT);
-		x += kw + 1 + tw + 2;
+		x += hw[i];
 	}
 }
 

@@ -617,6 +617,12 @@ static void test_resize(void **state)
 	login_by_keys(w);
 	assert_true(tmux_wait_text(&w->t, "NOTES", WAIT) >= 0);
 	assert_true(tmux_wait_text(&w->t, "booth by the window", WAIT) >= 0);
+	/* the footer keeps "? help": the right-hand status gets shorter first */
+	char foot[1024];
+	assert_true(tmux_wait_text(&w->t, "live", WAIT) >= 0);
+	assert_int_equal(tmux_line_with(&w->t, "? help", foot, sizeof foot), 0);
+	assert_non_null(strstr(foot, "u undo"));
+	assert_non_null(strstr(foot, "live"));
 
 	assert_int_equal(tmux_resize(&w->t, 80, 24), 0);
 	assert_true(tmux_wait_gone(&w->t, "NOTES", WAIT) >= 0);
@@ -629,6 +635,9 @@ static void test_resize(void **state)
 	assert_non_null(strstr(s, "Zoë Saldaña"));
 	assert_non_null(strstr(s, "a add"));
 	free(s);
+	assert_int_equal(tmux_line_with(&w->t, "? help", foot, sizeof foot), 0);
+	assert_non_null(strstr(foot, "c cancel"));
+	assert_non_null(strstr(foot, "live"));
 
 	assert_int_equal(tmux_resize(&w->t, 60, 20), 0);
 	assert_true(tmux_wait_gone(&w->t, "QUOTE", WAIT) >= 0);
@@ -639,6 +648,9 @@ static void test_resize(void **state)
 	assert_non_null(strstr(s, "SIZE"));
 	assert_non_null(strstr(s, "Zoë"));
 	free(s);
+	assert_int_equal(tmux_line_with(&w->t, "? help", foot, sizeof foot), 0);
+	assert_non_null(strstr(foot, "a add"));
+	assert_non_null(strstr(foot, "live"));
 	/* keys still work at 60x20 */
 	assert_int_equal(tmux_keys(&w->t, "?", NULL), 0);
 	assert_true(tmux_wait_text(&w->t, "Keys of the board", WAIT) >= 0);
