@@ -34,12 +34,18 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 BUILD=${MAITRE_BUILD_DIR:-build-release}
+echo "run.sh: building Maitre (release) in $BUILD/ …"
 if [ -f "$BUILD/build.ninja" ]; then
 	meson setup --reconfigure "$BUILD" --buildtype=release -Dtests=disabled -Dbench=false >/dev/null
 else
 	meson setup "$BUILD" --buildtype=release -Dtests=disabled -Dbench=false >/dev/null
 fi
-ninja -C "$BUILD" >/dev/null
+# ninja's progress line in a terminal (a first build takes minutes); quiet otherwise
+if [ -t 1 ]; then
+	ninja -C "$BUILD"
+else
+	ninja -C "$BUILD" >/dev/null
+fi
 
 LISTEN=${MAITRE_LISTEN:-127.0.0.1:8080}
 DATA=${MAITRE_DATA_DIR:-./maitre-data}
