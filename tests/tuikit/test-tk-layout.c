@@ -264,7 +264,7 @@ static void test_time_formats(void **state)
 static void test_ago(void **state)
 {
 	static const struct { long s; int compact; const char *want; } cases[] = {
-		{ -3, 0, "just now" }, { 59, 0, "just now" }, { 59, 1, "now" },
+		{ -3, 0, "<1m ago" }, { 0, 0, "<1m ago" }, { 59, 0, "<1m ago" }, { 59, 1, "<1m" }, { 60, 0, "1m ago" },
 		{ 180, 0, "3m ago" }, { 239, 1, "3m" }, { 3900, 0, "1h05 ago" }, { 3900, 1, "1h05" },
 	};
 	char out[32];

@@ -337,12 +337,12 @@ int tk_fmt_quote(long waited_s, int quote_min, char *out, size_t outsz)
 	return fmt_minutes(-left / 60, " over", out, outsz);
 }
 
-/* Formats an age ("just now", "3m ago"). */
+/* Formats an age ("<1m ago", "3m ago"). */
 int tk_fmt_ago(long seconds, int compact, char *out, size_t outsz)
 {
 	if (out == NULL || outsz == 0)
 		return -1;
 	if (seconds < 60)
-		return put(out, outsz, snprintf(out, outsz, "%s", compact ? "now" : "just now"));
+		return put(out, outsz, snprintf(out, outsz, "%s", compact ? "<1m" : "<1m ago"));
 	return fmt_minutes(seconds / 60, compact ? "" : " ago", out, outsz);
 }

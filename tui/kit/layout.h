@@ -111,8 +111,9 @@ int tk_fmt_waited(long seconds, char *out, size_t outsz);
  * "" when quote_min <= 0. Returns the length, or -1 when out is too small. */
 int tk_fmt_quote(long waited_s, int quote_min, char *out, size_t outsz);
 
-/* Formats an age: "just now" (< 60 s), "3m ago", "1h05 ago"; negative = "just now".
- * With compact set: "now", "3m", "1h05". Returns the length, or -1. */
+/* Formats an age: "<1m ago" (< 60 s: not "just now" for a whole minute), "3m ago",
+ * "1h05 ago"; negative = "<1m ago". With compact set: "<1m", "3m", "1h05".
+ * Returns the length, or -1. */
 int tk_fmt_ago(long seconds, int compact, char *out, size_t outsz);
 
 #endif
