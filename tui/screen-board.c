@@ -367,8 +367,8 @@ static void draw_footer(struct app *a)
 		long ago = a->last_sync_ms ? (long)((a->now_ms - a->last_sync_ms) / 1000) : 0;
 		if (ago < 0)
 			ago = 0;
-		int off = !a->notifier || tk_notifier_state(a->notifier) == TK_NOTIFY_OFF;
-		const char *n_short = off ? " · notif off" : "";
+		enum tk_notifier_state ns = a->notifier ? tk_notifier_state(a->notifier) : TK_NOTIFY_OFF;
+		const char *n_short = ns == TK_NOTIFY_OFF ? " · notif off" : ns == TK_NOTIFY_ON ? " · notif on" : "";
 		str_fmt(right[nv++], sizeof right[0], " \xe2\x97\x8f live · synced %lds ago · %s ", ago, notif);
 		str_fmt(right[nv++], sizeof right[0], " \xe2\x97\x8f live · synced %lds ago%s ", ago, n_short);
 		str_fmt(right[nv++], sizeof right[0], " \xe2\x97\x8f live%s ", n_short);

@@ -550,7 +550,8 @@ static void test_desktop(void **state)
 	http_add(w, "{\"name\":\"Kind Kim\",\"partySize\":3,\"phoneNumber\":\"+14155550177\"}", NULL, 0);
 	app_start(w, 120, 40, NULL, NULL);
 	login_by_keys(w);
-	assert_true(tmux_wait_text(&w->t, "notifications on", WAIT) >= 0);
+	/* at 120 columns the footer keeps every key and says it short */
+	assert_true(tmux_wait_text(&w->t, "notif on", WAIT) >= 0);
 	assert_true(tmux_wait_text(&w->t, "Late Larsen passed the 1 min quote", WAIT) >= 0);
 
 	/* the guest answers "1" to the text */
