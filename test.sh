@@ -19,7 +19,8 @@ ROOT=$(pwd)
 
 # shellcheck source=scripts/deps.sh
 . scripts/deps.sh
-PKGS=("${DEPS_BUILD_PKGS[@]}" python3-aiosmtpd dbus python3-dbus python3-gi wrk curl clang openssl)
+PKGS=("${DEPS_BUILD_PKGS[@]}" python3-aiosmtpd dbus python3-dbus python3-gi wrk curl clang openssl tmux
+	chromium python3-websocket)   # guest pages: tests/guest/browser-test.py
 
 mapfile -t missing < <(missing_packages "${PKGS[@]}")
 # node and npm may come from elsewhere than Debian: only install when absent

@@ -93,9 +93,11 @@ curl_rate() {
 	done
 	echo $((n / SECS))
 }
-# The req/s printed by bench-client.
+# The req/s printed by bench-client; its CPU per call (us) goes to $TMP/cpu-MODE.
 client_rate() {
-	"$BUILD/bench/bench-client" rate "$BASE" "$LIST" "$SECS" "$@" | awk '{print $2}'
+	"$BUILD/bench/bench-client" rate "$BASE" "$LIST" "$SECS" "$@" >"$TMP/out"
+	awk '{print $2}' "$TMP/out"
+	sed -n 's/.* \([0-9]*\) us CPU per call.*/\1/p' "$TMP/out" >"$TMP/cpu-$1${2:-}"
 }
 
 printf '%-6s %12s %10s %12s %12s %12s %10s %12s\n' round "wrk -c1" blocking "nb 1 conn" "nb 16" "wrk -c16" "curl loop" "cached(304)"
@@ -109,6 +111,7 @@ for r in $(seq 1 "$ROUNDS"); do
 	ca=$(client_rate cached)
 	printf '%-6s %12s %10s %12s %12s %12s %10s %12s\n' "$r" "$w1" "$b" "$n1" "$n16" "$w16" "$cl" "$ca"
 	$PY -c "import sys; w1,b,n1,n16,w16,cl=map(float,sys.argv[1:]); print(f'       blocking/wrk-c1 {b/w1:.0%}  nb1/wrk-c1 {n1/w1:.0%}  nb16/wrk-c16 {n16/w16:.0%}  blocking/curl-loop {b/max(cl,1):.1f}x')" "$w1" "$b" "$n1" "$n16" "$w16" "$cl"
+	echo "       client CPU per call: blocking $(cat "$TMP/cpu-blocking") us, nb 1 $(cat "$TMP/cpu-nonblocking1") us, nb 16 $(cat "$TMP/cpu-nonblocking16") us, cached $(cat "$TMP/cpu-cached") us"
 done
 "$BUILD/bench/bench-client" memory "$BASE" "$BIG"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

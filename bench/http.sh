@@ -4,7 +4,9 @@
 #      thread pool as maitred): the ceiling; and the same server answering as
 #      many bytes as the list does (what HTTP alone costs for that answer);
 #   2. GET /waitlists/{id}/waitees of a list with 50 waitees, valid token;
-#   3. POST /waitlists/{id}/waitees (a new waitee per request, wrk lua).
+#   3. POST /waitlists/{id}/waitees (a new waitee per request, wrk lua);
+#   4. GET /g/{token}: the status page of the 25th of those 50 (issue 14):
+#      a link lookup, the list, the party, its place in line, HTML rendering.
 # Each with `wrk -t2 -c32 -d10s --latency`; prints req/s, p99 and the ratio
 # to the ceiling. Goal: list >= 40% of the ceiling, >= 20,000 req/s, p99 < 10 ms.
 #
@@ -84,13 +86,16 @@ LIST=$(curl -sf -X POST "$BASE/waitlists" -H "authorization: $TOKEN" -H 'content
 POSTLIST=$(curl -sf -X POST "$BASE/waitlists" -H "authorization: $TOKEN" -H 'content-type: application/json' \
 	-d '{"name":"Bench post list","description":"POST target"}' | json_get id)
 for i in $(seq 1 50); do
-	curl -sf -o /dev/null -X POST "$BASE/waitlists/$LIST/waitees" -H "authorization: $TOKEN" \
+	curl -sf -o "$TMP/waitee-$i.json" -X POST "$BASE/waitlists/$LIST/waitees" -H "authorization: $TOKEN" \
 		-H 'content-type: application/json' \
 		-d "{\"name\":\"Guest $i\",\"partySize\":$((i % 6 + 1)),\"phoneNumber\":\"+1555010$(printf %04d "$i")\",\"notifyIn\":30,\"notes\":\"window seat please\"}"
 done
 N=$(curl -sf "$BASE/waitlists/$LIST/waitees" -H "authorization: $TOKEN" | $PY -c 'import json,sys; print(len(json.load(sys.stdin)))')
 [ "$N" = 50 ] || { echo "bench: the list has $N waitees, expected 50" >&2; exit 1; }
 LIST_BYTES=$(curl -sf "$BASE/waitlists/$LIST/waitees" -H "authorization: $TOKEN" | wc -c)
+GUEST_PATH=$(json_get guestUrl <"$TMP/waitee-25.json")
+PAGE_BYTES=$(curl -sf "$BASE$GUEST_PATH" | wc -c)
+curl -sf "$BASE$GUEST_PATH" | grep -q '#25' || { echo "bench: the guest page does not show #25" >&2; exit 1; }
 
 HELLO2_PORT=$(free_port)
 "$BUILD/bench/bench-hello" "$HELLO2_PORT" "$THREADS" "$LIST_BYTES" &
@@ -129,20 +134,22 @@ for r in $(seq 1 "$ROUNDS"); do
 	read -r H_RPS H_P99 H_BAD H_ERR < <(run_wrk "http://127.0.0.1:$HELLO_PORT/")
 	read -r S_RPS S_P99 S_BAD S_ERR < <(run_wrk "http://127.0.0.1:$HELLO2_PORT/")
 	read -r G_RPS G_P99 G_BAD G_ERR < <(run_wrk -H "Authorization: $TOKEN" "$BASE/waitlists/$LIST/waitees")
-	echo "$H_RPS $H_P99 $H_BAD $S_RPS $S_P99 $S_BAD $G_RPS $G_P99 $G_BAD" >>"$TMP/rounds.txt"
+	read -r Q_RPS Q_P99 Q_BAD Q_ERR < <(run_wrk "$BASE$GUEST_PATH")
+	echo "$H_RPS $H_P99 $H_BAD $S_RPS $S_P99 $S_BAD $G_RPS $G_P99 $G_BAD $Q_RPS $Q_P99 $Q_BAD" >>"$TMP/rounds.txt"
 done
 read -r P_RPS P_P99 P_BAD P_ERR < <(run_wrk -H "Authorization: $TOKEN" -s "$TMP/post.lua" "$BASE/waitlists/$POSTLIST/waitees")
 
-$PY - "$TMP/rounds.txt" "$P_RPS" "$P_P99" "$P_BAD" "$LIST_BYTES" <<'PY'
+$PY - "$TMP/rounds.txt" "$P_RPS" "$P_P99" "$P_BAD" "$LIST_BYTES" "$PAGE_BYTES" <<'PY'
 import statistics, sys
-path, p, pp, pb, lb = sys.argv[1:]
+path, p, pp, pb, lb, qb = sys.argv[1:]
 rounds = [l.split() for l in open(path) if l.strip()]
 print("%-5s %-36s %12s %10s %9s %8s" % ("round", "target", "req/s", "p99 ms", "ceiling", "non-2xx"))
 ratios, ok_rounds = [], 0
-for i, (h, hp, hb, sr, sp, sb, g, gp, gb) in enumerate(rounds, 1):
-    h, sr, g = float(h), float(sr), float(g)
+for i, (h, hp, hb, sr, sp, sb, g, gp, gb, q, qp, qb_) in enumerate(rounds, 1):
+    h, sr, g, q = float(h), float(sr), float(g), float(q)
     for name, rps, p99, bad in (("hello (ceiling)", h, hp, hb), ("hello, %s B body" % lb, sr, sp, sb),
-                                ("GET  list of 50 waitees (%s B)" % lb, g, gp, gb)):
+                                ("GET  list of 50 waitees (%s B)" % lb, g, gp, gb),
+                                ("GET  guest status page (%s B)" % qb, q, qp, qb_)):
         print("%-5d %-36s %12.0f %10s %8.1f%% %8s" % (i, name, rps, p99, 100.0 * rps / h, bad))
     ratios.append(g / h)
     ok_rounds += g >= 0.40 * h and g >= 20000 and float(gp) < 10.0 and gb == "0"
@@ -151,6 +158,9 @@ med = statistics.median(ratios)
 mid = sorted(range(len(rounds)), key=lambda i: ratios[i])[len(rounds) // 2]
 g, gp, gb = float(rounds[mid][6]), float(rounds[mid][7]), rounds[mid][8]
 print("list / ceiling per round: %s; median %.1f%%" % (", ".join("%.1f%%" % (100 * x) for x in ratios), 100 * med))
+print("guest page / ceiling per round: %s; guest page / list: %s" % (
+    ", ".join("%.1f%%" % (100 * float(r[9]) / float(r[0])) for r in rounds),
+    ", ".join("%.1f%%" % (100 * float(r[9]) / float(r[6])) for r in rounds)))
 print("list / same-size hello per round: %s" % ", ".join("%.1f%%" % (100 * float(r[6]) / float(r[3])) for r in rounds))
 ok = med >= 0.40 and g >= 20000 and gp < 10.0 and gb == "0"
 print("goal (list >= 40%% of ceiling, >= 20000 req/s, p99 < 10 ms), median round: %s (%d of %d rounds met it)"

@@ -11,6 +11,7 @@
 #include <strings.h>
 #include <time.h>
 #include "aws/aws.h"
+#include "aws/creds.h"
 #include "core/buf.h"
 #include "core/clock.h"
 #include "core/error.h"
@@ -25,6 +26,9 @@ struct aws_client {
 	char *access_key;            /* key id (secret material: never logged) */
 	char *secret_key;            /* secret key (never logged) */
 	char *token_header;          /* "X-Amz-Security-Token: ..." or NULL */
+	enum aws_creds_source src;   /* where the three above come from (the chain's are refreshed) */
+	int64_t expires_ms;          /* when they expire (epoch ms), 0 = never */
+	pthread_mutex_t creds_lock;  /* guards the credentials and their refresh */
 	int max_tries;               /* attempts per request */
 	int max_total_ms;            /* retry budget */
 	int base_delay_ms;           /* first backoff ceiling */
@@ -38,6 +42,8 @@ struct aws_client {
 };
 
 static pthread_once_t aws_once = PTHREAD_ONCE_INIT;
+
+static int aws_client_from_chain(const struct aws_client_config *cfg, struct aws_client **out, char **cause);
 static int aws_global_rc;        /* curl_global_init result */
 
 /* Initialises libcurl once per process. */
@@ -82,6 +88,8 @@ int aws_client_new(const struct aws_client_config *cfg, struct aws_client **out,
 	}
 	if (cfg->access_key == NULL || cfg->access_key[0] == '\0' || cfg->secret_key == NULL ||
 	    cfg->secret_key[0] == '\0') {
+		if (cfg->use_chain)
+			return aws_client_from_chain(cfg, out, cause);
 		mt_set_cause(cause, "no AWS credentials (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)");
 		return MT_EINVAL;
 	}
@@ -128,7 +136,17 @@ int aws_client_new(const struct aws_client_config *cfg, struct aws_client **out,
 	c->base_delay_ms = aws_or(cfg->base_delay_ms, 25);
 	c->max_delay_ms = aws_or(cfg->max_delay_ms, 500);
 	c->attempt_timeout_ms = aws_or(cfg->attempt_timeout_ms, 5000);
+	if (pthread_mutex_init(&c->creds_lock, NULL) != 0) {
+		free(c->region);
+		free(c->access_key);
+		free(c->secret_key);
+		free(c->base_url);
+		free(c->token_header);
+		free(c);
+		return MT_ENOMEM;
+	}
 	if (pthread_mutex_init(&c->lock, NULL) != 0) {
+		pthread_mutex_destroy(&c->creds_lock);
 		free(c->region);
 		free(c->access_key);
 		free(c->secret_key);
@@ -139,6 +157,102 @@ int aws_client_new(const struct aws_client_config *cfg, struct aws_client **out,
 	}
 	*out = c;
 	return 0;
+}
+
+/* 1 when url is a loopback endpoint (a local emulator: no instance metadata). */
+static int aws_loopback(const char *url)
+{
+	return url != NULL && (strstr(url, "://127.") != NULL || strstr(url, "://localhost") != NULL ||
+			       strstr(url, "://[::1]") != NULL);
+}
+
+/* Replaces the client's credentials with fresh ones (caller holds creds_lock). */
+static int aws_creds_set(struct aws_client *c, const struct aws_creds *k)
+{
+	size_t n = strlen(k->token) + sizeof "X-Amz-Security-Token: ";
+	char *a = aws_strdup(k->access_key), *sk = aws_strdup(k->secret_key), *t = NULL;
+
+	if (k->token[0] && (t = malloc(n)) != NULL)
+		snprintf(t, n, "X-Amz-Security-Token: %s", k->token);
+	if (a == NULL || sk == NULL || (k->token[0] && t == NULL)) {
+		free(a);
+		free(sk);
+		free(t);
+		return MT_ENOMEM;
+	}
+	if (c->secret_key)
+		memset(c->secret_key, 0, strlen(c->secret_key));
+	if (c->token_header)
+		memset(c->token_header, 0, strlen(c->token_header));
+	free(c->access_key);
+	free(c->secret_key);
+	free(c->token_header);
+	c->access_key = a;
+	c->secret_key = sk;
+	c->token_header = t;
+	c->expires_ms = k->expires_ms;
+	return 0;
+}
+
+/* Makes a client whose credentials come from the chain (aws/creds.h). */
+static int aws_client_from_chain(const struct aws_client_config *cfg, struct aws_client **out, char **cause)
+{
+	struct aws_client_config c2 = *cfg;
+	enum aws_creds_source src = AWS_CREDS_STATIC;
+	struct aws_creds k;
+	int r;
+
+	/* a local emulator off EC2: do not wait on the link-local metadata address */
+	r = aws_creds_chain(aws_loopback(cfg->endpoint) && getenv("AWS_EC2_METADATA_SERVICE_ENDPOINT") == NULL, &src,
+			    &k, cause);
+	if (r != 0)
+		return r;
+	c2.access_key = k.access_key;
+	c2.secret_key = k.secret_key;
+	c2.session_token = k.token[0] ? k.token : NULL;
+	c2.use_chain = 0;
+	r = aws_client_new(&c2, out, cause);
+	if (r == 0) {
+		(*out)->src = src;
+		(*out)->expires_ms = k.expires_ms;
+	}
+	aws_creds_clear(&k);
+	return r;
+}
+
+/* Copies the credentials for one request into akid / secret / *tokhdr
+ * (malloc'd or NULL), fetching them again first when they come from the
+ * chain and expire within AWS_CREDS_REFRESH_MS. Expired ones that cannot be
+ * renewed fail the request (MT_EIO, *why set); still valid ones are used
+ * while a refresh fails. */
+static int aws_creds_current(struct aws_client *c, char *akid, size_t an, char *secret, size_t sn,
+			     char **tokhdr, char **why)
+{
+	int64_t now;
+	int r = 0;
+
+	*tokhdr = NULL;
+	pthread_mutex_lock(&c->creds_lock);
+	if (c->src != AWS_CREDS_STATIC && c->expires_ms > 0) {
+		now = mt_clock_system_now(NULL);
+		if (now + AWS_CREDS_REFRESH_MS >= c->expires_ms) {
+			struct aws_creds k;
+
+			if (aws_creds_fetch(c->src, &k, why) == 0)
+				r = aws_creds_set(c, &k);
+			else if (now >= c->expires_ms)
+				r = MT_EIO;
+			aws_creds_clear(&k);
+		}
+	}
+	if (r == 0) {
+		snprintf(akid, an, "%s", c->access_key);
+		snprintf(secret, sn, "%s", c->secret_key);
+		if (c->token_header && (*tokhdr = aws_strdup(c->token_header)) == NULL)
+			r = MT_ENOMEM;
+	}
+	pthread_mutex_unlock(&c->creds_lock);
+	return r;
 }
 
 /* Makes a client from the standard AWS environment variables. */
@@ -155,6 +269,7 @@ int aws_client_from_env(const char *region, const char *endpoint, struct aws_cli
 	cfg.access_key = getenv("AWS_ACCESS_KEY_ID");
 	cfg.secret_key = getenv("AWS_SECRET_ACCESS_KEY");
 	cfg.session_token = getenv("AWS_SESSION_TOKEN");
+	cfg.use_chain = 1;
 	return aws_client_new(&cfg, out, cause);
 }
 
@@ -177,6 +292,7 @@ void aws_client_free(struct aws_client *c)
 	free(c->secret_key);
 	free(c->token_header);
 	pthread_mutex_destroy(&c->lock);
+	pthread_mutex_destroy(&c->creds_lock);
 	free(c);
 }
 
@@ -493,7 +609,8 @@ enum aws_outcome {
 
 /* Makes one HTTP attempt; fills r and msg; returns its outcome. */
 static enum aws_outcome aws_attempt(struct aws_client *c, CURL *h, const char *url,
-				    const char *sigv4, struct curl_slist *hdrs, const char *body,
+				    const char *sigv4, const char *akid, const char *secret,
+				    struct curl_slist *hdrs, const char *body,
 				    struct aws_response *r, char *msg, size_t msgsz)
 {
 	struct mt_buf b;
@@ -517,8 +634,8 @@ static enum aws_outcome aws_attempt(struct aws_client *c, CURL *h, const char *u
 	curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
 	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdrs);
 	curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4);
-	curl_easy_setopt(h, CURLOPT_USERNAME, c->access_key);
-	curl_easy_setopt(h, CURLOPT_PASSWORD, c->secret_key);
+	curl_easy_setopt(h, CURLOPT_USERNAME, akid);
+	curl_easy_setopt(h, CURLOPT_PASSWORD, secret);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, aws_on_body);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, aws_on_header);
@@ -559,12 +676,27 @@ static enum aws_outcome aws_attempt(struct aws_client *c, CURL *h, const char *u
 	return AWS_FATAL;
 }
 
+/* Zeroes and frees a request's copies of the secret and the token header. */
+static void aws_secret_free(char *tokhdr, char *secret, size_t sn)
+{
+	volatile char *p = secret;
+	size_t i;
+
+	for (i = 0; i < sn; i++)
+		p[i] = 0;
+	if (tokhdr != NULL) {
+		memset(tokhdr, 0, strlen(tokhdr));
+		free(tokhdr);
+	}
+}
+
 /* POSTs a signed AWS JSON request (content_type: its Content-Type header line) with retries. */
 static int aws_request_as(struct aws_client *c, const char *service, const char *target,
 			  const char *content_type, const char *json_body, struct aws_response *out)
 {
 	struct curl_slist *hdrs = NULL, *tmp;
-	char url[1024], sigv4[256], thdr[256], msg[512];
+	char url[1024], sigv4[256], thdr[256], msg[512], akid[128], secret[128];
+	char *tokhdr = NULL, *why = NULL;
 	enum aws_outcome oc = AWS_FATAL;
 	int64_t start;
 	int tries = 0, rc, delay;
@@ -583,13 +715,21 @@ static int aws_request_as(struct aws_client *c, const char *service, const char 
 	snprintf(sigv4, sizeof sigv4, "aws:amz:%s:%s", c->region, service);
 	snprintf(thdr, sizeof thdr, "X-Amz-Target: %s", target);
 
+	if (aws_creds_current(c, akid, sizeof akid, secret, sizeof secret, &tokhdr, &why) != 0) {
+		snprintf(msg, sizeof msg, "%s %s: credentials expired and could not be renewed: %s", service, target,
+			 why ? why : "out of memory");
+		free(why);
+		out->cause = aws_strdup(msg);
+		return MT_EIO;
+	}
 	hdrs = curl_slist_append(NULL, content_type);
 	tmp = hdrs ? curl_slist_append(hdrs, thdr) : NULL;
-	if (tmp && c->token_header)
-		tmp = curl_slist_append(hdrs, c->token_header);
+	if (tmp && tokhdr)
+		tmp = curl_slist_append(hdrs, tokhdr);
 	h = tmp ? aws_handle_get(c) : NULL;
 	if (h == NULL) {
 		curl_slist_free_all(hdrs);
+		aws_secret_free(tokhdr, secret, sizeof secret);
 		out->cause = aws_strdup("out of memory");
 		return MT_ENOMEM;
 	}
@@ -598,7 +738,7 @@ static int aws_request_as(struct aws_client *c, const char *service, const char 
 	msg[0] = '\0';
 	for (;;) {
 		tries++;
-		oc = aws_attempt(c, h, url, sigv4, hdrs, json_body, out, msg, sizeof msg);
+		oc = aws_attempt(c, h, url, sigv4, akid, secret, hdrs, json_body, out, msg, sizeof msg);
 		if (oc == AWS_OK || oc == AWS_FATAL || tries >= c->max_tries)
 			break;
 		delay = aws_backoff_ms(c, tries);
@@ -608,6 +748,7 @@ static int aws_request_as(struct aws_client *c, const char *service, const char 
 	}
 	aws_handle_put(c, h);
 	curl_slist_free_all(hdrs);
+	aws_secret_free(tokhdr, secret, sizeof secret);
 	out->tries = tries;
 
 	switch (oc) {

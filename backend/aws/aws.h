@@ -47,6 +47,8 @@ struct aws_client_config {
 	int base_delay_ms;           /* first backoff ceiling, 0 = default 25 */
 	int max_delay_ms;            /* backoff ceiling cap, 0 = default 500 */
 	int attempt_timeout_ms;      /* timeout of one HTTP attempt, 0 = default 5000 */
+	int use_chain;               /* 1: without keys, the container endpoint, then IMDSv2 (aws/creds.h),
+	                              * refreshed before they expire; 0: missing keys are MT_EINVAL */
 };
 
 /* The result of one request (logical call, all attempts). */
@@ -72,7 +74,11 @@ int aws_client_new(const struct aws_client_config *cfg, struct aws_client **out,
 
 /* Makes a client from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
  * AWS_SESSION_TOKEN and AWS_REGION; region/endpoint arguments override the
- * environment when non-NULL. MT_EINVAL with a cause when keys are missing. */
+ * environment when non-NULL. Without keys in the environment, the standard
+ * chain: ECS/EKS container credentials, then EC2 instance metadata (IMDSv2;
+ * not for a loopback endpoint, and not with AWS_EC2_METADATA_DISABLED=true),
+ * renewed 5 minutes before they expire. MT_EINVAL with a cause when no
+ * source has credentials. */
 int aws_client_from_env(const char *region, const char *endpoint, struct aws_client **out,
 			char **cause);
 

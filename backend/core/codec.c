@@ -18,13 +18,13 @@ static const char *const codec_tpl_keys[3] = { "joined", "ready", "reminder" };
 static int codec_in(const char *key, const char *const *list);
 
 /* Server-owned waitlist fields: refused in bodies. */
-static const char *const codec_waitlist_ro[] = { "id", "tenantId", "createdAt", "updatedAt", NULL };
+static const char *const codec_waitlist_ro[] = { "id", "tenantId", "createdAt", "updatedAt", "checkInUrl", NULL };
 
 /* Server-owned waitee fields: refused in bodies. */
 static const char *const codec_waitee_ro[] = {
 	"id", "waitlistId", "tenantId", "joinedAt", "notifyAt", "notifiedAt", "seatedAt", "updatedAt",
 	"position", "notifyCount", "lastResult", "lastReason", "reply", "replyAt", "timeToLive",
-	"expiresAt", "finishedAt", "previousStatus", NULL
+	"expiresAt", "finishedAt", "previousStatus", "source", "guestUrl", NULL
 };
 
 /* Fills *err and returns MT_EINVAL. */
@@ -150,9 +150,14 @@ int mt_codec_waitlist_parse(const cJSON *body, int create, struct mt_waitlist_pa
 				if (mt_template_validate(p->tpl[found], NULL) != 0)
 					return codec_fail(err, "invalid_field", field,
 							  "%s has an unknown placeholder or unbalanced braces "
-							  "(use {name}, {restaurant}, {position}, {minutes}; {{ and }} for braces)",
+							  "(use {name}, {restaurant}, {position}, {minutes}, {link}; {{ and }} for braces)",
 							  field);
 			}
+		} else if (strcmp(k, "selfCheckIn") == 0) {
+			if (!cJSON_IsBool(it))
+				return codec_fail(err, "invalid_type", "selfCheckIn", "selfCheckIn must be true or false");
+			p->has_self_checkin = 1;
+			p->self_checkin = cJSON_IsTrue(it) ? 1 : 0;
 		} else if (strcmp(k, "version") == 0) {
 			r = codec_version(it, create, &p->has_version, &p->version, err);
 		} else if (codec_in(k, codec_waitlist_ro)) {
@@ -350,7 +355,7 @@ struct codec_w {
 /* Largest text of one record: every string byte escaped as \u00XX (6 bytes)
  * plus keys, numbers and punctuation. */
 #define CODEC_W_MAX (6 * (2 * MT_ID_SIZE + MT_NAME_MAX + MT_PHONE_MAX + MT_EMAIL_MAX + MT_NOTES_MAX + 16 + \
-			  16 + MT_REASON_MAX + MT_REPLY_MAX + MT_DESC_MAX + 3 * MT_TEMPLATE_MAX) + 1024)
+			  16 + MT_REASON_MAX + MT_REPLY_MAX + MT_DESC_MAX + 3 * MT_TEMPLATE_MAX + MT_URL_MAX) + 1024)
 _Static_assert(CODEC_W_MAX <= MT_CODEC_RECORD_MAX, "MT_CODEC_RECORD_MAX too small for one record");
 
 /* Appends n bytes. */
@@ -487,7 +492,12 @@ static void codec_waitlist_body(struct codec_w *wp, const void *rec)
 	CODEC_W_OPT(&w, wl->tpl_ready);
 	CODEC_W_KEY(&w, "reminder", 0);
 	CODEC_W_OPT(&w, wl->tpl_reminder);
-	codec_w_raw(&w, "}}", 2);
+	codec_w_raw(&w, "}", 1);
+	CODEC_W_KEY(&w, "selfCheckIn", 0);
+	codec_w_raw(&w, wl->self_checkin ? "true" : "false", wl->self_checkin ? 4 : 5);
+	CODEC_W_KEY(&w, "checkInUrl", 0);
+	CODEC_W_OPT(&w, wl->checkin_url);
+	codec_w_raw(&w, "}", 1);
 	*wp = w;
 }
 
@@ -554,6 +564,10 @@ static void codec_waitee_body(struct codec_w *wp, const void *rec)
 		codec_w_str(&w, mt_status_name(we->previous_status));
 	else
 		codec_w_raw(&w, "null", 4);
+	CODEC_W_KEY(&w, "source", 0);
+	codec_w_str(&w, strcmp(we->source, "self") == 0 ? "self" : "host");
+	CODEC_W_KEY(&w, "guestUrl", 0);
+	CODEC_W_OPT(&w, we->guest_url);
 	codec_w_raw(&w, "}", 1);
 	*wp = w;
 }

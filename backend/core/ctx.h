@@ -30,6 +30,7 @@ struct mt_config {
 	int sms_tenant_day;             /* texts per day of a trusted restaurant, 0 = no limit */
 	int sms_trust_days;             /* a restaurant is trusted this many days after it registered */
 	char sms_trusted_tenants[1024]; /* tenant ids trusted at once, comma-separated */
+	char public_url[256];           /* MAITRE_PUBLIC_URL: guests' base URL, no trailing '/'; "" = links are relative */
 };
 
 /* Everything a handler may use, built once at start. */

@@ -25,6 +25,8 @@
 #define MT_PARTY_MIN 1
 #define MT_PARTY_MAX 50
 #define MT_QUOTE_MAX 1440            /* minutes */
+#define MT_URL_MAX 320               /* guest page and check-in URLs (public base + path) */
+#define MT_NONCE_HEX 33              /* 16 random bytes in hex, NUL-terminated */
 
 /* An account: an owner (who registered) or a host of the same tenant. */
 struct mt_user {
@@ -77,6 +79,8 @@ struct mt_waitlist {
 	int64_t version;                     /* bumped by every update */
 	int64_t waitee_rev;                  /* read only, from waitlist_get: changes with every
 					      * write to the list's waitees; 0 = not tracked */
+	int self_checkin;                    /* computed, not stored here: 1 when the check-in link is on */
+	char checkin_url[MT_URL_MAX + 1];    /* computed: the check-in page's URL when on, else "" */
 };
 
 /* Waitee states; see core/status.h for the allowed moves. */
@@ -124,7 +128,25 @@ struct mt_waitee {
 	int64_t finished_at;                 /* when it last moved to seated/cancelled/no_show; 0 while active */
 	enum mt_status previous_status;      /* active status it had then (the undo target); only when finished_at > 0 */
 
+	char source[8];                      /* who added the party: "host" (staff, also "" on old rows) or "self" (check-in page) */
+	char guest_nonce[MT_NONCE_HEX];      /* 16 random bytes (hex) the guest link is derived from; "" = no link */
+
 	int position;                        /* computed, not stored: 1-based among active parties, 0 if finished */
+	char guest_url[MT_URL_MAX + 1];      /* computed, not stored: the guest's status page (core/guestlink.h), "" = none */
+};
+
+/* A public link: a guest's status page (kind "guest", key = hex SHA-256 of
+ * the token in the URL, never the token) or a list's self check-in door
+ * (kind "checkin", key = "j:" + the slug in the URL). */
+struct mt_link {
+	char key[72];                        /* lookup key (see above) */
+	char kind[8];                        /* "guest" or "checkin" */
+	char tenant_id[MT_ID_SIZE];          /* restaurant */
+	char waitlist_id[MT_ID_SIZE];        /* list */
+	char waitee_id[MT_ID_SIZE];          /* party ("" for checkin) */
+	int enabled;                         /* checkin: 1 while the owner has it on; guest: 1 */
+	int64_t created_at;                  /* creation time (ms) */
+	int64_t expires_at;                  /* epoch SECONDS after which the link is gone, 0 = never */
 };
 
 #endif

@@ -12,12 +12,13 @@ enum tpl_var {
 	TPL_RESTAURANT,
 	TPL_POSITION,
 	TPL_MINUTES,
+	TPL_LINK,
 	TPL_VAR_COUNT
 };
 
 /* Placeholder names, indexed by enum tpl_var. */
 static const char *const tpl_var_names[TPL_VAR_COUNT] = {
-	"name", "restaurant", "position", "minutes",
+	"name", "restaurant", "position", "minutes", "link",
 };
 
 /* Default texts of one kind. */
@@ -106,6 +107,8 @@ static int tpl_put_var(struct mt_buf *b, int v, const struct mt_template_vars *v
 		return mt_buf_printf(b, "%d", vars->position);
 	case TPL_MINUTES:
 		return mt_buf_printf(b, "%d", vars->minutes > 0 ? vars->minutes : 0);
+	case TPL_LINK:
+		return mt_buf_adds(b, vars->link ? vars->link : "");
 	default:
 		return MT_EINVAL;
 	}
@@ -143,7 +146,7 @@ static int tpl_walk(const char *tpl, const struct mt_template_vars *vars, struct
 			}
 			v = tpl_var_find(p + 1, (size_t)(end - p - 1));
 			if (v < 0) {
-				if (why) *why = "has an unknown placeholder (use {name}, {restaurant}, {position}, {minutes})";
+				if (why) *why = "has an unknown placeholder (use {name}, {restaurant}, {position}, {minutes}, {link})";
 				return MT_EINVAL;
 			}
 			if (b && (r = tpl_put_var(b, v, vars)) < 0)
@@ -313,8 +316,8 @@ static void tpl_cut(char *s, size_t max)
 }
 
 /* Renders the default SMS text of a kind, cutting names to fit. */
-int mt_template_render_default(const char *kind, const struct mt_template_vars *v,
-			       int for_email, char **out)
+static int tpl_render_default_body(const char *kind, const struct mt_template_vars *v,
+				   int for_email, char **out)
 {
 	const struct tpl_defaults *d = tpl_defaults_find(kind);
 	struct mt_template_vars cut = *v;
@@ -398,4 +401,34 @@ const char *mt_template_of(const struct mt_waitlist *wl, const char *kind)
 	if (strcmp(kind, "reminder") == 0)
 		return wl->tpl_reminder;
 	return "";
+}
+
+/* Renders the default text, then the guest's link on a line of its own
+ * (the text before it still fits one SMS; with the link it takes two). */
+int mt_template_render_default(const char *kind, const struct mt_template_vars *v,
+			       int for_email, char **out)
+{
+	struct mt_buf b;
+	char *body = NULL;
+	int r = tpl_render_default_body(kind, v, for_email, &body);
+
+	*out = body;
+	if (r < 0 || v->link == NULL || v->link[0] == '\0')
+		return r;
+	mt_buf_init(&b, MT_TEXT_MAX);
+	r = mt_buf_adds(&b, body);
+	if (r == 0)
+		r = mt_buf_adds(&b, for_email ? "\nYour place in line: " : "\n");
+	if (r == 0)
+		r = mt_buf_adds(&b, v->link);
+	if (r == 0 && for_email)
+		r = mt_buf_adds(&b, "\n");
+	free(body);
+	*out = NULL;
+	if (r < 0) {
+		mt_buf_free(&b);
+		return r;
+	}
+	*out = mt_buf_take(&b);
+	return *out ? 0 : MT_ENOMEM;
 }

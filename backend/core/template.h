@@ -6,7 +6,9 @@
  *
  * Placeholders: {name} (guest), {restaurant} (the waitlist's name),
  * {position} (1-based place among active parties), {minutes} (minutes
- * left of the quote, never negative). "{{" and "}}" give literal braces.
+ * left of the quote, never negative), {link} (the guest's status page,
+ * core/guestlink.h; "" when no public URL is configured; the defaults add it
+ * on a line of their own when there is one). "{{" and "}}" give literal braces.
  * Anything else in braces is an error when a template is validated, and a
  * stored template that does not validate is never rendered: the default is
  * used instead, so a guest never sees "{tabel}".
@@ -31,6 +33,7 @@ struct mt_template_vars {
 	const char *restaurant;  /* {restaurant}: the waitlist's name */
 	int position;            /* {position}: 1-based; 0 renders as "?" */
 	int minutes;             /* {minutes}: minutes left, >= 0 */
+	const char *link;        /* {link}: the guest's status page URL, NULL or "" = none */
 };
 
 /* Returns 1 for a known kind ("joined", "ready", "reminder"), else 0. */

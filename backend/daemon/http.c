@@ -168,6 +168,17 @@ static void http_on_connection(void *cls, struct MHD_Connection *con, void **soc
 	*socket_context = NULL;
 }
 
+/* The path as logged: a guest page's token or a check-in slug (the
+ * credential of a public page, issue 14) is replaced by "-". */
+static const char *http_log_path(const char *uri)
+{
+	if (strncmp(uri, "/g/", 3) == 0)
+		return "/g/-";
+	if (strncmp(uri, "/j/", 3) == 0)
+		return "/j/-";
+	return uri;
+}
+
 /* Completion callback: log the request, free its state. */
 static void http_on_completed(void *cls, struct MHD_Connection *con, void **con_cls,
 			      enum MHD_RequestTerminationCode toe)
@@ -181,7 +192,7 @@ static void http_on_completed(void *cls, struct MHD_Connection *con, void **con_
 	if (r->status != 0) {
 		struct mt_log_request l = {
 			.method = r->method,
-			.path = r->uri,
+			.path = http_log_path(r->uri),
 			.status = r->status,
 			.duration_us = http_now_us() - r->start_us,
 			.request_id = r->request_id,

@@ -16,6 +16,10 @@ const struct route maitred_routes[] = {
 	R("POST", "/auth/refresh", "refresh", 0),
 	R("POST", "/auth/logout", "logout", 0),
 	R("POST", "/hooks/sms", "sms-hook", 0),   /* the handler checks its own secret */
+	R("GET", "/g/{token}", "guest", 0),        /* guest pages: the token in the path is the credential */
+	R("POST", "/g/{token}", "guest", 0),
+	R("GET", "/j/{slug}", "checkin", 0),       /* self check-in: open only when the owner turned it on */
+	R("POST", "/j/{slug}", "checkin", 0),
 
 	R("GET", "/waitlists", "waitlists", 1),
 	R("POST", "/waitlists", "waitlists", 1),

@@ -14,15 +14,20 @@
  * last_result "failed" with the reason, the item is reported failed and
  * hidden for a backoff that doubles per receive; permanent failure (no
  * contact, gateway refused) -> "failed" with the reason, not retried.
+ * A text (the waitee has a phone) is sent only within the sending limits
+ * (handlers/sms-limit.h): over one, nothing is sent, last_result is
+ * "failed" with the limit as the reason, and the item is not retried.
  * Answers {"batchItemFailures":[{"itemIdentifier": messageId}, ...]}. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/error.h"
+#include "core/guestlink.h"
 #include "core/log.h"
 #include "core/status.h"
 #include "handlers/handler.h"
+#include "handlers/sms-limit.h"
 #include "notify/deliver.h"
 #include "notify/notify.h"
 #include "queue/queue.h"
@@ -152,12 +157,35 @@ static enum consumer_result consumer_one(struct mt_ctx *ctx, const char *message
 		w.position = active + 1;
 	else
 		w.position = 0;
+	if (ctx->cfg.public_url[0] != '\0')   /* {link}: only an absolute URL is worth sending */
+		mt_guest_url(&ctx->cfg, &w, w.guest_url, sizeof w.guest_url);
 	if (ctx->channels == NULL) {
 		err = MT_EINVAL;
 		reason = strdup("no notification channels configured");
 	} else {
+		int64_t retry_s = 0;
+		int limited = 0;
+
 		now = mt_now(ctx);
+		if (w.phone[0] != '\0') {   /* a text: within the sending limits (issue 13, finding 8) */
+			err = sms_limit_take(ctx, &w, now, text, sizeof text, &retry_s);
+			if (err == MT_EBUSY) {
+				consumer_log("warn", "consumer: not sent", message_id, m.waitee_id, text);
+				if (consumer_record(ctx, &w, &m, 0, text) != 0)
+					consumer_log("error", "consumer: could not record the failure", message_id,
+						     m.waitee_id, NULL);
+				return CONSUMER_DONE;   /* not retried: the host sees why on the row */
+			}
+			if (err != 0) {
+				consumer_log("error", "consumer: cannot read the sending limits", message_id, m.waitee_id,
+					     mt_strerror(err));
+				return CONSUMER_RETRY;
+			}
+			limited = 1;
+		}
 		err = mt_deliver(ctx->channels, &wl, &w, m.kind, m.seq, now, &reason);
+		if (err != 0 && limited)
+			sms_limit_give_back(ctx, &w);   /* nothing went out */
 	}
 	if (err == 0) {
 		err = consumer_record(ctx, &w, &m, 1, reason);

@@ -40,5 +40,7 @@ cJSON *handler_waitees(struct mt_ctx *ctx, const cJSON *event);
 cJSON *handler_producer(struct mt_ctx *ctx, const cJSON *event);
 cJSON *handler_consumer(struct mt_ctx *ctx, const cJSON *event);
 cJSON *handler_sms_hook(struct mt_ctx *ctx, const cJSON *event);
+cJSON *handler_guest(struct mt_ctx *ctx, const cJSON *event);
+cJSON *handler_checkin(struct mt_ctx *ctx, const cJSON *event);
 
 #endif

@@ -16,6 +16,8 @@ const struct mt_handler mt_handlers[] = {
 	{ "producer", handler_producer },
 	{ "consumer", handler_consumer },
 	{ "sms-hook", handler_sms_hook },
+	{ "guest", handler_guest },
+	{ "checkin", handler_checkin },
 	{ NULL, NULL },
 };
 

@@ -6,6 +6,7 @@
  * through that list, so another tenant's ids answer 404 like missing ones.
  * Status moves follow core/status.c; notifyIn plans a "ready" notification
  * (the due index picks it up; mt_notify_after_change sends what is due now). */
+#include <sodium.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "core/clock.h"
 #include "core/codec.h"
 #include "core/error.h"
+#include "core/guestlink.h"
 #include "core/id.h"
 #include "core/status.h"
 #include "handlers/crud.h"
@@ -21,11 +23,13 @@
 #include "handlers/idempotency.h"
 #include "handlers/handler.h"
 #include "handlers/listcache.h"
+#include "handlers/sms-limit.h"
 #include "notify/notify.h"
 #include "apigw/apigw.h"
 #include "store/store.h"
 
 #define WAITEES_TTL_S (24 * 3600)     /* finished parties expire after a day */
+#define WAITEES_LINK_TTL_S (3 * 86400) /* a guest link lives this long after joining (the party's record may go sooner) */
 #define WAITEES_RETRIES 3             /* attempts when a write loses only to the notifier */
 #define WAITEES_REMIND_LEAD 10        /* a reminder goes this many minutes before the quote ends */
 #define WAITEES_REMIND_MIN_QUOTE 20   /* quotes shorter than this get no reminder */
@@ -80,12 +84,19 @@ static int waitees_position(struct mt_ctx *ctx, struct mt_waitee *w)
 	return 0;
 }
 
+/* Fills w->guest_url (staff see the guest's link; core/guestlink.h). */
+void waitees_guest_url(const struct mt_ctx *ctx, struct mt_waitee *w)
+{
+	mt_guest_url(&ctx->cfg, w, w->guest_url, sizeof w->guest_url);
+}
+
 /* Builds a response with one waitee, its ETag and optionally Location. */
-static cJSON *waitees_one(int status, const struct mt_waitee *w, int location)
+static cJSON *waitees_one(const struct mt_ctx *ctx, int status, struct mt_waitee *w, int location)
 {
 	struct mt_buf b;
 	char loc[96];
 
+	waitees_guest_url(ctx, w);
 	mt_buf_init(&b, MT_CODEC_RECORD_MAX);
 	if (mt_codec_waitee_write(&b, w) < 0) {
 		mt_buf_free(&b);
@@ -274,8 +285,10 @@ static cJSON *waitees_list(struct mt_ctx *ctx, const cJSON *event, const struct 
 			continue;
 		if (b.len > 1)
 			r = mt_buf_add(&b, ",", 1);
-		if (r == 0)
+		if (r == 0) {
+			waitees_guest_url(ctx, &items[i]);
 			r = mt_codec_waitee_write(&b, &items[i]);
+		}
 	}
 	if (r == 0)
 		r = mt_buf_add(&b, "]", 1);
@@ -299,6 +312,71 @@ static cJSON *waitees_list(struct mt_ctx *ctx, const cJSON *event, const struct 
 	return waitees_list_headers(resp, event, wl->id, page.limit, next);
 }
 
+/* Adds a party to wl (see crud.h). */
+int waitees_add(struct mt_ctx *ctx, const struct mt_waitlist *wl, const struct mt_waitee_patch *p,
+		const char *source, const char *id, struct mt_waitee *out)
+{
+	char tok[MT_GUEST_TOKEN_LEN + 1];
+	struct mt_waitee w;
+	struct mt_link l;
+	int64_t now;
+	int r;
+
+	now = mt_now(ctx);
+	memset(&w, 0, sizeof w);
+	if (id != NULL)
+		snprintf(w.id, sizeof w.id, "%s", id);
+	else
+		mt_id_new(w.id, now);
+	memcpy(w.waitlist_id, wl->id, sizeof w.waitlist_id);
+	memcpy(w.tenant_id, wl->tenant_id, sizeof w.tenant_id);
+	memcpy(w.name, p->name, sizeof w.name);
+	memcpy(w.phone, p->phone, sizeof w.phone);
+	memcpy(w.email, p->email, sizeof w.email);
+	memcpy(w.notes, p->notes, sizeof w.notes);
+	w.party_size = p->party_size;
+	w.quoted_minutes = p->quoted_minutes;
+	w.status = MT_WAITING;
+	w.joined_at = w.updated_at = now;
+	w.version = 1;
+	snprintf(w.source, sizeof w.source, "%s", source);
+	if (p->has_notify_in)
+		waitees_plan_notify(&w, now, p->notify_in);
+	else
+		waitees_plan_reminder(&w, now);
+	/* The guest's link first: a link whose party was never stored just
+	 * says "ended" until it expires; a party without its link could not
+	 * be reached from its messages. */
+	if (mt_guest_links_on(&ctx->cfg)) {   /* else no link (core/guestlink.h) */
+		mt_guest_nonce_new(w.guest_nonce);
+		memset(&l, 0, sizeof l);
+		if (mt_guest_token(&ctx->cfg, w.id, w.guest_nonce, tok) < 0)
+			return MT_EINVAL;
+		mt_guest_token_key(tok, strlen(tok), l.key);
+		sodium_memzero(tok, sizeof tok);
+		snprintf(l.kind, sizeof l.kind, "%s", "guest");
+		memcpy(l.tenant_id, w.tenant_id, sizeof l.tenant_id);
+		memcpy(l.waitlist_id, w.waitlist_id, sizeof l.waitlist_id);
+		memcpy(l.waitee_id, w.id, sizeof l.waitee_id);
+		l.enabled = 1;
+		l.created_at = now;
+		l.expires_at = now / 1000 + WAITEES_LINK_TTL_S;
+		r = ctx->store->ops->link_put(ctx->store, &l);
+		if (r < 0)
+			return r;
+	}
+	r = ctx->store->ops->waitee_create(ctx->store, &w);
+	if (r < 0)
+		return r;
+	mt_notify_after_change(ctx, &w, 1);
+	r = waitees_position(ctx, &w);
+	if (r < 0)
+		return r;
+	waitees_guest_url(ctx, &w);
+	*out = w;
+	return 0;
+}
+
 /* POST /waitlists/{waitlistId}/waitees: adds a party (status waiting).
  * With an Idempotency-Key, a retry gets the first answer (handlers/idempotency.h). */
 static cJSON *waitees_create(struct mt_ctx *ctx, const cJSON *event, const struct mt_waitlist *wl)
@@ -307,8 +385,8 @@ static cJSON *waitees_create(struct mt_ctx *ctx, const cJSON *event, const struc
 	struct mt_codec_err err;
 	struct mt_waitee w;
 	struct idem_req idem;
+	char id[MT_ID_SIZE];
 	cJSON *body, *resp;
-	int64_t now;
 	int r;
 
 	body = mt_event_json_body(event, &resp);
@@ -318,42 +396,22 @@ static cJSON *waitees_create(struct mt_ctx *ctx, const cJSON *event, const struc
 	cJSON_Delete(body);
 	if (r < 0)
 		return crud_codec_resp(&err);
-	now = mt_now(ctx);
-	memset(&w, 0, sizeof w);
-	mt_id_new(w.id, now);
-	resp = idem_start(ctx, event, wl->tenant_id, w.id, &idem);
+	mt_id_new(id, mt_now(ctx));
+	resp = idem_start(ctx, event, wl->tenant_id, id, &idem);
 	if (resp != NULL)
 		return resp;
-	memcpy(w.waitlist_id, wl->id, sizeof w.waitlist_id);
-	memcpy(w.tenant_id, wl->tenant_id, sizeof w.tenant_id);
-	memcpy(w.name, p.name, sizeof w.name);
-	memcpy(w.phone, p.phone, sizeof w.phone);
-	memcpy(w.email, p.email, sizeof w.email);
-	memcpy(w.notes, p.notes, sizeof w.notes);
-	w.party_size = p.party_size;
-	w.quoted_minutes = p.quoted_minutes;
-	w.status = MT_WAITING;
-	w.joined_at = w.updated_at = now;
-	w.version = 1;
-	if (p.has_notify_in)
-		waitees_plan_notify(&w, now, p.notify_in);
-	else
-		waitees_plan_reminder(&w, now);
-	r = ctx->store->ops->waitee_create(ctx->store, &w);
+	r = waitees_add(ctx, wl, &p, "host", id, &w);
 	if (r == MT_ECONFLICT && idem.rec.taken_over) {
 		/* the request that claimed the key first created it, then died */
-		r = ctx->store->ops->waitee_get(ctx->store, wl->id, w.id, &w);
+		r = ctx->store->ops->waitee_get(ctx->store, wl->id, id, &w);
+		if (r == 0)
+			r = waitees_position(ctx, &w);
 		if (r < 0)
 			return idem_end(ctx, &idem, mt_resp_from_err(r, "waitee"), 1);
 	} else if (r < 0) {
 		return idem_end(ctx, &idem, mt_resp_from_err(r, "waitee"), 0);
-	} else {
-		mt_notify_after_change(ctx, &w, 1);
 	}
-	r = waitees_position(ctx, &w);
-	if (r < 0)
-		return idem_end(ctx, &idem, mt_resp_from_err(r, "waitee"), 1);
-	return idem_end(ctx, &idem, waitees_one(201, &w, 1), 1);
+	return idem_end(ctx, &idem, waitees_one(ctx, 201, &w, 1), 1);
 }
 
 /* GET /waitlists/{waitlistId}/waitees/{waiteeId}. */
@@ -366,7 +424,7 @@ static cJSON *waitees_get(struct mt_ctx *ctx, const char *wl_id, const char *id)
 		r = waitees_position(ctx, &w);
 	if (r < 0)
 		return mt_resp_from_err(r, "waitee");
-	return waitees_one(200, &w, 0);
+	return waitees_one(ctx, 200, &w, 0);
 }
 
 /* 1 when another writer changed the fields only clients edit (so re-applying
@@ -487,7 +545,26 @@ static cJSON *waitees_update(struct mt_ctx *ctx, const cJSON *event, const char 
 	r = waitees_position(ctx, &w);
 	if (r < 0)
 		return mt_resp_from_err(r, "waitee");
-	return waitees_one(200, &w, 0);
+	return waitees_one(ctx, 200, &w, 0);
+}
+
+/* The 429 for a text that would be over a sending limit, or NULL when none
+ * is (or the limits cannot be read: the consumer checks again). */
+static cJSON *waitees_sms_limited(struct mt_ctx *ctx, const struct mt_waitee *w)
+{
+	char why[160], v[24];
+	int64_t retry = 0;
+	cJSON *resp;
+
+	if (sms_limit_check(ctx, w, mt_now(ctx), why, sizeof why, &retry) != MT_EBUSY)
+		return NULL;
+	snprintf(v, sizeof v, "%lld", (long long)retry);
+	resp = mt_resp_error(429, "sending_limit", NULL, "%s; retry in %lld seconds", why, (long long)retry);
+	if (resp != NULL && mt_resp_header(resp, "retry-after", v) < 0) {
+		cJSON_Delete(resp);
+		return NULL;
+	}
+	return resp;
 }
 
 /* POST .../waitees/{waiteeId}/notify: notify now (as PUT notifyIn 0); 202.
@@ -512,6 +589,8 @@ static cJSON *waitees_notify(struct mt_ctx *ctx, const cJSON *event, const char 
 		if (mt_status_is_finished(w.status))
 			return mt_resp_error(409, "invalid_state", "status", "cannot notify a party that is %s",
 					     mt_status_name(w.status));
+		if (attempt == 0 && w.phone[0] != '\0' && (resp = waitees_sms_limited(ctx, &w)) != NULL)
+			return resp;
 		read_version = w.version;
 		w.updated_at = mt_now(ctx);
 		waitees_plan_notify(&w, w.updated_at, 0);
@@ -529,7 +608,7 @@ static cJSON *waitees_notify(struct mt_ctx *ctx, const cJSON *event, const char 
 	r = waitees_position(ctx, &w);
 	if (r < 0)
 		return mt_resp_from_err(r, "waitee");
-	return waitees_one(202, &w, 0);
+	return waitees_one(ctx, 202, &w, 0);
 }
 
 /* DELETE /waitlists/{waitlistId}/waitees/{waiteeId}. */

@@ -9,6 +9,7 @@
 #include "core/buf.h"
 #include "core/codec.h"
 #include "core/error.h"
+#include "core/guestlink.h"
 #include "core/id.h"
 #include "handlers/crud.h"
 #include "handlers/etag.h"
@@ -16,6 +17,71 @@
 #include "handlers/handler.h"
 #include "apigw/apigw.h"
 #include "store/store.h"
+
+/* Fills the computed self check-in fields of w from its link (public, off
+ * when there is none). 0 or a store error. */
+static int waitlists_fill(struct mt_ctx *ctx, struct mt_waitlist *w)
+{
+	char slug[MT_SLUG_LEN + 1], key[MT_LINK_KEY_SIZE];
+	struct mt_link l;
+	int r;
+
+	w->self_checkin = 0;
+	w->checkin_url[0] = '\0';
+	if (!mt_guest_links_on(&ctx->cfg))
+		return 0;
+	mt_checkin_slug(&ctx->cfg, w->id, slug);
+	mt_checkin_key(slug, key);
+	r = ctx->store->ops->link_get(ctx->store, key, &l);
+	if (r == MT_ENOTFOUND)
+		return 0;
+	if (r < 0)
+		return r;
+	if (l.enabled && strcmp(l.kind, "checkin") == 0 && strcmp(l.tenant_id, w->tenant_id) == 0 &&
+	    strcmp(l.waitlist_id, w->id) == 0) {
+		w->self_checkin = 1;
+		mt_checkin_url(&ctx->cfg, w->id, w->checkin_url, sizeof w->checkin_url);
+	}
+	return 0;
+}
+
+/* Turns the list's self check-in on or off as the patch asks (the link
+ * record is the switch: handlers/checkin.c reads it), and fills w's
+ * computed fields. 0 or a store error. */
+static int waitlists_set_checkin(struct mt_ctx *ctx, const struct mt_waitlist_patch *p, struct mt_waitlist *w)
+{
+	char slug[MT_SLUG_LEN + 1];
+	struct mt_link l;
+	int r;
+
+	if (!p->has_self_checkin)
+		return waitlists_fill(ctx, w);
+	if (!mt_guest_links_on(&ctx->cfg))
+		return MT_EINVAL;   /* no secret to key the slug: the callers refuse earlier */
+	memset(&l, 0, sizeof l);
+	mt_checkin_slug(&ctx->cfg, w->id, slug);
+	mt_checkin_key(slug, l.key);
+	snprintf(l.kind, sizeof l.kind, "%s", "checkin");
+	memcpy(l.tenant_id, w->tenant_id, sizeof l.tenant_id);
+	memcpy(l.waitlist_id, w->id, sizeof l.waitlist_id);
+	l.enabled = p->self_checkin;
+	l.created_at = mt_now(ctx);
+	r = ctx->store->ops->link_put(ctx->store, &l);
+	if (r < 0)
+		return r;
+	w->self_checkin = p->self_checkin;
+	w->checkin_url[0] = '\0';
+	if (w->self_checkin)
+		mt_checkin_url(&ctx->cfg, w->id, w->checkin_url, sizeof w->checkin_url);
+	return 0;
+}
+
+/* 400 for selfCheckIn on a server without the secret guest links need. */
+static cJSON *waitlists_no_checkin(void)
+{
+	return mt_resp_error(400, "invalid_field", "selfCheckIn",
+			     "self check-in needs the server's JWT secret to key its link, and this server has none");
+}
 
 /* Builds a response with one waitlist, its ETag and optionally Location. */
 static cJSON *waitlists_one(int status, const struct mt_waitlist *w, int location)
@@ -58,6 +124,8 @@ static cJSON *waitlists_list(struct mt_ctx *ctx, const cJSON *event, const char 
 	for (i = 0; r == 0 && i < n; i++) {
 		if (i > 0)
 			r = mt_buf_add(&b, ",", 1);
+		if (r == 0)
+			r = waitlists_fill(ctx, &items[i]);
 		if (r == 0)
 			r = mt_codec_waitlist_write(&b, &items[i]);
 	}
@@ -105,6 +173,8 @@ static cJSON *waitlists_create(struct mt_ctx *ctx, const cJSON *event, const cha
 	cJSON_Delete(body);
 	if (r < 0)
 		return crud_codec_resp(&err);
+	if (p.has_self_checkin && p.self_checkin && !mt_guest_links_on(&ctx->cfg))
+		return waitlists_no_checkin();
 	memset(&w, 0, sizeof w);
 	w.created_at = w.updated_at = mt_now(ctx);
 	mt_id_new(w.id, w.created_at);
@@ -123,6 +193,10 @@ static cJSON *waitlists_create(struct mt_ctx *ctx, const cJSON *event, const cha
 	} else if (r < 0) {
 		return idem_end(ctx, &idem, mt_resp_from_err(r, "waitlist"), 0);
 	}
+	/* a new list has no check-in link: only a request that asks writes one */
+	r = p.has_self_checkin ? waitlists_set_checkin(ctx, &p, &w) : 0;
+	if (r < 0)
+		return idem_end(ctx, &idem, mt_resp_from_err(r, "waitlist"), 1);
 	return idem_end(ctx, &idem, waitlists_one(201, &w, 1), 1);
 }
 
@@ -132,6 +206,8 @@ static cJSON *waitlists_get(struct mt_ctx *ctx, const char *tenant, const char *
 	struct mt_waitlist w;
 	int r = ctx->store->ops->waitlist_get(ctx->store, tenant, id, &w);
 
+	if (r == 0)
+		r = waitlists_fill(ctx, &w);
 	if (r < 0)
 		return mt_resp_from_err(r, "waitlist");
 	return waitlists_one(200, &w, 0);
@@ -158,6 +234,8 @@ static cJSON *waitlists_update(struct mt_ctx *ctx, const cJSON *event, const cha
 	cJSON_Delete(body);
 	if (r < 0)
 		return crud_codec_resp(&err);
+	if (p.has_self_checkin && p.self_checkin && !mt_guest_links_on(&ctx->cfg))
+		return waitlists_no_checkin();
 	pre.has_body = p.has_version;
 	pre.body = p.version;
 	r = ctx->store->ops->waitlist_get(ctx->store, tenant, id, &w);
@@ -166,14 +244,21 @@ static cJSON *waitlists_update(struct mt_ctx *ctx, const cJSON *event, const cha
 	resp = crud_check_pre(&pre, w.version, "waitlist");
 	if (resp != NULL)
 		return resp;
-	if (!p.has_name && !p.has_description && !p.has_tpl[0] && !p.has_tpl[1] && !p.has_tpl[2])
+	if (!p.has_name && !p.has_description && !p.has_tpl[0] && !p.has_tpl[1] && !p.has_tpl[2]) {
+		/* nothing of the list's own changes (selfCheckIn lives in its link) */
+		r = waitlists_set_checkin(ctx, &p, &w);
+		if (r < 0)
+			return mt_resp_from_err(r, "waitlist");
 		return waitlists_one(200, &w, 0);
+	}
 	read_version = w.version;
 	mt_codec_waitlist_apply(&p, &w);
 	w.updated_at = mt_now(ctx);
 	r = ctx->store->ops->waitlist_update(ctx->store, &w, read_version);
 	if (r == MT_EPRECOND || r == MT_ECONFLICT)
 		return crud_lost_race(&pre, "waitlist");
+	if (r == 0)
+		r = waitlists_set_checkin(ctx, &p, &w);
 	if (r < 0)
 		return mt_resp_from_err(r, "waitlist");
 	return waitlists_one(200, &w, 0);

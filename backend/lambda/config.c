@@ -14,8 +14,13 @@
 #include "lambda/lambda.h"
 #include "wiring/wiring.h"
 
-/* Handlers that sign or verify access tokens: they need the JWT secret. */
-static const char *const config_jwt_handlers[] = { "token", "refresh", "authorizer", NULL };
+/* Handlers that cannot work without the JWT secret: those that sign or
+ * verify access tokens, and the guest pages (their links are keyed by it,
+ * core/guestlink.h). waitlists, waitees and consumer load it when given
+ * (deploy/template.yaml does) and otherwise run without guest links. */
+static const char *const config_jwt_handlers[] = {
+	"token", "refresh", "authorizer", "guest", "checkin", NULL
+};
 
 /* 1 when handler name needs the JWT secret. */
 static int config_needs_jwt(const char *name)

@@ -23,6 +23,9 @@
 #include "lambda/lambda.h"
 
 #define GUARD_STACK (64 * 1024)   /* alternate signal stack: a stack overflow still reports */
+
+/* The alternate signal stack: static, since it lives as long as the process. */
+static unsigned char guard_altstack[GUARD_STACK];
 #define GUARD_REQ_MAX 4096        /* one emergency request or log line */
 
 /* What the signal handler needs, prepared in advance. */
@@ -229,11 +232,10 @@ int lambda_guard_init(const char *api, char **cause)
 	freeaddrinfo(res);
 	snprintf(guard.host, sizeof guard.host, "%s", api);
 
-	ss.ss_sp = malloc(GUARD_STACK);
-	ss.ss_size = GUARD_STACK;
+	ss.ss_sp = guard_altstack;
+	ss.ss_size = sizeof guard_altstack;
 	ss.ss_flags = 0;
-	if (ss.ss_sp == NULL || sigaltstack(&ss, NULL) != 0) {
-		free(ss.ss_sp);
+	if (sigaltstack(&ss, NULL) != 0) {
 		mt_set_cause(cause, "cannot set up the signal stack");
 		return MT_EIO;
 	}

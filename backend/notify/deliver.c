@@ -139,6 +139,7 @@ int mt_deliver_ex(struct channel_set *set, const struct mt_waitlist *wl, const s
 	v.restaurant = wl->name;
 	v.position = w->position;
 	v.minutes = deliver_minutes_left(w, now_ms);
+	v.link = w->guest_url;   /* filled by the consumer when a public URL is configured */
 	for_email = ch == set->email || (ch == set->log && !has_phone);
 	r = deliver_text(wl, kind, &v, for_email, &text, &notes);
 	if (r == 0)

@@ -495,6 +495,7 @@ int queue_sqs_open(const char *queue_url, const char *region, const char *endpoi
 	/* Long polls take up to 20 s: one attempt must outlast them. */
 	cfg.attempt_timeout_ms = 25000;
 	cfg.max_total_ms = 30000;
+	cfg.use_chain = 1;   /* no keys: container or instance role (aws/creds.h) */
 	err = aws_client_new(&cfg, &q->aws, cause);
 	if (err) {
 		queue_sqs_close(&q->base);

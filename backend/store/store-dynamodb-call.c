@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sodium.h>
 #include "core/base64.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -135,7 +136,7 @@ void store_ddb_fmt(char *dst, size_t size, const char *a, const char *b)
  * when the request asked for ReturnValuesOnConditionCheckFailure = ALL_OLD
  * (NULL when absent: dynalite does not send it). */
 static int ddb_call_ex(struct store_ddb *s, const char *op, cJSON *req, cJSON **resp, char *etype,
-		       cJSON **old)
+		       cJSON **old, int *tries)
 {
 	struct aws_response r;
 	char target[96], *body;
@@ -157,6 +158,8 @@ static int ddb_call_ex(struct store_ddb *s, const char *op, cJSON *req, cJSON **
 	snprintf(target, sizeof target, DDB_PREFIX "%s", op);
 	rc = aws_request(s->aws, "dynamodb", target, body, &r);
 	free(body);
+	if (tries)
+		*tries = r.tries;
 	if (etype)
 		snprintf(etype, 128, "%s", r.error_type);
 	if (rc == 0) {
@@ -190,7 +193,7 @@ static int ddb_call_ex(struct store_ddb *s, const char *op, cJSON *req, cJSON **
 /* ddb_call_ex without the failed item. */
 int store_ddb_call(struct store_ddb *s, const char *op, cJSON *req, cJSON **resp, char *etype)
 {
-	return ddb_call_ex(s, op, req, resp, etype, NULL);
+	return ddb_call_ex(s, op, req, resp, etype, NULL, NULL);
 }
 
 /* Sends a write whose condition may fail, asking for the current item with
@@ -199,7 +202,29 @@ int store_ddb_call_cond(struct store_ddb *s, const char *op, cJSON *req, cJSON *
 {
 	if (req)
 		cJSON_AddStringToObject(req, "ReturnValuesOnConditionCheckFailure", "ALL_OLD");
-	return ddb_call_ex(s, op, req, NULL, NULL, old);
+	return ddb_call_ex(s, op, req, NULL, NULL, old, NULL);
+}
+
+/* Makes a random write token (32 hex digits). */
+static void ddb_write_token(char tok[33])
+{
+	unsigned char raw[16];
+	size_t i;
+
+	randombytes_buf(raw, sizeof raw);
+	for (i = 0; i < sizeof raw; i++)
+		snprintf(tok + 2 * i, 3, "%02x", raw[i]);
+}
+
+/* 1 when item (may be NULL) carries write token tok. */
+static int ddb_has_token(const cJSON *item, const char *tok)
+{
+	char have[40];
+
+	if (item == NULL)
+		return 0;
+	store_ddb_get_s(item, "writeToken", have, sizeof have);
+	return strcmp(have, tok) == 0;
 }
 
 /* GetItem (consistent) of pk/sk; *item is the Item (detached, caller
@@ -225,20 +250,38 @@ int store_ddb_get_item(struct store_ddb *s, const char *pk, const char *sk, cJSO
 /* PutItem of item (consumed) with an optional condition. expected_version
  * >= 0 adds "attribute_exists(PK) AND #v = :v" (and *old gets the current
  * item when the condition fails and the service returns it); -1 adds
- * "attribute_not_exists(PK)"; -2 no condition. */
+ * "attribute_not_exists(PK)"; -2 no condition.
+ *
+ * A conditional write carries a fresh random `writeToken`. When the aws
+ * layer had to try again (a timeout or a 5xx after which the first attempt
+ * may in fact have been applied) and the retry fails its condition, the
+ * current item is checked: if it carries our token, the failure is our own
+ * earlier attempt, and the write succeeded (0), not a conflict. */
 int store_ddb_put_item(struct store_ddb *s, cJSON *item, int64_t expected_version, cJSON **old)
 {
-	cJSON *req = store_ddb_req(s), *names, *vals;
+	cJSON *req = store_ddb_req(s), *names, *vals, *cur = NULL;
+	char tok[33], pk[600] = "", sk[600] = "";
+	int rc, tries = 0;
 
+	if (old)
+		*old = NULL;
 	if (req == NULL || item == NULL) {
 		cJSON_Delete(req);
 		cJSON_Delete(item);
 		return MT_ENOMEM;
 	}
+	if (expected_version == -2) {   /* unconditional: nothing to tell apart */
+		cJSON_AddItemToObject(req, "Item", item);
+		return store_ddb_call(s, "PutItem", req, NULL, NULL);
+	}
+	ddb_write_token(tok);
+	store_ddb_put_s(item, "writeToken", tok);
+	store_ddb_get_s(item, "PK", pk, sizeof pk);
+	store_ddb_get_s(item, "SK", sk, sizeof sk);
 	cJSON_AddItemToObject(req, "Item", item);
 	if (expected_version == -1) {
 		cJSON_AddStringToObject(req, "ConditionExpression", "attribute_not_exists(PK)");
-	} else if (expected_version >= 0) {
+	} else {
 		cJSON_AddStringToObject(req, "ConditionExpression", "attribute_exists(PK) AND #v = :v");
 		names = cJSON_AddObjectToObject(req, "ExpressionAttributeNames");
 		vals = cJSON_AddObjectToObject(req, "ExpressionAttributeValues");
@@ -247,9 +290,69 @@ int store_ddb_put_item(struct store_ddb *s, cJSON *item, int64_t expected_versio
 		if (vals)
 			store_ddb_put_n(vals, ":v", expected_version);
 	}
+	cJSON_AddStringToObject(req, "ReturnValuesOnConditionCheckFailure", "ALL_OLD");
+	rc = ddb_call_ex(s, "PutItem", req, NULL, NULL, &cur, &tries);
+	if (rc == MT_ECONFLICT && tries > 1) {
+		/* dynalite sends no item with the failure: read it */
+		if (cur == NULL && store_ddb_get_item(s, pk, sk, &cur) != 0)
+			cur = NULL;
+		if (ddb_has_token(cur, tok)) {
+			cJSON_Delete(cur);
+			return 0;
+		}
+	}
 	if (old)
-		return store_ddb_call_cond(s, "PutItem", req, old);
-	return store_ddb_call(s, "PutItem", req, NULL, NULL);
+		*old = cur;
+	else
+		cJSON_Delete(cur);
+	return rc;
+}
+
+/* A conditional UpdateItem (req consumed: Key, a "SET ..." UpdateExpression,
+ * its condition) that also sets a fresh writeToken; as store_ddb_put_item,
+ * a condition failure after a retried attempt on an item carrying our token
+ * is our own earlier write: 0. Otherwise as store_ddb_call_cond (*old: the
+ * current item when the service sent it). */
+int store_ddb_update_own(struct store_ddb *s, cJSON *req, const char *pk, const char *sk, cJSON **old)
+{
+	cJSON *expr = cJSON_GetObjectItemCaseSensitive(req, "UpdateExpression"), *names, *vals, *cur = NULL;
+	char tok[33], *e;
+	int rc, tries = 0;
+
+	*old = NULL;
+	if (req == NULL || !cJSON_IsString(expr) || strncmp(expr->valuestring, "SET ", 4) != 0) {
+		cJSON_Delete(req);
+		return req == NULL ? MT_ENOMEM : MT_EINVAL;
+	}
+	ddb_write_token(tok);
+	e = mt_strf("%s, #wt = :wt", expr->valuestring);
+	names = cJSON_GetObjectItemCaseSensitive(req, "ExpressionAttributeNames");
+	vals = cJSON_GetObjectItemCaseSensitive(req, "ExpressionAttributeValues");
+	if (names == NULL)
+		names = cJSON_AddObjectToObject(req, "ExpressionAttributeNames");
+	if (vals == NULL)
+		vals = cJSON_AddObjectToObject(req, "ExpressionAttributeValues");
+	if (e == NULL || names == NULL || vals == NULL ||
+	    !cJSON_ReplaceItemInObjectCaseSensitive(req, "UpdateExpression", cJSON_CreateString(e))) {
+		free(e);
+		cJSON_Delete(req);
+		return MT_ENOMEM;
+	}
+	free(e);
+	cJSON_AddStringToObject(names, "#wt", "writeToken");
+	store_ddb_val_s(vals, ":wt", tok);
+	cJSON_AddStringToObject(req, "ReturnValuesOnConditionCheckFailure", "ALL_OLD");
+	rc = ddb_call_ex(s, "UpdateItem", req, NULL, NULL, &cur, &tries);
+	if (rc == MT_ECONFLICT && tries > 1) {
+		if (cur == NULL && store_ddb_get_item(s, pk, sk, &cur) != 0)
+			cur = NULL;
+		if (ddb_has_token(cur, tok)) {
+			cJSON_Delete(cur);
+			return 0;
+		}
+	}
+	*old = cur;
+	return rc;
 }
 
 /* After a failed versioned write: MT_ENOTFOUND when the item is gone (or

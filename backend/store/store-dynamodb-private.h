@@ -69,6 +69,9 @@ int store_ddb_call(struct store_ddb *s, const char *op, cJSON *req, cJSON **resp
 /* Sends a write whose condition may fail, asking for the current item with
  * the failure (*old, caller deletes, NULL when not given). */
 int store_ddb_call_cond(struct store_ddb *s, const char *op, cJSON *req, cJSON **old);
+/* A conditional "SET ..." UpdateItem of pk/sk that recognises its own
+ * earlier attempt after a retry (writeToken), as store_ddb_put_item. */
+int store_ddb_update_own(struct store_ddb *s, cJSON *req, const char *pk, const char *sk, cJSON **old);
 /* GetItem (consistent) of pk/sk; *item is the Item (detached, caller
  * deletes) or NULL when absent. */
 int store_ddb_get_item(struct store_ddb *s, const char *pk, const char *sk, cJSON **item);
@@ -91,6 +94,12 @@ int store_ddb_query_page(struct store_ddb *s, const char *pk, const char *prefix
 			  void *ud, char **next);
 /* Appends room for one element; returns it zeroed or NULL. */
 void *store_ddb_vec_push(struct ddb_vec *v);
+
+/* ---- store-dynamodb-guest.c */
+/* Creates or replaces a public link (LINK#<key> / LINK). */
+int store_ddb_link_put(struct store *st, const struct mt_link *l);
+/* Gets a live public link by key. */
+int store_ddb_link_get(struct store *st, const char *key, struct mt_link *out);
 
 /* ---- store-dynamodb-schema.c */
 /* Makes sure the table exists with its indexes, idempotently: one

@@ -148,7 +148,7 @@ int store_ddb_refresh_mark_used(struct store *st, const char *family_id, const c
 		store_ddb_put_n(vals, ":one", 1);
 		store_ddb_put_n(vals, ":zero", 0);
 	}
-	rc = store_ddb_call_cond(s, "UpdateItem", req, &it);
+	rc = store_ddb_update_own(s, req, pk, sk, &it);
 	if (rc != MT_ECONFLICT)
 		return rc;
 	if (it) {   /* the service sent the token with the failure: it exists */

@@ -172,7 +172,7 @@ int store_ddb_user_update(struct store *st, struct mt_user *u, int64_t expected_
 		store_ddb_put_n(vals, ":nv", expected_version + 1);
 		store_ddb_put_n(vals, ":v", expected_version);
 	}
-	rc = store_ddb_call_cond(s, "UpdateItem", req, &cur);
+	rc = store_ddb_update_own(s, req, pk, "PROFILE", &cur);
 	if (rc == MT_ECONFLICT)
 		rc = store_ddb_tell_failure(s, pk, "PROFILE", expected_version, cur);
 	if (rc == 0)

@@ -86,6 +86,10 @@ static cJSON *ddb_waitee_item(const struct store_ddb *s, const struct mt_waitee 
 		store_ddb_put_n(it, "finishedAt", w->finished_at);
 		store_ddb_put_s(it, "previousStatus", ddb_status_names[w->previous_status]);
 	}
+	if (w->source[0])
+		store_ddb_put_s(it, "source", w->source);
+	if (w->guest_nonce[0])
+		store_ddb_put_s(it, "guestNonce", w->guest_nonce);
 	if (w->expires_at > 0)
 		store_ddb_put_n(it, "ttl", w->expires_at);
 	if (w->due_at > 0) {
@@ -141,6 +145,8 @@ static void ddb_waitee_read(const cJSON *it, struct mt_waitee *w)
 		store_ddb_get_s(it, "previousStatus", st, sizeof st);
 		w->previous_status = ddb_status_parse(st);
 	}
+	store_ddb_get_s(it, "source", w->source, sizeof w->source);
+	store_ddb_get_s(it, "guestNonce", w->guest_nonce, sizeof w->guest_nonce);
 	w->position = 0;
 }
 

@@ -155,7 +155,7 @@ int store_ddb_waitlist_update(struct store *st, struct mt_waitlist *w, int64_t e
 		store_ddb_put_n(vals, ":nv", expected_version + 1);
 		store_ddb_put_n(vals, ":v", expected_version);
 	}
-	rc = store_ddb_call_cond(s, "UpdateItem", req, &cur);
+	rc = store_ddb_update_own(s, req, pk, sk, &cur);
 	if (rc == MT_ECONFLICT)
 		rc = store_ddb_tell_failure(s, pk, sk, expected_version, cur);
 	w->version = rc == 0 ? expected_version + 1 : old;

@@ -28,7 +28,7 @@
 #define SQ_WE_COLS "id, waitlist_id, tenant_id, name, phone, email, notes, party_size, quoted_minutes, status," \
 	" joined_at, notify_at, notified_at, seated_at, updated_at, expires_at, version, due_at, notify_kind," \
 	" notify_seq, queued_seq, sent_seq, notify_count, last_result, last_reason, reply, reply_at," \
-	" finished_at, previous_status"
+	" finished_at, previous_status, source, guest_nonce"
 /* Not expired: expires_at is in epoch seconds, 0 = never. */
 #define SQ_LIVE(p) "(expires_at = 0 OR expires_at > " p ")"
 
@@ -79,6 +79,9 @@ enum store_sqlite_sq {
 	SQ_GUARD_GET,
 	SQ_GUARD_INSERT,
 	SQ_GUARD_UPDATE,
+	SQ_LINK_PUT,
+	SQ_LINK_GET,
+	SQ_PURGE_LINKS,
 	SQ__COUNT
 };
 
@@ -208,6 +211,7 @@ extern const struct store_sqlite_sql store_sqlite_sql_waitlists[SQ__COUNT];
 extern const struct store_sqlite_sql store_sqlite_sql_waitees[SQ__COUNT];
 extern const struct store_sqlite_sql store_sqlite_sql_cache[SQ__COUNT];
 extern const struct store_sqlite_sql store_sqlite_sql_main[SQ__COUNT];
+extern const struct store_sqlite_sql store_sqlite_sql_guest[SQ__COUNT];
 /* The statement `which` (operation name and SQL); NULL if no file has it. */
 const struct store_sqlite_sql *store_sqlite_sql_of(int which);
 
@@ -249,6 +253,12 @@ int store_sqlite_write(struct store_sqlite *s, struct store_sqlite_conn *c, sqli
 /* After a conditional update changed nothing: MT_ENOTFOUND when the row is
  * absent (per the bound lookup statement), MT_EPRECOND when it exists. */
 int store_sqlite_why_unchanged(struct store_sqlite *s, struct store_sqlite_conn *c, sqlite3_stmt *st);
+
+/* ---- store-sqlite-guest.c */
+/* Creates or replaces a public link. */
+int store_sqlite_link_put(struct store *base, const struct mt_link *l);
+/* Gets a live public link by key. */
+int store_sqlite_link_get(struct store *base, const char *key, struct mt_link *out);
 
 /* ---- store-sqlite-schema.c */
 /* Runs every pending migration, each in its own BEGIN IMMEDIATE transaction. */

@@ -127,6 +127,21 @@ static const char *const store_sqlite_migrations[] = {
 	" PRIMARY KEY (tenant_id, key)"
 	") WITHOUT ROWID;"
 	"CREATE INDEX idempotency_expiry ON idempotency(expires_at);",
+	/* 7: guests' status pages and self check-in (issue 14): who added a
+	 * party, the nonce its link derives from, and the public links. */
+	"ALTER TABLE waitees ADD COLUMN source TEXT NOT NULL DEFAULT '';"
+	"ALTER TABLE waitees ADD COLUMN guest_nonce TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE links ("
+	" key TEXT PRIMARY KEY NOT NULL,"
+	" kind TEXT NOT NULL,"
+	" tenant_id TEXT NOT NULL,"
+	" waitlist_id TEXT NOT NULL,"
+	" waitee_id TEXT NOT NULL DEFAULT '',"
+	" enabled INTEGER NOT NULL DEFAULT 1,"
+	" created_at INTEGER NOT NULL,"
+	" expires_at INTEGER NOT NULL DEFAULT 0"
+	") WITHOUT ROWID;"
+	"CREATE INDEX links_expiry ON links(expires_at) WHERE expires_at > 0;",
 };
 
 #define STORE_SQLITE_NMIGRATIONS ((int)(sizeof store_sqlite_migrations / sizeof store_sqlite_migrations[0]))

@@ -14,7 +14,7 @@ const struct store_sqlite_sql store_sqlite_sql_waitees[SQ__COUNT] = {
 	/* Inserted only when the list exists and belongs to the waitee's tenant. */
 	[SQ_WE_INSERT] = {"waitee_create",
 		"INSERT INTO waitees (" SQ_WE_COLS ") SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10,"
-		" ?11, ?12, ?13, ?14, ?15, ?16, 1, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28"
+		" ?11, ?12, ?13, ?14, ?15, ?16, 1, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30"
 		" FROM waitlists WHERE id = ?2 AND tenant_id = ?3"},
 	[SQ_WE_GET] = {"waitee_get",
 		"SELECT " SQ_WE_COLS " FROM waitees WHERE waitlist_id = ?1 AND id = ?2 AND " SQ_LIVE("?3")},
@@ -85,6 +85,8 @@ static void store_sqlite_read_waitee(sqlite3_stmt *st, struct mt_waitee *w)
 	w->finished_at = sqlite3_column_int64(st, 27);
 	status = sqlite3_column_int(st, 28);
 	w->previous_status = status >= 0 && status < MT_STATUS_COUNT ? (enum mt_status)status : MT_WAITING;
+	COL_FIELD(st, 29, w->source);
+	COL_FIELD(st, 30, w->guest_nonce);
 	w->position = 0;
 }
 
@@ -157,7 +159,9 @@ static int store_sqlite_waitee_create_job(struct store_sqlite *s, struct store_s
 	BIND_FIELD(st, i++, w->reply);
 	sqlite3_bind_int64(st, i++, w->reply_at);
 	sqlite3_bind_int64(st, i++, w->finished_at);
-	sqlite3_bind_int(st, i, (int)w->previous_status);
+	sqlite3_bind_int(st, i++, (int)w->previous_status);
+	BIND_FIELD(st, i++, w->source);
+	BIND_FIELD(st, i, w->guest_nonce);
 	r = store_sqlite_write(s, c, st, &changes);
 	if (r == 0 && changes == 0)
 		r = MT_ENOTFOUND;

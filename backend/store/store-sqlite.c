@@ -150,7 +150,7 @@ struct store_sqlite_purge {
 static int store_sqlite_purge_job(struct store_sqlite *s, struct store_sqlite_conn *c, void *arg)
 {
 	static const int kinds[] = { SQ_PURGE_WAITEES, SQ_PURGE_FAMILIES, SQ_PURGE_TOKENS, SQ_PURGE_GUARDS,
-				     SQ_PURGE_IDEM };
+				     SQ_PURGE_IDEM, SQ_PURGE_LINKS };
 	struct store_sqlite_purge *a = arg;
 	int64_t cutoff_ms = (a->now_s - STORE_REFRESH_KEEP_S) * 1000;
 	size_t i;
@@ -215,6 +215,8 @@ const struct store_ops store_sqlite_ops = {
 	.waitee_list_due = store_sqlite_waitee_list_due,
 	.waitee_find_by_phone = store_sqlite_waitee_find_by_phone,
 	.purge_expired = store_sqlite_purge_expired,
+	.link_put = store_sqlite_link_put,
+	.link_get = store_sqlite_link_get,
 	.guard_get = store_sqlite_guard_get,
 	.guard_put = store_sqlite_guard_put,
 	.stats = store_sqlite_stats,

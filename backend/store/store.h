@@ -180,6 +180,13 @@ struct store_ops {
 	int (*idem_finish)(struct store *s, const struct store_idem *rec);
 	int (*idem_release)(struct store *s, const struct store_idem *rec);
 
+	/* Public links (struct mt_link; handlers/guest.c, handlers/checkin.c).
+	 * link_put creates or replaces the link with l->key. link_get:
+	 * MT_ENOTFOUND when absent or expired (expires_at <= now, seconds);
+	 * purge_expired (SQLite) or the TTL (DynamoDB) deletes expired ones. */
+	int (*link_put)(struct store *s, const struct mt_link *l);
+	int (*link_get)(struct store *s, const char *key, struct mt_link *out);
+
 	/* Counters since open (may be NULL: then no stats). */
 	void (*stats)(struct store *s, struct store_stats *out);
 };

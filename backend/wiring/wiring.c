@@ -6,6 +6,7 @@
 #include <string.h>
 #include "core/config.h"
 #include "core/error.h"
+#include "core/guestlink.h"
 #include "core/log.h"
 #include "notify/channel.h"
 #include "queue/queue.h"
@@ -61,6 +62,24 @@ int mt_wiring_clock(struct mt_ctx *ctx, char **cause)
 	if (path == NULL || *path == '\0')
 		return 0;
 	return mt_clock_offset_file(path, &ctx->clock, cause);
+}
+
+/* Reads MAITRE_PUBLIC_URL (the guests' base URL, core/guestlink.h) into
+ * cfg->public_url; unset or "" = none (links are relative). */
+static int wiring_public_url(struct mt_config *cfg, char **cause)
+{
+	const char *v = getenv("MAITRE_PUBLIC_URL");
+	const char *why = NULL;
+
+	cfg->public_url[0] = '\0';
+	if (v == NULL || v[0] == '\0')
+		return 0;
+	if (mt_public_url_parse(v, cfg->public_url, sizeof cfg->public_url, &why) < 0) {
+		if (cause)
+			*cause = mt_strf("MAITRE_PUBLIC_URL %s", why);
+		return MT_EINVAL;
+	}
+	return 0;
 }
 
 /* Opens the store of url and, when schema, creates its schema. */
@@ -125,6 +144,9 @@ int mt_wiring_open(struct mt_ctx *ctx, const char *store_url, unsigned parts, ch
 
 	if (cause)
 		*cause = NULL;
+	err = wiring_public_url(&ctx->cfg, cause);
+	if (err)
+		return err;
 	if (parts & MT_WIRING_STORE) {
 		err = wiring_store(ctx, store_url, !(parts & MT_WIRING_NO_SCHEMA), cause);
 		if (err)

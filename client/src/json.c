@@ -61,6 +61,8 @@ static cJSON *waitee_obj(const struct mtc_waitee *w)
 		     str_or_null(o, "previousStatus", w->previous_status != MTC_PARTY_UNKNOWN
 							      ? mtc_party_status_name(w->previous_status) : NULL) |
 		     num(o, "finishedAt", w->finished_at, 1);
+	if (!f && w->source[0] != '\0')   /* only servers that know self check-in send these */
+		f |= str_or_null(o, "source", w->source) | str_or_null(o, "guestUrl", w->guest_url);
 	if (f) {
 		cJSON_Delete(o);
 		return NULL;

@@ -155,6 +155,10 @@ enum mtc_error mtc_parse_waitee(const cJSON *obj, struct mtc_waitee *w)
 	json_fixed(o, "previousStatus", tmp, sizeof tmp, &bad);
 	w->previous_status = mtc_party_status_parse(tmp[0] ? tmp : NULL);
 	w->finished_at = json_i64(o, "finishedAt", &bad);
+	const cJSON *src = jget(o, "source");
+	if (cJSON_IsString(src) && strlen(src->valuestring) < sizeof w->source)   /* unknown longer values: "" */
+		snprintf(w->source, sizeof w->source, "%s", src->valuestring);
+	w->guest_url = json_str(o, "guestUrl", &bad, &nomem);
 	if (nomem || bad || w->id[0] == '\0') {
 		mtc_waitee_clear(w);
 		return nomem ? MTC_ERR_NOMEM : MTC_ERR_BAD_ANSWER;
@@ -207,6 +211,7 @@ void mtc_waitee_clear(struct mtc_waitee *w)
 	free(w->notes);
 	free(w->last_reason);
 	free(w->reply);
+	free(w->guest_url);
 	memset(w, 0, sizeof *w);
 }
 
@@ -250,7 +255,8 @@ enum mtc_error mtc_waitee_copy(struct mtc_waitee *dst, const struct mtc_waitee *
 	*dst = *src;
 	if (dup_opt(&dst->name, src->name) | dup_opt(&dst->phone, src->phone) |
 	    dup_opt(&dst->email, src->email) | dup_opt(&dst->notes, src->notes) |
-	    dup_opt(&dst->last_reason, src->last_reason) | dup_opt(&dst->reply, src->reply)) {
+	    dup_opt(&dst->last_reason, src->last_reason) | dup_opt(&dst->reply, src->reply) |
+	    dup_opt(&dst->guest_url, src->guest_url)) {
 		mtc_waitee_clear(dst);
 		return MTC_ERR_NOMEM;
 	}

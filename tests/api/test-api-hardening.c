@@ -425,6 +425,64 @@ static void test_header_timeout(void **state)
 	test_server_free(&srv);
 }
 
+/* Finding 8 over HTTP: with one text per party per hour, the party's
+ * "joined" text uses it; "notify now" then answers 429 sending_limit with
+ * the limit in the message and a Retry-After, and sends nothing. */
+static void test_sms_sending_limit(void **state)
+{
+	static const char *const env[] = { "MAITRE_SMS_PER_PARTY_HOUR=1", NULL };
+	static const char *const args[] = { "--tick-seconds", "1", NULL };
+	struct test_server_opts o = { .env = env, .args = args };
+	struct test_server srv;
+	char *token = NULL, *path, *wl, *id, *wpath;
+	struct test_resp r;
+	cJSON *j;
+	int i, count = 0;
+
+	(void)state;
+	assert_int_equal(test_server_start(&srv, &o), 0);
+	assert_int_equal(test_register_and_login(&srv, NULL, NULL, NULL, &token, NULL), 0);
+	j = call(&srv, "POST", "/waitlists", token, "{\"name\":\"Main\"}", 201);
+	wl = test_strf("%s", test_json_str(j, "id"));
+	cJSON_Delete(j);
+	path = test_strf("/waitlists/%s/waitees", wl);
+	j = call(&srv, "POST", path, token,
+		 "{\"name\":\"Kim\",\"partySize\":2,\"notifyIn\":30,\"phoneNumber\":\"+15551230042\"}", 201);
+	id = test_strf("%s", test_json_str(j, "id"));
+	cJSON_Delete(j);
+	wpath = test_strf("%s/%s", path, id);
+	for (i = 0; i < 100 && count == 0; i++) {   /* the joined text goes out */
+		j = call(&srv, "GET", wpath, token, NULL, 200);
+		count = (int)test_json_num(j, "notifyCount", 0);
+		cJSON_Delete(j);
+		if (count == 0)
+			usleep(50 * 1000);
+	}
+	assert_int_equal(count, 1);
+	free(wpath);
+	wpath = test_strf("%s/%s/notify", path, id);
+	assert_int_equal(test_http(&srv, "POST", wpath, token, NULL, NULL, &r), 0);
+	assert_int_equal(r.status, 429);
+	assert_non_null(strstr(r.body, "sending_limit"));
+	assert_non_null(strstr(r.body, "at most 1 texts per party per hour"));
+	assert_non_null(test_resp_header(&r, "retry-after"));
+	assert_true(atol(test_resp_header(&r, "retry-after")) > 3000);
+	test_resp_free(&r);
+	free(wpath);
+	wpath = test_strf("%s/%s", path, id);
+	usleep(300 * 1000);
+	j = call(&srv, "GET", wpath, token, NULL, 200);
+	assert_int_equal((int)test_json_num(j, "notifyCount", 0), 1);
+	cJSON_Delete(j);
+	free(wpath);
+	free(id);
+	free(path);
+	free(wl);
+	free(token);
+	assert_int_equal(test_server_stop(&srv, 10000), 0);
+	test_server_free(&srv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -433,6 +491,7 @@ int main(void)
 		cmocka_unit_test(test_strict_json),
 		cmocka_unit_test(test_slowloris),
 		cmocka_unit_test(test_header_timeout),
+		cmocka_unit_test(test_sms_sending_limit),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -162,6 +162,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if code == 200:
             return self.answer(200, {"step": i})
         etype = step[1] if len(step) > 1 else None
+        if etype == "ccf-echo":   # the condition fails on the item this very request writes (an earlier attempt landed)
+            req = json.loads(body or b"{}")
+            return self.answer(code, {"__type": "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
+                                      "message": "The conditional request failed", "Item": req.get("Item", {})})
+        if etype == "ccf-update-echo":   # an UpdateItem whose earlier attempt landed: the item has its token
+            req = json.loads(body or b"{}")
+            item = dict(req.get("Key", {}))
+            item["writeToken"] = req.get("ExpressionAttributeValues", {}).get(":wt", {"S": ""})
+            item["used"] = {"N": "1"}
+            return self.answer(code, {"__type": "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
+                                      "message": "The conditional request failed", "Item": item})
         if etype == "ccf-item":   # a real DynamoDB failure with ReturnValuesOnConditionCheckFailure
             return self.answer(code, {"__type": "com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException",
                                       "message": "The conditional request failed",

@@ -191,6 +191,14 @@ static void *gateway_main(void *arg)
 		} else if (strcmp(method, "POST") == 0) {
 			code = 403;
 			body = "{\"error\":\"forbidden\",\"message\":\"only owners change waitlists\"}";
+		} else if (strcmp(path, "/waitlists/01A/waitees/01B") == 0) {
+			code = 200;   /* a server with self check-in (branch guest) */
+			body = "{\"id\":\"01B\",\"waitlistId\":\"01A\",\"name\":\"Ana\",\"partySize\":2,\"status\":\"waiting\","
+			       "\"version\":1,\"source\":\"self\",\"guestUrl\":\"https://m.example/g/abc\"}";
+		} else if (strcmp(path, "/waitlists/01A/waitees/01C") == 0) {
+			code = 200;   /* an unknown, longer source is not an error */
+			body = "{\"id\":\"01C\",\"waitlistId\":\"01A\",\"name\":\"Bo\",\"partySize\":2,\"status\":\"waiting\","
+			       "\"version\":1,\"source\":\"kiosk-terminal\",\"guestUrl\":null}";
 		} else {
 			code = 200;
 			body = "[]";
@@ -242,6 +250,20 @@ static void test_gateway_answers(void **state)
 	assert_string_equal(st.error, "forbidden");
 	assert_int_equal(g.n_seen, 4);
 	assert_int_equal(mtc_client_has_session(c), 1);
+	/* Waitee fields of newer servers: source and guestUrl */
+	struct mtc_waitee w = { 0 };
+	assert_int_equal(mtc_get_waitee(c, "01A", "01B", &w, &st), MTC_OK);
+	assert_string_equal(w.source, "self");
+	assert_string_equal(w.guest_url, "https://m.example/g/abc");
+	char *js = mtc_waitee_to_json(&w);
+	assert_non_null(strstr(js, "\"source\":\"self\""));
+	free(js);
+	mtc_waitee_clear(&w);
+	assert_int_equal(mtc_get_waitee(c, "01A", "01C", &w, &st), MTC_OK);
+	assert_string_equal(w.source, "");
+	assert_null(w.guest_url);
+	mtc_waitee_clear(&w);
+	g.n_seen = 4;
 	/* the gateway's 401 with a refresh token the server refuses: unauthorised, session over */
 	assert_int_equal(mtc_client_set_tokens(c, "Bearer gw401", 900, "refresh-x"), MTC_OK);
 	assert_int_equal(mtc_list_waitlists(c, MTC_LIST_NO_CACHE, NULL, NULL, &st), MTC_ERR_UNAUTHORIZED);

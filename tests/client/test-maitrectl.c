@@ -395,6 +395,48 @@ static void test_server_down(void **state)
 	run_free(&r);
 }
 
+/* Output of maitrectl args run on a pseudo-terminal (script(1)) of 100 columns (malloc'd). */
+static char *run_on_tty(const char *args, int no_color)
+{
+	char *cmd = test_strf("cd '%s' && XDG_STATE_HOME='%s' XDG_CONFIG_HOME='%s' LANG=C.UTF-8 LC_ALL=C.UTF-8 %s "
+			      "script -qec \"stty cols 100; %s --server %s %s\" /dev/null 2>&1",
+			      srv.root, state_dir, config_dir, no_color ? "NO_COLOR=1" : "env -u NO_COLOR",
+			      MAITRECTL_PATH, srv.base_url, args);
+	FILE *f = popen(cmd, "r");
+	assert_non_null(f);
+	char *out = slurp(fileno(f));
+	assert_int_equal(pclose(f), 0);
+	free(cmd);
+	return out;
+}
+
+/* Colours on a terminal only, never with NO_COLOR; the table fits the terminal's width. */
+static void test_colors_on_tty(void **state)
+{
+	(void)state;
+	if (system("command -v script >/dev/null 2>&1") != 0)
+		fail_msg("script(1) (util-linux) is needed for the terminal test");
+	struct run r = CTL(0, TC_PASSWORD "\n", "login", "--email", email);
+	run_free(&r);
+	r = CTL(0, NULL, "list", "create", "Colour room");
+	run_free(&r);
+	r = CTL(0, NULL, "add", "Colour room", "Zoë", "--size", "2", "--notes",
+		"a very long note that does not fit in a hundred columns beside the rest of the row, really");
+	run_free(&r);
+	char *out = run_on_tty("parties 'Colour room'", 0);
+	assert_non_null(strstr(out, "\033["));   /* header in bold */
+	assert_non_null(strstr(out, "Zoë"));
+	assert_null(strstr(out, "really"));       /* too wide for 100 columns: NOTES made room */
+	free(out);
+	r = CTL(0, NULL, "parties", "Colour room");   /* not a terminal: never cut */
+	assert_non_null(strstr(r.out, "really"));
+	run_free(&r);
+	out = run_on_tty("parties 'Colour room'", 1);
+	assert_null(strstr(out, "\033["));
+	assert_non_null(strstr(out, "Zoë"));
+	free(out);
+}
+
 /* MAITRE_DEBUG=1 traces requests; no password, token or phone number appears. */
 static void test_debug_masks_secrets(void **state)
 {
@@ -434,6 +476,7 @@ int main(void)
 		cmocka_unit_test(test_help_and_config),
 		cmocka_unit_test(test_server_down),
 		cmocka_unit_test(test_debug_masks_secrets),
+		cmocka_unit_test(test_colors_on_tty),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -55,14 +55,16 @@ ALLOWED = {
     "logout": {"dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:UpdateItem"},
     "sms-hook": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"},
     "waitlists": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
-                  "dynamodb:Query", "dynamodb:BatchWriteItem"},
+                  "dynamodb:Query", "dynamodb:BatchWriteItem", "ssm:GetParameter"},
     "waitees": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
-                "dynamodb:Query", "sqs:SendMessage"},
+                "dynamodb:Query", "sqs:SendMessage", "ssm:GetParameter"},
+    "guest": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "ssm:GetParameter"},
+    "checkin": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "sqs:SendMessage", "ssm:GetParameter"},
     "producer": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
                  "sqs:SendMessage"},
     "consumer": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
                  "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
-                 "sqs:ChangeMessageVisibility"},
+                 "sqs:ChangeMessageVisibility", "ssm:GetParameter"},
 }
 # the ones each must have to work at all
 REQUIRED = {
@@ -73,7 +75,8 @@ REQUIRED = {
     "refresh": {"ssm:GetParameter"},
     "authorizer": {"ssm:GetParameter"},
 }
-NEEDS_JWT = {"token", "refresh", "authorizer"}
+# guest links (docs/guests.md) are keyed by the JWT secret too
+NEEDS_JWT = {"token", "refresh", "authorizer", "waitlists", "waitees", "consumer", "guest", "checkin"}
 
 
 def load(path):

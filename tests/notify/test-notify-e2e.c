@@ -514,7 +514,11 @@ static void test_sigkill_during_deliveries(void **state)
 	struct sink s;
 	const char *env[] = { s.env_url, "MAITRE_SMS_ACCOUNT=" ACCOUNT, "MAITRE_SMS_TOKEN=" TOKEN,
 			      "MAITRE_SMS_FROM=+15550001111", "MAITRE_QUEUE_VISIBILITY_SECONDS=2",
-			      "MAITRE_RETRY_BASE_SECONDS=1", NULL };
+			      "MAITRE_RETRY_BASE_SECONDS=1",
+			      /* hundreds of texts from one new restaurant: the sending
+			       * limits (issue 13, finding 8) are not what is tested here */
+			      "MAITRE_SMS_NEW_RESTAURANT_DAY=0", "MAITRE_SMS_PER_NUMBER_HOUR=0",
+			      "MAITRE_SMS_PER_PARTY_HOUR=0", NULL };
 	const char *args[] = { "--tick-seconds", "1", NULL };
 	const char *slow[] = { "--delay-ms", "40", NULL };
 	struct test_server_opts o = { .args = args, .env = env };

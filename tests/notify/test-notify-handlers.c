@@ -969,6 +969,72 @@ static void test_message_format(void **state)
 	}
 }
 
+/* The host presses "notify now" on w (what the waitees handler stores) and
+ * the consumer runs. */
+static void fx_notify_now(struct fixture *f, struct mt_waitee *w)
+{
+	fx_get(f, w);
+	w->notify_at = w->due_at = f->now;
+	w->notify_seq++;
+	snprintf(w->notify_kind, sizeof w->notify_kind, "ready");
+	assert_int_equal(f->store->ops->waitee_update(f->store, w, w->version), 0);
+	mt_notify_after_change(&f->ctx, w, 0);
+	fx_drain(f);
+	fx_get(f, w);
+}
+
+/* Issue 13, finding 8: texts per party per hour, per number per hour and
+ * per new restaurant per day are capped at the consumer; over a cap nothing
+ * is sent, the row says which limit, and trust lifts the restaurant's cap. */
+static void test_sms_limits(void **state)
+{
+	struct fixture *f = *state;
+	struct mt_waitee a, b, c;
+
+	f->ctx.cfg.sms_party_hour = 2;
+	f->ctx.cfg.sms_number_hour = 3;
+	f->ctx.cfg.sms_new_tenant_day = 4;
+	f->ctx.cfg.sms_tenant_day = 1000;
+	f->ctx.cfg.sms_trust_days = 14;
+	fx_waitee(f, &a, "Ada", 0);
+	fx_notify_now(f, &a);
+	fx_notify_now(f, &a);
+	assert_int_equal(f->sms.sent, 2);
+	fx_notify_now(f, &a);   /* a third text to one party within the hour */
+	assert_int_equal(f->sms.sent, 2);
+	assert_string_equal(a.last_result, "failed");
+	assert_non_null(strstr(a.last_reason, "at most 2 texts per party per hour"));
+
+	/* another party with the same number: the number's cap (3) */
+	fx_waitee(f, &b, "Bob", 0);
+	fx_notify_now(f, &b);
+	assert_int_equal(f->sms.sent, 3);
+	fx_notify_now(f, &b);
+	assert_int_equal(f->sms.sent, 3);
+	assert_non_null(strstr(b.last_reason, "at most 3 texts per phone number per hour"));
+
+	/* an hour later: the restaurant's daily quota of a new restaurant (4) */
+	f->now += 3600 * 1000;
+	fx_waitee(f, &c, "Cy", 0);
+	snprintf(c.phone, sizeof c.phone, "+15555550999");
+	assert_int_equal(f->store->ops->waitee_update(f->store, &c, c.version), 0);
+	fx_notify_now(f, &c);
+	assert_int_equal(f->sms.sent, 4);
+	fx_notify_now(f, &a);
+	assert_int_equal(f->sms.sent, 4);
+	assert_non_null(strstr(a.last_reason, "per day for a new restaurant"));
+	/* the operator trusts the restaurant: its full quota applies */
+	snprintf(f->ctx.cfg.sms_trusted_tenants, sizeof f->ctx.cfg.sms_trusted_tenants, "XYZ,%s", f->wl.tenant_id);
+	fx_notify_now(f, &a);
+	assert_int_equal(f->sms.sent, 5);
+	assert_string_equal(a.last_result, "sent");
+	/* and so is one registered longer ago than sms_trust_days */
+	f->ctx.cfg.sms_trusted_tenants[0] = '\0';
+	f->now += 15LL * 86400 * 1000;
+	fx_notify_now(f, &c);
+	assert_int_equal(f->sms.sent, 6);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -988,6 +1054,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_consumer_skips, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_after_change, fx_setup, fx_teardown),
 		cmocka_unit_test(test_message_format),
+		cmocka_unit_test_setup_teardown(test_sms_limits, fx_setup, fx_teardown),
 	};
 
 	return cmocka_run_group_tests_name("notify-handlers", tests, NULL, NULL);

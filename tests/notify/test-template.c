@@ -44,7 +44,7 @@ static void test_render_table(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(render_cases) / sizeof(render_cases[0]); i++) {
 		const struct render_case *c = &render_cases[i];
-		struct mt_template_vars v = { c->name, c->rest, c->position, c->minutes };
+		struct mt_template_vars v = { c->name, c->rest, c->position, c->minutes, NULL };
 		char *out = NULL;
 
 		assert_int_equal(mt_template_validate(c->tpl, NULL), 0);
@@ -77,7 +77,7 @@ static const struct invalid_case invalid_cases[] = {
 /* Invalid templates are refused with a reason, and never rendered. */
 static void test_invalid_table(void **state)
 {
-	struct mt_template_vars v = { "Ana", "Chez", 1, 1 };
+	struct mt_template_vars v = { "Ana", "Chez", 1, 1, NULL };
 	size_t i;
 
 	(void)state;
@@ -147,7 +147,7 @@ static void test_defaults_fit(void **state)
 	for (k = 0; k < 3; k++) {
 		for (n = 0; n < sizeof(names) / sizeof(names[0]); n++) {
 			for (minutes = 0; minutes <= 1440; minutes += 1440) {
-				struct mt_template_vars v = { names[n].name, names[n].rest, 49, minutes };
+				struct mt_template_vars v = { names[n].name, names[n].rest, 49, minutes, NULL };
 				char *out = NULL;
 				int gsm;
 				size_t len;
@@ -191,7 +191,7 @@ static void test_defaults_fit(void **state)
 	free(long_rest);
 	free(wide_name);
 	{
-		struct mt_template_vars v = { "a", "b", 1, 1 };
+		struct mt_template_vars v = { "a", "b", 1, 1, NULL };
 		char *out = (char *)"x";
 		assert_int_equal(mt_template_render_default("birthday", &v, 0, &out), MT_EINVAL);
 		assert_null(out);
@@ -202,7 +202,7 @@ static void test_defaults_fit(void **state)
 static void test_cut_utf8(void **state)
 {
 	char *name = repeat("é", 150);   /* é is GSM-7, 2 bytes in UTF-8 */
-	struct mt_template_vars v = { name, "X", 1, 0 };
+	struct mt_template_vars v = { name, "X", 1, 0, NULL };
 	char *out = NULL;
 	int gsm;
 

@@ -641,6 +641,71 @@ static void test_unprocessed_keys_fail_closed(void **state)
 	test_proc_stop(&p);
 }
 
+/* A conditional write retried after a 5xx whose first attempt had landed:
+ * the condition then fails on our own item (same writeToken): success, not
+ * a conflict. Someone else's write after a retry is still a conflict, and
+ * so is a failure on the first attempt. */
+static void test_own_earlier_write(void **state)
+{
+	struct test_proc p;
+	struct store *s;
+	struct mt_waitee w;
+	struct mt_user u;
+
+	(void)state;
+	memset(&w, 0, sizeof w);
+	snprintf(w.id, sizeof w.id, "01HWAITEE00000000000000000");
+	snprintf(w.waitlist_id, sizeof w.waitlist_id, "01HLIST0000000000000000000");
+	snprintf(w.name, sizeof w.name, "Retried");
+	w.status = MT_WAITING;
+	fake_script(&p, "500,400:ccf-echo");
+	s = fake_store(&p);
+	assert_int_equal(s->ops->waitee_update(s, &w, 3), 0);
+	assert_int_equal(w.version, 4);
+	assert_int_equal(aws_client_calls(store_dynamodb_client(s), "DynamoDB_20120810.PutItem"), 1);
+	store_close(s);
+	test_proc_stop(&p);
+
+	fake_script(&p, "500,400:ccf-item");   /* version 7, no token of ours: another writer */
+	s = fake_store(&p);
+	assert_int_equal(s->ops->waitee_update(s, &w, 4), MT_EPRECOND);
+	assert_int_equal(w.version, 4);
+	store_close(s);
+	test_proc_stop(&p);
+
+	fake_script(&p, "400:ccf-echo");       /* no retry: never taken as ours (version 5 != 4) */
+	s = fake_store(&p);
+	assert_int_equal(s->ops->waitee_update(s, &w, 4), MT_EPRECOND);
+	store_close(s);
+	test_proc_stop(&p);
+
+	/* a registration retried after a 5xx: both items are ours, not "e-mail taken" */
+	memset(&u, 0, sizeof u);
+	snprintf(u.id, sizeof u.id, "01HUSER0000000000000000000");
+	snprintf(u.tenant_id, sizeof u.tenant_id, "01HTENANT00000000000000000");
+	snprintf(u.email, sizeof u.email, "retry@example.com");
+	snprintf(u.role, sizeof u.role, "owner");
+	fake_script(&p, "500,400:ccf-echo,503,400:ccf-echo");
+	s = fake_store(&p);
+	assert_int_equal(s->ops->user_create(s, &u), 0);
+	store_close(s);
+	test_proc_stop(&p);
+
+	/* a refresh token marked used by an attempt that landed: not a reuse */
+	fake_script(&p, "500,400:ccf-update-echo");
+	s = fake_store(&p);
+	assert_int_equal(s->ops->refresh_mark_used(s, "01HFAMILY00000000000000000", "ab12"), 0);
+	store_close(s);
+	test_proc_stop(&p);
+	/* ... but used by someone else (no token of ours on the item): a reuse */
+	fake_script(&p, "500,400:ConditionalCheckFailedException,200:item");
+	s = fake_store(&p);
+	assert_int_equal(s->ops->refresh_mark_used(s, "01HFAMILY00000000000000000", "ab12"), MT_ECONFLICT);
+	assert_int_equal(aws_client_calls(store_dynamodb_client(s), "DynamoDB_20120810.GetItem"), 1);
+	store_close(s);
+	test_proc_stop(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest ddb_only[] = {
@@ -652,6 +717,7 @@ int main(void)
 		cmocka_unit_test(test_failure_mapping),
 		cmocka_unit_test(test_unprocessed_items_retried),
 		cmocka_unit_test(test_unprocessed_keys_fail_closed),
+		cmocka_unit_test(test_own_earlier_write),
 		cmocka_unit_test(test_condition_failure_item),
 		cmocka_unit_test(test_user_create_halfway),
 	};

@@ -50,6 +50,9 @@ static const struct ok_case ok_cases[] = {
 	{ "090-1234-5678", "JP", "+819012345678", "+81 901 234 5678" },
 	{ "010 81 90 1234 5678", "JP", "+819012345678", "+81 901 234 5678" },
 	{ "9123 4567", "SG", "+6591234567", "+65 9123 4567" },
+	/* pasted from a web page: no-break spaces, non-breaking hyphens, en dash */
+	{ "415\xc2\xa0" "555\xe2\x80\x91" "0101", "US", "+14155550101", "+1 415-555-0101" },
+	{ "+44\xe2\x80\xaf" "20\xe2\x80\x93" "7946\xe3\x80\x80" "0958", NULL, "+442079460958", "+44 20 7946 0958" },
 	{ "+999 1234 5678", NULL, "+99912345678", "+99912345678" }, /* unknown code: E.164 limits only */
 };
 
@@ -114,6 +117,7 @@ static const struct bad_case bad_cases[] = {
 	{ "", "US", "no digits" },
 	{ " - ( ) ", "US", "no digits" },
 	{ "+44 00 2373 0958", NULL, "a GB number does not start with 0 after +44" },
+	{ "(0)0151 2345 6789", "DE", "too many leading zeros for a DE number" },
 	{ "+0 123 4567", NULL, "a country code cannot start with 0" },
 	{ "+999 123", NULL, "too short: at least 7 digits" },
 	{ "+999 1234 5678 9012 3", NULL, "too long: at most 15 digits" },

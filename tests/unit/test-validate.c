@@ -468,7 +468,9 @@ static void test_writer_round_trip(void **state)
 		assert_int_equal((int64_t)cJSON_GetObjectItem(j, "version")->valuedouble, 123456789012LL);
 		assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "finishedAt")));   /* no undo record */
 		assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "previousStatus")));
-		assert_int_equal(cJSON_GetArraySize(j), 24);
+		assert_string_equal(cJSON_GetObjectItem(j, "source")->valuestring, "host");
+		assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "guestUrl")));
+		assert_int_equal(cJSON_GetArraySize(j), 26);
 		cJSON_Delete(j);
 	}
 	/* the raw text: exact bytes for escapes, and the exact key order */
@@ -483,7 +485,8 @@ static void test_writer_round_trip(void **state)
 	assert_int_equal(mt_codec_waitlist_write(&b, &l), 0);
 	assert_string_equal(b.data, "{\"id\":\"01HAAAAAAAAAAAAAAAAAAAAAAA\",\"name\":\"a\\\"b\\\\c\\u0001\","
 			    "\"description\":\"\",\"createdAt\":1,\"updatedAt\":2,\"version\":3,"
-			    "\"templates\":{\"joined\":null,\"ready\":\"{name}\\n\",\"reminder\":null}}");
+			    "\"templates\":{\"joined\":null,\"ready\":\"{name}\\n\",\"reminder\":null},"
+			    "\"selfCheckIn\":false,\"checkInUrl\":null}");
 	mt_buf_free(&b);
 	/* every field at its limit, all escaped six-fold, still fits one record */
 	memset(&w, 0, sizeof w);

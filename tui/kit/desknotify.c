@@ -20,6 +20,7 @@
 #define TEXT_MAX 512        /* bytes kept of a summary or body */
 #define FREE_FLUSH_MS 500   /* tk_notifier_free waits this long for the queue */
 
+/* The status line texts (tk_notifier_status). */
 static const char status_config[] = "notifications off (config)";
 #ifdef TK_HAVE_LIBNOTIFY
 static const char status_on[] = "notifications on";
@@ -188,6 +189,7 @@ static void *worker(void *arg)
 }
 #endif
 
+/* Starts a notifier (a worker thread when on); NULL only when out of memory. */
 struct tk_notifier *tk_notifier_new(const char *app_name, int enabled)
 {
 	struct tk_notifier *n = calloc(1, sizeof *n);
@@ -222,6 +224,7 @@ struct tk_notifier *tk_notifier_new(const char *app_name, int enabled)
 	return n;
 }
 
+/* Returns the current state (thread-safe). */
 enum tk_notifier_state tk_notifier_state(struct tk_notifier *n)
 {
 	enum tk_notifier_state s;
@@ -234,6 +237,7 @@ enum tk_notifier_state tk_notifier_state(struct tk_notifier *n)
 	return s;
 }
 
+/* Returns the status line text (a static string). */
 const char *tk_notifier_status(struct tk_notifier *n)
 {
 	const char *s;
@@ -265,6 +269,7 @@ static char *copy_text(const char *s)
 	return c;
 }
 
+/* Queues one notification; 0, or -1 when off or the queue is full. */
 int tk_notifier_show(struct tk_notifier *n, const char *summary, const char *body,
 		enum tk_urgency urgency)
 {
@@ -290,6 +295,7 @@ int tk_notifier_show(struct tk_notifier *n, const char *summary, const char *bod
 	return rc;
 }
 
+/* Waits at most timeout_ms for the queue to be delivered. */
 int tk_notifier_flush(struct tk_notifier *n, int timeout_ms)
 {
 	struct timespec deadline;
@@ -315,6 +321,7 @@ int tk_notifier_flush(struct tk_notifier *n, int timeout_ms)
 	return rc;
 }
 
+/* Returns how many notifications the server accepted. */
 unsigned long tk_notifier_sent(struct tk_notifier *n)
 {
 	unsigned long s;
@@ -327,6 +334,7 @@ unsigned long tk_notifier_sent(struct tk_notifier *n)
 	return s;
 }
 
+/* Stops the worker (after at most 500 ms of delivering) and frees. */
 void tk_notifier_free(struct tk_notifier *n)
 {
 	if (n == NULL)
@@ -382,6 +390,7 @@ static uint64_t once_hash(const char *s)
 	return h;
 }
 
+/* Makes an empty once-per-key set. */
 struct tk_once *tk_once_new(void)
 {
 	struct tk_once *o = calloc(1, sizeof *o);
@@ -421,6 +430,7 @@ static void once_grow(struct tk_once *o)
 	o->nbucket = nb;
 }
 
+/* Returns 1 the first time a key is seen, then 0; -1 on a bad key or no memory. */
 int tk_once_first(struct tk_once *o, const char *key)
 {
 	struct once_node *e;
@@ -444,6 +454,7 @@ int tk_once_first(struct tk_once *o, const char *key)
 	return 1;
 }
 
+/* Forgets a key, so it counts as new again. */
 void tk_once_forget(struct tk_once *o, const char *key)
 {
 	struct once_node **pp;
@@ -464,11 +475,13 @@ void tk_once_forget(struct tk_once *o, const char *key)
 	}
 }
 
+/* Returns how many keys are remembered. */
 size_t tk_once_count(const struct tk_once *o)
 {
 	return o ? o->count : 0;
 }
 
+/* Frees the set. */
 void tk_once_free(struct tk_once *o)
 {
 	size_t i;

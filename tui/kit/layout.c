@@ -104,8 +104,8 @@ static int same_plan(const struct tk_col_plan *a, const struct tk_col_plan *b)
 /* Takes back applied steps, the last (most important column) first, while
  * the row still fits: a drop or form change whole, a shrink as far as the
  * spare width goes. Only a column still as the step left it is touched. */
-static void restore(const struct tk_col *cols, size_t n, int total, int gap, struct tk_col_plan *out,
-		const struct applied *done, size_t ndone)
+static void restore(size_t n, int total, int gap, struct tk_col_plan *out, const struct applied *done,
+		size_t ndone)
 {
 	size_t i;
 
@@ -128,9 +128,9 @@ static void restore(const struct tk_col *cols, size_t n, int total, int gap, str
 		if (row_width(out, n, gap) > total)
 			*p = saved;
 	}
-	(void)cols;
 }
 
+/* Plans which columns show and how wide; the cells used, or -1 when nothing fits. */
 int tk_cols_plan(const struct tk_col *cols, size_t n, int total, int gap, struct tk_col_plan *out)
 {
 	struct step *steps;
@@ -187,7 +187,7 @@ int tk_cols_plan(const struct tk_col *cols, size_t n, int total, int gap, struct
 	if (used > total) {
 		rc = -1;
 	} else {
-		restore(cols, n, total, gap, out, done, ndone);
+		restore(n, total, gap, out, done, ndone);
 		spare = total - row_width(out, n, gap);
 		for (i = 0; i < n && spare > 0; i++) {
 			if (out[i].shown && cols[i].grow) {
@@ -209,10 +209,12 @@ int tk_cols_plan(const struct tk_col *cols, size_t n, int total, int gap, struct
 	return rc == 0 ? used : -1;
 }
 
+/* Column titles of the board, in enum tk_board_col order. */
 static const char *const board_titles[TK_BCOL_COUNT] = {
 	"#", "NAME", "SIZE", "WAITED", "QUOTE", "STATUS", "NOTES",
 };
 
+/* Returns a board column's title. */
 const char *tk_board_col_title(enum tk_board_col col)
 {
 	if ((int)col < 0 || col >= TK_BCOL_COUNT)
@@ -229,6 +231,7 @@ static int content_or_title(const struct tk_board_content *content, enum tk_boar
 	return w > t ? w : t;
 }
 
+/* Fills the board's column rules for a row of `total` cells. */
 void tk_board_cols(struct tk_col cols[TK_BCOL_COUNT], const struct tk_board_content *content,
 		int total)
 {
@@ -269,6 +272,7 @@ void tk_board_cols(struct tk_col cols[TK_BCOL_COUNT], const struct tk_board_cont
 	}
 }
 
+/* Classifies waited seconds against a quote. */
 enum tk_quote_state tk_quote_state(long waited_s, int quote_min, long near_s)
 {
 	long left;
@@ -300,6 +304,7 @@ static int fmt_minutes(long minutes, const char *suffix, char *out, size_t outsz
 	return put(out, outsz, snprintf(out, outsz, "%ldh%02ld%s", minutes / 60, minutes % 60, suffix));
 }
 
+/* Formats a waited time: m:ss, then 1h05. */
 int tk_fmt_waited(long seconds, char *out, size_t outsz)
 {
 	if (out == NULL || outsz == 0)
@@ -311,6 +316,7 @@ int tk_fmt_waited(long seconds, char *out, size_t outsz)
 	return put(out, outsz, snprintf(out, outsz, "%ldh%02ld", seconds / 3600, seconds / 60 % 60));
 }
 
+/* Formats time left or over a quote ("2m left", "8m over"). */
 int tk_fmt_quote(long waited_s, int quote_min, char *out, size_t outsz)
 {
 	long left;
@@ -331,6 +337,7 @@ int tk_fmt_quote(long waited_s, int quote_min, char *out, size_t outsz)
 	return fmt_minutes(-left / 60, " over", out, outsz);
 }
 
+/* Formats an age ("just now", "3m ago"). */
 int tk_fmt_ago(long seconds, int compact, char *out, size_t outsz)
 {
 	if (out == NULL || outsz == 0)

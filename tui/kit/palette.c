@@ -80,6 +80,7 @@ static int nearest8(int c)
 	return sector[h / 60];
 }
 
+/* Picks the colour mode from the terminal and NO_COLOR. */
 enum tk_colour_mode tk_colour_mode_pick(int has_colours, int colours, const char *no_color)
 {
 	if (no_color != NULL && no_color[0] != '\0')
@@ -93,6 +94,7 @@ enum tk_colour_mode tk_colour_mode_pick(int has_colours, int colours, const char
 	return TK_COLOURS_8;
 }
 
+/* Returns a colour mode's name for people. */
 const char *tk_colour_mode_name(enum tk_colour_mode mode)
 {
 	switch (mode) {
@@ -104,6 +106,7 @@ const char *tk_colour_mode_name(enum tk_colour_mode mode)
 	return "no colour";
 }
 
+/* Reduces a 0-255 colour to what the mode can show. */
 int tk_colour_reduce(int colour, enum tk_colour_mode mode)
 {
 	if (colour < 0 || colour > 255)
@@ -147,6 +150,7 @@ static int contrast(int bg, enum tk_colour_mode mode)
 	return light ? 0 : 7;
 }
 
+/* Resolves every slot of a theme for a colour mode. */
 int tk_palette_resolve(const struct tk_theme *theme, enum tk_colour_mode mode, int max_pairs,
 		struct tk_palette *out)
 {
@@ -197,6 +201,7 @@ int tk_palette_resolve(const struct tk_theme *theme, enum tk_colour_mode mode, i
 	return rc;
 }
 
+/* Registers the palette's colour pairs with curses. */
 int tk_palette_install(const struct tk_palette *p)
 {
 	int i, rc = 0;
@@ -218,6 +223,7 @@ int tk_palette_install(const struct tk_palette *p)
 	return rc;
 }
 
+/* Returns a slot's curses attributes, colour pair included. */
 attr_t tk_palette_attr(const struct tk_palette *p, enum tk_slot slot)
 {
 	const struct tk_resolved *r;
@@ -238,6 +244,7 @@ attr_t tk_palette_attr(const struct tk_palette *p, enum tk_slot slot)
 	return a;
 }
 
+/* Returns slot `over` laid on slot `base` (the selected row). */
 attr_t tk_palette_attr_with(const struct tk_palette *p, enum tk_slot base, enum tk_slot over)
 {
 	attr_t a, o;
@@ -251,6 +258,7 @@ attr_t tk_palette_attr_with(const struct tk_palette *p, enum tk_slot base, enum 
 	return a | o;
 }
 
+/* Returns the colour pair tk_palette_attr_with uses. */
 short tk_palette_pair_with(const struct tk_palette *p, enum tk_slot base, enum tk_slot over)
 {
 	short o = tk_palette_pair(p, over);
@@ -258,6 +266,7 @@ short tk_palette_pair_with(const struct tk_palette *p, enum tk_slot base, enum t
 	return o != 0 ? o : tk_palette_pair(p, base);
 }
 
+/* Returns a slot's colour pair, 0 for none. */
 short tk_palette_pair(const struct tk_palette *p, enum tk_slot slot)
 {
 	if ((int)slot < 0 || slot >= TK_SLOT_COUNT)
@@ -265,6 +274,7 @@ short tk_palette_pair(const struct tk_palette *p, enum tk_slot slot)
 	return p->slot[slot].pair;
 }
 
+/* Replaces non-ASCII markers by ASCII stand-ins. */
 void tk_palette_ascii_markers(struct tk_palette *p)
 {
 	static const struct {
@@ -295,6 +305,7 @@ void tk_palette_ascii_markers(struct tk_palette *p)
 	}
 }
 
+/* Returns a slot's marker, "" for none. */
 const char *tk_palette_marker(const struct tk_palette *p, enum tk_slot slot)
 {
 	if ((int)slot < 0 || slot >= TK_SLOT_COUNT)

@@ -74,6 +74,7 @@ static void set_err(char *err, size_t errsz, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Returns the country table and its length. */
 const struct tk_country *tk_country_table(size_t *n)
 {
 	if (n)
@@ -81,6 +82,7 @@ const struct tk_country *tk_country_table(size_t *n)
 	return countries;
 }
 
+/* Looks a country up by ISO code. */
 const struct tk_country *tk_country_find(const char *iso)
 {
 	size_t i;
@@ -93,6 +95,7 @@ const struct tk_country *tk_country_find(const char *iso)
 	return NULL;
 }
 
+/* Looks the main country of a calling code up. */
 const struct tk_country *tk_country_by_calling(const char *calling)
 {
 	size_t i;
@@ -139,6 +142,11 @@ static int check_nsn(const struct tk_country *c, const char *nsn, char *err, siz
 	char range[16];
 
 	range_text(c, range, sizeof range);
+	/* where the trunk prefix is 0, no national number starts with 0 */
+	if (strcmp(c->trunk, "0") == 0 && nsn[0] == '0') {
+		set_err(err, errsz, "too many leading zeros for a %s number", c->iso);
+		return -1;
+	}
 	if (n < c->nsn_min) {
 		set_err(err, errsz, "too short for a %s number: %d digit%s, %s needed", c->iso, n,
 				n == 1 ? "" : "s", range);
@@ -153,6 +161,29 @@ static int check_nsn(const struct tk_country *c, const char *nsn, char *err, siz
 				c->iso);
 		return -1;
 	}
+	return 0;
+}
+
+/* Returns the byte length of a Unicode space or dash at p (no-break and
+ * thin spaces, hyphens, en/em dashes, minus sign), 0 for anything else. */
+static size_t unicode_separator(const char *p)
+{
+	static const char *const seps[] = {
+		"\xc2\xa0",                                   /* U+00A0 no-break space */
+		"\xe2\x80\x80", "\xe2\x80\x81", "\xe2\x80\x82", "\xe2\x80\x83",
+		"\xe2\x80\x84", "\xe2\x80\x85", "\xe2\x80\x86", "\xe2\x80\x87",
+		"\xe2\x80\x88", "\xe2\x80\x89", "\xe2\x80\x8a",     /* U+2000-200A spaces */
+		"\xe2\x80\xaf",                               /* U+202F narrow no-break space */
+		"\xe2\x80\x90", "\xe2\x80\x91", "\xe2\x80\x92", "\xe2\x80\x93",
+		"\xe2\x80\x94",                               /* U+2010-2014 hyphens, dashes */
+		"\xe2\x88\x92",                               /* U+2212 minus sign */
+		"\xe3\x80\x80",                               /* U+3000 ideographic space */
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof seps / sizeof seps[0]; i++)
+		if (strncmp(p, seps[i], strlen(seps[i])) == 0)
+			return strlen(seps[i]);
 	return 0;
 }
 
@@ -198,8 +229,13 @@ static int collect(const char *typed, char *digits, size_t digsz, int *plus, int
 			set_err(err, errsz, "letters are not allowed in a phone number");
 			return -1;
 		} else if (ch >= 0x80) {
-			set_err(err, errsz, "only digits, spaces, '-', '.', '/', '(' and ')' are allowed");
-			return -1;
+			size_t k = unicode_separator(p);
+
+			if (k == 0) {
+				set_err(err, errsz, "only digits, spaces, '-', '.', '/', '(' and ')' are allowed");
+				return -1;
+			}
+			p += k - 1; /* a no-break space or a dash pasted from a web page */
 		} else {
 			set_err(err, errsz, "'%c' is not allowed in a phone number", ch);
 			return -1;
@@ -275,6 +311,7 @@ static int international(const char *digits, char *out, size_t outsz, char *err,
 	return put_e164(cc, nsn, out, outsz, err, errsz);
 }
 
+/* Normalises a typed number to E.164 with a default country. */
 int tk_phone_normalise(const char *typed, const char *default_iso, char *out, size_t outsz,
 		char *err, size_t errsz)
 {
@@ -362,6 +399,7 @@ static size_t group_digits(const struct tk_country *c, const char *nsn, size_t l
 	return n;
 }
 
+/* Formats an E.164 number for people. */
 int tk_phone_format(const char *e164, char *out, size_t outsz)
 {
 	const struct tk_country *c;
@@ -418,6 +456,7 @@ int tk_phone_format(const char *e164, char *out, size_t outsz)
 	return 0;
 }
 
+/* Normalises and formats for the add form, or gives the reason. */
 int tk_phone_preview(const char *typed, const char *default_iso, char *out, size_t outsz)
 {
 	char e164[TK_E164_MAX];

@@ -4,6 +4,7 @@
 
 #include "text.h"
 
+/* Decodes one UTF-8 character; U+FFFD for a bad byte. */
 size_t tk_utf8_decode(const char *s, size_t len, uint32_t *cp)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -52,6 +53,7 @@ static int is_control(uint32_t cp)
 	return cp < 0x20 || (cp >= 0x7f && cp < 0xa0);
 }
 
+/* Returns the cells one code point takes. */
 int tk_cp_width(uint32_t cp)
 {
 	int w;
@@ -71,6 +73,7 @@ int tk_cp_width(uint32_t cp)
 	return w > 2 ? 2 : w;
 }
 
+/* Returns the display width of len bytes of s. */
 int tk_text_width_n(const char *s, size_t len)
 {
 	size_t i = 0;
@@ -88,11 +91,13 @@ int tk_text_width_n(const char *s, size_t len)
 	return w;
 }
 
+/* Returns the display width of a string. */
 int tk_text_width(const char *s)
 {
 	return s ? tk_text_width_n(s, strlen(s)) : 0;
 }
 
+/* Returns how many bytes of s fit in `width` cells. */
 size_t tk_text_prefix(const char *s, int width, int *used)
 {
 	size_t len, i = 0;
@@ -189,6 +194,7 @@ static int fit_at(const char *s, int width, char *out, size_t outsz, size_t *pos
 	return used + 1;
 }
 
+/* Copies s cut to `width` cells, ending in "…" when cut. */
 int tk_text_fit(const char *s, int width, char *out, size_t outsz)
 {
 	size_t pos = 0;
@@ -216,6 +222,7 @@ static int fit_width(const char *s, int width)
 	return used + 1;
 }
 
+/* Fits s, then pads it to exactly `width` cells. */
 int tk_text_pad(const char *s, int width, enum tk_align align, char *out, size_t outsz)
 {
 	size_t pos = 0;

@@ -24,6 +24,7 @@
 #define FILE_MAX_BYTES 65536    /* largest theme file */
 #define MARKER_MAX_CELLS 2      /* widest marker */
 
+/* Slot names as written in theme files, in enum tk_slot order. */
 static const char *const slot_names[TK_SLOT_COUNT] = {
 	[TK_SLOT_NORMAL] = "normal",
 	[TK_SLOT_HEADER] = "header",
@@ -177,6 +178,7 @@ static void copy_str(char *dst, size_t dstsz, const char *src)
 	dst[n] = '\0';
 }
 
+/* Returns a slot's name in theme files. */
 const char *tk_slot_name(enum tk_slot slot)
 {
 	if ((int)slot < 0 || slot >= TK_SLOT_COUNT)
@@ -184,6 +186,7 @@ const char *tk_slot_name(enum tk_slot slot)
 	return slot_names[slot];
 }
 
+/* Looks a slot up by its name. */
 int tk_slot_from_name(const char *name)
 {
 	int i;
@@ -196,6 +199,7 @@ int tk_slot_from_name(const char *name)
 	return -1;
 }
 
+/* Fills in the built-in dark theme. */
 void tk_theme_default(struct tk_theme *out)
 {
 	memset(out, 0, sizeof *out);
@@ -204,6 +208,7 @@ void tk_theme_default(struct tk_theme *out)
 	memcpy(out->slot, dark_styles, sizeof out->slot);
 }
 
+/* Fills in the built-in monochrome theme. */
 void tk_theme_mono(struct tk_theme *out)
 {
 	memset(out, 0, sizeof *out);
@@ -256,6 +261,7 @@ static long dist2(int r1, int g1, int b1, int r2, int g2, int b2)
 	return (long)(r1 - r2) * (r1 - r2) + (long)(g1 - g2) * (g1 - g2) + (long)(b1 - b2) * (b1 - b2);
 }
 
+/* Maps an RGB colour to the nearest of colours 16-255. */
 int tk_colour_from_rgb(uint8_t r, uint8_t g, uint8_t b)
 {
 	int ri = cube_index(r), gi = cube_index(g), bi = cube_index(b);
@@ -274,6 +280,7 @@ int tk_colour_from_rgb(uint8_t r, uint8_t g, uint8_t b)
 	return 16 + 36 * ri + 6 * gi + bi;
 }
 
+/* Parses a colour word (name, 0-255, #rrggbb, default). */
 int tk_colour_parse(const char *word, int16_t *out)
 {
 	char *end;
@@ -559,6 +566,7 @@ static int parse_line(char *line, struct tk_theme *t, char *why, size_t whysz)
 	return parse_style(tok, n, &t->slot[slot], why, whysz);
 }
 
+/* Parses a theme file's text over the default theme. */
 int tk_theme_parse(const char *text, size_t len, const char *file, const char *name,
 		struct tk_theme *out, char *err, size_t errsz)
 {
@@ -639,6 +647,7 @@ static void name_of_path(const char *path, char *out, size_t outsz)
 	copy_str(out, outsz, tmp);
 }
 
+/* Reads and parses one theme file. */
 int tk_theme_load_file(const char *path, struct tk_theme *out, char *err, size_t errsz)
 {
 	char name[TK_THEME_NAME_MAX];
@@ -682,6 +691,7 @@ int tk_theme_load_file(const char *path, struct tk_theme *out, char *err, size_t
 	return rc;
 }
 
+/* Appends a directory to a theme search path. */
 int tk_theme_dirs_add(struct tk_theme_dirs *d, const char *dir)
 {
 	size_t i;
@@ -699,6 +709,7 @@ int tk_theme_dirs_add(struct tk_theme_dirs *d, const char *dir)
 	return 0;
 }
 
+/* Fills the default theme search path. */
 void tk_theme_dirs_default(struct tk_theme_dirs *d)
 {
 	char buf[TK_THEME_PATH_MAX];
@@ -754,6 +765,7 @@ static int theme_path(const char *dir, const char *name, char *out, size_t outsz
 	return 0;
 }
 
+/* Finds and loads a theme by name or path. */
 int tk_theme_select(const struct tk_theme_dirs *d, const char *spec, struct tk_theme *out,
 		char *err, size_t errsz)
 {
@@ -794,6 +806,7 @@ static int name_cmp(const void *a, const void *b)
 
 #define LIST_MAX 64 /* themes considered by tk_theme_list / tk_theme_next */
 
+/* Lists the theme names found, sorted, without duplicates. */
 size_t tk_theme_list(const struct tk_theme_dirs *d, char (*names)[TK_THEME_NAME_MAX], size_t max)
 {
 	char all[LIST_MAX][TK_THEME_NAME_MAX];
@@ -830,6 +843,7 @@ size_t tk_theme_list(const struct tk_theme_dirs *d, char (*names)[TK_THEME_NAME_
 	return n;
 }
 
+/* Loads the theme after `current` (the `t` key). */
 int tk_theme_next(const struct tk_theme_dirs *d, const char *current, struct tk_theme *out,
 		char *err, size_t errsz)
 {

@@ -166,6 +166,9 @@ struct mtc_waitee {
 	enum mtc_party_status previous_status; /* previousStatus: what an undo restores, UNKNOWN when none
 	                                         * (servers before the undo feature never send it) */
 	int64_t finished_at;            /* finishedAt (ms): when it was seated/cancelled/no-show, 0 = none */
+	char source[8];                 /* source: "host" (added by staff) or "self" (the guest's self
+	                                 * check-in); "" when the server does not send it */
+	char *guest_url;                /* guestUrl: the guest's status page (staff only), NULL when absent */
 };
 
 /* An account (API `Account`, from /register). Strings malloc'd, "" when absent. */

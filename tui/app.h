@@ -1,0 +1,259 @@
+/* The host-stand app's state and the contract between its parts.
+ *
+ * The loop (loop.c) polls the terminal, the signal pipe, a timer and the
+ * client's sockets. Input goes to the current screen's key handler, which
+ * changes state, sets dirty flags and returns a bitmask (enum key_result);
+ * it never draws. After every batch of events the loop calls app_draw()
+ * (draw.c), the one place that draws, which repaints only the regions whose
+ * dirty flag is set and clears the flags. The network (sync.c) is the only
+ * part that talks to the client library. */
+#ifndef MAITRE_TUI_APP_H
+#define MAITRE_TUI_APP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "field.h"
+#include "outbox.h"
+#include "party.h"
+
+struct sync;
+struct tk_theme;
+struct tk_palette;
+struct tk_notifier;
+struct tk_once;
+
+/* What a key handler did (bits). */
+enum key_result {
+	KEY_IGNORED = 0,     /* not for this screen */
+	KEY_HANDLED = 1 << 0,/* consumed */
+	KEY_QUIT = 1 << 1,   /* leave the app */
+};
+
+/* Regions of the screen that need drawing (bits of app.dirty). */
+enum dirty {
+	DIRTY_HEADER = 1 << 0,  /* top line: place, load figures, clock */
+	DIRTY_ROWS = 1 << 1,    /* the board's rows and column heads */
+	DIRTY_STRIP = 1 << 2,   /* activity strip */
+	DIRTY_FOOTER = 1 << 3,  /* key hints and connection state */
+	DIRTY_OVERLAY = 1 << 4, /* form, dialog, help */
+	DIRTY_BANNER = 1 << 5,  /* offline / back-online banner */
+	DIRTY_ALL = 0xff,       /* everything (resize, theme, screen change) */
+};
+
+/* The full-screen screens. */
+enum app_screen {
+	SCREEN_LOGIN,  /* server, e-mail, password (or create the restaurant) */
+	SCREEN_PICKER, /* choose (or create) a waitlist */
+	SCREEN_BOARD,  /* the board */
+};
+
+/* Overlays drawn over the board. */
+enum overlay {
+	OVERLAY_NONE,    /* none */
+	OVERLAY_FORM,    /* add / edit a party */
+	OVERLAY_HELP,    /* the keys of the current screen */
+	OVERLAY_CONFIRM, /* a yes/no question (delete, quit with typed text) */
+};
+
+/* What a confirmation does on "yes". */
+enum confirm_kind {
+	CONFIRM_DELETE, /* delete the party confirm_id */
+	CONFIRM_QUIT,   /* quit although the form holds typed text */
+};
+
+/* Fields of the add/edit form, in Tab order. */
+enum form_field {
+	FF_NAME, FF_SIZE, FF_PHONE, FF_EMAIL, FF_QUOTE, FF_NOTES, FF_COUNT
+};
+
+/* Fields of the login screen, in Tab order. */
+enum login_field {
+	LF_SERVER, LF_NAME, LF_EMAIL, LF_PASSWORD, LF_COUNT
+};
+
+/* The add/edit form. */
+struct form {
+	int editing;                   /* 0 = add, 1 = edit the party edit_id */
+	char edit_id[64];              /* party being edited */
+	int64_t edit_version;          /* its version when the form opened */
+	struct field f[FF_COUNT];      /* the fields */
+	char err[FF_COUNT][96];        /* error beside each field ("" = none) */
+	char preview[64];              /* phone preview ("→ +1 415-555-0101") */
+	int focus;                     /* enum form_field with the cursor */
+	int touched;                   /* 1 once anything was typed */
+	char pending_key[48];          /* key of the action sent from this form, while waiting */
+};
+
+/* The login screen. */
+struct login {
+	struct field f[LF_COUNT];      /* server, name (register only), e-mail, password */
+	int focus;                     /* enum login_field with the cursor */
+	int registering;               /* 1: "create the restaurant" mode */
+	int busy;                      /* 1 while a request is out */
+	char message[200];             /* last error or hint */
+};
+
+/* One waitlist as the picker shows it. */
+struct picker_item {
+	char id[64];                   /* waitlist id */
+	char name[256];                /* its name */
+};
+
+/* The waitlist picker. */
+struct picker {
+	struct picker_item *items;     /* lists from the server */
+	size_t n;                      /* how many */
+	size_t sel;                    /* selected index */
+	int loaded;                    /* 1 once the lists arrived */
+	int creating;                  /* 1: typing a new list's name */
+	struct field name;             /* the new list's name */
+	char message[200];             /* last error or hint */
+};
+
+/* One line of the activity strip. */
+struct activity {
+	int64_t at_ms;                 /* when */
+	int slot;                      /* enum tk_slot for its colour */
+	char text[160];                /* what happened */
+};
+
+#define ACTIVITY_MAX 16            /* lines kept */
+
+/* Connection state for the footer and the banner. */
+enum conn_state {
+	CONN_CONNECTING, /* no answer yet */
+	CONN_LIVE,       /* last request reached the server */
+	CONN_OFFLINE,    /* the server cannot be reached; retrying */
+};
+
+/* The app. */
+struct app {
+	/* configuration */
+	char server[512];              /* base URL of the API */
+	char email[256];               /* e-mail of the last login */
+	char country[4];               /* default country for phone numbers ("US") */
+	char state_dir[512];           /* $XDG_STATE_HOME/maitre (outbox, last list) */
+	int poll_ms;                   /* list polling period (ms) */
+	int notify_desktop;            /* 1 unless notifications = off */
+
+	/* screens */
+	enum app_screen screen;            /* the current screen */
+	enum overlay overlay;          /* overlay over it */
+	struct login login;            /* login screen state */
+	struct picker picker;          /* picker state */
+	struct form form;              /* add/edit form state */
+	enum confirm_kind confirm;     /* what the confirmation is for */
+	char confirm_id[64];           /* party the confirmation is about */
+	char confirm_text[200];        /* the question */
+	unsigned dirty;                /* enum dirty bits */
+
+	/* the board */
+	char list_id[64];              /* current waitlist id */
+	char list_name[256];           /* its name */
+	struct party *server_rows;     /* parties as the server last sent them */
+	size_t n_server;               /* how many */
+	struct party *rows;            /* what the board shows: server rows + pending actions, sorted */
+	size_t n_rows;                 /* how many */
+	size_t *visible;               /* indexes into rows that pass view, filter and search */
+	size_t n_visible;              /* how many */
+	size_t sel;                    /* selected index into visible */
+	size_t top;                    /* first visible index on screen (scrolling) */
+	char sel_id[64];               /* id of the selected party (kept across reloads) */
+	enum party_view view;          /* waiting / finished / all */
+	int size_filter;               /* 0 = any, 1..7, 8 = 8+ */
+	int searching;                 /* 1 while the search line has the keys */
+	struct field search;           /* search text */
+	int filter_prompt;             /* 1 while waiting for the size digit after `f` */
+
+	/* undo: the last seat/cancel/no-show, for 2 minutes */
+	char undo_id[64];              /* party */
+	char undo_name[64];            /* its name for messages */
+	int undo_prev;                 /* status to go back to */
+	int undo_status;               /* status it was moved to */
+	int64_t undo_until_ms;         /* undo allowed until (0 = nothing to undo) */
+
+	/* activity strip */
+	struct activity activity[ACTIVITY_MAX]; /* ring, newest at activity_head-1 */
+	size_t activity_head;          /* next slot to write */
+	size_t activity_n;             /* lines kept */
+
+	/* connection */
+	enum conn_state conn;          /* state for the footer */
+	int64_t last_sync_ms;          /* wall time of the last successful list fetch */
+	int64_t offline_since_ms;      /* wall time the server stopped answering, 0 = online */
+	int64_t retry_at_ms;           /* monotonic time of the next retry while offline */
+	int64_t back_online_until_ms;  /* show "back online" banner until (monotonic) */
+	int sent_after_offline;        /* actions sent since coming back */
+	int offline_notified;          /* 1 once "connection lost > 30 s" was notified */
+	struct outbox outbox;          /* queued actions of the current list */
+
+	/* look */
+	struct tk_theme *theme;        /* current theme */
+	struct tk_palette *palette;    /* resolved for this terminal */
+	char theme_error[256];         /* last theme error (shown in the strip) */
+	const char *theme_spec;        /* --theme argument, or NULL */
+	char theme_chosen[64];         /* theme picked with `t` (remembered across runs), "" = none */
+	int ascii_mode;                /* 1 when the locale is not UTF-8 */
+
+	/* desktop notifications */
+	struct tk_notifier *notifier;  /* desktop notifications (state says on/off) */
+	struct tk_once *notified_once; /* keys of events already notified */
+	char notify_state[64];         /* "notifications on" / "notifications off: no D-Bus" */
+
+	/* network */
+	struct sync *sync;             /* the client glue */
+	int64_t now_ms;                /* wall clock at the start of this loop turn */
+	int64_t mono_ms;               /* monotonic clock at the start of this loop turn */
+	int quit;                      /* 1: leave the loop */
+};
+
+/* Clocks. */
+int64_t app_wall_ms(void);
+int64_t app_mono_ms(void);
+
+/* Adds a line to the activity strip (printf-style) with a tk_slot colour. */
+void app_activity(struct app *a, int slot, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Rebuilds rows (server rows + queued actions), the visible list and the
+ * selection; call after server rows, the outbox, view, filter or search changed. */
+void app_rebuild(struct app *a);
+/* The selected party, or NULL when the board is empty. */
+struct party *app_selected(struct app *a);
+/* Moves the selection by delta rows (clamped), keeping sel_id in step. */
+void app_select_move(struct app *a, long delta);
+
+/* Queues an action (outbox on disk, then sent when possible). Returns 0, or
+ * -1 with a line in the activity strip. */
+int app_queue_action(struct app *a, struct action *act);
+
+/* Switches to a screen and marks everything dirty. */
+void app_set_screen(struct app *a, enum app_screen s);
+
+/* Key handlers of the screens (ch: a code point, or a KEY_* code when is_key). */
+int login_key(struct app *a, int is_key, long ch);
+int picker_key(struct app *a, int is_key, long ch);
+int board_key(struct app *a, int is_key, long ch);
+int form_key(struct app *a, int is_key, long ch);
+int help_key(struct app *a, int is_key, long ch);
+int confirm_key(struct app *a, int is_key, long ch);
+/* Mouse click at (y, x) on the board. */
+int board_click(struct app *a, int y, int x);
+
+/* Opens the add form (empty) or the edit form (from party p). */
+void form_open(struct app *a, const struct party *p);
+/* Validates the form's fields as typed; sets form.err and the phone preview. Returns the number of errors. */
+int form_validate(struct app *a);
+/* Called by sync when the server refused the form's action: puts the reason beside its field and reopens it. */
+void form_server_error(struct app *a, const struct action *act, const char *field, const char *message);
+
+/* Draws whatever is dirty (the only function that draws). */
+void app_draw(struct app *a);
+
+/* Loads the theme given by spec (name or path) into a->theme and resolves it
+ * for the terminal; an error goes to the strip and the default is used. */
+void app_theme_load(struct app *a, const char *spec);
+/* Switches to the next theme (the `t` key). */
+void app_theme_next(struct app *a);
+
+#endif

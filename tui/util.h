@@ -1,0 +1,16 @@
+/* Small string helpers of the app. */
+#ifndef MAITRE_TUI_UTIL_H
+#define MAITRE_TUI_UTIL_H
+
+#include <stddef.h>
+
+/* Copies src (NULL = "") into dst of cap bytes, cut at a UTF-8 character
+ * boundary when too long; always NUL-terminated. */
+void str_copy(char *dst, size_t cap, const char *src);
+
+
+
+/* printf into dst of cap bytes; output that does not fit is cut at a UTF-8
+ * character boundary (messages and labels: cutting is fine, overflowing never). */
+void str_fmt(char *dst, size_t cap, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+#endif
