@@ -36,6 +36,7 @@ struct guard_state {
 	volatile sig_atomic_t firing;       /* 1 once a report started: a second signal just exits */
 	char buf[GUARD_REQ_MAX];            /* the request being built */
 	char body[GUARD_REQ_MAX / 2];       /* its body */
+	char stack[GUARD_STACK];            /* the alternate signal stack (lives as long as the process) */
 };
 
 static struct guard_state guard;
@@ -229,11 +230,10 @@ int lambda_guard_init(const char *api, char **cause)
 	freeaddrinfo(res);
 	snprintf(guard.host, sizeof guard.host, "%s", api);
 
-	ss.ss_sp = malloc(GUARD_STACK);
-	ss.ss_size = GUARD_STACK;
+	ss.ss_sp = guard.stack;
+	ss.ss_size = sizeof guard.stack;
 	ss.ss_flags = 0;
-	if (ss.ss_sp == NULL || sigaltstack(&ss, NULL) != 0) {
-		free(ss.ss_sp);
+	if (sigaltstack(&ss, NULL) != 0) {
 		mt_set_cause(cause, "cannot set up the signal stack");
 		return MT_EIO;
 	}
