@@ -238,10 +238,14 @@ static int aws_creds_current(struct aws_client *c, char *akid, size_t an, char *
 		if (now + AWS_CREDS_REFRESH_MS >= c->expires_ms) {
 			struct aws_creds k;
 
-			if (aws_creds_fetch(c->src, &k, why) == 0)
+			if (aws_creds_fetch(c->src, &k, why) == 0) {
 				r = aws_creds_set(c, &k);
-			else if (now >= c->expires_ms)
+			} else if (now >= c->expires_ms) {
 				r = MT_EIO;
+			} else {   /* still valid: use them, try again at the next request */
+				free(*why);
+				*why = NULL;
+			}
 			aws_creds_clear(&k);
 		}
 	}

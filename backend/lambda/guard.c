@@ -23,9 +23,6 @@
 #include "lambda/lambda.h"
 
 #define GUARD_STACK (64 * 1024)   /* alternate signal stack: a stack overflow still reports */
-
-/* The alternate signal stack: static, since it lives as long as the process. */
-static unsigned char guard_altstack[GUARD_STACK];
 #define GUARD_REQ_MAX 4096        /* one emergency request or log line */
 
 /* What the signal handler needs, prepared in advance. */
@@ -39,6 +36,7 @@ struct guard_state {
 	volatile sig_atomic_t firing;       /* 1 once a report started: a second signal just exits */
 	char buf[GUARD_REQ_MAX];            /* the request being built */
 	char body[GUARD_REQ_MAX / 2];       /* its body */
+	char stack[GUARD_STACK];            /* the alternate signal stack (lives as long as the process) */
 };
 
 static struct guard_state guard;
@@ -232,8 +230,8 @@ int lambda_guard_init(const char *api, char **cause)
 	freeaddrinfo(res);
 	snprintf(guard.host, sizeof guard.host, "%s", api);
 
-	ss.ss_sp = guard_altstack;
-	ss.ss_size = sizeof guard_altstack;
+	ss.ss_sp = guard.stack;
+	ss.ss_size = sizeof guard.stack;
 	ss.ss_flags = 0;
 	if (sigaltstack(&ss, NULL) != 0) {
 		mt_set_cause(cause, "cannot set up the signal stack");
