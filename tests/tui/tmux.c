@@ -356,13 +356,56 @@ char *tmux_stty_after(struct tmux *t)
 	return buf;
 }
 
-/* Stops the tmux server and removes its socket. */
+/* PID of the app at this moment (no waiting for it to start), or -1. */
+static long app_pid_now(struct tmux *t)
+{
+	char *v = pane_value(t, "#{pane_pid}");
+	long sh = v && *v ? strtol(v, NULL, 10) : -1;
+	free(v);
+	if (sh <= 0)
+		return -1;
+	char shs[32];
+	snprintf(shs, sizeof shs, "%ld", sh);
+	char *argv[] = { "pgrep", "-P", shs, NULL };
+	char *out = NULL;
+	run(argv, &out);
+	long pid = out && *out ? strtol(out, NULL, 10) : -1;
+	free(out);
+	return pid;
+}
+
+/* 1 when pid is a live (not zombie) process whose name starts with "maitre". */
+static int app_alive(long pid)
+{
+	char path[64], buf[256];
+	snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *name = strchr(buf, '(');
+	const char *end = strrchr(buf, ')');
+	if (!name || !end || end[1] != ' ')
+		return 0;
+	return strncmp(name + 1, "maitre", 6) == 0 && end[2] != 'Z';
+}
+
+/* Stops the tmux server and removes its socket. The app gets the hangup;
+ * one that has not gone 3 s later is killed, so no test leaves an app
+ * behind (a sanitizer build can spin at exit writing to the gone terminal). */
 void tmux_stop(struct tmux *t)
 {
+	long app = t->running ? app_pid_now(t) : -1;
 	if (t->running)
 		tmux_run(t, NULL, "kill-server", (char *)NULL);
 	t->running = 0;
 	usleep(100000);
+	for (int i = 0; app > 0 && i < 30 && app_alive(app); i++)
+		usleep(100000);
+	if (app > 0 && app_alive(app))
+		kill((pid_t)app, SIGKILL);
 	const char *dir = getenv("TMUX_TMPDIR");
 	char sock[400];
 	snprintf(sock, sizeof sock, "%s/tmux-%d/%s", dir && *dir ? dir : "/tmp", (int)getuid(), t->sock);
