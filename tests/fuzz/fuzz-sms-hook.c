@@ -48,6 +48,46 @@ static int fuzz_update(struct store *s, struct mt_waitee *w, int64_t v)
 	return 0;
 }
 
+#define FUZZ_GUARDS 64
+static struct mt_login_guard fuzz_guards[FUZZ_GUARDS];   /* counters and once-markers, in memory */
+static unsigned fuzz_guard_next;                          /* next slot to reuse when full */
+
+/* Finds a guard record by key; MT_ENOTFOUND when there is none. */
+static int fuzz_guard_get(struct store *s, const char *key, struct mt_login_guard *out)
+{
+	(void)s;
+	for (unsigned i = 0; i < FUZZ_GUARDS; i++)
+		if (fuzz_guards[i].version != 0 && strcmp(fuzz_guards[i].key, key) == 0) {
+			*out = fuzz_guards[i];
+			return 0;
+		}
+	return MT_ENOTFOUND;
+}
+
+/* Stores a guard record as store.h says: created when expected_version is 0
+ * (MT_ECONFLICT when it exists), else only if its version is still that. */
+static int fuzz_guard_put(struct store *s, struct mt_login_guard *g, int64_t expected_version)
+{
+	struct mt_login_guard cur;
+	unsigned i;
+
+	if (fuzz_guard_get(s, g->key, &cur) == 0) {
+		if (expected_version == 0)
+			return MT_ECONFLICT;   /* create, but it exists */
+		if (cur.version != expected_version)
+			return MT_EPRECOND;
+		for (i = 0; strcmp(fuzz_guards[i].key, g->key) != 0 || fuzz_guards[i].version == 0; i++)
+			;
+	} else {
+		if (expected_version != 0)
+			return MT_EPRECOND;
+		i = fuzz_guard_next++ % FUZZ_GUARDS;
+	}
+	g->version = expected_version + 1;
+	fuzz_guards[i] = *g;
+	return 0;
+}
+
 /* Fixed clock. */
 static int64_t fuzz_now(void *d)
 {
@@ -57,7 +97,7 @@ static int64_t fuzz_now(void *d)
 
 static const struct store_ops fuzz_ops = {
 	.name = "fuzz", .waitee_get = fuzz_get, .waitee_update = fuzz_update,
-	.waitee_find_by_phone = fuzz_find,
+	.waitee_find_by_phone = fuzz_find, .guard_get = fuzz_guard_get, .guard_put = fuzz_guard_put,
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -94,7 +134,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	resp = handler_sms_hook(&ctx, ev);
 	if (resp != NULL) {
 		int code = mt_resp_status(resp);
-		if (code != 200 && code != 400 && code != 401 && code != 503)
+		/* 409: a MessageSid or signature seen before (replay refused) */
+		if (code != 200 && code != 400 && code != 401 && code != 409 && code != 503)
 			abort();
 	}
 	cJSON_Delete(resp);
