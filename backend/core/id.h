@@ -14,6 +14,9 @@ void mt_id_new(char out[MT_ID_SIZE], int64_t now_ms);
  * each thread counts up from its own random start (80 bits). */
 void mt_id_new_unordered(char out[MT_ID_SIZE], int64_t now_ms);
 
+/* Writes the smallest id of time ms into out (a lower bound for "since"). */
+void mt_id_floor(char out[MT_ID_SIZE], int64_t ms);
+
 /* Returns 1 when s is a well-formed id, 0 otherwise. */
 int mt_id_valid(const char *s);
 

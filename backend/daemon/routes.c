@@ -33,6 +33,12 @@ const struct route maitred_routes[] = {
 	R("PUT", "/waitlists/{waitlistId}/waitees/{waiteeId}", "waitees", 1),
 	R("DELETE", "/waitlists/{waitlistId}/waitees/{waiteeId}", "waitees", 1),
 	R("POST", "/waitlists/{waitlistId}/waitees/{waiteeId}/notify", "waitees", 1),
+
+	R("GET", "/waitlists/{waitlistId}/activity", "activity", 1),
+	R("GET", "/waitlists/{waitlistId}/handover", "handover", 1),
+	R("PUT", "/waitlists/{waitlistId}/handover", "handover", 1),
+	R("GET", "/waitlists/{waitlistId}/handover/summary", "handover", 1),
+	R("POST", "/waitlists/{waitlistId}/handover/ack", "handover", 1),
 	{ NULL, NULL, NULL, NULL, 0 },
 };
 

@@ -18,6 +18,9 @@ const struct mt_handler mt_handlers[] = {
 	{ "sms-hook", handler_sms_hook },
 	{ "guest", handler_guest },
 	{ "checkin", handler_checkin },
+	{ "activity", handler_activity },
+	{ "handover", handler_handover },
+	{ "purge", handler_purge },
 	{ NULL, NULL },
 };
 

@@ -10,7 +10,8 @@
 /* 1 for ops that need the access token. */
 int mtc_op_needs_auth(enum mtc_op op)
 {
-	return op >= MTC_OP_LIST_WAITLISTS && op <= MTC_OP_NOTIFY_WAITEE;
+	return (op >= MTC_OP_LIST_WAITLISTS && op <= MTC_OP_NOTIFY_WAITEE) ||
+	       (op >= MTC_OP_LIST_ACTIVITY && op <= MTC_OP_HANDOVER_SUMMARY);
 }
 
 /* 1 when a failed attempt of call may be sent again without doing anything twice. */
@@ -20,6 +21,8 @@ static int call_retryable(const struct mtc_call *call)
 	case MTC_OP_HEALTHZ: case MTC_OP_LIST_WAITLISTS: case MTC_OP_GET_WAITLIST:
 	case MTC_OP_LIST_WAITEES: case MTC_OP_GET_WAITEE:
 	case MTC_OP_CREATE_WAITLIST: case MTC_OP_CREATE_WAITEE:   /* they carry an Idempotency-Key */
+	case MTC_OP_LIST_ACTIVITY: case MTC_OP_GET_HANDOVER: case MTC_OP_HANDOVER_SUMMARY:
+	case MTC_OP_ACK_HANDOVER:   /* the first acknowledgement stays */
 		return 1;
 	case MTC_OP_UPDATE_WAITLIST: case MTC_OP_DELETE_WAITLIST: case MTC_OP_UPDATE_WAITEE:
 	case MTC_OP_DELETE_WAITEE: case MTC_OP_NOTIFY_WAITEE:
@@ -100,6 +103,14 @@ static enum mtc_error check_request(const struct mtc_request *r)
 		return wl && we ? MTC_OK : MTC_ERR_INVALID_ARG;
 	case MTC_OP_SMS_REPLY:
 		return r->hook_secret != NULL && r->sms_from != NULL ? MTC_OK : MTC_ERR_INVALID_ARG;
+	case MTC_OP_LIST_ACTIVITY:
+		return wl && r->since >= 0 ? MTC_OK : MTC_ERR_INVALID_ARG;
+	case MTC_OP_GET_HANDOVER: case MTC_OP_HANDOVER_SUMMARY:
+		return wl ? MTC_OK : MTC_ERR_INVALID_ARG;
+	case MTC_OP_PUT_HANDOVER:
+		return wl && r->note != NULL ? MTC_OK : MTC_ERR_INVALID_ARG;
+	case MTC_OP_ACK_HANDOVER:
+		return wl && (r->note_id == NULL || mtc_id_ok(r->note_id)) ? MTC_OK : MTC_ERR_INVALID_ARG;
 	default:
 		return MTC_ERR_INVALID_ARG;
 	}
@@ -119,7 +130,7 @@ static struct mtc_call *call_new(struct mtc_client *c, const struct mtc_request 
 	int f = keep(call, &r->waitlist_id) | keep(call, &r->waitee_id) | keep(call, &r->idempotency_key) |
 		keep(call, &r->status_filter) | keep(call, &r->cursor) | keep(call, &r->email) |
 		keep(call, &r->password) | keep(call, &r->name) | keep(call, &r->hook_secret) |
-		keep(call, &r->sms_from) | keep(call, &r->sms_body);
+		keep(call, &r->sms_from) | keep(call, &r->sms_body) | keep(call, &r->note) | keep(call, &r->note_id);
 	if (req->waitee != NULL) {
 		call->waitee = *req->waitee;
 		r->waitee = &call->waitee;
@@ -398,6 +409,33 @@ static int build_path(struct mtc_client *c, struct mtc_call *call, struct mtc_bu
 	case MTC_OP_DELETE_WAITEE: *method = "DELETE"; break;
 	case MTC_OP_NOTIFY_WAITEE: *method = "POST";
 		return mtc_buf_printf(b, "/waitlists/%s/waitees/%s/notify", r->waitlist_id, r->waitee_id);
+	case MTC_OP_LIST_ACTIVITY: {
+		char sep = '?';
+		*method = "GET";
+		e |= mtc_buf_printf(b, "/waitlists/%s/activity", r->waitlist_id);
+		if (r->since > 0) {
+			e |= mtc_buf_printf(b, "%csince=%lld", sep, (long long)r->since);
+			sep = '&';
+		}
+		if (r->limit > 0) {
+			e |= mtc_buf_printf(b, "%climit=%d", sep, r->limit);
+			sep = '&';
+		}
+		if (r->cursor != NULL) {
+			char *q = mtc_url_escape(r->cursor);
+			e |= q == NULL || mtc_buf_printf(b, "%ccursor=%s", sep, q);
+			free(q);
+		}
+		return e ? -1 : 0;
+	}
+	case MTC_OP_GET_HANDOVER: *method = "GET";
+		return mtc_buf_printf(b, "/waitlists/%s/handover", r->waitlist_id);
+	case MTC_OP_PUT_HANDOVER: *method = "PUT";
+		return mtc_buf_printf(b, "/waitlists/%s/handover", r->waitlist_id);
+	case MTC_OP_ACK_HANDOVER: *method = "POST";
+		return mtc_buf_printf(b, "/waitlists/%s/handover/ack", r->waitlist_id);
+	case MTC_OP_HANDOVER_SUMMARY: *method = "GET";
+		return mtc_buf_printf(b, "/waitlists/%s/handover/summary", r->waitlist_id);
 	default:
 		return -1;
 	}
@@ -423,6 +461,12 @@ static int build_body(struct mtc_client *c, struct mtc_call *call)
 	case MTC_OP_CREATE_WAITEE: call->body = mtc_body_waitee(r->waitee, 1); break;
 	case MTC_OP_UPDATE_WAITEE: call->body = mtc_body_waitee(r->waitee, 0); break;
 	case MTC_OP_SMS_REPLY: call->body = mtc_body_sms(r->sms_from, r->sms_body); break;
+	case MTC_OP_PUT_HANDOVER: call->body = mtc_body_string("note", r->note); break;
+	case MTC_OP_ACK_HANDOVER:
+		if (r->note_id == NULL)
+			return 0;
+		call->body = mtc_body_string("id", r->note_id);
+		break;
 	default: return 0;
 	}
 	return call->body == NULL ? -1 : 0;
@@ -641,6 +685,14 @@ static enum mtc_error take_record(struct mtc_call *call)
 			snprintf(call->result.store, sizeof call->result.store, "%s", s->valuestring);
 		break;
 	}
+	case MTC_OP_LIST_ACTIVITY: case MTC_OP_GET_HANDOVER: case MTC_OP_PUT_HANDOVER:
+	case MTC_OP_ACK_HANDOVER: case MTC_OP_HANDOVER_SUMMARY:
+		e = o == NULL ? MTC_ERR_BAD_ANSWER : MTC_OK;
+		if (e == MTC_OK && (call->result.json = mtc_strdup(call->resp.data)) == NULL)
+			e = MTC_ERR_NOMEM;
+		if (e == MTC_OK && call->req.op == MTC_OP_LIST_ACTIVITY)
+			snprintf(call->result.next_cursor, sizeof call->result.next_cursor, "%s", call->next_cursor);
+		break;
 	default:
 		e = MTC_OK;
 	}
@@ -657,6 +709,7 @@ static long expected_status(const struct mtc_call *call)
 		return 200;
 	switch (call->req.op) {
 	case MTC_OP_REGISTER: case MTC_OP_CREATE_WAITLIST: case MTC_OP_CREATE_WAITEE: return 201;
+	case MTC_OP_PUT_HANDOVER: return 201;
 	case MTC_OP_LOGOUT: case MTC_OP_DELETE_WAITLIST: case MTC_OP_DELETE_WAITEE: return 204;
 	case MTC_OP_NOTIFY_WAITEE: return 202;
 	default: return 200;

@@ -160,6 +160,8 @@ char *mtc_body_waitlist(const struct mtc_waitlist_input *in, int create);
 char *mtc_body_credentials(const char *email, const char *password, const char *name);
 char *mtc_body_refresh(const char *refresh_token);
 char *mtc_body_sms(const char *from, const char *body);
+/* {"key": value}. */
+char *mtc_body_string(const char *key, const char *value);
 
 /* answer.c: HTTP answer -> status */
 enum mtc_error mtc_answer_status(struct mtc_call *call, long http, struct mtc_status *st);

@@ -392,6 +392,12 @@ enum mtc_op {
 	MTC_OP_DELETE_WAITEE,     /* DELETE .../waitees/{waitee_id} (If-Match) */
 	MTC_OP_NOTIFY_WAITEE,     /* POST .../waitees/{waitee_id}/notify (If-Match) -> waitee */
 	MTC_OP_SMS_REPLY,         /* POST /hooks/sms (what the SMS gateway sends; for tests and demos) */
+	/* issue 10: these answer the server's JSON as text in mtc_result.json (docs/api.yaml) */
+	MTC_OP_LIST_ACTIVITY,     /* GET /waitlists/{waitlist_id}/activity?since=&limit=&cursor= -> json (an array) */
+	MTC_OP_GET_HANDOVER,      /* GET /waitlists/{waitlist_id}/handover -> json {current, history} */
+	MTC_OP_PUT_HANDOVER,      /* PUT /waitlists/{waitlist_id}/handover {note} -> json (the note) */
+	MTC_OP_ACK_HANDOVER,      /* POST /waitlists/{waitlist_id}/handover/ack {id?} -> json (the note) */
+	MTC_OP_HANDOVER_SUMMARY,  /* GET /waitlists/{waitlist_id}/handover/summary -> json */
 };
 /* The op's name ("create_waitee"). Static string. */
 MTC_API const char *mtc_op_name(enum mtc_op op);
@@ -423,6 +429,9 @@ struct mtc_request {
 	const char *hook_secret;                 /* SMS_REPLY: the server's MAITRE_SMS_HOOK_SECRET */
 	const char *sms_from;                    /* SMS_REPLY: the guest's number (E.164) */
 	const char *sms_body;                    /* SMS_REPLY: the text */
+	const char *note;                        /* PUT_HANDOVER: the note's text */
+	const char *note_id;                     /* ACK_HANDOVER: the note the caller read (NULL = the current one) */
+	int64_t since;                           /* LIST_ACTIVITY: entries at or after this time (epoch ms), 0 = all */
 };
 
 /* What a call produced. Members not produced by the op are NULL / 0. */
@@ -441,6 +450,8 @@ struct mtc_result {
 	char idempotency_key[256];               /* creates: the key that was sent */
 	int replayed;                            /* creates: 1 when the server said this answer is a replay
 	                                          * (Idempotent-Replayed: true), else 0 */
+	char *json;                              /* issue 10 ops: the answer's JSON text (malloc'd) */
+	char next_cursor[600];                   /* LIST_ACTIVITY: the next page's cursor, "" = last page */
 };
 
 /* Frees what a result holds (records, one list reference) and zeroes it.
@@ -512,6 +523,25 @@ MTC_API enum mtc_error mtc_delete_waitee(struct mtc_client *c, const char *waitl
 					 int64_t if_match, struct mtc_status *st);
 MTC_API enum mtc_error mtc_notify_waitee(struct mtc_client *c, const char *waitlist_id, const char *waitee_id,
 					 int64_t if_match, struct mtc_waitee *out, struct mtc_status *st);
+
+/* Issue 10: the activity log and the shift handover. *json gets the
+ * server's answer as JSON text (malloc'd, the caller frees; untouched on
+ * failure); its shape is in docs/api.yaml. */
+/* One page of the list's activity, newest first (since 0 = all, limit 0 =
+ * the server's default, cursor NULL = the first page); *next_cursor (may be
+ * NULL) gets the next page's cursor, malloc'd, or NULL on the last page. */
+MTC_API enum mtc_error mtc_list_activity(struct mtc_client *c, const char *waitlist_id, int64_t since, int limit,
+					 const char *cursor, char **json, char **next_cursor, struct mtc_status *st);
+MTC_API enum mtc_error mtc_get_handover(struct mtc_client *c, const char *waitlist_id, char **json,
+					struct mtc_status *st);
+MTC_API enum mtc_error mtc_put_handover(struct mtc_client *c, const char *waitlist_id, const char *note,
+					char **json, struct mtc_status *st);
+/* note_id: the note the caller read (a newer one answers MTC_ERR_CONFLICT,
+ * error "stale_handover"); NULL acknowledges whatever is current. */
+MTC_API enum mtc_error mtc_ack_handover(struct mtc_client *c, const char *waitlist_id, const char *note_id,
+					char **json, struct mtc_status *st);
+MTC_API enum mtc_error mtc_handover_summary(struct mtc_client *c, const char *waitlist_id, char **json,
+					    struct mtc_status *st);
 
 /* ------------------------------------------------------------------ */
 /* Non-blocking calls (curl multi)                                      */
