@@ -11,7 +11,7 @@
  *
  * jobs_stop sets a flag, signals a condition variable the scheduler
  * sleeps on, and joins both: the batch in hand is finished first.
- * The scheduler also runs the store's expiry purge at start and hourly
+ * The scheduler also runs the store's expiry purge at start and every 15 minutes
  * (finished parties' guest data once the restaurant's retention period
  * has passed, refresh tokens a day past expiry), also without a queue; on
  * DynamoDB the TTL deletes the rest, days late, and the purge erases guest
@@ -35,7 +35,7 @@
 
 #define JOBS_RECEIVE_WAIT_MS 1000
 #define JOBS_VISIBILITY_DEFAULT 60
-#define JOBS_PURGE_PERIOD_S 3600      /* expired guests' data is deleted hourly */
+#define JOBS_PURGE_PERIOD_S 900       /* expired guests' data is erased every 15 minutes (as on AWS) */
 #define JOBS_PURGE_BATCH 500          /* records per kind per transaction */
 #define JOBS_PURGE_ROUNDS 200         /* at most this many transactions per purge */
 

@@ -4,7 +4,8 @@
  * its actor (a staff account with its current name, or "guest" / "notifier")
  * and its party by id and size; the party's name is joined from its record
  * while that exists, so an erased or deleted party shows no name. Any role
- * of the restaurant may read it; another restaurant's list answers 404. */
+ * of the restaurant may read it (handlers/access.c); another restaurant's
+ * list answers 404. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "apigw/apigw.h"
 #include "core/error.h"
 #include "core/id.h"
+#include "handlers/access.h"
 #include "handlers/activity-view.h"
 #include "handlers/crud.h"
 #include "handlers/handler.h"
@@ -54,6 +56,8 @@ cJSON *handler_activity(struct mt_ctx *ctx, const cJSON *event)
 		return mt_resp_error(401, "unauthorized", NULL, "a valid access token is required");
 	if (ctx == NULL || ctx->store == NULL)
 		return mt_resp_error(500, "internal", NULL, "no store configured");
+	if ((resp = mt_access_check(event)) != NULL)
+		return resp;
 	if (wl_id == NULL || !mt_id_valid(wl_id))
 		return mt_resp_from_err(MT_ENOTFOUND, "waitlist");
 	if ((resp = crud_page_args(event, &page)) != NULL || (resp = activity_since(event, &since)) != NULL)

@@ -3,7 +3,8 @@
  *   GET  /waitlists/{waitlistId}/handover          {"current": NOTE|null, "history": [older NOTEs]}
  *   POST /waitlists/{waitlistId}/handover/ack      {"id"?}: the incoming host acknowledges the current note
  *   GET  /waitlists/{waitlistId}/handover/summary  the state of the floor for the next shift
- * Any role of the restaurant may use them (hosts hand over to hosts); another
+ * Any role of the restaurant may use them (hosts hand over to hosts;
+ * handlers/access.c); another
  * restaurant's list answers 404. Notes are staff text, kept for the
  * restaurant's retention period (handlers/retention.h) like the activity log. */
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "core/id.h"
 #include "core/status.h"
 #include "core/validate.h"
+#include "handlers/access.h"
 #include "handlers/activity-log.h"
 #include "handlers/activity-view.h"
 #include "handlers/crud.h"
@@ -433,6 +435,7 @@ cJSON *handler_handover(struct mt_ctx *ctx, const cJSON *event)
 	const char *tenant = mt_event_auth(event, "tenantId");
 	const char *wl_id = mt_event_path_param(event, "waitlistId");
 	struct mt_waitlist wl;
+	cJSON *refused;
 	int r;
 
 	if (tenant == NULL || tenant[0] == '\0' || strlen(tenant) >= MT_ID_SIZE)
@@ -441,6 +444,8 @@ cJSON *handler_handover(struct mt_ctx *ctx, const cJSON *event)
 		return mt_resp_error(500, "internal", NULL, "no store configured");
 	if (route == NULL)
 		return mt_resp_error(404, "no_route", NULL, "no such route");
+	if ((refused = mt_access_check(event)) != NULL)
+		return refused;
 	if (wl_id == NULL || !mt_id_valid(wl_id))
 		return mt_resp_from_err(MT_ENOTFOUND, "waitlist");
 	r = ctx->store->ops->waitlist_get(ctx->store, tenant, wl_id, &wl);

@@ -624,12 +624,56 @@ static void test_retention_canary(void **state)
 	test_server_free(&srv);
 }
 
+/* The restaurant's own retention period (PUT /restaurant retentionSeconds):
+ * a party seated under a 1-hour period is kept for the hour and erased after it. */
+static void test_retention_setting(void **state)
+{
+	struct test_server srv;
+	char *tok = NULL, *wl, *we, *path;
+	cJSON *j;
+	int i, hits = -1;
+
+	(void)state;
+	clock_set(0);
+	start(&srv);
+	assert_int_equal(test_register_and_login(&srv, "short-keeper@example.com", NULL, "Shorty", &tok, NULL), 0);
+	j = call(&srv, "PUT", "/restaurant", tok, "{\"retentionSeconds\":3600}", 200);
+	assert_int_equal((int)test_json_num(j, "retentionSeconds", 0), 3600);
+	cJSON_Delete(j);
+	cJSON_Delete(call(&srv, "PUT", "/restaurant", tok, "{\"retentionSeconds\":60}", 400));   /* under the minimum */
+	wl = make_list(&srv, tok, "Short memory");
+	we = add_party(&srv, tok, wl, "{\"name\":\"" CANARY_NAME "\",\"partySize\":2,\"email\":\"" CANARY_EMAIL "\"}");
+	put_party(&srv, tok, wl, we, "{\"status\":\"no_show\"}");
+	assert_true(canary_hits(&srv) >= 2);
+	/* half the period: still kept */
+	clock_set(30LL * 60000);
+	sleep(2);
+	assert_true(canary_hits(&srv) >= 2);
+	/* past it: erased (the 24 h default would still keep it) */
+	clock_set(62LL * 60000);
+	for (i = 0; i < 150 && (hits = canary_hits(&srv)) > 0; i++)
+		usleep(200000);
+	assert_int_equal(hits, 0);
+	free(tok);
+	tok = NULL;
+	assert_int_equal(test_login(&srv, "short-keeper@example.com", "correct horse battery", &tok, NULL), 200);
+	path = test_strf("/waitlists/%s/waitees/%s", wl, we);
+	cJSON_Delete(call(&srv, "GET", path, tok, NULL, 404));
+	free(path);
+	clock_set(0);
+	free(we);
+	free(wl);
+	free(tok);
+	test_server_free(&srv);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_activity),
 		cmocka_unit_test(test_handover),
 		cmocka_unit_test(test_retention_canary),
+		cmocka_unit_test(test_retention_setting),
 	};
 	int fd, rc;
 
