@@ -84,6 +84,22 @@ static void handover_user_name(struct mt_ctx *ctx, const char *id, char *name, s
 		name[0] = '\0';
 }
 
+/* 400 unknown_field for a member of body other than allowed (NULL-terminated); NULL when none. */
+static cJSON *handover_unknown(const cJSON *body, const char *const *allowed)
+{
+	const cJSON *m;
+
+	cJSON_ArrayForEach(m, body) {
+		const char *const *a;
+
+		for (a = allowed; *a != NULL && strcmp(*a, m->string) != 0; a++)
+			;
+		if (*a == NULL)
+			return mt_resp_error(400, "unknown_field", m->string, "unknown field '%.64s'", m->string);
+	}
+	return NULL;
+}
+
 /* PUT .../handover: stores a new note by the caller. */
 static cJSON *handover_put(struct mt_ctx *ctx, const cJSON *event, const struct mt_waitlist *wl)
 {
@@ -94,9 +110,15 @@ static cJSON *handover_put(struct mt_ctx *ctx, const cJSON *event, const struct 
 	cJSON *body, *resp;
 	int r;
 
+	static const char *const fields[] = { "note", NULL };
+
 	body = mt_event_json_body(event, &resp);
 	if (body == NULL)
 		return resp;
+	if ((resp = handover_unknown(body, fields)) != NULL) {
+		cJSON_Delete(body);
+		return resp;
+	}
 	note = cJSON_GetObjectItemCaseSensitive(body, "note");
 	if (!cJSON_IsString(note)) {
 		cJSON_Delete(body);
@@ -140,8 +162,8 @@ static cJSON *handover_get(struct mt_ctx *ctx, const cJSON *event, const struct 
 	if (mt_event_query(event, "limit") == NULL)
 		page.limit = HANDOVER_HISTORY_DEFAULT;
 	first_page = page.cursor == NULL || page.cursor[0] == '\0';
-	if (first_page)
-		page.limit++;   /* the current note and `limit` older ones */
+	if (first_page && page.limit < CRUD_LIMIT_MAX)
+		page.limit++;   /* the current note and `limit` older ones (one fewer at the largest limit) */
 	r = ctx->store->ops->handover_list(ctx->store, wl->tenant_id, wl->id, &page, &items, &n, &next);
 	if (r == MT_EINVAL)
 		return mt_resp_error(400, "invalid_cursor", "cursor", "cursor is not one this server gave");
@@ -162,8 +184,7 @@ static cJSON *handover_get(struct mt_ctx *ctx, const cJSON *event, const struct 
 	free(items);
 	resp = o ? mt_resp(200, o) : NULL;
 	snprintf(path, sizeof path, "/waitlists/%s/handover", wl->id);
-	if (resp != NULL && next != NULL &&
-	    crud_next_headers(resp, path, first_page ? page.limit - 1 : page.limit, NULL, next) < 0) {
+	if (resp != NULL && next != NULL && crud_next_headers(resp, path, page.limit, NULL, next) < 0) {
 		cJSON_Delete(resp);
 		resp = NULL;
 	}
@@ -193,6 +214,12 @@ static cJSON *handover_ack(struct mt_ctx *ctx, const cJSON *event, const struct 
 	}
 	free(raw);
 	if (body != NULL) {
+		static const char *const fields[] = { "id", NULL };
+
+		if ((resp = handover_unknown(body, fields)) != NULL) {
+			cJSON_Delete(body);
+			return resp;
+		}
 		id = cJSON_GetObjectItemCaseSensitive(body, "id");
 		if (id != NULL && (!cJSON_IsString(id) || !mt_id_valid(id->valuestring))) {
 			cJSON_Delete(body);

@@ -42,6 +42,15 @@ static void clock_set(int64_t offset)
 	close(fd);
 }
 
+/* path + suffix in a static buffer (one use at a time). */
+static const char *test_strf_tmp(const char *path, const char *suffix)
+{
+	static char buf[512];
+
+	snprintf(buf, sizeof buf, "%s%s", path, suffix);
+	return buf;
+}
+
 /* 1 when the store under test is DynamoDB. */
 static int on_dynamodb(void)
 {
@@ -293,6 +302,9 @@ static void test_handover(void **state)
 	cJSON_Delete(call(&srv, "PUT", path, tok, "{\"note\":42}", 400));
 	cJSON_Delete(call(&srv, "PUT", path, tok, "{}", 400));
 	cJSON_Delete(call(&srv, "PUT", path, tok, "not json", 400));
+	j = call(&srv, "PUT", path, tok, "{\"note\":\"hi\",\"author\":\"someone else\"}", 400);
+	assert_string_equal(test_json_str(j, "error"), "unknown_field");   /* the author is the caller, never the body */
+	cJSON_Delete(j);
 	j = call(&srv, "GET", path, tok, NULL, 200);
 	assert_true(cJSON_IsNull(cJSON_GetObjectItem(j, "current")));
 	cJSON_Delete(j);
@@ -308,6 +320,8 @@ static void test_handover(void **state)
 	cJSON_Delete(j);
 
 	/* current + history, newest first */
+	/* (the largest limit is accepted too) */
+	cJSON_Delete(call(&srv, "GET", test_strf_tmp(path, "?limit=500"), tok, NULL, 200));
 	j = call(&srv, "GET", path, tok, NULL, 200);
 	c = cJSON_GetObjectItem(j, "current");
 	assert_string_equal(test_json_str(c, "note"), "Second thoughts: Table 12 works again.");
