@@ -43,6 +43,7 @@ const struct route maitred_routes[] = {
 	R("GET", "/restaurant", "restaurant", 1),
 	R("PUT", "/restaurant", "restaurant", 1),
 	R("GET", "/waitlists/{waitlistId}/activity", "activity", 1),
+	R("GET", "/activity", "activity", 1),
 	R("GET", "/waitlists/{waitlistId}/handover", "handover", 1),
 	R("PUT", "/waitlists/{waitlistId}/handover", "handover", 1),
 	R("GET", "/waitlists/{waitlistId}/handover/summary", "handover", 1),

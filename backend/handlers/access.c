@@ -41,6 +41,7 @@ const struct mt_access_rule mt_access_rules[] = {
 
 	/* the activity log and the shift handover: every role (hosts hand over to hosts) */
 	{ "GET /waitlists/{waitlistId}/activity", ALL, 0 },
+	{ "GET /activity", LEADS, 0 },   /* restaurant-wide: staff accounts, lists deleted */
 	{ "GET /waitlists/{waitlistId}/handover", ALL, 0 },
 	{ "PUT /waitlists/{waitlistId}/handover", ALL, 0 },
 	{ "GET /waitlists/{waitlistId}/handover/summary", ALL, 0 },

@@ -1,5 +1,7 @@
-/* The activity log of a waitlist (issue 10 part 3):
+/* The activity log of a waitlist (issue 10 part 3), and the restaurant-wide
+ * one (staff accounts, lists deleted; owner and managers):
  *   GET /waitlists/{waitlistId}/activity?since=MS&limit=N&cursor=C
+ *   GET /activity?since=MS&limit=N&cursor=C
  * Newest first, paged like every list (X-Next-Cursor, Link). An entry names
  * its actor (a staff account with its current name, or "guest" / "notifier")
  * and its party by id and size; the party's name is joined from its record
@@ -37,12 +39,14 @@ static cJSON *activity_since(const cJSON *event, int64_t *since)
 	return NULL;
 }
 
-/* GET /waitlists/{waitlistId}/activity. */
+/* GET /waitlists/{waitlistId}/activity and GET /activity. */
 cJSON *handler_activity(struct mt_ctx *ctx, const cJSON *event)
 {
 	const char *tenant = mt_event_auth(event, "tenantId");
 	const char *wl_id = mt_event_path_param(event, "waitlistId");
+	const char *route = mt_event_route(event);
 	struct mt_activity *items = NULL;
+	int restaurant_wide;
 	struct activity_names names;
 	struct store_page page;
 	struct mt_waitlist wl;
@@ -58,11 +62,13 @@ cJSON *handler_activity(struct mt_ctx *ctx, const cJSON *event)
 		return mt_resp_error(500, "internal", NULL, "no store configured");
 	if ((resp = mt_access_check(event)) != NULL)
 		return resp;
-	if (wl_id == NULL || !mt_id_valid(wl_id))
+	restaurant_wide = route != NULL && strcmp(route, "GET /activity") == 0;
+	if (!restaurant_wide && (wl_id == NULL || !mt_id_valid(wl_id)))
 		return mt_resp_from_err(MT_ENOTFOUND, "waitlist");
 	if ((resp = crud_page_args(event, &page)) != NULL || (resp = activity_since(event, &since)) != NULL)
 		return resp;
-	r = ctx->store->ops->waitlist_peek(ctx->store, tenant, wl_id, &wl);
+	memset(&wl, 0, sizeof wl);
+	r = restaurant_wide ? 0 : ctx->store->ops->waitlist_peek(ctx->store, tenant, wl_id, &wl);
 	if (r < 0)
 		return mt_resp_from_err(r, "waitlist");
 	r = ctx->store->ops->activity_list(ctx->store, tenant, wl.id, since, &page, &items, &n, &next);
@@ -87,7 +93,10 @@ cJSON *handler_activity(struct mt_ctx *ctx, const cJSON *event)
 		return NULL;
 	}
 	resp = mt_resp(200, arr);
-	snprintf(path, sizeof path, "/waitlists/%s/activity", wl.id);
+	if (restaurant_wide)
+		snprintf(path, sizeof path, "/activity");
+	else
+		snprintf(path, sizeof path, "/waitlists/%s/activity", wl.id);
 	if (resp != NULL && next != NULL && crud_next_headers(resp, path, page.limit, NULL, next) < 0) {
 		cJSON_Delete(resp);
 		resp = NULL;

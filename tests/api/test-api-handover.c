@@ -264,6 +264,28 @@ static void test_activity(void **state)
 	cJSON_Delete(call(&srv, "GET", path, NULL, NULL, 401));
 	free(path);
 
+	/* restaurant-wide: a deleted list (its own log goes with it) */
+	{
+		char *gone = make_list(&srv, tok, "Pop-up bar");
+
+		path = test_strf("/waitlists/%s", gone);
+		assert_int_equal(test_http(&srv, "DELETE", path, tok, NULL, NULL, &r), 0);
+		assert_int_equal(r.status, 204);
+		test_resp_free(&r);
+		free(path);
+		j = call(&srv, "GET", "/activity", tok, NULL, 200);
+		assert_int_equal(cJSON_GetArraySize(j), 1);
+		e = cJSON_GetArrayItem(j, 0);
+		assert_string_equal(test_json_str(e, "action"), "list_deleted");
+		assert_string_equal(test_json_str(e, "subjectId"), gone);
+		assert_string_equal(test_json_str(cJSON_GetObjectItem(e, "actor"), "name"), "Ana Host");
+		cJSON_Delete(j);
+		j = call(&srv, "GET", "/activity", other, NULL, 200);   /* another restaurant's: its own, none */
+		assert_int_equal(cJSON_GetArraySize(j), 0);
+		cJSON_Delete(j);
+		free(gone);
+	}
+
 	free(a);
 	free(b);
 	free(wl);

@@ -454,6 +454,11 @@ static void test_requests_per_api_operation(void **state)
 		wl, NULL), &j), 204);
 	cJSON_Delete(j);
 	expect_requests(&f, "DELETE /waitlists/{id} (2 waitees)", "GetItem:1 Query:1 BatchWriteItem:1 DeleteItem:1 PutItem:1");
+	assert_int_equal(run(&f, handler_activity, ev("GET /activity", "/activity", NULL, NULL, tenant, NULL, NULL), &j),
+			 200);
+	assert_int_equal(cJSON_GetArraySize(j), 1);   /* the list deleted */
+	cJSON_Delete(j);
+	expect_requests(&f, "GET /activity (restaurant-wide)", "Query:1");   /* + 2 GetItem per account named */
 
 	if (refresh[0]) {
 		snprintf(body, sizeof body, "{\"refreshToken\":\"%s\"}", refresh);
