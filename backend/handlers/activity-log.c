@@ -129,7 +129,9 @@ void activity_waitee(struct mt_ctx *ctx, const struct activity_actor *who, const
 			activity_values(b, sizeof b, before, mask);
 			activity_values(a, sizeof a, after, mask);
 		}
-		if (action == NULL) {
+		if (action == NULL && fields[0] == '\0') {
+			action = "notify_requested";   /* only the notification plan changed (notifyIn) */
+		} else if (action == NULL) {
 			if (mask & 1)
 				action = mt_status_is_finished(before->status) && !mt_status_is_finished(after->status)
 						 ? "undone"

@@ -251,6 +251,18 @@ static void test_activity(void **state)
 	}
 	assert_int_equal(seen, total);
 
+	/* only the notification plan changed: notify_requested, no fields */
+	put_party(&srv, tok, wl, a, "{\"notifyIn\":30}");
+	path = test_strf("/waitlists/%s/activity?limit=3", wl);
+	j = call(&srv, "GET", path, tok, NULL, 200);
+	for (i = 0; i < cJSON_GetArraySize(j); i++)
+		if (strcmp(test_json_str(cJSON_GetArrayItem(j, i), "action"), "notify_requested") == 0)
+			break;
+	assert_true(i < cJSON_GetArraySize(j));
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(cJSON_GetArrayItem(j, i), "fields")), 0);
+	cJSON_Delete(j);
+	free(path);
+
 	/* bad input answers 400; another restaurant's list 404 */
 	path = test_strf("/waitlists/%s/activity?since=yesterday", wl);
 	cJSON_Delete(call(&srv, "GET", path, tok, NULL, 400));
