@@ -184,6 +184,7 @@ int mt_jwt_verify(const struct mt_config *cfg, const char *token, int64_t now_ms
 {
 	jwt_t *jwt = NULL;
 	char *grants = NULL;
+	const char *alg;
 	cJSON *claims = NULL;
 	int r = MT_EINVAL;
 
@@ -209,7 +210,11 @@ int mt_jwt_verify(const struct mt_config *cfg, const char *token, int64_t now_ms
 		*cause = "bad signature or malformed token";
 		return MT_EINVAL;
 	}
-	if (jwt_get_alg(jwt) != JWT_ALG_HS256) {
+	/* libjwt matches the header's alg without regard to case ("hs256"
+	 * passes as HS256); JWS names are case-sensitive (RFC 7515 4.1.1), so
+	 * the header's own string must be exactly "HS256" too. */
+	alg = jwt_get_header(jwt, "alg");
+	if (jwt_get_alg(jwt) != JWT_ALG_HS256 || alg == NULL || strcmp(alg, "HS256") != 0) {
 		*cause = "algorithm not allowed (only HS256)";
 		goto done;
 	}

@@ -97,7 +97,7 @@ static cJSON *checkin_fail(int r)
 	if (r == MT_ENOTFOUND)
 		return page_message(404, "Check-in is not open",
 				    "This restaurant is not taking walk-ins online right now. Please see the host stand.");
-	return page_message(r == MT_EBUSY ? 503 : 500, "Please try again",
+	return page_message(r == MT_EBUSY ? 503 : r == MT_ENOSPC ? 507 : 500, "Please try again",
 			    "We could not load the waitlist just now. Please reload in a moment.");
 }
 

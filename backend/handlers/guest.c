@@ -82,7 +82,7 @@ static cJSON *guest_fail(int r)
 	if (r == MT_ENOTFOUND)
 		return page_message(404, "This link is not valid",
 				    "Check the link in your text message, or ask the host stand.");
-	return page_message(r == MT_EBUSY ? 503 : 500, "Please try again",
+	return page_message(r == MT_EBUSY ? 503 : r == MT_ENOSPC ? 507 : 500, "Please try again",
 			    "We could not load your place in line just now. Please reload in a moment.");
 }
 
