@@ -451,6 +451,56 @@ static void test_restaurant(void **state)
 	free(guest);
 }
 
+/* The restaurant's own day limit for texts (smsPerDay) lowers the
+ * server's: with 1, once one text went (the party's "joined" text, or a
+ * "table ready"), "table ready" answers 429 naming the restaurant's limit;
+ * back to 0 (the server's limit), it goes. Without a queue (DynamoDB
+ * without SQS) no text is ever sent: only the setting is checked there. */
+static void test_restaurant_sms_limit(void **state)
+{
+	struct sf g;
+	char *path, *npath, *log;
+	cJSON *j = NULL;
+	long st = 0;
+	int i, queue;
+
+	(void)state;
+	assert_int_equal(sf_start(&g, "0"), 0);
+	assert_int_equal(call(&g.srv, g.owner, "PUT", "/restaurant", "{\"smsPerDay\":1}", &j), 200);
+	assert_int_equal((int)test_json_num(j, "smsPerDay", 0), 1);
+	cJSON_Delete(j);
+	log = test_server_log(&g.srv);
+	assert_non_null(log);
+	queue = strstr(log, "notifications are off") == NULL;
+	free(log);
+	assert_int_equal(call(&g.srv, g.owner, "POST", "/waitlists", "{\"name\":\"Texts\"}", &j), 201);
+	path = test_strf("/waitlists/%s/waitees", test_json_str(j, "id"));
+	cJSON_Delete(j);
+	assert_int_equal(call(&g.srv, g.owner, "POST", path, "{\"name\":\"P\",\"partySize\":2,"
+			      "\"phoneNumber\":\"+15557650001\"}", &j), 201);
+	npath = test_strf("%s/%s/notify", path, test_json_str(j, "id"));
+	cJSON_Delete(j);
+	for (i = 0; queue && i < 50; i++) {
+		st = call(&g.srv, g.owner, "POST", npath, NULL, &j);
+		if (st == 429)
+			break;
+		cJSON_Delete(j);
+		j = NULL;
+		usleep(100 * 1000);
+	}
+	if (queue) {
+		assert_int_equal(st, 429);
+		assert_non_null(strstr(test_json_str(j, "message"), "restaurant's own limit"));
+		cJSON_Delete(j);
+		assert_int_equal(call(&g.srv, g.owner, "PUT", "/restaurant", "{\"smsPerDay\":0}", NULL), 200);
+		assert_int_equal(call(&g.srv, g.owner, "POST", npath, NULL, NULL), 202);
+	}
+	free(npath);
+	free(path);
+	free(g.owner);
+	test_server_free(&g.srv);
+}
+
 /* The bound: with --auth-cache-seconds 2, a disabled account's access
  * token may still pass for up to 2 s (the cached authorizer answer), never
  * longer; its refresh token is refused at once. */
@@ -503,6 +553,7 @@ int main(void)
 		cmocka_unit_test(test_manager_limits),
 		cmocka_unit_test(test_rules_and_input),
 		cmocka_unit_test(test_restaurant),
+		cmocka_unit_test(test_restaurant_sms_limit),
 		cmocka_unit_test(test_cache_bound),
 	};
 
