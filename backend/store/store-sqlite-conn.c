@@ -305,6 +305,49 @@ int store_sqlite_commit(struct store_sqlite *s, struct store_sqlite_conn *c)
 	return 0;
 }
 
+/* The store and connection whose write job this thread is running as the
+ * group-commit leader: a write submitted from inside that job (a write
+ * group, store_sqlite_write_group, or the embedded queue's writes during
+ * it) runs at once in the same transaction instead of queueing behind it. */
+static _Thread_local struct store_sqlite *store_sqlite_cur_s;
+static _Thread_local struct store_sqlite_conn *store_sqlite_cur_c;
+
+/* Runs one job on c, noting it as this thread's current job meanwhile. */
+static int store_sqlite_run_job(struct store_sqlite *s, struct store_sqlite_conn *c,
+				int (*fn)(struct store_sqlite *, struct store_sqlite_conn *, void *), void *arg)
+{
+	struct store_sqlite *outer_s = store_sqlite_cur_s;
+	struct store_sqlite_conn *outer_c = store_sqlite_cur_c;
+	int r;
+
+	store_sqlite_cur_s = s;
+	store_sqlite_cur_c = c;
+	r = fn(s, c, arg);
+	store_sqlite_cur_s = outer_s;
+	store_sqlite_cur_c = outer_c;
+	return r;
+}
+
+/* A write submitted from inside a running job: runs now, in that job's
+ * transaction, inside its own savepoint (a failure undoes only itself).
+ * Durable only when the enclosing transaction commits. */
+static int store_sqlite_run_nested(struct store_sqlite *s, struct store_sqlite_conn *c,
+				   int (*fn)(struct store_sqlite *, struct store_sqlite_conn *, void *), void *arg)
+{
+	int r = store_sqlite_run(s, c, SQ_SAVEPOINT);
+
+	if (r < 0)
+		return r;
+	atomic_fetch_add_explicit(&s->jobs, 1, memory_order_relaxed);
+	r = store_sqlite_run_job(s, c, fn, arg);
+	if (sqlite3_get_autocommit(c->db))
+		return r < 0 ? r : MT_EIO;   /* SQLite rolled the whole transaction back */
+	if (r < 0)
+		(void)store_sqlite_run(s, c, SQ_ROLLBACK_TO);
+	(void)store_sqlite_run(s, c, SQ_RELEASE);
+	return r;
+}
+
 /* Runs a batch of write jobs in one BEGIN IMMEDIATE ... COMMIT (one fsync),
  * each job inside its own savepoint so a failing job undoes only itself. */
 static void store_sqlite_run_batch(struct store_sqlite *s, struct store_sqlite_conn *c,
@@ -331,7 +374,7 @@ static void store_sqlite_run_batch(struct store_sqlite *s, struct store_sqlite_c
 			j->result = sp;
 			continue;
 		}
-		j->result = j->fn(s, c, j->arg);
+		j->result = store_sqlite_run_job(s, c, j->fn, j->arg);
 		if (sqlite3_get_autocommit(c->db)) {
 			/* SQLite rolled the whole transaction back (I/O error, full
 			 * disk): nothing of this batch is stored. */
@@ -374,6 +417,8 @@ int store_sqlite_submit(struct store *base,
 	STORE_SQLITE_ENTER(base, s, c);
 	struct store_sqlite_job job = {fn, arg, 0, 0, NULL}, *batch, *j, *next;
 
+	if (store_sqlite_cur_s == s)
+		return store_sqlite_run_nested(s, store_sqlite_cur_c, fn, arg);
 	pthread_mutex_lock(&s->gc_lock);
 	*s->gc_tail = &job;
 	s->gc_tail = &job.next;
