@@ -5,7 +5,9 @@
 # on lists that already hold 0, 1,000, 5,000 and 10,000 parties, beside the
 # durable-commit ceiling of the same directory measured in the same run
 # (bench-fsync: serial fdatasync of 4 KiB, serial one-row SQLite commits).
-# Goal: >= 3,000 adds/s, flat from 0 to 10,000 parties.
+# Goal: >= 3,000 adds/s, flat from 0 to 10,000 parties. Also printed:
+# maitred's CPU time per add (user + system over the run / adds), the
+# figure that depends least on what else the machine is running.
 #
 #   bench/adds.sh                       # release build in build-bench/
 #   ADDS_SECONDS=5 BENCH_ROUNDS=3 BENCH_CONNECTIONS=32 ADDS_LEVELS="0 1000 5000 10000" bench/adds.sh
@@ -139,6 +141,11 @@ print("%.0f %.3f %s %s %s" % (rps, p99, bad.group(1) if bad else "0", n, "errors
 '
 }
 
+# Prints maitred's CPU time so far (user + system), in microseconds.
+cpu_us() {
+	awk -v hz="$(getconf CLK_TCK)" '{print int(($14 + $15) * 1000000 / hz)}' "/proc/$MPID/stat"
+}
+
 # Prints "fdatasync_per_s sqlite_commits_per_s" for the data directory.
 ceiling() {
 	"$BUILD/bench/bench-fsync" "$TMP/data" 1 | awk '{v[$1]=$2} END {print v["fdatasync"], v["sqlite_commit"]}'
@@ -158,9 +165,11 @@ for r in $(seq 1 "$ROUNDS"); do
 		fi
 		RUN=$((RUN + 1))
 		read -r FD SQ < <(ceiling)
+		c0=$(cpu_us)
 		read -r rps p99 bad n err < <(ADDS_RUN=$RUN run_wrk "$LIST" "${SECONDS_EACH}s")
+		c1=$(cpu_us)
 		read -r FD2 SQ2 < <(ceiling)
-		echo "$r $level $have $rps $p99 $bad $n $err $FD $SQ $FD2 $SQ2 $(cut -d' ' -f1 /proc/loadavg)" >>"$TMP/rows.txt"
+		echo "$r $level $have $rps $p99 $bad $n $err $FD $SQ $FD2 $SQ2 $(cut -d' ' -f1 /proc/loadavg) $(( (c1 - c0) / (n > 0 ? n : 1) ))" >>"$TMP/rows.txt"
 	done
 done
 kill -0 "$MPID" 2>/dev/null || { echo "bench: maitred died" >&2; exit 1; }
@@ -168,15 +177,15 @@ kill -0 "$MPID" 2>/dev/null || { echo "bench: maitred died" >&2; exit 1; }
 $PY - "$TMP/rows.txt" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
-print("%-5s %7s %9s %9s %9s %7s %11s %11s %9s %9s %5s" % ("round", "level", "parties", "adds/s", "p99 ms",
-      "non2xx", "fdatasync/s", "sqlite c/s", "/fsync", "/sqlite", "load"))
+print("%-5s %7s %9s %9s %9s %7s %11s %11s %9s %9s %9s %5s" % ("round", "level", "parties", "adds/s", "p99 ms",
+      "non2xx", "fdatasync/s", "sqlite c/s", "/fsync", "/sqlite", "us CPU/add", "load"))
 by_level = {}
-for (r, level, have, rps, p99, bad, n, err, fd, sq, fd2, sq2, load) in rows:
+for (r, level, have, rps, p99, bad, n, err, fd, sq, fd2, sq2, load, cpu) in rows:
     fdm = (float(fd) + float(fd2)) / 2
     sqm = (float(sq) + float(sq2)) / 2
     rps = float(rps)
-    print("%-5s %7s %9s %9.0f %9s %7s %11.0f %11.0f %8.2fx %8.2fx %5s%s" % (r, level, have, rps, p99, bad, fdm, sqm,
-          rps / fdm, rps / sqm, load, "" if err == "ok" else "  socket errors"))
+    print("%-5s %7s %9s %9.0f %9s %7s %11.0f %11.0f %8.2fx %8.2fx %9s %5s%s" % (r, level, have, rps, p99, bad, fdm, sqm,
+          rps / fdm, rps / sqm, cpu, load, "" if err == "ok" else "  socket errors"))
     by_level.setdefault(int(level), []).append((rps, rps / sqm, bad))
 meds = {l: statistics.median(x[0] for x in v) for l, v in by_level.items()}
 print("median adds/s per level: " + ", ".join("%d: %.0f" % (l, meds[l]) for l in sorted(meds)))
