@@ -38,6 +38,15 @@ const struct route maitred_routes[] = {
 	W("PUT", "/waitlists/{waitlistId}/waitees/{waiteeId}", "waitees", 1),
 	W("DELETE", "/waitlists/{waitlistId}/waitees/{waiteeId}", "waitees", 1),
 	W("POST", "/waitlists/{waitlistId}/waitees/{waiteeId}/notify", "waitees", 1),
+
+	R("POST", "/auth/password", "password", 1),   /* also while a password change is pending */
+	R("GET", "/staff", "staff", 1),
+	R("POST", "/staff", "staff", 1),
+	R("GET", "/staff/{staffId}", "staff", 1),
+	R("PUT", "/staff/{staffId}", "staff", 1),
+	R("POST", "/staff/{staffId}/password", "staff", 1),
+	R("GET", "/restaurant", "restaurant", 1),
+	W("PUT", "/restaurant", "restaurant", 1),
 	{ NULL, NULL, NULL, NULL, 0, 0 },
 };
 

@@ -37,7 +37,7 @@ const struct store_sqlite_sql store_sqlite_sql_waitees[SQ__COUNT] = {
 		 * partial index reads only active parties. */
 		"SELECT count(*) FROM waitees INDEXED BY waitees_active WHERE waitlist_id = ?1 AND status IN (0, 1, 2)"
 		" AND id < ?2 AND " SQ_LIVE("?3")},
-	/* The same count from the list's active_n (migration 8): those
+	/* The same count from the list's active_n (migration 9): those
 	 * without an expiry, less the ones at or after ?2 (at most
 	 * STORE_SQLITE_TAIL_MAX are stepped: a new party has none after it),
 	 * plus live ones with an expiry before ?2. Column 2 = the tail count. */
