@@ -165,6 +165,44 @@ static int store_sqlite_busy(void *arg, int count)
 	return 1;
 }
 
+/* Commit hook: fault injection for tests (store_sqlite_test_commits); 1 = roll back. */
+static int store_sqlite_commit_hook(void *arg)
+{
+	struct store_sqlite *s = arg;
+	int delay = atomic_load_explicit(&s->test_delay_ms, memory_order_relaxed), n;
+
+	if (delay > 0) {
+		struct timespec ts = { delay / 1000, (long)(delay % 1000) * 1000000L };
+
+		nanosleep(&ts, NULL);
+	}
+	if (atomic_load_explicit(&s->test_fail, memory_order_relaxed) == 0)
+		return 0;
+	n = atomic_load(&s->test_skip);
+	while (n > 0)
+		if (atomic_compare_exchange_weak(&s->test_skip, &n, n - 1))
+			return 0;
+	n = atomic_load(&s->test_fail);
+	while (n > 0)
+		if (atomic_compare_exchange_weak(&s->test_fail, &n, n - 1))
+			return 1;
+	return 0;
+}
+
+/* Arms the commit fault injection (store-sqlite.h). */
+int store_sqlite_test_commits(struct store *base, int skip, int fail, int delay_ms)
+{
+	struct store_sqlite *s = (struct store_sqlite *)base;
+
+	if (base == NULL || base->ops != &store_sqlite_ops || skip < 0 || fail < 0 || delay_ms < 0)
+		return MT_EINVAL;
+	atomic_store(&s->test_fail, 0);
+	atomic_store(&s->test_skip, skip);
+	atomic_store(&s->test_delay_ms, delay_ms);
+	atomic_store(&s->test_fail, fail);
+	return 0;
+}
+
 /* Opens a new connection to the store's file with the per-connection settings. */
 static int store_sqlite_conn_open(struct store_sqlite *s, struct store_sqlite_conn **out, char **cause)
 {
@@ -183,6 +221,7 @@ static int store_sqlite_conn_open(struct store_sqlite *s, struct store_sqlite_co
 	}
 	sqlite3_extended_result_codes(c->db, 1);
 	sqlite3_busy_handler(c->db, store_sqlite_busy, NULL);
+	sqlite3_commit_hook(c->db, store_sqlite_commit_hook, s);
 	if ((rc = store_sqlite_exec1(c->db, "PRAGMA foreign_keys = ON", NULL)) != SQLITE_OK ||
 	    (rc = store_sqlite_exec1(c->db, "PRAGMA synchronous = FULL", NULL)) != SQLITE_OK ||
 	    (rc = store_sqlite_exec1(c->db, "PRAGMA temp_store = MEMORY", NULL)) != SQLITE_OK ||
@@ -402,12 +441,18 @@ static void store_sqlite_run_batch(struct store_sqlite *s, struct store_sqlite_c
 		return;
 	}
 	r = store_sqlite_commit(s, c);
-	if (r == 0)
+	if (r == 0) {
 		atomic_fetch_add_explicit(&s->commits, 1, memory_order_relaxed);
-	else
-		for (j = batch; j; j = j->next)
-			if (j->result == 0)
-				j->result = r;
+		return;
+	}
+	/* Nothing of the batch is stored: every write in it fails, as a
+	 * server-side failure (a refused commit is never the caller's fault),
+	 * except contention, which the caller may retry as such. */
+	if (r != MT_EBUSY && r != MT_ENOMEM)
+		r = MT_EIO;
+	for (j = batch; j; j = j->next)
+		if (j->result == 0)
+			j->result = r;
 }
 
 /* Runs a write job durably and returns its result. Writers that arrive while
@@ -553,6 +598,9 @@ int store_sqlite_open(const char *path, struct store **out, char **cause)
 	atomic_init(&s->scans, 0);
 	atomic_init(&s->commits, 0);
 	atomic_init(&s->jobs, 0);
+	atomic_init(&s->test_skip, 0);
+	atomic_init(&s->test_fail, 0);
+	atomic_init(&s->test_delay_ms, 0);
 	s->gc_tail = &s->gc_head;
 	if (pthread_mutex_init(&s->write_lock, NULL) != 0) {
 		free(s->path);

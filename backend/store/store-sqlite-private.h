@@ -153,6 +153,9 @@ struct store_sqlite {
 	atomic_uint_least64_t jobs;           /* write operations run */
 	atomic_uint_least64_t requests;       /* statements run since open */
 	atomic_uint_least64_t scans;          /* statements that stepped through a full table scan */
+	atomic_int test_skip;                 /* tests: commits still to let through before failing */
+	atomic_int test_fail;                 /* tests: commits to turn into rollbacks after that */
+	atomic_int test_delay_ms;             /* tests: wait inside every commit */
 };
 
 /* A write operation queued for group commit. The submitting thread blocks
