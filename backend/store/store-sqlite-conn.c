@@ -31,6 +31,7 @@ const struct store_sqlite_sql store_sqlite_sql_conn[SQ__COUNT] = {
 static const struct store_sqlite_sql *const store_sqlite_sql_tables[] = {
 	store_sqlite_sql_conn, store_sqlite_sql_users, store_sqlite_sql_refresh, store_sqlite_sql_waitlists,
 	store_sqlite_sql_waitees, store_sqlite_sql_cache, store_sqlite_sql_main, store_sqlite_sql_guest,
+	store_sqlite_sql_restaurant,
 };
 
 /* The statement `which` (operation name and SQL), from whichever file owns it; NULL if none. */
@@ -85,6 +86,9 @@ int store_sqlite_err(struct store_sqlite_conn *c, int rc)
 		return MT_EINVAL;
 	case SQLITE_TOOBIG:
 		return MT_ETOOBIG;
+	case SQLITE_FULL:   /* the disk (or the file system's quota) is full: the transaction was rolled back */
+		store_sqlite_log_failure(c, rc);
+		return MT_ENOSPC;
 	default:
 		store_sqlite_log_failure(c, rc);
 		return MT_EIO;
