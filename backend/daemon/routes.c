@@ -33,6 +33,8 @@ const struct route maitred_routes[] = {
 	R("PUT", "/waitlists/{waitlistId}/waitees/{waiteeId}", "waitees", 1),
 	R("DELETE", "/waitlists/{waitlistId}/waitees/{waiteeId}", "waitees", 1),
 	R("POST", "/waitlists/{waitlistId}/waitees/{waiteeId}/notify", "waitees", 1),
+	R("GET", "/waitlists/{waitlistId}/stats", "stats", 1),
+	R("GET", "/waitlists/{waitlistId}/estimate", "stats", 1),
 	{ NULL, NULL, NULL, NULL, 0 },
 };
 

@@ -42,5 +42,6 @@ cJSON *handler_consumer(struct mt_ctx *ctx, const cJSON *event);
 cJSON *handler_sms_hook(struct mt_ctx *ctx, const cJSON *event);
 cJSON *handler_guest(struct mt_ctx *ctx, const cJSON *event);
 cJSON *handler_checkin(struct mt_ctx *ctx, const cJSON *event);
+cJSON *handler_stats(struct mt_ctx *ctx, const cJSON *event);
 
 #endif

@@ -18,6 +18,7 @@ const struct mt_handler mt_handlers[] = {
 	{ "sms-hook", handler_sms_hook },
 	{ "guest", handler_guest },
 	{ "checkin", handler_checkin },
+	{ "stats", handler_stats },
 	{ NULL, NULL },
 };
 

@@ -24,7 +24,8 @@
 
 /* Columns of each table in the order the store_sqlite_read_* functions read them. */
 #define SQ_USER_COLS "id, tenant_id, email, name, role, password_hash, created_at, failed_logins, fail_window_start, version"
-#define SQ_WL_COLS "id, tenant_id, name, description, tpl_joined, tpl_ready, tpl_reminder, created_at, updated_at, version"
+#define SQ_WL_COLS "id, tenant_id, name, description, tpl_joined, tpl_ready, tpl_reminder, created_at, updated_at, version," \
+	" default_quote"
 #define SQ_WE_COLS "id, waitlist_id, tenant_id, name, phone, email, notes, party_size, quoted_minutes, status," \
 	" joined_at, notify_at, notified_at, seated_at, updated_at, expires_at, version, due_at, notify_kind," \
 	" notify_seq, queued_seq, sent_seq, notify_count, last_result, last_reason, reply, reply_at," \
@@ -82,6 +83,9 @@ enum store_sqlite_sq {
 	SQ_LINK_PUT,
 	SQ_LINK_GET,
 	SQ_PURGE_LINKS,
+	SQ_STAT_ADD,
+	SQ_STAT_RANGE,
+	SQ_STAT_HOUR,
 	SQ__COUNT
 };
 
@@ -212,6 +216,7 @@ extern const struct store_sqlite_sql store_sqlite_sql_waitees[SQ__COUNT];
 extern const struct store_sqlite_sql store_sqlite_sql_cache[SQ__COUNT];
 extern const struct store_sqlite_sql store_sqlite_sql_main[SQ__COUNT];
 extern const struct store_sqlite_sql store_sqlite_sql_guest[SQ__COUNT];
+extern const struct store_sqlite_sql store_sqlite_sql_stats[SQ__COUNT];
 /* The statement `which` (operation name and SQL); NULL if no file has it. */
 const struct store_sqlite_sql *store_sqlite_sql_of(int which);
 
@@ -259,6 +264,13 @@ int store_sqlite_why_unchanged(struct store_sqlite *s, struct store_sqlite_conn 
 int store_sqlite_link_put(struct store *base, const struct mt_link *l);
 /* Gets a live public link by key. */
 int store_sqlite_link_get(struct store *base, const char *key, struct mt_link *out);
+
+/* ---- store-sqlite-stats.c: stats counters (store.h stat_*). */
+int store_sqlite_stat_add(struct store *base, const char *waitlist_id, const struct mt_stat_delta *d);
+int store_sqlite_stat_range(struct store *base, const char *waitlist_id, int64_t from_hour, int64_t to_hour,
+			    int (*fn)(const struct mt_stat_bucket *b, void *ud), void *ud);
+int store_sqlite_stat_hours(struct store *base, const char *waitlist_id, int party_size, const int64_t *hours,
+			    size_t nh, int (*fn)(const struct mt_stat_bucket *b, void *ud), void *ud);
 
 /* ---- store-sqlite-schema.c */
 /* Runs every pending migration, each in its own BEGIN IMMEDIATE transaction. */

@@ -142,6 +142,18 @@ static const char *const store_sqlite_migrations[] = {
 	" expires_at INTEGER NOT NULL DEFAULT 0"
 	") WITHOUT ROWID;"
 	"CREATE INDEX links_expiry ON links(expires_at) WHERE expires_at > 0;",
+	/* 8: stats counters (issue 10 part 5, store-sqlite-stats.c): per list,
+	 * UTC hour joined, party size and counter; no guest data. And a
+	 * list's default quote for wait estimates (part 6). */
+	"CREATE TABLE stat_counters ("
+	" waitlist_id TEXT NOT NULL,"
+	" hour INTEGER NOT NULL,"
+	" party_size INTEGER NOT NULL,"
+	" counter TEXT NOT NULL,"
+	" value INTEGER NOT NULL,"
+	" PRIMARY KEY (waitlist_id, hour, party_size, counter)"
+	") WITHOUT ROWID;"
+	"ALTER TABLE waitlists ADD COLUMN default_quote INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define STORE_SQLITE_NMIGRATIONS ((int)(sizeof store_sqlite_migrations / sizeof store_sqlite_migrations[0]))

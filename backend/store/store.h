@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include "core/clock.h"
 #include "core/model.h"
+#include "core/stats.h"
 
 struct store;
 
@@ -186,6 +187,20 @@ struct store_ops {
 	 * purge_expired (SQLite) or the TTL (DynamoDB) deletes expired ones. */
 	int (*link_put)(struct store *s, const struct mt_link *l);
 	int (*link_get)(struct store *s, const char *key, struct mt_link *out);
+
+	/* Stats counters (core/stats.h), per bucket (list, UTC hour joined,
+	 * party size). stat_add adds d's amounts to d's bucket of the list
+	 * (creating it) with one atomic write. stat_range hands fn each of the
+	 * list's buckets with from_hour <= hour < to_hour, in (hour, size)
+	 * order; it costs the buckets in the range, never a scan. stat_hours
+	 * hands fn the list's buckets of one party size at the nh given hours
+	 * (missing ones left out). A non-zero return of fn stops the walk and
+	 * is returned. Back ends without stats (test doubles) leave all NULL. */
+	int (*stat_add)(struct store *s, const char *waitlist_id, const struct mt_stat_delta *d);
+	int (*stat_range)(struct store *s, const char *waitlist_id, int64_t from_hour, int64_t to_hour,
+			  int (*fn)(const struct mt_stat_bucket *b, void *ud), void *ud);
+	int (*stat_hours)(struct store *s, const char *waitlist_id, int party_size, const int64_t *hours,
+			  size_t nh, int (*fn)(const struct mt_stat_bucket *b, void *ud), void *ud);
 
 	/* Counters since open (may be NULL: then no stats). */
 	void (*stats)(struct store *s, struct store_stats *out);

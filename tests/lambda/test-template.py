@@ -57,14 +57,16 @@ ALLOWED = {
     "waitlists": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
                   "dynamodb:Query", "dynamodb:BatchWriteItem", "ssm:GetParameter"},
     "waitees": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
-                "dynamodb:Query", "sqs:SendMessage", "ssm:GetParameter"},
-    "guest": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "ssm:GetParameter"},
+                "dynamodb:Query", "dynamodb:BatchGetItem", "sqs:SendMessage", "ssm:GetParameter"},
+    "guest": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "ssm:GetParameter"},
     "checkin": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "sqs:SendMessage", "ssm:GetParameter"},
     "producer": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
                  "sqs:SendMessage"},
     "consumer": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
                  "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
                  "sqs:ChangeMessageVisibility", "ssm:GetParameter"},
+    # counters as parties finish: UpdateItem ADD (stats_keep in waitees, guest, sms-hook)
+    "stats": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"},
 }
 # the ones each must have to work at all
 REQUIRED = {
@@ -74,6 +76,9 @@ REQUIRED = {
     "token": {"ssm:GetParameter"},
     "refresh": {"ssm:GetParameter"},
     "authorizer": {"ssm:GetParameter"},
+    "stats": {"dynamodb:Query", "dynamodb:BatchGetItem"},
+    "guest": {"dynamodb:UpdateItem"},
+    "sms-hook": {"dynamodb:UpdateItem"},
 }
 # guest links (docs/guests.md) are keyed by the JWT secret too
 NEEDS_JWT = {"token", "refresh", "authorizer", "waitlists", "waitees", "consumer", "guest", "checkin"}
