@@ -93,3 +93,16 @@ int mt_id_valid(const char *s)
 			return 0;
 	return 1;
 }
+
+/* The time (epoch ms) an id was made for: its first 10 characters. */
+int64_t mt_id_time(const char *s)
+{
+	uint64_t t = 0;
+	int i;
+
+	if (!mt_id_valid(s))
+		return -1;
+	for (i = 0; i < 10; i++)
+		t = t << 5 | (uint64_t)(strchr(crockford, s[i]) - crockford);
+	return (int64_t)(t & 0xFFFFFFFFFFFFULL);
+}

@@ -14,6 +14,9 @@ void mt_id_new(char out[MT_ID_SIZE], int64_t now_ms);
  * each thread counts up from its own random start (80 bits). */
 void mt_id_new_unordered(char out[MT_ID_SIZE], int64_t now_ms);
 
+/* The time (epoch ms) an id was made for; -1 when s is not a well-formed id. */
+int64_t mt_id_time(const char *s);
+
 /* Returns 1 when s is a well-formed id, 0 otherwise. */
 int mt_id_valid(const char *s);
 

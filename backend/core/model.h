@@ -29,18 +29,46 @@
 #define MT_URL_MAX 320               /* guest page and check-in URLs (public base + path) */
 #define MT_NONCE_HEX 33              /* 16 random bytes in hex, NUL-terminated */
 
-/* An account: an owner (who registered) or a host of the same tenant. */
+/* An account: the owner (who registered) or a staff member (manager or
+ * host) of the same tenant (docs/staff.md). */
 struct mt_user {
 	char id[MT_ID_SIZE];                 /* account id, the JWT `sub` */
 	char tenant_id[MT_ID_SIZE];          /* restaurant the account belongs to */
 	char email[MT_EMAIL_MAX + 1];        /* lower-cased; unique across all tenants */
 	char name[MT_NAME_MAX + 1];          /* display name */
-	char role[16];                       /* "owner" or "host" */
+	char role[16];                       /* "owner", "manager" or "host" */
 	char password_hash[MT_PWHASH_SIZE];  /* Argon2id string from crypto_pwhash_str */
 	int64_t created_at;                  /* creation time */
 	int32_t failed_logins;               /* failed logins in the current window */
 	int64_t fail_window_start;           /* start of the throttling window, 0 = none */
 	int64_t version;                     /* bumped by every update */
+	int disabled;                        /* 1: may not log in, its tokens are refused */
+	int must_change_password;            /* 1: every route but POST /auth/password answers 403 until changed */
+	int64_t revoked_before;              /* sessions (refresh families, access tokens) made before
+					      * this time (ms, from their ids) are refused; 0 = none */
+	int64_t updated_at;                  /* last change by a person (not login counters), 0 = never */
+};
+
+/* Defaults of a restaurant's settings. */
+#define MT_RETENTION_DEFAULT_S 86400      /* guest data kept this long after a party ends */
+#define MT_RETENTION_MIN_S 3600
+#define MT_RETENTION_MAX_S (90 * 86400)
+#define MT_TZ_MAX 64                      /* IANA time zone name */
+
+/* A restaurant (the tenant itself): its name and settings. Absent for a
+ * tenant until its owner registers with a name or PUTs /restaurant; the
+ * handlers then use mt_restaurant_defaults (core/restaurant.h). */
+struct mt_restaurant {
+	char id[MT_ID_SIZE];                 /* = the tenant id */
+	char name[MT_NAME_MAX + 1];          /* shown in messages, on the guest page, in the app; "" = none yet */
+	char timezone[MT_TZ_MAX + 1];        /* IANA name ("Europe/Paris"), "UTC" by default */
+	char phone_country[3];               /* ISO 3166-1 alpha-2 for numbers typed without +, "" = none */
+	int64_t retention_s;                 /* guest data kept this long after a party ends (s) */
+	int32_t sms_per_day;                 /* texts per day for the restaurant, 0 = the server's limit;
+					      * never above it (docs/notifications.md) */
+	int64_t created_at;                  /* creation time */
+	int64_t updated_at;                  /* last change */
+	int64_t version;                     /* bumped by every update; 0 = not stored */
 };
 
 /* A refresh token. Only the SHA-256 of the token is stored. Tokens of one

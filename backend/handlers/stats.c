@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/stats.h"
 #include "core/tz.h"
+#include "handlers/access.h"
 #include "handlers/handler.h"
 #include "handlers/stats.h"
 #include "store/store.h"
@@ -43,11 +44,21 @@ void stats_keep(struct mt_ctx *ctx, const struct mt_waitee *before, const struct
 /* Loads the zone for the tenant's answers (see stats.h). */
 int stats_tz(struct mt_ctx *ctx, const char *tenant_id, const char *param, struct mt_tz *tz)
 {
-	(void)ctx;
-	(void)tenant_id;   /* no restaurant record (its zone) yet: UTC unless asked */
-	if (param == NULL || *param == '\0')
-		param = "UTC";
-	return mt_tz_load(param, tz);
+	struct mt_restaurant rest;
+	int r;
+
+	if (param != NULL && *param != '\0')
+		return mt_tz_load(param, tz);
+	/* the restaurant's zone; UTC when it has no record yet, or a zone this host lacks */
+	if (ctx->store->ops->restaurant_get != NULL && tenant_id != NULL &&
+	    ctx->store->ops->restaurant_get(ctx->store, tenant_id, &rest) == 0 && rest.timezone[0] != '\0') {
+		r = mt_tz_load(rest.timezone, tz);
+		if (r == 0 || r == MT_ENOMEM)
+			return r;
+		mt_log("warn", "restaurant time zone unknown here: stats in UTC", "tenantId", tenant_id,
+		       "timezone", rest.timezone, NULL);
+	}
+	return mt_tz_load("UTC", tz);
 }
 
 /* Loads the zone: ?tz=, else the restaurant's, else UTC. NULL or a 400. */
@@ -306,9 +317,9 @@ cJSON *handler_stats(struct mt_ctx *ctx, const cJSON *event)
 {
 	const char *route = mt_event_route(event);
 	const char *tenant = mt_event_auth(event, "tenantId");
-	const char *role = mt_event_auth(event, "role");
 	const char *wl_id = mt_event_path_param(event, "waitlistId");
 	struct mt_waitlist wl;
+	cJSON *refused;
 	int is_stats, r;
 
 	if (tenant == NULL || tenant[0] == '\0' || strlen(tenant) >= MT_ID_SIZE)
@@ -317,6 +328,8 @@ cJSON *handler_stats(struct mt_ctx *ctx, const cJSON *event)
 		return mt_resp_error(500, "internal", NULL, "no store configured");
 	if (route == NULL)
 		return mt_resp_error(404, "no_route", NULL, "no such route");
+	if ((refused = mt_access_check(event)) != NULL)   /* hosts estimate, only owner and managers read stats */
+		return refused;
 	is_stats = strcmp(route, "GET /waitlists/{waitlistId}/stats") == 0;
 	if (!is_stats && strcmp(route, "GET /waitlists/{waitlistId}/estimate") != 0)
 		return mt_resp_error(404, "no_route", NULL, "no such route");
@@ -325,8 +338,5 @@ cJSON *handler_stats(struct mt_ctx *ctx, const cJSON *event)
 	r = ctx->store->ops->waitlist_peek(ctx->store, tenant, wl_id, &wl);
 	if (r < 0)
 		return mt_resp_from_err(r, "waitlist");
-	/* hosts may estimate (it comes with the add), not read stats */
-	if (is_stats && role != NULL && strcmp(role, "host") == 0)
-		return mt_resp_error(403, "forbidden", NULL, "stats are for the owner and managers");
 	return is_stats ? stats_get(ctx, event, &wl) : stats_estimate_get(ctx, event, &wl);
 }

@@ -18,6 +18,7 @@
 #include "core/guestlink.h"
 #include "core/id.h"
 #include "core/status.h"
+#include "handlers/access.h"
 #include "handlers/crud.h"
 #include "handlers/etag.h"
 #include "handlers/idempotency.h"
@@ -695,6 +696,7 @@ cJSON *handler_waitees(struct mt_ctx *ctx, const cJSON *event)
 	const char *path;
 	enum { R_LIST, R_CREATE, R_GET, R_PUT, R_DELETE, R_NOTIFY } op;
 	struct mt_waitlist wl;
+	cJSON *refused;
 	int r;
 
 	if (tenant == NULL || tenant[0] == '\0' || strlen(tenant) >= MT_ID_SIZE)
@@ -703,6 +705,9 @@ cJSON *handler_waitees(struct mt_ctx *ctx, const cJSON *event)
 		return mt_resp_error(500, "internal", NULL, "no store configured");
 	if (route == NULL || (path = strchr(route, ' ')) == NULL)
 		return mt_resp_error(404, "no_route", NULL, "no such route");
+	refused = mt_access_check(event);
+	if (refused != NULL)
+		return refused;
 	path++;
 	if (strncmp(route, "GET ", 4) == 0 && strcmp(path, coll) == 0)
 		op = R_LIST;

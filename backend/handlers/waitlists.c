@@ -1,8 +1,9 @@
 /* Waitlists of the caller's tenant: GET/POST /waitlists and
  * GET/PUT/DELETE /waitlists/{waitlistId}. Every lookup goes through the
  * tenant from the authorizer context, so another tenant's id answers 404
- * exactly like a missing one. Writing waitlists (POST, PUT, DELETE) is for
- * owners: a `host` account gets 403. */
+ * exactly like a missing one. Who may call which route is in the one
+ * permission table (handlers/access.c): writing lists is for the owner and
+ * managers, a `host` gets 403. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include "core/error.h"
 #include "core/guestlink.h"
 #include "core/id.h"
+#include "handlers/access.h"
 #include "handlers/crud.h"
 #include "handlers/etag.h"
 #include "handlers/idempotency.h"
@@ -296,9 +298,8 @@ cJSON *handler_waitlists(struct mt_ctx *ctx, const cJSON *event)
 {
 	const char *route = mt_event_route(event);
 	const char *tenant = mt_event_auth(event, "tenantId");
-	const char *role = mt_event_auth(event, "role");
 	const char *id = mt_event_path_param(event, "waitlistId");
-	int writes;
+	cJSON *refused;
 
 	if (tenant == NULL || tenant[0] == '\0' || strlen(tenant) >= MT_ID_SIZE)
 		return mt_resp_error(401, "unauthorized", NULL, "a valid access token is required");
@@ -306,10 +307,9 @@ cJSON *handler_waitlists(struct mt_ctx *ctx, const cJSON *event)
 		return mt_resp_error(500, "internal", NULL, "no store configured");
 	if (route == NULL)
 		return mt_resp_error(404, "no_route", NULL, "no such route");
-	writes = strcmp(route, "POST /waitlists") == 0 || strcmp(route, "PUT /waitlists/{waitlistId}") == 0 ||
-		 strcmp(route, "DELETE /waitlists/{waitlistId}") == 0;
-	if (writes && role != NULL && strcmp(role, "host") == 0)
-		return mt_resp_error(403, "forbidden", NULL, "only the owner can create, change or delete waitlists");
+	refused = mt_access_check(event);
+	if (refused != NULL)
+		return refused;
 	if (strcmp(route, "GET /waitlists") == 0)
 		return waitlists_list(ctx, event, tenant);
 	if (strcmp(route, "POST /waitlists") == 0)

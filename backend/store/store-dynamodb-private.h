@@ -129,6 +129,15 @@ int store_ddb_user_get(struct store *st, const char *user_id, struct mt_user *ou
 /* Updates an account, conditional on its version (the e-mail is the key
  * and cannot change here). */
 int store_ddb_user_update(struct store *st, struct mt_user *u, int64_t expected_version);
+/* Lists a tenant's accounts in creation order (TENANT#<t> / STAFF#<id> pointers). */
+int store_ddb_user_list(struct store *st, const char *tenant_id, const struct store_page *page,
+			struct mt_user **items, size_t *n, char **next_cursor);
+
+/* ---- store-dynamodb-restaurant.c */
+/* Gets a tenant's restaurant record (REST#<tenantId> / REST); MT_ENOTFOUND when none. */
+int store_ddb_restaurant_get(struct store *st, const char *tenant_id, struct mt_restaurant *out);
+/* Creates (expected 0) or updates (conditional on version) a restaurant record. */
+int store_ddb_restaurant_put(struct store *st, struct mt_restaurant *r, int64_t expected_version);
 /* Gets a login guard (item GUARD#<key> / GUARD); MT_ENOTFOUND when none. */
 int store_ddb_guard_get(struct store *st, const char *key, struct mt_login_guard *out);
 /* Stores a login guard: created when expected_version is 0, else conditional on it. */

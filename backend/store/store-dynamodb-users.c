@@ -1,4 +1,5 @@
-/* Accounts (USER#<email> / PROFILE, USERID#<id> / USERID) and login guards
+/* Accounts (USER#<email> / PROFILE, USERID#<id> / USERID, and the
+ * tenant's list of them TENANT#<tenantId> / STAFF#<id>) and login guards
  * in the DynamoDB store. */
 #include <errno.h>
 #include <stdio.h>
@@ -29,6 +30,10 @@ static cJSON *ddb_user_item(const struct mt_user *u)
 	store_ddb_put_n(it, "failedLogins", u->failed_logins);
 	store_ddb_put_n(it, "failWindowStart", u->fail_window_start);
 	store_ddb_put_n(it, "version", u->version);
+	store_ddb_put_n(it, "disabled", u->disabled ? 1 : 0);
+	store_ddb_put_n(it, "mustChangePassword", u->must_change_password ? 1 : 0);
+	store_ddb_put_n(it, "revokedBefore", u->revoked_before);
+	store_ddb_put_n(it, "updatedAt", u->updated_at);
 	return it;
 }
 
@@ -46,47 +51,144 @@ static void ddb_user_read(const cJSON *it, struct mt_user *u)
 	u->failed_logins = (int32_t)store_ddb_get_n(it, "failedLogins");
 	u->fail_window_start = store_ddb_get_n(it, "failWindowStart");
 	u->version = store_ddb_get_n(it, "version");
+	u->disabled = store_ddb_get_n(it, "disabled") != 0;
+	u->must_change_password = store_ddb_get_n(it, "mustChangePassword") != 0;
+	u->revoked_before = store_ddb_get_n(it, "revokedBefore");
+	u->updated_at = store_ddb_get_n(it, "updatedAt");
 }
 
-/* Creates an account: two items, written without a transaction (dynalite
- * has none). The id pointer goes first, so a crash between the two writes
- * leaves only an unused pointer: user_get checks that the profile it leads
- * to has the same id, and the e-mail stays free. When the e-mail is taken
- * the pointer is deleted again (best effort; a leftover is as harmless). */
+/* Builds a pointer item pk/sk -> the account's e-mail (and id). */
+static cJSON *ddb_user_pointer(const char *pk, const char *sk, const struct mt_user *u)
+{
+	cJSON *ptr = cJSON_CreateObject();
+
+	if (ptr) {
+		store_ddb_put_s(ptr, "PK", pk);
+		store_ddb_put_s(ptr, "SK", sk);
+		store_ddb_put_s(ptr, "email", u->email);
+		store_ddb_put_s(ptr, "id", u->id);
+	}
+	return ptr;
+}
+
+/* Deletes the pointer pk/sk if it still leads to u's e-mail (best effort). */
+static void ddb_user_pointer_drop(struct store_ddb *s, const char *pk, const char *sk, const struct mt_user *u)
+{
+	cJSON *req = store_ddb_req(s), *vals;
+
+	if (req) {
+		store_ddb_key(req, pk, sk);
+		cJSON_AddStringToObject(req, "ConditionExpression", "email = :e");
+		vals = cJSON_AddObjectToObject(req, "ExpressionAttributeValues");
+		store_ddb_val_s(vals, ":e", u->email);
+	}
+	store_ddb_call(s, "DeleteItem", req, NULL, NULL);
+}
+
+/* Creates an account: three items, written without a transaction (dynalite
+ * has none). The id pointer and the tenant's pointer go first, so a crash
+ * between the writes leaves only unused pointers: user_get and user_list
+ * check that the profile they lead to has the same id, and the e-mail stays
+ * free. When the e-mail is taken the pointers are deleted again (best
+ * effort; a leftover is as harmless). */
 int store_ddb_user_create(struct store *st, struct mt_user *u)
 {
 	struct store_ddb *s = store_ddb_of(st);
-	char ipk[MT_ID_SIZE + 8];
-	cJSON *ptr, *req, *vals;
+	char ipk[MT_ID_SIZE + 8], tpk[MT_ID_SIZE + 8], tsk[MT_ID_SIZE + 8];
 	int64_t v = u->version;
 	int rc;
 
-	if (u->email[0] == '\0' || u->id[0] == '\0')
+	if (u->email[0] == '\0' || u->id[0] == '\0' || u->tenant_id[0] == '\0')
 		return MT_EINVAL;
 	store_ddb_fmt(ipk, sizeof ipk, "USERID#", u->id);
-	ptr = cJSON_CreateObject();
-	if (ptr) {
-		store_ddb_put_s(ptr, "PK", ipk);
-		store_ddb_put_s(ptr, "SK", "USERID");
-		store_ddb_put_s(ptr, "email", u->email);
-	}
-	rc = store_ddb_put_item(s, ptr, -1, NULL);
+	store_ddb_fmt(tpk, sizeof tpk, "TENANT#", u->tenant_id);
+	store_ddb_fmt(tsk, sizeof tsk, "STAFF#", u->id);
+	rc = store_ddb_put_item(s, ddb_user_pointer(ipk, "USERID", u), -1, NULL);
 	if (rc != 0)
 		return rc;   /* MT_ECONFLICT: the id exists */
+	rc = store_ddb_put_item(s, ddb_user_pointer(tpk, tsk, u), -2, NULL);
+	if (rc != 0) {
+		ddb_user_pointer_drop(s, ipk, "USERID", u);
+		return rc;
+	}
 	u->version = v > 0 ? v : 1;
 	rc = store_ddb_put_item(s, ddb_user_item(u), -1, NULL);
 	if (rc != 0) {
-		req = store_ddb_req(s);
-		if (req) {
-			store_ddb_key(req, ipk, "USERID");
-			cJSON_AddStringToObject(req, "ConditionExpression", "email = :e");
-			vals = cJSON_AddObjectToObject(req, "ExpressionAttributeValues");
-			store_ddb_val_s(vals, ":e", u->email);
-		}
-		store_ddb_call(s, "DeleteItem", req, NULL, NULL);
+		ddb_user_pointer_drop(s, ipk, "USERID", u);
+		ddb_user_pointer_drop(s, tpk, tsk, u);
 		u->version = v;
 		return rc;   /* MT_ECONFLICT: the e-mail exists */
 	}
+	return 0;
+}
+
+/* What user_list's query hands on: the account ids and e-mails of a page. */
+struct ddb_user_ptr {
+	char id[MT_ID_SIZE];                  /* account id */
+	char email[MT_EMAIL_MAX + 1];         /* its e-mail: the profile's key */
+};
+
+/* Collects one STAFF# pointer of a user_list page. */
+static int ddb_user_ptr_collect(const cJSON *item, void *ud)
+{
+	struct ddb_user_ptr *p = store_ddb_vec_push(ud);
+
+	if (p == NULL)
+		return MT_ENOMEM;
+	store_ddb_get_s(item, "id", p->id, sizeof p->id);
+	store_ddb_get_s(item, "email", p->email, sizeof p->email);
+	return 0;
+}
+
+/* Lists a tenant's accounts in creation order: one Query of the tenant's
+ * STAFF# pointers, then one GetItem per account (pointers whose profile is
+ * gone or belongs to another id, left by a crashed create, are skipped). */
+int store_ddb_user_list(struct store *st, const char *tenant_id, const struct store_page *page,
+			struct mt_user **items, size_t *n, char **next_cursor)
+{
+	struct ddb_vec v = { NULL, 0, 0, sizeof(struct ddb_user_ptr) };
+	struct ddb_user_ptr *ptrs;
+	struct mt_user *out;
+	char pk[MT_ID_SIZE + 8];
+	size_t i, k = 0;
+	int rc;
+
+	*items = NULL;
+	*n = 0;
+	*next_cursor = NULL;
+	if (tenant_id == NULL || strlen(tenant_id) > MT_ID_LEN)
+		return MT_EINVAL;
+	store_ddb_fmt(pk, sizeof pk, "TENANT#", tenant_id);
+	rc = store_ddb_query_page(store_ddb_of(st), pk, "STAFF#", NULL, page, ddb_user_ptr_collect, &v, next_cursor);
+	if (rc != 0) {
+		free(v.items);
+		return rc;
+	}
+	ptrs = v.items;
+	out = calloc(v.n ? v.n : 1, sizeof *out);
+	if (out == NULL) {
+		free(ptrs);
+		free(*next_cursor);
+		*next_cursor = NULL;
+		return MT_ENOMEM;
+	}
+	for (i = 0; i < v.n; i++) {
+		rc = store_ddb_user_get_by_email(st, ptrs[i].email, &out[k]);
+		if (rc == MT_ENOTFOUND || (rc == 0 && (strcmp(out[k].id, ptrs[i].id) != 0 ||
+							 strcmp(out[k].tenant_id, tenant_id) != 0)))
+			continue;
+		if (rc != 0) {
+			free(ptrs);
+			free(out);
+			free(*next_cursor);
+			*next_cursor = NULL;
+			return rc;
+		}
+		k++;
+	}
+	free(ptrs);
+	*items = out;
+	*n = k;
 	return 0;
 }
 
@@ -157,7 +259,8 @@ int store_ddb_user_update(struct store *st, struct mt_user *u, int64_t expected_
 		store_ddb_key(req, pk, "PROFILE");
 		cJSON_AddStringToObject(req, "UpdateExpression",
 					"SET #n = :n, #r = :r, passwordHash = :p, failedLogins = :f, "
-					"failWindowStart = :w, #v = :nv");
+					"failWindowStart = :w, disabled = :d, mustChangePassword = :m, "
+					"revokedBefore = :rb, updatedAt = :u, #v = :nv");
 		cJSON_AddStringToObject(req, "ConditionExpression", "attribute_exists(PK) AND #v = :v");
 		names = cJSON_AddObjectToObject(req, "ExpressionAttributeNames");
 		cJSON_AddStringToObject(names, "#n", "name");
@@ -169,6 +272,10 @@ int store_ddb_user_update(struct store *st, struct mt_user *u, int64_t expected_
 		store_ddb_val_s(vals, ":p", u->password_hash);
 		store_ddb_put_n(vals, ":f", u->failed_logins);
 		store_ddb_put_n(vals, ":w", u->fail_window_start);
+		store_ddb_put_n(vals, ":d", u->disabled ? 1 : 0);
+		store_ddb_put_n(vals, ":m", u->must_change_password ? 1 : 0);
+		store_ddb_put_n(vals, ":rb", u->revoked_before);
+		store_ddb_put_n(vals, ":u", u->updated_at);
 		store_ddb_put_n(vals, ":nv", expected_version + 1);
 		store_ddb_put_n(vals, ":v", expected_version);
 	}

@@ -31,6 +31,7 @@ const struct store_sqlite_sql store_sqlite_sql_conn[SQ__COUNT] = {
 static const struct store_sqlite_sql *const store_sqlite_sql_tables[] = {
 	store_sqlite_sql_conn, store_sqlite_sql_users, store_sqlite_sql_refresh, store_sqlite_sql_waitlists,
 	store_sqlite_sql_waitees, store_sqlite_sql_cache, store_sqlite_sql_main, store_sqlite_sql_guest,
+	store_sqlite_sql_restaurant,
 	store_sqlite_sql_stats,
 };
 

@@ -23,7 +23,9 @@
 #define STORE_SQLITE_DUE_MAX 1000
 
 /* Columns of each table in the order the store_sqlite_read_* functions read them. */
-#define SQ_USER_COLS "id, tenant_id, email, name, role, password_hash, created_at, failed_logins, fail_window_start, version"
+#define SQ_USER_COLS "id, tenant_id, email, name, role, password_hash, created_at, failed_logins, fail_window_start," \
+	" version, disabled, must_change_password, revoked_before, updated_at"
+#define SQ_REST_COLS "id, name, timezone, phone_country, retention_s, sms_per_day, created_at, updated_at, version"
 #define SQ_WL_COLS "id, tenant_id, name, description, tpl_joined, tpl_ready, tpl_reminder, created_at, updated_at, version," \
 	" default_quote"
 #define SQ_WE_COLS "id, waitlist_id, tenant_id, name, phone, email, notes, party_size, quoted_minutes, status," \
@@ -83,6 +85,10 @@ enum store_sqlite_sq {
 	SQ_LINK_PUT,
 	SQ_LINK_GET,
 	SQ_PURGE_LINKS,
+	SQ_USER_LIST,
+	SQ_REST_GET,
+	SQ_REST_INSERT,
+	SQ_REST_UPDATE,
 	SQ_STAT_ADD,
 	SQ_STAT_RANGE,
 	SQ_STAT_HOUR,
@@ -216,6 +222,7 @@ extern const struct store_sqlite_sql store_sqlite_sql_waitees[SQ__COUNT];
 extern const struct store_sqlite_sql store_sqlite_sql_cache[SQ__COUNT];
 extern const struct store_sqlite_sql store_sqlite_sql_main[SQ__COUNT];
 extern const struct store_sqlite_sql store_sqlite_sql_guest[SQ__COUNT];
+extern const struct store_sqlite_sql store_sqlite_sql_restaurant[SQ__COUNT];
 extern const struct store_sqlite_sql store_sqlite_sql_stats[SQ__COUNT];
 /* The statement `which` (operation name and SQL); NULL if no file has it. */
 const struct store_sqlite_sql *store_sqlite_sql_of(int which);
@@ -291,8 +298,17 @@ int store_sqlite_user_create(struct store *base, struct mt_user *u);
 int store_sqlite_user_get(struct store *base, const char *user_id, struct mt_user *out);
 /* Gets an account by (lower-cased) e-mail. */
 int store_sqlite_user_get_by_email(struct store *base, const char *email, struct mt_user *out);
-/* Updates name, role, password hash and login throttling fields, conditional on version. */
+/* Updates every mutable field of an account, conditional on version. */
 int store_sqlite_user_update(struct store *base, struct mt_user *u, int64_t expected_version);
+/* Lists a tenant's accounts in creation (id) order, one page at a time. */
+int store_sqlite_user_list(struct store *base, const char *tenant_id, const struct store_page *page,
+			   struct mt_user **items, size_t *n, char **next_cursor);
+
+/* ---- store-sqlite-restaurant.c */
+/* Gets a tenant's restaurant record; MT_ENOTFOUND when none. */
+int store_sqlite_restaurant_get(struct store *base, const char *tenant_id, struct mt_restaurant *out);
+/* Creates (expected 0) or updates (conditional on version) a restaurant record. */
+int store_sqlite_restaurant_put(struct store *base, struct mt_restaurant *r, int64_t expected_version);
 /* Gets a login guard; MT_ENOTFOUND when none. */
 int store_sqlite_guard_get(struct store *base, const char *key, struct mt_login_guard *out);
 /* Stores a login guard (see store.h). */

@@ -142,7 +142,24 @@ static const char *const store_sqlite_migrations[] = {
 	" expires_at INTEGER NOT NULL DEFAULT 0"
 	") WITHOUT ROWID;"
 	"CREATE INDEX links_expiry ON links(expires_at) WHERE expires_at > 0;",
-	/* 8: stats counters (issue 10 part 5, store-sqlite-stats.c): per list,
+	/* 8: staff accounts (issue 10, docs/staff.md): disabled, a pending
+	 * password change, sessions revoked before a time; the restaurant. */
+	"ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE users ADD COLUMN must_change_password INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE users ADD COLUMN revoked_before INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE users ADD COLUMN updated_at INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE restaurants ("
+	" id TEXT PRIMARY KEY NOT NULL,"
+	" name TEXT NOT NULL DEFAULT '',"
+	" timezone TEXT NOT NULL DEFAULT 'UTC',"
+	" phone_country TEXT NOT NULL DEFAULT '',"
+	" retention_s INTEGER NOT NULL DEFAULT 86400,"
+	" sms_per_day INTEGER NOT NULL DEFAULT 0,"
+	" created_at INTEGER NOT NULL,"
+	" updated_at INTEGER NOT NULL,"
+	" version INTEGER NOT NULL"
+	") WITHOUT ROWID;",
+	/* 9: stats counters (issue 10 part 5, store-sqlite-stats.c): per list,
 	 * UTC hour joined, party size and counter; no guest data. And a
 	 * list's default quote for wait estimates (part 6). */
 	"CREATE TABLE stat_counters ("

@@ -10,12 +10,15 @@
 /* Statements of this file, by enum store_sqlite_sq (store_sqlite_sql_of). */
 const struct store_sqlite_sql store_sqlite_sql_users[SQ__COUNT] = {
 	[SQ_USER_INSERT] = {"user_create",
-		"INSERT INTO users (" SQ_USER_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1)"},
+		"INSERT INTO users (" SQ_USER_COLS ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, ?11, ?12, ?13)"},
 	[SQ_USER_GET] = {"user_get", "SELECT " SQ_USER_COLS " FROM users WHERE id = ?1"},
 	[SQ_USER_GET_EMAIL] = {"user_get_by_email", "SELECT " SQ_USER_COLS " FROM users WHERE email = ?1"},
 	[SQ_USER_UPDATE] = {"user_update",
 		"UPDATE users SET name = ?2, role = ?3, password_hash = ?4, failed_logins = ?5,"
-		" fail_window_start = ?6, version = version + 1 WHERE id = ?1 AND version = ?7"},
+		" fail_window_start = ?6, disabled = ?8, must_change_password = ?9, revoked_before = ?10,"
+		" updated_at = ?11, version = version + 1 WHERE id = ?1 AND version = ?7"},
+	[SQ_USER_LIST] = {"user_list",
+		"SELECT " SQ_USER_COLS " FROM users WHERE tenant_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"},
 	[SQ_USER_VERSION] = {"user_version", "SELECT version FROM users WHERE id = ?1"},
 	[SQ_GUARD_GET] = {"guard_get",
 		"SELECT failed_logins, fail_window_start, version FROM login_guards WHERE key = ?1"},
@@ -41,6 +44,10 @@ static void store_sqlite_read_user(sqlite3_stmt *st, struct mt_user *u)
 	u->failed_logins = sqlite3_column_int(st, 7);
 	u->fail_window_start = sqlite3_column_int64(st, 8);
 	u->version = sqlite3_column_int64(st, 9);
+	u->disabled = sqlite3_column_int(st, 10);
+	u->must_change_password = sqlite3_column_int(st, 11);
+	u->revoked_before = sqlite3_column_int64(st, 12);
+	u->updated_at = sqlite3_column_int64(st, 13);
 }
 
 static void store_sqlite_read_user_cb(sqlite3_stmt *st, void *out) { store_sqlite_read_user(st, out); }
@@ -64,6 +71,10 @@ static int store_sqlite_user_create_job(struct store_sqlite *s, struct store_sql
 	sqlite3_bind_int64(st, 7, u->created_at);
 	sqlite3_bind_int(st, 8, u->failed_logins);
 	sqlite3_bind_int64(st, 9, u->fail_window_start);
+	sqlite3_bind_int(st, 10, u->disabled);
+	sqlite3_bind_int(st, 11, u->must_change_password);
+	sqlite3_bind_int64(st, 12, u->revoked_before);
+	sqlite3_bind_int64(st, 13, u->updated_at);
 	r = store_sqlite_write(s, c, st, NULL);
 	return r;
 }
@@ -129,6 +140,10 @@ static int store_sqlite_user_update_job(struct store_sqlite *s, struct store_sql
 	sqlite3_bind_int(st, 5, u->failed_logins);
 	sqlite3_bind_int64(st, 6, u->fail_window_start);
 	sqlite3_bind_int64(st, 7, expected_version);
+	sqlite3_bind_int(st, 8, u->disabled);
+	sqlite3_bind_int(st, 9, u->must_change_password);
+	sqlite3_bind_int64(st, 10, u->revoked_before);
+	sqlite3_bind_int64(st, 11, u->updated_at);
 	r = store_sqlite_write(s, c, st, &changes);
 	if (r == 0 && changes == 0) {
 		BIND_FIELD(vst, 1, u->id);
@@ -137,7 +152,7 @@ static int store_sqlite_user_update_job(struct store_sqlite *s, struct store_sql
 	return r;
 }
 
-/* Updates name, role, password hash and login throttling fields, conditional on version. */
+/* Updates every mutable field of an account, conditional on version. */
 int store_sqlite_user_update(struct store *base, struct mt_user *u, int64_t expected_version)
 {
 	struct store_sqlite_wargs a = {u, NULL, NULL, expected_version};
@@ -146,6 +161,33 @@ int store_sqlite_user_update(struct store *base, struct mt_user *u, int64_t expe
 	r = store_sqlite_submit(base, store_sqlite_user_update_job, &a);
 	if (r == 0)
 		u->version = expected_version + 1;
+	return r;
+}
+
+/* Lists a tenant's accounts in creation (id) order, one page at a time. */
+int store_sqlite_user_list(struct store *base, const char *tenant_id, const struct store_page *page,
+			   struct mt_user **items, size_t *n, char **next_cursor)
+{
+	STORE_SQLITE_ENTER(base, s, c);
+	char after[MT_ID_SIZE];
+	sqlite3_stmt *st = NULL;
+	void *arr = NULL;
+	int limit, r;
+
+	*items = NULL;
+	*n = 0;
+	if (next_cursor)
+		*next_cursor = NULL;
+	if (tenant_id == NULL)
+		return MT_EINVAL;
+	if ((r = store_sqlite_page(page, after, &limit)) < 0 || (r = store_sqlite_stmt(c, SQ_USER_LIST, &st)) < 0)
+		return r;
+	BIND_STR(st, 1, tenant_id);
+	BIND_STR(st, 2, after);
+	sqlite3_bind_int(st, 3, limit + 1);
+	r = store_sqlite_list(s, c, st, limit, sizeof(struct mt_user), store_sqlite_read_user_cb,
+			      offsetof(struct mt_user, id), &arr, n, next_cursor);
+	*items = arr;
 	return r;
 }
 

@@ -92,6 +92,11 @@ struct store_ops {
 	int (*user_get)(struct store *s, const char *user_id, struct mt_user *out);
 	int (*user_get_by_email)(struct store *s, const char *email, struct mt_user *out);
 	int (*user_update)(struct store *s, struct mt_user *u, int64_t expected_version);
+	/* The accounts of a tenant (owner and staff) in creation order, paged.
+	 * user_update writes every mutable field (name, role, hash, throttling,
+	 * disabled, must_change_password, revoked_before, updated_at). */
+	int (*user_list)(struct store *s, const char *tenant_id, const struct store_page *page,
+			 struct mt_user **items, size_t *n, char **next_cursor);
 
 	/* Refresh tokens. refresh_get fills family_revoked from the family state.
 	 * refresh_mark_used: MT_ECONFLICT when already used (a reuse). */
@@ -188,6 +193,14 @@ struct store_ops {
 	int (*link_put)(struct store *s, const struct mt_link *l);
 	int (*link_get)(struct store *s, const char *key, struct mt_link *out);
 
+	/* The restaurant record of a tenant (struct mt_restaurant; id = tenant
+	 * id). get: MT_ENOTFOUND when the tenant has none yet (handlers use
+	 * handlers/restaurant.h restaurant_load, which gives the defaults).
+	 * put: creates when expected_version is 0 (MT_ECONFLICT when it
+	 * exists), else conditional on the version (MT_EPRECOND when another,
+	 * MT_ENOTFOUND when gone); on success r->version is the new version. */
+	int (*restaurant_get)(struct store *s, const char *tenant_id, struct mt_restaurant *out);
+	int (*restaurant_put)(struct store *s, struct mt_restaurant *r, int64_t expected_version);
 	/* Stats counters (core/stats.h), per bucket (list, UTC hour joined,
 	 * party size). stat_add adds d's amounts to d's bucket of the list
 	 * (creating it) with one atomic write. stat_range hands fn each of the

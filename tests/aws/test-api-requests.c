@@ -184,12 +184,12 @@ static void test_requests_per_api_operation(void **state)
 		"{\"email\":\"Owner@Example.com\",\"password\":\"correct horse battery\",\"name\":\"Owner\"}",
 		NULL, NULL, NULL, NULL), &j), 201);
 	cJSON_Delete(j);
-	expect_requests(&f, "POST /register", "GetItem:1 PutItem:3");
+	expect_requests(&f, "POST /register", "GetItem:1 PutItem:4");   /* + the TENANT#/STAFF# pointer (main 0820831) */
 	assert_int_equal(run(&f, handler_register, ev("POST /register", "/register",
 		"{\"email\":\"owner@example.com\",\"password\":\"another password\",\"name\":\"Again\"}",
 		NULL, NULL, NULL, NULL), &j), 409);
 	cJSON_Delete(j);
-	expect_requests(&f, "POST /register (e-mail taken)", "GetItem:1 PutItem:3 DeleteItem:1");
+	expect_requests(&f, "POST /register (e-mail taken)", "GetItem:1 PutItem:4 DeleteItem:2");
 
 	assert_int_equal(run(&f, handler_token, ev("POST /auth/get-token", "/auth/get-token",
 		"{\"email\":\"owner@example.com\",\"password\":\"correct horse battery\"}",
@@ -260,9 +260,9 @@ static void test_requests_per_api_operation(void **state)
 		snprintf(we, sizeof we, "%s", js(j, "id"));
 		cJSON_Delete(j);
 		if (i == 0)   /* notifyIn 0: queued at once (claim + clear of the due slot) */
-			expect_requests(&f, "POST /waitlists/{id}/waitees (notify now)", "GetItem:1 PutItem:4 Query:1 BatchGetItem:1");
-		else   /* + the guest link; BatchGetItem: the estimate's 28 counter buckets (docs/stats.md) */
-			expect_requests(&f, "POST /waitlists/{id}/waitees", "GetItem:1 PutItem:2 Query:1 BatchGetItem:1");
+			expect_requests(&f, "POST /waitlists/{id}/waitees (notify now)", "GetItem:2 PutItem:4 Query:1 BatchGetItem:1");
+		else   /* + the guest link; the estimate: the restaurant (its zone) and 28 counter buckets (docs/stats.md) */
+			expect_requests(&f, "POST /waitlists/{id}/waitees", "GetItem:2 PutItem:2 Query:1 BatchGetItem:1");
 	}
 	assert_int_equal(run(&f, handler_waitees, ev("GET /waitlists/{waitlistId}/waitees", path, NULL,
 		NULL, tenant, wl, NULL), &j), 200);
@@ -352,20 +352,20 @@ static void test_requests_per_api_operation(void **state)
 		cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(e, "queryStringParameters"), "to", "2020-12-31");
 		assert_int_equal(run(&f, handler_stats, e, &j), 200);
 		cJSON_Delete(j);
-		expect_requests(&f, "GET /waitlists/{id}/stats (a year)", "GetItem:1 Query:1");
+		expect_requests(&f, "GET /waitlists/{id}/stats (a year)", "GetItem:2 Query:1");
 		snprintf(spath, sizeof spath, "/waitlists/%s/stats", wl);
 		e = ev("GET /waitlists/{waitlistId}/stats", spath, NULL, NULL, tenant, wl, NULL);
 		assert_int_equal(run(&f, handler_stats, e, &j), 200);
 		assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "total"),
 								       "served")->valuedouble, 1);
 		cJSON_Delete(j);
-		expect_requests(&f, "GET /waitlists/{id}/stats (this week)", "GetItem:1 Query:1");
+		expect_requests(&f, "GET /waitlists/{id}/stats (this week)", "GetItem:2 Query:1");
 		snprintf(spath, sizeof spath, "/waitlists/%s/estimate", wl);
 		e = ev("GET /waitlists/{waitlistId}/estimate", spath, NULL, NULL, tenant, wl, NULL);
 		cJSON_AddStringToObject(cJSON_AddObjectToObject(e, "queryStringParameters"), "partySize", "2");
 		assert_int_equal(run(&f, handler_stats, e, &j), 200);
 		cJSON_Delete(j);
-		expect_requests(&f, "GET /waitlists/{id}/estimate", "GetItem:1 BatchGetItem:1");
+		expect_requests(&f, "GET /waitlists/{id}/estimate", "GetItem:2 BatchGetItem:1");
 	}
 
 	assert_int_equal(run(&f, handler_waitees, ev("DELETE /waitlists/{waitlistId}/waitees/{waiteeId}", path,

@@ -290,6 +290,130 @@ static void contract_user_duplicate_email(void **state)
 	assert_int_equal(s->ops->user_create(s, &b), 0);
 }
 
+/* Staff fields (issue 10) round-trip through create and update; user_list
+ * gives a tenant's accounts in creation order, paged, and no other tenant's. */
+static void contract_user_staff(void **state)
+{
+	struct store *s = *state;
+	struct mt_user u[5], got, *items = NULL, other;
+	char tenant[MT_ID_SIZE], tenant2[MT_ID_SIZE], email[64], *next = NULL, *next2 = NULL;
+	struct store_page page = { NULL, 2 };
+	size_t n = 0, n2 = 0, i;
+
+	mt_id_new(tenant, contract_now());
+	mt_id_new(tenant2, contract_now());
+	for (i = 0; i < 5; i++) {
+		snprintf(email, sizeof email, "staff%zu@example.com", i);
+		contract_user(&u[i], tenant, email, i == 0 ? "Owner" : "Staff");
+		if (i > 0)
+			snprintf(u[i].role, sizeof u[i].role, "%s", i % 2 ? "host" : "manager");
+		u[i].must_change_password = i > 0;
+		u[i].updated_at = 1700000000123;
+		assert_int_equal(s->ops->user_create(s, &u[i]), 0);
+	}
+	contract_user(&other, tenant2, "elsewhere@example.com", "Elsewhere");
+	assert_int_equal(s->ops->user_create(s, &other), 0);
+
+	assert_int_equal(s->ops->user_get(s, u[1].id, &got), 0);
+	assert_string_equal(got.role, "host");
+	assert_int_equal(got.must_change_password, 1);
+	assert_int_equal(got.disabled, 0);
+	assert_int_equal(got.revoked_before, 0);
+	assert_int_equal(got.updated_at, 1700000000123);
+	got.disabled = 1;
+	got.must_change_password = 0;
+	got.revoked_before = 1700000000999;
+	got.updated_at = 1700000001000;
+	snprintf(got.role, sizeof got.role, "manager");
+	assert_int_equal(s->ops->user_update(s, &got, 1), 0);
+	memset(&got, 0, sizeof got);
+	assert_int_equal(s->ops->user_get_by_email(s, "staff1@example.com", &got), 0);
+	assert_int_equal(got.disabled, 1);
+	assert_int_equal(got.must_change_password, 0);
+	assert_int_equal(got.revoked_before, 1700000000999);
+	assert_int_equal(got.updated_at, 1700000001000);
+	assert_string_equal(got.role, "manager");
+	assert_int_equal(got.version, 2);
+
+	/* Pages of 2: 2 + 2 + 1, in id order, only this tenant's. */
+	assert_int_equal(s->ops->user_list(s, tenant, &page, &items, &n, &next), 0);
+	assert_int_equal(n, 2);
+	assert_non_null(next);
+	assert_string_equal(items[0].id, u[0].id);
+	assert_string_equal(items[1].id, u[1].id);
+	assert_int_equal(items[1].disabled, 1);
+	free(items);
+	page.cursor = next;
+	assert_int_equal(s->ops->user_list(s, tenant, &page, &items, &n, &next2), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(items[0].id, u[2].id);
+	assert_string_equal(items[1].id, u[3].id);
+	free(items);
+	free(next);
+	page.cursor = next2;
+	assert_int_equal(s->ops->user_list(s, tenant, &page, &items, &n, &next), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(items[0].id, u[4].id);
+	assert_string_equal(items[0].email, "staff4@example.com");
+	assert_null(next);
+	free(items);
+	free(next2);
+	page.cursor = NULL;
+	page.limit = 100;
+	assert_int_equal(s->ops->user_list(s, tenant2, &page, &items, &n2, &next), 0);
+	assert_int_equal(n2, 1);
+	assert_string_equal(items[0].email, "elsewhere@example.com");
+	free(items);
+	mt_id_new(tenant2, contract_now());
+	assert_int_equal(s->ops->user_list(s, tenant2, &page, &items, &n2, &next), 0);
+	assert_int_equal(n2, 0);
+	free(items);
+}
+
+/* The restaurant record: absent, created once, conditional updates. */
+static void contract_restaurant(void **state)
+{
+	struct store *s = *state;
+	struct mt_restaurant r, got, dup;
+	char tenant[MT_ID_SIZE];
+
+	mt_id_new(tenant, contract_now());
+	assert_int_equal(s->ops->restaurant_get(s, tenant, &got), MT_ENOTFOUND);
+	memset(&r, 0, sizeof r);
+	snprintf(r.id, sizeof r.id, "%s", tenant);
+	snprintf(r.name, sizeof r.name, "Chez Zoë");
+	snprintf(r.timezone, sizeof r.timezone, "Europe/Paris");
+	snprintf(r.phone_country, sizeof r.phone_country, "FR");
+	r.retention_s = 7200;
+	r.sms_per_day = 40;
+	r.created_at = r.updated_at = 1700000000000;
+	assert_int_equal(s->ops->restaurant_put(s, &r, 0), 0);
+	assert_int_equal(r.version, 1);
+	dup = r;
+	assert_int_equal(s->ops->restaurant_put(s, &dup, 0), MT_ECONFLICT);
+	assert_int_equal(s->ops->restaurant_get(s, tenant, &got), 0);
+	assert_string_equal(got.id, tenant);
+	assert_string_equal(got.name, "Chez Zoë");
+	assert_string_equal(got.timezone, "Europe/Paris");
+	assert_string_equal(got.phone_country, "FR");
+	assert_int_equal(got.retention_s, 7200);
+	assert_int_equal(got.sms_per_day, 40);
+	assert_int_equal(got.created_at, 1700000000000);
+	assert_int_equal(got.version, 1);
+	snprintf(got.name, sizeof got.name, "Chez Zoë et fils");
+	got.updated_at = 1700000005000;
+	assert_int_equal(s->ops->restaurant_put(s, &got, 1), 0);
+	assert_int_equal(got.version, 2);
+	assert_int_equal(s->ops->restaurant_put(s, &r, 1), MT_EPRECOND);   /* stale */
+	assert_int_equal(s->ops->restaurant_get(s, tenant, &got), 0);
+	assert_string_equal(got.name, "Chez Zoë et fils");
+	assert_int_equal(got.updated_at, 1700000005000);
+	assert_int_equal(got.created_at, 1700000000000);
+	assert_int_equal(got.version, 2);
+	mt_id_new(r.id, contract_now());
+	assert_int_equal(s->ops->restaurant_put(s, &r, 3), MT_ENOTFOUND);
+}
+
 /* ---- refresh tokens ---- */
 
 /* Fills a refresh token record. */
@@ -1686,6 +1810,8 @@ int store_contract_run(const char *suite_name, store_contract_open_fn open_fresh
 		cmocka_unit_test_setup_teardown(contract_init_schema_idempotent, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_user_crud, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_user_duplicate_email, contract_setup, contract_teardown),
+		cmocka_unit_test_setup_teardown(contract_user_staff, contract_setup, contract_teardown),
+		cmocka_unit_test_setup_teardown(contract_restaurant, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_refresh_family, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_refresh_families_independent, contract_setup,
 						contract_teardown),

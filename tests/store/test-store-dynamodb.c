@@ -120,7 +120,7 @@ static void test_request_counts(void **state)
 	snprintf(u.name, sizeof u.name, "Count");
 	snprintf(u.role, sizeof u.role, "owner");
 	assert_int_equal(s->ops->user_create(s, &u), 0);
-	counts_check(s, "user_create", (struct expect[]){{"PutItem", 2}, {NULL, 0}});
+	counts_check(s, "user_create", (struct expect[]){{"PutItem", 3}, {NULL, 0}});
 	assert_int_equal(s->ops->user_create(s, &u), MT_ECONFLICT);
 	/* the same account again: its id pointer exists, nothing more is tried */
 	counts_check(s, "user_create (taken)", (struct expect[]){{"PutItem", 1}, {NULL, 0}});
@@ -132,6 +132,25 @@ static void test_request_counts(void **state)
 	counts_check(s, "user_update", (struct expect[]){{"UpdateItem", 1}, {NULL, 0}});
 	assert_int_equal(s->ops->user_update(s, &u, 1), MT_EPRECOND);
 	counts_check(s, "user_update (stale)", (struct expect[]){{"UpdateItem", 1}, {"GetItem", 1}, {NULL, 0}});
+	{
+		struct mt_user *us = NULL;
+		struct mt_restaurant rs;
+
+		assert_int_equal(s->ops->user_list(s, tenant, &page, &us, &n, &cursor), 0);
+		assert_int_equal(n, 1);
+		free(us);
+		/* one Query of the tenant's pointers, one GetItem per account */
+		counts_check(s, "user_list", (struct expect[]){{"Query", 1}, {"GetItem", 1}, {NULL, 0}});
+		memset(&rs, 0, sizeof rs);
+		memcpy(rs.id, tenant, MT_ID_SIZE);
+		snprintf(rs.timezone, sizeof rs.timezone, "UTC");
+		assert_int_equal(s->ops->restaurant_put(s, &rs, 0), 0);
+		counts_check(s, "restaurant_put (create)", (struct expect[]){{"PutItem", 1}, {NULL, 0}});
+		assert_int_equal(s->ops->restaurant_get(s, tenant, &rs), 0);
+		counts_check(s, "restaurant_get", (struct expect[]){{"GetItem", 1}, {NULL, 0}});
+		assert_int_equal(s->ops->restaurant_put(s, &rs, 1), 0);
+		counts_check(s, "restaurant_put (update)", (struct expect[]){{"PutItem", 1}, {NULL, 0}});
+	}
 
 	memset(&r, 0, sizeof r);
 	memset(r.token_hash, 'f', 64);
@@ -679,13 +698,14 @@ static void test_own_earlier_write(void **state)
 	store_close(s);
 	test_proc_stop(&p);
 
-	/* a registration retried after a 5xx: both items are ours, not "e-mail taken" */
+	/* a registration retried after a 5xx: the id pointer and the profile are
+	 * ours, not "e-mail taken" (between them, the tenant's unconditional pointer) */
 	memset(&u, 0, sizeof u);
 	snprintf(u.id, sizeof u.id, "01HUSER0000000000000000000");
 	snprintf(u.tenant_id, sizeof u.tenant_id, "01HTENANT00000000000000000");
 	snprintf(u.email, sizeof u.email, "retry@example.com");
 	snprintf(u.role, sizeof u.role, "owner");
-	fake_script(&p, "500,400:ccf-echo,503,400:ccf-echo");
+	fake_script(&p, "500,400:ccf-echo,200,503,400:ccf-echo");
 	s = fake_store(&p);
 	assert_int_equal(s->ops->user_create(s, &u), 0);
 	store_close(s);
