@@ -1,5 +1,5 @@
 /* Stats and wait estimates of a waitlist (issue 10 parts 5 and 6; docs/stats.md):
- *   GET /waitlists/{waitlistId}/stats?from=&to=&tz=
+ *   GET /waitlists/{waitlistId}/stats?from=&to=&days=&tz=
  *   GET /waitlists/{waitlistId}/estimate?partySize=&tz=
  * and stats_keep (stats.h), which the handlers that move a party call. Both
  * routes read only the list's counter buckets of the asked hours
@@ -138,15 +138,27 @@ static int stats_collect(const struct mt_stat_bucket *b, void *ud)
 	return 0;
 }
 
-/* Reads ?from= / ?to= (local dates) into days; NULL or a 400. */
+/* Reads ?from= / ?to= (local dates) or ?days= (ending with to) into days; NULL or a 400. */
 static cJSON *stats_dates(const cJSON *event, const struct mt_tz *tz, int64_t now_s, int64_t *from, int64_t *to)
 {
 	const char *f = mt_event_query(event, "from"), *t = mt_event_query(event, "to");
+	const char *d = mt_event_query(event, "days");
 
 	*to = mt_tz_day(tz, now_s);
 	if (t != NULL && *t != '\0' && mt_date_parse(t, to) < 0)
 		return mt_resp_error(400, "invalid_parameter", "to", "to must be a date YYYY-MM-DD");
 	*from = *to - (STATS_DEFAULT_DAYS - 1);
+	if (d != NULL && *d != '\0') {
+		char *end;
+		long n = strtol(d, &end, 10);
+
+		if (*end != '\0' || n < 1 || n > STATS_RANGE_DAYS_MAX)
+			return mt_resp_error(400, "invalid_parameter", "days", "days must be an integer from 1 to %d",
+					     STATS_RANGE_DAYS_MAX);
+		if (f != NULL && *f != '\0')
+			return mt_resp_error(400, "invalid_parameter", "days", "give from or days, not both");
+		*from = *to - (n - 1);
+	}
 	if (f != NULL && *f != '\0' && mt_date_parse(f, from) < 0)
 		return mt_resp_error(400, "invalid_parameter", "from", "from must be a date YYYY-MM-DD");
 	if (*from > *to)

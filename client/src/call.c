@@ -102,7 +102,7 @@ static enum mtc_error check_request(const struct mtc_request *r)
 	case MTC_OP_SMS_REPLY:
 		return r->hook_secret != NULL && r->sms_from != NULL ? MTC_OK : MTC_ERR_INVALID_ARG;
 	case MTC_OP_GET_STATS:
-		return wl ? MTC_OK : MTC_ERR_INVALID_ARG;
+		return wl && r->days >= 0 && r->days <= 366 ? MTC_OK : MTC_ERR_INVALID_ARG;
 	case MTC_OP_GET_ESTIMATE:
 		return wl && r->party_size >= 1 && r->party_size <= 50 ? MTC_OK : MTC_ERR_INVALID_ARG;
 	default:
@@ -411,6 +411,10 @@ static int build_path(struct mtc_client *c, struct mtc_call *call, struct mtc_bu
 		*method = "GET";
 		if (r->op == MTC_OP_GET_STATS) {
 			e |= mtc_buf_printf(b, "/waitlists/%s/stats", r->waitlist_id);
+			if (r->days > 0) {
+				e |= mtc_buf_printf(b, "%cdays=%d", sep, r->days);
+				sep = '&';
+			}
 		} else {
 			e |= mtc_buf_printf(b, "/waitlists/%s/estimate?partySize=%d", r->waitlist_id, r->party_size);
 			sep = '&';

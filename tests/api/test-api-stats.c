@@ -325,6 +325,26 @@ static void test_stats_day(void **state)
 	assert_num(num(elem(j, "byHour", 12), "parties"), 0);
 	cJSON_Delete(j);
 
+	/* days=N: the N days ending with to */
+	{
+		char d2[16];
+		time_t later = (time_t)((day + 2 * DAY_MS) / 1000);
+
+		gmtime_r(&later, &tm);
+		strftime(d2, sizeof d2, "%Y-%m-%d", &tm);
+		free(q);
+		q = test_strf("to=%s&days=3", d2);
+		j = stats(a, wl, q);
+		assert_string_equal(test_json_str(j, "from"), date);
+		assert_num(num(cJSON_GetObjectItemCaseSensitive(j, "total"), "parties"), 6);
+		cJSON_Delete(j);
+		free(q);
+		q = test_strf("to=%s&days=2", d2);
+		j = stats(a, wl, q);
+		assert_num(num(cJSON_GetObjectItemCaseSensitive(j, "total"), "parties"), 0);
+		cJSON_Delete(j);
+	}
+
 	/* another list's counters are its own; a day without parties is all zeros and nulls */
 	free(q);
 	q = test_strf("from=%s&to=%s", date, date);
@@ -400,6 +420,12 @@ static void test_stats_refusals(void **state)
 	free(p);
 	p = test_strf("/waitlists/%s/stats?from=2020-01-01&to=2026-03-01", wl);
 	want_400(a, p, "from");
+	free(p);
+	p = test_strf("/waitlists/%s/stats?days=0", wl);
+	want_400(a, p, "days");
+	free(p);
+	p = test_strf("/waitlists/%s/stats?days=7&from=2026-01-01", wl);
+	want_400(a, p, "days");
 	free(p);
 	p = test_strf("/waitlists/%s/stats?to=tomorrow", wl);
 	want_400(a, p, "to");

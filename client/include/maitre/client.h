@@ -481,6 +481,7 @@ struct mtc_request {
 	const char *sms_body;                    /* SMS_REPLY: the text */
 	const char *from;                        /* GET_STATS: first local date YYYY-MM-DD; NULL = a week before to */
 	const char *to;                          /* GET_STATS: last local date; NULL = today */
+	int days;                                /* GET_STATS: instead of from, the days ending with to; 0 = not sent */
 	const char *tz;                          /* GET_STATS/GET_ESTIMATE: IANA zone; NULL = the restaurant's */
 	int party_size;                          /* GET_ESTIMATE: 1..50 */
 };
