@@ -8,7 +8,7 @@
 # failure (a missing tool is an install error there, not a reason to skip).
 # When clang is present (it is installed here) and no extra arguments are
 # given, the libFuzzer targets are built (build-test-fuzz/, -Dfuzz=true) and
-# each runs for 30 s (MAITRE_FUZZ_SECONDS). MAITRE_TEST_BUILD_PREFIX changes
+# each runs for 30 s (MAITRE_FUZZ_SECONDS), two at a time (tests/fuzz/run.sh). MAITRE_TEST_BUILD_PREFIX changes
 # the build directory names (default build-test, build-test-asan, build-test-fuzz).
 #
 #   ./test.sh                 # everything
@@ -115,11 +115,12 @@ run_build "$PREFIX-asan" "sanitize (address,undefined)" -Dtests=enabled -Dbuildt
 	-Db_sanitize=address,undefined -Db_lundef=false
 
 # Builds the fuzz targets with clang and runs each for MAITRE_FUZZ_SECONDS
-# (2 at a time); a crash or a build failure counts as a failed test.
+# from its seed corpus and dictionary, 2 at a time (tests/fuzz/run.sh); a
+# crash, a leak, a timeout or a build failure counts as a failed test.
 run_fuzz() {
-	local dir=$1 secs=${MAITRE_FUZZ_SECONDS:-30} t pids=() names=() i
+	local dir=$1 secs=${MAITRE_FUZZ_SECONDS:-30} out name rest
 	echo
-	echo "==== fuzz build ($dir, clang, ${secs} s per target) ===="
+	echo "==== fuzz build ($dir, clang, ${secs} s per target, 2 at a time) ===="
 	if ! { [ -f "$dir/build.ninja" ] || CC=clang meson setup "$dir" -Dfuzz=true -Dtests=disabled -Dbench=false \
 		-Dbuildtype=debugoptimized -Db_sanitize=address,undefined -Db_lundef=false >/dev/null; } ||
 		! ninja -C "$dir"; then
@@ -127,28 +128,24 @@ run_fuzz() {
 		failed=$((failed + 1))
 		return
 	fi
-	for t in "$dir"/tests/fuzz/fuzz-*; do
-		[ -x "$t" ] && [ -f "$t" ] || continue
-		mkdir -p "$t.corpus"
-		"$t" -max_total_time="$secs" -print_final_stats=0 "$t.corpus" >"$t.log" 2>&1 &
-		pids+=($!)
-		names+=("$t")
-	done
-	if [ "${#names[@]}" -eq 0 ]; then
-		echo "test.sh: no fuzz targets were built"
+	out=$(mktemp)
+	tests/fuzz/run.sh "$dir" "$secs" 2 | tee "$out"
+	# one line per target: NAME EXECUTIONS EXEC/S CORPUS CRASHES ok|FAILED
+	while read -r name rest; do
+		case "$name" in
+		fuzz-*)
+			case "$rest" in
+			*" ok") passed=$((passed + 1)) ;;
+			*) failed=$((failed + 1)) ;;
+			esac
+			;;
+		esac
+	done <"$out"
+	if ! grep -q '^fuzz-' "$out"; then
+		echo "test.sh: no fuzz targets ran"
 		failed=$((failed + 1))
-		return
 	fi
-	for i in "${!pids[@]}"; do
-		if wait "${pids[$i]}"; then
-			echo "test.sh: fuzz $(basename "${names[$i]}"): OK ($(grep -c . "${names[$i]}.log") log lines)"
-			passed=$((passed + 1))
-		else
-			echo "test.sh: fuzz $(basename "${names[$i]}"): FAILED, log ${names[$i]}.log:"
-			tail -40 "${names[$i]}.log"
-			failed=$((failed + 1))
-		fi
-	done
+	rm -f "$out"
 }
 
 if [ "${#TEST_ARGS[@]}" -eq 0 ] && command -v clang >/dev/null 2>&1; then

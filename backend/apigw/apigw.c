@@ -277,6 +277,12 @@ cJSON *mt_resp_from_err(int err, const char *what)
 			mt_resp_header(r, "retry-after", "1");
 		return r;
 	}
+	case MT_ENOSPC: {   /* nothing was stored; the operator must free space */
+		cJSON *r = mt_resp_error(507, "storage_full", NULL, "the server's storage is full; nothing was saved");
+		if (r)
+			mt_resp_header(r, "retry-after", "30");
+		return r;
+	}
 	default:
 		return mt_resp_error(500, "internal", NULL, "internal error (%s)", mt_strerror(err));
 	}

@@ -18,10 +18,14 @@ void mt_password_dummy_verify(const char *pw);
 struct mt_claims {
 	char sub[MT_ID_SIZE];        /* account id */
 	char tenant_id[MT_ID_SIZE];  /* restaurant */
-	char role[16];               /* "owner" or "host" */
+	char role[16];               /* "owner", "manager" or "host" */
 	int64_t iat;                 /* issued at, epoch seconds */
+	int64_t issued_ms;           /* issued at, epoch ms (from the jti id; iat * 1000 without one) */
 	int64_t exp;                 /* expires, epoch seconds */
 };
+
+/* 1 when role is one an account may have: "owner", "manager", "host". */
+int mt_role_valid(const char *role);
 
 /* Issues an HS256 access token for u, valid cfg->access_ttl_s from now_ms.
  * *token is malloc'd (caller frees), without the "Bearer " prefix. */

@@ -12,6 +12,13 @@
 #include "core/error.h"
 #include "core/id.h"
 
+/* 1 when role is one an account may have. */
+int mt_role_valid(const char *role)
+{
+	return role != NULL && (strcmp(role, "owner") == 0 || strcmp(role, "manager") == 0 ||
+				strcmp(role, "host") == 0);
+}
+
 /* Issues an HS256 access token for u, valid cfg->access_ttl_s from now_ms. */
 int mt_jwt_issue(const struct mt_config *cfg, const struct mt_user *u, int64_t now_ms, char **token)
 {
@@ -23,7 +30,7 @@ int mt_jwt_issue(const struct mt_config *cfg, const struct mt_user *u, int64_t n
 	*token = NULL;
 	if (cfg->jwt_secret_len < 32 || cfg->jwt_secret_len > sizeof cfg->jwt_secret ||
 	    cfg->access_ttl_s <= 0 || !mt_id_valid(u->id) || !mt_id_valid(u->tenant_id) ||
-	    (strcmp(u->role, "owner") != 0 && strcmp(u->role, "host") != 0))
+	    !mt_role_valid(u->role))
 		return MT_EINVAL;
 	mt_id_new(jti, now_ms);
 	if (jwt_new(&jwt) != 0)
@@ -103,6 +110,7 @@ static int jwt_check_claims(const struct mt_config *cfg, const cJSON *claims, in
 	const char *jti = jwt_claim_str(claims, "jti");
 	int64_t now_s = now_ms / 1000, iat, exp, nbf;
 
+	memset(out, 0, sizeof *out);
 	if (jwt_claim_int(claims, "exp", &exp) < 0) {
 		*cause = "token has no valid exp claim";
 		return MT_EINVAL;
@@ -147,7 +155,7 @@ static int jwt_check_claims(const struct mt_config *cfg, const cJSON *claims, in
 		*cause = "missing or malformed tenantId";
 		return MT_EINVAL;
 	}
-	if (role == NULL || (strcmp(role, "owner") != 0 && strcmp(role, "host") != 0)) {
+	if (role == NULL || !mt_role_valid(role)) {
 		*cause = "missing or unknown role";
 		return MT_EINVAL;
 	}
@@ -155,7 +163,12 @@ static int jwt_check_claims(const struct mt_config *cfg, const cJSON *claims, in
 		*cause = "missing token id (jti)";
 		return MT_EINVAL;
 	}
-	memset(out, 0, sizeof *out);
+	/* our jti is an id made at issue time: its milliseconds say which
+	 * tokens a revocation (revoked_before) covers; a token without one
+	 * counts as issued at the start of its iat second */
+	out->issued_ms = mt_id_time(jti);
+	if (out->issued_ms < 0)
+		out->issued_ms = iat * 1000;
 	memcpy(out->sub, sub, MT_ID_SIZE);
 	memcpy(out->tenant_id, tid, MT_ID_SIZE);
 	memcpy(out->role, role, strlen(role) + 1);
@@ -171,6 +184,7 @@ int mt_jwt_verify(const struct mt_config *cfg, const char *token, int64_t now_ms
 {
 	jwt_t *jwt = NULL;
 	char *grants = NULL;
+	const char *alg;
 	cJSON *claims = NULL;
 	int r = MT_EINVAL;
 
@@ -196,7 +210,11 @@ int mt_jwt_verify(const struct mt_config *cfg, const char *token, int64_t now_ms
 		*cause = "bad signature or malformed token";
 		return MT_EINVAL;
 	}
-	if (jwt_get_alg(jwt) != JWT_ALG_HS256) {
+	/* libjwt matches the header's alg without regard to case ("hs256"
+	 * passes as HS256); JWS names are case-sensitive (RFC 7515 4.1.1), so
+	 * the header's own string must be exactly "HS256" too. */
+	alg = jwt_get_header(jwt, "alg");
+	if (jwt_get_alg(jwt) != JWT_ALG_HS256 || alg == NULL || strcmp(alg, "HS256") != 0) {
 		*cause = "algorithm not allowed (only HS256)";
 		goto done;
 	}

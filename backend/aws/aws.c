@@ -694,12 +694,34 @@ static void aws_secret_free(char *tokhdr, char *secret, size_t sn)
 	}
 }
 
+/* The "X-Amzn-Trace-Id: ..." header line for the running Lambda invocation
+ * into line (size bytes), or 0 when there is none. As the AWS SDKs do on
+ * Lambda: the invocation's X-Ray trace (_X_AMZN_TRACE_ID, set by the
+ * bootstrap per invocation, lambda/invoke.c) goes on every AWS call it
+ * makes, so the calls show in its trace; only under Lambda
+ * (AWS_LAMBDA_FUNCTION_NAME set), never for a value that could break the
+ * header. */
+static int aws_trace_header(char *line, size_t size)
+{
+	const char *fn = getenv("AWS_LAMBDA_FUNCTION_NAME"), *t = getenv("_X_AMZN_TRACE_ID");
+	size_t i;
+	int n;
+
+	if (fn == NULL || fn[0] == '\0' || t == NULL || t[0] == '\0')
+		return 0;
+	for (i = 0; t[i] != '\0'; i++)
+		if ((unsigned char)t[i] < 0x20 || t[i] == 0x7f)
+			return 0;
+	n = snprintf(line, size, "X-Amzn-Trace-Id: %s", t);
+	return n > 0 && (size_t)n < size;
+}
+
 /* POSTs a signed AWS JSON request (content_type: its Content-Type header line) with retries. */
 static int aws_request_as(struct aws_client *c, const char *service, const char *target,
 			  const char *content_type, const char *json_body, struct aws_response *out)
 {
 	struct curl_slist *hdrs = NULL, *tmp;
-	char url[1024], sigv4[256], thdr[256], msg[512], akid[128], secret[128];
+	char url[1024], sigv4[256], thdr[256], msg[512], akid[128], secret[128], trace[600];
 	char *tokhdr = NULL, *why = NULL;
 	enum aws_outcome oc = AWS_FATAL;
 	int64_t start;
@@ -730,6 +752,8 @@ static int aws_request_as(struct aws_client *c, const char *service, const char 
 	tmp = hdrs ? curl_slist_append(hdrs, thdr) : NULL;
 	if (tmp && tokhdr)
 		tmp = curl_slist_append(hdrs, tokhdr);
+	if (tmp && aws_trace_header(trace, sizeof trace))
+		tmp = curl_slist_append(hdrs, trace);
 	h = tmp ? aws_handle_get(c) : NULL;
 	if (h == NULL) {
 		curl_slist_free_all(hdrs);

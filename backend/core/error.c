@@ -16,6 +16,7 @@ const char *mt_strerror(int err)
 	case MT_EIO: return "storage or network failure";
 	case MT_EBUSY: return "busy, retry later";
 	case MT_ETOOBIG: return "too large";
+	case MT_ENOSPC: return "storage full";
 	}
 	return "unknown error";
 }

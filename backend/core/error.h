@@ -18,6 +18,7 @@ enum mt_err {
 	MT_EIO = -6,        /* back end failed (disk, network, protocol) */
 	MT_EBUSY = -7,      /* throttled or temporarily unavailable: retry later */
 	MT_ETOOBIG = -8,    /* input over its size cap */
+	MT_ENOSPC = -9,     /* storage full (disk full): nothing was written; retry once space is freed */
 };
 
 /* Returns a static English name for an MT_E* code. */

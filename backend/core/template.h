@@ -4,7 +4,8 @@
  * ready, come now), "reminder" (ahead of the quote). A waitlist may carry
  * its own template per kind (mt_waitlist.tpl_*, "" = the default).
  *
- * Placeholders: {name} (guest), {restaurant} (the waitlist's name),
+ * Placeholders: {name} (guest), {restaurant} (the restaurant's name; the
+ * waitlist's when the restaurant has none: the consumer passes it in),
  * {position} (1-based place among active parties), {minutes} (minutes
  * left of the quote, never negative), {link} (the guest's status page,
  * core/guestlink.h; "" when no public URL is configured; the defaults add it
@@ -30,7 +31,7 @@
 /* Values for the placeholders. */
 struct mt_template_vars {
 	const char *name;        /* {name}: the guest's name */
-	const char *restaurant;  /* {restaurant}: the waitlist's name */
+	const char *restaurant;  /* {restaurant}: the restaurant's name (else the list's) */
 	int position;            /* {position}: 1-based; 0 renders as "?" */
 	int minutes;             /* {minutes}: minutes left, >= 0 */
 	const char *link;        /* {link}: the guest's status page URL, NULL or "" = none */

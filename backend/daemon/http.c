@@ -361,6 +361,10 @@ cJSON *maitred_dispatch(struct mt_ctx *ctx, struct authcache *ac, struct event_r
 		if (ar == NULL) {
 			cJSON *res = handler_authorizer(ctx, ev);
 
+			if (res == NULL) {   /* the account could not be read: not the caller's fault */
+				cJSON_Delete(ev);
+				return mt_resp_error(503, "unavailable", NULL, "cannot check the access token now; retry");
+			}
 			ok = cJSON_GetObjectItemCaseSensitive(res, "isAuthorized");
 			if (!cJSON_IsTrue(ok)) {
 				cJSON_Delete(res);

@@ -33,6 +33,15 @@ const struct route maitred_routes[] = {
 	R("PUT", "/waitlists/{waitlistId}/waitees/{waiteeId}", "waitees", 1),
 	R("DELETE", "/waitlists/{waitlistId}/waitees/{waiteeId}", "waitees", 1),
 	R("POST", "/waitlists/{waitlistId}/waitees/{waiteeId}/notify", "waitees", 1),
+
+	R("POST", "/auth/password", "password", 1),   /* also while a password change is pending */
+	R("GET", "/staff", "staff", 1),
+	R("POST", "/staff", "staff", 1),
+	R("GET", "/staff/{staffId}", "staff", 1),
+	R("PUT", "/staff/{staffId}", "staff", 1),
+	R("POST", "/staff/{staffId}/password", "staff", 1),
+	R("GET", "/restaurant", "restaurant", 1),
+	R("PUT", "/restaurant", "restaurant", 1),
 	R("GET", "/waitlists/{waitlistId}/stats", "stats", 1),
 	R("GET", "/waitlists/{waitlistId}/estimate", "stats", 1),
 	{ NULL, NULL, NULL, NULL, 0 },

@@ -25,6 +25,20 @@ const struct mt_access_rule mt_access_rules[] = {
 	{ "DELETE /waitlists/{waitlistId}/waitees/{waiteeId}", ALL, 0 },
 	{ "POST /waitlists/{waitlistId}/waitees/{waiteeId}/notify", ALL, 0 },
 
+	/* one's own password: everyone, and the one route open while a change is pending */
+	{ "POST /auth/password", ALL, MT_ACCESS_DURING_PW_CHANGE },
+
+	/* staff: owner and managers (staff.c holds a manager to accounts of role host) */
+	{ "GET /staff", LEADS, 0 },
+	{ "POST /staff", LEADS, 0 },
+	{ "GET /staff/{staffId}", LEADS, 0 },
+	{ "PUT /staff/{staffId}", LEADS, 0 },
+	{ "POST /staff/{staffId}/password", LEADS, 0 },
+
+	/* the restaurant: the owner writes, managers read */
+	{ "GET /restaurant", LEADS, 0 },
+	{ "PUT /restaurant", OWN, 0 },
+
 	/* stats (docs/stats.md): owner and managers; the estimate comes with the add, so every role */
 	{ "GET /waitlists/{waitlistId}/stats", LEADS, 0 },
 	{ "GET /waitlists/{waitlistId}/estimate", ALL, 0 },

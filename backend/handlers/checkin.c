@@ -24,6 +24,7 @@
 #include "handlers/crud.h"
 #include "handlers/handler.h"
 #include "handlers/page.h"
+#include "handlers/restaurant.h"
 #include "store/store.h"
 
 #define CHECKIN_SLUG_MAX 64   /* longer slugs are not ours */
@@ -32,7 +33,7 @@
 struct checkin_ctx {
 	char slug[MT_SLUG_LEN + 1];   /* the slug */
 	char self[MT_SLUG_LEN + 8];   /* "/j/" + slug */
-	struct mt_waitlist wl;        /* the list */
+	struct mt_waitlist wl;        /* the list; name = the name guests see (restaurant_show_name) */
 	int waiting;                  /* active parties on it */
 	int quote;                    /* latest quote given on it (minutes), 0 = none */
 };
@@ -63,7 +64,8 @@ static int checkin_resolve(struct mt_ctx *ctx, const cJSON *event, struct checki
 		return MT_ENOTFOUND;
 	memcpy(c->slug, slug, MT_SLUG_LEN + 1);
 	snprintf(c->self, sizeof c->self, "/j/%s", c->slug);
-	return ctx->store->ops->waitlist_get(ctx->store, l.tenant_id, l.waitlist_id, &c->wl);
+	r = ctx->store->ops->waitlist_get(ctx->store, l.tenant_id, l.waitlist_id, &c->wl);
+	return r == 0 ? restaurant_show_name(ctx, &c->wl) : r;
 }
 
 /* Reads the wait: the active parties (counted by the store) and the latest
@@ -95,7 +97,7 @@ static cJSON *checkin_fail(int r)
 	if (r == MT_ENOTFOUND)
 		return page_message(404, "Check-in is not open",
 				    "This restaurant is not taking walk-ins online right now. Please see the host stand.");
-	return page_message(r == MT_EBUSY ? 503 : 500, "Please try again",
+	return page_message(r == MT_EBUSY ? 503 : r == MT_ENOSPC ? 507 : 500, "Please try again",
 			    "We could not load the waitlist just now. Please reload in a moment.");
 }
 

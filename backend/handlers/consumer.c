@@ -27,6 +27,7 @@
 #include "core/log.h"
 #include "core/status.h"
 #include "handlers/handler.h"
+#include "handlers/restaurant.h"
 #include "handlers/sms-limit.h"
 #include "notify/deliver.h"
 #include "notify/notify.h"
@@ -124,7 +125,7 @@ static enum consumer_result consumer_one(struct mt_ctx *ctx, const char *message
 					 int receive_count)
 {
 	struct mt_notify_msg m;
-	struct mt_waitlist wl;
+	struct mt_waitlist wl, shown;
 	struct mt_waitee w;
 	const char *why = NULL;
 	char *reason = NULL;
@@ -159,6 +160,10 @@ static enum consumer_result consumer_one(struct mt_ctx *ctx, const char *message
 		w.position = 0;
 	if (ctx->cfg.public_url[0] != '\0')   /* {link}: only an absolute URL is worth sending */
 		mt_guest_url(&ctx->cfg, &w, w.guest_url, sizeof w.guest_url);
+	/* {restaurant} in the text: the restaurant's name (the list's when it has none) */
+	shown = wl;
+	if (restaurant_show_name(ctx, &shown) < 0)
+		shown = wl;   /* the store is troubled: the list's name still reads well */
 	if (ctx->channels == NULL) {
 		err = MT_EINVAL;
 		reason = strdup("no notification channels configured");
@@ -183,7 +188,7 @@ static enum consumer_result consumer_one(struct mt_ctx *ctx, const char *message
 			}
 			limited = 1;
 		}
-		err = mt_deliver(ctx->channels, &wl, &w, m.kind, m.seq, now, &reason);
+		err = mt_deliver(ctx->channels, &shown, &w, m.kind, m.seq, now, &reason);
 		if (err != 0 && limited)
 			sms_limit_give_back(ctx, &w);   /* nothing went out */
 	}

@@ -10,6 +10,11 @@
  * not a string; *err NULL only when out of memory) otherwise. */
 const char *field_required_str(const cJSON *body, const char *name, cJSON **err);
 
+/* Gets the required new-password field `name` of body: valid UTF-8 of
+ * MT_PW_MIN..MT_PW_MAX characters (auth/auth.h). NULL and *err set to a
+ * 400 otherwise. */
+const char *field_password(const cJSON *body, const char *name, cJSON **err);
+
 struct mt_ctx;
 
 /* The start of POST /auth/refresh and /auth/logout: parses the event's JSON

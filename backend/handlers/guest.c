@@ -24,6 +24,7 @@
 #include "handlers/handler.h"
 #include "handlers/stats.h"
 #include "handlers/page.h"
+#include "handlers/restaurant.h"
 #include "store/store.h"
 
 #define GUEST_TTL_S (24 * 3600)   /* finished parties expire after a day (as waitees.c) */
@@ -33,7 +34,7 @@
 struct guest_ctx {
 	char token[MT_GUEST_TOKEN_LEN + 1];   /* the token (when it is one) */
 	char self[MT_GUEST_TOKEN_LEN + 8];    /* "/g/" + token: the page's path */
-	struct mt_waitlist wl;                /* the party's list */
+	struct mt_waitlist wl;                /* the party's list; name = the name guests see (restaurant_show_name) */
 	struct mt_waitee w;                   /* the party */
 	int ended;                            /* 1 when the link is real but the visit is over */
 };
@@ -59,6 +60,8 @@ static int guest_resolve(struct mt_ctx *ctx, const cJSON *event, struct guest_ct
 	snprintf(g->self, sizeof g->self, "/g/%s", g->token);
 	r = ctx->store->ops->waitlist_get(ctx->store, l.tenant_id, l.waitlist_id, &g->wl);
 	if (r == 0)
+		r = restaurant_show_name(ctx, &g->wl);
+	if (r == 0)
 		r = ctx->store->ops->waitee_get(ctx->store, l.waitlist_id, l.waitee_id, &g->w);
 	if (r == MT_ENOTFOUND) {
 		g->ended = 1;
@@ -80,7 +83,7 @@ static cJSON *guest_fail(int r)
 	if (r == MT_ENOTFOUND)
 		return page_message(404, "This link is not valid",
 				    "Check the link in your text message, or ask the host stand.");
-	return page_message(r == MT_EBUSY ? 503 : 500, "Please try again",
+	return page_message(r == MT_EBUSY ? 503 : r == MT_ENOSPC ? 507 : 500, "Please try again",
 			    "We could not load your place in line just now. Please reload in a moment.");
 }
 

@@ -42,6 +42,9 @@ cJSON *handler_consumer(struct mt_ctx *ctx, const cJSON *event);
 cJSON *handler_sms_hook(struct mt_ctx *ctx, const cJSON *event);
 cJSON *handler_guest(struct mt_ctx *ctx, const cJSON *event);
 cJSON *handler_checkin(struct mt_ctx *ctx, const cJSON *event);
+cJSON *handler_staff(struct mt_ctx *ctx, const cJSON *event);
+cJSON *handler_password(struct mt_ctx *ctx, const cJSON *event);
+cJSON *handler_restaurant(struct mt_ctx *ctx, const cJSON *event);
 cJSON *handler_stats(struct mt_ctx *ctx, const cJSON *event);
 
 #endif

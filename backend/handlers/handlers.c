@@ -18,6 +18,9 @@ const struct mt_handler mt_handlers[] = {
 	{ "sms-hook", handler_sms_hook },
 	{ "guest", handler_guest },
 	{ "checkin", handler_checkin },
+	{ "staff", handler_staff },
+	{ "password", handler_password },
+	{ "restaurant", handler_restaurant },
 	{ "stats", handler_stats },
 	{ NULL, NULL },
 };

@@ -1,10 +1,13 @@
 /* POST /auth/refresh {refreshToken}: rotates a refresh token. 200 with a new
  * access token and a new refresh token of the same family (the old one is
  * spent); a spent token presented again revokes the whole family (reuse
- * means it was stolen); unknown, expired or revoked tokens answer 401. */
+ * means it was stolen); unknown, expired or revoked tokens answer 401, and
+ * so do those of a disabled account or of a session begun before the
+ * account's revoked_before (docs/staff.md). */
 #include <string.h>
 #include "auth/auth.h"
 #include "core/error.h"
+#include "core/id.h"
 #include "handlers/field.h"
 #include "handlers/handler.h"
 #include "handlers/session.h"
@@ -65,6 +68,12 @@ cJSON *handler_refresh(struct mt_ctx *ctx, const cJSON *event)
 	}
 	if (r < 0) {
 		resp = mt_resp_from_err(r, "account");
+		goto done;
+	}
+	/* A disabled account, or sessions revoked since this one began (role
+	 * changed, password reset or changed): the family is worthless. */
+	if (u.disabled || mt_id_time(family) < u.revoked_before) {
+		resp = refresh_reused(ctx, family);
 		goto done;
 	}
 	/* Spend the token; losing this race means it was presented twice. */

@@ -1,6 +1,9 @@
-/* POST /register {email, password, name}: creates a restaurant (tenant) and
- * its owner account. 201 with the account, 409 email_taken, 400 naming the
- * field for bad input. */
+/* POST /register {email, password, name, restaurantName?}: creates a
+ * restaurant (tenant) and its owner account. With restaurantName the
+ * restaurant's record is stored first (its name in messages, on the guest
+ * page, in the app); without, the restaurant has the defaults until the
+ * owner PUTs /restaurant. 201 with the account (and "restaurant": {name,
+ * timezone}), 409 email_taken, 400 naming the field for bad input. */
 #include <stdio.h>
 #include <string.h>
 #include <sodium.h>
@@ -11,6 +14,7 @@
 #include "handlers/field.h"
 #include "handlers/handler.h"
 #include "handlers/limit.h"
+#include "handlers/restaurant.h"
 #include "apigw/apigw.h"
 #include "store/store.h"
 
@@ -33,10 +37,10 @@ static long register_utf8_chars(const char *s)
 	return n;
 }
 
-/* Builds the 201 answer for a new account. */
-static cJSON *register_created(const struct mt_user *u)
+/* Builds the 201 answer for a new account of restaurant rest. */
+static cJSON *register_created(const struct mt_user *u, const struct mt_restaurant *rest)
 {
-	cJSON *b = cJSON_CreateObject();
+	cJSON *b = cJSON_CreateObject(), *ro;
 
 	if (b == NULL)
 		return NULL;
@@ -45,7 +49,8 @@ static cJSON *register_created(const struct mt_user *u)
 	    cJSON_AddStringToObject(b, "name", u->name) == NULL ||
 	    cJSON_AddStringToObject(b, "tenantId", u->tenant_id) == NULL ||
 	    cJSON_AddStringToObject(b, "role", u->role) == NULL ||
-	    cJSON_AddNumberToObject(b, "createdAt", (double)u->created_at) == NULL) {
+	    cJSON_AddNumberToObject(b, "createdAt", (double)u->created_at) == NULL ||
+	    (ro = cJSON_AddObjectToObject(b, "restaurant")) == NULL || restaurant_to_json(rest, 0, ro) < 0) {
 		cJSON_Delete(b);
 		return NULL;
 	}
@@ -58,6 +63,8 @@ cJSON *handler_register(struct mt_ctx *ctx, const cJSON *event)
 	cJSON *err = NULL, *body, *resp;
 	const char *email, *password, *name, *why = NULL, *ip;
 	const char *const *f;
+	const cJSON *rn;
+	struct mt_restaurant rest;
 	struct mt_user u;
 	long pwlen;
 	int64_t now;
@@ -96,6 +103,13 @@ cJSON *handler_register(struct mt_ctx *ctx, const cJSON *event)
 	if (mt_valid_text(name, 1, MT_NAME_MAX, 0, &why) < 0) {
 		resp = mt_resp_error(400, "invalid_field", "name", "'name' %s (1 to %d bytes of text)",
 				     why ? why : "is invalid", MT_NAME_MAX);
+		goto done;
+	}
+	rn = cJSON_GetObjectItemCaseSensitive(body, "restaurantName");
+	if (rn != NULL && !cJSON_IsNull(rn) &&
+	    (!cJSON_IsString(rn) || mt_valid_text(rn->valuestring, 1, MT_NAME_MAX, 0, &why) < 0)) {
+		resp = mt_resp_error(400, "invalid_field", "restaurantName", "'restaurantName' %s (1 to %d bytes of text)",
+				     why ? why : "must be a string", MT_NAME_MAX);
 		goto done;
 	}
 	if (ctx->store == NULL) {
@@ -139,13 +153,26 @@ cJSON *handler_register(struct mt_ctx *ctx, const cJSON *event)
 		resp = mt_resp_error(500, "internal", NULL, "cannot hash the password (%s)", mt_strerror(r));
 		goto done;
 	}
+	restaurant_defaults(u.tenant_id, &rest);
+	if (cJSON_IsString(rn)) {
+		/* before the account: an account is never left without the name it
+		 * asked for (a record whose owner then failed to register belongs to
+		 * a tenant id nobody holds) */
+		snprintf(rest.name, sizeof rest.name, "%s", rn->valuestring);
+		rest.created_at = rest.updated_at = now;
+		r = ctx->store->ops->restaurant_put(ctx->store, &rest, 0);
+		if (r < 0) {
+			resp = mt_resp_from_err(r, "restaurant");
+			goto done;
+		}
+	}
 	r = ctx->store->ops->user_create(ctx->store, &u);
 	if (r == MT_ECONFLICT)
 		resp = mt_resp_error(409, "email_taken", "email", "an account with this e-mail exists already");
 	else if (r < 0)
 		resp = mt_resp_from_err(r, "account");
 	else
-		resp = register_created(&u);
+		resp = register_created(&u, &rest);
 done:
 	sodium_memzero(u.password_hash, sizeof u.password_hash);
 	cJSON_Delete(body);

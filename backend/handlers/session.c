@@ -7,6 +7,7 @@
 #include "auth/auth.h"
 #include "core/error.h"
 #include "apigw/apigw.h"
+#include "handlers/restaurant.h"
 #include "handlers/session.h"
 #include "store/store.h"
 
@@ -15,13 +16,18 @@ cJSON *session_response(struct mt_ctx *ctx, const struct mt_user *u, const char 
 {
 	int64_t now = mt_now(ctx);
 	struct mt_refresh rt;
+	struct mt_restaurant rest;
 	char token[MT_REFRESH_TOKEN_SIZE];
+	cJSON *ro;
 	char *jwt = NULL, *bearer = NULL;
 	cJSON *body = NULL, *resp = NULL;
 	size_t n;
 	int r;
 
 	memset(&rt, 0, sizeof rt);
+	r = restaurant_load(ctx, u->tenant_id, &rest);
+	if (r < 0)
+		return mt_resp_from_err(r, "restaurant");
 	r = mt_jwt_issue(&ctx->cfg, u, now, &jwt);
 	if (r < 0)
 		return mt_resp_error(500, "internal", NULL, "cannot issue an access token (%s)", mt_strerror(r));
@@ -49,7 +55,11 @@ cJSON *session_response(struct mt_ctx *ctx, const struct mt_user *u, const char 
 	if (cJSON_AddStringToObject(body, "accessToken", bearer) == NULL ||
 	    cJSON_AddNumberToObject(body, "expiresIn", ctx->cfg.access_ttl_s) == NULL ||
 	    cJSON_AddStringToObject(body, "refreshToken", token) == NULL ||
-	    cJSON_AddNumberToObject(body, "refreshExpiresIn", ctx->cfg.refresh_ttl_s) == NULL)
+	    cJSON_AddNumberToObject(body, "refreshExpiresIn", ctx->cfg.refresh_ttl_s) == NULL ||
+	    cJSON_AddStringToObject(body, "role", u->role) == NULL ||
+	    cJSON_AddStringToObject(body, "name", u->name) == NULL ||
+	    cJSON_AddBoolToObject(body, "mustChangePassword", u->must_change_password) == NULL ||
+	    (ro = cJSON_AddObjectToObject(body, "restaurant")) == NULL || restaurant_to_json(&rest, 0, ro) < 0)
 		goto done;
 	resp = mt_resp(200, body);
 	body = NULL;

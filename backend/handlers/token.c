@@ -4,7 +4,8 @@
  * is throttled (MT_LOGIN_MAX_FAILURES failures in MT_LOGIN_WINDOW_MS).
  * An e-mail without an account is throttled the same way (its failures are
  * kept in a login guard under a keyed hash of the e-mail), so neither the
- * 401s nor the 429 tell whether an account exists. */
+ * 401s nor the 429 tell whether an account exists. A disabled account
+ * answers 403 account_disabled, only after its right password. */
 #include <stdio.h>
 #include <string.h>
 #include <sodium.h>
@@ -282,6 +283,13 @@ cJSON *handler_token(struct mt_ctx *ctx, const cJSON *event)
 	}
 	if ((resp = token_clear(ctx, &u)) != NULL)
 		goto done;
+	if (u.disabled) {
+		/* only after the right password: the state of an account is
+		 * nobody else's business */
+		resp = mt_resp_error(403, "account_disabled", NULL,
+				     "this account is disabled; ask the restaurant's owner or manager");
+		goto done;
+	}
 	if (ip != NULL) {
 		/* best effort: a failure here costs a count, never the login */
 		limit_give_back(ctx, "login-addr", ip);

@@ -1,7 +1,8 @@
 /* The Lambda host: `bootstrap`, the custom runtime loop (docs/deploy-aws.md).
  *
  * main.c: configuration, init, the loop. runtime.c: the Runtime API client
- * (next / response / error / init error over one kept-alive connection).
+ * (next / response / error / init error over one kept-alive connection, on
+ * plain sockets). curl-lazy.c: libcurl loaded at its first use.
  * guard.c: a crashing handler or one about to pass its deadline is reported
  * on /error from a signal handler, then the process exits (Lambda starts a
  * fresh one). config.c: the settings from Lambda's environment, with the
@@ -34,8 +35,8 @@ struct lambda_invocation {
 
 /* ---- runtime.c: the Runtime API client. */
 
-/* Connects nothing yet: checks AWS_LAMBDA_RUNTIME_API ("host:port") and
- * makes the one curl handle every call reuses. */
+/* Connects nothing yet: checks and resolves AWS_LAMBDA_RUNTIME_API
+ * ("host:port"); the first call opens the connection every call reuses. */
 int lambda_rt_open(const char *api, struct lambda_rt **out, char **cause);
 /* Frees the client. */
 void lambda_rt_close(struct lambda_rt *rt);
@@ -59,6 +60,11 @@ void lambda_invocation_clear(struct lambda_invocation *inv);
 /* Builds the error body {"errorType":type,"errorMessage":message,"stackTrace":[]}
  * (malloc'd; NULL when out of memory). */
 char *lambda_error_body(const char *type, const char *message);
+
+/* ---- curl-lazy.c: libcurl loaded on first use. */
+
+/* 1 once libcurl has been loaded into this process. */
+int lambda_curl_loaded(void);
 
 /* ---- guard.c: crashes and deadlines. */
 

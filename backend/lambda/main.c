@@ -15,13 +15,13 @@
 #include "store/store.h"
 #include "wiring/wiring.h"
 
-/* Writes the init log line: handler, store and the init time. */
+/* Writes the init log line: handler, store, whether init needed libcurl, the init time. */
 static void bootstrap_log_init(const struct lambda_config *lc, const struct mt_ctx *ctx, int64_t start_ms)
 {
 	printf("{\"level\":\"info\",\"msg\":\"init\",\"handler\":\"%s\",\"store\":\"%s\",\"queue\":%s,"
-	       "\"initMs\":%lld}\n",
+	       "\"libcurl\":%s,\"initMs\":%lld}\n",
 	       lc->handler_name, ctx->store && ctx->store->ops ? ctx->store->ops->name : "",
-	       ctx->queue ? "true" : "false", (long long)(mt_clock_mono_ms() - start_ms));
+	       ctx->queue ? "true" : "false", lambda_curl_loaded() ? "true" : "false", (long long)(mt_clock_mono_ms() - start_ms));
 	fflush(stdout);
 }
 

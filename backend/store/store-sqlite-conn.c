@@ -87,6 +87,9 @@ int store_sqlite_err(struct store_sqlite_conn *c, int rc)
 		return MT_EINVAL;
 	case SQLITE_TOOBIG:
 		return MT_ETOOBIG;
+	case SQLITE_FULL:   /* the disk (or the file system's quota) is full: the transaction was rolled back */
+		store_sqlite_log_failure(c, rc);
+		return MT_ENOSPC;
 	default:
 		store_sqlite_log_failure(c, rc);
 		return MT_EIO;

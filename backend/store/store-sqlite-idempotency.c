@@ -23,6 +23,8 @@ static int idem_sqlite_err(int rc)
 		return MT_EBUSY;
 	if (rc == SQLITE_NOMEM)
 		return MT_ENOMEM;
+	if ((rc & 0xff) == SQLITE_FULL)
+		return MT_ENOSPC;
 	return MT_EIO;
 }
 

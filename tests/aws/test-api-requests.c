@@ -149,12 +149,71 @@ static const char *js(const cJSON *o, const char *k)
 	return cJSON_IsString(v) ? v->valuestring : "";
 }
 
+/* An event of ev() with the account sub (instead of a made-up one) and staffId. */
+static cJSON *ev_as(const char *route, const char *path, const char *body, const char *tenant, const char *sub,
+		    const char *staff_id)
+{
+	cJSON *e = ev(route, path, body, NULL, tenant, NULL, NULL);
+	cJSON *lam = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(e, "requestContext"), "authorizer"), "lambda");
+
+	cJSON_ReplaceItemInObjectCaseSensitive(lam, "sub", cJSON_CreateString(sub));
+	if (staff_id)
+		cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(e, "pathParameters"), "staffId", staff_id);
+	return e;
+}
+
+/* The restaurant, staff and password routes (docs/staff.md), as the owner. */
+static void staff_requests(struct fx *f, const char *tenant, const char *owner)
+{
+	char sid[MT_ID_SIZE], path[64];
+	cJSON *j = NULL;
+
+	assert_int_equal(run(f, handler_restaurant, ev_as("GET /restaurant", "/restaurant", NULL, tenant, owner, NULL),
+			     &j), 200);
+	cJSON_Delete(j);
+	expect_requests(f, "GET /restaurant", "GetItem:1");
+	assert_int_equal(run(f, handler_restaurant, ev_as("PUT /restaurant", "/restaurant",
+		"{\"name\":\"Chez Count\",\"timezone\":\"Europe/Paris\"}", tenant, owner, NULL), &j), 200);
+	cJSON_Delete(j);
+	expect_requests(f, "PUT /restaurant", "GetItem:1 PutItem:1");
+	assert_int_equal(run(f, handler_staff, ev_as("POST /staff", "/staff",
+		"{\"email\":\"host@example.com\",\"name\":\"Host\",\"role\":\"host\",\"password\":\"first password\"}",
+		tenant, owner, NULL), &j), 201);
+	snprintf(sid, sizeof sid, "%s", js(j, "id"));
+	cJSON_Delete(j);
+	expect_requests(f, "POST /staff", "PutItem:3");
+	assert_int_equal(run(f, handler_staff, ev_as("GET /staff", "/staff", NULL, tenant, owner, NULL), &j), 200);
+	assert_int_equal(cJSON_GetArraySize(j), 2);
+	cJSON_Delete(j);
+	expect_requests(f, "GET /staff (2 accounts)", "Query:1 GetItem:2");   /* + 1 GetItem per account */
+	snprintf(path, sizeof path, "/staff/%s", sid);
+	assert_int_equal(run(f, handler_staff, ev_as("GET /staff/{staffId}", path, NULL, tenant, owner, sid), &j), 200);
+	cJSON_Delete(j);
+	expect_requests(f, "GET /staff/{id}", "GetItem:2");
+	assert_int_equal(run(f, handler_staff, ev_as("PUT /staff/{staffId}", path, "{\"role\":\"manager\"}", tenant,
+		owner, sid), &j), 200);
+	cJSON_Delete(j);
+	expect_requests(f, "PUT /staff/{id}", "GetItem:2 UpdateItem:1");
+	snprintf(path, sizeof path, "/staff/%s/password", sid);
+	assert_int_equal(run(f, handler_staff, ev_as("POST /staff/{staffId}/password", path,
+		"{\"password\":\"second password\"}", tenant, owner, sid), &j), 200);
+	cJSON_Delete(j);
+	expect_requests(f, "POST /staff/{id}/password", "GetItem:2 UpdateItem:1");
+	assert_int_equal(run(f, handler_password, ev_as("POST /auth/password", "/auth/password",
+		"{\"currentPassword\":\"correct horse battery\",\"newPassword\":\"a new horse battery\"}",
+		tenant, owner, NULL), &j), 200);
+	cJSON_Delete(j);
+	/* the account, its update, then a new session: the restaurant, a refresh token */
+	expect_requests(f, "POST /auth/password", "GetItem:3 UpdateItem:1 PutItem:1");
+}
+
 /* Every API operation, in the order a restaurant uses them. */
 static void test_requests_per_api_operation(void **state)
 {
 	struct fx f;
 	char url[512], *table = test_unique_name("mt-api"), *cause = NULL, qpath[128];
-	char bearer[1024], refresh[200], tenant[MT_ID_SIZE], wl[MT_ID_SIZE], we[MT_ID_SIZE];
+	char bearer[1024], refresh[200], tenant[MT_ID_SIZE], wl[MT_ID_SIZE], we[MT_ID_SIZE], owner[MT_ID_SIZE];
 	char body[400], path[256];
 	cJSON *j = NULL, *sched;
 	struct mt_waitee w;
@@ -183,8 +242,9 @@ static void test_requests_per_api_operation(void **state)
 	assert_int_equal(run(&f, handler_register, ev("POST /register", "/register",
 		"{\"email\":\"Owner@Example.com\",\"password\":\"correct horse battery\",\"name\":\"Owner\"}",
 		NULL, NULL, NULL, NULL), &j), 201);
+	snprintf(owner, sizeof owner, "%s", js(j, "id"));
 	cJSON_Delete(j);
-	expect_requests(&f, "POST /register", "GetItem:1 PutItem:4");   /* + the TENANT#/STAFF# pointer (main 0820831) */
+	expect_requests(&f, "POST /register", "GetItem:1 PutItem:4");
 	assert_int_equal(run(&f, handler_register, ev("POST /register", "/register",
 		"{\"email\":\"owner@example.com\",\"password\":\"another password\",\"name\":\"Again\"}",
 		NULL, NULL, NULL, NULL), &j), 409);
@@ -198,7 +258,7 @@ static void test_requests_per_api_operation(void **state)
 	snprintf(refresh, sizeof refresh, "%s", js(j, "refreshToken"));
 	cJSON_Delete(j);
 	assert_true(strncmp(bearer, "Bearer ", 7) == 0);
-	expect_requests(&f, "POST /auth/get-token", "GetItem:5 PutItem:4 UpdateItem:2");
+	expect_requests(&f, "POST /auth/get-token", "GetItem:6 PutItem:4 UpdateItem:2");
 	assert_int_equal(run(&f, handler_token, ev("POST /auth/get-token", "/auth/get-token",
 		"{\"email\":\"owner@example.com\",\"password\":\"wrong password!!\"}",
 		NULL, NULL, NULL, NULL), &j), 401);
@@ -220,7 +280,7 @@ static void test_requests_per_api_operation(void **state)
 		ctxo = cJSON_GetObjectItemCaseSensitive(resp, "context");
 		snprintf(tenant, sizeof tenant, "%s", js(ctxo, "tenantId"));
 		cJSON_Delete(resp);
-		expect_requests(&f, "authorizer (every protected route)", "");
+		expect_requests(&f, "authorizer (every protected route)", "GetItem:2");
 	}
 
 	if (refresh[0]) {
@@ -229,7 +289,7 @@ static void test_requests_per_api_operation(void **state)
 			NULL, NULL, NULL, NULL), &j), 200);
 		snprintf(refresh, sizeof refresh, "%s", js(j, "refreshToken"));
 		cJSON_Delete(j);
-		expect_requests(&f, "POST /auth/refresh", "BatchGetItem:1 UpdateItem:1 GetItem:2 PutItem:1");
+		expect_requests(&f, "POST /auth/refresh", "BatchGetItem:1 UpdateItem:1 GetItem:3 PutItem:1");
 	}
 
 	/* waitlists */
@@ -315,7 +375,7 @@ static void test_requests_per_api_operation(void **state)
 			assert_non_null(resp);
 			assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(resp, "batchItemFailures")), 0);
 			cJSON_Delete(resp);
-			expect_requests(&f, "consumer (one message, sent)", "GetItem:5 Query:1 PutItem:4");
+			expect_requests(&f, "consumer (one message, sent)", "GetItem:6 Query:1 PutItem:4");
 		}
 		/* a repeat delivery of a sent message is a no-op: one read */
 		{
@@ -385,6 +445,8 @@ static void test_requests_per_api_operation(void **state)
 		cJSON_Delete(j);
 		expect_requests(&f, "POST /auth/logout", "BatchGetItem:1 Query:1 UpdateItem:1");
 	}
+
+	staff_requests(&f, tenant, owner);
 
 	mt_channels_free(f.ctx.channels);
 	f.ctx.queue->ops->close(f.ctx.queue);

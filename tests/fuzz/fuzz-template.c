@@ -2,7 +2,8 @@
  * arbitrary names, SMS length counting. Built by tests/fuzz/meson.build
  * with -Dfuzz=true and clang; test.sh runs it.
  * Checks: validate and render agree; a rendered text never keeps an
- * unknown placeholder; defaults stay within 160 SMS characters. */
+ * unknown placeholder; defaults stay within 160 SMS characters before
+ * the guest's link, which follows on a line of its own. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,7 +17,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = malloc(size + 1), *out = NULL, *name, *rest, *cut;
-	struct mt_template_vars v = { "N", "R", 3, 7 };
+	size_t lk;
+	struct mt_template_vars v = { "N", "R", 3, 7, "https://example.com/g/abc" };
 	int r;
 
 	if (s == NULL)
@@ -51,7 +53,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			v.minutes = k * 30;
 			if (mt_template_render_default(kinds[k], &v, 0, &out) != 0)
 				abort();
-			if (mt_sms_length(out, NULL) > MT_SMS_CHARS || !mt_valid_utf8(out, strlen(out)))
+			if (!mt_valid_utf8(out, strlen(out)))
+				abort();
+			/* the text fits one SMS; the link follows on its own line */
+			lk = strlen(out) - strlen(v.link) - 1;
+			if (strlen(out) <= strlen(v.link) || strcmp(out + lk + 1, v.link) != 0 || out[lk] != '\n')
+				abort();
+			out[lk] = '\0';
+			if (mt_sms_length(out, NULL) > MT_SMS_CHARS)
 				abort();
 			free(out);
 		}

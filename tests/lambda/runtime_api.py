@@ -15,7 +15,12 @@ Every answer is recorded with the time it arrived; anything that breaks the
 protocol (unknown id, a second answer, a missing error header, a body that
 is not JSON) goes to `problems`, which tests assert empty. HTTP/1.1 with
 keep-alive, as on AWS: `connections` counts the TCP connections opened, so
-a test can check that the runtime reuses its connection.
+a test can check that the runtime reuses its connection. `http_mode` tries
+the runtime's HTTP client on what else HTTP/1.1 allows: "close" (every
+answer says Connection: close and the connection ends), "chunked" (`next`
+sends the event in chunks of 7 bytes, with a chunk extension and a
+trailer), "drop" (the connection is closed after each post's answer without
+a word, as an idle keep-alive timeout does).
 """
 import json
 import socket
@@ -55,6 +60,7 @@ class RuntimeAPI:
         self.connections = 0          # TCP connections accepted
         self.next_calls = 0           # GET .../next received
         self.closing = False          # next answers 500 once set
+        self.http_mode = None         # None, "close", "chunked" or "drop" (see the module's text)
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -78,6 +84,10 @@ class RuntimeAPI:
                 self.send_header("Content-Length", str(len(data)))
                 for k, v in (headers or {}).items():
                     self.send_header(k, v)
+                if api.http_mode == "close":
+                    self.send_header("Connection", "close")
+                elif api.http_mode == "drop":
+                    self.close_connection = True
                 self.end_headers()
                 try:
                     self.wfile.write(data)
@@ -97,7 +107,19 @@ class RuntimeAPI:
                 if inv["deadline_ms"]:
                     self.send_header("Lambda-Runtime-Deadline-Ms", str(inv["deadline_ms"]))
                 self.send_header("Lambda-Runtime-Invoked-Function-Arn", FUNCTION_ARN)
-                self.send_header("Lambda-Runtime-Trace-Id", inv["trace"])
+                if inv["trace"]:
+                    self.send_header("Lambda-Runtime-Trace-Id", inv["trace"])
+                if api.http_mode == "close":
+                    self.send_header("Connection", "close")
+                if api.http_mode == "chunked":
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    ev = inv["event"]
+                    for i in range(0, len(ev), 7):
+                        part = ev[i:i + 7]
+                        self.wfile.write(b"%x%s\r\n%s\r\n" % (len(part), b";x=1" if i == 0 else b"", part))
+                    self.wfile.write(b"0\r\nX-Trailer: yes\r\n\r\n")
+                    return
                 self.send_header("Content-Length", str(len(inv["event"])))
                 self.end_headers()
                 self.wfile.write(inv["event"])
@@ -190,14 +212,16 @@ class RuntimeAPI:
         elif j["errorType"] != r.headers.get("lambda-runtime-function-error-type"):
             self.problem("error of %s: header and body disagree on the type" % what)
 
-    def submit(self, event, deadline_ms=None, timeout_s=30.0, raw=None):
-        """Queues an event (a dict, or raw bytes); returns its request id."""
+    def submit(self, event, deadline_ms=None, timeout_s=30.0, raw=None, trace=None):
+        """Queues an event (a dict, or raw bytes); returns its request id. trace: the
+        Lambda-Runtime-Trace-Id to hand out (None: a fresh one, "": no header)."""
         rid = str(uuid.uuid4())
         if deadline_ms is None:
             deadline_ms = int(time.time() * 1000 + timeout_s * 1000)
         data = raw if raw is not None else json.dumps(event).encode()
-        trace = "Root=1-%08x-%s;Parent=%s;Sampled=0" % (int(time.time()), uuid.uuid4().hex[:24],
-                                                          uuid.uuid4().hex[:16])
+        if trace is None:
+            trace = "Root=1-%08x-%s;Parent=%s;Sampled=0" % (int(time.time()), uuid.uuid4().hex[:24],
+                                                              uuid.uuid4().hex[:16])
         with self.lock:
             self.pending.append({"id": rid, "event": data, "deadline_ms": deadline_ms, "trace": trace})
             self.lock.notify_all()
@@ -214,9 +238,9 @@ class RuntimeAPI:
                 self.lock.wait(left)
             return self.results[rid]
 
-    def invoke(self, event, deadline_ms=None, timeout_s=30.0, raw=None):
+    def invoke(self, event, deadline_ms=None, timeout_s=30.0, raw=None, trace=None):
         """Queues an event and waits for its answer (Result or None)."""
-        return self.wait(self.submit(event, deadline_ms, timeout_s, raw), timeout_s + 5)
+        return self.wait(self.submit(event, deadline_ms, timeout_s, raw, trace), timeout_s + 5)
 
     def wait_init_error(self, timeout_s=15.0):
         end = time.monotonic() + timeout_s

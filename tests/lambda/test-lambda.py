@@ -14,7 +14,13 @@ checks what they post back:
   - 10,000 warm invocations in one process: RSS flat, one connection;
   - the JWT secret from SSM and from Secrets Manager, through a stand-in that
     verifies the SigV4 signature of what it receives (tests/aws/fake-aws.py's
-    verifier).
+    verifier);
+  - _X_AMZN_TRACE_ID per invocation: the handler's AWS calls carry the
+    invocation's trace (X-Amzn-Trace-Id), the next invocation's replaces it,
+    and an invocation without one clears it;
+  - the Runtime API client on the rest of HTTP/1.1: Connection: close on
+    every answer, chunked events, a kept connection closed under it;
+  - libcurl not loaded by a cold start that makes no AWS call.
 Run by meson (suite lambda): test-lambda.py --bootstrap PATH [--sanitized].
 """
 import argparse
@@ -412,6 +418,129 @@ class TestWarm(Base):
               "%d kB after %d (+%d kB)" % (total, secs, total / secs, rss[0], warmup, rss[1], total, growth))
         self.assertLess(growth, 8192 if SANITIZED else 512, "RSS grew by %d kB" % growth)
         self.assertEqual(f.api.connections, 1)
+        self.clean_stop(f)
+
+
+class RecordingDynamo:
+    """A DynamoDB stand-in that answers every request with no items and records its headers."""
+
+    def __init__(self):
+        self.requests = []
+        outer = self
+
+        class H(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                outer.requests.append({"target": self.headers.get("X-Amz-Target"),
+                                       "trace": self.headers.get_all("X-Amzn-Trace-Id") or [],
+                                       "signed": self.headers.get("Authorization", "")})
+                data = b'{"Items":[],"Count":0,"ScannedCount":0}'
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-amz-json-1.0")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class TestTrace(Base):
+    """_X_AMZN_TRACE_ID is the running invocation's trace, seen by the handler's AWS calls."""
+
+    def test_trace_set_replaced_cleared(self):
+        ddb = RecordingDynamo()
+        self.addCleanup(ddb.close)
+        f = self.fn("waitlists", MAITRE_STORE="dynamodb://maitre?region=us-east-1&endpoint=" + ddb.url,
+                    AWS_ACCESS_KEY_ID="AKIDTRACE", AWS_SECRET_ACCESS_KEY="trace-secret",
+                    AWS_SESSION_TOKEN="trace-token")
+        ctx = {"sub": "01HZZZZZZZZZZZZZZZZZZZZZZZ", "tenantId": "01HYYYYYYYYYYYYYYYYYYYYYYY", "role": "owner"}
+        ev = rapi.apigw_event("GET", "/waitlists", authorizer=ctx)
+        t1 = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+        t2 = "Root=1-5759e989-0123456789abcdef01234567;Parent=0123456789abcdef;Sampled=0"
+        seen = []
+        for trace in (t1, t2, "", t1):
+            before = len(ddb.requests)
+            r = f.invoke(ev, trace=trace)
+            self.assertIsNotNone(r)
+            self.assertEqual(r.kind, "response", r.raw[:300])
+            mine = ddb.requests[before:]
+            self.assertTrue(mine, "the handler made no DynamoDB call")
+            seen.append({tuple(x["trace"]) for x in mine})
+        self.assertEqual(seen[0], {(t1,)})
+        self.assertEqual(seen[1], {(t2,)})          # replaced, not appended
+        self.assertEqual(seen[2], {()})             # an invocation without a trace: none
+        self.assertEqual(seen[3], {(t1,)})          # set again after being cleared
+        self.clean_stop(f)
+
+    def test_no_trace_header_off_lambda(self):
+        """The header is Lambda's: without AWS_LAMBDA_FUNCTION_NAME (a process off Lambda) none is sent."""
+        ddb = RecordingDynamo()
+        self.addCleanup(ddb.close)
+        f = self.fn("waitlists", MAITRE_STORE="dynamodb://maitre?region=us-east-1&endpoint=" + ddb.url,
+                    AWS_ACCESS_KEY_ID="AKIDTRACE", AWS_SECRET_ACCESS_KEY="trace-secret",
+                    AWS_LAMBDA_FUNCTION_NAME=None)
+        ctx = {"sub": "01HZZZZZZZZZZZZZZZZZZZZZZZ", "tenantId": "01HYYYYYYYYYYYYYYYYYYYYYYY", "role": "owner"}
+        r = f.invoke(rapi.apigw_event("GET", "/waitlists", authorizer=ctx), trace="Root=1-5759e988-bd862e3fe1be46a9")
+        self.assertEqual(r.kind, "response")
+        self.assertTrue(ddb.requests)
+        self.assertEqual([x["trace"] for x in ddb.requests if x["trace"]], [])
+        self.clean_stop(f)
+
+
+class TestRuntimeHTTP(Base):
+    """The Runtime API client (plain sockets) on what else HTTP/1.1 allows."""
+
+    def run_mode(self, mode, n=12):
+        f = self.fn("healthz")
+        f.api.http_mode = mode
+        for i in range(n):
+            if i == n // 2:   # a bad event in the middle: an error, then the loop goes on
+                r = f.invoke(None, raw=b"{not json")
+                self.assertIsNotNone(r)
+                self.assertEqual(r.kind, "error")
+                self.assertEqual(r.json["errorType"], "Runtime.InvalidEvent")
+                continue
+            ev = rapi.apigw_event("GET", "/healthz", headers={"x-pad": "p" * (100 * i)})
+            self.ok(f, ev, 200)
+        conns = f.api.connections
+        self.clean_stop(f)
+        return conns
+
+    def test_connection_close_on_every_answer(self):
+        # next and the post of each invocation: a connection each
+        self.assertGreaterEqual(self.run_mode("close"), 2 * 12)
+
+    def test_chunked_events(self):
+        # the events arrive in 7-byte chunks and parse: one kept connection throughout
+        self.assertEqual(self.run_mode("chunked"), 1)
+
+    def test_kept_connection_closed_under_it(self):
+        # closed after every post without a word: the next `next` finds it closed and reopens
+        self.assertGreaterEqual(self.run_mode("drop"), 12)
+
+    def test_cold_start_without_aws_call_does_not_load_libcurl(self):
+        f = self.fn("authorizer", MAITRE_STORE="dynamodb://maitre?region=us-east-1",
+                    AWS_ACCESS_KEY_ID="AKIDCOLD", AWS_SECRET_ACCESS_KEY="cold-secret")
+        r = f.invoke(rapi.authorizer_event("Bearer x.y.z"))
+        self.assertEqual(r.kind, "response")
+        self.assertFalse(r.json["isAuthorized"])
+        with open("/proc/%d/maps" % f.proc.pid) as m:
+            maps = m.read()
+        self.assertIn("libcjson", maps)
+        self.assertNotIn("libcurl", maps)
+        init = [x for x in f.log_lines() if x.get("msg") == "init"]
+        self.assertEqual(init[0]["libcurl"], False)
         self.clean_stop(f)
 
 

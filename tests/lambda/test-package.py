@@ -7,7 +7,10 @@
 - the zip has bootstrap (0755) at the top and the libraries AL2023 lacks in lib/,
   none of glibc's; two builds give the same bytes;
 - the unpacked zip runs: its bootstrap answers an invocation under the Runtime
-  API stand-in with the libraries loaded from its own lib/ (RPATH), not the system's.
+  API stand-in with the libraries loaded from its own lib/ (RPATH), not the
+  system's, both those linked and libcurl, which bootstrap dlopen()s at its
+  first use (here: the JWT secret read from an SSM stand-in at init);
+- a cold start that makes no AWS call does not load libcurl at all.
 Run by meson: test-package.py --package deploy/package --bootstrap B
 """
 import argparse
@@ -18,13 +21,47 @@ import subprocess
 import sys
 import tempfile
 import unittest
+import threading
 import zipfile
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import runtime_api as rapi  # noqa: E402
 
 ARGS = None
+
+
+class FakeSSM:
+    """Answers every POST with an SSM GetParameter answer holding value."""
+
+    def __init__(self, value):
+        self.requests = []
+        outer = self
+
+        class H(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                outer.requests.append((self.headers.get("X-Amz-Target"), body))
+                data = json.dumps({"Parameter": {"Name": "jwt", "Type": "SecureString", "Value": value}}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 class TestPackage(unittest.TestCase):
@@ -69,14 +106,17 @@ class TestPackage(unittest.TestCase):
         with open(self.zip, "rb") as a, open(other, "rb") as b:
             self.assertEqual(a.read(), b.read())
 
-    def test_unpacked_zip_runs_on_its_own_libraries(self):
+    def run_unpacked(self, extra_env):
+        """Runs the unpacked zip's bootstrap for one healthz invocation; returns its /proc maps then."""
         task = os.path.join(self.dir, "task")
-        with zipfile.ZipFile(self.zip) as z:
-            z.extractall(task)
-        os.chmod(os.path.join(task, "bootstrap"), 0o755)
+        if not os.path.isdir(task):
+            with zipfile.ZipFile(self.zip) as z:
+                z.extractall(task)
+            os.chmod(os.path.join(task, "bootstrap"), 0o755)
         api = rapi.RuntimeAPI().start()
         env = {"PATH": "/usr/bin:/bin", "AWS_LAMBDA_RUNTIME_API": api.address, "_HANDLER": "healthz",
                "MAITRE_STORE": "sqlite:%s/m.db" % self.dir, "LAMBDA_TASK_ROOT": task}
+        env.update(extra_env)
         proc = subprocess.Popen([os.path.join(task, "bootstrap")], env=env, cwd=task,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
@@ -86,14 +126,32 @@ class TestPackage(unittest.TestCase):
             self.assertEqual(r.json["statusCode"], 200)
             with open("/proc/%d/maps" % proc.pid) as f:
                 maps = f.read()
-            for lib in ("libcurl.so.4", "libcjson.so.1", "libsodium.so.23"):
-                self.assertIn(os.path.join(task, "lib", lib), maps)
-                self.assertNotIn("/x86_64-linux-gnu/" + lib, maps)
         finally:
             api.close_next()
             proc.wait(timeout=20)
+            proc.stderr.close()
             api.stop()
         self.assertEqual(api.problems, [])
+        return task, maps
+
+    def test_unpacked_zip_runs_on_its_own_libraries(self):
+        ssm = FakeSSM("k" * 40)
+        self.addCleanup(ssm.close)
+        task, maps = self.run_unpacked({
+            "MAITRE_JWT_SECRET_SSM": "/maitre/jwt", "MAITRE_SSM_ENDPOINT": ssm.url, "AWS_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "AKIDPACKAGE", "AWS_SECRET_ACCESS_KEY": "package-secret",
+            "AWS_SESSION_TOKEN": "package-token"})
+        self.assertEqual(len(ssm.requests), 1)
+        self.assertEqual(ssm.requests[0][0], "AmazonSSM.GetParameter")
+        for lib in ("libcurl.so.4", "libssl.so.3", "libnghttp2.so.14", "libcjson.so.1", "libsodium.so.23"):
+            self.assertIn(os.path.join(task, "lib", lib), maps)
+            self.assertNotIn("/x86_64-linux-gnu/" + lib, maps)
+
+    def test_cold_start_without_aws_call_does_not_load_libcurl(self):
+        task, maps = self.run_unpacked({"MAITRE_JWT_SECRET": "s" * 40})
+        self.assertIn(os.path.join(task, "lib", "libcjson.so.1"), maps)
+        for lib in ("libcurl.so.4", "libssl.so.3", "libnghttp2.so.14", "libgnutls.so.30", "libkrb5.so.3"):
+            self.assertNotIn(lib, maps)
 
 
 def main():

@@ -47,7 +47,7 @@ CfnLoader.add_multi_constructor("!", _tag)
 # what each handler may do, beyond writing its logs
 ALLOWED = {
     "healthz": set(),
-    "authorizer": {"ssm:GetParameter"},
+    "authorizer": {"dynamodb:GetItem", "ssm:GetParameter"},
     "register": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"},
     "token": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "ssm:GetParameter"},
     "refresh": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchGetItem",
@@ -65,6 +65,10 @@ ALLOWED = {
     "consumer": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
                  "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
                  "sqs:ChangeMessageVisibility", "ssm:GetParameter"},
+    "password": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "ssm:GetParameter"},
+    "staff": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+              "dynamodb:Query"},
+    "restaurant": {"dynamodb:GetItem", "dynamodb:PutItem"},
     # counters as parties finish: UpdateItem ADD (stats_keep in waitees, guest, sms-hook)
     "stats": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"},
 }
@@ -75,13 +79,14 @@ REQUIRED = {
     "waitees": {"sqs:SendMessage"},
     "token": {"ssm:GetParameter"},
     "refresh": {"ssm:GetParameter"},
-    "authorizer": {"ssm:GetParameter"},
+    "authorizer": {"ssm:GetParameter", "dynamodb:GetItem"},
+    "password": {"ssm:GetParameter", "dynamodb:UpdateItem"},
     "stats": {"dynamodb:Query", "dynamodb:BatchGetItem"},
     "guest": {"dynamodb:UpdateItem"},
     "sms-hook": {"dynamodb:UpdateItem"},
 }
 # guest links (docs/guests.md) are keyed by the JWT secret too
-NEEDS_JWT = {"token", "refresh", "authorizer", "waitlists", "waitees", "consumer", "guest", "checkin"}
+NEEDS_JWT = {"token", "refresh", "authorizer", "waitlists", "waitees", "consumer", "guest", "checkin", "password"}
 
 
 def load(path):

@@ -11,7 +11,8 @@
  * - a failing gateway (HTTP 500) shows as failed on the waitee, retried
  *   with backoff until dead-lettered;
  * - maitred killed with SIGKILL 20 times during 500 deliveries: every
- *   guest is told, duplicates at the sink no more than the kills.
+ *   guest is told, duplicates at the sink no more than the kills (the
+ *   kills are paced by the sink's count of deliveries, not by sleeps).
  *
  * Time: the maitreds run on a test clock (MAITRE_TEST_CLOCK_FILE, an
  * offset in ms the test moves), so waiting for the next minute, for a
@@ -510,7 +511,50 @@ static void test_failing_gateway(void **state)
 #define KILL_GUESTS 500
 #define KILLS 20
 
-/* SIGKILL 20 times during 500 deliveries: everyone told, duplicates <= kills. */
+/* The sink's accepted count. */
+static int sink_accepted(const struct sink *s)
+{
+	cJSON *st = sink_stats(s);
+	int n = (int)test_json_num(st, "accepted", -1);
+
+	cJSON_Delete(st);
+	return n;
+}
+
+/* Waits (up to timeout_ms) until the sink accepted at least n texts; returns the count. */
+static int wait_accepted(const struct sink *s, int n, int timeout_ms)
+{
+	int waited, got = sink_accepted(s);
+
+	for (waited = 0; got < n && waited < timeout_ms; waited += 10) {
+		sleep_ms(10);
+		got = sink_accepted(s);
+	}
+	return got;
+}
+
+/* Waits (up to timeout_ms) until the embedded queue holds nothing visible or
+ * in flight: every message was deleted, so nothing more can be delivered. */
+static int wait_queue_empty(struct queue *q, int timeout_ms)
+{
+	struct queue_depth d;
+	int waited;
+
+	for (waited = 0; waited < timeout_ms; waited += 100) {
+		if (q->ops->depth(q, &d, NULL) == 0 && d.visible + d.in_flight == 0)
+			return 0;
+		sleep_ms(100);
+	}
+	return -1;
+}
+
+/* SIGKILL 20 times during 500 deliveries: everyone told, duplicates <= kills.
+ * The kills are paced by deliveries, not by the clock: the sink holds each
+ * text 1 s while the guests are created (so a slow machine cannot deliver
+ * them all before the first kill), then 5 ms; each kill comes once the
+ * restarted maitred has delivered a few more texts (3 - 6, plus 0 - 45 ms), so
+ * every kill lands in the middle of the deliveries however loaded the
+ * machine is, and the 20 kills span about a quarter of them. */
 static void test_sigkill_during_deliveries(void **state)
 {
 	struct sink s;
@@ -522,16 +566,17 @@ static void test_sigkill_during_deliveries(void **state)
 			      "MAITRE_SMS_NEW_RESTAURANT_DAY=0", "MAITRE_SMS_PER_NUMBER_HOUR=0",
 			      "MAITRE_SMS_PER_PARTY_HOUR=0", NULL };
 	const char *args[] = { "--tick-seconds", "1", NULL };
-	const char *slow[] = { "--delay-ms", "40", NULL };
+	const char *hold[] = { "--delay-ms", "1000", NULL };
 	struct test_server_opts o = { .args = args, .env = env };
 	struct test_server x;
+	struct queue *q = NULL;
 	char **ids = calloc(KILL_GUESTS, sizeof *ids);
 	char *tok = NULL, *wl;
 	cJSON *st = NULL;
-	int i, k, told = 0, dups = 0, at_first_kill = -1;
+	int i, k, told = 0, dups = 0, at_first_kill = -1, accepted;
 
 	(void)state;
-	sink_start(&s, slow);
+	sink_start(&s, hold);
 	assert_int_equal(test_server_start(&x, &o), 0);
 	assert_int_equal(test_register_and_login(&x, NULL, NULL, NULL, &tok, NULL), 0);
 	wl = api_waitlist(&x, tok, "Crash Cafe");
@@ -541,24 +586,24 @@ static void test_sigkill_during_deliveries(void **state)
 		ids[i] = strdup(test_json_str(g, "id"));
 		cJSON_Delete(g);
 	}
+	sink_control(&s, "{\"delayMs\":5}");
+	accepted = sink_accepted(&s);
 	for (k = 0; k < KILLS; k++) {
-		sleep_ms(250 + (k * 137) % 400);
-		if (k == 0) {
-			st = sink_stats(&s);
-			at_first_kill = (int)test_json_num(st, "accepted", -1);
-			cJSON_Delete(st);
-			st = NULL;
-		}
+		int got = wait_accepted(&s, accepted + 3 + k % 4, 30000);
+
+		assert_true(got >= accepted + 3 + k % 4);   /* the restarted maitred delivers */
+		sleep_ms((k * 37) % 46);
+		if (k == 0)
+			at_first_kill = got;
 		assert_int_equal(test_server_signal(&x, SIGKILL), 0);
 		assert_int_equal(test_server_wait_exit(&x, 5000), 128 + SIGKILL);
 		assert_int_equal(test_server_restart(&x), 0);
+		accepted = sink_accepted(&s);
 	}
 	/* The kills landed during the deliveries, not after them. */
-	st = sink_stats(&s);
-	fprintf(stderr, "delivered before the first kill: %d; after the last: %d\n", at_first_kill,
-		(int)test_json_num(st, "accepted", -1));
+	fprintf(stderr, "delivered before the first kill: %d; after the last: %d\n", at_first_kill, accepted);
 	assert_true(at_first_kill < KILL_GUESTS);
-	assert_true(test_json_num(st, "accepted", 0) < KILL_GUESTS);
+	assert_true(accepted < KILL_GUESTS);
 	for (i = 0; i < 1200 && told < KILL_GUESTS; i++) {
 		cJSON_Delete(st);
 		st = sink_stats(&s);
@@ -569,7 +614,11 @@ static void test_sigkill_during_deliveries(void **state)
 			sleep_ms(100);
 	}
 	assert_int_equal(told, KILL_GUESTS);
-	sleep_ms(2000);
+	/* Every message deleted (the killed batches came back after their 2 s
+	 * and were settled): no late duplicate can come after this. */
+	assert_int_equal(queue_sqlite_open(store_path(&x), NULL, &q, NULL), 0);
+	assert_int_equal(wait_queue_empty(q, 60000), 0);
+	queue_close(q);
 	cJSON_Delete(st);
 	st = sink_stats(&s);
 	for (k = 0; k < KILL_GUESTS; k++)

@@ -548,7 +548,19 @@ static void test_desktop(void **state)
 	owner_with_list(w);
 	http_add(w, "{\"name\":\"Late Larsen\",\"partySize\":2,\"quotedMinutes\":1}", NULL, 0);
 	http_add(w, "{\"name\":\"Kind Kim\",\"partySize\":3,\"phoneNumber\":\"+14155550177\"}", NULL, 0);
-	app_start(w, 120, 40, NULL, NULL);
+	/* the app on its own test clock (real time until the test moves it) */
+	char app_clock[400];
+	snprintf(app_clock, sizeof app_clock, "%s/app-clock", w->t.root);
+	f = fopen(app_clock, "w");
+	assert_non_null(f);
+	offset = 0;
+	assert_int_equal(fwrite(&offset, sizeof offset, 1, f), 1);
+	fclose(f);
+	char app_clock_env[450];
+	snprintf(app_clock_env, sizeof app_clock_env, "MAITRE_TEST_CLOCK_FILE=%s", app_clock);
+	const char *app_env[] = { app_clock_env, NULL };
+	const char *app_args[] = { "--server", w->srv.base_url, NULL };
+	assert_int_equal(tmux_start(&w->t, 120, 40, app_args, app_env), 0);
 	login_by_keys(w);
 	/* at 120 columns the footer keeps every key and says it short */
 	assert_true(tmux_wait_text(&w->t, "notif on", WAIT) >= 0);
@@ -564,10 +576,21 @@ static void test_desktop(void **state)
 	assert_true(tmux_wait_text(&w->t, "confirmed by guest", WAIT) >= 0); /* the row's STATUS */
 	sleep(3); /* more polls and ticks: nothing is notified twice */
 
-	/* the connection lost for more than 30 s: one notification */
+	/* the connection lost for more than 30 s: one notification (the app's
+	 * clock moves 31 s instead of the test waiting for them) */
 	assert_int_equal(test_server_stop(&w->srv, 0), 0);
 	assert_true(tmux_wait_text(&w->t, "OFFLINE since", WAIT) >= 0);
-	assert_true(tmux_wait_text(&w->t, "offline for more than 30 s", 60000) >= 0);
+	usleep(1500000);   /* a poll or two offline: not yet notified (not before the 30 s) */
+	char *screen = tmux_capture(&w->t, 0);
+	assert_non_null(screen);
+	assert_null(strstr(screen, "offline for more than 30 s"));
+	free(screen);
+	f = fopen(app_clock, "r+");
+	assert_non_null(f);
+	offset = 31000;
+	assert_int_equal(fwrite(&offset, sizeof offset, 1, f), 1);
+	fclose(f);
+	assert_true(tmux_wait_text(&w->t, "offline for more than 30 s", WAIT) >= 0);
 	usleep(500000);
 
 	char *text = slurp(log);

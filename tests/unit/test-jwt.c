@@ -269,6 +269,11 @@ static const struct forge_case forge_cases[] = {
 	{ "HS512 with the right key", "{\"alg\":\"HS512\",\"typ\":\"JWT\"}", FORGE_HS512, 0, NULL },
 	{ "RS256 header, HS256 signature", "{\"alg\":\"RS256\",\"typ\":\"JWT\"}", FORGE_HS256, 0, NULL },
 	{ "no alg", "{\"typ\":\"JWT\"}", FORGE_HS256, 0, NULL },
+	/* found by fuzz-authorizer: libjwt reads alg without regard to case, but
+	 * JWS algorithm names are case-sensitive (RFC 7515 4.1.1) */
+	{ "alg Hs256", "{\"alg\":\"Hs256\",\"typ\":\"JWT\"}", FORGE_HS256, 0, NULL },
+	{ "alg hs256", "{\"alg\":\"hs256\"}", FORGE_HS256, 0, NULL },
+	{ "alg HS256 twice, last hs256", "{\"alg\":\"HS256\",\"alg\":\"hs256\"}", FORGE_HS256, 0, NULL },
 	{ "expired", "{\"alg\":\"HS256\"}", FORGE_HS256, 0, m_expired },
 	{ "exp == now", "{\"alg\":\"HS256\"}", FORGE_HS256, 0, m_exp_now },
 	{ "nbf in the future", "{\"alg\":\"HS256\"}", FORGE_HS256, 0, m_nbf_future },
