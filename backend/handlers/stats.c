@@ -17,6 +17,7 @@
 #include "core/tz.h"
 #include "handlers/access.h"
 #include "handlers/handler.h"
+#include "handlers/restaurant.h"
 #include "handlers/stats.h"
 #include "store/store.h"
 
@@ -49,14 +50,14 @@ int stats_tz(struct mt_ctx *ctx, const char *tenant_id, const char *param, struc
 
 	if (param != NULL && *param != '\0')
 		return mt_tz_load(param, tz);
-	/* the restaurant's zone; UTC when it has no record yet, or a zone this host lacks */
+	/* the restaurant's zone (UTC by default); UTC when this host has no such zone file */
 	if (ctx->store->ops->restaurant_get != NULL && tenant_id != NULL &&
-	    ctx->store->ops->restaurant_get(ctx->store, tenant_id, &rest) == 0 && rest.timezone[0] != '\0') {
+	    restaurant_load(ctx, tenant_id, &rest) == 0 && rest.timezone[0] != '\0') {
 		r = mt_tz_load(rest.timezone, tz);
 		if (r == 0 || r == MT_ENOMEM)
 			return r;
-		mt_log("warn", "restaurant time zone unknown here: stats in UTC", "tenantId", tenant_id,
-		       "timezone", rest.timezone, NULL);
+		mt_log("warn", "restaurant time zone unknown here (no zone file; TZDIR): stats in UTC", "tenantId",
+		       tenant_id, "timezone", rest.timezone, NULL);
 	}
 	return mt_tz_load("UTC", tz);
 }

@@ -345,6 +345,23 @@ static void test_stats_day(void **state)
 		cJSON_Delete(j);
 	}
 
+	/* without ?tz= the restaurant's zone */
+	{
+		struct hr h = http(a, "PUT", "/restaurant", "{\"timezone\":\"America/New_York\"}");
+
+		want_status(&h, 200);
+		hr_free(&h);
+		free(q);
+		q = test_strf("from=%s&to=%s", date, date);
+		j = stats(a, wl, q);
+		assert_string_equal(test_json_str(j, "timezone"), "America/New_York");
+		assert_num(num(elem(j, "byHour", 12), "parties"), 0);
+		cJSON_Delete(j);
+		h = http(a, "PUT", "/restaurant", "{\"timezone\":\"UTC\"}");
+		want_status(&h, 200);
+		hr_free(&h);
+	}
+
 	/* another list's counters are its own; a day without parties is all zeros and nulls */
 	free(q);
 	q = test_strf("from=%s&to=%s", date, date);
