@@ -348,6 +348,7 @@ static void test_stats(void **state)
 	r = CTL(0, NULL, "list", "create", "Stats room");
 	run_free(&r);
 	r = CTL(0, NULL, "add", "Stats room", "Okafor", "--size", "3", "--quote", "15");
+	assert_null(strstr(r.out, "suggested quote"));   /* the host gave one */
 	run_free(&r);
 	r = CTL(0, NULL, "seat", "Stats room", "Okafor");
 	run_free(&r);
@@ -377,6 +378,10 @@ static void test_stats(void **state)
 	assert_non_null(strstr(r.err, "from"));
 	run_free(&r);
 	r = CTL(1, NULL, "stats", "Stats room", "extra");
+	run_free(&r);
+	/* an add without a quote says what the server suggests: one party of 3 is too little history */
+	r = CTL(0, NULL, "add", "Stats room", "Lee", "--size", "3");
+	assert_non_null(strstr(r.out, "suggested quote: 15 min (the list's default; little history)"));
 	run_free(&r);
 }
 
