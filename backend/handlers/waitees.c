@@ -379,9 +379,10 @@ int waitees_add(struct mt_ctx *ctx, const struct mt_waitlist *wl, const struct m
 	return 0;
 }
 
-/* The answer to an add: the party, and as "estimate" the quote the server
- * suggests for a party like it joining now (handlers/stats.h), so a client
- * can show it; without an estimate (the store failed) the party alone. */
+/* The answer to an add: the party, and, when it has no quote, as "estimate"
+ * the quote the server suggests for a party like it joining now
+ * (handlers/stats.h), so a client can show or apply it; without an estimate
+ * (a quote given, or the store failed) the party alone. */
 static cJSON *waitees_added(struct mt_ctx *ctx, const struct mt_waitlist *wl, struct mt_waitee *w)
 {
 	struct mt_estimate e;
@@ -397,7 +398,8 @@ static cJSON *waitees_added(struct mt_ctx *ctx, const struct mt_waitlist *wl, st
 		mt_buf_free(&b);
 		return NULL;
 	}
-	if (stats_tz(ctx, wl->tenant_id, NULL, &tz) == 0) {
+	/* only for a party without a quote: a client that quoted already chose */
+	if (w->quoted_minutes == 0 && stats_tz(ctx, wl->tenant_id, NULL, &tz) == 0) {
 		if (stats_estimate(ctx, wl, w->party_size, &tz, w->joined_at / 1000, &e, &hour) == 0 &&
 		    (o = cJSON_CreateObject()) != NULL) {
 			stats_estimate_json(o, &e, w->party_size, hour, tz.name);

@@ -9,6 +9,8 @@
 #include "core/error.h"
 #include "store/store-sqlite-private.h"
 
+#define STATS_SQLITE_HOURS 28   /* hours one SQ_STAT_HOUR statement asks for (the estimate's 28 days) */
+
 /* Statements of this file, by enum store_sqlite_sq (store_sqlite_sql_of). */
 const struct store_sqlite_sql store_sqlite_sql_stats[SQ__COUNT] = {
 	[SQ_STAT_ADD] = {"stat_add",
@@ -17,9 +19,12 @@ const struct store_sqlite_sql store_sqlite_sql_stats[SQ__COUNT] = {
 	[SQ_STAT_RANGE] = {"stat_range",
 		"SELECT hour, party_size, counter, value FROM stat_counters"
 		" WHERE waitlist_id = ?1 AND hour >= ?2 AND hour < ?3 ORDER BY hour, party_size"},
+	/* STATS_SQLITE_HOURS hours at once (unused places bound to -1) */
 	[SQ_STAT_HOUR] = {"stat_hours",
 		"SELECT hour, party_size, counter, value FROM stat_counters"
-		" WHERE waitlist_id = ?1 AND hour = ?2 AND party_size = ?3"},
+		" WHERE waitlist_id = ?1 AND party_size = ?2 AND hour IN (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
+		" ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)"
+		" ORDER BY hour"},
 };
 
 /* Input of the stat_add job. */
@@ -121,7 +126,7 @@ int store_sqlite_stat_range(struct store *base, const char *waitlist_id, int64_t
 	return store_sqlite_stat_walk(s, c, st, fn, ud);
 }
 
-/* Hands fn the list's buckets of one party size at the given hours. */
+/* Hands fn the list's buckets of one party size at the given hours: one statement per 28 hours. */
 int store_sqlite_stat_hours(struct store *base, const char *waitlist_id, int party_size, const int64_t *hours,
 			    size_t nh, int (*fn)(const struct mt_stat_bucket *b, void *ud), void *ud)
 {
@@ -132,12 +137,15 @@ int store_sqlite_stat_hours(struct store *base, const char *waitlist_id, int par
 
 	if (waitlist_id == NULL || fn == NULL || (nh > 0 && hours == NULL))
 		return MT_EINVAL;
-	for (i = 0; i < nh; i++) {
+	for (i = 0; i < nh; i += STATS_SQLITE_HOURS) {
+		size_t k;
+
 		if ((r = store_sqlite_stmt(c, SQ_STAT_HOUR, &st)) < 0)
 			return r;
 		BIND_STR(st, 1, waitlist_id);
-		sqlite3_bind_int64(st, 2, hours[i]);
-		sqlite3_bind_int(st, 3, party_size);
+		sqlite3_bind_int(st, 2, party_size);
+		for (k = 0; k < STATS_SQLITE_HOURS; k++)
+			sqlite3_bind_int64(st, (int)k + 3, i + k < nh ? hours[i + k] : -1);
 		if ((r = store_sqlite_stat_walk(s, c, st, fn, ud)) != 0)
 			return r;
 	}

@@ -600,6 +600,12 @@ static void test_estimate_history(void **state)
 		assert_string_equal(test_json_str(e, "confidence"), "medium");
 		assert_string_equal(test_json_str(h.j, "name"), "Walk-in");
 		hr_free(&h);
+		/* a party quoted by the host: no suggestion asked for */
+		h = http(a, "POST", path, "{\"name\":\"Quoted\",\"partySize\":4,\"quotedMinutes\":30}");
+		want_status(&h, 201);
+		assert_null(cJSON_GetObjectItemCaseSensitive(h.j, "estimate"));
+		assert_num(num(h.j, "quotedMinutes"), 30);
+		hr_free(&h);
 		free(path);
 	}
 }
