@@ -686,6 +686,7 @@ int board_key(struct app *a, int is_key, long ch)
 		sync_load_lists(a->sync);
 		break;
 	case '?': a->overlay = OVERLAY_HELP; a->dirty |= DIRTY_OVERLAY; break;
+	case 'S': stats_open(a); break;
 	case 'h': handover_open(a); break;
 	case 'H': note_open(a); break;
 	case 'A': activity_open(a); break;

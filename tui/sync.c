@@ -843,6 +843,7 @@ void sync_tick(struct sync *s)
 	struct app *a = s->app;
 	if (!s->c || a->screen != SCREEN_BOARD || s->relogin_needed || !a->list_id[0])
 		return;
+	sync_stats_tick(a, s->c);
 	if (!s->list_call && a->mono_ms >= s->next_poll_mono)
 		start_poll(s);
 	/* after login (or opening another list): a note not acknowledged yet is shown first */

@@ -39,6 +39,9 @@ const struct mt_access_rule mt_access_rules[] = {
 	{ "GET /restaurant", LEADS, 0 },
 	{ "PUT /restaurant", OWN, 0 },
 
+	/* stats (docs/stats.md): owner and managers; the estimate comes with the add, so every role */
+	{ "GET /waitlists/{waitlistId}/stats", LEADS, 0 },
+	{ "GET /waitlists/{waitlistId}/estimate", ALL, 0 },
 	/* the activity log and the shift handover: every role (hosts hand over to hosts) */
 	{ "GET /waitlists/{waitlistId}/activity", ALL, 0 },
 	{ "GET /activity", LEADS, 0 },   /* restaurant-wide: staff accounts, lists deleted */

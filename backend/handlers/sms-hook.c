@@ -45,6 +45,7 @@
 #include "core/url.h"
 #include "core/validate.h"
 #include "handlers/handler.h"
+#include "handlers/stats.h"
 #include "handlers/limit.h"
 #include "apigw/apigw.h"
 #include "store/store.h"
@@ -315,13 +316,15 @@ static int sms_hook_record(struct mt_ctx *ctx, const char *phone, enum sms_hook_
 	if (r < 0)
 		return r;
 	for (attempt = 0; attempt < 2; attempt++) {
-		struct mt_waitee prev = w;
+		struct mt_waitee before = w;
 
 		if (!sms_hook_apply(&w, a, body, now, retention_seconds(ctx, w.tenant_id)))
 			return 0;
 		r = ctx->store->ops->waitee_update(ctx->store, &w, w.version);
+		if (r == 0)
+			stats_keep(ctx, &before, &w);   /* a guest's cancel counts */
 		if (r == 0)   /* the kind of reply only, never its text */
-			activity_waitee(ctx, &activity_guest, "replied", &prev, &w,
+			activity_waitee(ctx, &activity_guest, "replied", &before, &w,
 					a == SMS_HOOK_CONFIRM ? "confirm" : a == SMS_HOOK_CANCEL ? "cancel" : "text");
 		if (r != MT_EPRECOND && r != MT_ECONFLICT)
 			return r;

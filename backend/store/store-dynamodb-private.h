@@ -101,6 +101,12 @@ int store_ddb_link_put(struct store *st, const struct mt_link *l);
 /* Gets a live public link by key. */
 int store_ddb_link_get(struct store *st, const char *key, struct mt_link *out);
 
+/* ---- store-dynamodb-stats.c: stats counters (STAT#<list> / H<hour>#S<size>; store.h stat_*) */
+int store_ddb_stat_add(struct store *st, const char *waitlist_id, const struct mt_stat_delta *d);
+int store_ddb_stat_range(struct store *st, const char *waitlist_id, int64_t from_hour, int64_t to_hour,
+			 int (*fn)(const struct mt_stat_bucket *b, void *ud), void *ud);
+int store_ddb_stat_hours(struct store *st, const char *waitlist_id, int party_size, const int64_t *hours,
+			 size_t nh, int (*fn)(const struct mt_stat_bucket *b, void *ud), void *ud);
 /* ---- store-dynamodb-activity.c (contract in store.h) */
 /* Adds the erasure-index keys (GSI1 EXP#<shard> / <expires_at>#<key>) to an
  * item that holds guest data and must be gone at expires_at (s); nothing when 0. */
