@@ -71,13 +71,13 @@ static size_t sms_rules(const struct mt_ctx *ctx, const struct mt_waitee *w, int
 }
 
 /* Writes the refusal text for rule r. */
-static void sms_why(const struct sms_rule *r, char *why, size_t whysz)
+static void sms_reason(const struct sms_rule *r, char *reason, size_t reasonsz)
 {
-	if (whysz > 0)
-		snprintf(why, whysz, "sending limit reached: at most %d %s", r->max, r->what);
+	if (reasonsz > 0)
+		snprintf(reason, reasonsz, "sending limit reached: at most %d %s", r->max, r->what);
 }
 
-int sms_limit_take(struct mt_ctx *ctx, const struct mt_waitee *w, int64_t now, char *why, size_t whysz,
+int sms_limit_take(struct mt_ctx *ctx, const struct mt_waitee *w, int64_t now, char *reason, size_t reasonsz,
 		   int64_t *retry_s)
 {
 	struct sms_rule r[3];
@@ -95,7 +95,7 @@ int sms_limit_take(struct mt_ctx *ctx, const struct mt_waitee *w, int64_t now, c
 			if (r[j].max > 0)
 				limit_give_back(ctx, r[j].kind, r[j].subject);
 		if (e == MT_EBUSY)
-			sms_why(&r[i], why, whysz);
+			sms_reason(&r[i], reason, reasonsz);
 		return e;
 	}
 	return 0;
@@ -111,7 +111,7 @@ void sms_limit_give_back(struct mt_ctx *ctx, const struct mt_waitee *w)
 			limit_give_back(ctx, r[i].kind, r[i].subject);
 }
 
-int sms_limit_check(struct mt_ctx *ctx, const struct mt_waitee *w, int64_t now, char *why, size_t whysz,
+int sms_limit_check(struct mt_ctx *ctx, const struct mt_waitee *w, int64_t now, char *reason, size_t reasonsz,
 		    int64_t *retry_s)
 {
 	struct sms_rule r[3];
@@ -132,7 +132,7 @@ int sms_limit_check(struct mt_ctx *ctx, const struct mt_waitee *w, int64_t now, 
 			int64_t left = start + r[i].window_ms - now;
 
 			*retry_s = left <= 0 ? 1 : (left + 999) / 1000;
-			sms_why(&r[i], why, whysz);
+			sms_reason(&r[i], reason, reasonsz);
 			return MT_EBUSY;
 		}
 	}

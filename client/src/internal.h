@@ -64,7 +64,7 @@ struct mtc_call {
 	struct mtc_waitlist_input waitlist; /* copy of *req.waitlist */
 	struct mtc_staff_input staff;       /* copy of *req.staff */
 	struct mtc_restaurant_input restaurant; /* copy of *req.restaurant */
-	char *strings[24];             /* owned copies of the request's strings */
+	char *strings[32];             /* owned copies of the request's strings */
 	size_t n_strings;              /* used entries of strings */
 	mtc_done_fn cb;                /* completion callback */
 	void *userdata;                /* its argument */
@@ -149,6 +149,9 @@ char *mtc_url_escape(const char *s);
 /* records.c: JSON -> records */
 enum mtc_error mtc_parse_waitlist(const cJSON *o, struct mtc_waitlist *w);
 enum mtc_error mtc_parse_waitee(const cJSON *o, struct mtc_waitee *w);
+/* stats.c: a Stats answer (the text is kept in s->json), an Estimate object. */
+enum mtc_error mtc_parse_stats(const char *text, size_t len, struct mtc_stats *s);
+enum mtc_error mtc_parse_estimate(const cJSON *o, struct mtc_estimate *e);
 enum mtc_error mtc_parse_account(const cJSON *o, struct mtc_account *a);
 struct mtc_waitlist_list *mtc_waitlist_list_new(void);
 struct mtc_waitee_list *mtc_waitee_list_new(void);
