@@ -19,7 +19,8 @@ static int64_t num(const cJSON *o, const char *k)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
 
-	return cJSON_IsNumber(v) ? (int64_t)v->valuedouble : 0;
+	/* in range before the cast: casting a huge double is undefined */
+	return cJSON_IsNumber(v) && v->valuedouble >= -9e15 && v->valuedouble <= 9e15 ? (int64_t)v->valuedouble : 0;
 }
 
 /* Parses a Staff object. */
