@@ -27,6 +27,7 @@
 #include "handlers/sms-limit.h"
 #include "handlers/stats.h"
 #include "notify/notify.h"
+#include "queue/queue.h"
 #include "apigw/apigw.h"
 #include "store/store.h"
 
@@ -314,11 +315,38 @@ static cJSON *waitees_list(struct mt_ctx *ctx, const cJSON *event, const struct 
 	return waitees_list_headers(resp, event, wl->id, page.limit, next);
 }
 
+/* What waitees_add_unit writes and reads in one unit. */
+struct waitees_add_arg {
+	struct mt_ctx *ctx;          /* handler context */
+	struct mt_waitee *w;         /* the party (version and position filled in) */
+	const struct mt_link *link;  /* its guest link, or NULL */
+	int notify_inside;           /* 1: queue its messages inside the unit (the queue joins the store) */
+};
+
+/* The store work of an add, run as one write group (store.h): the guest
+ * link, the party, its joined or due message when the queue shares the
+ * store's transaction, then its place in line; on SQLite one commit. */
+static int waitees_add_unit(struct store *s, void *arg)
+{
+	struct waitees_add_arg *a = arg;
+	int r;
+
+	if (a->link != NULL && (r = s->ops->link_put(s, a->link)) < 0)
+		return r;
+	if ((r = s->ops->waitee_create(s, a->w)) < 0)
+		return r;
+	if (!a->notify_inside)
+		return 0;
+	mt_notify_after_change(a->ctx, a->w, 1);
+	return waitees_position(a->ctx, a->w);
+}
+
 /* Adds a party to wl (see crud.h). */
 int waitees_add(struct mt_ctx *ctx, const struct mt_waitlist *wl, const struct mt_waitee_patch *p,
 		const char *source, const char *id, struct mt_waitee *out)
 {
 	char tok[MT_GUEST_TOKEN_LEN + 1];
+	struct waitees_add_arg unit = { NULL, NULL, NULL, 0 };
 	struct mt_waitee w;
 	struct mt_link l;
 	int64_t now;
@@ -363,17 +391,21 @@ int waitees_add(struct mt_ctx *ctx, const struct mt_waitlist *wl, const struct m
 		l.enabled = 1;
 		l.created_at = now;
 		l.expires_at = now / 1000 + WAITEES_LINK_TTL_S;
-		r = ctx->store->ops->link_put(ctx->store, &l);
-		if (r < 0)
+		unit.link = &l;
+	}
+	unit.ctx = ctx;
+	unit.w = &w;
+	unit.notify_inside = queue_joins_store(ctx->queue, ctx->store);
+	r = store_write_group(ctx->store, waitees_add_unit, &unit);
+	if (r < 0)
+		return r;
+	if (!unit.notify_inside) {
+		/* SQS (or a queue on its own connection): queued after the party
+		 * is stored, then its place in line, as before */
+		mt_notify_after_change(ctx, &w, 1);
+		if ((r = waitees_position(ctx, &w)) < 0)
 			return r;
 	}
-	r = ctx->store->ops->waitee_create(ctx->store, &w);
-	if (r < 0)
-		return r;
-	mt_notify_after_change(ctx, &w, 1);
-	r = waitees_position(ctx, &w);
-	if (r < 0)
-		return r;
 	waitees_guest_url(ctx, &w);
 	*out = w;
 	return 0;

@@ -66,6 +66,7 @@ enum store_sqlite_sq {
 	SQ_WE_VERSION,
 	SQ_WE_DELETE,
 	SQ_WE_COUNT,
+	SQ_WE_COUNT_FAST,
 	SQ_WE_DUE,
 	SQ_WE_PHONE,
 	SQ_BEGIN_READ,
@@ -149,7 +150,6 @@ struct store_sqlite {
 	pthread_key_t key;                    /* this thread's struct store_sqlite_conn */
 	pthread_mutex_t write_lock;           /* held while a write transaction is open */
 	pthread_mutex_t gc_lock;              /* guards the group-commit queue below */
-	pthread_cond_t gc_cond;               /* broadcast when a batch is done */
 	struct store_sqlite_job *gc_head;     /* queued write jobs, oldest first */
 	struct store_sqlite_job **gc_tail;    /* where the next job is linked */
 	int gc_leader;                        /* 1 while a thread commits batches */
@@ -157,6 +157,9 @@ struct store_sqlite {
 	atomic_uint_least64_t jobs;           /* write operations run */
 	atomic_uint_least64_t requests;       /* statements run since open */
 	atomic_uint_least64_t scans;          /* statements that stepped through a full table scan */
+	atomic_int test_skip;                 /* tests: commits still to let through before failing */
+	atomic_int test_fail;                 /* tests: commits to turn into rollbacks after that */
+	atomic_int test_delay_ms;             /* tests: wait inside every commit */
 };
 
 /* A write operation queued for group commit. The submitting thread blocks
@@ -167,6 +170,7 @@ struct store_sqlite_job {
 	int result;                           /* outcome, valid once done */
 	int done;                             /* set (under gc_lock) when committed or failed */
 	struct store_sqlite_job *next;        /* queue / batch link */
+	pthread_cond_t cv;                    /* signalled when done, or when the lead passes to this job */
 };
 
 /* Input of a write job: a record and/or keys, and an expected version. */

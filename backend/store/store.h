@@ -215,6 +215,18 @@ struct store_ops {
 	int (*stat_hours)(struct store *s, const char *waitlist_id, int party_size, const int64_t *hours,
 			  size_t nh, int (*fn)(const struct mt_stat_bucket *b, void *ud), void *ud);
 
+	/* Runs fn(s, arg) as one atomic, durable unit of writes: every write fn
+	 * makes through s (and through an embedded queue sharing the store's
+	 * writer, queue->joins_store) is committed together, with one commit,
+	 * or not at all. fn's reads see its own writes. A write that fails
+	 * inside fn undoes only itself (fn decides what to do next); when fn
+	 * returns < 0 nothing of the unit is stored and that is the result;
+	 * otherwise the result is 0 once the unit is durable, or the commit's
+	 * error (then nothing is stored). Until the unit returns, what its
+	 * writes reported (versions) is provisional. May be NULL (DynamoDB):
+	 * store_write_group then runs fn directly, each write on its own. */
+	int (*write_group)(struct store *s, int (*fn)(struct store *s, void *arg), void *arg);
+
 	/* Counters since open (may be NULL: then no stats). */
 	void (*stats)(struct store *s, struct store_stats *out);
 };
@@ -235,6 +247,11 @@ int store_dynamodb_open(const char *url, struct store **out, char **cause);
 
 /* Thin wrappers. */
 static inline void store_close(struct store *s) { if (s) s->ops->close(s); }
+/* Runs fn as one atomic unit of writes where the back end has one (see write_group). */
+static inline int store_write_group(struct store *s, int (*fn)(struct store *s, void *arg), void *arg)
+{
+	return s->ops->write_group ? s->ops->write_group(s, fn, arg) : fn(s, arg);
+}
 /* Makes the store read time from c (the context's clock; tests: a fake one). */
 static inline void store_set_clock(struct store *s, const struct mt_clock *c) { if (s && c) s->clock = *c; }
 /* The store's current time, epoch milliseconds. */

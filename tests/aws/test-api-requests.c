@@ -375,7 +375,7 @@ static void test_requests_per_api_operation(void **state)
 			assert_non_null(resp);
 			assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(resp, "batchItemFailures")), 0);
 			cJSON_Delete(resp);
-			expect_requests(&f, "consumer (one message, sent)", "GetItem:6 Query:1 PutItem:4");
+			expect_requests(&f, "consumer (one message, sent)", "GetItem:7 Query:1 PutItem:4");
 		}
 		/* a repeat delivery of a sent message is a no-op: one read */
 		{
