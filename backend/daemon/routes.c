@@ -47,6 +47,8 @@ const struct route maitred_routes[] = {
 	R("POST", "/staff/{staffId}/password", "staff", 1),
 	R("GET", "/restaurant", "restaurant", 1),
 	W("PUT", "/restaurant", "restaurant", 1),
+	R("GET", "/waitlists/{waitlistId}/stats", "stats", 1),
+	R("GET", "/waitlists/{waitlistId}/estimate", "stats", 1),
 	{ NULL, NULL, NULL, NULL, 0, 0 },
 };
 

@@ -186,6 +186,18 @@ static const char *const store_sqlite_migrations[] = {
 	" UPDATE waitlists SET waitee_rev = waitee_rev + 1,"
 	" active_n = active_n - (OLD.status IN (0, 1, 2) AND OLD.expires_at = 0)"
 	" WHERE id = OLD.waitlist_id; END;",
+	/* 10: stats counters (issue 10 part 5, store-sqlite-stats.c): per list,
+	 * UTC hour joined, party size and counter; no guest data. And a
+	 * list's default quote for wait estimates (part 6). */
+	"CREATE TABLE stat_counters ("
+	" waitlist_id TEXT NOT NULL,"
+	" hour INTEGER NOT NULL,"
+	" party_size INTEGER NOT NULL,"
+	" counter TEXT NOT NULL,"
+	" value INTEGER NOT NULL,"
+	" PRIMARY KEY (waitlist_id, hour, party_size, counter)"
+	") WITHOUT ROWID;"
+	"ALTER TABLE waitlists ADD COLUMN default_quote INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define STORE_SQLITE_NMIGRATIONS ((int)(sizeof store_sqlite_migrations / sizeof store_sqlite_migrations[0]))

@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include "core/clock.h"
 #include "core/model.h"
+#include "core/stats.h"
 
 struct store;
 
@@ -200,6 +201,19 @@ struct store_ops {
 	 * MT_ENOTFOUND when gone); on success r->version is the new version. */
 	int (*restaurant_get)(struct store *s, const char *tenant_id, struct mt_restaurant *out);
 	int (*restaurant_put)(struct store *s, struct mt_restaurant *r, int64_t expected_version);
+	/* Stats counters (core/stats.h), per bucket (list, UTC hour joined,
+	 * party size). stat_add adds d's amounts to d's bucket of the list
+	 * (creating it) with one atomic write. stat_range hands fn each of the
+	 * list's buckets with from_hour <= hour < to_hour, in (hour, size)
+	 * order; it costs the buckets in the range, never a scan. stat_hours
+	 * hands fn the list's buckets of one party size at the nh given hours
+	 * (missing ones left out). A non-zero return of fn stops the walk and
+	 * is returned. Back ends without stats (test doubles) leave all NULL. */
+	int (*stat_add)(struct store *s, const char *waitlist_id, const struct mt_stat_delta *d);
+	int (*stat_range)(struct store *s, const char *waitlist_id, int64_t from_hour, int64_t to_hour,
+			  int (*fn)(const struct mt_stat_bucket *b, void *ud), void *ud);
+	int (*stat_hours)(struct store *s, const char *waitlist_id, int party_size, const int64_t *hours,
+			  size_t nh, int (*fn)(const struct mt_stat_bucket *b, void *ud), void *ud);
 
 	/* Runs fn(s, arg) as one atomic, durable unit of writes: every write fn
 	 * makes through s (and through an embedded queue sharing the store's
