@@ -9,8 +9,10 @@
 # failure (a missing tool is an install error there, not a reason to skip).
 # When clang is present (it is installed here) and no extra arguments are
 # given, the libFuzzer targets are built (build-test-fuzz/, -Dfuzz=true) and
-# each runs for 30 s (MAITRE_FUZZ_SECONDS), two at a time (tests/fuzz/run.sh). MAITRE_TEST_BUILD_PREFIX changes
-# the build directory names (default build-test, build-test-asan, build-test-fuzz).
+# each runs for 30 s (MAITRE_FUZZ_SECONDS), two at a time (tests/fuzz/run.sh);
+# also without extra arguments, a subset of the tests runs again under
+# valgrind (run_valgrind below). MAITRE_TEST_BUILD_PREFIX changes the build
+# directory names (default build-test, build-test-asan, build-test-fuzz).
 #
 #   ./test.sh                 # everything
 #   ./test.sh --suite api     # extra arguments go to `meson test`
@@ -20,7 +22,7 @@ ROOT=$(pwd)
 
 # shellcheck source=scripts/deps.sh
 . scripts/deps.sh
-PKGS=("${DEPS_BUILD_PKGS[@]}" python3-aiosmtpd dbus python3-dbus python3-gi wrk curl clang openssl tmux
+PKGS=("${DEPS_BUILD_PKGS[@]}" python3-aiosmtpd dbus python3-dbus python3-gi wrk curl clang openssl tmux valgrind
 	chromium python3-websocket)   # guest pages: tests/guest/browser-test.py
 
 mapfile -t missing < <(missing_packages "${PKGS[@]}")
@@ -158,6 +160,48 @@ if [ "$asan_ok" = 1 ]; then
 fi
 rm -f "$asan_log"
 
+# The tests run again under valgrind (`meson test --setup valgrind`, maitred
+# too): a subset that takes about a minute here; docs/reliability.md says
+# why these. Counted like the others.
+# (longest first, so the short ones share the second process meanwhile)
+VALGRIND_TESTS=(api-crud sms-hook client-unit test-core test-validate test-status test-etag test-listcache
+	test-log test-auth-tokens test-auth-secret test-tk-text test-tk-theme test-tk-phone)
+run_valgrind() {
+	local dir=$1 counts p f s
+	echo
+	echo "==== valgrind ($dir, ${#VALGRIND_TESTS[@]} tests: memcheck, leaks; maitred under it too) ===="
+	if ! command -v valgrind >/dev/null 2>&1; then
+		echo "test.sh: valgrind is not installed"
+		skipped=$((skipped + 1))
+		return
+	fi
+	rm -f "$dir/meson-logs/testlog-valgrind.json"
+	meson test -C "$dir" --setup valgrind --no-rebuild --num-processes 2 --print-errorlogs "${VALGRIND_TESTS[@]}"
+	counts=$(/usr/bin/python3 - "$dir/meson-logs/testlog-valgrind.json" <<'PY'
+import json, sys
+p = f = s = 0
+try:
+    for line in open(sys.argv[1]):
+        if line.strip():
+            r = json.loads(line).get("result", "")
+            if r in ("OK", "EXPECTEDFAIL"):
+                p += 1
+            elif r == "SKIP":
+                s += 1
+            else:
+                f += 1
+except FileNotFoundError:
+    f += 1
+print(p, f, s)
+PY
+)
+	read -r p f s <<<"$counts"
+	echo "test.sh: valgrind: $p passed, $f failed, $s skipped"
+	passed=$((passed + p))
+	failed=$((failed + f))
+	skipped=$((skipped + s))
+}
+
 # Builds the fuzz targets with clang and runs each for MAITRE_FUZZ_SECONDS
 # from its seed corpus and dictionary, 2 at a time (tests/fuzz/run.sh); a
 # crash, a leak, a timeout or a build failure counts as a failed test.
@@ -192,6 +236,9 @@ run_fuzz() {
 	rm -f "$out"
 }
 
+if [ "${#TEST_ARGS[@]}" -eq 0 ]; then
+	run_valgrind "$PREFIX"
+fi
 if [ "${#TEST_ARGS[@]}" -eq 0 ] && command -v clang >/dev/null 2>&1; then
 	run_fuzz "$PREFIX-fuzz"
 fi

@@ -54,6 +54,7 @@ enum overlay {
 	OVERLAY_FORM,    /* add / edit a party */
 	OVERLAY_HELP,    /* the keys of the current screen */
 	OVERLAY_CONFIRM, /* a yes/no question (delete, quit with typed text) */
+	OVERLAY_STATS,   /* the list's stats with bar charts (`S`, screen-stats.c) */
 };
 
 /* What a confirmation does on "yes". */
@@ -83,6 +84,51 @@ struct form {
 	int focus;                     /* enum form_field with the cursor */
 	int touched;                   /* 1 once anything was typed */
 	char pending_key[48];          /* key of the action sent from this form, while waiting */
+	/* the quote the server suggests (add only; sync-stats.c asks, screen-form.c shows) */
+	int est_wanted;                /* party size to ask a suggestion for at the next tick, 0 = none */
+	uint64_t est_call;             /* the request in flight, 0 = none */
+	int est_size;                  /* party size the suggestion below is for, 0 = none yet */
+	int est_minutes;               /* suggested quote, 0 = none */
+	char est_source[16];           /* "history", "default" or "none" */
+	char est_confidence[16];       /* "high", "medium", "low" or "none" */
+	long est_parties;              /* parties behind it */
+	int quote_typed;               /* 1 once the host typed in the quote field: never overwritten */
+};
+
+/* Figures of some finished parties, as the stats overlay shows them. */
+struct stats_fig {
+	long parties;                  /* served + cancelled + no-show */
+	long served;                   /* seated */
+	long covers;                   /* guests seated */
+	long cancelled;                /* cancelled */
+	long no_show;                  /* no-shows */
+	double wait_mean;              /* mean wait of the served, minutes (-1 = none) */
+	double wait_p90;               /* 90th percentile wait, minutes (-1 = none) */
+	double no_show_rate;           /* 0..1 (-1 = no parties) */
+	double cancel_rate;            /* 0..1 (-1 = no parties) */
+	long quoted;                   /* served with a quote */
+	double acc_mean;               /* their wait minus quote, mean, minutes */
+	double acc_spread;             /* its standard deviation, minutes */
+};
+
+#define STATS_SIZES 50             /* party sizes 1..50 */
+
+/* The stats overlay (`S`): what sync-stats.c fetched, what screen-stats.c draws. */
+struct stats_view {
+	int days;                      /* period: 1 (today), 7 or 28 days up to today */
+	int chart_by_size;             /* chart: 0 = by hour of the day, 1 = by party size */
+	int wanted;                    /* 1: (re)load at the next sync tick */
+	uint64_t call;                 /* request in flight, 0 = none */
+	int loaded;                    /* 1 once figures for `days` arrived */
+	char message[160];             /* "loading…" or why nothing can be shown, "" = none */
+	char from[16];                 /* first day, as the server said it */
+	char to[16];                   /* last day */
+	char tz[64];                   /* time zone of the days and hours */
+	struct stats_fig total;        /* the whole period */
+	struct stats_fig by_hour[24];  /* by local hour the parties joined */
+	int n_sizes;                   /* entries used in sizes/by_size */
+	int sizes[STATS_SIZES];        /* party sizes present, ascending */
+	struct stats_fig by_size[STATS_SIZES]; /* by party size */
 };
 
 /* The login screen. */
@@ -146,6 +192,7 @@ struct app {
 	enum confirm_kind confirm;     /* what the confirmation is for */
 	char confirm_id[64];           /* party the confirmation is about */
 	char confirm_text[200];        /* the question */
+	struct stats_view stats;       /* stats overlay state */
 	unsigned dirty;                /* enum dirty bits */
 
 	/* the board */
@@ -237,6 +284,9 @@ int board_key(struct app *a, int is_key, long ch);
 int form_key(struct app *a, int is_key, long ch);
 int help_key(struct app *a, int is_key, long ch);
 int confirm_key(struct app *a, int is_key, long ch);
+int stats_key(struct app *a, int is_key, long ch);
+/* Opens the stats overlay (the `S` key) and asks for the figures. */
+void stats_open(struct app *a);
 /* Mouse click at (y, x) on the board. */
 int board_click(struct app *a, int y, int x);
 

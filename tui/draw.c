@@ -220,6 +220,7 @@ void app_draw(struct app *a)
 		case OVERLAY_FORM: form_draw(a); break;
 		case OVERLAY_HELP: help_draw(a); break;
 		case OVERLAY_CONFIRM: confirm_draw(a); break;
+		case OVERLAY_STATS: stats_draw(a); break;
 		default: break;
 		}
 	}

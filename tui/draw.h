@@ -46,5 +46,6 @@ void board_draw(struct app *a);
 void form_draw(struct app *a);
 void help_draw(struct app *a);
 void confirm_draw(struct app *a);
+void stats_draw(struct app *a);
 
 #endif

@@ -59,6 +59,7 @@ void loop_key(struct app *a, int is_key, long ch)
 		case OVERLAY_FORM: r = form_key(a, is_key, ch); break;
 		case OVERLAY_HELP: r = help_key(a, is_key, ch); break;
 		case OVERLAY_CONFIRM: r = confirm_key(a, is_key, ch); break;
+		case OVERLAY_STATS: r = stats_key(a, is_key, ch); break;
 		default: break;
 		}
 	} else {

@@ -686,6 +686,7 @@ int board_key(struct app *a, int is_key, long ch)
 		sync_load_lists(a->sync);
 		break;
 	case '?': a->overlay = OVERLAY_HELP; a->dirty |= DIRTY_OVERLAY; break;
+	case 'S': stats_open(a); break;
 	case 'q': return KEY_QUIT;
 	case 12: /* Ctrl-L: repaint everything */
 		clearok(curscr, TRUE);

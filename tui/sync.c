@@ -840,6 +840,7 @@ void sync_tick(struct sync *s)
 	struct app *a = s->app;
 	if (!s->c || a->screen != SCREEN_BOARD || s->relogin_needed || !a->list_id[0])
 		return;
+	sync_stats_tick(a, s->c);
 	if (!s->list_call && a->mono_ms >= s->next_poll_mono)
 		start_poll(s);
 	if (!s->action_call && !s->checking && a->outbox.n > 0 && a->mono_ms >= s->next_send_mono)

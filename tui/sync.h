@@ -47,6 +47,12 @@ size_t sync_pollfds(struct sync *s, struct pollfd *fds, size_t cap);
 int sync_timeout_ms(struct sync *s);
 /* After poll(): lets the client work and run callbacks. */
 void sync_process(struct sync *s, const struct pollfd *fds, size_t n);
+/* sync-stats.c: starts what the stats overlay and the add form's suggested
+ * quote ask for (stats_view.wanted, form.est_wanted) on the client c.
+ * Called by sync_tick on the board. */
+struct mtc_client;
+void sync_stats_tick(struct app *a, struct mtc_client *c);
+
 /* Number of calls in flight. */
 size_t sync_in_flight(const struct sync *s);
 

@@ -28,7 +28,7 @@ void restaurant_defaults(const char *tenant_id, struct mt_restaurant *r)
 }
 
 /* Loads tenant's restaurant, or its defaults when it has none yet. */
-int restaurant_load(struct mt_ctx *ctx, const char *tenant_id, struct mt_restaurant *out)
+int restaurant_load(const struct mt_ctx *ctx, const char *tenant_id, struct mt_restaurant *out)
 {
 	int r;
 

@@ -4,6 +4,7 @@
 #include "core/ctx.h"
 #include "core/error.h"
 #include "handlers/limit.h"
+#include "handlers/restaurant.h"
 #include "handlers/sms-limit.h"
 
 #define SMS_HOUR_MS (3600LL * 1000)
@@ -51,6 +52,7 @@ int sms_limit_trusted(const struct mt_ctx *ctx, const char *tenant_id, int64_t n
 static size_t sms_rules(const struct mt_ctx *ctx, const struct mt_waitee *w, int64_t now, struct sms_rule r[3])
 {
 	int trusted = sms_limit_trusted(ctx, w->tenant_id, now);
+	struct mt_restaurant rest;
 
 	r[0] = (struct sms_rule){ "sms-party", w->id, ctx->cfg.sms_party_hour, SMS_HOUR_MS, "texts per party per hour" };
 	r[1] = (struct sms_rule){ "sms-number", w->phone, ctx->cfg.sms_number_hour, SMS_HOUR_MS,
@@ -58,6 +60,13 @@ static size_t sms_rules(const struct mt_ctx *ctx, const struct mt_waitee *w, int
 	r[2] = (struct sms_rule){ "sms-tenant", w->tenant_id, trusted ? ctx->cfg.sms_tenant_day : ctx->cfg.sms_new_tenant_day,
 				  SMS_DAY_MS, trusted ? "texts per restaurant per day"
 						      : "texts per day for a new restaurant (the quota grows once it is trusted)" };
+	/* the restaurant's own day limit (PUT /restaurant smsPerDay) may only
+	 * lower the server's; a store failure leaves the server's */
+	if (restaurant_load(ctx, w->tenant_id, &rest) == 0 && rest.sms_per_day > 0 &&
+	    (r[2].max <= 0 || rest.sms_per_day < r[2].max)) {
+		r[2].max = rest.sms_per_day;
+		r[2].what = "texts per day (the restaurant's own limit)";
+	}
 	return 3;
 }
 

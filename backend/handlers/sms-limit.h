@@ -1,7 +1,9 @@
 /* Sending limits for texts (issue 13, finding 8): per party per hour, per
  * phone number per hour (all restaurants together), and per restaurant per
  * day, the day quota small until the restaurant is trusted (registered
- * cfg.sms_trust_days ago, or listed in cfg.sms_trusted_tenants). Counters
+ * cfg.sms_trust_days ago, or listed in cfg.sms_trusted_tenants), or the
+ * restaurant's own smsPerDay when that is lower (one restaurant_get per
+ * call: handlers/restaurant.h). Counters
  * are handlers/limit.c's (store guard records, both back ends). A limit of
  * 0 is no limit. Internal to handlers/. */
 #ifndef MT_HANDLERS_SMS_LIMIT_H

@@ -10,7 +10,8 @@
 /* 1 for ops that need the access token. */
 int mtc_op_needs_auth(enum mtc_op op)
 {
-	return op >= MTC_OP_LIST_WAITLISTS && op <= MTC_OP_NOTIFY_WAITEE;
+	return (op >= MTC_OP_LIST_WAITLISTS && op <= MTC_OP_NOTIFY_WAITEE) || op == MTC_OP_GET_STATS ||
+	       op == MTC_OP_GET_ESTIMATE;
 }
 
 /* 1 when a failed attempt of call may be sent again without doing anything twice. */
@@ -18,7 +19,7 @@ static int call_retryable(const struct mtc_call *call)
 {
 	switch (call->req.op) {
 	case MTC_OP_HEALTHZ: case MTC_OP_LIST_WAITLISTS: case MTC_OP_GET_WAITLIST:
-	case MTC_OP_LIST_WAITEES: case MTC_OP_GET_WAITEE:
+	case MTC_OP_LIST_WAITEES: case MTC_OP_GET_WAITEE: case MTC_OP_GET_STATS: case MTC_OP_GET_ESTIMATE:
 	case MTC_OP_CREATE_WAITLIST: case MTC_OP_CREATE_WAITEE:   /* they carry an Idempotency-Key */
 		return 1;
 	case MTC_OP_UPDATE_WAITLIST: case MTC_OP_DELETE_WAITLIST: case MTC_OP_UPDATE_WAITEE:
@@ -100,6 +101,10 @@ static enum mtc_error check_request(const struct mtc_request *r)
 		return wl && we ? MTC_OK : MTC_ERR_INVALID_ARG;
 	case MTC_OP_SMS_REPLY:
 		return r->hook_secret != NULL && r->sms_from != NULL ? MTC_OK : MTC_ERR_INVALID_ARG;
+	case MTC_OP_GET_STATS:
+		return wl && r->days >= 0 && r->days <= 366 ? MTC_OK : MTC_ERR_INVALID_ARG;
+	case MTC_OP_GET_ESTIMATE:
+		return wl && r->party_size >= 1 && r->party_size <= 50 ? MTC_OK : MTC_ERR_INVALID_ARG;
 	default:
 		return MTC_ERR_INVALID_ARG;
 	}
@@ -119,7 +124,8 @@ static struct mtc_call *call_new(struct mtc_client *c, const struct mtc_request 
 	int f = keep(call, &r->waitlist_id) | keep(call, &r->waitee_id) | keep(call, &r->idempotency_key) |
 		keep(call, &r->status_filter) | keep(call, &r->cursor) | keep(call, &r->email) |
 		keep(call, &r->password) | keep(call, &r->name) | keep(call, &r->hook_secret) |
-		keep(call, &r->sms_from) | keep(call, &r->sms_body);
+		keep(call, &r->sms_from) | keep(call, &r->sms_body) | keep(call, &r->from) | keep(call, &r->to) |
+		keep(call, &r->tz);
 	if (req->waitee != NULL) {
 		call->waitee = *req->waitee;
 		r->waitee = &call->waitee;
@@ -398,6 +404,32 @@ static int build_path(struct mtc_client *c, struct mtc_call *call, struct mtc_bu
 	case MTC_OP_DELETE_WAITEE: *method = "DELETE"; break;
 	case MTC_OP_NOTIFY_WAITEE: *method = "POST";
 		return mtc_buf_printf(b, "/waitlists/%s/waitees/%s/notify", r->waitlist_id, r->waitee_id);
+	case MTC_OP_GET_STATS:
+	case MTC_OP_GET_ESTIMATE: {
+		const char *names[3] = { "from", "to", "tz" }, *vals[3] = { r->from, r->to, r->tz };
+		char sep = '?';
+		*method = "GET";
+		if (r->op == MTC_OP_GET_STATS) {
+			e |= mtc_buf_printf(b, "/waitlists/%s/stats", r->waitlist_id);
+			if (r->days > 0) {
+				e |= mtc_buf_printf(b, "%cdays=%d", sep, r->days);
+				sep = '&';
+			}
+		} else {
+			e |= mtc_buf_printf(b, "/waitlists/%s/estimate?partySize=%d", r->waitlist_id, r->party_size);
+			sep = '&';
+			vals[0] = vals[1] = NULL;
+		}
+		for (int i = 0; i < 3; i++) {
+			if (vals[i] == NULL)
+				continue;
+			char *q = mtc_url_escape(vals[i]);
+			e |= q == NULL || mtc_buf_printf(b, "%c%s=%s", sep, names[i], q);
+			free(q);
+			sep = '&';
+		}
+		return e ? -1 : 0;
+	}
 	default:
 		return -1;
 	}
@@ -624,6 +656,34 @@ static enum mtc_error take_record(struct mtc_call *call)
 		if (e != MTC_OK) {
 			free(call->result.waitee);
 			call->result.waitee = NULL;
+		}
+		/* an add's answer may carry the quote the server suggests (optional) */
+		if (e == MTC_OK && call->req.op == MTC_OP_CREATE_WAITEE &&
+		    cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(o, "estimate"))) {
+			call->result.estimate = calloc(1, sizeof *call->result.estimate);
+			if (call->result.estimate != NULL &&
+			    mtc_parse_estimate(cJSON_GetObjectItemCaseSensitive(o, "estimate"), call->result.estimate) != MTC_OK) {
+				free(call->result.estimate);
+				call->result.estimate = NULL;
+			}
+		}
+		break;
+	case MTC_OP_GET_STATS:
+		call->result.stats = calloc(1, sizeof *call->result.stats);
+		e = call->result.stats == NULL ? MTC_ERR_NOMEM
+			: mtc_parse_stats(call->resp.data ? call->resp.data : "", call->resp.len, call->result.stats);
+		if (e != MTC_OK) {
+			mtc_stats_clear(call->result.stats);
+			free(call->result.stats);
+			call->result.stats = NULL;
+		}
+		break;
+	case MTC_OP_GET_ESTIMATE:
+		call->result.estimate = calloc(1, sizeof *call->result.estimate);
+		e = call->result.estimate == NULL ? MTC_ERR_NOMEM : mtc_parse_estimate(o, call->result.estimate);
+		if (e != MTC_OK) {
+			free(call->result.estimate);
+			call->result.estimate = NULL;
 		}
 		break;
 	case MTC_OP_REGISTER:

@@ -146,6 +146,9 @@ char *mtc_url_escape(const char *s);
 /* records.c: JSON -> records */
 enum mtc_error mtc_parse_waitlist(const cJSON *o, struct mtc_waitlist *w);
 enum mtc_error mtc_parse_waitee(const cJSON *o, struct mtc_waitee *w);
+/* stats.c: a Stats answer (the text is kept in s->json), an Estimate object. */
+enum mtc_error mtc_parse_stats(const char *text, size_t len, struct mtc_stats *s);
+enum mtc_error mtc_parse_estimate(const cJSON *o, struct mtc_estimate *e);
 enum mtc_error mtc_parse_account(const cJSON *o, struct mtc_account *a);
 struct mtc_waitlist_list *mtc_waitlist_list_new(void);
 struct mtc_waitee_list *mtc_waitee_list_new(void);

@@ -375,6 +375,11 @@ void mtc_result_clear(struct mtc_result *r)
 		mtc_account_clear(r->account);
 		free(r->account);
 	}
+	if (r->stats != NULL) {
+		mtc_stats_clear(r->stats);
+		free(r->stats);
+	}
+	free(r->estimate);
 	mtc_waitlist_list_unref(r->waitlists);
 	mtc_waitee_list_unref(r->waitees);
 	memset(r, 0, sizeof *r);

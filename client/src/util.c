@@ -139,6 +139,7 @@ const char *mtc_op_name(enum mtc_op op)
 		[MTC_OP_GET_WAITEE] = "get_waitee", [MTC_OP_CREATE_WAITEE] = "create_waitee",
 		[MTC_OP_UPDATE_WAITEE] = "update_waitee", [MTC_OP_DELETE_WAITEE] = "delete_waitee",
 		[MTC_OP_NOTIFY_WAITEE] = "notify_waitee", [MTC_OP_SMS_REPLY] = "sms_reply",
+		[MTC_OP_GET_STATS] = "get_stats", [MTC_OP_GET_ESTIMATE] = "get_estimate",
 	};
 	if ((unsigned)op < sizeof names / sizeof names[0] && names[op] != NULL)
 		return names[op];

@@ -337,6 +337,54 @@ static void test_walkthrough(void **state)
 	run_free(&r);
 }
 
+/* maitrectl stats on a list of its own: the summary and tables after one
+ * seated party, --json with another zone, refusals from the server. */
+static void test_stats(void **state)
+{
+	(void)state;
+	struct run r;
+	r = CTL(0, TC_PASSWORD "\n", "login", "--email", email);
+	run_free(&r);
+	r = CTL(0, NULL, "list", "create", "Stats room");
+	run_free(&r);
+	r = CTL(0, NULL, "add", "Stats room", "Okafor", "--size", "3", "--quote", "15");
+	assert_null(strstr(r.out, "suggested quote"));   /* the host gave one */
+	run_free(&r);
+	r = CTL(0, NULL, "seat", "Stats room", "Okafor");
+	run_free(&r);
+	r = CTL(0, NULL, "stats", "Stats room");
+	assert_non_null(strstr(r.out, "Stats room · "));
+	assert_non_null(strstr(r.out, "1 parties · 1 served · 3 covers · 0 cancelled (0.0%) · 0 no-show (0.0%)"));
+	assert_non_null(strstr(r.out, "(1 quoted)"));
+	char *hour = line_with(r.out, "HOUR"), *size = line_with(r.out, "SIZE");
+	assert_non_null(hour);
+	assert_non_null(size);
+	assert_non_null(strstr(hour, "VS QUOTE"));
+	free(hour);
+	free(size);
+	run_free(&r);
+	r = CTL(0, NULL, "--json", "stats", "Stats room", "--tz", "America/New_York");
+	cJSON *j = cJSON_Parse(r.out);
+	assert_non_null(j);
+	assert_string_equal(test_json_str(j, "timezone"), "America/New_York");
+	assert_int_equal((int)test_json_num(cJSON_GetObjectItemCaseSensitive(j, "total"), "covers", -1), 3);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "byHour")), 24);
+	cJSON_Delete(j);
+	run_free(&r);
+	r = CTL(2, NULL, "stats", "Stats room", "--tz", "Nowhere/Atlantis");
+	assert_non_null(strstr(r.err, "tz"));
+	run_free(&r);
+	r = CTL(2, NULL, "stats", "Stats room", "--from", "2026-13-01");
+	assert_non_null(strstr(r.err, "from"));
+	run_free(&r);
+	r = CTL(1, NULL, "stats", "Stats room", "extra");
+	run_free(&r);
+	/* an add without a quote says what the server suggests: one party of 3 is too little history */
+	r = CTL(0, NULL, "add", "Stats room", "Lee", "--size", "3");
+	assert_non_null(strstr(r.out, "suggested quote: 15 min (the list's default; little history)"));
+	run_free(&r);
+}
+
 /* --help for each command; the config file chooses the server and bad lines are named. */
 static void test_help_and_config(void **state)
 {
@@ -473,6 +521,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_walkthrough),
+		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_help_and_config),
 		cmocka_unit_test(test_server_down),
 		cmocka_unit_test(test_debug_masks_secrets),

@@ -279,6 +279,60 @@ struct mtc_waitlist_input {
 };
 
 /* ------------------------------------------------------------------ */
+/* Stats and wait estimates (docs/stats.md)                             */
+/* ------------------------------------------------------------------ */
+
+/* Figures of some finished parties (API `StatsSummary`). Figures the server
+ * sent as null (nothing to average) are -1. */
+struct mtc_stat_summary {
+	long parties;                   /* parties: served + cancelled + no-show */
+	long served;                    /* served (seated) */
+	long covers;                    /* covers (guests seated) */
+	long cancelled;                 /* cancelled */
+	long no_show;                   /* noShow */
+	double no_show_rate;            /* noShowRate, 0..1 (-1: no parties) */
+	double cancel_rate;             /* cancelRate, 0..1 (-1: no parties) */
+	double wait_mean;               /* waitMeanMinutes (-1: none served) */
+	double wait_p50;                /* waitP50Minutes */
+	double wait_p90;                /* waitP90Minutes */
+	long quoted;                    /* quoteAccuracy.parties: served with a quote */
+	double accuracy_mean;           /* quoteAccuracy.meanMinutes: waited minus quoted (-1 can be a real value
+	                                 * here: check quoted > 0) */
+	double accuracy_spread;         /* quoteAccuracy.spreadMinutes: standard deviation */
+};
+
+#define MTC_STATS_SIZES 50          /* party sizes 1..50 */
+
+/* A waitlist's stats over local dates (API `Stats`). */
+struct mtc_stats {
+	char waitlist_id[MTC_ID_MAX];   /* waitlistId */
+	char timezone[64];              /* timezone the dates and hours are in */
+	char from[16];                  /* from, YYYY-MM-DD */
+	char to[16];                    /* to, YYYY-MM-DD (included) */
+	struct mtc_stat_summary total;  /* total */
+	struct mtc_stat_summary by_hour[24];      /* byHour[h]: parties that joined in local hour h */
+	int n_sizes;                    /* entries used in sizes/by_size */
+	int sizes[MTC_STATS_SIZES];     /* byPartySize[i].partySize, ascending */
+	struct mtc_stat_summary by_size[MTC_STATS_SIZES]; /* byPartySize[i] */
+	char *json;                     /* the server's answer as it came (malloc'd), for --json output */
+};
+
+/* A suggested quote (API `Estimate`). */
+struct mtc_estimate {
+	int party_size;                 /* partySize */
+	int hour;                       /* hour: local hour of day it is for */
+	char timezone[64];              /* timezone */
+	int quoted_minutes;             /* quotedMinutes, 0 = no suggestion */
+	char source[16];                /* "history", "default" or "none" */
+	char confidence[16];            /* "high", "medium", "low" or "none" */
+	long parties;                   /* parties behind it */
+	int p25, median, p75;           /* waitMinutes of those parties, -1 = none */
+};
+
+/* Frees what a stats record holds and zeroes it. */
+MTC_API void mtc_stats_clear(struct mtc_stats *s);
+
+/* ------------------------------------------------------------------ */
 /* Idempotency keys                                                     */
 /* ------------------------------------------------------------------ */
 
@@ -392,6 +446,8 @@ enum mtc_op {
 	MTC_OP_DELETE_WAITEE,     /* DELETE .../waitees/{waitee_id} (If-Match) */
 	MTC_OP_NOTIFY_WAITEE,     /* POST .../waitees/{waitee_id}/notify (If-Match) -> waitee */
 	MTC_OP_SMS_REPLY,         /* POST /hooks/sms (what the SMS gateway sends; for tests and demos) */
+	MTC_OP_GET_STATS,         /* GET /waitlists/{waitlist_id}/stats?from=&to=&tz= -> stats */
+	MTC_OP_GET_ESTIMATE,      /* GET /waitlists/{waitlist_id}/estimate?partySize=&tz= -> estimate */
 };
 /* The op's name ("create_waitee"). Static string. */
 MTC_API const char *mtc_op_name(enum mtc_op op);
@@ -423,6 +479,11 @@ struct mtc_request {
 	const char *hook_secret;                 /* SMS_REPLY: the server's MAITRE_SMS_HOOK_SECRET */
 	const char *sms_from;                    /* SMS_REPLY: the guest's number (E.164) */
 	const char *sms_body;                    /* SMS_REPLY: the text */
+	const char *from;                        /* GET_STATS: first local date YYYY-MM-DD; NULL = a week before to */
+	const char *to;                          /* GET_STATS: last local date; NULL = today */
+	int days;                                /* GET_STATS: instead of from, the days ending with to; 0 = not sent */
+	const char *tz;                          /* GET_STATS/GET_ESTIMATE: IANA zone; NULL = the restaurant's */
+	int party_size;                          /* GET_ESTIMATE: 1..50 */
 };
 
 /* What a call produced. Members not produced by the op are NULL / 0. */
@@ -441,6 +502,9 @@ struct mtc_result {
 	char idempotency_key[256];               /* creates: the key that was sent */
 	int replayed;                            /* creates: 1 when the server said this answer is a replay
 	                                          * (Idempotent-Replayed: true), else 0 */
+	struct mtc_stats *stats;                 /* GET_STATS (malloc'd) */
+	struct mtc_estimate *estimate;           /* GET_ESTIMATE; CREATE_WAITEE when the server suggested a
+	                                          * quote for the party (malloc'd) */
 };
 
 /* Frees what a result holds (records, one list reference) and zeroes it.
@@ -512,6 +576,15 @@ MTC_API enum mtc_error mtc_delete_waitee(struct mtc_client *c, const char *waitl
 					 int64_t if_match, struct mtc_status *st);
 MTC_API enum mtc_error mtc_notify_waitee(struct mtc_client *c, const char *waitlist_id, const char *waitee_id,
 					 int64_t if_match, struct mtc_waitee *out, struct mtc_status *st);
+
+/* The list's stats over local dates from..to (NULL: the server's defaults,
+ * the last 7 days) in zone tz (NULL: the restaurant's). *out is overwritten;
+ * mtc_stats_clear it after. */
+MTC_API enum mtc_error mtc_get_stats(struct mtc_client *c, const char *waitlist_id, const char *from,
+				     const char *to, const char *tz, struct mtc_stats *out, struct mtc_status *st);
+/* The quote the server suggests for a party of party_size joining now (tz NULL: the restaurant's). */
+MTC_API enum mtc_error mtc_get_estimate(struct mtc_client *c, const char *waitlist_id, int party_size,
+					const char *tz, struct mtc_estimate *out, struct mtc_status *st);
 
 /* ------------------------------------------------------------------ */
 /* Non-blocking calls (curl multi)                                      */
