@@ -7,6 +7,7 @@
  * frozen between invocations); posts give up after LAMBDA_POST_TIMEOUT_MS.
  * A kept connection the Runtime API has closed is reopened once. Answers
  * are read by Content-Length, chunked transfer coding or up to the close. */
+#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -470,9 +471,11 @@ static int lambda_rt_read_chunked(struct lambda_rt *rt, struct lambda_req *rq, i
 		r = lambda_rt_read_line(rt, line, sizeof line, end_ms);
 		if (r != 0)
 			return r;
+		if (!isxdigit((unsigned char)line[0]))   /* strtoull would take a sign or spaces */
+			return MT_EINVAL;
 		errno = 0;
 		n = strtoull(line, &end, 16);
-		if (end == line || errno != 0 || (*end != '\0' && *end != ';' && *end != ' '))
+		if (errno != 0 || (*end != '\0' && *end != ';' && *end != ' ' && *end != '\t'))
 			return MT_EINVAL;
 		if (n == 0)
 			break;
