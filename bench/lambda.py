@@ -161,7 +161,9 @@ def cold(bootstrap, handler, store, event, runs, out, extra=None):
         if r is None or r.kind != "response":
             sys.exit("cold %s: no response: %r" % (handler, r.raw[:300] if r else api.init_errors and api.init_errors[0].raw))
         times.append((r.at - t0) * 1000.0)
-        rss.append(stop(p, api, cpu))
+        kb = stop(p, api, cpu)
+        if kb >= 0:   # -1: the process had already exited (the floor does at once)
+            rss.append(kb)
     return times, rss, cpu
 
 
@@ -220,7 +222,7 @@ def main():
             print("  %-40s median %6.2f ms  min %6.2f  p90 %6.2f  max %6.2f   CPU (user+sys, whole process) "
                   "median %5.2f ms   peak RSS median %5.1f MiB (max %5.1f)"
                   % (name, statistics.median(t), min(t), pct(t, 90), max(t), statistics.median(cpu),
-                     statistics.median(rss) / 1024.0, max(rss) / 1024.0))
+                     statistics.median(rss) / 1024.0 if rss else float("nan"), max(rss) / 1024.0 if rss else float("nan")))
         print("warm, one process, %d invocations" % args.warm)
         for name, handler, st, ev in (("authorizer", "authorizer", store, auth_ev),
                                       ("waitees list, 20 guests", "waitees", store, list_ev)):

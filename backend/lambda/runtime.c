@@ -153,6 +153,14 @@ static void lambda_rt_disconnect(struct lambda_rt *rt)
 	rt->rpos = rt->rlen = 0;
 }
 
+/* Takes fd as the connection. */
+void lambda_rt_adopt(struct lambda_rt *rt, int fd)
+{
+	lambda_rt_disconnect(rt);
+	rt->fd = fd;
+	rt->fresh = 1;
+}
+
 /* Frees the client. */
 void lambda_rt_close(struct lambda_rt *rt)
 {
