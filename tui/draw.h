@@ -54,6 +54,8 @@ void form_draw(struct app *a);
 void help_draw(struct app *a);
 void confirm_draw(struct app *a);
 void stats_draw(struct app *a);
+void password_draw(struct app *a);
+void team_draw(struct app *a);
 void handover_draw(struct app *a);
 void note_draw(struct app *a);
 void activity_draw(struct app *a);

@@ -22,6 +22,7 @@ static const char *const help_keys[][2] = {
 	{ "r", "refresh now (also retries when offline)" },
 	{ "l", "switch waitlist" },
 	{ "S", "stats: served, waits, quotes, no-shows; bar charts" },
+	{ "T", "team: staff accounts (owner, managers): add, disable, reset a password" },
 	{ "h", "shift handover: the note and the floor (a acknowledges)" },
 	{ "H", "write the handover note for the next shift" },
 	{ "A", "activity: who did what on this list" },
