@@ -62,8 +62,8 @@ ALLOWED = {
     "waitlists": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
                   "dynamodb:Query", "dynamodb:BatchWriteItem", "ssm:GetParameter"},
     "waitees": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
-                "dynamodb:Query", "sqs:SendMessage", "ssm:GetParameter"},
-    "guest": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "ssm:GetParameter"},
+                "dynamodb:Query", "dynamodb:BatchGetItem", "sqs:SendMessage", "ssm:GetParameter"},
+    "guest": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "ssm:GetParameter"},
     "checkin": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "sqs:SendMessage", "ssm:GetParameter"},
     "producer": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
                  "sqs:SendMessage"},
@@ -74,6 +74,8 @@ ALLOWED = {
     "staff": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
               "dynamodb:Query"},
     "restaurant": {"dynamodb:GetItem", "dynamodb:PutItem"},
+    # counters as parties finish: UpdateItem ADD (stats_keep in waitees, guest, sms-hook)
+    "stats": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"},
 }
 # the ones each must have to work at all
 REQUIRED = {
@@ -84,6 +86,9 @@ REQUIRED = {
     "refresh": {"ssm:GetParameter"},
     "authorizer": {"ssm:GetParameter", "dynamodb:GetItem"},
     "password": {"ssm:GetParameter", "dynamodb:UpdateItem"},
+    "stats": {"dynamodb:Query", "dynamodb:BatchGetItem"},
+    "guest": {"dynamodb:UpdateItem"},
+    "sms-hook": {"dynamodb:UpdateItem"},
 }
 # guest links (docs/guests.md) are keyed by the JWT secret too
 NEEDS_JWT = {"token", "refresh", "authorizer", "waitlists", "waitees", "consumer", "guest", "checkin", "password"}
