@@ -221,6 +221,7 @@ run_fuzz() {
 	# one line per target: NAME EXECUTIONS EXEC/S CORPUS CRASHES ok|FAILED
 	while read -r name rest; do
 		case "$name" in
+		fuzz-*:) ;;   # a failed target's detail lines
 		fuzz-*)
 			case "$rest" in
 			*" ok") passed=$((passed + 1)) ;;

@@ -265,6 +265,9 @@ void form_server_error(struct app *a, const struct action *act, const char *fiel
 	}
 	if (act->fields & AF_NOTES)
 		field_set(&f->f[FF_NOTES], act->notes);
+	/* what the host typed comes back as it was: no suggested quote replaces it */
+	f->est_wanted = 0;
+	f->quote_typed = 1;
 	f->touched = 1;
 	form_validate(a);
 	int i = api_field(field);

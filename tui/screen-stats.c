@@ -98,7 +98,7 @@ static void chart_row(const struct app *a, int y, int x, int w, const char *labe
 		      long max)
 {
 	char b[256], nums[96], mean[16], p90[16];
-	int bar_w = w - 8 - 34;
+	int bar_w = w - 8 - 34 > 0 ? w - 8 - 34 : 0, nums_w = w - 8 - bar_w < 34 ? w - 8 - bar_w : 34;
 	if (f->wait_mean < 0)
 		str_fmt(mean, sizeof mean, "-");
 	else
@@ -109,9 +109,11 @@ static void chart_row(const struct app *a, int y, int x, int w, const char *labe
 		str_fmt(p90, sizeof p90, "%.0f", f->wait_p90);
 	draw_text(a, y, x, 7, label, TK_SLOT_DIALOG, TK_ALIGN_LEFT);
 	bar(a, b, sizeof b, f->served, max, bar_w);
-	draw_text(a, y, x + 7, bar_w + 1, b, TK_SLOT_SUCCESS, TK_ALIGN_LEFT);
+	if (bar_w > 0)
+		draw_text(a, y, x + 7, bar_w + 1, b, TK_SLOT_SUCCESS, TK_ALIGN_LEFT);
 	str_fmt(nums, sizeof nums, "%5ld %6ld %7s %5s %6ld", f->served, f->covers, mean, p90, f->no_show + f->cancelled);
-	draw_text(a, y, x + 8 + bar_w, 34, nums, TK_SLOT_DIALOG, TK_ALIGN_LEFT);
+	if (nums_w > 0)   /* a narrow terminal cuts the figures, never draws outside the box */
+		draw_text(a, y, x + 8 + bar_w, nums_w, nums, TK_SLOT_DIALOG, TK_ALIGN_LEFT);
 }
 
 /* Draws the overlay over the board. */
@@ -177,10 +179,13 @@ void stats_draw(struct app *a)
 		first = 0;
 		last = v->n_sizes - 1;
 	}
-	int bar_w = cw - 8 - 34;
+	int bar_w = cw - 8 - 34 > 0 ? cw - 8 - 34 : 0, nums_w = cw - 8 - bar_w < 34 ? cw - 8 - bar_w : 34;
 	str_fmt(line, sizeof line, "%s", v->chart_by_size ? "Served by party size" : "Served by hour of the day");
 	draw_text(a, cy, cx, 8 + bar_w, line, TK_SLOT_COLUMN_HEAD, TK_ALIGN_LEFT);
-	draw_text(a, cy++, cx + 8 + bar_w, 34, "SERVED COVERS    WAIT   P90 LOST", TK_SLOT_COLUMN_HEAD, TK_ALIGN_LEFT);
+	if (nums_w > 0)
+		draw_text(a, cy, cx + 8 + bar_w, nums_w, "SERVED COVERS    WAIT   P90 LOST", TK_SLOT_COLUMN_HEAD,
+			  TK_ALIGN_LEFT);
+	cy++;
 	if (last < 0) {
 		draw_text(a, cy, cx, cw, "no party finished in this period", TK_SLOT_DIM, TK_ALIGN_LEFT);
 	}

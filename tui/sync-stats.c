@@ -86,8 +86,8 @@ static void estimate_done(struct mtc_client *c, struct mtc_result *r, void *ud)
 			str_fmt(num, sizeof num, "%d", e->quoted_minutes);
 		else
 			num[0] = '\0';
-		field_set(&f->f[FF_QUOTE], num);
-		form_validate(a);
+		field_set(&f->f[FF_QUOTE], num);   /* a valid quote: no validation (it would clear a server's error) */
+		f->err[FF_QUOTE][0] = '\0';
 	}
 	a->dirty |= DIRTY_OVERLAY;
 }

@@ -138,11 +138,21 @@ int mt_tz_load(const char *name, struct mt_tz *tz)
 	snprintf(tz->name, sizeof tz->name, "%s", name);
 	if (strcmp(name, "UTC") == 0 || strcmp(name, "Etc/UTC") == 0)
 		return 0;
-	if (dir == NULL || *dir == '\0')
-		dir = "/usr/share/zoneinfo";
-	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
-		return MT_EINVAL;
-	f = fopen(path, "rb");
+	f = NULL;
+	if (dir != NULL && *dir != '\0') {
+		if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+			return MT_EINVAL;
+		f = fopen(path, "rb");
+	} else {
+		/* the system's files, else a zoneinfo/ carried in a Lambda function's zip */
+		const char *task = getenv("LAMBDA_TASK_ROOT");
+
+		snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", name);
+		f = fopen(path, "rb");
+		if (f == NULL && task != NULL && *task != '\0' &&
+		    (size_t)snprintf(path, sizeof path, "%s/zoneinfo/%s", task, name) < sizeof path)
+			f = fopen(path, "rb");
+	}
 	if (f == NULL)
 		return MT_ENOTFOUND;
 	buf = malloc(TZ_FILE_MAX);

@@ -1,5 +1,6 @@
 /* Time zones for stats and wait estimates: an IANA zone read from the
- * system's compiled zone files (TZif, $TZDIR or /usr/share/zoneinfo), so
+ * system's compiled zone files (TZif: $TZDIR when set, else
+ * /usr/share/zoneinfo, else $LAMBDA_TASK_ROOT/zoneinfo), so
  * nothing depends on the process's TZ (which a threaded server must not
  * change), and calendar dates as days since 1970-01-01.
  *

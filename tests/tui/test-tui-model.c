@@ -421,6 +421,23 @@ static void test_form_suggestion(void **state)
 	struct party p = mk("01A", "Lee", 4, PARTY_WAITING, 1000, NULL);
 	form_open(&a, &p);
 	assert_int_equal(a.form.est_wanted, 0);
+	/* an add the server refused comes back as typed: its quote stays, no suggestion is asked */
+	struct action act;
+	memset(&act, 0, sizeof act);
+	act.kind = ACT_ADD;
+	act.fields = AF_NAME | AF_SIZE | AF_QUOTE | AF_EMAIL;
+	snprintf(act.name, sizeof act.name, "Rita");
+	act.size = 3;
+	act.quote = 20;
+	snprintf(act.email, sizeof act.email, "rita..r@example.com");
+	a.overlay = OVERLAY_NONE;
+	a.screen = SCREEN_BOARD;
+	form_server_error(&a, &act, "email", "email is not valid");
+	assert_int_equal(a.overlay, OVERLAY_FORM);
+	assert_int_equal(a.form.est_wanted, 0);
+	assert_int_equal(a.form.quote_typed, 1);
+	assert_string_equal(a.form.f[FF_QUOTE].text, "20");
+	assert_non_null(strstr(a.form.err[FF_EMAIL], "server: email is not valid"));
 }
 
 int main(void)

@@ -159,6 +159,14 @@ static void test_stats_screen(void **state)
 	assert_int_equal(tmux_keys(&w->t, "1", NULL), 0);
 	assert_true(tmux_wait_text(&w->t, "Today · ", WAIT) >= 0);
 	assert_true(tmux_wait_text(&w->t, "2 served · 6 covers", WAIT) >= 0);
+	/* a narrow terminal: the overlay is redrawn to fit, the app lives on */
+	assert_int_equal(tmux_resize(&w->t, 50, 16), 0);
+	assert_true(tmux_wait_text(&w->t, "Stats · Dining", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "2 served", WAIT) >= 0);
+	int status = -1;
+	assert_false(tmux_app_exited(&w->t, &status));
+	assert_int_equal(tmux_resize(&w->t, 120, 40), 0);
+	assert_true(tmux_wait_text(&w->t, "Served by party size", WAIT) >= 0);
 	assert_int_equal(tmux_keys(&w->t, "Escape", NULL), 0);
 	assert_true(tmux_wait_gone(&w->t, "Stats · Dining room", WAIT) >= 0);
 	assert_true(tmux_wait_text(&w->t, "Diaz", WAIT) >= 0);

@@ -10,6 +10,8 @@
 #include <string.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "core/error.h"
 #include "core/stats.h"
@@ -262,6 +264,47 @@ static void test_zones(void **state)
 	assert_int_equal(mt_tz_load("/etc/passwd", &tz), MT_EINVAL);
 	assert_int_equal(mt_tz_load("Mars/Olympus_Mons", &tz), MT_ENOTFOUND);
 	assert_int_equal(mt_tz_load("Europe", &tz), MT_ENOTFOUND);   /* a directory */
+	/* $TZDIR wins; a Lambda zip's zoneinfo/ is the last resort */
+	setenv("TZDIR", "/nonexistent-zoneinfo", 1);
+	assert_int_equal(mt_tz_load("Europe/Paris", &tz), MT_ENOTFOUND);
+	setenv("TZDIR", "/usr/share/zoneinfo", 1);
+	assert_int_equal(mt_tz_load("Europe/Paris", &tz), 0);
+	assert_int_equal(mt_tz_offset(&tz, jul * 86400), 7200);
+	mt_tz_free(&tz);
+	unsetenv("TZDIR");
+	{
+		/* a zone only the "zip" has: $LAMBDA_TASK_ROOT/zoneinfo/Test/Zone, a copy of Paris */
+		char root[] = "/tmp/maitre-tz-XXXXXX", path[128], buf[8192];
+		FILE *in, *out;
+		size_t n;
+
+		assert_non_null(mkdtemp(root));
+		snprintf(path, sizeof path, "%s/zoneinfo", root);
+		assert_int_equal(mkdir(path, 0700), 0);
+		snprintf(path, sizeof path, "%s/zoneinfo/Test", root);
+		assert_int_equal(mkdir(path, 0700), 0);
+		snprintf(path, sizeof path, "%s/zoneinfo/Test/Zone", root);
+		in = fopen("/usr/share/zoneinfo/Europe/Paris", "rb");
+		out = fopen(path, "wb");
+		assert_non_null(in);
+		assert_non_null(out);
+		n = fread(buf, 1, sizeof buf, in);
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+		fclose(in);
+		fclose(out);
+		assert_int_equal(mt_tz_load("Test/Zone", &tz), MT_ENOTFOUND);
+		setenv("LAMBDA_TASK_ROOT", root, 1);
+		assert_int_equal(mt_tz_load("Test/Zone", &tz), 0);
+		assert_int_equal(mt_tz_offset(&tz, jul * 86400), 7200);
+		mt_tz_free(&tz);
+		unsetenv("LAMBDA_TASK_ROOT");
+		unlink(path);
+		snprintf(path, sizeof path, "%s/zoneinfo/Test", root);
+		rmdir(path);
+		snprintf(path, sizeof path, "%s/zoneinfo", root);
+		rmdir(path);
+		rmdir(root);
+	}
 }
 
 int main(void)
