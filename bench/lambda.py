@@ -8,8 +8,18 @@ Cold start: the time from just before exec (Popen) to the first response
 posted to the stand-in, with the event already queued: process start,
 dynamic linking, configuration, wiring, the first `next`, the handler, the
 post. Median (and min/p90/max) of --runs fresh processes, and the peak RSS
-of each process (ru_maxrss from wait4). Handlers measured:
-  authorizer  verifies an HS256 token (what every protected route costs first)
+of each process (VmHWM). The environment is a function's: AWS_REGION and
+the role's credentials in AWS_ACCESS_KEY_ID / _SECRET_ACCESS_KEY /
+_SESSION_TOKEN, AWS_LAMBDA_FUNCTION_NAME. Cases:
+  authorizer  verifies an HS256 token and reads its account (what every
+              protected route costs first), the key in MAITRE_JWT_SECRET,
+              the SQLite store (on DynamoDB the account read is the
+              first AWS call: it would load libcurl, and time the emulator)
+  authorizer, key from SSM
+              the same with MAITRE_JWT_SECRET_SSM, as deploy/template.yaml
+              configures it, the SSM stand-in on loopback over plain HTTP:
+              init loads libcurl (backend/lambda/curl-lazy.c) and makes one
+              request; on AWS that request is HTTPS to SSM, not measured here
   waitees     GET /waitlists/{id}/waitees of a 20-guest list (SQLite store in a
               temp dir: the DynamoDB store's first request would time the
               store emulator, not the runtime)
@@ -26,7 +36,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "lambda"))
@@ -35,15 +47,49 @@ import runtime_api as rapi  # noqa: E402
 SECRET = secrets.token_urlsafe(48)
 
 
-def env_for(api, handler, store):
-    return {"PATH": "/usr/bin:/bin", "AWS_LAMBDA_RUNTIME_API": api.address, "_HANDLER": handler,
-            "MAITRE_STORE": store, "MAITRE_JWT_SECRET": SECRET, "AWS_REGION": "us-east-1"}
+def env_for(api, handler, store, extra=None):
+    env = {"PATH": "/usr/bin:/bin", "AWS_LAMBDA_RUNTIME_API": api.address, "_HANDLER": handler,
+           "MAITRE_STORE": store, "MAITRE_JWT_SECRET": SECRET, "AWS_REGION": "us-east-1",
+           "AWS_ACCESS_KEY_ID": "AKIDBENCHLAMBDA", "AWS_SECRET_ACCESS_KEY": "bench-secret-access-key",
+           "AWS_SESSION_TOKEN": "bench-session-token", "AWS_LAMBDA_FUNCTION_NAME": "maitre-" + handler,
+           "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128"}
+    env.update(extra or {})
+    return {k: v for k, v in env.items() if v is not None}
 
 
-def start(bootstrap, api, handler, store, out):
+def start(bootstrap, api, handler, store, out, extra=None):
     with open(out, "ab") as f:
-        return subprocess.Popen([bootstrap], env=env_for(api, handler, store), stdout=f,
+        return subprocess.Popen([bootstrap], env=env_for(api, handler, store, extra), stdout=f,
                                 stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+
+
+class FakeSSM:
+    """Answers AmazonSSM.GetParameter with the bench's key (plain HTTP on loopback)."""
+
+    def __init__(self):
+        class H(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *a):
+                pass
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                data = json.dumps({"Parameter": {"Name": "/maitre/jwt-secret", "Type": "SecureString",
+                                                 "Value": SECRET}}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/x-amz-json-1.1")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 def peak_rss_kb(proc):
@@ -94,17 +140,17 @@ def pct(xs, p):
     return xs[min(len(xs) - 1, int(round(p / 100.0 * (len(xs) - 1))))]
 
 
-def cold(bootstrap, handler, store, event, runs, out):
+def cold(bootstrap, handler, store, event, runs, out, extra=None):
     times, rss, cpu = [], [], []
     raw = json.dumps(event).encode()
     for _ in range(runs):
         api = rapi.RuntimeAPI().start()
         rid = api.submit(None, raw=raw)
         t0 = time.time()
-        p = start(bootstrap, api, handler, store, out)
+        p = start(bootstrap, api, handler, store, out, extra)
         r = api.wait(rid, 20)
         if r is None or r.kind != "response":
-            sys.exit("cold %s: no response" % handler)
+            sys.exit("cold %s: no response: %r" % (handler, r.raw[:300] if r else api.init_errors and api.init_errors[0].raw))
         times.append((r.at - t0) * 1000.0)
         rss.append(stop(p, api, cpu))
     return times, rss, cpu
@@ -144,13 +190,17 @@ def main():
         auth_ev = rapi.authorizer_event(tok)
         list_ev = rapi.apigw_event("GET", "/waitlists/%s/waitees" % wl, "/waitlists/{waitlistId}/waitees",
                                    path_params={"waitlistId": wl}, authorizer=ctx)
-        # the authorizer never touches the store: a DynamoDB URL costs no request at init
-        ddb = "dynamodb://maitre?region=us-east-1&endpoint=http://127.0.0.1:9"
+        ssm = FakeSSM()
+        from_ssm = {"MAITRE_JWT_SECRET": None, "MAITRE_JWT_SECRET_SSM": "/maitre/jwt-secret",
+                    "MAITRE_SSM_ENDPOINT": ssm.url}
         rows = []
-        for name, handler, st, ev in (("authorizer (DynamoDB store configured)", "authorizer", ddb, auth_ev),
-                                      ("waitees list, 20 guests (SQLite)", "waitees", store, list_ev)):
-            t, rss, cpu = cold(boot, handler, st, ev, args.runs, out)
+        for name, handler, st, ev, extra in (
+                ("authorizer (SQLite)", "authorizer", store, auth_ev, None),
+                ("authorizer, key from SSM (stand-in)", "authorizer", store, auth_ev, from_ssm),
+                ("waitees list, 20 guests (SQLite)", "waitees", store, list_ev, None)):
+            t, rss, cpu = cold(boot, handler, st, ev, args.runs, out, extra)
             rows.append((name, t, rss, cpu))
+        ssm.close()
         print("cold start, exec -> first response posted (%d runs each; load average %.1f)"
               % (args.runs, os.getloadavg()[0]))
         for name, t, rss, cpu in rows:
@@ -159,7 +209,7 @@ def main():
                   % (name, statistics.median(t), min(t), pct(t, 90), max(t), statistics.median(cpu),
                      statistics.median(rss) / 1024.0, max(rss) / 1024.0))
         print("warm, one process, %d invocations" % args.warm)
-        for name, handler, st, ev in (("authorizer", "authorizer", ddb, auth_ev),
+        for name, handler, st, ev in (("authorizer", "authorizer", store, auth_ev),
                                       ("waitees list, 20 guests", "waitees", store, list_ev)):
             rate, med, p99, rss = warm(boot, handler, st, ev, args.warm, out)
             print("  %-40s %7.0f inv/s through the stand-in; bootstrap's own time per invocation median "

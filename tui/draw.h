@@ -46,5 +46,8 @@ void board_draw(struct app *a);
 void form_draw(struct app *a);
 void help_draw(struct app *a);
 void confirm_draw(struct app *a);
+void stats_draw(struct app *a);
+void password_draw(struct app *a);
+void team_draw(struct app *a);
 
 #endif

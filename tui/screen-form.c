@@ -55,6 +55,8 @@ void form_open(struct app *a, const struct party *p)
 		field_set(&f->f[FF_NOTES], p->notes);
 	}
 	f->focus = FF_NAME;
+	if (!p)
+		f->est_wanted = 2;   /* the server's suggested quote for the default size (sync-stats.c) */
 	a->overlay = OVERLAY_FORM;
 	form_validate(a);
 	a->dirty |= DIRTY_OVERLAY;
@@ -207,9 +209,19 @@ int form_key(struct app *a, int is_key, long ch)
 		return KEY_HANDLED;
 	}
 	long k = keys_edit(is_key, ch);
+	/* the first digit typed over the suggested quote replaces it, as a selection would */
+	if (k >= '0' && k <= '9' && f->focus == FF_QUOTE && !f->quote_typed && !f->editing)
+		field_set(&f->f[FF_QUOTE], "");
 	if (k && field_key(&f->f[f->focus], k)) {
 		f->touched = 1;
 		form_validate(a);
+		if (f->focus == FF_QUOTE)
+			f->quote_typed = 1;   /* the host's own quote: no suggestion replaces it */
+		if (f->focus == FF_SIZE && !f->editing) {
+			int size = field_int(&f->f[FF_SIZE], 2, 1, 50);
+			if (size > 0 && size != f->est_size)
+				f->est_wanted = size;   /* asked at the next tick */
+		}
 	}
 	return KEY_HANDLED;
 }
@@ -253,6 +265,9 @@ void form_server_error(struct app *a, const struct action *act, const char *fiel
 	}
 	if (act->fields & AF_NOTES)
 		field_set(&f->f[FF_NOTES], act->notes);
+	/* what the host typed comes back as it was: no suggested quote replaces it */
+	f->est_wanted = 0;
+	f->quote_typed = 1;
 	f->touched = 1;
 	form_validate(a);
 	int i = api_field(field);
@@ -285,7 +300,13 @@ void form_draw(struct app *a)
 	int cy = -1, cx = -1;
 	char quote_hint[80];
 	int typical = party_suggest_quote(a->rows, a->n_rows, a->now_ms);
-	if (typical >= 0)
+	if (!f->editing && f->est_size > 0 && strcmp(f->est_source, "history") == 0)
+		str_fmt(quote_hint, sizeof quote_hint, "suggested %d min · %s confidence · %ld parties",
+			f->est_minutes, f->est_confidence, f->est_parties);
+	else if (!f->editing && f->est_size > 0 && f->est_minutes > 0)
+		str_fmt(quote_hint, sizeof quote_hint, "suggested %d min · list default, little history",
+			f->est_minutes);
+	else if (typical >= 0)
 		str_fmt(quote_hint, sizeof quote_hint, "minutes (seated lately after ~%d)", typical);
 	else
 		str_fmt(quote_hint, sizeof quote_hint, "minutes quoted (optional)");

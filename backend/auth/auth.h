@@ -32,9 +32,9 @@ int mt_role_valid(const char *role);
 int mt_jwt_issue(const struct mt_config *cfg, const struct mt_user *u, int64_t now_ms, char **token);
 /* Verifies a token (without "Bearer "): alg pinned to HS256, signature,
  * exp, nbf, iat, iss, aud checked by our code. MT_EINVAL when refused, with
- * *cause (static string) saying why. */
+ * *why (a static string) saying why. */
 int mt_jwt_verify(const struct mt_config *cfg, const char *token, int64_t now_ms,
-		  struct mt_claims *out, const char **cause);
+		  struct mt_claims *out, const char **why);
 
 /* Loads the signing secret into cfg: MAITRE_JWT_SECRET (>= 32 bytes, else
  * refused) or DATA_DIR/jwt.key, created with 64 random bytes and mode 0600

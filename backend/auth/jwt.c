@@ -100,7 +100,7 @@ static int jwt_shape_ok(const char *s)
 
 /* Checks the claims of a token whose signature is good. */
 static int jwt_check_claims(const struct mt_config *cfg, const cJSON *claims, int64_t now_ms,
-			    struct mt_claims *out, const char **cause)
+			    struct mt_claims *out, const char **why)
 {
 	const char *iss = jwt_claim_str(claims, "iss");
 	const char *aud = jwt_claim_str(claims, "aud");
@@ -112,55 +112,55 @@ static int jwt_check_claims(const struct mt_config *cfg, const cJSON *claims, in
 
 	memset(out, 0, sizeof *out);
 	if (jwt_claim_int(claims, "exp", &exp) < 0) {
-		*cause = "token has no valid exp claim";
+		*why = "token has no valid exp claim";
 		return MT_EINVAL;
 	}
 	if (jwt_claim_int(claims, "nbf", &nbf) < 0) {
-		*cause = "token has no valid nbf claim";
+		*why = "token has no valid nbf claim";
 		return MT_EINVAL;
 	}
 	if (jwt_claim_int(claims, "iat", &iat) < 0) {
-		*cause = "token has no valid iat claim";
+		*why = "token has no valid iat claim";
 		return MT_EINVAL;
 	}
 	if (exp <= now_s) {
-		*cause = "token expired";
+		*why = "token expired";
 		return MT_EINVAL;
 	}
 	if (nbf > now_s + MT_JWT_LEEWAY_S) {
-		*cause = "token not valid yet (nbf)";
+		*why = "token not valid yet (nbf)";
 		return MT_EINVAL;
 	}
 	if (iat > now_s + MT_JWT_LEEWAY_S) {
-		*cause = "token issued in the future (iat)";
+		*why = "token issued in the future (iat)";
 		return MT_EINVAL;
 	}
 	if (exp <= iat) {
-		*cause = "token expires before it was issued";
+		*why = "token expires before it was issued";
 		return MT_EINVAL;
 	}
 	if (iss == NULL || strcmp(iss, cfg->jwt_issuer) != 0) {
-		*cause = "wrong or missing issuer (iss)";
+		*why = "wrong or missing issuer (iss)";
 		return MT_EINVAL;
 	}
 	if (aud == NULL || strcmp(aud, cfg->jwt_audience) != 0) {
-		*cause = "wrong or missing audience (aud)";
+		*why = "wrong or missing audience (aud)";
 		return MT_EINVAL;
 	}
 	if (sub == NULL || !mt_id_valid(sub)) {
-		*cause = "missing or malformed subject (sub)";
+		*why = "missing or malformed subject (sub)";
 		return MT_EINVAL;
 	}
 	if (tid == NULL || !mt_id_valid(tid)) {
-		*cause = "missing or malformed tenantId";
+		*why = "missing or malformed tenantId";
 		return MT_EINVAL;
 	}
 	if (role == NULL || !mt_role_valid(role)) {
-		*cause = "missing or unknown role";
+		*why = "missing or unknown role";
 		return MT_EINVAL;
 	}
 	if (jti == NULL || jti[0] == '\0') {
-		*cause = "missing token id (jti)";
+		*why = "missing token id (jti)";
 		return MT_EINVAL;
 	}
 	/* our jti is an id made at issue time: its milliseconds say which
@@ -180,7 +180,7 @@ static int jwt_check_claims(const struct mt_config *cfg, const cJSON *claims, in
 /* Verifies a token (without "Bearer "): alg pinned to HS256, signature,
  * exp, nbf, iat, iss, aud checked by our code. */
 int mt_jwt_verify(const struct mt_config *cfg, const char *token, int64_t now_ms,
-		  struct mt_claims *out, const char **cause)
+		  struct mt_claims *out, const char **why)
 {
 	jwt_t *jwt = NULL;
 	char *grants = NULL;
@@ -188,26 +188,26 @@ int mt_jwt_verify(const struct mt_config *cfg, const char *token, int64_t now_ms
 	cJSON *claims = NULL;
 	int r = MT_EINVAL;
 
-	*cause = NULL;
+	*why = NULL;
 	if (token == NULL || token[0] == '\0') {
-		*cause = "no token";
+		*why = "no token";
 		return MT_EINVAL;
 	}
 	if (strnlen(token, MT_JWT_MAX + 1) > MT_JWT_MAX) {
-		*cause = "token too large";
+		*why = "token too large";
 		return MT_EINVAL;
 	}
 	if (cfg->jwt_secret_len < 32 || cfg->jwt_secret_len > sizeof cfg->jwt_secret) {
-		*cause = "no signing key configured";
+		*why = "no signing key configured";
 		return MT_EINVAL;
 	}
 	if (!jwt_shape_ok(token)) {
-		*cause = "malformed token";
+		*why = "malformed token";
 		return MT_EINVAL;
 	}
 	/* Never a NULL key: libjwt would then skip the signature check. */
 	if (jwt_decode(&jwt, token, cfg->jwt_secret, (int)cfg->jwt_secret_len) != 0 || jwt == NULL) {
-		*cause = "bad signature or malformed token";
+		*why = "bad signature or malformed token";
 		return MT_EINVAL;
 	}
 	/* libjwt matches the header's alg without regard to case ("hs256"
@@ -215,21 +215,21 @@ int mt_jwt_verify(const struct mt_config *cfg, const char *token, int64_t now_ms
 	 * the header's own string must be exactly "HS256" too. */
 	alg = jwt_get_header(jwt, "alg");
 	if (jwt_get_alg(jwt) != JWT_ALG_HS256 || alg == NULL || strcmp(alg, "HS256") != 0) {
-		*cause = "algorithm not allowed (only HS256)";
+		*why = "algorithm not allowed (only HS256)";
 		goto done;
 	}
 	errno = 0;
 	grants = jwt_get_grants_json(jwt, NULL);
 	if (grants == NULL) {
-		*cause = "token has no claims";
+		*why = "token has no claims";
 		goto done;
 	}
 	claims = cJSON_Parse(grants);
 	if (!cJSON_IsObject(claims)) {
-		*cause = "token claims are not a JSON object";
+		*why = "token claims are not a JSON object";
 		goto done;
 	}
-	r = jwt_check_claims(cfg, claims, now_ms, out, cause);
+	r = jwt_check_claims(cfg, claims, now_ms, out, why);
 done:
 	cJSON_Delete(claims);
 	free(grants);

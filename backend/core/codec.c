@@ -153,6 +153,12 @@ int mt_codec_waitlist_parse(const cJSON *body, int create, struct mt_waitlist_pa
 							  "(use {name}, {restaurant}, {position}, {minutes}, {link}; {{ and }} for braces)",
 							  field);
 			}
+		} else if (strcmp(k, "defaultQuoteMinutes") == 0) {
+			int64_t q = 0;
+
+			r = codec_int(it, "defaultQuoteMinutes", 1, MT_QUOTE_MAX, &q, err);
+			p->has_default_quote = 1;
+			p->default_quote = (int)q;
 		} else if (strcmp(k, "selfCheckIn") == 0) {
 			if (!cJSON_IsBool(it))
 				return codec_fail(err, "invalid_type", "selfCheckIn", "selfCheckIn must be true or false");
@@ -189,6 +195,8 @@ void mt_codec_waitlist_apply(const struct mt_waitlist_patch *p, struct mt_waitli
 	for (i = 0; i < 3; i++)
 		if (p->has_tpl[i])
 			memcpy(tpl[i], p->tpl[i], MT_TEMPLATE_MAX + 1);
+	if (p->has_default_quote)
+		w->default_quote = p->default_quote;
 }
 
 /* Parses the phoneNumber field (null or "" clears). */
@@ -497,6 +505,8 @@ static void codec_waitlist_body(struct codec_w *wp, const void *rec)
 	codec_w_raw(&w, wl->self_checkin ? "true" : "false", wl->self_checkin ? 4 : 5);
 	CODEC_W_KEY(&w, "checkInUrl", 0);
 	CODEC_W_OPT(&w, wl->checkin_url);
+	CODEC_W_KEY(&w, "defaultQuoteMinutes", 0);
+	codec_w_int(&w, wl->default_quote > 0 ? wl->default_quote : MT_QUOTE_DEFAULT);
 	codec_w_raw(&w, "}", 1);
 	*wp = w;
 }

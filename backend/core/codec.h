@@ -33,6 +33,8 @@ struct mt_waitlist_patch {
 	char description[MT_DESC_MAX + 1];       /* new description */
 	int has_tpl[3];                          /* joined, ready, reminder given (null or "" = default) */
 	char tpl[3][MT_TEMPLATE_MAX + 1];        /* new templates, same order */
+	int has_default_quote;                   /* defaultQuoteMinutes given */
+	int default_quote;                       /* minutes an estimate falls back to (1..MT_QUOTE_MAX) */
 	int has_self_checkin;                    /* selfCheckIn given */
 	int self_checkin;                        /* 1 = the check-in page is on */
 	int has_version;                         /* body `version` given (update precondition) */

@@ -25,6 +25,7 @@
 #define MT_PARTY_MIN 1
 #define MT_PARTY_MAX 50
 #define MT_QUOTE_MAX 1440            /* minutes */
+#define MT_QUOTE_DEFAULT 15          /* a list's default quote for wait estimates, minutes, until its owner sets one */
 #define MT_URL_MAX 320               /* guest page and check-in URLs (public base + path) */
 #define MT_NONCE_HEX 33              /* 16 random bytes in hex, NUL-terminated */
 
@@ -105,6 +106,7 @@ struct mt_waitlist {
 	int64_t created_at;                  /* creation time */
 	int64_t updated_at;                  /* last change */
 	int64_t version;                     /* bumped by every update */
+	int default_quote;                   /* minutes an estimate suggests without enough history; 0 = MT_QUOTE_DEFAULT */
 	int64_t waitee_rev;                  /* read only, from waitlist_get: changes with every
 					      * write to the list's waitees; 0 = not tracked */
 	int self_checkin;                    /* computed, not stored here: 1 when the check-in link is on */

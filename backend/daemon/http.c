@@ -42,6 +42,7 @@ struct maitred_http {
 	struct authcache *ac;     /* authorizer result cache (NULL = off) */
 	atomic_long active;       /* requests between request line and completion */
 	unsigned int request_timeout_s; /* inactivity allowed while a request arrives */
+	struct writers *writers;  /* write pool (writers.c), or NULL: writes run here */
 };
 
 /* Per-request state (libmicrohttpd's con_cls). */
@@ -59,6 +60,13 @@ struct http_req {
 	size_t bytes_out;           /* response body bytes */
 	const char *route_key;      /* matched routeKey (static) or NULL */
 	char request_id[MT_ID_SIZE];/* our request id */
+	/* A request run on the write pool: the connection is suspended while a
+	 * pool thread dispatches it, and resumed with the answer in resp. */
+	int pooled;                 /* 0 not pooled, 1 on the pool, 2 answer ready in resp */
+	struct MHD_Connection *con; /* its connection (to resume) */
+	struct event_request er;    /* the request as dispatched (points into this struct and MHD's pool) */
+	char ip[INET6_ADDRSTRLEN];  /* client address text (er.source_ip) */
+	cJSON *resp;                /* the pool's answer, sent by the HTTP thread */
 };
 
 /* Monotonic microseconds. */
@@ -119,6 +127,7 @@ static void http_req_free(struct http_req *r)
 	struct maitred_http *srv = r->srv;
 
 	mt_buf_free(&r->body);
+	cJSON_Delete(r->resp);
 	free(r->uri);
 	free(r);
 	atomic_fetch_sub(&srv->active, 1);
@@ -405,6 +414,18 @@ static void http_client_ip(struct MHD_Connection *con, char *buf, size_t n)
 		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)ci->client_addr)->sin6_addr, buf, (socklen_t)n);
 }
 
+/* Write pool task: dispatches a suspended request, then resumes its
+ * connection; libmicrohttpd calls the access handler again, which sends resp. */
+static void http_pool_run(void *arg)
+{
+	struct http_req *r = arg;
+
+	r->resp = maitred_dispatch(r->srv->ctx, r->srv->ac, &r->er, &r->route_key);
+	mt_buf_free(&r->body);
+	r->pooled = 2;
+	MHD_resume_connection(r->con);
+}
+
 /* Access handler: set up, collect the body, answer on the final call. */
 static enum MHD_Result http_on_request(void *cls, struct MHD_Connection *con, const char *url,
 				       const char *method, const char *version, const char *upload_data,
@@ -412,8 +433,7 @@ static enum MHD_Result http_on_request(void *cls, struct MHD_Connection *con, co
 {
 	struct maitred_http *srv = cls;
 	struct http_req *r = *con_cls;
-	struct event_request er;
-	char ip[INET6_ADDRSTRLEN];
+	struct event_request *er;
 	cJSON *resp;
 
 	(void)version;
@@ -458,26 +478,43 @@ static enum MHD_Result http_on_request(void *cls, struct MHD_Connection *con, co
 		/* chunked bodies have no Content-Length: stop draining at some point */
 		return r->bytes_in > HTTP_DRAIN_MAX ? MHD_NO : MHD_YES;
 	}
-	if (r->status != 0)
-		return MHD_YES;   /* already answered (early 413) */
+	if (r->pooled == 2) {   /* resumed: the pool's answer */
+		resp = r->resp;
+		r->resp = NULL;
+		r->pooled = 0;
+		return http_send(con, r, resp);
+	}
+	if (r->pooled == 1 || r->status != 0)
+		return MHD_YES;   /* still on the pool, or already answered (early 413) */
 	if (r->too_big)
 		return http_send(con, r, mt_resp_error(413, "too_large", NULL, "request body is over %d bytes", MT_BODY_MAX));
 
-	memset(&er, 0, sizeof er);
-	er.headers = cJSON_CreateObject();
-	if (er.headers == NULL)
+	er = &r->er;
+	memset(er, 0, sizeof *er);
+	er->headers = cJSON_CreateObject();
+	if (er->headers == NULL)
 		return http_send(con, r, NULL);
-	MHD_get_connection_values(con, MHD_HEADER_KIND, http_on_header, er.headers);
-	http_client_ip(con, ip, sizeof ip);
-	er.method = r->method;
-	er.raw_path = r->uri;
-	er.raw_query = r->query;
-	er.body = r->body.data;
-	er.body_len = r->body.len;
-	er.source_ip = ip;
-	er.request_id = r->request_id;
-	er.time_ms = mt_now(srv->ctx);
-	resp = maitred_dispatch(srv->ctx, srv->ac, &er, &r->route_key);
+	MHD_get_connection_values(con, MHD_HEADER_KIND, http_on_header, er->headers);
+	http_client_ip(con, r->ip, sizeof r->ip);
+	er->method = r->method;
+	er->raw_path = r->uri;
+	er->raw_query = r->query;
+	er->body = r->body.data;
+	er->body_len = r->body.len;
+	er->source_ip = r->ip;
+	er->request_id = r->request_id;
+	er->time_ms = mt_now(srv->ctx);
+	if (srv->writers != NULL && routes_pooled(r->method, r->uri)) {
+		/* suspended first: the pool may resume it before we return */
+		r->con = con;
+		r->pooled = 1;
+		MHD_suspend_connection(con);
+		if (writers_submit(srv->writers, http_pool_run, r) == 0)
+			return MHD_YES;
+		MHD_resume_connection(con);
+		r->pooled = 0;
+	}
+	resp = maitred_dispatch(srv->ctx, srv->ac, er, &r->route_key);
 	mt_buf_free(&r->body);
 	return http_send(con, r, resp);
 }
@@ -609,7 +646,7 @@ int maitred_http_start(struct mt_ctx *ctx, struct authcache *ac, const struct ma
 	int threads = opts->threads;
 	unsigned int max_conns = http_conn_cap(opts->max_conns);
 	struct maitred_http *h;
-	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC;
+	unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
 	int v6 = 0;
 
 	*out = NULL;
@@ -630,6 +667,12 @@ int maitred_http_start(struct mt_ctx *ctx, struct authcache *ac, const struct ma
 	}
 	if (v6)
 		flags |= MHD_USE_IPv6;
+	if (opts->write_threads > 0 && writers_start(opts->write_threads, &h->writers) < 0) {
+		*cause = http_msg("cannot start the write threads for", addr, strerror(errno ? errno : EAGAIN));
+		close(h->listen_fd);
+		free(h);
+		return -1;
+	}
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, http_on_request, h,
 				MHD_OPTION_LISTEN_SOCKET, (MHD_socket)h->listen_fd,
 				MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(threads > 1 ? threads : 1),
@@ -642,6 +685,7 @@ int maitred_http_start(struct mt_ctx *ctx, struct authcache *ac, const struct ma
 				MHD_OPTION_END);
 	if (h->d == NULL) {
 		*cause = http_msg("cannot start the HTTP server on", addr, "libmicrohttpd refused the options");
+		writers_stop(h->writers);
 		close(h->listen_fd);
 		free(h);
 		return -1;
@@ -666,6 +710,8 @@ void maitred_http_stop(struct maitred_http *h)
 
 		nanosleep(&ts, NULL);
 	}
+	/* the pool resumes what it still holds before the daemon goes */
+	writers_stop(h->writers);
 	MHD_stop_daemon(h->d);
 	/* once quiesced the socket is ours to close; otherwise MHD closed it */
 	if (fd != MHD_INVALID_SOCKET)

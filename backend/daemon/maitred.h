@@ -13,6 +13,8 @@
 #define MAITRED_DATA_DIR_DEFAULT "./maitre-data"
 #define MAITRED_TICK_DEFAULT 60
 #define MAITRED_THREADS_DEFAULT 4
+#define MAITRED_WRITE_THREADS_DEFAULT 32 /* write pool (writers.c); 0 = writes on the HTTP threads */
+#define WRITERS_MAX 256                  /* largest write pool */
 #define MAITRED_AUTH_CACHE_DEFAULT 60   /* seconds an allowed token's authorizer result is kept */
 #define MAITRED_LOG_FLUSH_DEFAULT 50    /* ms request log lines may wait in a thread's buffer */
 #define MAITRED_AUTH_CACHE_SLOTS 4096
@@ -29,6 +31,7 @@ struct maitred_opts {
 	char data_dir[1024];     /* data directory (created 0700) */
 	int tick_seconds;        /* producer period, seconds */
 	int threads;             /* HTTP worker threads */
+	int write_threads;       /* write pool threads (0 = writes run on the HTTP threads) */
 	int auth_cache_s;        /* authorizer result cache TTL, seconds (0 = off) */
 	int log_flush_ms;        /* request log buffering, ms (0 = a write per line) */
 	int max_conns;           /* open connections at most (all addresses) */
@@ -54,6 +57,7 @@ struct route {
 	const char *route_key;  /* "GET /waitlists/{waitlistId}" (API Gateway routeKey) */
 	const char *handler;    /* name in mt_handlers */
 	int protected;          /* 1: the authorizer runs first */
+	int pooled;             /* 1: runs on the write pool (a cheap request that waits on a commit) */
 };
 
 /* A path parameter taken from the request path. */
@@ -152,6 +156,20 @@ cJSON *authcache_get(struct authcache *c, const char *authz, int64_t now_ms);
 /* Remembers an allowed result (context copied). Headers whose token has no
  * readable `exp` are not cached. */
 void authcache_put(struct authcache *c, const char *authz, const cJSON *context, int64_t now_ms);
+
+/* Matches method + raw path and says whether the route runs on the write pool. */
+int routes_pooled(const char *method, const char *path);
+
+/* ---- writers.c ---- */
+
+struct writers;
+
+/* Starts the write pool: n threads (1..WRITERS_MAX). 0 or -1. */
+int writers_start(int n, struct writers **out);
+/* Queues fn(arg) for a pool thread. 0, or -1 (no memory, stopping): the caller runs it. */
+int writers_submit(struct writers *w, void (*fn)(void *arg), void *arg);
+/* Runs every queued task, ends the threads, frees the pool. NULL-safe. */
+void writers_stop(struct writers *w);
 
 /* ---- http.c ---- */
 

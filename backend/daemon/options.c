@@ -42,6 +42,9 @@ static void options_usage(const char *argv0)
 	       "  --data-dir DIR       data directory, created 0700 (env MAITRE_DATA_DIR, default %s)\n"
 	       "  --tick-seconds N     notification producer period (env MAITRE_TICK_SECONDS, default %d)\n"
 	       "  --threads N          HTTP worker threads, 1-64 (env MAITRE_THREADS, default %d)\n"
+	       "  --write-threads N    threads that run writes (they wait on a durable commit and\n"
+	       "                       share it), 0-%d; 0 = writes on the HTTP threads\n"
+	       "                       (env MAITRE_WRITE_THREADS, default %d)\n"
 	       "  --auth-cache-seconds N  keep an accepted token's authorizer result up to N s,\n"
 	       "                       never past its expiry; 0 = off (env MAITRE_AUTH_CACHE_SECONDS,\n"
 	       "                       default %d, at most 3600)\n"
@@ -61,7 +64,7 @@ static void options_usage(const char *argv0)
 	       "MAITRE_SMS_HOOK_SECRET, MAITRE_SMS_*, MAITRE_SMTP_*, MAITRE_WEBHOOK_*, MAITRE_SQS_QUEUE_URL.\n"
 	       "Stops cleanly on SIGINT or SIGTERM.\n",
 	       argv0, MAITRED_LISTEN_DEFAULT, MAITRED_DATA_DIR_DEFAULT, MAITRED_TICK_DEFAULT,
-	       MAITRED_THREADS_DEFAULT, MAITRED_AUTH_CACHE_DEFAULT, MAITRED_LOG_FLUSH_DEFAULT,
+	       MAITRED_THREADS_DEFAULT, WRITERS_MAX, MAITRED_WRITE_THREADS_DEFAULT, MAITRED_AUTH_CACHE_DEFAULT, MAITRED_LOG_FLUSH_DEFAULT,
 	       MAITRED_MAX_CONNS_DEFAULT, MAITRED_MAX_CONNS_PER_ADDR_DEFAULT, MAITRED_REQUEST_TIMEOUT_DEFAULT);
 }
 
@@ -144,6 +147,12 @@ static int options_set(struct maitred_opts *o, int code, const char *val, const 
 			return -1;
 		}
 		return 0;
+	case 'W':
+		if (options_int(val, 0, WRITERS_MAX, &o->write_threads) < 0) {
+			*cause = options_msg("bad write thread count '%s' from %s (want 0-%d)", val, from, WRITERS_MAX);
+			return -1;
+		}
+		return 0;
 	case 'A':
 		if (options_int(val, 0, 3600, &o->auth_cache_s) < 0) {
 			*cause = options_msg("bad auth cache seconds '%s' from %s (want 0-3600)", val, from);
@@ -187,6 +196,7 @@ int maitred_opts_parse(int argc, char **argv, struct maitred_opts *o, char **cau
 		{ "data-dir", required_argument, NULL, 'd' },
 		{ "tick-seconds", required_argument, NULL, 't' },
 		{ "threads", required_argument, NULL, 'T' },
+		{ "write-threads", required_argument, NULL, 'W' },
 		{ "auth-cache-seconds", required_argument, NULL, 'A' },
 		{ "log-flush-ms", required_argument, NULL, 'F' },
 		{ "max-connections", required_argument, NULL, 'C' },
@@ -199,7 +209,8 @@ int maitred_opts_parse(int argc, char **argv, struct maitred_opts *o, char **cau
 	};
 	static const struct { const char *name; int code; } envs[] = {
 		{ "MAITRE_LISTEN", 'l' }, { "MAITRE_STORE", 's' }, { "MAITRE_DATA_DIR", 'd' },
-		{ "MAITRE_TICK_SECONDS", 't' }, { "MAITRE_THREADS", 'T' }, { "MAITRE_AUTH_CACHE_SECONDS", 'A' },
+		{ "MAITRE_TICK_SECONDS", 't' }, { "MAITRE_THREADS", 'T' }, { "MAITRE_WRITE_THREADS", 'W' },
+		{ "MAITRE_AUTH_CACHE_SECONDS", 'A' },
 		{ "MAITRE_LOG_FLUSH_MS", 'F' }, { "MAITRE_MAX_CONNECTIONS", 'C' },
 		{ "MAITRE_MAX_CONNECTIONS_PER_ADDRESS", 'P' }, { "MAITRE_REQUEST_TIMEOUT_SECONDS", 'R' },
 	};
@@ -212,6 +223,7 @@ int maitred_opts_parse(int argc, char **argv, struct maitred_opts *o, char **cau
 	snprintf(o->data_dir, sizeof o->data_dir, "%s", MAITRED_DATA_DIR_DEFAULT);
 	o->tick_seconds = MAITRED_TICK_DEFAULT;
 	o->threads = MAITRED_THREADS_DEFAULT;
+	o->write_threads = MAITRED_WRITE_THREADS_DEFAULT;
 	o->auth_cache_s = MAITRED_AUTH_CACHE_DEFAULT;
 	o->log_flush_ms = MAITRED_LOG_FLUSH_DEFAULT;
 	o->max_conns = MAITRED_MAX_CONNS_DEFAULT;

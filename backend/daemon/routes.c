@@ -7,32 +7,37 @@
 #include "core/url.h"
 #include "daemon/maitred.h"
 
-#define R(m, p, h, prot) { m, p, m " " p, h, prot }
+/* R: answered on the HTTP threads; W: on the write pool (writers.c): a
+ * request that is cheap in CPU and waits on a durable commit. Logins and
+ * registration stay on the HTTP threads: their password hash is CPU (and
+ * 19 MiB of memory) per request, so the few HTTP threads bound them. */
+#define R(m, p, h, prot) { m, p, m " " p, h, prot, 0 }
+#define W(m, p, h, prot) { m, p, m " " p, h, prot, 1 }
 
 const struct route maitred_routes[] = {
 	R("GET", "/healthz", "healthz", 0),
 	R("POST", "/register", "register", 0),
 	R("POST", "/auth/get-token", "token", 0),
-	R("POST", "/auth/refresh", "refresh", 0),
-	R("POST", "/auth/logout", "logout", 0),
-	R("POST", "/hooks/sms", "sms-hook", 0),   /* the handler checks its own secret */
+	W("POST", "/auth/refresh", "refresh", 0),
+	W("POST", "/auth/logout", "logout", 0),
+	W("POST", "/hooks/sms", "sms-hook", 0),   /* the handler checks its own secret */
 	R("GET", "/g/{token}", "guest", 0),        /* guest pages: the token in the path is the credential */
-	R("POST", "/g/{token}", "guest", 0),
+	W("POST", "/g/{token}", "guest", 0),
 	R("GET", "/j/{slug}", "checkin", 0),       /* self check-in: open only when the owner turned it on */
-	R("POST", "/j/{slug}", "checkin", 0),
+	W("POST", "/j/{slug}", "checkin", 0),
 
 	R("GET", "/waitlists", "waitlists", 1),
-	R("POST", "/waitlists", "waitlists", 1),
+	W("POST", "/waitlists", "waitlists", 1),
 	R("GET", "/waitlists/{waitlistId}", "waitlists", 1),
-	R("PUT", "/waitlists/{waitlistId}", "waitlists", 1),
-	R("DELETE", "/waitlists/{waitlistId}", "waitlists", 1),
+	W("PUT", "/waitlists/{waitlistId}", "waitlists", 1),
+	W("DELETE", "/waitlists/{waitlistId}", "waitlists", 1),
 
 	R("GET", "/waitlists/{waitlistId}/waitees", "waitees", 1),
-	R("POST", "/waitlists/{waitlistId}/waitees", "waitees", 1),
+	W("POST", "/waitlists/{waitlistId}/waitees", "waitees", 1),
 	R("GET", "/waitlists/{waitlistId}/waitees/{waiteeId}", "waitees", 1),
-	R("PUT", "/waitlists/{waitlistId}/waitees/{waiteeId}", "waitees", 1),
-	R("DELETE", "/waitlists/{waitlistId}/waitees/{waiteeId}", "waitees", 1),
-	R("POST", "/waitlists/{waitlistId}/waitees/{waiteeId}/notify", "waitees", 1),
+	W("PUT", "/waitlists/{waitlistId}/waitees/{waiteeId}", "waitees", 1),
+	W("DELETE", "/waitlists/{waitlistId}/waitees/{waiteeId}", "waitees", 1),
+	W("POST", "/waitlists/{waitlistId}/waitees/{waiteeId}/notify", "waitees", 1),
 
 	R("POST", "/auth/password", "password", 1),   /* also while a password change is pending */
 	R("GET", "/staff", "staff", 1),
@@ -41,8 +46,10 @@ const struct route maitred_routes[] = {
 	R("PUT", "/staff/{staffId}", "staff", 1),
 	R("POST", "/staff/{staffId}/password", "staff", 1),
 	R("GET", "/restaurant", "restaurant", 1),
-	R("PUT", "/restaurant", "restaurant", 1),
-	{ NULL, NULL, NULL, NULL, 0 },
+	W("PUT", "/restaurant", "restaurant", 1),
+	R("GET", "/waitlists/{waitlistId}/stats", "stats", 1),
+	R("GET", "/waitlists/{waitlistId}/estimate", "stats", 1),
+	{ NULL, NULL, NULL, NULL, 0, 0 },
 };
 
 /* Checks that every route names a known handler. */
@@ -110,6 +117,17 @@ static int routes_match_one(const char *pattern, const char *path, struct route_
 	if (fill)
 		m->n_params = np;
 	return 1;
+}
+
+/* Matches method + raw path and says whether the route runs on the write pool. */
+int routes_pooled(const char *method, const char *path)
+{
+	struct route_match m;
+
+	/* reads never wait on a commit */
+	if (method[0] == 'G' || method[0] == 'H')
+		return 0;
+	return routes_match(method, path, &m) == ROUTE_FOUND && m.route->pooled;
 }
 
 /* Matches method + path. */

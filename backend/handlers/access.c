@@ -38,6 +38,10 @@ const struct mt_access_rule mt_access_rules[] = {
 	/* the restaurant: the owner writes, managers read */
 	{ "GET /restaurant", LEADS, 0 },
 	{ "PUT /restaurant", OWN, 0 },
+
+	/* stats (docs/stats.md): owner and managers; the estimate comes with the add, so every role */
+	{ "GET /waitlists/{waitlistId}/stats", LEADS, 0 },
+	{ "GET /waitlists/{waitlistId}/estimate", ALL, 0 },
 	{ NULL, 0, 0 },
 };
 

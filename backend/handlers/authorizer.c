@@ -60,7 +60,7 @@ fail:
 /* Handles an authorizer invocation. */
 cJSON *handler_authorizer(struct mt_ctx *ctx, const cJSON *event)
 {
-	const char *h = authorizer_header(event), *cause = NULL;
+	const char *h = authorizer_header(event), *why = NULL;
 	struct mt_claims claims;
 	struct mt_user u;
 	int r;
@@ -70,7 +70,7 @@ cJSON *handler_authorizer(struct mt_ctx *ctx, const cJSON *event)
 	h += 7;
 	while (*h == ' ')
 		h++;
-	if (mt_jwt_verify(&ctx->cfg, h, mt_now(ctx), &claims, &cause) != 0)
+	if (mt_jwt_verify(&ctx->cfg, h, mt_now(ctx), &claims, &why) != 0)
 		return authorizer_answer(NULL, NULL);
 	if (ctx->store == NULL)
 		return authorizer_answer(NULL, NULL);   /* cannot check the account: fail closed */

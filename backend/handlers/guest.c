@@ -22,6 +22,7 @@
 #include "core/guestlink.h"
 #include "core/status.h"
 #include "handlers/handler.h"
+#include "handlers/stats.h"
 #include "handlers/page.h"
 #include "handlers/restaurant.h"
 #include "store/store.h"
@@ -214,10 +215,13 @@ static int guest_move(struct mt_ctx *ctx, struct mt_waitee *w, enum mt_status to
 
 	for (attempt = 0; attempt < 2; attempt++) {
 		int64_t v = w->version;
+		struct mt_waitee before = *w;
 
 		if (!guest_apply(w, to, now))
 			return 0;
 		r = ctx->store->ops->waitee_update(ctx->store, w, v);
+		if (r == 0)
+			stats_keep(ctx, &before, w);   /* a guest's cancel counts */
 		if (r != MT_EPRECOND && r != MT_ECONFLICT)
 			return r;
 		r = ctx->store->ops->waitee_get(ctx->store, w->waitlist_id, w->id, w);

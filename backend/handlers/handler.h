@@ -45,5 +45,6 @@ cJSON *handler_checkin(struct mt_ctx *ctx, const cJSON *event);
 cJSON *handler_staff(struct mt_ctx *ctx, const cJSON *event);
 cJSON *handler_password(struct mt_ctx *ctx, const cJSON *event);
 cJSON *handler_restaurant(struct mt_ctx *ctx, const cJSON *event);
+cJSON *handler_stats(struct mt_ctx *ctx, const cJSON *event);
 
 #endif

@@ -21,6 +21,7 @@ const struct mt_handler mt_handlers[] = {
 	{ "staff", handler_staff },
 	{ "password", handler_password },
 	{ "restaurant", handler_restaurant },
+	{ "stats", handler_stats },
 	{ NULL, NULL },
 };
 

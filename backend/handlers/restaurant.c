@@ -28,7 +28,7 @@ void restaurant_defaults(const char *tenant_id, struct mt_restaurant *r)
 }
 
 /* Loads tenant's restaurant, or its defaults when it has none yet. */
-int restaurant_load(struct mt_ctx *ctx, const char *tenant_id, struct mt_restaurant *out)
+int restaurant_load(const struct mt_ctx *ctx, const char *tenant_id, struct mt_restaurant *out)
 {
 	int r;
 
@@ -131,8 +131,9 @@ static cJSON *restaurant_resp(const struct mt_restaurant *r)
 /* Reads a whole number field within [min, max] into *out; NULL or a 400. */
 static cJSON *restaurant_int(const cJSON *v, const char *name, int64_t min, int64_t max, int64_t *out)
 {
-	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble ||
-	    v->valuedouble < (double)min || v->valuedouble > (double)max)
+	/* the range first: casting a huge double to an integer is undefined */
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= (double)min && v->valuedouble <= (double)max) ||
+	    v->valuedouble != (double)(int64_t)v->valuedouble)
 		return mt_resp_error(400, "invalid_field", name, "'%s' must be a whole number from %lld to %lld",
 				     name, (long long)min, (long long)max);
 	*out = (int64_t)v->valuedouble;

@@ -16,7 +16,7 @@ void restaurant_defaults(const char *tenant_id, struct mt_restaurant *r);
 
 /* Loads tenant's restaurant: the stored record, or the defaults when it has
  * none yet. 0 or a negative MT_E* code (the store failed). */
-int restaurant_load(struct mt_ctx *ctx, const char *tenant_id, struct mt_restaurant *out);
+int restaurant_load(const struct mt_ctx *ctx, const char *tenant_id, struct mt_restaurant *out);
 
 /* Puts the name guests see into wl->name (for a copy that is shown, never
  * stored): the restaurant's, or the list's own when the restaurant has

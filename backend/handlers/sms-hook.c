@@ -43,6 +43,7 @@
 #include "core/url.h"
 #include "core/validate.h"
 #include "handlers/handler.h"
+#include "handlers/stats.h"
 #include "handlers/limit.h"
 #include "apigw/apigw.h"
 #include "store/store.h"
@@ -313,9 +314,13 @@ static int sms_hook_record(struct mt_ctx *ctx, const char *phone, enum sms_hook_
 	if (r < 0)
 		return r;
 	for (attempt = 0; attempt < 2; attempt++) {
+		struct mt_waitee before = w;
+
 		if (!sms_hook_apply(&w, a, body, now))
 			return 0;
 		r = ctx->store->ops->waitee_update(ctx->store, &w, w.version);
+		if (r == 0)
+			stats_keep(ctx, &before, &w);   /* a guest's cancel counts */
 		if (r != MT_EPRECOND && r != MT_ECONFLICT)
 			return r;
 		/* Lost a race with a host or the notifier: read again, retry once. */

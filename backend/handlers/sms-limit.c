@@ -4,6 +4,7 @@
 #include "core/ctx.h"
 #include "core/error.h"
 #include "handlers/limit.h"
+#include "handlers/restaurant.h"
 #include "handlers/sms-limit.h"
 
 #define SMS_HOUR_MS (3600LL * 1000)
@@ -51,6 +52,7 @@ int sms_limit_trusted(const struct mt_ctx *ctx, const char *tenant_id, int64_t n
 static size_t sms_rules(const struct mt_ctx *ctx, const struct mt_waitee *w, int64_t now, struct sms_rule r[3])
 {
 	int trusted = sms_limit_trusted(ctx, w->tenant_id, now);
+	struct mt_restaurant rest;
 
 	r[0] = (struct sms_rule){ "sms-party", w->id, ctx->cfg.sms_party_hour, SMS_HOUR_MS, "texts per party per hour" };
 	r[1] = (struct sms_rule){ "sms-number", w->phone, ctx->cfg.sms_number_hour, SMS_HOUR_MS,
@@ -58,17 +60,24 @@ static size_t sms_rules(const struct mt_ctx *ctx, const struct mt_waitee *w, int
 	r[2] = (struct sms_rule){ "sms-tenant", w->tenant_id, trusted ? ctx->cfg.sms_tenant_day : ctx->cfg.sms_new_tenant_day,
 				  SMS_DAY_MS, trusted ? "texts per restaurant per day"
 						      : "texts per day for a new restaurant (the quota grows once it is trusted)" };
+	/* the restaurant's own day limit (PUT /restaurant smsPerDay) may only
+	 * lower the server's; a store failure leaves the server's */
+	if (restaurant_load(ctx, w->tenant_id, &rest) == 0 && rest.sms_per_day > 0 &&
+	    (r[2].max <= 0 || rest.sms_per_day < r[2].max)) {
+		r[2].max = rest.sms_per_day;
+		r[2].what = "texts per day (the restaurant's own limit)";
+	}
 	return 3;
 }
 
 /* Writes the refusal text for rule r. */
-static void sms_why(const struct sms_rule *r, char *why, size_t whysz)
+static void sms_reason(const struct sms_rule *r, char *reason, size_t reasonsz)
 {
-	if (whysz > 0)
-		snprintf(why, whysz, "sending limit reached: at most %d %s", r->max, r->what);
+	if (reasonsz > 0)
+		snprintf(reason, reasonsz, "sending limit reached: at most %d %s", r->max, r->what);
 }
 
-int sms_limit_take(struct mt_ctx *ctx, const struct mt_waitee *w, int64_t now, char *why, size_t whysz,
+int sms_limit_take(struct mt_ctx *ctx, const struct mt_waitee *w, int64_t now, char *reason, size_t reasonsz,
 		   int64_t *retry_s)
 {
 	struct sms_rule r[3];
@@ -86,7 +95,7 @@ int sms_limit_take(struct mt_ctx *ctx, const struct mt_waitee *w, int64_t now, c
 			if (r[j].max > 0)
 				limit_give_back(ctx, r[j].kind, r[j].subject);
 		if (e == MT_EBUSY)
-			sms_why(&r[i], why, whysz);
+			sms_reason(&r[i], reason, reasonsz);
 		return e;
 	}
 	return 0;
@@ -102,7 +111,7 @@ void sms_limit_give_back(struct mt_ctx *ctx, const struct mt_waitee *w)
 			limit_give_back(ctx, r[i].kind, r[i].subject);
 }
 
-int sms_limit_check(struct mt_ctx *ctx, const struct mt_waitee *w, int64_t now, char *why, size_t whysz,
+int sms_limit_check(struct mt_ctx *ctx, const struct mt_waitee *w, int64_t now, char *reason, size_t reasonsz,
 		    int64_t *retry_s)
 {
 	struct sms_rule r[3];
@@ -123,7 +132,7 @@ int sms_limit_check(struct mt_ctx *ctx, const struct mt_waitee *w, int64_t now, 
 			int64_t left = start + r[i].window_ms - now;
 
 			*retry_s = left <= 0 ? 1 : (left + 999) / 1000;
-			sms_why(&r[i], why, whysz);
+			sms_reason(&r[i], reason, reasonsz);
 			return MT_EBUSY;
 		}
 	}

@@ -25,7 +25,9 @@
 #include "handlers/handler.h"
 #include "handlers/listcache.h"
 #include "handlers/sms-limit.h"
+#include "handlers/stats.h"
 #include "notify/notify.h"
+#include "queue/queue.h"
 #include "apigw/apigw.h"
 #include "store/store.h"
 
@@ -313,11 +315,38 @@ static cJSON *waitees_list(struct mt_ctx *ctx, const cJSON *event, const struct 
 	return waitees_list_headers(resp, event, wl->id, page.limit, next);
 }
 
+/* What waitees_add_unit writes and reads in one unit. */
+struct waitees_add_arg {
+	struct mt_ctx *ctx;          /* handler context */
+	struct mt_waitee *w;         /* the party (version and position filled in) */
+	const struct mt_link *link;  /* its guest link, or NULL */
+	int notify_inside;           /* 1: queue its messages inside the unit (the queue joins the store) */
+};
+
+/* The store work of an add, run as one write group (store.h): the guest
+ * link, the party, its joined or due message when the queue shares the
+ * store's transaction, then its place in line; on SQLite one commit. */
+static int waitees_add_unit(struct store *s, void *arg)
+{
+	struct waitees_add_arg *a = arg;
+	int r;
+
+	if (a->link != NULL && (r = s->ops->link_put(s, a->link)) < 0)
+		return r;
+	if ((r = s->ops->waitee_create(s, a->w)) < 0)
+		return r;
+	if (!a->notify_inside)
+		return 0;
+	mt_notify_after_change(a->ctx, a->w, 1);
+	return waitees_position(a->ctx, a->w);
+}
+
 /* Adds a party to wl (see crud.h). */
 int waitees_add(struct mt_ctx *ctx, const struct mt_waitlist *wl, const struct mt_waitee_patch *p,
 		const char *source, const char *id, struct mt_waitee *out)
 {
 	char tok[MT_GUEST_TOKEN_LEN + 1];
+	struct waitees_add_arg unit = { NULL, NULL, NULL, 0 };
 	struct mt_waitee w;
 	struct mt_link l;
 	int64_t now;
@@ -362,20 +391,67 @@ int waitees_add(struct mt_ctx *ctx, const struct mt_waitlist *wl, const struct m
 		l.enabled = 1;
 		l.created_at = now;
 		l.expires_at = now / 1000 + WAITEES_LINK_TTL_S;
-		r = ctx->store->ops->link_put(ctx->store, &l);
-		if (r < 0)
+		unit.link = &l;
+	}
+	unit.ctx = ctx;
+	unit.w = &w;
+	unit.notify_inside = queue_joins_store(ctx->queue, ctx->store);
+	r = store_write_group(ctx->store, waitees_add_unit, &unit);
+	if (r < 0)
+		return r;
+	if (!unit.notify_inside) {
+		/* SQS (or a queue on its own connection): queued after the party
+		 * is stored, then its place in line, as before */
+		mt_notify_after_change(ctx, &w, 1);
+		if ((r = waitees_position(ctx, &w)) < 0)
 			return r;
 	}
-	r = ctx->store->ops->waitee_create(ctx->store, &w);
-	if (r < 0)
-		return r;
-	mt_notify_after_change(ctx, &w, 1);
-	r = waitees_position(ctx, &w);
-	if (r < 0)
-		return r;
 	waitees_guest_url(ctx, &w);
 	*out = w;
 	return 0;
+}
+
+/* The answer to an add: the party, and, when it has no quote, as "estimate"
+ * the quote the server suggests for a party like it joining now
+ * (handlers/stats.h), so a client can show or apply it; without an estimate
+ * (a quote given, or the store failed) the party alone. */
+static cJSON *waitees_added(struct mt_ctx *ctx, const struct mt_waitlist *wl, struct mt_waitee *w)
+{
+	struct mt_estimate e;
+	struct mt_tz tz;
+	struct mt_buf b;
+	cJSON *o = NULL;
+	char *text = NULL, loc[96];
+	int hour;
+
+	waitees_guest_url(ctx, w);
+	mt_buf_init(&b, MT_CODEC_RECORD_MAX + 1024);
+	if (mt_codec_waitee_write(&b, w) < 0) {
+		mt_buf_free(&b);
+		return NULL;
+	}
+	/* only for a party without a quote: a client that quoted already chose */
+	if (w->quoted_minutes == 0 && stats_tz(ctx, wl->tenant_id, NULL, &tz) == 0) {
+		if (stats_estimate(ctx, wl, w->party_size, &tz, w->joined_at / 1000, &e, &hour) == 0 &&
+		    (o = cJSON_CreateObject()) != NULL) {
+			stats_estimate_json(o, &e, w->party_size, hour, tz.name);
+			text = cJSON_PrintUnformatted(o);
+			cJSON_Delete(o);
+		}
+		mt_tz_free(&tz);
+	}
+	/* the record ends in '}': the estimate goes in as its last member */
+	if (text != NULL && b.len > 0 && b.data[b.len - 1] == '}') {
+		b.len--;
+		if (mt_buf_adds(&b, ",\"estimate\":") < 0 || mt_buf_adds(&b, text) < 0 || mt_buf_add(&b, "}", 1) < 0) {
+			free(text);
+			mt_buf_free(&b);
+			return NULL;
+		}
+	}
+	free(text);
+	snprintf(loc, sizeof loc, "/waitlists/%s/waitees/%s", w->waitlist_id, w->id);
+	return crud_record_resp(201, &b, w->version, loc);
 }
 
 /* POST /waitlists/{waitlistId}/waitees: adds a party (status waiting).
@@ -412,7 +488,7 @@ static cJSON *waitees_create(struct mt_ctx *ctx, const cJSON *event, const struc
 	} else if (r < 0) {
 		return idem_end(ctx, &idem, mt_resp_from_err(r, "waitee"), 0);
 	}
-	return idem_end(ctx, &idem, waitees_one(ctx, 201, &w, 1), 1);
+	return idem_end(ctx, &idem, waitees_added(ctx, wl, &w), 1);
 }
 
 /* GET /waitlists/{waitlistId}/waitees/{waiteeId}. */
@@ -495,7 +571,7 @@ static cJSON *waitees_update(struct mt_ctx *ctx, const cJSON *event, const char 
 	struct crud_pre pre = { 0 };
 	struct mt_waitee_patch p;
 	struct mt_codec_err err;
-	struct mt_waitee w, first;
+	struct mt_waitee w, first, before;
 	cJSON *body, *resp;
 	int r, attempt, changed = 0, plan_changed = 0;
 
@@ -526,6 +602,7 @@ static cJSON *waitees_update(struct mt_ctx *ctx, const cJSON *event, const char 
 		if (resp != NULL)
 			return resp;
 		read_version = w.version;
+		before = w;
 		resp = waitees_apply(&p, &w, mt_now(ctx), &changed, &plan_changed);
 		if (resp != NULL)
 			return resp;
@@ -541,6 +618,8 @@ static cJSON *waitees_update(struct mt_ctx *ctx, const cJSON *event, const char 
 			return mt_resp_from_err(r, "waitee");
 		break;
 	}
+	if (changed)
+		stats_keep(ctx, &before, &w);   /* a finish, an undo or an edit of a finished party */
 	if (changed && plan_changed)
 		mt_notify_after_change(ctx, &w, 0);
 	r = waitees_position(ctx, &w);

@@ -246,7 +246,8 @@ static cJSON *waitlists_update(struct mt_ctx *ctx, const cJSON *event, const cha
 	resp = crud_check_pre(&pre, w.version, "waitlist");
 	if (resp != NULL)
 		return resp;
-	if (!p.has_name && !p.has_description && !p.has_tpl[0] && !p.has_tpl[1] && !p.has_tpl[2]) {
+	if (!p.has_name && !p.has_description && !p.has_tpl[0] && !p.has_tpl[1] && !p.has_tpl[2] &&
+	    !p.has_default_quote) {
 		/* nothing of the list's own changes (selfCheckIn lives in its link) */
 		r = waitlists_set_checkin(ctx, &p, &w);
 		if (r < 0)

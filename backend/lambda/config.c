@@ -4,7 +4,8 @@
  *   MAITRE_STORE              the store URL (required; dynamodb://TABLE?region=R on AWS)
  *   MAITRE_JWT_SECRET         HS256 key, or MAITRE_JWT_SECRET_SSM / MAITRE_JWT_SECRET_ID
  *                             (param.c); needed by the handlers that sign or verify tokens
- *   MAITRE_SMS_HOOK_SECRET, MAITRE_SQS_QUEUE_URL, MAITRE_SMS_* ... read by wiring/
+ *   MAITRE_SMS_HOOK_SECRET, MAITRE_SQS_QUEUE_URL, MAITRE_SMS_* ... read by wiring/;
+ *                             the channel secrets may be NAME_SSM / NAME_ID instead (param.c)
  *   AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN: Lambda's own. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,12 +64,7 @@ static int config_jwt(struct mt_config *cfg, const char *handler, char **cause)
 	const char *env = getenv("MAITRE_JWT_SECRET");
 	int r;
 
-	r = lambda_param_jwt_secret(cfg, cause);
-	if (r == 0 && env != NULL) {
-		mt_set_cause(cause, "MAITRE_JWT_SECRET and a secret parameter (MAITRE_JWT_SECRET_SSM or "
-				    "MAITRE_JWT_SECRET_ID) are both set: keep one");
-		return MT_EINVAL;
-	}
+	r = lambda_param_jwt_secret(cfg, cause);   /* refuses a second source itself */
 	if (r != MT_ENOTFOUND)
 		return r;
 	if (env == NULL) {
@@ -104,6 +100,9 @@ int lambda_config_load(struct lambda_config *lc, struct mt_config *cfg, const ch
 		return MT_EINVAL;
 	}
 	snprintf(lc->store_url, sizeof lc->store_url, "%s", store);
+	r = lambda_param_channel_secrets(cause);   /* before the wiring reads them */
+	if (r != 0)
+		return r;
 	mt_wiring_config(cfg, "");
 	return config_jwt(cfg, lc->handler_name, cause);
 }

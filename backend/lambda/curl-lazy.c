@@ -96,7 +96,7 @@ static void lazy_load_locked(void)
 	lazy.tried = 1;
 	if (name == NULL || name[0] == '\0')
 		name = LAZY_SONAME;
-	lazy.dl = dlopen(name, RTLD_NOW | RTLD_LOCAL);
+	lazy.dl = dlopen(name, RTLD_LAZY | RTLD_LOCAL);   /* lazy binding, as when linked at exec */
 	if (lazy.dl == NULL) {
 		snprintf(lazy.why, sizeof lazy.why, "%s", dlerror());
 		return;

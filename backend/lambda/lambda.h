@@ -94,13 +94,20 @@ struct lambda_config {
 int lambda_config_load(struct lambda_config *lc, struct mt_config *cfg, const char **error_type,
 		       char **cause);
 
-/* ---- param.c: the JWT secret from a parameter store. */
+/* ---- param.c: secrets from a parameter store (NAME_SSM / NAME_ID). */
 
 /* Reads the JWT secret named by MAITRE_JWT_SECRET_SSM (SSM Parameter Store,
  * SecureString, decrypted) or MAITRE_JWT_SECRET_ID (Secrets Manager) into
  * cfg. 0 when it was read, MT_ENOTFOUND when neither is set (nothing done),
- * MT_EINVAL / MT_EIO with *cause otherwise. The value is never logged. */
+ * MT_EINVAL / MT_EIO with *cause otherwise (two sources set, a short key,
+ * the store refused). The value is never logged. */
 int lambda_param_jwt_secret(struct mt_config *cfg, char **cause);
+/* Reads each channel secret (MAITRE_SMS_TOKEN, MAITRE_SMTP_PASSWORD,
+ * MAITRE_WEBHOOK_SECRET, MAITRE_SMS_HOOK_SECRET) named by NAME_SSM or
+ * NAME_ID into this process's environment as NAME, for the wiring to read.
+ * 0 when every one named was read (or none is named), MT_EINVAL / MT_EIO
+ * with *cause otherwise. Values are never logged. */
+int lambda_param_channel_secrets(char **cause);
 
 /* ---- invoke.c: one invocation. */
 

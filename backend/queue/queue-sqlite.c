@@ -734,6 +734,13 @@ int queue_sqlite_use_store(struct queue *base, struct store *s)
 	return 0;
 }
 
+/* 1 when q's writes run inside s's write transaction (queue_sqlite_use_store). */
+int queue_joins_store(const struct queue *base, const struct store *s)
+{
+	return base != NULL && s != NULL && base->ops == &queue_sqlite_ops &&
+	       ((const struct queue_sqlite *)base)->store == s;
+}
+
 /* Opens the embedded queue in the SQLite database at path. */
 int queue_sqlite_open(const char *path, const struct mt_clock *clock, struct queue **out, char **cause)
 {

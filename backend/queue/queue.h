@@ -108,6 +108,12 @@ struct store;
  * MT_EINVAL when q is not the embedded queue or s not a SQLite store. */
 int queue_sqlite_use_store(struct queue *q, struct store *s);
 
+/* 1 when q's sends run inside s's write transaction (the embedded queue
+ * after queue_sqlite_use_store(q, s)): a send made inside a write group of
+ * s (store_write_group) is then part of that group, stored with it or not
+ * at all; 0 otherwise (SQS, or the embedded queue on its own connection). */
+int queue_joins_store(const struct queue *q, const struct store *s);
+
 /* Opens an SQS queue. queue_url is the queue's URL; region e.g.
  * "us-east-1"; endpoint the service endpoint ("http://127.0.0.1:9324"),
  * or NULL for https://sqs.REGION.amazonaws.com. Credentials come from

@@ -101,6 +101,13 @@ int store_ddb_link_put(struct store *st, const struct mt_link *l);
 /* Gets a live public link by key. */
 int store_ddb_link_get(struct store *st, const char *key, struct mt_link *out);
 
+/* ---- store-dynamodb-stats.c: stats counters (STAT#<list> / H<hour>#S<size>; store.h stat_*) */
+int store_ddb_stat_add(struct store *st, const char *waitlist_id, const struct mt_stat_delta *d);
+int store_ddb_stat_range(struct store *st, const char *waitlist_id, int64_t from_hour, int64_t to_hour,
+			 int (*fn)(const struct mt_stat_bucket *b, void *ud), void *ud);
+int store_ddb_stat_hours(struct store *st, const char *waitlist_id, int party_size, const int64_t *hours,
+			 size_t nh, int (*fn)(const struct mt_stat_bucket *b, void *ud), void *ud);
+
 /* ---- store-dynamodb-schema.c */
 /* Makes sure the table exists with its indexes, idempotently: one
  * DescribeTable when it is there already (the usual start of maitred or a

@@ -30,6 +30,7 @@ static cJSON *ddb_waitlist_item(const struct mt_waitlist *w)
 	store_ddb_put_n(it, "createdAt", w->created_at);
 	store_ddb_put_n(it, "updatedAt", w->updated_at);
 	store_ddb_put_n(it, "version", w->version);
+	store_ddb_put_n(it, "defaultQuote", w->default_quote);
 	return it;
 }
 
@@ -47,6 +48,7 @@ static void ddb_waitlist_read(const cJSON *it, struct mt_waitlist *w)
 	w->created_at = store_ddb_get_n(it, "createdAt");
 	w->updated_at = store_ddb_get_n(it, "updatedAt");
 	w->version = store_ddb_get_n(it, "version");
+	w->default_quote = (int)store_ddb_get_n(it, "defaultQuote");
 }
 
 /* Creates a waitlist (MT_ECONFLICT when the id exists). */
@@ -140,7 +142,7 @@ int store_ddb_waitlist_update(struct store *st, struct mt_waitlist *w, int64_t e
 		/* id, tenant and createdAt are immutable: only these change */
 		cJSON_AddStringToObject(req, "UpdateExpression",
 					"SET #n = :n, description = :d, tplJoined = :tj, tplReady = :tr, "
-					"tplReminder = :tm, updatedAt = :u, #v = :nv");
+					"tplReminder = :tm, updatedAt = :u, defaultQuote = :dq, #v = :nv");
 		cJSON_AddStringToObject(req, "ConditionExpression", "attribute_exists(PK) AND #v = :v");
 		names = cJSON_AddObjectToObject(req, "ExpressionAttributeNames");
 		cJSON_AddStringToObject(names, "#n", "name");
@@ -152,6 +154,7 @@ int store_ddb_waitlist_update(struct store *st, struct mt_waitlist *w, int64_t e
 		store_ddb_val_s(vals, ":tr", w->tpl_ready);
 		store_ddb_val_s(vals, ":tm", w->tpl_reminder);
 		store_ddb_put_n(vals, ":u", w->updated_at);
+		store_ddb_put_n(vals, ":dq", w->default_quote);
 		store_ddb_put_n(vals, ":nv", expected_version + 1);
 		store_ddb_put_n(vals, ":v", expected_version);
 	}

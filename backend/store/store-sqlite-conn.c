@@ -32,6 +32,7 @@ static const struct store_sqlite_sql *const store_sqlite_sql_tables[] = {
 	store_sqlite_sql_conn, store_sqlite_sql_users, store_sqlite_sql_refresh, store_sqlite_sql_waitlists,
 	store_sqlite_sql_waitees, store_sqlite_sql_cache, store_sqlite_sql_main, store_sqlite_sql_guest,
 	store_sqlite_sql_restaurant,
+	store_sqlite_sql_stats,
 };
 
 /* The statement `which` (operation name and SQL), from whichever file owns it; NULL if none. */
@@ -165,6 +166,44 @@ static int store_sqlite_busy(void *arg, int count)
 	return 1;
 }
 
+/* Commit hook: fault injection for tests (store_sqlite_test_commits); 1 = roll back. */
+static int store_sqlite_commit_hook(void *arg)
+{
+	struct store_sqlite *s = arg;
+	int delay = atomic_load_explicit(&s->test_delay_ms, memory_order_relaxed), n;
+
+	if (delay > 0) {
+		struct timespec ts = { delay / 1000, (long)(delay % 1000) * 1000000L };
+
+		nanosleep(&ts, NULL);
+	}
+	if (atomic_load_explicit(&s->test_fail, memory_order_relaxed) == 0)
+		return 0;
+	n = atomic_load(&s->test_skip);
+	while (n > 0)
+		if (atomic_compare_exchange_weak(&s->test_skip, &n, n - 1))
+			return 0;
+	n = atomic_load(&s->test_fail);
+	while (n > 0)
+		if (atomic_compare_exchange_weak(&s->test_fail, &n, n - 1))
+			return 1;
+	return 0;
+}
+
+/* Arms the commit fault injection (store-sqlite.h). */
+int store_sqlite_test_commits(struct store *base, int skip, int fail, int delay_ms)
+{
+	struct store_sqlite *s = (struct store_sqlite *)base;
+
+	if (base == NULL || base->ops != &store_sqlite_ops || skip < 0 || fail < 0 || delay_ms < 0)
+		return MT_EINVAL;
+	atomic_store(&s->test_fail, 0);
+	atomic_store(&s->test_skip, skip);
+	atomic_store(&s->test_delay_ms, delay_ms);
+	atomic_store(&s->test_fail, fail);
+	return 0;
+}
+
 /* Opens a new connection to the store's file with the per-connection settings. */
 static int store_sqlite_conn_open(struct store_sqlite *s, struct store_sqlite_conn **out, char **cause)
 {
@@ -183,6 +222,7 @@ static int store_sqlite_conn_open(struct store_sqlite *s, struct store_sqlite_co
 	}
 	sqlite3_extended_result_codes(c->db, 1);
 	sqlite3_busy_handler(c->db, store_sqlite_busy, NULL);
+	sqlite3_commit_hook(c->db, store_sqlite_commit_hook, s);
 	if ((rc = store_sqlite_exec1(c->db, "PRAGMA foreign_keys = ON", NULL)) != SQLITE_OK ||
 	    (rc = store_sqlite_exec1(c->db, "PRAGMA synchronous = FULL", NULL)) != SQLITE_OK ||
 	    (rc = store_sqlite_exec1(c->db, "PRAGMA temp_store = MEMORY", NULL)) != SQLITE_OK ||
@@ -309,6 +349,49 @@ int store_sqlite_commit(struct store_sqlite *s, struct store_sqlite_conn *c)
 	return 0;
 }
 
+/* The store and connection whose write job this thread is running as the
+ * group-commit leader: a write submitted from inside that job (a write
+ * group, store_sqlite_write_group, or the embedded queue's writes during
+ * it) runs at once in the same transaction instead of queueing behind it. */
+static _Thread_local struct store_sqlite *store_sqlite_cur_s;
+static _Thread_local struct store_sqlite_conn *store_sqlite_cur_c;
+
+/* Runs one job on c, noting it as this thread's current job meanwhile. */
+static int store_sqlite_run_job(struct store_sqlite *s, struct store_sqlite_conn *c,
+				int (*fn)(struct store_sqlite *, struct store_sqlite_conn *, void *), void *arg)
+{
+	struct store_sqlite *outer_s = store_sqlite_cur_s;
+	struct store_sqlite_conn *outer_c = store_sqlite_cur_c;
+	int r;
+
+	store_sqlite_cur_s = s;
+	store_sqlite_cur_c = c;
+	r = fn(s, c, arg);
+	store_sqlite_cur_s = outer_s;
+	store_sqlite_cur_c = outer_c;
+	return r;
+}
+
+/* A write submitted from inside a running job: runs now, in that job's
+ * transaction, inside its own savepoint (a failure undoes only itself).
+ * Durable only when the enclosing transaction commits. */
+static int store_sqlite_run_nested(struct store_sqlite *s, struct store_sqlite_conn *c,
+				   int (*fn)(struct store_sqlite *, struct store_sqlite_conn *, void *), void *arg)
+{
+	int r = store_sqlite_run(s, c, SQ_SAVEPOINT);
+
+	if (r < 0)
+		return r;
+	atomic_fetch_add_explicit(&s->jobs, 1, memory_order_relaxed);
+	r = store_sqlite_run_job(s, c, fn, arg);
+	if (sqlite3_get_autocommit(c->db))
+		return r < 0 ? r : MT_EIO;   /* SQLite rolled the whole transaction back */
+	if (r < 0)
+		(void)store_sqlite_run(s, c, SQ_ROLLBACK_TO);
+	(void)store_sqlite_run(s, c, SQ_RELEASE);
+	return r;
+}
+
 /* Runs a batch of write jobs in one BEGIN IMMEDIATE ... COMMIT (one fsync),
  * each job inside its own savepoint so a failing job undoes only itself. */
 static void store_sqlite_run_batch(struct store_sqlite *s, struct store_sqlite_conn *c,
@@ -335,7 +418,7 @@ static void store_sqlite_run_batch(struct store_sqlite *s, struct store_sqlite_c
 			j->result = sp;
 			continue;
 		}
-		j->result = j->fn(s, c, j->arg);
+		j->result = store_sqlite_run_job(s, c, j->fn, j->arg);
 		if (sqlite3_get_autocommit(c->db)) {
 			/* SQLite rolled the whole transaction back (I/O error, full
 			 * disk): nothing of this batch is stored. */
@@ -359,31 +442,41 @@ static void store_sqlite_run_batch(struct store_sqlite *s, struct store_sqlite_c
 		return;
 	}
 	r = store_sqlite_commit(s, c);
-	if (r == 0)
+	if (r == 0) {
 		atomic_fetch_add_explicit(&s->commits, 1, memory_order_relaxed);
-	else
-		for (j = batch; j; j = j->next)
-			if (j->result == 0)
-				j->result = r;
+		return;
+	}
+	/* Nothing of the batch is stored: every write in it fails, as a
+	 * server-side failure (a refused commit is never the caller's fault),
+	 * except contention, which the caller may retry as such. */
+	if (r != MT_EBUSY && r != MT_ENOMEM)
+		r = MT_EIO;
+	for (j = batch; j; j = j->next)
+		if (j->result == 0)
+			j->result = r;
 }
 
 /* Runs a write job durably and returns its result. Writers that arrive while
  * another thread is committing queue up; when it is done, one of them
  * becomes the leader and commits everything queued in one transaction
  * (group commit), so N concurrent writers share one fsync instead of taking
- * N in turn. */
+ * N in turn. Each waiting writer sleeps on its own condition variable and
+ * is woken only when its job is done or the lead passes to it (a broadcast
+ * to every waiter per batch cost more than the batch with 32 writers). */
 int store_sqlite_submit(struct store *base,
 			       int (*fn)(struct store_sqlite *, struct store_sqlite_conn *, void *), void *arg)
 {
 	STORE_SQLITE_ENTER(base, s, c);
-	struct store_sqlite_job job = {fn, arg, 0, 0, NULL}, *batch, *j, *next;
+	struct store_sqlite_job job = {fn, arg, 0, 0, NULL, PTHREAD_COND_INITIALIZER}, *batch, *j, *next;
 
+	if (store_sqlite_cur_s == s)
+		return store_sqlite_run_nested(s, store_sqlite_cur_c, fn, arg);
 	pthread_mutex_lock(&s->gc_lock);
 	*s->gc_tail = &job;
 	s->gc_tail = &job.next;
 	while (!job.done) {
 		if (s->gc_leader) {
-			pthread_cond_wait(&s->gc_cond, &s->gc_lock);
+			pthread_cond_wait(&job.cv, &s->gc_lock);
 			continue;
 		}
 		/* Lead one batch (it holds our job: only a leader takes jobs and
@@ -399,19 +492,23 @@ int store_sqlite_submit(struct store *base,
 		for (j = batch; j; j = next) {
 			next = j->next;
 			j->done = 1;
+			if (j != &job)
+				pthread_cond_signal(&j->cv);
 		}
 		s->gc_leader = 0;
-		pthread_cond_broadcast(&s->gc_cond);
+		/* the oldest waiting writer leads the next batch */
+		if (s->gc_head != NULL)
+			pthread_cond_signal(&s->gc_head->cv);
 	}
 	pthread_mutex_unlock(&s->gc_lock);
+	pthread_cond_destroy(&job.cv);
 	return job.result;
 }
 
 
-/* Destroys the store's mutexes and condition variable. */
+/* Destroys the store's mutexes. */
 static void store_sqlite_free_sync(struct store_sqlite *s)
 {
-	pthread_cond_destroy(&s->gc_cond);
 	pthread_mutex_destroy(&s->gc_lock);
 	pthread_mutex_destroy(&s->write_lock);
 }
@@ -502,6 +599,9 @@ int store_sqlite_open(const char *path, struct store **out, char **cause)
 	atomic_init(&s->scans, 0);
 	atomic_init(&s->commits, 0);
 	atomic_init(&s->jobs, 0);
+	atomic_init(&s->test_skip, 0);
+	atomic_init(&s->test_fail, 0);
+	atomic_init(&s->test_delay_ms, 0);
 	s->gc_tail = &s->gc_head;
 	if (pthread_mutex_init(&s->write_lock, NULL) != 0) {
 		free(s->path);
@@ -509,13 +609,6 @@ int store_sqlite_open(const char *path, struct store **out, char **cause)
 		return MT_ENOMEM;
 	}
 	if (pthread_mutex_init(&s->gc_lock, NULL) != 0) {
-		pthread_mutex_destroy(&s->write_lock);
-		free(s->path);
-		free(s);
-		return MT_ENOMEM;
-	}
-	if (pthread_cond_init(&s->gc_cond, NULL) != 0) {
-		pthread_mutex_destroy(&s->gc_lock);
 		pthread_mutex_destroy(&s->write_lock);
 		free(s->path);
 		free(s);

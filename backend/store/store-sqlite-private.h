@@ -26,7 +26,8 @@
 #define SQ_USER_COLS "id, tenant_id, email, name, role, password_hash, created_at, failed_logins, fail_window_start," \
 	" version, disabled, must_change_password, revoked_before, updated_at"
 #define SQ_REST_COLS "id, name, timezone, phone_country, retention_s, sms_per_day, created_at, updated_at, version"
-#define SQ_WL_COLS "id, tenant_id, name, description, tpl_joined, tpl_ready, tpl_reminder, created_at, updated_at, version"
+#define SQ_WL_COLS "id, tenant_id, name, description, tpl_joined, tpl_ready, tpl_reminder, created_at, updated_at, version," \
+	" default_quote"
 #define SQ_WE_COLS "id, waitlist_id, tenant_id, name, phone, email, notes, party_size, quoted_minutes, status," \
 	" joined_at, notify_at, notified_at, seated_at, updated_at, expires_at, version, due_at, notify_kind," \
 	" notify_seq, queued_seq, sent_seq, notify_count, last_result, last_reason, reply, reply_at," \
@@ -65,6 +66,7 @@ enum store_sqlite_sq {
 	SQ_WE_VERSION,
 	SQ_WE_DELETE,
 	SQ_WE_COUNT,
+	SQ_WE_COUNT_FAST,
 	SQ_WE_DUE,
 	SQ_WE_PHONE,
 	SQ_BEGIN_READ,
@@ -88,6 +90,9 @@ enum store_sqlite_sq {
 	SQ_REST_GET,
 	SQ_REST_INSERT,
 	SQ_REST_UPDATE,
+	SQ_STAT_ADD,
+	SQ_STAT_RANGE,
+	SQ_STAT_HOUR,
 	SQ__COUNT
 };
 
@@ -145,7 +150,6 @@ struct store_sqlite {
 	pthread_key_t key;                    /* this thread's struct store_sqlite_conn */
 	pthread_mutex_t write_lock;           /* held while a write transaction is open */
 	pthread_mutex_t gc_lock;              /* guards the group-commit queue below */
-	pthread_cond_t gc_cond;               /* broadcast when a batch is done */
 	struct store_sqlite_job *gc_head;     /* queued write jobs, oldest first */
 	struct store_sqlite_job **gc_tail;    /* where the next job is linked */
 	int gc_leader;                        /* 1 while a thread commits batches */
@@ -153,6 +157,9 @@ struct store_sqlite {
 	atomic_uint_least64_t jobs;           /* write operations run */
 	atomic_uint_least64_t requests;       /* statements run since open */
 	atomic_uint_least64_t scans;          /* statements that stepped through a full table scan */
+	atomic_int test_skip;                 /* tests: commits still to let through before failing */
+	atomic_int test_fail;                 /* tests: commits to turn into rollbacks after that */
+	atomic_int test_delay_ms;             /* tests: wait inside every commit */
 };
 
 /* A write operation queued for group commit. The submitting thread blocks
@@ -163,6 +170,7 @@ struct store_sqlite_job {
 	int result;                           /* outcome, valid once done */
 	int done;                             /* set (under gc_lock) when committed or failed */
 	struct store_sqlite_job *next;        /* queue / batch link */
+	pthread_cond_t cv;                    /* signalled when done, or when the lead passes to this job */
 };
 
 /* Input of a write job: a record and/or keys, and an expected version. */
@@ -219,6 +227,7 @@ extern const struct store_sqlite_sql store_sqlite_sql_cache[SQ__COUNT];
 extern const struct store_sqlite_sql store_sqlite_sql_main[SQ__COUNT];
 extern const struct store_sqlite_sql store_sqlite_sql_guest[SQ__COUNT];
 extern const struct store_sqlite_sql store_sqlite_sql_restaurant[SQ__COUNT];
+extern const struct store_sqlite_sql store_sqlite_sql_stats[SQ__COUNT];
 /* The statement `which` (operation name and SQL); NULL if no file has it. */
 const struct store_sqlite_sql *store_sqlite_sql_of(int which);
 
@@ -266,6 +275,13 @@ int store_sqlite_why_unchanged(struct store_sqlite *s, struct store_sqlite_conn 
 int store_sqlite_link_put(struct store *base, const struct mt_link *l);
 /* Gets a live public link by key. */
 int store_sqlite_link_get(struct store *base, const char *key, struct mt_link *out);
+
+/* ---- store-sqlite-stats.c: stats counters (store.h stat_*). */
+int store_sqlite_stat_add(struct store *base, const char *waitlist_id, const struct mt_stat_delta *d);
+int store_sqlite_stat_range(struct store *base, const char *waitlist_id, int64_t from_hour, int64_t to_hour,
+			    int (*fn)(const struct mt_stat_bucket *b, void *ud), void *ud);
+int store_sqlite_stat_hours(struct store *base, const char *waitlist_id, int party_size, const int64_t *hours,
+			    size_t nh, int (*fn)(const struct mt_stat_bucket *b, void *ud), void *ud);
 
 /* ---- store-sqlite-schema.c */
 /* Runs every pending migration, each in its own BEGIN IMMEDIATE transaction. */

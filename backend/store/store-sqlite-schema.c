@@ -159,6 +159,45 @@ static const char *const store_sqlite_migrations[] = {
 	" updated_at INTEGER NOT NULL,"
 	" version INTEGER NOT NULL"
 	") WITHOUT ROWID;",
+	/* 9: each list's count of active parties without an expiry, kept by
+	 * the revision triggers, so a party's place in line is the count minus
+	 * the few that joined after it (store-sqlite-waitees.c
+	 * waitee_count_active), not a count over the whole line; active
+	 * parties with an expiry (none today) are counted from their own
+	 * small index. */
+	"ALTER TABLE waitlists ADD COLUMN active_n INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE waitlists SET active_n = (SELECT count(*) FROM waitees w WHERE w.waitlist_id = waitlists.id"
+	" AND w.status IN (0, 1, 2) AND w.expires_at = 0);"
+	"CREATE INDEX waitees_active_ttl ON waitees(waitlist_id, id, expires_at)"
+	" WHERE status IN (0, 1, 2) AND expires_at > 0;"
+	"DROP TRIGGER waitees_rev_insert;"
+	"DROP TRIGGER waitees_rev_update;"
+	"DROP TRIGGER waitees_rev_delete;"
+	"CREATE TRIGGER waitees_rev_insert AFTER INSERT ON waitees BEGIN"
+	" UPDATE waitlists SET waitee_rev = waitee_rev + 1,"
+	" active_n = active_n + (NEW.status IN (0, 1, 2) AND NEW.expires_at = 0)"
+	" WHERE id = NEW.waitlist_id; END;"
+	"CREATE TRIGGER waitees_rev_update AFTER UPDATE ON waitees BEGIN"
+	" UPDATE waitlists SET waitee_rev = waitee_rev + 1,"
+	" active_n = active_n - (id = OLD.waitlist_id AND OLD.status IN (0, 1, 2) AND OLD.expires_at = 0)"
+	" + (id = NEW.waitlist_id AND NEW.status IN (0, 1, 2) AND NEW.expires_at = 0)"
+	" WHERE id IN (OLD.waitlist_id, NEW.waitlist_id); END;"
+	"CREATE TRIGGER waitees_rev_delete AFTER DELETE ON waitees BEGIN"
+	" UPDATE waitlists SET waitee_rev = waitee_rev + 1,"
+	" active_n = active_n - (OLD.status IN (0, 1, 2) AND OLD.expires_at = 0)"
+	" WHERE id = OLD.waitlist_id; END;",
+	/* 10: stats counters (issue 10 part 5, store-sqlite-stats.c): per list,
+	 * UTC hour joined, party size and counter; no guest data. And a
+	 * list's default quote for wait estimates (part 6). */
+	"CREATE TABLE stat_counters ("
+	" waitlist_id TEXT NOT NULL,"
+	" hour INTEGER NOT NULL,"
+	" party_size INTEGER NOT NULL,"
+	" counter TEXT NOT NULL,"
+	" value INTEGER NOT NULL,"
+	" PRIMARY KEY (waitlist_id, hour, party_size, counter)"
+	") WITHOUT ROWID;"
+	"ALTER TABLE waitlists ADD COLUMN default_quote INTEGER NOT NULL DEFAULT 0;",
 };
 
 #define STORE_SQLITE_NMIGRATIONS ((int)(sizeof store_sqlite_migrations / sizeof store_sqlite_migrations[0]))

@@ -15,14 +15,14 @@ const struct store_sqlite_sql store_sqlite_sql_waitlists[SQ__COUNT] = {
 	 * again under the same id never matches a cached copy of the old one. */
 	[SQ_WL_INSERT] = {"waitlist_create",
 		"INSERT INTO waitlists (" SQ_WL_COLS ", waitee_rev)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, random() >> 2)"},
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 1, ?10, random() >> 2)"},
 	[SQ_WL_GET] = {"waitlist_get",
 		"SELECT " SQ_WL_COLS ", waitee_rev FROM waitlists WHERE id = ?1 AND tenant_id = ?2"},
 	[SQ_WL_LIST] = {"waitlist_list",
 		"SELECT " SQ_WL_COLS " FROM waitlists WHERE tenant_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3"},
 	[SQ_WL_UPDATE] = {"waitlist_update",
 		"UPDATE waitlists SET name = ?3, description = ?4, tpl_joined = ?5, tpl_ready = ?6,"
-		" tpl_reminder = ?7, updated_at = ?8, version = version + 1"
+		" tpl_reminder = ?7, updated_at = ?8, default_quote = ?10, version = version + 1"
 		" WHERE id = ?1 AND tenant_id = ?2 AND version = ?9"},
 	[SQ_WL_VERSION] = {"waitlist_version",
 		"SELECT version FROM waitlists WHERE id = ?1 AND tenant_id = ?2"},
@@ -44,17 +44,18 @@ static void store_sqlite_read_waitlist(sqlite3_stmt *st, struct mt_waitlist *w)
 	w->created_at = sqlite3_column_int64(st, 7);
 	w->updated_at = sqlite3_column_int64(st, 8);
 	w->version = sqlite3_column_int64(st, 9);
+	w->default_quote = sqlite3_column_int(st, 10);
 }
 
 static void store_sqlite_read_waitlist_cb(sqlite3_stmt *st, void *out) { store_sqlite_read_waitlist(st, out); }
 
-/* Reads SQ_WL_COLS plus waitee_rev (column 10). */
+/* Reads SQ_WL_COLS plus waitee_rev (column 11). */
 static void store_sqlite_read_waitlist_rev_cb(sqlite3_stmt *st, void *out)
 {
 	struct mt_waitlist *w = out;
 
 	store_sqlite_read_waitlist(st, w);
-	w->waitee_rev = sqlite3_column_int64(st, 10);
+	w->waitee_rev = sqlite3_column_int64(st, 11);
 }
 
 /* Job of store_sqlite_waitlist_create: runs inside a (possibly shared) write transaction. */
@@ -76,6 +77,7 @@ static int store_sqlite_waitlist_create_job(struct store_sqlite *s, struct store
 	BIND_FIELD(st, 7, w->tpl_reminder);
 	sqlite3_bind_int64(st, 8, w->created_at);
 	sqlite3_bind_int64(st, 9, w->updated_at);
+	sqlite3_bind_int(st, 10, w->default_quote);
 	r = store_sqlite_write(s, c, st, NULL);
 	return r;
 }
@@ -253,6 +255,7 @@ static int store_sqlite_waitlist_update_job(struct store_sqlite *s, struct store
 	BIND_FIELD(st, 7, w->tpl_reminder);
 	sqlite3_bind_int64(st, 8, w->updated_at);
 	sqlite3_bind_int64(st, 9, expected_version);
+	sqlite3_bind_int(st, 10, w->default_quote);
 	r = store_sqlite_write(s, c, st, &changes);
 	if (r == 0 && changes == 0) {
 		BIND_FIELD(vst, 1, w->id);

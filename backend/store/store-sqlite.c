@@ -127,6 +127,31 @@ int store_sqlite_write_txn(struct store *base, int (*fn)(struct sqlite3 *db, voi
 	return store_sqlite_submit(base, store_sqlite_ext_job, &e);
 }
 
+/* A write group (store_sqlite_write_group): the caller's function and argument. */
+struct store_sqlite_group {
+	int (*fn)(struct store *s, void *arg);     /* makes the group's writes through the store */
+	void *arg;                                 /* passed to fn */
+};
+
+/* Job of store_sqlite_write_group: fn's writes through the store run nested in this job. */
+static int store_sqlite_group_job(struct store_sqlite *s, struct store_sqlite_conn *c, void *arg)
+{
+	struct store_sqlite_group *g = arg;
+
+	(void)c;
+	return g->fn(&s->base, g->arg);
+}
+
+/* Runs fn as one job of the group commit: its writes are one atomic unit (store.h write_group). */
+static int store_sqlite_write_group(struct store *base, int (*fn)(struct store *s, void *arg), void *arg)
+{
+	struct store_sqlite_group g = {fn, arg};
+
+	if (base == NULL || fn == NULL)
+		return MT_EINVAL;
+	return store_sqlite_submit(base, store_sqlite_group_job, &g);
+}
+
 /* Write transactions committed and write operations run since open. */
 int store_sqlite_write_stats(struct store *base, uint64_t *commits, uint64_t *writes)
 {
@@ -217,11 +242,15 @@ const struct store_ops store_sqlite_ops = {
 	.waitee_find_by_phone = store_sqlite_waitee_find_by_phone,
 	.purge_expired = store_sqlite_purge_expired,
 	.link_put = store_sqlite_link_put,
+	.write_group = store_sqlite_write_group,
 	.link_get = store_sqlite_link_get,
 	.restaurant_get = store_sqlite_restaurant_get,
 	.restaurant_put = store_sqlite_restaurant_put,
 	.guard_get = store_sqlite_guard_get,
 	.guard_put = store_sqlite_guard_put,
+	.stat_add = store_sqlite_stat_add,
+	.stat_range = store_sqlite_stat_range,
+	.stat_hours = store_sqlite_stat_hours,
 	.stats = store_sqlite_stats,
 	.idem_begin = store_sqlite_idem_begin,
 	.idem_finish = store_sqlite_idem_finish,

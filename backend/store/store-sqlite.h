@@ -18,9 +18,9 @@ struct sqlite3;
  * queue) shares the store's writer and its fsyncs instead of contending for
  * the file's write lock from a second connection. fn gets the connection of
  * whichever thread commits the batch: it must use only that handle, must
- * not call store operations (that would wait on itself), must not
- * BEGIN/COMMIT/SAVEPOINT itself, and must finalize every statement it
+ * not BEGIN/COMMIT/SAVEPOINT itself, and must finalize every statement it
  * prepares before returning (connections close when their thread exits);
+ * store operations it calls run nested in the same transaction;
  * it returns 0 or a negative MT_E* code, and a failure undoes fn's changes
  * only. Returns fn's result, or the commit's error (then nothing of fn is
  * stored); 0 means durable. MT_EINVAL when s is not a SQLite store. */
@@ -30,6 +30,14 @@ int store_sqlite_write_txn(struct store *s, int (*fn)(struct sqlite3 *db, void *
  * operations run (writes / commits = average batch). MT_EINVAL when s is
  * not a SQLite store. */
 int store_sqlite_write_stats(struct store *s, uint64_t *commits, uint64_t *writes);
+
+/* Tests only (fault injection through SQLite's commit hook): after `skip`
+ * more commits succeed, the next `fail` commits are turned into rollbacks
+ * (every write of those batches then fails with MT_EIO and nothing of them
+ * is stored), and every commit first waits delay_ms inside the commit,
+ * before SQLite writes and syncs it. All 0 disarms. MT_EINVAL when s is
+ * not a SQLite store. */
+int store_sqlite_test_commits(struct store *s, int skip, int fail, int delay_ms);
 
 /* The schema version (PRAGMA user_version) this build migrates to. */
 int store_sqlite_schema_version(void);

@@ -26,6 +26,7 @@
 #include <stdint.h>
 #include "core/clock.h"
 #include "core/model.h"
+#include "core/stats.h"
 
 struct store;
 
@@ -200,6 +201,31 @@ struct store_ops {
 	 * MT_ENOTFOUND when gone); on success r->version is the new version. */
 	int (*restaurant_get)(struct store *s, const char *tenant_id, struct mt_restaurant *out);
 	int (*restaurant_put)(struct store *s, struct mt_restaurant *r, int64_t expected_version);
+	/* Stats counters (core/stats.h), per bucket (list, UTC hour joined,
+	 * party size). stat_add adds d's amounts to d's bucket of the list
+	 * (creating it) with one atomic write. stat_range hands fn each of the
+	 * list's buckets with from_hour <= hour < to_hour, in (hour, size)
+	 * order; it costs the buckets in the range, never a scan. stat_hours
+	 * hands fn the list's buckets of one party size at the nh given hours
+	 * (missing ones left out). A non-zero return of fn stops the walk and
+	 * is returned. Back ends without stats (test doubles) leave all NULL. */
+	int (*stat_add)(struct store *s, const char *waitlist_id, const struct mt_stat_delta *d);
+	int (*stat_range)(struct store *s, const char *waitlist_id, int64_t from_hour, int64_t to_hour,
+			  int (*fn)(const struct mt_stat_bucket *b, void *ud), void *ud);
+	int (*stat_hours)(struct store *s, const char *waitlist_id, int party_size, const int64_t *hours,
+			  size_t nh, int (*fn)(const struct mt_stat_bucket *b, void *ud), void *ud);
+
+	/* Runs fn(s, arg) as one atomic, durable unit of writes: every write fn
+	 * makes through s (and through an embedded queue sharing the store's
+	 * writer, queue->joins_store) is committed together, with one commit,
+	 * or not at all. fn's reads see its own writes. A write that fails
+	 * inside fn undoes only itself (fn decides what to do next); when fn
+	 * returns < 0 nothing of the unit is stored and that is the result;
+	 * otherwise the result is 0 once the unit is durable, or the commit's
+	 * error (then nothing is stored). Until the unit returns, what its
+	 * writes reported (versions) is provisional. May be NULL (DynamoDB):
+	 * store_write_group then runs fn directly, each write on its own. */
+	int (*write_group)(struct store *s, int (*fn)(struct store *s, void *arg), void *arg);
 
 	/* Counters since open (may be NULL: then no stats). */
 	void (*stats)(struct store *s, struct store_stats *out);
@@ -221,6 +247,11 @@ int store_dynamodb_open(const char *url, struct store **out, char **cause);
 
 /* Thin wrappers. */
 static inline void store_close(struct store *s) { if (s) s->ops->close(s); }
+/* Runs fn as one atomic unit of writes where the back end has one (see write_group). */
+static inline int store_write_group(struct store *s, int (*fn)(struct store *s, void *arg), void *arg)
+{
+	return s->ops->write_group ? s->ops->write_group(s, fn, arg) : fn(s, arg);
+}
 /* Makes the store read time from c (the context's clock; tests: a fake one). */
 static inline void store_set_clock(struct store *s, const struct mt_clock *c) { if (s && c) s->clock = *c; }
 /* The store's current time, epoch milliseconds. */

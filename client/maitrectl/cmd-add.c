@@ -1,4 +1,5 @@
 /* maitrectl add: put a party on a waitlist. */
+#include <string.h>
 #include "ctl.h"
 
 static int run(struct ctl *ctl, int argc, char **argv);
@@ -76,18 +77,31 @@ static int run(struct ctl *ctl, int argc, char **argv)
 	struct mtc_waitlist wl = { 0 };
 	if ((rc = ctl_find_list(ctl, n == 2 ? argv[optind] : NULL, &wl)) != CTL_OK)
 		return rc;
-	struct mtc_status st;
-	struct mtc_waitee w = { 0 };
-	if (mtc_create_waitee(ctl->client, wl.id, &in, key, &w, &st) != MTC_OK) {
-		rc = ctl_fail(ctl, "add", &st);
+	/* mtc_call, not the shorthand: the answer also carries the suggested quote */
+	struct mtc_request req = { .op = MTC_OP_CREATE_WAITEE, .waitlist_id = wl.id, .waitee = &in,
+				   .idempotency_key = key };
+	struct mtc_result res;
+	if (mtc_call(ctl->client, &req, &res) != MTC_OK || res.waitee == NULL) {
+		rc = ctl_fail(ctl, "add", &res.status);
 	} else if (ctl->json) {
-		rc = ctl_print_json(mtc_waitee_to_json(&w));
+		rc = ctl_print_json(mtc_waitee_to_json(res.waitee));
 	} else {
+		const struct mtc_waitee *w = res.waitee;
+		const struct mtc_estimate *e = res.estimate;
 		char label[400];
-		ctl_party_label(label, sizeof label, &w);
-		printf("added %s at position %d on %s (id %s)\n", label, w.position, wl.name, w.id);
+		ctl_party_label(label, sizeof label, w);
+		printf("added %s at position %d on %s (id %s)\n", label, w->position, wl.name, w->id);
+		/* without a quote of the host's own: what the server would quote (docs/stats.md) */
+		if (!(in.set & MTC_SET_QUOTE) && e != NULL && e->quoted_minutes > 0) {
+			if (strcmp(e->source, "history") == 0)
+				printf("suggested quote: %d min (%s confidence, %ld parties of %d at this hour); "
+				       "maitrectl edit to set it\n", e->quoted_minutes, e->confidence, e->parties, e->party_size);
+			else
+				printf("suggested quote: %d min (the list's default; little history); maitrectl edit to set it\n",
+				       e->quoted_minutes);
+		}
 	}
-	mtc_waitee_clear(&w);
+	mtc_result_clear(&res);
 	mtc_waitlist_clear(&wl);
 	return rc;
 }

@@ -253,3 +253,31 @@ enum mtc_error mtc_notify_waitee(struct mtc_client *c, const char *waitlist_id, 
 	mtc_result_clear(&r);
 	return e;
 }
+
+/* GET /waitlists/{id}/stats. */
+enum mtc_error mtc_get_stats(struct mtc_client *c, const char *waitlist_id, const char *from, const char *to,
+			     const char *tz, struct mtc_stats *out, struct mtc_status *st)
+{
+	struct mtc_request req = { .op = MTC_OP_GET_STATS, .waitlist_id = waitlist_id, .from = from, .to = to,
+				   .tz = tz };
+	struct mtc_result r;
+	enum mtc_error e = run(c, &req, &r, st);
+	if (e == MTC_OK)
+		TAKE(out, r.stats);
+	mtc_result_clear(&r);
+	return e;
+}
+
+/* GET /waitlists/{id}/estimate. */
+enum mtc_error mtc_get_estimate(struct mtc_client *c, const char *waitlist_id, int party_size, const char *tz,
+				struct mtc_estimate *out, struct mtc_status *st)
+{
+	struct mtc_request req = { .op = MTC_OP_GET_ESTIMATE, .waitlist_id = waitlist_id, .party_size = party_size,
+				   .tz = tz };
+	struct mtc_result r;
+	enum mtc_error e = run(c, &req, &r, st);
+	if (e == MTC_OK)
+		TAKE(out, r.estimate);
+	mtc_result_clear(&r);
+	return e;
+}

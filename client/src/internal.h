@@ -62,7 +62,9 @@ struct mtc_call {
 	struct mtc_request req;        /* the request; every string is our own copy */
 	struct mtc_waitee_input waitee;     /* copy of *req.waitee */
 	struct mtc_waitlist_input waitlist; /* copy of *req.waitlist */
-	char *strings[24];             /* owned copies of the request's strings */
+	struct mtc_staff_input staff;       /* copy of *req.staff */
+	struct mtc_restaurant_input restaurant; /* copy of *req.restaurant */
+	char *strings[32];             /* owned copies of the request's strings */
 	size_t n_strings;              /* used entries of strings */
 	mtc_done_fn cb;                /* completion callback */
 	void *userdata;                /* its argument */
@@ -123,6 +125,7 @@ struct mtc_client {
 	int in_process;                /* >0 while callbacks run (mtc_call refused there) */
 	CURL *pool[8];                 /* idle easy handles, reset, for the next transfers */
 	size_t n_pool;                 /* how many */
+	struct mtc_session_info info;  /* what the last session answer said (staff.c) */
 };
 
 /* buf.c */
@@ -146,6 +149,9 @@ char *mtc_url_escape(const char *s);
 /* records.c: JSON -> records */
 enum mtc_error mtc_parse_waitlist(const cJSON *o, struct mtc_waitlist *w);
 enum mtc_error mtc_parse_waitee(const cJSON *o, struct mtc_waitee *w);
+/* stats.c: a Stats answer (the text is kept in s->json), an Estimate object. */
+enum mtc_error mtc_parse_stats(const char *text, size_t len, struct mtc_stats *s);
+enum mtc_error mtc_parse_estimate(const cJSON *o, struct mtc_estimate *e);
 enum mtc_error mtc_parse_account(const cJSON *o, struct mtc_account *a);
 struct mtc_waitlist_list *mtc_waitlist_list_new(void);
 struct mtc_waitee_list *mtc_waitee_list_new(void);
@@ -160,6 +166,17 @@ char *mtc_body_waitlist(const struct mtc_waitlist_input *in, int create);
 char *mtc_body_credentials(const char *email, const char *password, const char *name);
 char *mtc_body_refresh(const char *refresh_token);
 char *mtc_body_sms(const char *from, const char *body);
+
+/* staff.c: staff accounts, passwords, the restaurant */
+enum mtc_error mtc_parse_staff(const cJSON *o, struct mtc_staff *s);
+enum mtc_error mtc_parse_restaurant(const cJSON *o, struct mtc_restaurant *r);
+char *mtc_body_staff(const struct mtc_staff_input *in, int create);
+char *mtc_body_restaurant(const struct mtc_restaurant_input *in);
+char *mtc_body_password(const char *field_current, const char *current, const char *field_new, const char *next);
+/* Reads role, name, mustChangePassword and restaurant from a session answer into c->info. */
+void mtc_session_info_read(struct mtc_client *c, const cJSON *o);
+/* Parses the body of a staff or restaurant op into the call's result. */
+enum mtc_error mtc_staff_take(struct mtc_call *call, const cJSON *o);
 
 /* answer.c: HTTP answer -> status */
 enum mtc_error mtc_answer_status(struct mtc_call *call, long http, struct mtc_status *st);

@@ -375,8 +375,15 @@ void mtc_result_clear(struct mtc_result *r)
 		mtc_account_clear(r->account);
 		free(r->account);
 	}
+	if (r->stats != NULL) {
+		mtc_stats_clear(r->stats);
+		free(r->stats);
+	}
+	free(r->estimate);
 	mtc_waitlist_list_unref(r->waitlists);
 	mtc_waitee_list_unref(r->waitees);
+	free(r->staff);
+	free(r->restaurant);
 	memset(r, 0, sizeof *r);
 	mtc_status_reset(&r->status);
 }

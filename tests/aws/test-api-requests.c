@@ -320,9 +320,9 @@ static void test_requests_per_api_operation(void **state)
 		snprintf(we, sizeof we, "%s", js(j, "id"));
 		cJSON_Delete(j);
 		if (i == 0)   /* notifyIn 0: queued at once (claim + clear of the due slot) */
-			expect_requests(&f, "POST /waitlists/{id}/waitees (notify now)", "GetItem:1 PutItem:4 Query:1");
-		else
-			expect_requests(&f, "POST /waitlists/{id}/waitees", "GetItem:1 PutItem:2 Query:1");   /* + the guest link */
+			expect_requests(&f, "POST /waitlists/{id}/waitees (notify now)", "GetItem:2 PutItem:4 Query:1 BatchGetItem:1");
+		else   /* + the guest link; the estimate: the restaurant (its zone) and 28 counter buckets (docs/stats.md) */
+			expect_requests(&f, "POST /waitlists/{id}/waitees", "GetItem:2 PutItem:2 Query:1 BatchGetItem:1");
 	}
 	assert_int_equal(run(&f, handler_waitees, ev("GET /waitlists/{waitlistId}/waitees", path, NULL,
 		NULL, tenant, wl, NULL), &j), 200);
@@ -375,7 +375,7 @@ static void test_requests_per_api_operation(void **state)
 			assert_non_null(resp);
 			assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(resp, "batchItemFailures")), 0);
 			cJSON_Delete(resp);
-			expect_requests(&f, "consumer (one message, sent)", "GetItem:6 Query:1 PutItem:4");
+			expect_requests(&f, "consumer (one message, sent)", "GetItem:7 Query:1 PutItem:4");
 		}
 		/* a repeat delivery of a sent message is a no-op: one read */
 		{
@@ -395,6 +395,37 @@ static void test_requests_per_api_operation(void **state)
 			expect_requests(&f, "consumer (repeat delivery)", "GetItem:1");
 		}
 		queue_msgs_free(msgs, nm);
+	}
+
+	/* stats (docs/stats.md): a seat adds to its counter bucket with one UpdateItem */
+	assert_int_equal(run(&f, handler_waitees, ev("PUT /waitlists/{waitlistId}/waitees/{waiteeId}", path,
+		"{\"status\":\"seated\"}", NULL, tenant, wl, we), &j), 200);
+	cJSON_Delete(j);
+	expect_requests(&f, "PUT /waitlists/{id}/waitees/{id} (seated)", "GetItem:2 PutItem:1 UpdateItem:1");
+	{
+		char spath[128];
+		cJSON *e;
+
+		snprintf(spath, sizeof spath, "/waitlists/%s/stats", wl);
+		e = ev("GET /waitlists/{waitlistId}/stats", spath, NULL, NULL, tenant, wl, NULL);
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(e, "queryStringParameters"), "from", "2020-01-01");
+		cJSON_AddStringToObject(cJSON_GetObjectItemCaseSensitive(e, "queryStringParameters"), "to", "2020-12-31");
+		assert_int_equal(run(&f, handler_stats, e, &j), 200);
+		cJSON_Delete(j);
+		expect_requests(&f, "GET /waitlists/{id}/stats (a year)", "GetItem:2 Query:1");
+		snprintf(spath, sizeof spath, "/waitlists/%s/stats", wl);
+		e = ev("GET /waitlists/{waitlistId}/stats", spath, NULL, NULL, tenant, wl, NULL);
+		assert_int_equal(run(&f, handler_stats, e, &j), 200);
+		assert_int_equal((int)cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "total"),
+								       "served")->valuedouble, 1);
+		cJSON_Delete(j);
+		expect_requests(&f, "GET /waitlists/{id}/stats (this week)", "GetItem:2 Query:1");
+		snprintf(spath, sizeof spath, "/waitlists/%s/estimate", wl);
+		e = ev("GET /waitlists/{waitlistId}/estimate", spath, NULL, NULL, tenant, wl, NULL);
+		cJSON_AddStringToObject(cJSON_AddObjectToObject(e, "queryStringParameters"), "partySize", "2");
+		assert_int_equal(run(&f, handler_stats, e, &j), 200);
+		cJSON_Delete(j);
+		expect_requests(&f, "GET /waitlists/{id}/estimate", "GetItem:2 BatchGetItem:1");
 	}
 
 	assert_int_equal(run(&f, handler_waitees, ev("DELETE /waitlists/{waitlistId}/waitees/{waiteeId}", path,

@@ -337,6 +337,54 @@ static void test_walkthrough(void **state)
 	run_free(&r);
 }
 
+/* maitrectl stats on a list of its own: the summary and tables after one
+ * seated party, --json with another zone, refusals from the server. */
+static void test_stats(void **state)
+{
+	(void)state;
+	struct run r;
+	r = CTL(0, TC_PASSWORD "\n", "login", "--email", email);
+	run_free(&r);
+	r = CTL(0, NULL, "list", "create", "Stats room");
+	run_free(&r);
+	r = CTL(0, NULL, "add", "Stats room", "Okafor", "--size", "3", "--quote", "15");
+	assert_null(strstr(r.out, "suggested quote"));   /* the host gave one */
+	run_free(&r);
+	r = CTL(0, NULL, "seat", "Stats room", "Okafor");
+	run_free(&r);
+	r = CTL(0, NULL, "stats", "Stats room");
+	assert_non_null(strstr(r.out, "Stats room · "));
+	assert_non_null(strstr(r.out, "1 parties · 1 served · 3 covers · 0 cancelled (0.0%) · 0 no-show (0.0%)"));
+	assert_non_null(strstr(r.out, "(1 quoted)"));
+	char *hour = line_with(r.out, "HOUR"), *size = line_with(r.out, "SIZE");
+	assert_non_null(hour);
+	assert_non_null(size);
+	assert_non_null(strstr(hour, "VS QUOTE"));
+	free(hour);
+	free(size);
+	run_free(&r);
+	r = CTL(0, NULL, "--json", "stats", "Stats room", "--tz", "America/New_York");
+	cJSON *j = cJSON_Parse(r.out);
+	assert_non_null(j);
+	assert_string_equal(test_json_str(j, "timezone"), "America/New_York");
+	assert_int_equal((int)test_json_num(cJSON_GetObjectItemCaseSensitive(j, "total"), "covers", -1), 3);
+	assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(j, "byHour")), 24);
+	cJSON_Delete(j);
+	run_free(&r);
+	r = CTL(2, NULL, "stats", "Stats room", "--tz", "Nowhere/Atlantis");
+	assert_non_null(strstr(r.err, "tz"));
+	run_free(&r);
+	r = CTL(2, NULL, "stats", "Stats room", "--from", "2026-13-01");
+	assert_non_null(strstr(r.err, "from"));
+	run_free(&r);
+	r = CTL(1, NULL, "stats", "Stats room", "extra");
+	run_free(&r);
+	/* an add without a quote says what the server suggests: one party of 3 is too little history */
+	r = CTL(0, NULL, "add", "Stats room", "Lee", "--size", "3");
+	assert_non_null(strstr(r.out, "suggested quote: 15 min (the list's default; little history)"));
+	run_free(&r);
+}
+
 /* --help for each command; the config file chooses the server and bad lines are named. */
 static void test_help_and_config(void **state)
 {
@@ -469,14 +517,90 @@ static void test_debug_masks_secrets(void **state)
 	debug_env = 0;
 }
 
+/* Staff and the restaurant from the shell: the owner names the restaurant,
+ * adds a host (initial password from stdin), lists, disables, enables and
+ * resets it; the host logs in, is told to change its password, changes it
+ * (two lines on stdin), then works, and is refused the staff list (exit 2). */
+static void test_staff_commands(void **state)
+{
+	(void)state;
+	char host[128];
+	struct run r;
+
+	test_unique_email(host, sizeof host, "ctl-host");
+	r = CTL(0, TC_PASSWORD "\n", "login", "--email", email);
+	assert_non_null(strstr(r.out, "(owner)"));
+	run_free(&r);
+	r = CTL(0, NULL, "restaurant", "--name", "Chez CTL", "--timezone", "Europe/Paris", "--sms-per-day", "40");
+	assert_non_null(strstr(r.out, "Chez CTL"));
+	assert_non_null(strstr(r.out, "Europe/Paris"));
+	assert_non_null(strstr(r.out, "at most 40"));
+	run_free(&r);
+	r = CTL(2, NULL, "restaurant", "--timezone", "Nowhere/Special");
+	assert_non_null(strstr(r.err, "timezone"));
+	run_free(&r);
+	r = CTL(0, NULL, "--json", "restaurant");
+	assert_non_null(strstr(r.out, "\"name\":\"Chez CTL\""));
+	run_free(&r);
+	r = CTL(0, "first password\n", "staff", "add", host, "--name", "Host One");
+	assert_non_null(strstr(r.out, "must change password"));
+	run_free(&r);
+	r = CTL(1, NULL, "staff", "add", "x@example.com");   /* no --name */
+	run_free(&r);
+	r = CTL(0, NULL, "staff");
+	assert_non_null(strstr(r.out, host));
+	assert_non_null(strstr(r.out, "Host One"));
+	assert_non_null(strstr(r.out, "must change password"));
+	run_free(&r);
+	r = CTL(0, NULL, "--json", "staff", "list");
+	assert_non_null(strstr(r.out, "\"role\":\"host\""));
+	assert_null(strstr(r.out, "password\":"));
+	run_free(&r);
+	r = CTL(0, NULL, "staff", "edit", host, "--disable");
+	assert_non_null(strstr(r.out, "disabled"));
+	run_free(&r);
+	r = CTL(2, "first password\n", "login", "--email", host);   /* 403 account_disabled */
+	assert_non_null(strstr(r.err, "disabled"));
+	run_free(&r);
+	r = CTL(0, TC_PASSWORD "\n", "login", "--email", email);
+	run_free(&r);
+	r = CTL(0, NULL, "staff", "edit", host, "--enable", "--name", "Host Uno");
+	assert_non_null(strstr(r.out, "Host Uno"));
+	run_free(&r);
+	r = CTL(0, "reset password\n", "staff", "reset", host);
+	run_free(&r);
+	r = CTL(2, NULL, "staff", "edit", "nobody@example.com", "--name", "x");
+	run_free(&r);
+	r = CTL(0, "reset password\n", "login", "--email", host);
+	assert_non_null(strstr(r.out, "(host)"));
+	assert_non_null(strstr(r.out, "must change its password"));
+	run_free(&r);
+	r = CTL(2, NULL, "lists");   /* 403 password_change_required */
+	assert_non_null(strstr(r.err, "password"));
+	run_free(&r);
+	r = CTL(0, "reset password\nmy own password\n", "password");
+	assert_non_null(strstr(r.out, "password changed"));
+	run_free(&r);
+	r = CTL(0, NULL, "lists");
+	run_free(&r);
+	r = CTL(2, NULL, "staff");   /* a host may not */
+	run_free(&r);
+	r = CTL(0, "my own password\n", "login", "--email", host);
+	run_free(&r);
+	r = CTL(0, TC_PASSWORD "\n", "login", "--email", email);
+	run_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_walkthrough),
+		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_help_and_config),
 		cmocka_unit_test(test_server_down),
 		cmocka_unit_test(test_debug_masks_secrets),
 		cmocka_unit_test(test_colors_on_tty),
+		cmocka_unit_test(test_staff_commands),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -134,7 +134,16 @@ class TestEndToEnd(tl.Base):
     def test_register_to_text(self):
         ev = rapi.apigw_event
         fs = {h: self.fn(h, **self.aws_env()) for h in ("register", "token", "authorizer", "waitlists",
-                                                         "waitees", "producer", "consumer")}
+                                                         "waitees", "producer")}
+        # the consumer's SMS token from SSM (as deploy/template.yaml gives it): the SMS stand-in
+        # takes only the right one, so a text arriving proves it was read
+        env = self.aws_env()
+        ssm = tl.SecretStore(tl.load_verifier(), env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"],
+                             env["AWS_SESSION_TOKEN"], "unused", values={"/maitre/sms-token": SINK_TOKEN})
+        self.addCleanup(ssm.close)
+        env.update({"MAITRE_SMS_TOKEN": None, "MAITRE_SMS_TOKEN_SSM": "/maitre/sms-token",
+                    "MAITRE_SSM_ENDPOINT": ssm.url})
+        fs["consumer"] = self.fn("consumer", **env)
         waitees_no_queue = self.fn("waitees", **self.aws_env(queue=False))
         acct = {"email": "e2e-%s@example.com" % secrets.token_hex(3), "password": "correct horse battery",
                 "name": "Lambda Bistro"}
@@ -193,9 +202,11 @@ class TestEndToEnd(tl.Base):
         self.assertEqual(self.ok(fs["producer"], rapi.scheduled_event())["queued"], 0)
         self.assertEqual(self.ok(fs["consumer"], event)["batchItemFailures"], [])
         self.assertEqual(len(self.texts()), 2)
+        self.assertEqual([(x["target"], x["why"]) for x in ssm.requests], [("AmazonSSM.GetParameter", None)])
         for h, f in fs.items():
             self.clean_stop(f)
             self.assertNotIn("lambda-session-token", f.stdout_text() + f.stderr(), h)
+            self.assertNotIn(SINK_TOKEN, f.stdout_text() + f.stderr(), h)
 
 
 def main():

@@ -178,6 +178,18 @@ class Base(unittest.TestCase):
             self.assertEqual(r.json.get("statusCode"), status, r.raw[:500])
         return r.json
 
+    def init_error(self, handler, env, etype, words):
+        f = self.fn(handler, **env)
+        r = f.api.wait_init_error()
+        self.assertIsNotNone(r, "no init error; stderr: %s" % f.stderr())
+        self.assertEqual(r.json["errorType"], etype)
+        for w in words:
+            self.assertIn(w, r.json["errorMessage"])
+        self.assertEqual(f.proc.wait(timeout=10), 1)
+        self.assertEqual(f.api.next_calls, 0)
+        self.assertEqual(f.api.problems, [])
+        return r
+
     def body(self, resp):
         return json.loads(resp["body"]) if resp.get("body") else None
 
@@ -306,18 +318,6 @@ class TestErrors(Base):
         self.assertEqual(r.json["errorType"], "Runtime.Timeout")
         self.ok(f, rapi.apigw_event("GET", "/healthz"), 200)
         self.clean_stop(f)
-
-    def init_error(self, handler, env, etype, words):
-        f = self.fn(handler, **env)
-        r = f.api.wait_init_error()
-        self.assertIsNotNone(r, "no init error; stderr: %s" % f.stderr())
-        self.assertEqual(r.json["errorType"], etype)
-        for w in words:
-            self.assertIn(w, r.json["errorMessage"])
-        self.assertEqual(f.proc.wait(timeout=10), 1)
-        self.assertEqual(f.api.next_calls, 0)
-        self.assertEqual(f.api.problems, [])
-        return r
 
     def test_init_errors(self):
         self.init_error("no-such-handler", {}, "Runtime.UnknownHandler", ["no-such-handler", "waitees"])
@@ -547,9 +547,10 @@ class TestRuntimeHTTP(Base):
 class SecretStore:
     """SSM / Secrets Manager stand-in: verifies SigV4 and the request, answers the secret."""
 
-    def __init__(self, verifier, access_key, secret_key, token, value):
+    def __init__(self, verifier, access_key, secret_key, token, value, values=None):
         self.requests = []
         store = self
+        values = values or {}   # parameter name -> value; others get value
 
         class H(BaseHTTPRequestHandler):
             def log_message(self, *a):
@@ -568,8 +569,10 @@ class SecretStore:
                 else:
                     t = self.headers.get("X-Amz-Target")
                     req = json.loads(body)
-                    out, code = ({"Parameter": {"Name": req["Name"], "Type": "SecureString", "Value": value}}, 200) \
-                        if t == "AmazonSSM.GetParameter" else ({"Name": req["SecretId"], "SecretString": value}, 200)
+                    name = req.get("Name") or req.get("SecretId")
+                    val = values.get(name, value)
+                    out, code = ({"Parameter": {"Name": name, "Type": "SecureString", "Value": val}}, 200) \
+                        if t == "AmazonSSM.GetParameter" else ({"Name": name, "SecretString": val}, 200)
                 data = json.dumps(out).encode()
                 self.send_response(code)
                 self.send_header("Content-Type", "application/x-amz-json-1.1")
@@ -649,6 +652,56 @@ class TestSecretParameter(Base):
         self.assertIn("InvalidSignatureException", r.json["errorMessage"])
         self.assertEqual(st.requests[-1]["why"], "signature mismatch")
         self.clean_stop(tokf)
+
+    def test_channel_secrets(self):
+        """MAITRE_SMS_TOKEN, MAITRE_SMTP_PASSWORD, MAITRE_SMS_HOOK_SECRET from SSM / Secrets Manager."""
+        v = load_verifier()
+        hook, sms_token, smtp_pw = secrets.token_hex(20), secrets.token_hex(16), secrets.token_urlsafe(18)
+        st = SecretStore(v, "AKIDLAMBDA", "lambda-secret-key", "session-token-xyz", "unused",
+                         values={"/maitre/sms-hook": hook, "/maitre/sms-token": sms_token,
+                                 "maitre-smtp-password": smtp_pw, "/maitre/empty": ""})
+        self.addCleanup(st.close)
+        aws = {"AWS_ACCESS_KEY_ID": "AKIDLAMBDA", "AWS_SECRET_ACCESS_KEY": "lambda-secret-key",
+               "AWS_SESSION_TOKEN": "session-token-xyz", "MAITRE_SSM_ENDPOINT": st.url,
+               "MAITRE_SECRETSMANAGER_ENDPOINT": st.url}
+        # the hook secret: the hook answers the gateway that knows it, refuses one that does not
+        hookf = self.fn("sms-hook", MAITRE_SMS_HOOK_SECRET_SSM="/maitre/sms-hook", **aws)
+        form = "From=%2B15550009999&Body=yes&MessageSid=SM" + secrets.token_hex(16)
+
+        def hook_event(secret):
+            return rapi.apigw_event("POST", "/hooks/sms", body=form,
+                                    headers={"content-type": "application/x-www-form-urlencoded",
+                                             "x-maitre-hook-secret": secret})
+        self.ok(hookf, hook_event(hook), 200)
+        self.ok(hookf, hook_event("not-" + hook), 401)
+        # the consumer's channels: SMS token from SSM, SMTP password from Secrets Manager; without
+        # them its init would fail ("MAITRE_SMS_URL is set but MAITRE_SMS_TOKEN is not")
+        chan = {"MAITRE_SMS_URL": "http://127.0.0.1:9", "MAITRE_SMS_ACCOUNT": "ACtest", "MAITRE_SMS_FROM": "+15550001111",
+                "MAITRE_SMS_TOKEN_SSM": "/maitre/sms-token", "MAITRE_SMTP_URL": "smtp://127.0.0.1:9",
+                "MAITRE_SMTP_FROM": "maitre@example.com", "MAITRE_SMTP_USER": "maitre",
+                "MAITRE_SMTP_PASSWORD_ID": "maitre-smtp-password"}
+        cons = self.fn("consumer", **dict(aws, **chan))
+        r = self.ok(cons, rapi.sqs_event([]))
+        self.assertEqual(r.get("batchItemFailures"), [])
+        asked = sorted((x["target"], x["why"]) for x in st.requests)
+        self.assertEqual(asked, [("AmazonSSM.GetParameter", None), ("AmazonSSM.GetParameter", None),
+                                 ("secretsmanager.GetSecretValue", None)])
+        for f in (hookf, cons):
+            text = f.stdout_text() + f.stderr()
+            for secret in (hook, sms_token, smtp_pw):
+                self.assertNotIn(secret, text)
+        self.clean_stop(hookf)
+        self.clean_stop(cons)
+        # what is refused at init, naming the variables and never the value
+        self.init_error("consumer", dict(aws, **dict(chan, MAITRE_SMS_TOKEN="x")), "Runtime.ConfigError",
+                        ["MAITRE_SMS_TOKEN and a secret parameter (MAITRE_SMS_TOKEN_SSM)", "keep one"])
+        self.init_error("consumer", dict(aws, **dict(chan, MAITRE_SMS_TOKEN_ID="t")), "Runtime.ConfigError",
+                        ["set only one of MAITRE_SMS_TOKEN_SSM and MAITRE_SMS_TOKEN_ID"])
+        self.init_error("sms-hook", dict(aws, MAITRE_SMS_HOOK_SECRET_SSM="/maitre/empty"), "Runtime.ConfigError",
+                        ["MAITRE_SMS_HOOK_SECRET", "/maitre/empty", "empty"])
+        r = self.init_error("consumer", dict(aws, **dict(chan, AWS_SECRET_ACCESS_KEY="not-the-key")),
+                            "Runtime.ConfigError", ["cannot read the MAITRE_SMS_TOKEN", "InvalidSignatureException"])
+        self.assertNotIn(sms_token, r.json["errorMessage"])
 
     def test_ssm(self):
         self.run_with("MAITRE_JWT_SECRET_SSM", "AmazonSSM.GetParameter", "/maitre/prod/jwt-secret")

@@ -13,7 +13,11 @@
   consumer with ReportBatchItemFailures; producer on rate(1 minute);
 - IAM least privilege: per function only the DynamoDB / SQS / SSM actions it
   uses, never a wildcard action, Scan or table management, the consumer may
-  ChangeMessageVisibility, no function without a route, event or role.
+  ChangeMessageVisibility, no function without a route, event or role (a
+  conditional statement or resource, !If, is checked by what it grants);
+- secrets: none in any function's environment, the channel secrets as SSM
+  parameter names (NAME_SSM) given only to the functions that use them, each
+  of which may read exactly those parameters.
 No cfn-lint here (see docs/deploy-aws.md): a structure test with python3-yaml.
 Run by meson: test-template.py --tables TOOL --template T --table-yaml Y
 """
@@ -53,12 +57,13 @@ ALLOWED = {
     "refresh": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:BatchGetItem",
                 "dynamodb:Query", "ssm:GetParameter"},
     "logout": {"dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:UpdateItem"},
-    "sms-hook": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query"},
+    "sms-hook": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
+                 "ssm:GetParameter"},
     "waitlists": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
                   "dynamodb:Query", "dynamodb:BatchWriteItem", "ssm:GetParameter"},
     "waitees": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
-                "dynamodb:Query", "sqs:SendMessage", "ssm:GetParameter"},
-    "guest": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "ssm:GetParameter"},
+                "dynamodb:Query", "dynamodb:BatchGetItem", "sqs:SendMessage", "ssm:GetParameter"},
+    "guest": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query", "ssm:GetParameter"},
     "checkin": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "sqs:SendMessage", "ssm:GetParameter"},
     "producer": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
                  "sqs:SendMessage"},
@@ -69,6 +74,8 @@ ALLOWED = {
     "staff": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
               "dynamodb:Query"},
     "restaurant": {"dynamodb:GetItem", "dynamodb:PutItem"},
+    # counters as parties finish: UpdateItem ADD (stats_keep in waitees, guest, sms-hook)
+    "stats": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:BatchGetItem"},
 }
 # the ones each must have to work at all
 REQUIRED = {
@@ -79,9 +86,44 @@ REQUIRED = {
     "refresh": {"ssm:GetParameter"},
     "authorizer": {"ssm:GetParameter", "dynamodb:GetItem"},
     "password": {"ssm:GetParameter", "dynamodb:UpdateItem"},
+    "stats": {"dynamodb:Query", "dynamodb:BatchGetItem"},
+    "guest": {"dynamodb:UpdateItem"},
+    "sms-hook": {"dynamodb:UpdateItem"},
 }
 # guest links (docs/guests.md) are keyed by the JWT secret too
 NEEDS_JWT = {"token", "refresh", "authorizer", "waitlists", "waitees", "consumer", "guest", "checkin", "password"}
+
+
+# the secrets maitred takes from the environment; on Lambda, their SSM parameter names
+SECRETS = ("MAITRE_JWT_SECRET", "MAITRE_SMS_TOKEN", "MAITRE_SMTP_PASSWORD", "MAITRE_WEBHOOK_SECRET",
+           "MAITRE_SMS_HOOK_SECRET")
+# which function gets which channel secret (NAME_SSM), and the template parameter naming it
+CHANNEL_SECRETS = {"consumer": {"MAITRE_SMS_TOKEN_SSM": "SmsTokenParameter",
+                                "MAITRE_SMTP_PASSWORD_SSM": "SmtpPasswordParameter"},
+                   "sms-hook": {"MAITRE_SMS_HOOK_SECRET_SSM": "SmsHookSecretParameter"}}
+NO_VALUE = {"!Ref": "AWS::NoValue"}
+
+
+def granted(x):
+    """x with each !If [cond, a, b] replaced by what it grants (a; b when that is not AWS::NoValue)."""
+    if isinstance(x, dict) and set(x) == {"!If"}:
+        _, a, b = x["!If"]
+        return granted(a) if b == NO_VALUE else [granted(a), granted(b)]
+    if isinstance(x, list):
+        return [granted(v) for v in x if v != NO_VALUE]
+    if isinstance(x, dict) and not any(k.startswith("!") for k in x):
+        return {k: granted(v) for k, v in x.items() if v != NO_VALUE}
+    return x
+
+
+def statements(fn):
+    """The IAM statements of a function, conditional ones by what they grant."""
+    out = []
+    for pol in fn["Properties"].get("Policies") or []:
+        for st in pol["Statement"]:
+            st = granted(st)
+            out += st if isinstance(st, list) else [st]
+    return out
 
 
 def load(path):
@@ -188,19 +230,50 @@ class TestTemplate(unittest.TestCase):
         self.assertEqual([e["Properties"]["Schedule"] for e in ev], ["rate(1 minute)"])
         self.assertLess(prod["Properties"]["Timeout"], 60)
 
+    def test_secrets_not_in_the_environment(self):
+        envs = {"Globals": self.t["Globals"]["Function"]["Environment"]["Variables"]}
+        for name, fn in self.functions.items():
+            envs[name] = (fn["Properties"].get("Environment") or {}).get("Variables") or {}
+        for where, env in envs.items():
+            for k in SECRETS:
+                self.assertNotIn(k, env, "%s: %s belongs in SSM, not in the environment" % (where, k))
+        for name, fn in self.functions.items():
+            h = fn["Properties"]["Handler"]
+            env = envs[name]
+            mine = CHANNEL_SECRETS.get(h, {})
+            for k in env:
+                if k.endswith("_SSM") and k != "MAITRE_JWT_SECRET_SSM":
+                    self.assertIn(k, mine, "%s does not use %s" % (name, k))
+            ssm_res = []
+            for st in statements(fn):
+                if "ssm:GetParameter" in (st["Action"] if isinstance(st["Action"], list) else [st["Action"]]):
+                    ssm_res += st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
+            for var, param in mine.items():
+                self.assertEqual(env.get(var), {"!Ref": param}, "%s: %s" % (name, var))
+                self.assertIn("Parameter", self.t["Parameters"][param]["Description"])
+                self.assertNotIn("NoEcho", self.t["Parameters"][param], "a name, not a secret")
+                arn = {"!Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter${%s}" % param}
+                self.assertIn(arn, ssm_res, "%s may not read %s" % (name, param))
+            for r in ssm_res:   # and nothing else than its own secrets
+                ok = ["JwtSecretParameter"] * (h in NEEDS_JWT) + list(mine.values())
+                self.assertTrue(any(r == {"!Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:"
+                                              "parameter${%s}" % p} for p in ok), "%s may read %r" % (name, r))
+        for p in self.t["Parameters"].values():
+            self.assertNotIn("NoEcho", p, "secrets are SSM parameters, not template parameters")
+
     def test_least_privilege(self):
         for h, (name, fn) in self.by_handler.items():
             actions = set()
             for pol in fn["Properties"].get("Policies") or []:
                 self.assertIsInstance(pol, dict, "%s: only inline statements, no managed policies" % name)
-                for st in pol["Statement"]:
-                    self.assertEqual(st["Effect"], "Allow")
-                    acts = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
-                    for a in acts:
-                        self.assertNotIn("*", a, "%s: wildcard action %s" % (name, a))
-                    actions |= set(acts)
-                    res = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
-                    self.assertNotIn("*", res, "%s: resource *" % name)
+            for st in statements(fn):
+                self.assertEqual(st["Effect"], "Allow")
+                acts = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+                for a in acts:
+                    self.assertNotIn("*", a, "%s: wildcard action %s" % (name, a))
+                actions |= set(acts)
+                res = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
+                self.assertNotIn("*", res, "%s: resource *" % name)
             extra = actions - ALLOWED[h]
             self.assertEqual(extra, set(), "%s may do more than it uses: %s" % (name, sorted(extra)))
             missing = REQUIRED.get(h, set()) - actions

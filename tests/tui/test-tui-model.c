@@ -366,6 +366,80 @@ static void test_rebuild(void **state)
 	free(a.visible);
 }
 
+/* The stats overlay's keys change only state: the period, the chart, a
+ * reload asked of the network, closing. */
+static void test_stats_keys(void **state)
+{
+	(void)state;
+	static struct app a;
+	memset(&a, 0, sizeof a);
+	stats_open(&a);
+	assert_int_equal(a.overlay, OVERLAY_STATS);
+	assert_int_equal(a.stats.days, 7);
+	assert_int_equal(a.stats.wanted, 1);
+	a.stats.wanted = 0;
+	a.stats.loaded = 1;
+	assert_int_equal(stats_key(&a, 0, '4'), KEY_HANDLED);
+	assert_int_equal(a.stats.days, 28);
+	assert_int_equal(a.stats.wanted, 1);
+	assert_int_equal(a.stats.loaded, 0);
+	assert_int_equal(stats_key(&a, 0, 'b'), KEY_HANDLED);
+	assert_int_equal(a.stats.chart_by_size, 1);
+	assert_int_equal(stats_key(&a, 0, 'z'), KEY_HANDLED);   /* other keys do nothing */
+	assert_int_equal(a.stats.days, 28);
+	assert_int_equal(stats_key(&a, 0, 27), KEY_HANDLED);
+	assert_int_equal(a.overlay, OVERLAY_NONE);
+	/* opened again: the period chosen last stays */
+	stats_open(&a);
+	assert_int_equal(a.stats.days, 28);
+}
+
+/* The add form asks for a suggestion for the default size, again when the
+ * size changes; a digit typed in the quote field replaces the suggestion
+ * and marks the quote as the host's. */
+static void test_form_suggestion(void **state)
+{
+	(void)state;
+	static struct app a;
+	memset(&a, 0, sizeof a);
+	form_open(&a, NULL);
+	assert_int_equal(a.form.est_wanted, 2);
+	a.form.est_wanted = 0;
+	a.form.est_size = 2;
+	a.form.focus = FF_SIZE;
+	assert_int_equal(form_key(&a, 0, '6'), KEY_HANDLED);
+	assert_int_equal(a.form.est_wanted, 6);
+	/* the network put the suggestion in the field (sync-stats.c) */
+	field_set(&a.form.f[FF_QUOTE], "35");
+	a.form.focus = FF_QUOTE;
+	assert_int_equal(form_key(&a, 0, '2'), KEY_HANDLED);
+	assert_string_equal(a.form.f[FF_QUOTE].text, "2");
+	assert_int_equal(form_key(&a, 0, '0'), KEY_HANDLED);
+	assert_string_equal(a.form.f[FF_QUOTE].text, "20");
+	assert_int_equal(a.form.quote_typed, 1);
+	/* an edit form asks nothing */
+	struct party p = mk("01A", "Lee", 4, PARTY_WAITING, 1000, NULL);
+	form_open(&a, &p);
+	assert_int_equal(a.form.est_wanted, 0);
+	/* an add the server refused comes back as typed: its quote stays, no suggestion is asked */
+	struct action act;
+	memset(&act, 0, sizeof act);
+	act.kind = ACT_ADD;
+	act.fields = AF_NAME | AF_SIZE | AF_QUOTE | AF_EMAIL;
+	snprintf(act.name, sizeof act.name, "Rita");
+	act.size = 3;
+	act.quote = 20;
+	snprintf(act.email, sizeof act.email, "rita..r@example.com");
+	a.overlay = OVERLAY_NONE;
+	a.screen = SCREEN_BOARD;
+	form_server_error(&a, &act, "email", "email is not valid");
+	assert_int_equal(a.overlay, OVERLAY_FORM);
+	assert_int_equal(a.form.est_wanted, 0);
+	assert_int_equal(a.form.quote_typed, 1);
+	assert_string_equal(a.form.f[FF_QUOTE].text, "20");
+	assert_non_null(strstr(a.form.err[FF_EMAIL], "server: email is not valid"));
+}
+
 int main(void)
 {
 	setlocale(LC_ALL, "");
@@ -378,6 +452,8 @@ int main(void)
 		cmocka_unit_test(test_outbox_persist),
 		cmocka_unit_test(test_outbox_bad_line),
 		cmocka_unit_test(test_rebuild),
+		cmocka_unit_test(test_stats_keys),
+		cmocka_unit_test(test_form_suggestion),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

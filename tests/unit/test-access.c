@@ -2,7 +2,7 @@
  * daemon/routes.c has exactly one row and every row names a protected
  * route; role names map to bits; mt_access_check answers 403 forbidden or
  * 403 password_change_required from an event's routeKey and authorizer
- * context. The matrix over HTTP, on both stores: tests/api/test-roles.c. */
+ * context. The matrix over HTTP, on both stores: tests/api/test-api-roles.c. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

@@ -160,22 +160,22 @@ static void test_roundtrip(void **state)
 {
 	struct jwt_fixture *f = *state;
 	struct mt_claims c;
-	const char *cause = NULL;
+	const char *why = NULL;
 	char *tok = NULL;
 
 	assert_int_equal(mt_jwt_issue(&f->cfg, &f->user, NOW_MS, &tok), 0);
 	assert_non_null(tok);
 	assert_true(strlen(tok) < MT_JWT_MAX);
-	assert_int_equal(mt_jwt_verify(&f->cfg, tok, NOW_MS, &c, &cause), 0);
+	assert_int_equal(mt_jwt_verify(&f->cfg, tok, NOW_MS, &c, &why), 0);
 	assert_string_equal(c.sub, f->user.id);
 	assert_string_equal(c.tenant_id, f->user.tenant_id);
 	assert_string_equal(c.role, "owner");
 	assert_int_equal(c.iat, NOW_S);
 	assert_int_equal(c.exp, NOW_S + f->cfg.access_ttl_s);
 	/* Still valid one second before expiry, refused at expiry. */
-	assert_int_equal(mt_jwt_verify(&f->cfg, tok, (NOW_S + f->cfg.access_ttl_s - 1) * 1000, &c, &cause), 0);
-	assert_int_equal(mt_jwt_verify(&f->cfg, tok, (NOW_S + f->cfg.access_ttl_s) * 1000, &c, &cause), MT_EINVAL);
-	assert_string_equal(cause, "token expired");
+	assert_int_equal(mt_jwt_verify(&f->cfg, tok, (NOW_S + f->cfg.access_ttl_s - 1) * 1000, &c, &why), 0);
+	assert_int_equal(mt_jwt_verify(&f->cfg, tok, (NOW_S + f->cfg.access_ttl_s) * 1000, &c, &why), MT_EINVAL);
+	assert_string_equal(why, "token expired");
 	free(tok);
 }
 
@@ -218,14 +218,14 @@ static void test_forger_control(void **state)
 	struct jwt_fixture *f = *state;
 	struct good_claims g;
 	struct mt_claims c;
-	const char *cause = NULL;
+	const char *why = NULL;
 	char payload[2048], *tok;
 
 	good_claims(f, &g);
 	claims_json(&g.spec, payload, sizeof payload);
 	tok = forge("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", payload, FORGE_HS256, f->cfg.jwt_secret,
 		    f->cfg.jwt_secret_len);
-	assert_int_equal(mt_jwt_verify(&f->cfg, tok, NOW_MS, &c, &cause), 0);
+	assert_int_equal(mt_jwt_verify(&f->cfg, tok, NOW_MS, &c, &why), 0);
 	assert_string_equal(c.sub, f->user.id);
 	free(tok);
 }
@@ -308,7 +308,7 @@ static void test_forged_refused(void **state)
 		unsigned char other[64];
 		struct good_claims g;
 		struct mt_claims c;
-		const char *cause = NULL;
+		const char *why = NULL;
 		char payload[2048], *tok;
 
 		randombytes_buf(other, sizeof other);
@@ -318,10 +318,10 @@ static void test_forged_refused(void **state)
 		claims_json(&g.spec, payload, sizeof payload);
 		tok = forge(fc->header, payload, fc->alg, fc->wrong_key ? other : f->cfg.jwt_secret,
 			    fc->wrong_key ? sizeof other : f->cfg.jwt_secret_len);
-		if (mt_jwt_verify(&f->cfg, tok, NOW_MS, &c, &cause) != MT_EINVAL)
+		if (mt_jwt_verify(&f->cfg, tok, NOW_MS, &c, &why) != MT_EINVAL)
 			fail_msg("forged token accepted: %s (%s)", fc->name, tok);
-		assert_non_null(cause);
-		print_message("refused %-32s: %s\n", fc->name, cause);
+		assert_non_null(why);
+		print_message("refused %-32s: %s\n", fc->name, why);
 		free(tok);
 	}
 }
@@ -332,7 +332,7 @@ static void test_tampered_payload(void **state)
 	struct jwt_fixture *f = *state;
 	struct mt_user other = f->user;
 	struct mt_claims c;
-	const char *cause = NULL;
+	const char *why = NULL;
 	char *good = NULL, *evil = NULL, *spliced;
 	char *g1, *g2, *e1, *e2;
 	size_t n;
@@ -356,17 +356,17 @@ static void test_tampered_payload(void **state)
 	assert_non_null(spliced);
 	/* good header . evil payload . good signature */
 	snprintf(spliced, n, "%.*s.%.*s%s", (int)(g1 - good), good, (int)(e2 - e1 - 1), e1 + 1, g2);
-	assert_int_equal(mt_jwt_verify(&f->cfg, spliced, NOW_MS, &c, &cause), MT_EINVAL);
+	assert_int_equal(mt_jwt_verify(&f->cfg, spliced, NOW_MS, &c, &why), MT_EINVAL);
 	/* And one flipped character in the payload. */
 	snprintf(spliced, n, "%s", good);
 	spliced[(g1 - good) + 5] = spliced[(g1 - good) + 5] == 'A' ? 'B' : 'A';
-	assert_int_equal(mt_jwt_verify(&f->cfg, spliced, NOW_MS, &c, &cause), MT_EINVAL);
+	assert_int_equal(mt_jwt_verify(&f->cfg, spliced, NOW_MS, &c, &why), MT_EINVAL);
 	/* Flipped signature character. */
 	snprintf(spliced, n, "%s", good);
 	spliced[strlen(spliced) - 3] = spliced[strlen(spliced) - 3] == 'A' ? 'B' : 'A';
-	assert_int_equal(mt_jwt_verify(&f->cfg, spliced, NOW_MS, &c, &cause), MT_EINVAL);
+	assert_int_equal(mt_jwt_verify(&f->cfg, spliced, NOW_MS, &c, &why), MT_EINVAL);
 	/* The untouched one still passes (control). */
-	assert_int_equal(mt_jwt_verify(&f->cfg, good, NOW_MS, &c, &cause), 0);
+	assert_int_equal(mt_jwt_verify(&f->cfg, good, NOW_MS, &c, &why), 0);
 	free(spliced);
 	free(good);
 	free(evil);
@@ -382,15 +382,15 @@ static void test_garbage(void **state)
 		"eyJhbGciOiJIUzI1NiJ9.e30.AAAA", "\xff\xfe.\x01.\x02",
 	};
 	struct mt_claims c;
-	const char *cause = NULL;
+	const char *why = NULL;
 	size_t i;
 
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		if (mt_jwt_verify(&f->cfg, bad[i], NOW_MS, &c, &cause) != MT_EINVAL)
+		if (mt_jwt_verify(&f->cfg, bad[i], NOW_MS, &c, &why) != MT_EINVAL)
 			fail_msg("garbage accepted: '%s'", bad[i]);
-		assert_non_null(cause);
+		assert_non_null(why);
 	}
-	assert_int_equal(mt_jwt_verify(&f->cfg, NULL, NOW_MS, &c, &cause), MT_EINVAL);
+	assert_int_equal(mt_jwt_verify(&f->cfg, NULL, NOW_MS, &c, &why), MT_EINVAL);
 }
 
 /* A correctly signed token over 4 KiB is refused for its size. */
@@ -399,7 +399,7 @@ static void test_oversized(void **state)
 	struct jwt_fixture *f = *state;
 	struct good_claims g;
 	struct mt_claims c;
-	const char *cause = NULL;
+	const char *why = NULL;
 	char payload[8192], jti[4000], *tok;
 
 	memset(jti, 'J', sizeof jti - 1);
@@ -409,8 +409,8 @@ static void test_oversized(void **state)
 	claims_json(&g.spec, payload, sizeof payload);
 	tok = forge("{\"alg\":\"HS256\"}", payload, FORGE_HS256, f->cfg.jwt_secret, f->cfg.jwt_secret_len);
 	assert_true(strlen(tok) > MT_JWT_MAX);
-	assert_int_equal(mt_jwt_verify(&f->cfg, tok, NOW_MS, &c, &cause), MT_EINVAL);
-	assert_string_equal(cause, "token too large");
+	assert_int_equal(mt_jwt_verify(&f->cfg, tok, NOW_MS, &c, &why), MT_EINVAL);
+	assert_string_equal(why, "token too large");
 	free(tok);
 }
 
@@ -420,12 +420,12 @@ static void test_no_key(void **state)
 	struct jwt_fixture *f = *state;
 	struct mt_config nokey = f->cfg;
 	struct mt_claims c;
-	const char *cause = NULL;
+	const char *why = NULL;
 	char *tok = NULL;
 
 	assert_int_equal(mt_jwt_issue(&f->cfg, &f->user, NOW_MS, &tok), 0);
 	nokey.jwt_secret_len = 0;
-	assert_int_equal(mt_jwt_verify(&nokey, tok, NOW_MS, &c, &cause), MT_EINVAL);
+	assert_int_equal(mt_jwt_verify(&nokey, tok, NOW_MS, &c, &why), MT_EINVAL);
 	free(tok);
 	tok = NULL;
 	assert_int_equal(mt_jwt_issue(&nokey, &f->user, NOW_MS, &tok), MT_EINVAL);
@@ -440,15 +440,15 @@ static void test_config_mismatch(void **state)
 	struct jwt_fixture *f = *state;
 	struct mt_config cfg2 = f->cfg;
 	struct mt_claims c;
-	const char *cause = NULL;
+	const char *why = NULL;
 	char *tok = NULL;
 
 	assert_int_equal(mt_jwt_issue(&f->cfg, &f->user, NOW_MS, &tok), 0);
 	snprintf(cfg2.jwt_audience, sizeof cfg2.jwt_audience, "other-aud");
-	assert_int_equal(mt_jwt_verify(&cfg2, tok, NOW_MS, &c, &cause), MT_EINVAL);
+	assert_int_equal(mt_jwt_verify(&cfg2, tok, NOW_MS, &c, &why), MT_EINVAL);
 	cfg2 = f->cfg;
 	snprintf(cfg2.jwt_issuer, sizeof cfg2.jwt_issuer, "other-iss");
-	assert_int_equal(mt_jwt_verify(&cfg2, tok, NOW_MS, &c, &cause), MT_EINVAL);
+	assert_int_equal(mt_jwt_verify(&cfg2, tok, NOW_MS, &c, &why), MT_EINVAL);
 	free(tok);
 }
 
@@ -460,7 +460,7 @@ static void test_random_mutations(void **state)
 	static const char alpha[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.";
 	struct jwt_fixture *f = *state;
 	struct mt_claims c;
-	const char *cause = NULL;
+	const char *why = NULL;
 	char *tok = NULL, *m;
 	size_t n, i, accepted = 0;
 
@@ -476,7 +476,7 @@ static void test_random_mutations(void **state)
 			continue;
 		memcpy(m, tok, n + 1);
 		m[pos] = ch;
-		if (mt_jwt_verify(&f->cfg, m, NOW_MS, &c, &cause) == 0) {
+		if (mt_jwt_verify(&f->cfg, m, NOW_MS, &c, &why) == 0) {
 			if (pos != n - 1)
 				fail_msg("mutated token accepted (position %zu): %s", pos, m);
 			assert_string_equal(c.sub, f->user.id);

@@ -486,7 +486,7 @@ static void test_writer_round_trip(void **state)
 	assert_string_equal(b.data, "{\"id\":\"01HAAAAAAAAAAAAAAAAAAAAAAA\",\"name\":\"a\\\"b\\\\c\\u0001\","
 			    "\"description\":\"\",\"createdAt\":1,\"updatedAt\":2,\"version\":3,"
 			    "\"templates\":{\"joined\":null,\"ready\":\"{name}\\n\",\"reminder\":null},"
-			    "\"selfCheckIn\":false,\"checkInUrl\":null}");
+			    "\"selfCheckIn\":false,\"checkInUrl\":null,\"defaultQuoteMinutes\":15}");
 	mt_buf_free(&b);
 	/* every field at its limit, all escaped six-fold, still fits one record */
 	memset(&w, 0, sizeof w);

@@ -1,0 +1,222 @@
+/* Stats counters (core/stats.h) in the DynamoDB store: one item per bucket,
+ * PK "STAT#<waitlistId>", SK "H<hour, 10 digits>#S<party size, 2 digits>",
+ * each counter a number attribute named as core/stats.c names it ("seated",
+ * "w12", ...). A party's finish is one UpdateItem with ADD (atomic, no
+ * read); a range of hours is one Query of the list's partition (paged by
+ * the service), the estimate's hours one BatchGetItem. No guest data. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "core/error.h"
+#include "store/store-dynamodb-private.h"
+
+#define DDB_STAT_PK_SIZE (MT_ID_SIZE + 8)   /* "STAT#" + list id */
+#define DDB_STAT_SK_SIZE 32                 /* "H" + 10 digits + "#S" + 2 digits */
+#define DDB_STAT_BATCH 100                  /* keys per BatchGetItem (the service's limit) */
+
+/* The bucket's sort key. */
+static void ddb_stat_sk(char *sk, size_t size, int64_t hour, int party_size)
+{
+	snprintf(sk, size, "H%010lld#S%02d", (long long)hour, party_size);
+}
+
+/* Adds a party's amounts to its bucket: one UpdateItem with ADD. */
+int store_ddb_stat_add(struct store *st, const char *waitlist_id, const struct mt_stat_delta *d)
+{
+	struct store_ddb *s = store_ddb_of(st);
+	char pk[DDB_STAT_PK_SIZE], sk[DDB_STAT_SK_SIZE], expr[512], name[16], ph[8];
+	cJSON *req, *names, *vals;
+	size_t len;
+	int i;
+
+	if (waitlist_id == NULL || d == NULL || d->n < 0 || d->n > MT_STAT_DELTA_MAX || d->hour < 0 ||
+	    d->party_size < MT_PARTY_MIN || d->party_size > MT_PARTY_MAX)
+		return MT_EINVAL;
+	if (d->n == 0)
+		return 0;
+	store_ddb_fmt(pk, sizeof pk, "STAT#", waitlist_id);
+	ddb_stat_sk(sk, sizeof sk, d->hour, d->party_size);
+	if ((req = store_ddb_req(s)) == NULL)
+		return MT_ENOMEM;
+	store_ddb_key(req, pk, sk);
+	names = cJSON_AddObjectToObject(req, "ExpressionAttributeNames");
+	vals = cJSON_AddObjectToObject(req, "ExpressionAttributeValues");
+	if (names == NULL || vals == NULL) {
+		cJSON_Delete(req);
+		return MT_ENOMEM;
+	}
+	len = (size_t)snprintf(expr, sizeof expr, "SET #type = :type, #hour = :hour, #size = :size ADD ");
+	cJSON_AddStringToObject(names, "#type", "type");
+	cJSON_AddStringToObject(names, "#hour", "hour");
+	cJSON_AddStringToObject(names, "#size", "partySize");
+	store_ddb_val_s(vals, ":type", "stat");
+	store_ddb_put_n(vals, ":hour", d->hour);
+	store_ddb_put_n(vals, ":size", d->party_size);
+	for (i = 0; i < d->n; i++) {
+		if (mt_stat_counter_name(d->idx[i], name, sizeof name) < 0) {
+			cJSON_Delete(req);
+			return MT_EINVAL;
+		}
+		snprintf(ph, sizeof ph, "#c%d", i);
+		cJSON_AddStringToObject(names, ph, name);
+		snprintf(ph, sizeof ph, ":c%d", i);
+		store_ddb_put_n(vals, ph, d->v[i]);
+		len += (size_t)snprintf(expr + len, sizeof expr - len, "%s#c%d :c%d", i ? ", " : "", i, i);
+	}
+	cJSON_AddStringToObject(req, "UpdateExpression", expr);
+	return store_ddb_call(s, "UpdateItem", req, NULL, NULL);
+}
+
+/* Reads a bucket item into b; 0, or 1 when it is not a bucket (skipped). */
+static int ddb_stat_read(const cJSON *it, struct mt_stat_bucket *b)
+{
+	const cJSON *a;
+
+	memset(b, 0, sizeof *b);
+	b->hour = store_ddb_get_n(it, "hour");
+	b->party_size = (int)store_ddb_get_n(it, "partySize");
+	if (b->party_size < MT_PARTY_MIN || b->party_size > MT_PARTY_MAX)
+		return 1;
+	cJSON_ArrayForEach(a, it) {
+		int idx = mt_stat_counter_index(a->string);
+
+		if (idx >= 0)
+			b->v[idx] = store_ddb_get_n(it, a->string);
+	}
+	return 0;
+}
+
+/* Hands fn each bucket item of an Items array; fn's non-zero return stops. */
+static int ddb_stat_items(const cJSON *items, struct mt_stat_bucket *b,
+			  int (*fn)(const struct mt_stat_bucket *b, void *ud), void *ud)
+{
+	const cJSON *it;
+	int r;
+
+	cJSON_ArrayForEach(it, items) {
+		if (ddb_stat_read(it, b) != 0)
+			continue;
+		if ((r = fn(b, ud)) != 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Hands fn the list's buckets with from_hour <= hour < to_hour: one Query, paged. */
+int store_ddb_stat_range(struct store *st, const char *waitlist_id, int64_t from_hour, int64_t to_hour,
+			 int (*fn)(const struct mt_stat_bucket *b, void *ud), void *ud)
+{
+	struct store_ddb *s = store_ddb_of(st);
+	char pk[DDB_STAT_PK_SIZE], lo[DDB_STAT_SK_SIZE], hi[DDB_STAT_SK_SIZE];
+	struct mt_stat_bucket *b;
+	cJSON *start = NULL, *req, *vals, *resp;
+	int r = 0;
+
+	if (waitlist_id == NULL || fn == NULL)
+		return MT_EINVAL;
+	if (from_hour < 0)
+		from_hour = 0;
+	if (to_hour <= from_hour)
+		return 0;
+	if ((b = malloc(sizeof *b)) == NULL)
+		return MT_ENOMEM;
+	store_ddb_fmt(pk, sizeof pk, "STAT#", waitlist_id);
+	ddb_stat_sk(lo, sizeof lo, from_hour, 0);
+	ddb_stat_sk(hi, sizeof hi, to_hour - 1, 99);
+	for (;;) {
+		if ((req = store_ddb_req(s)) == NULL) {
+			r = MT_ENOMEM;
+			break;
+		}
+		cJSON_AddStringToObject(req, "KeyConditionExpression", "PK = :pk AND SK BETWEEN :lo AND :hi");
+		vals = cJSON_AddObjectToObject(req, "ExpressionAttributeValues");
+		store_ddb_val_s(vals, ":pk", pk);
+		store_ddb_val_s(vals, ":lo", lo);
+		store_ddb_val_s(vals, ":hi", hi);
+		cJSON_AddTrueToObject(req, "ConsistentRead");
+		if (start != NULL) {
+			cJSON_AddItemToObject(req, "ExclusiveStartKey", start);
+			start = NULL;
+		}
+		if ((r = store_ddb_call(s, "Query", req, &resp, NULL)) != 0)
+			break;
+		r = ddb_stat_items(cJSON_GetObjectItemCaseSensitive(resp, "Items"), b, fn, ud);
+		start = cJSON_DetachItemFromObjectCaseSensitive(resp, "LastEvaluatedKey");
+		cJSON_Delete(resp);
+		if (r != 0 || start == NULL)
+			break;
+	}
+	cJSON_Delete(start);
+	free(b);
+	return r;
+}
+
+/* Hands fn the list's buckets of one size at the given hours: BatchGetItem
+ * of up to DDB_STAT_BATCH keys, again with whatever the service left unprocessed. */
+int store_ddb_stat_hours(struct store *st, const char *waitlist_id, int party_size, const int64_t *hours,
+			 size_t nh, int (*fn)(const struct mt_stat_bucket *b, void *ud), void *ud)
+{
+	struct store_ddb *s = store_ddb_of(st);
+	char pk[DDB_STAT_PK_SIZE], sk[DDB_STAT_SK_SIZE];
+	struct mt_stat_bucket *b;
+	cJSON *req, *ri, *tab, *keys, *k, *resp, *unproc;
+	size_t i, done = 0;
+	int r = 0, rounds;
+
+	if (waitlist_id == NULL || fn == NULL || (nh > 0 && hours == NULL))
+		return MT_EINVAL;
+	if ((b = malloc(sizeof *b)) == NULL)
+		return MT_ENOMEM;
+	store_ddb_fmt(pk, sizeof pk, "STAT#", waitlist_id);
+	while (r == 0 && done < nh) {
+		size_t n = nh - done < DDB_STAT_BATCH ? nh - done : DDB_STAT_BATCH;
+
+		req = cJSON_CreateObject();
+		ri = req ? cJSON_AddObjectToObject(req, "RequestItems") : NULL;
+		tab = ri ? cJSON_AddObjectToObject(ri, s->table) : NULL;
+		keys = tab ? cJSON_AddArrayToObject(tab, "Keys") : NULL;
+		if (keys == NULL) {
+			cJSON_Delete(req);
+			r = MT_ENOMEM;
+			break;
+		}
+		cJSON_AddTrueToObject(tab, "ConsistentRead");
+		for (i = 0; i < n; i++) {
+			if ((k = cJSON_CreateObject()) == NULL)
+				break;
+			ddb_stat_sk(sk, sizeof sk, hours[done + i], party_size);
+			store_ddb_put_s(k, "PK", pk);
+			store_ddb_put_s(k, "SK", sk);
+			cJSON_AddItemToArray(keys, k);
+		}
+		done += n;
+		/* unprocessed keys (throttling) are asked again, a bounded number of times */
+		for (rounds = 0; req != NULL && rounds < 8; rounds++) {
+			if ((r = store_ddb_call(s, "BatchGetItem", req, &resp, NULL)) != 0)
+				break;
+			req = NULL;
+			r = ddb_stat_items(cJSON_GetObjectItemCaseSensitive(
+						   cJSON_GetObjectItemCaseSensitive(resp, "Responses"), s->table),
+					   b, fn, ud);
+			unproc = cJSON_GetObjectItemCaseSensitive(resp, "UnprocessedKeys");
+			if (r == 0 && unproc != NULL && cJSON_GetArraySize(unproc) > 0) {
+				req = cJSON_CreateObject();
+				if (req == NULL)
+					r = MT_ENOMEM;
+				else
+					cJSON_AddItemToObject(req, "RequestItems",
+							      cJSON_DetachItemFromObjectCaseSensitive(resp, "UnprocessedKeys"));
+			}
+			cJSON_Delete(resp);
+			if (r != 0)
+				break;
+		}
+		if (req != NULL) {
+			cJSON_Delete(req);
+			if (r == 0)
+				r = MT_EBUSY;
+		}
+	}
+	free(b);
+	return r;
+}
