@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the test dependencies that are missing (Debian 12), builds and
 # runs every test suite twice: a normal build (build-test/) and one with
-# -Db_sanitize=address,undefined (build-test-asan/). Ends with one line
+# -Db_sanitize=address,undefined (build-test-asan/), the two builds' tests
+# at once, MAITRE_TEST_PROCESSES (4) at a time in each. Ends with one line
 # "N passed, N failed[, N skipped]" summed from meson's test logs and exits
 # non-zero when anything failed or nothing ran. Works unattended (CI=true,
 # no terminal, as root) from a fresh clone. With CI=true a skipped test is a
@@ -50,8 +51,9 @@ passed=0
 failed=0
 skipped=0
 
-# Builds dir with the meson options after it and runs its tests; adds to the counts.
-run_build() {
+# Sets up and builds dir with the meson options after it; 0 when it built
+# (a failure is counted and printed).
+build_dir() {
 	local dir=$1 label=$2
 	shift 2
 	local opts=("$@") setup_log
@@ -68,20 +70,29 @@ run_build() {
 		rm -f "$setup_log"
 		echo "test.sh: meson setup failed for the $label build"
 		failed=$((failed + 1))
-		return
+		return 1
 	fi
 	rm -f "$setup_log"
 	if ! ninja -C "$dir"; then
 		echo "test.sh: the $label build failed"
 		failed=$((failed + 1))
-		return
+		return 1
 	fi
+	return 0
+}
+
+# Runs the tests of a built dir: meson test with N processes and the
+# timeout multiplier M (output to stdout).
+run_tests() {
+	local dir=$1 n=$2 mult=$3
 	rm -f "$dir/meson-logs/testlog.json"
-	local mult=1
-	case "$label" in sanitize*) mult=3 ;; esac
-	meson test -C "$dir" --no-rebuild --num-processes 2 --print-errorlogs \
+	meson test -C "$dir" --no-rebuild --num-processes "$n" --print-errorlogs \
 		--timeout-multiplier "$mult" "${TEST_ARGS[@]}"
-	local counts
+}
+
+# Adds the results of dir's meson-logs/testlog.json to the counts.
+count_tests() {
+	local dir=$1 label=$2 counts
 	counts=$(/usr/bin/python3 - "$dir/meson-logs/testlog.json" <<'PY'
 import json, sys
 p = f = s = 0
@@ -112,9 +123,42 @@ PY
 
 TEST_ARGS=("$@")
 PREFIX=${MAITRE_TEST_BUILD_PREFIX:-build-test}
-run_build "$PREFIX" "normal" -Dtests=enabled -Dbuildtype=debugoptimized -Db_sanitize=none
-run_build "$PREFIX-asan" "sanitize (address,undefined)" -Dtests=enabled -Dbuildtype=debugoptimized \
-	-Db_sanitize=address,undefined -Db_lundef=false
+# Most tests wait (on servers, sockets, child processes), few burn CPU, so
+# more run at once than there are cores; the two builds' runs overlap.
+# MAITRE_TEST_PROCESSES sets the tests at once per build, MAITRE_TEST_SERIAL=1
+# runs the sanitizer build's tests after the normal ones instead of beside them.
+NPROC=${MAITRE_TEST_PROCESSES:-4}
+normal_ok=0
+asan_ok=0
+build_dir "$PREFIX" "normal" -Dtests=enabled -Dbuildtype=debugoptimized -Db_sanitize=none && normal_ok=1
+build_dir "$PREFIX-asan" "sanitize (address,undefined)" -Dtests=enabled -Dbuildtype=debugoptimized \
+	-Db_sanitize=address,undefined -Db_lundef=false && asan_ok=1
+asan_log=$(mktemp)
+asan_pid=
+if [ "$asan_ok" = 1 ] && [ "$normal_ok" = 1 ] && [ "${MAITRE_TEST_SERIAL:-0}" != 1 ]; then
+	echo
+	echo "==== tests: normal and sanitize builds at once ($NPROC at a time each; the sanitize log follows the normal one) ===="
+	run_tests "$PREFIX-asan" "$NPROC" 3 >"$asan_log" 2>&1 &
+	asan_pid=$!
+fi
+if [ "$normal_ok" = 1 ]; then
+	echo
+	echo "==== normal build: tests ===="
+	run_tests "$PREFIX" "$NPROC" 1
+	count_tests "$PREFIX" "normal"
+fi
+if [ "$asan_ok" = 1 ]; then
+	echo
+	echo "==== sanitize (address,undefined) build: tests ===="
+	if [ -n "$asan_pid" ]; then
+		wait "$asan_pid"
+		cat "$asan_log"
+	else
+		run_tests "$PREFIX-asan" "$NPROC" 3
+	fi
+	count_tests "$PREFIX-asan" "sanitize (address,undefined)"
+fi
+rm -f "$asan_log"
 
 # The tests run again under valgrind (`meson test --setup valgrind`, maitred
 # too): a subset that takes about a minute here; docs/reliability.md says
@@ -177,6 +221,7 @@ run_fuzz() {
 	# one line per target: NAME EXECUTIONS EXEC/S CORPUS CRASHES ok|FAILED
 	while read -r name rest; do
 		case "$name" in
+		fuzz-*:) ;;   # a failed target's detail lines
 		fuzz-*)
 			case "$rest" in
 			*" ok") passed=$((passed + 1)) ;;

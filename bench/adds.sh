@@ -7,7 +7,10 @@
 # (bench-fsync: serial fdatasync of 4 KiB, serial one-row SQLite commits).
 # Goal: >= 3,000 adds/s, flat from 0 to 10,000 parties. Also printed:
 # maitred's CPU time per add (user + system over the run / adds), the
-# figure that depends least on what else the machine is running.
+# figure that depends least on what else the machine is running. Before
+# each level the queue is drained (the prefill's joined texts delivered to
+# the log channel; "drained" is how long that took), so every level starts
+# with an idle notifier; the adds' own texts are delivered during the run.
 #
 #   bench/adds.sh                       # release build in build-bench/
 #   ADDS_SECONDS=5 BENCH_ROUNDS=3 BENCH_CONNECTIONS=32 ADDS_LEVELS="0 1000 5000 10000" bench/adds.sh
@@ -122,6 +125,22 @@ print(state["ok"])
 PYEOF
 }
 
+# Waits (at most 300 s) until the embedded queue is empty: the joined texts
+# of the prefill delivered, so each level is measured with an idle notifier.
+# Prints the seconds waited.
+drain() {
+	$PY - "$TMP/data/maitre.db" <<'PYEOF'
+import sqlite3, sys, time
+t0 = time.time()
+db = sqlite3.connect("file:%s?mode=ro" % sys.argv[1], uri=True, timeout=10)
+while time.time() - t0 < 300:
+    if db.execute("SELECT count(*) FROM mtq_messages").fetchone()[0] == 0:
+        break
+    time.sleep(0.2)
+print("%.1f" % (time.time() - t0))
+PYEOF
+}
+
 # Runs wrk on list $1 and prints "req_per_s p99_ms non2xx requests errors".
 run_wrk() {
 	local out
@@ -163,13 +182,14 @@ for r in $(seq 1 "$ROUNDS"); do
 		if [ "$level" -gt 0 ]; then
 			have=$(prefill "$LIST" "$level" "$RUN")
 		fi
+		waited=$(drain)
 		RUN=$((RUN + 1))
 		read -r FD SQ < <(ceiling)
 		c0=$(cpu_us)
 		read -r rps p99 bad n err < <(ADDS_RUN=$RUN run_wrk "$LIST" "${SECONDS_EACH}s")
 		c1=$(cpu_us)
 		read -r FD2 SQ2 < <(ceiling)
-		echo "$r $level $have $rps $p99 $bad $n $err $FD $SQ $FD2 $SQ2 $(cut -d' ' -f1 /proc/loadavg) $(( (c1 - c0) / (n > 0 ? n : 1) ))" >>"$TMP/rows.txt"
+		echo "$r $level $have $rps $p99 $bad $n $err $FD $SQ $FD2 $SQ2 $(cut -d' ' -f1 /proc/loadavg) $(( (c1 - c0) / (n > 0 ? n : 1) )) $waited" >>"$TMP/rows.txt"
 	done
 done
 kill -0 "$MPID" 2>/dev/null || { echo "bench: maitred died" >&2; exit 1; }
@@ -177,15 +197,15 @@ kill -0 "$MPID" 2>/dev/null || { echo "bench: maitred died" >&2; exit 1; }
 $PY - "$TMP/rows.txt" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
-print("%-5s %7s %9s %9s %9s %7s %11s %11s %9s %9s %9s %5s" % ("round", "level", "parties", "adds/s", "p99 ms",
-      "non2xx", "fdatasync/s", "sqlite c/s", "/fsync", "/sqlite", "us CPU/add", "load"))
+print("%-5s %7s %9s %9s %9s %7s %11s %11s %9s %9s %9s %5s %8s" % ("round", "level", "parties", "adds/s", "p99 ms",
+      "non2xx", "fdatasync/s", "sqlite c/s", "/fsync", "/sqlite", "us CPU/add", "load", "drained"))
 by_level = {}
-for (r, level, have, rps, p99, bad, n, err, fd, sq, fd2, sq2, load, cpu) in rows:
+for (r, level, have, rps, p99, bad, n, err, fd, sq, fd2, sq2, load, cpu, waited) in rows:
     fdm = (float(fd) + float(fd2)) / 2
     sqm = (float(sq) + float(sq2)) / 2
     rps = float(rps)
-    print("%-5s %7s %9s %9.0f %9s %7s %11.0f %11.0f %8.2fx %8.2fx %9s %5s%s" % (r, level, have, rps, p99, bad, fdm, sqm,
-          rps / fdm, rps / sqm, cpu, load, "" if err == "ok" else "  socket errors"))
+    print("%-5s %7s %9s %9.0f %9s %7s %11.0f %11.0f %8.2fx %8.2fx %9s %5s %7ss%s" % (r, level, have, rps, p99, bad,
+          fdm, sqm, rps / fdm, rps / sqm, cpu, load, waited, "" if err == "ok" else "  socket errors"))
     by_level.setdefault(int(level), []).append((rps, rps / sqm, bad))
 meds = {l: statistics.median(x[0] for x in v) for l, v in by_level.items()}
 print("median adds/s per level: " + ", ".join("%d: %.0f" % (l, meds[l]) for l in sorted(meds)))

@@ -3,6 +3,7 @@
 stand-in of tests/lambda (docs/benchmarks.md, "Lambda bootstrap").
 
   bench/lambda.py --bootstrap build-release/backend/lambda/bootstrap [--runs 20] [--warm 5000]
+                  [--floor build-release/bench/bench-lambda-floor]
 
 Cold start: the time from just before exec (Popen) to the first response
 posted to the stand-in, with the event already queued: process start,
@@ -23,6 +24,8 @@ _SESSION_TOKEN, AWS_LAMBDA_FUNCTION_NAME. Cases:
   waitees     GET /waitlists/{id}/waitees of a 20-guest list (SQLite store in a
               temp dir: the DynamoDB store's first request would time the
               store emulator, not the runtime)
+--floor: the same cold loop on bench/lambda-floor.c (fetch one invocation,
+post "{}", exit: no library but libc), the harness's own share.
 Warm: --warm invocations in one process; invocations per second through the
 stand-in (a Python server: its own cost dominates) and the bootstrap's own
 time per invocation (durationMs of its log lines: handler + posting the answer).
@@ -32,6 +35,7 @@ import json
 import os
 import secrets
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -69,6 +73,11 @@ class FakeSSM:
     def __init__(self):
         class H(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self):
+                super().setup()
+                # head and body go out in two writes: without this, Nagle + delayed ACK add 40 ms
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
             def log_message(self, *a):
                 pass
@@ -152,7 +161,9 @@ def cold(bootstrap, handler, store, event, runs, out, extra=None):
         if r is None or r.kind != "response":
             sys.exit("cold %s: no response: %r" % (handler, r.raw[:300] if r else api.init_errors and api.init_errors[0].raw))
         times.append((r.at - t0) * 1000.0)
-        rss.append(stop(p, api, cpu))
+        kb = stop(p, api, cpu)
+        if kb >= 0:   # -1: the process had already exited (the floor does at once)
+            rss.append(kb)
     return times, rss, cpu
 
 
@@ -180,6 +191,7 @@ def main():
     ap.add_argument("--bootstrap", required=True)
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--warm", type=int, default=5000)
+    ap.add_argument("--floor", help="bench-lambda-floor: measure the harness alone too")
     args = ap.parse_args()
     boot = os.path.abspath(args.bootstrap)
     d = tempfile.mkdtemp(prefix="maitre-bench-lambda-")
@@ -201,13 +213,16 @@ def main():
             t, rss, cpu = cold(boot, handler, st, ev, args.runs, out, extra)
             rows.append((name, t, rss, cpu))
         ssm.close()
+        if args.floor:
+            t, rss, cpu = cold(os.path.abspath(args.floor), "floor", store, auth_ev, args.runs, out)
+            rows.append(("floor: fetch + post only (libc)", t, rss, cpu))
         print("cold start, exec -> first response posted (%d runs each; load average %.1f)"
               % (args.runs, os.getloadavg()[0]))
         for name, t, rss, cpu in rows:
             print("  %-40s median %6.2f ms  min %6.2f  p90 %6.2f  max %6.2f   CPU (user+sys, whole process) "
                   "median %5.2f ms   peak RSS median %5.1f MiB (max %5.1f)"
                   % (name, statistics.median(t), min(t), pct(t, 90), max(t), statistics.median(cpu),
-                     statistics.median(rss) / 1024.0, max(rss) / 1024.0))
+                     statistics.median(rss) / 1024.0 if rss else float("nan"), max(rss) / 1024.0 if rss else float("nan")))
         print("warm, one process, %d invocations" % args.warm)
         for name, handler, st, ev in (("authorizer", "authorizer", store, auth_ev),
                                       ("waitees list, 20 guests", "waitees", store, list_ev)):

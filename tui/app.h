@@ -46,6 +46,7 @@ enum app_screen {
 	SCREEN_LOGIN,  /* server, e-mail, password (or create the restaurant) */
 	SCREEN_PICKER, /* choose (or create) a waitlist */
 	SCREEN_BOARD,  /* the board */
+	SCREEN_PASSWORD, /* the first password change of a staff account (screen-password.c) */
 };
 
 /* Overlays drawn over the board. */
@@ -55,6 +56,7 @@ enum overlay {
 	OVERLAY_HELP,    /* the keys of the current screen */
 	OVERLAY_CONFIRM, /* a yes/no question (delete, quit with typed text) */
 	OVERLAY_STATS,   /* the list's stats with bar charts (`S`, screen-stats.c) */
+	OVERLAY_TEAM,    /* the restaurant's staff accounts (`T`, screen-team.c; owner and managers) */
 };
 
 /* What a confirmation does on "yes". */
@@ -93,6 +95,52 @@ struct form {
 	char est_confidence[16];       /* "high", "medium", "low" or "none" */
 	long est_parties;              /* parties behind it */
 	int quote_typed;               /* 1 once the host typed in the quote field: never overwritten */
+};
+
+/* Fields of the password screen, in Tab order. */
+enum pw_field { PF_CURRENT, PF_NEW, PF_AGAIN, PF_COUNT };
+
+/* The password screen: a staff account's first password change. */
+struct pwform {
+	struct field f[PF_COUNT];      /* current (kept from the login), new, new again */
+	int focus;                     /* enum pw_field with the cursor */
+	int wanted;                    /* 1: send the change at the next tick (sync-staff.c) */
+	uint64_t call;                 /* the request in flight, 0 = none */
+	char message[200];             /* last error or hint */
+};
+
+/* One staff account as the team overlay shows it. */
+struct team_row {
+	char id[64];                   /* account id */
+	char email[256];               /* e-mail */
+	char name[256];                /* name */
+	char role[16];                 /* owner / manager / host */
+	int disabled;                  /* 1 when disabled */
+	int must_change;               /* 1 while its password is the initial one */
+	int64_t version;               /* for If-Match */
+};
+
+/* Fields of the team overlay's "new account" form, in Tab order. */
+enum team_field { TF_EMAIL, TF_NAME, TF_PASSWORD, TF_COUNT };
+
+/* What the team overlay asks sync-staff.c to do at the next tick. */
+enum team_want { TEAM_NOTHING, TEAM_LOAD, TEAM_ADD, TEAM_TOGGLE, TEAM_RESET };
+
+/* The team overlay (`T`): the accounts, and its two small forms. */
+struct team_view {
+	struct team_row *rows;         /* accounts from the server */
+	size_t n;                      /* how many */
+	size_t sel;                    /* selected row */
+	int loaded;                    /* 1 once the list arrived */
+	enum team_want want;           /* what to send at the next tick */
+	uint64_t call;                 /* the request in flight, 0 = none */
+	int adding;                    /* 1 while the "new account" form is open */
+	struct field f[TF_COUNT];      /* its fields */
+	int focus;                     /* enum team_field with the cursor */
+	int manager;                   /* 1: the new account is a manager (F2 toggles; owner only) */
+	int resetting;                 /* 1 while asking the selected account's new password */
+	struct field reset;            /* that password */
+	char message[200];             /* last result or error */
 };
 
 /* Figures of some finished parties, as the stats overlay shows them. */
@@ -193,6 +241,10 @@ struct app {
 	char confirm_id[64];           /* party the confirmation is about */
 	char confirm_text[200];        /* the question */
 	struct stats_view stats;       /* stats overlay state */
+	struct pwform pw;              /* password screen state */
+	struct team_view team;         /* team overlay state */
+	char restaurant_name[256];     /* the restaurant's name from the session answer, "" = none */
+	char role[16];                 /* the account's role from the session answer, "" = unknown */
 	unsigned dirty;                /* enum dirty bits */
 
 	/* the board */
@@ -285,6 +337,14 @@ int form_key(struct app *a, int is_key, long ch);
 int help_key(struct app *a, int is_key, long ch);
 int confirm_key(struct app *a, int is_key, long ch);
 int stats_key(struct app *a, int is_key, long ch);
+/* Keys of the password screen and the team overlay. */
+int password_key(struct app *a, int is_key, long ch);
+int team_key(struct app *a, int is_key, long ch);
+/* Opens the password screen; current: the password just typed at login, or NULL (asked). */
+void password_open(struct app *a, const char *current);
+/* Opens the team overlay (the `T` key; a host is told it is not for it). */
+void team_open(struct app *a);
+
 /* Opens the stats overlay (the `S` key) and asks for the figures. */
 void stats_open(struct app *a);
 /* Mouse click at (y, x) on the board. */

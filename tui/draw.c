@@ -214,6 +214,7 @@ void app_draw(struct app *a)
 	case SCREEN_LOGIN: login_draw(a); break;
 	case SCREEN_PICKER: picker_draw(a); break;
 	case SCREEN_BOARD: board_draw(a); break;
+	case SCREEN_PASSWORD: password_draw(a); break;
 	}
 	if (a->screen == SCREEN_BOARD && (a->dirty & DIRTY_OVERLAY)) {
 		switch (a->overlay) {
@@ -221,6 +222,7 @@ void app_draw(struct app *a)
 		case OVERLAY_HELP: help_draw(a); break;
 		case OVERLAY_CONFIRM: confirm_draw(a); break;
 		case OVERLAY_STATS: stats_draw(a); break;
+		case OVERLAY_TEAM: team_draw(a); break;
 		default: break;
 		}
 	}

@@ -47,5 +47,7 @@ void form_draw(struct app *a);
 void help_draw(struct app *a);
 void confirm_draw(struct app *a);
 void stats_draw(struct app *a);
+void password_draw(struct app *a);
+void team_draw(struct app *a);
 
 #endif

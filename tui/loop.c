@@ -60,6 +60,7 @@ void loop_key(struct app *a, int is_key, long ch)
 		case OVERLAY_HELP: r = help_key(a, is_key, ch); break;
 		case OVERLAY_CONFIRM: r = confirm_key(a, is_key, ch); break;
 		case OVERLAY_STATS: r = stats_key(a, is_key, ch); break;
+		case OVERLAY_TEAM: r = team_key(a, is_key, ch); break;
 		default: break;
 		}
 	} else {
@@ -67,6 +68,7 @@ void loop_key(struct app *a, int is_key, long ch)
 		case SCREEN_LOGIN: r = login_key(a, is_key, ch); break;
 		case SCREEN_PICKER: r = picker_key(a, is_key, ch); break;
 		case SCREEN_BOARD: r = board_key(a, is_key, ch); break;
+		case SCREEN_PASSWORD: r = password_key(a, is_key, ch); break;
 		}
 	}
 	if (r & KEY_QUIT)

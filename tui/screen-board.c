@@ -200,8 +200,8 @@ static void draw_header(struct app *a)
 	char filt[32] = "";
 	if (a->size_filter)
 		str_fmt(filt, sizeof filt, " · size %d%s", a->size_filter, a->size_filter >= 8 ? "+" : "");
-	str_fmt(left, sizeof left, " %s · %s%s", a->list_name[0] ? a->list_name : "Waitlist",
-		 party_view_name(a->view), filt);
+	str_fmt(left, sizeof left, " %s%s%s · %s%s", a->restaurant_name, a->restaurant_name[0] ? " · " : "",
+		 a->list_name[0] ? a->list_name : "Waitlist", party_view_name(a->view), filt);
 	char over[32] = "";
 	if (load.over)
 		str_fmt(over, sizeof over, COLS >= 100 ? " · %d over quote" : " · %d over", load.over);
@@ -687,6 +687,7 @@ int board_key(struct app *a, int is_key, long ch)
 		break;
 	case '?': a->overlay = OVERLAY_HELP; a->dirty |= DIRTY_OVERLAY; break;
 	case 'S': stats_open(a); break;
+	case 'T': team_open(a); break;
 	case 'q': return KEY_QUIT;
 	case 12: /* Ctrl-L: repaint everything */
 		clearok(curscr, TRUE);

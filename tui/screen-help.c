@@ -22,6 +22,7 @@ static const char *const help_keys[][2] = {
 	{ "r", "refresh now (also retries when offline)" },
 	{ "l", "switch waitlist" },
 	{ "S", "stats: served, waits, quotes, no-shows; bar charts" },
+	{ "T", "team: staff accounts (owner, managers): add, disable, reset a password" },
 	{ "j k ↑ ↓", "move; PgUp PgDn Home End g G; click a row" },
 	{ "Esc", "clear search and filter" },
 	{ "?", "this help" },

@@ -240,6 +240,13 @@ static void login_done(struct mtc_client *c, struct mtc_result *r, void *ud)
 	}
 	s->relogin_needed = 0;
 	str_copy(a->email, sizeof a->email, a->login.f[LF_EMAIL].text);
+	if (sync_staff_after_login(a, s->c)) {   /* a staff account's first password: its own first */
+		field_set(&a->login.f[LF_PASSWORD], "");
+		a->login.message[0] = '\0';
+		went_online(s);
+		state_save_last(a);
+		return;
+	}
 	field_set(&a->login.f[LF_PASSWORD], "");
 	a->login.message[0] = '\0';
 	went_online(s);
@@ -838,6 +845,8 @@ static void send_next(struct sync *s)
 void sync_tick(struct sync *s)
 {
 	struct app *a = s->app;
+	if (s->c && !s->relogin_needed && a->screen != SCREEN_LOGIN)
+		sync_staff_tick(a, s->c);
 	if (!s->c || a->screen != SCREEN_BOARD || s->relogin_needed || !a->list_id[0])
 		return;
 	sync_stats_tick(a, s->c);

@@ -53,6 +53,14 @@ void sync_process(struct sync *s, const struct pollfd *fds, size_t n);
 struct mtc_client;
 void sync_stats_tick(struct app *a, struct mtc_client *c);
 
+/* sync-staff.c: the account details of the last session answer into the
+ * app (restaurant name, role; a pending password change opens the password
+ * screen), and what the password screen and the team overlay ask for
+ * (pw.wanted, team.want), on the client c. Called by sync_tick on every screen. */
+void sync_staff_tick(struct app *a, struct mtc_client *c);
+/* After a login: 1 when the account must change its password (the screen is opened). */
+int sync_staff_after_login(struct app *a, struct mtc_client *c);
+
 /* Number of calls in flight. */
 size_t sync_in_flight(const struct sync *s);
 

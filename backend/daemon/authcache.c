@@ -1,9 +1,11 @@
 /* The authorizer result cache, as API Gateway's (authorizerResultTtlInSeconds):
  * an allowed Authorization header maps to the authorizer's context for a
- * short time, so a busy host screen does not pay for a JWT decode and HMAC on
- * every request. Only allowed results are kept, never past the token's own
- * `exp`, and the authorizer is stateless (signature and claims only), so a
- * hit answers exactly what the authorizer would.
+ * short time, so a busy host screen does not pay for a JWT decode, HMAC and
+ * the account's lookup on every request. Only allowed results are kept,
+ * never past the token's own `exp`. The authorizer also reads the account
+ * (disabled, role, revoked sessions: docs/staff.md), so a hit may answer
+ * what the authorizer said up to the cache time ago: that time is the bound
+ * on how long a disabled account's token still passes.
  *
  * Direct-mapped table of `slots` entries indexed by a keyed SipHash of the
  * header (random key: no hash flooding), full-value comparison on lookup

@@ -131,8 +131,9 @@ static cJSON *restaurant_resp(const struct mt_restaurant *r)
 /* Reads a whole number field within [min, max] into *out; NULL or a 400. */
 static cJSON *restaurant_int(const cJSON *v, const char *name, int64_t min, int64_t max, int64_t *out)
 {
-	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int64_t)v->valuedouble ||
-	    v->valuedouble < (double)min || v->valuedouble > (double)max)
+	/* the range first: casting a huge double to an integer is undefined */
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= (double)min && v->valuedouble <= (double)max) ||
+	    v->valuedouble != (double)(int64_t)v->valuedouble)
 		return mt_resp_error(400, "invalid_field", name, "'%s' must be a whole number from %lld to %lld",
 				     name, (long long)min, (long long)max);
 	*out = (int64_t)v->valuedouble;

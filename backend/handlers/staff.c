@@ -277,10 +277,14 @@ static cJSON *staff_update(struct mt_ctx *ctx, const cJSON *event, const struct 
 			else
 				u.disabled = cJSON_IsTrue(f);
 		} else if (strcmp(k, "version") == 0) {
-			if (!cJSON_IsNumber(f) || f->valuedouble < 0 || f->valuedouble != (double)(int64_t)f->valuedouble)
+			/* the range first: casting a huge double to an integer is undefined */
+			if (!cJSON_IsNumber(f) || !(f->valuedouble >= 0 && f->valuedouble <= 9007199254740992.0) ||
+			    f->valuedouble != (double)(int64_t)f->valuedouble) {
 				resp = mt_resp_error(400, "invalid_field", "version", "'version' must be a whole number");
-			pre.has_body = 1;
-			pre.body = (int64_t)f->valuedouble;
+			} else {
+				pre.has_body = 1;
+				pre.body = (int64_t)f->valuedouble;
+			}
 		} else if (strcmp(k, "email") == 0 || strcmp(k, "password") == 0) {
 			resp = mt_resp_error(400, "read_only_field", k, strcmp(k, "email") == 0 ?
 					     "the e-mail of an account cannot change" :

@@ -40,6 +40,9 @@ struct lambda_invocation {
 int lambda_rt_open(const char *api, struct lambda_rt **out, char **cause);
 /* Frees the client. */
 void lambda_rt_close(struct lambda_rt *rt);
+/* Makes an already connected socket the client's connection, as if it had
+ * opened it (tests/fuzz: one end of a socketpair); the client owns fd. */
+void lambda_rt_adopt(struct lambda_rt *rt, int fd);
 /* The "host:port" it talks to (borrowed). */
 const char *lambda_rt_api(const struct lambda_rt *rt);
 /* GET .../invocation/next without a timeout; fills inv (free with

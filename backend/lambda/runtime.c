@@ -7,6 +7,7 @@
  * frozen between invocations); posts give up after LAMBDA_POST_TIMEOUT_MS.
  * A kept connection the Runtime API has closed is reopened once. Answers
  * are read by Content-Length, chunked transfer coding or up to the close. */
+#include <ctype.h>
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -150,6 +151,14 @@ static void lambda_rt_disconnect(struct lambda_rt *rt)
 		close(rt->fd);
 	rt->fd = -1;
 	rt->rpos = rt->rlen = 0;
+}
+
+/* Takes fd as the connection. */
+void lambda_rt_adopt(struct lambda_rt *rt, int fd)
+{
+	lambda_rt_disconnect(rt);
+	rt->fd = fd;
+	rt->fresh = 1;
 }
 
 /* Frees the client. */
@@ -470,9 +479,11 @@ static int lambda_rt_read_chunked(struct lambda_rt *rt, struct lambda_req *rq, i
 		r = lambda_rt_read_line(rt, line, sizeof line, end_ms);
 		if (r != 0)
 			return r;
+		if (!isxdigit((unsigned char)line[0]))   /* strtoull would take a sign or spaces */
+			return MT_EINVAL;
 		errno = 0;
 		n = strtoull(line, &end, 16);
-		if (end == line || errno != 0 || (*end != '\0' && *end != ';' && *end != ' '))
+		if (errno != 0 || (*end != '\0' && *end != ';' && *end != ' ' && *end != '\t'))
 			return MT_EINVAL;
 		if (n == 0)
 			break;

@@ -1,7 +1,6 @@
 /* maitrectl login: log in and keep the session (refresh token only, 0600). */
 #include <stdlib.h>
 #include <string.h>
-#include <termios.h>
 #include <unistd.h>
 #include "ctl.h"
 
@@ -17,40 +16,6 @@ const struct ctl_cmd ctl_cmd_login = {
 	"  printf '%s\\n' \"$PW\" | maitrectl --server URL login --email E).",
 	run,
 };
-
-/* Reads one line into buf without its newline: 0, or -1 at end of input. */
-static int read_line(FILE *f, char *buf, size_t n)
-{
-	if (fgets(buf, (int)n, f) == NULL)
-		return -1;
-	buf[strcspn(buf, "\r\n")] = '\0';
-	return 0;
-}
-
-/* Asks for a line on the terminal, without echo when secret. */
-static int ask(const char *prompt, int secret, char *buf, size_t n)
-{
-	FILE *tty = fopen("/dev/tty", "r+");
-	if (tty == NULL)
-		return -1;
-	setvbuf(tty, NULL, _IONBF, 0);   /* read no further than this line */
-	struct termios old, quiet;
-	int restore = 0;
-	fputs(prompt, tty);
-	fflush(tty);
-	if (secret && tcgetattr(fileno(tty), &old) == 0) {
-		quiet = old;
-		quiet.c_lflag &= ~(tcflag_t)ECHO;
-		restore = tcsetattr(fileno(tty), TCSANOW, &quiet) == 0;
-	}
-	int rc = read_line(tty, buf, n);
-	if (restore) {
-		tcsetattr(fileno(tty), TCSANOW, &old);
-		fputc('\n', tty);
-	}
-	fclose(tty);
-	return rc;
-}
 
 /* Logs in. */
 static int run(struct ctl *ctl, int argc, char **argv)
@@ -72,11 +37,11 @@ static int run(struct ctl *ctl, int argc, char **argv)
 	char ebuf[300], pw[1100];
 	int interactive = isatty(STDIN_FILENO);
 	if (email == NULL) {
-		if (!interactive || ask("E-mail: ", 0, ebuf, sizeof ebuf) != 0 || ebuf[0] == '\0')
+		if (!interactive || ctl_ask("E-mail: ", 0, ebuf, sizeof ebuf) != 0 || ebuf[0] == '\0')
 			return ctl_usage(ctl, &ctl_cmd_login, "no e-mail: give --email E");
 		email = ebuf;
 	}
-	int got = interactive ? ask("Password: ", 1, pw, sizeof pw) : read_line(stdin, pw, sizeof pw);
+	int got = interactive ? ctl_ask("Password: ", 1, pw, sizeof pw) : ctl_read_line(stdin, pw, sizeof pw);
 	if (got != 0 || pw[0] == '\0') {
 		fprintf(stderr, "%s login: no password given%s\n", ctl->prog,
 			interactive ? "" : " (one line on standard input)");
@@ -90,9 +55,15 @@ static int run(struct ctl *ctl, int argc, char **argv)
 	memset(pw, 0, sizeof pw);
 	if (e != MTC_OK)
 		return ctl_fail(ctl, "login", &st);
-	if (!ctl->json)
-		printf("logged in to %s as %s\n", ctl->server, email);
-	else
+	if (!ctl->json) {
+		struct mtc_session_info info;
+
+		mtc_client_session_info(ctl->client, &info);
+		printf("logged in to %s as %s%s%s%s\n", ctl->server, email, info.known ? " (" : "", info.known ? info.role : "",
+		       info.known ? ")" : "");
+		if (info.must_change_password)
+			printf("this account must change its password first: maitrectl password\n");
+	} else
 		printf("{\"server\":\"%s\",\"loggedIn\":true}\n", ctl->server);
 	return CTL_OK;
 }

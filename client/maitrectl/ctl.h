@@ -40,7 +40,7 @@ struct ctl_cmd {
 /* The commands (cmd-*.c). */
 extern const struct ctl_cmd ctl_cmd_login, ctl_cmd_logout, ctl_cmd_whoami, ctl_cmd_lists, ctl_cmd_list,
 	ctl_cmd_parties, ctl_cmd_add, ctl_cmd_edit, ctl_cmd_notify, ctl_cmd_seat, ctl_cmd_cancel, ctl_cmd_no_show,
-	ctl_cmd_delete, ctl_cmd_watch, ctl_cmd_stats;
+	ctl_cmd_delete, ctl_cmd_watch, ctl_cmd_stats, ctl_cmd_password, ctl_cmd_staff, ctl_cmd_restaurant;
 
 /* The command table and lookup. */
 const struct ctl_cmd *ctl_command_find(const char *name);
@@ -81,6 +81,15 @@ int ctl_find_party(struct ctl *ctl, const char *list_id, const char *spec, struc
 /* Splits "[LIST] PARTY" positional arguments: *list NULL when only PARTY was given. */
 int ctl_list_and_party(struct ctl *ctl, const struct ctl_cmd *cmd, int argc, char **argv,
 		       const char **list, const char **party);
+
+/* ---- asking (ask.c) ---- */
+
+/* Reads one line into buf without its newline: 0, or -1 at end of input. */
+int ctl_read_line(FILE *f, char *buf, size_t n);
+/* Asks for a line on the terminal (/dev/tty), without echo when secret: 0 or -1. */
+int ctl_ask(const char *prompt, int secret, char *buf, size_t n);
+/* A non-empty secret: asked without echo on a terminal, else the next line of standard input. 0 or -1. */
+int ctl_secret(const char *prompt, char *buf, size_t n);
 
 /* Prints a JSON text (taking it) and a newline; CTL_TROUBLE when s is NULL (no memory). */
 int ctl_print_json(char *s);

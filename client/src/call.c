@@ -11,7 +11,7 @@
 int mtc_op_needs_auth(enum mtc_op op)
 {
 	return (op >= MTC_OP_LIST_WAITLISTS && op <= MTC_OP_NOTIFY_WAITEE) || op == MTC_OP_GET_STATS ||
-	       op == MTC_OP_GET_ESTIMATE;
+	       op == MTC_OP_GET_ESTIMATE || (op >= MTC_OP_CHANGE_PASSWORD && op <= MTC_OP_UPDATE_RESTAURANT);
 }
 
 /* 1 when a failed attempt of call may be sent again without doing anything twice. */
@@ -20,10 +20,12 @@ static int call_retryable(const struct mtc_call *call)
 	switch (call->req.op) {
 	case MTC_OP_HEALTHZ: case MTC_OP_LIST_WAITLISTS: case MTC_OP_GET_WAITLIST:
 	case MTC_OP_LIST_WAITEES: case MTC_OP_GET_WAITEE: case MTC_OP_GET_STATS: case MTC_OP_GET_ESTIMATE:
+	case MTC_OP_LIST_STAFF: case MTC_OP_GET_RESTAURANT:
 	case MTC_OP_CREATE_WAITLIST: case MTC_OP_CREATE_WAITEE:   /* they carry an Idempotency-Key */
 		return 1;
 	case MTC_OP_UPDATE_WAITLIST: case MTC_OP_DELETE_WAITLIST: case MTC_OP_UPDATE_WAITEE:
-	case MTC_OP_DELETE_WAITEE: case MTC_OP_NOTIFY_WAITEE:
+	case MTC_OP_DELETE_WAITEE: case MTC_OP_NOTIFY_WAITEE: case MTC_OP_UPDATE_STAFF:
+	case MTC_OP_UPDATE_RESTAURANT:
 		return call->req.if_match > 0;
 	default:
 		return 0;
@@ -105,6 +107,20 @@ static enum mtc_error check_request(const struct mtc_request *r)
 		return wl && r->days >= 0 && r->days <= 366 ? MTC_OK : MTC_ERR_INVALID_ARG;
 	case MTC_OP_GET_ESTIMATE:
 		return wl && r->party_size >= 1 && r->party_size <= 50 ? MTC_OK : MTC_ERR_INVALID_ARG;
+	case MTC_OP_CHANGE_PASSWORD:
+		return r->password != NULL && r->new_password != NULL ? MTC_OK : MTC_ERR_INVALID_ARG;
+	case MTC_OP_LIST_STAFF: case MTC_OP_GET_RESTAURANT:
+		return MTC_OK;
+	case MTC_OP_CREATE_STAFF:
+		return r->staff != NULL && r->staff->email != NULL && r->staff->name != NULL &&
+		       r->staff->role != NULL && r->staff->password != NULL ? MTC_OK : MTC_ERR_INVALID_ARG;
+	case MTC_OP_UPDATE_STAFF:
+		return r->staff_id != NULL && mtc_id_ok(r->staff_id) && r->staff != NULL ? MTC_OK : MTC_ERR_INVALID_ARG;
+	case MTC_OP_RESET_STAFF_PASSWORD:
+		return r->staff_id != NULL && mtc_id_ok(r->staff_id) && r->new_password != NULL ? MTC_OK
+												 : MTC_ERR_INVALID_ARG;
+	case MTC_OP_UPDATE_RESTAURANT:
+		return r->restaurant != NULL ? MTC_OK : MTC_ERR_INVALID_ARG;
 	default:
 		return MTC_ERR_INVALID_ARG;
 	}
@@ -125,7 +141,19 @@ static struct mtc_call *call_new(struct mtc_client *c, const struct mtc_request 
 		keep(call, &r->status_filter) | keep(call, &r->cursor) | keep(call, &r->email) |
 		keep(call, &r->password) | keep(call, &r->name) | keep(call, &r->hook_secret) |
 		keep(call, &r->sms_from) | keep(call, &r->sms_body) | keep(call, &r->from) | keep(call, &r->to) |
-		keep(call, &r->tz);
+		keep(call, &r->tz) | keep(call, &r->staff_id) | keep(call, &r->new_password);
+	if (req->staff != NULL) {
+		call->staff = *req->staff;
+		r->staff = &call->staff;
+		f |= keep(call, &call->staff.email) | keep(call, &call->staff.name) | keep(call, &call->staff.role) |
+		     keep(call, &call->staff.password);
+	}
+	if (req->restaurant != NULL) {
+		call->restaurant = *req->restaurant;
+		r->restaurant = &call->restaurant;
+		f |= keep(call, &call->restaurant.name) | keep(call, &call->restaurant.timezone) |
+		     keep(call, &call->restaurant.phone_country);
+	}
 	if (req->waitee != NULL) {
 		call->waitee = *req->waitee;
 		r->waitee = &call->waitee;
@@ -369,6 +397,14 @@ static int build_path(struct mtc_client *c, struct mtc_call *call, struct mtc_bu
 	case MTC_OP_LOGOUT: *method = "POST"; return mtc_buf_adds(b, "/auth/logout");
 	case MTC_OP_SMS_REPLY: *method = "POST"; return mtc_buf_adds(b, "/hooks/sms");
 	case MTC_OP_CREATE_WAITLIST: *method = "POST"; return mtc_buf_adds(b, "/waitlists");
+	case MTC_OP_CHANGE_PASSWORD: *method = "POST"; return mtc_buf_adds(b, "/auth/password");
+	case MTC_OP_LIST_STAFF: *method = "GET";
+		return r->limit > 0 ? mtc_buf_printf(b, "/staff?limit=%d", r->limit) : mtc_buf_adds(b, "/staff?limit=500");
+	case MTC_OP_CREATE_STAFF: *method = "POST"; return mtc_buf_adds(b, "/staff");
+	case MTC_OP_UPDATE_STAFF: *method = "PUT"; return mtc_buf_printf(b, "/staff/%s", r->staff_id);
+	case MTC_OP_RESET_STAFF_PASSWORD: *method = "POST"; return mtc_buf_printf(b, "/staff/%s/password", r->staff_id);
+	case MTC_OP_GET_RESTAURANT: *method = "GET"; return mtc_buf_adds(b, "/restaurant");
+	case MTC_OP_UPDATE_RESTAURANT: *method = "PUT"; return mtc_buf_adds(b, "/restaurant");
 	case MTC_OP_LIST_WAITLISTS:
 	case MTC_OP_LIST_WAITEES: {
 		*method = "GET";
@@ -455,6 +491,13 @@ static int build_body(struct mtc_client *c, struct mtc_call *call)
 	case MTC_OP_CREATE_WAITEE: call->body = mtc_body_waitee(r->waitee, 1); break;
 	case MTC_OP_UPDATE_WAITEE: call->body = mtc_body_waitee(r->waitee, 0); break;
 	case MTC_OP_SMS_REPLY: call->body = mtc_body_sms(r->sms_from, r->sms_body); break;
+	case MTC_OP_CHANGE_PASSWORD:
+		call->body = mtc_body_password("currentPassword", r->password, "newPassword", r->new_password);
+		break;
+	case MTC_OP_RESET_STAFF_PASSWORD: call->body = mtc_body_password(NULL, NULL, "password", r->new_password); break;
+	case MTC_OP_CREATE_STAFF: call->body = mtc_body_staff(r->staff, 1); break;
+	case MTC_OP_UPDATE_STAFF: call->body = mtc_body_staff(r->staff, 0); break;
+	case MTC_OP_UPDATE_RESTAURANT: call->body = mtc_body_restaurant(r->restaurant); break;
 	default: return 0;
 	}
 	return call->body == NULL ? -1 : 0;
@@ -694,6 +737,10 @@ static enum mtc_error take_record(struct mtc_call *call)
 			call->result.account = NULL;
 		}
 		break;
+	case MTC_OP_LIST_STAFF: case MTC_OP_CREATE_STAFF: case MTC_OP_UPDATE_STAFF:
+	case MTC_OP_RESET_STAFF_PASSWORD: case MTC_OP_GET_RESTAURANT: case MTC_OP_UPDATE_RESTAURANT:
+		e = mtc_staff_take(call, o);
+		break;
 	case MTC_OP_HEALTHZ: {
 		const cJSON *s = cJSON_GetObjectItemCaseSensitive(o, "store");
 		e = cJSON_IsString(s) ? MTC_OK : MTC_ERR_BAD_ANSWER;
@@ -716,7 +763,8 @@ static long expected_status(const struct mtc_call *call)
 	if (call->phase == PHASE_LOGIN_AFTER_REGISTER)
 		return 200;
 	switch (call->req.op) {
-	case MTC_OP_REGISTER: case MTC_OP_CREATE_WAITLIST: case MTC_OP_CREATE_WAITEE: return 201;
+	case MTC_OP_REGISTER: case MTC_OP_CREATE_WAITLIST: case MTC_OP_CREATE_WAITEE: case MTC_OP_CREATE_STAFF:
+		return 201;
 	case MTC_OP_LOGOUT: case MTC_OP_DELETE_WAITLIST: case MTC_OP_DELETE_WAITEE: return 204;
 	case MTC_OP_NOTIFY_WAITEE: return 202;
 	default: return 200;
@@ -799,7 +847,7 @@ void mtc_call_on_done(struct mtc_client *c, struct mtc_call *call, CURLcode cc)
 		   (http == 200 && (call->req.op == MTC_OP_CREATE_WAITEE || call->req.op == MTC_OP_CREATE_WAITLIST))) {
 		enum mtc_error e = MTC_OK;
 		if (call->phase == PHASE_LOGIN_AFTER_REGISTER || call->req.op == MTC_OP_LOGIN ||
-		    call->req.op == MTC_OP_REFRESH) {
+		    call->req.op == MTC_OP_REFRESH || call->req.op == MTC_OP_CHANGE_PASSWORD) {
 			if (call->req.op == MTC_OP_LOGIN || call->phase == PHASE_LOGIN_AFTER_REGISTER)
 				mtc_cache_clear(c);
 			e = mtc_tokens_from_session_json(c, call->resp.data, call->resp.len, st);

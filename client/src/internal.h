@@ -62,7 +62,9 @@ struct mtc_call {
 	struct mtc_request req;        /* the request; every string is our own copy */
 	struct mtc_waitee_input waitee;     /* copy of *req.waitee */
 	struct mtc_waitlist_input waitlist; /* copy of *req.waitlist */
-	char *strings[24];             /* owned copies of the request's strings */
+	struct mtc_staff_input staff;       /* copy of *req.staff */
+	struct mtc_restaurant_input restaurant; /* copy of *req.restaurant */
+	char *strings[32];             /* owned copies of the request's strings */
 	size_t n_strings;              /* used entries of strings */
 	mtc_done_fn cb;                /* completion callback */
 	void *userdata;                /* its argument */
@@ -123,6 +125,7 @@ struct mtc_client {
 	int in_process;                /* >0 while callbacks run (mtc_call refused there) */
 	CURL *pool[8];                 /* idle easy handles, reset, for the next transfers */
 	size_t n_pool;                 /* how many */
+	struct mtc_session_info info;  /* what the last session answer said (staff.c) */
 };
 
 /* buf.c */
@@ -163,6 +166,17 @@ char *mtc_body_waitlist(const struct mtc_waitlist_input *in, int create);
 char *mtc_body_credentials(const char *email, const char *password, const char *name);
 char *mtc_body_refresh(const char *refresh_token);
 char *mtc_body_sms(const char *from, const char *body);
+
+/* staff.c: staff accounts, passwords, the restaurant */
+enum mtc_error mtc_parse_staff(const cJSON *o, struct mtc_staff *s);
+enum mtc_error mtc_parse_restaurant(const cJSON *o, struct mtc_restaurant *r);
+char *mtc_body_staff(const struct mtc_staff_input *in, int create);
+char *mtc_body_restaurant(const struct mtc_restaurant_input *in);
+char *mtc_body_password(const char *field_current, const char *current, const char *field_new, const char *next);
+/* Reads role, name, mustChangePassword and restaurant from a session answer into c->info. */
+void mtc_session_info_read(struct mtc_client *c, const cJSON *o);
+/* Parses the body of a staff or restaurant op into the call's result. */
+enum mtc_error mtc_staff_take(struct mtc_call *call, const cJSON *o);
 
 /* answer.c: HTTP answer -> status */
 enum mtc_error mtc_answer_status(struct mtc_call *call, long http, struct mtc_status *st);

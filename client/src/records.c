@@ -382,6 +382,8 @@ void mtc_result_clear(struct mtc_result *r)
 	free(r->estimate);
 	mtc_waitlist_list_unref(r->waitlists);
 	mtc_waitee_list_unref(r->waitees);
+	free(r->staff);
+	free(r->restaurant);
 	memset(r, 0, sizeof *r);
 	mtc_status_reset(&r->status);
 }

@@ -22,6 +22,7 @@ enum mtc_error mtc_tokens_from_session_json(struct mtc_client *c, const char *bo
 		mtc_status_set(st, MTC_ERR_BAD_ANSWER, "the server's session answer has no accessToken");
 		return MTC_ERR_BAD_ANSWER;
 	}
+	mtc_session_info_read(c, o);
 	long expires = cJSON_IsNumber(ex) ? (long)ex->valuedouble : 0;
 	enum mtc_error e = mtc_client_set_tokens(c, at->valuestring, expires,
 						 cJSON_IsString(rt) ? rt->valuestring : c->refresh_token);
@@ -76,6 +77,7 @@ void mtc_tokens_forget(struct mtc_client *c)
 {
 	mtc_client_set_tokens(c, NULL, 0, NULL);
 	mtc_cache_clear(c);
+	memset(&c->info, 0, sizeof c->info);
 }
 
 /* 1 when the client holds a token. */

@@ -7,7 +7,7 @@
 
 /* JSON members whose values never reach a trace. */
 static const char *const secret_keys[] = {
-	"password", "refreshToken", "accessToken", "phoneNumber", "From", NULL,
+	"password", "currentPassword", "newPassword", "refreshToken", "accessToken", "phoneNumber", "From", NULL,
 };
 
 /* 1 when key names a secret. */

@@ -140,6 +140,10 @@ const char *mtc_op_name(enum mtc_op op)
 		[MTC_OP_UPDATE_WAITEE] = "update_waitee", [MTC_OP_DELETE_WAITEE] = "delete_waitee",
 		[MTC_OP_NOTIFY_WAITEE] = "notify_waitee", [MTC_OP_SMS_REPLY] = "sms_reply",
 		[MTC_OP_GET_STATS] = "get_stats", [MTC_OP_GET_ESTIMATE] = "get_estimate",
+		[MTC_OP_CHANGE_PASSWORD] = "change_password", [MTC_OP_LIST_STAFF] = "list_staff",
+		[MTC_OP_CREATE_STAFF] = "create_staff", [MTC_OP_UPDATE_STAFF] = "update_staff",
+		[MTC_OP_RESET_STAFF_PASSWORD] = "reset_staff_password", [MTC_OP_GET_RESTAURANT] = "get_restaurant",
+		[MTC_OP_UPDATE_RESTAURANT] = "update_restaurant",
 	};
 	if ((unsigned)op < sizeof names / sizeof names[0] && names[op] != NULL)
 		return names[op];

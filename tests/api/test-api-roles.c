@@ -77,6 +77,9 @@ static const struct row matrix[] = {
 	{ "PUT /staff/{staffId}", "/staff/{st}", "{\"name\":\"Renamed {u}\"}", O | M, 200, 0, 1 },
 	{ "POST /staff/{staffId}/password", "/staff/{st}/password", "{\"password\":\"reset password {u}\"}",
 	  O | M, 200, 0, 1 },
+	/* stats (docs/stats.md): rows added by the staff helper when stats reached main */
+	{ "GET /waitlists/{waitlistId}/stats", "/waitlists/{wl}/stats", NULL, O | M, 200, 0, 1 },
+	{ "GET /waitlists/{waitlistId}/estimate", "/waitlists/{wl}/estimate?partySize=2", NULL, O | M | H, 200, 0, 1 },
 	{ "GET /restaurant", "/restaurant", NULL, O | M, 200, 0, 0 },
 	{ "PUT /restaurant", "/restaurant", "{\"timezone\":\"Europe/Paris\"}", O, 200, 0, 0 },
 	/* stats (docs/stats.md): owner and managers; the estimate comes with the add, so every role */

@@ -561,28 +561,63 @@ static void test_shared_session_file(void **state)
 	mtc_client_free(b);
 }
 
-/* A host may not change waitlists: FORBIDDEN without any refresh attempt. */
+/* A host may not change waitlists: FORBIDDEN without any refresh attempt.
+ * The host is a real staff account (a token claiming another role than its
+ * account's is refused by the authorizer: docs/staff.md), made with the
+ * library's staff calls; its first password change goes through
+ * mtc_change_password and the session info says what the login said. */
 static void test_role_forbidden(void **state)
 {
 	(void)state;
-	struct mtc_client *c = tc_owner(&srv, NULL, 0);
-	struct mtc_identity id;
+	struct mtc_client *c = tc_owner(&srv, NULL, 0), *h = tc_client(&srv);
+	struct mtc_session_info info;
+	struct mtc_staff s, *all = NULL;
 	struct mtc_status st;
-	assert_int_equal(mtc_client_identity(c, &id), MTC_OK);
-	long long now = (long long)time(NULL);
-	char *host = tc_forge(id.account_id, id.tenant_id, "host", now, now + 600);
-	assert_int_equal(mtc_client_set_tokens(c, host, 600, "some-refresh-token"), MTC_OK);
+	size_t n = 0, i;
+	char email[128];
+	int seen = 0;
+
+	test_unique_email(email, sizeof email, "client-host");
+	struct mtc_staff_input sin = { .email = email, .name = "Client Host", .role = "host", .password = "first password" };
+	assert_int_equal(mtc_create_staff(c, &sin, &s, &st), MTC_OK);
+	assert_string_equal(s.role, "host");
+	assert_int_equal(s.must_change_password, 1);
+	assert_int_equal(mtc_list_staff(c, &all, &n, &st), MTC_OK);
+	for (i = 0; i < n; i++)
+		seen |= strcmp(all[i].id, s.id) == 0;
+	free(all);
+	assert_true(seen);
+	assert_int_equal(mtc_login(h, email, "first password", &st), MTC_OK);
+	mtc_client_session_info(h, &info);
+	assert_int_equal(info.known, 1);
+	assert_string_equal(info.role, "host");
+	assert_int_equal(info.must_change_password, 1);
+	assert_int_equal(mtc_list_waitlists(h, MTC_LIST_NO_CACHE, NULL, NULL, &st), MTC_ERR_FORBIDDEN);
+	assert_string_equal(st.error, "password_change_required");
+	assert_int_equal(mtc_change_password(h, "first password", "second password", &st), MTC_OK);
+	mtc_client_session_info(h, &info);
+	assert_int_equal(info.must_change_password, 0);
+
 	struct tc_trace *t = calloc(1, sizeof *t);
 	assert_non_null(t);
-	mtc_client_set_trace(c, tc_trace_fn, t);
+	mtc_client_set_trace(h, tc_trace_fn, t);
 	struct mtc_waitlist_input in = { .set = MTC_SET_NAME, .name = "Nope" };
-	assert_int_equal(mtc_create_waitlist(c, &in, NULL, NULL, &st), MTC_ERR_FORBIDDEN);
+	assert_int_equal(mtc_create_waitlist(h, &in, NULL, NULL, &st), MTC_ERR_FORBIDDEN);
 	assert_int_equal(st.http_status, 403);
 	assert_string_equal(st.error, "forbidden");
 	assert_int_equal(tc_trace_count(t, "/auth/refresh"), 0);
-	assert_int_equal(mtc_client_has_session(c), 1);
+	assert_int_equal(mtc_client_has_session(h), 1);
+	assert_int_equal(mtc_list_waitlists(h, MTC_LIST_NO_CACHE, NULL, NULL, &st), MTC_OK);
+	mtc_client_set_trace(h, NULL, NULL);
 	free(t);
-	free(host);
+
+	/* the owner disables it: the host's session is over (its refresh token at
+	 * once; its access token within the authorizer cache time, api-staff) */
+	struct mtc_staff_input dis = { .set_disabled = 1, .disabled = 1 };
+	assert_int_equal(mtc_update_staff(c, s.id, &dis, 0, &s, &st), MTC_OK);
+	assert_int_equal(s.disabled, 1);
+	assert_int_equal(mtc_refresh(h, &st), MTC_ERR_UNAUTHORIZED);
+	mtc_client_free(h);
 	mtc_client_free(c);
 }
 

@@ -517,6 +517,80 @@ static void test_debug_masks_secrets(void **state)
 	debug_env = 0;
 }
 
+/* Staff and the restaurant from the shell: the owner names the restaurant,
+ * adds a host (initial password from stdin), lists, disables, enables and
+ * resets it; the host logs in, is told to change its password, changes it
+ * (two lines on stdin), then works, and is refused the staff list (exit 2). */
+static void test_staff_commands(void **state)
+{
+	(void)state;
+	char host[128];
+	struct run r;
+
+	test_unique_email(host, sizeof host, "ctl-host");
+	r = CTL(0, TC_PASSWORD "\n", "login", "--email", email);
+	assert_non_null(strstr(r.out, "(owner)"));
+	run_free(&r);
+	r = CTL(0, NULL, "restaurant", "--name", "Chez CTL", "--timezone", "Europe/Paris", "--sms-per-day", "40");
+	assert_non_null(strstr(r.out, "Chez CTL"));
+	assert_non_null(strstr(r.out, "Europe/Paris"));
+	assert_non_null(strstr(r.out, "at most 40"));
+	run_free(&r);
+	r = CTL(2, NULL, "restaurant", "--timezone", "Nowhere/Special");
+	assert_non_null(strstr(r.err, "timezone"));
+	run_free(&r);
+	r = CTL(0, NULL, "--json", "restaurant");
+	assert_non_null(strstr(r.out, "\"name\":\"Chez CTL\""));
+	run_free(&r);
+	r = CTL(0, "first password\n", "staff", "add", host, "--name", "Host One");
+	assert_non_null(strstr(r.out, "must change password"));
+	run_free(&r);
+	r = CTL(1, NULL, "staff", "add", "x@example.com");   /* no --name */
+	run_free(&r);
+	r = CTL(0, NULL, "staff");
+	assert_non_null(strstr(r.out, host));
+	assert_non_null(strstr(r.out, "Host One"));
+	assert_non_null(strstr(r.out, "must change password"));
+	run_free(&r);
+	r = CTL(0, NULL, "--json", "staff", "list");
+	assert_non_null(strstr(r.out, "\"role\":\"host\""));
+	assert_null(strstr(r.out, "password\":"));
+	run_free(&r);
+	r = CTL(0, NULL, "staff", "edit", host, "--disable");
+	assert_non_null(strstr(r.out, "disabled"));
+	run_free(&r);
+	r = CTL(2, "first password\n", "login", "--email", host);   /* 403 account_disabled */
+	assert_non_null(strstr(r.err, "disabled"));
+	run_free(&r);
+	r = CTL(0, TC_PASSWORD "\n", "login", "--email", email);
+	run_free(&r);
+	r = CTL(0, NULL, "staff", "edit", host, "--enable", "--name", "Host Uno");
+	assert_non_null(strstr(r.out, "Host Uno"));
+	run_free(&r);
+	r = CTL(0, "reset password\n", "staff", "reset", host);
+	run_free(&r);
+	r = CTL(2, NULL, "staff", "edit", "nobody@example.com", "--name", "x");
+	run_free(&r);
+	r = CTL(0, "reset password\n", "login", "--email", host);
+	assert_non_null(strstr(r.out, "(host)"));
+	assert_non_null(strstr(r.out, "must change its password"));
+	run_free(&r);
+	r = CTL(2, NULL, "lists");   /* 403 password_change_required */
+	assert_non_null(strstr(r.err, "password"));
+	run_free(&r);
+	r = CTL(0, "reset password\nmy own password\n", "password");
+	assert_non_null(strstr(r.out, "password changed"));
+	run_free(&r);
+	r = CTL(0, NULL, "lists");
+	run_free(&r);
+	r = CTL(2, NULL, "staff");   /* a host may not */
+	run_free(&r);
+	r = CTL(0, "my own password\n", "login", "--email", host);
+	run_free(&r);
+	r = CTL(0, TC_PASSWORD "\n", "login", "--email", email);
+	run_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -526,6 +600,7 @@ int main(void)
 		cmocka_unit_test(test_server_down),
 		cmocka_unit_test(test_debug_masks_secrets),
 		cmocka_unit_test(test_colors_on_tty),
+		cmocka_unit_test(test_staff_commands),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -13,7 +13,8 @@
  * In both, these words are replaced by the seeded values so the fuzzer gets
  * past authentication and lookups: $TOKEN ("Bearer <jwt>" of the owner),
  * $WL (waitlist id), $WE (party id), $GUEST (the party's guest page path),
- * $CHECKIN (the list's check-in path), $REFRESH (a refresh token), $GCSRF
+ * $CHECKIN (the list's check-in path), $REFRESH (a refresh token), $STAFF
+ * (a staff account's id), $GCSRF
  * and $CCSRF (the guest and check-in forms' csrf values). A store changed
  * for good (a 2xx DELETE or /auth/ call) is copied back from the seed before
  * the next run, so one input's delete does not hide the rest.

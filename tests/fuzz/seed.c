@@ -200,6 +200,10 @@ void fuzz_seed_init(struct fuzz_seed *f, unsigned reset_every)
 	seed_take(o, "guestUrl", f->guest, sizeof f->guest);
 	seed_path_only(f->guest);
 	cJSON_Delete(o);
+	o = seed_call(f, "POST", "/staff", "{\"email\":\"host@example.com\",\"name\":\"Host\",\"role\":\"host\","
+		      "\"password\":\"another horse battery\"}", 201);
+	seed_take(o, "id", f->staff, sizeof f->staff);
+	cJSON_Delete(o);
 	{
 		char csrf[MT_CSRF_LEN + 1];
 
@@ -247,9 +251,10 @@ static int seed_word(const char *in, size_t i, size_t n, const char *const *word
 /* Replaces the $WORDS by the seeded values. */
 char *fuzz_seed_expand(const struct fuzz_seed *f, const char *in, size_t n, size_t *out_len)
 {
-	static const char *const words[] = { "$TOKEN", "$WL", "$WE", "$GUEST", "$CHECKIN", "$REFRESH", "$GCSRF",
-					     "$CCSRF" };
-	const char *vals[] = { f->token, f->wl, f->we, f->guest, f->checkin, f->refresh, f->gcsrf, f->ccsrf };
+	static const char *const words[] = { "$TOKEN", "$WL", "$WE", "$GUEST", "$CHECKIN", "$REFRESH", "$STAFF",
+					     "$GCSRF", "$CCSRF" };
+	const char *vals[] = { f->token, f->wl, f->we, f->guest, f->checkin, f->refresh, f->staff, f->gcsrf,
+			       f->ccsrf };
 	const size_t nw = sizeof words / sizeof words[0];
 	size_t len = 0, i, pass;
 	char *out = NULL;

@@ -1,7 +1,7 @@
 /* A seeded SQLite store for the fuzz targets that run handlers (fuzz-api,
  * fuzz-consumer): an owner, a waitlist with self check-in on and a party
  * with a phone number, made through the real routes in a temporary
- * directory (/dev/shm when writable) and removed at exit. The store is
+ * directory (/dev/shm when writable), and a staff account (host) and removed at exit. The store is
  * copied back from the seed every `reset_every` runs so it stays small. */
 #ifndef FUZZ_SEED_H
 #define FUZZ_SEED_H
@@ -25,6 +25,7 @@ struct fuzz_seed {
 	char we[64];              /* party id */
 	char guest[256];          /* the party's guest page path ("/g/...") */
 	char checkin[256];        /* the list's self check-in path ("/j/...") */
+	char staff[64];           /* a staff account's id (role host) */
 	char gcsrf[64];           /* the guest page form's csrf value */
 	char ccsrf[64];           /* the check-in form's csrf value */
 	unsigned runs;            /* runs since the last copy */
@@ -48,7 +49,7 @@ void fuzz_seed_dirty(struct fuzz_seed *f);
 cJSON *fuzz_seed_request(struct fuzz_seed *f, const char *method, const char *path, const char *query,
 			 cJSON *headers, const char *body, size_t body_len);
 /* Copies in[0..n) with $TOKEN, $WL, $WE, $GUEST, $CHECKIN, $REFRESH,
- * $GCSRF and $CCSRF replaced by the seeded values; malloc'd and NUL-terminated, *out_len
+ * $STAFF, $GCSRF and $CCSRF replaced by the seeded values; malloc'd and NUL-terminated, *out_len
  * its length; NULL when out of memory. */
 char *fuzz_seed_expand(const struct fuzz_seed *f, const char *in, size_t n, size_t *out_len);
 

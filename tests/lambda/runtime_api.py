@@ -60,7 +60,7 @@ class RuntimeAPI:
         self.connections = 0          # TCP connections accepted
         self.next_calls = 0           # GET .../next received
         self.closing = False          # next answers 500 once set
-        self.http_mode = None         # None, "close", "chunked" or "drop" (see the module's text)
+        self.http_mode = None         # None, "close", "chunked", "drop", "badchunk" (see the module's text)
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -111,6 +111,11 @@ class RuntimeAPI:
                     self.send_header("Lambda-Runtime-Trace-Id", inv["trace"])
                 if api.http_mode == "close":
                     self.send_header("Connection", "close")
+                if api.http_mode == "badchunk":   # a chunk size that is not hex: the runtime must give up
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    self.wfile.write(b"-5\r\nabcde\r\n0\r\n\r\n")
+                    return
                 if api.http_mode == "chunked":
                     self.send_header("Transfer-Encoding", "chunked")
                     self.end_headers()

@@ -529,6 +529,14 @@ class TestRuntimeHTTP(Base):
         # closed after every post without a word: the next `next` finds it closed and reopens
         self.assertGreaterEqual(self.run_mode("drop"), 12)
 
+    def test_malformed_answer_ends_the_process(self):
+        f = self.fn("healthz")
+        f.api.http_mode = "badchunk"
+        f.api.submit(rapi.apigw_event("GET", "/healthz"))
+        self.assertEqual(f.proc.wait(timeout=20), 1)
+        self.assertIn("malformed answer", f.stderr())
+        self.assertEqual(f.api.results, {})
+
     def test_cold_start_without_aws_call_does_not_load_libcurl(self):
         f = self.fn("authorizer", MAITRE_STORE="dynamodb://maitre?region=us-east-1",
                     AWS_ACCESS_KEY_ID="AKIDCOLD", AWS_SECRET_ACCESS_KEY="cold-secret")

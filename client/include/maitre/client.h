@@ -181,6 +181,63 @@ struct mtc_account {
 	int64_t created_at;             /* createdAt (ms) */
 };
 
+/* A staff account of the restaurant (API `Staff`, docs/staff.md). Fixed-size: nothing to free. */
+struct mtc_staff {
+	char id[MTC_ID_MAX];            /* id */
+	char email[256];                /* email (lower-cased) */
+	char name[256];                 /* name */
+	char role[16];                  /* "owner", "manager" or "host" */
+	int disabled;                   /* 1 when disabled */
+	int must_change_password;       /* 1 while its first (or reset) password is unchanged */
+	int64_t created_at;             /* createdAt (ms) */
+	int64_t updated_at;             /* updatedAt (ms), 0 = never */
+	int64_t version;                /* version (If-Match) */
+};
+
+/* The restaurant (API `Restaurant`). Fixed-size: nothing to free. */
+struct mtc_restaurant {
+	char id[MTC_ID_MAX];            /* id (the tenant) */
+	char name[256];                 /* name, "" when none yet */
+	char timezone[72];              /* IANA time zone ("UTC") */
+	char phone_country[4];          /* ISO 3166 alpha-2, "" = none */
+	int64_t retention_s;            /* retentionSeconds */
+	int sms_per_day;                /* smsPerDay, 0 = the server's limit */
+	int64_t version;                /* version, 0 = never stored */
+};
+
+/* Fields of a staff account to send: create needs email, name, role and
+ * password; an update sends what is not NULL (and disabled when
+ * set_disabled). */
+struct mtc_staff_input {
+	const char *email;              /* create only */
+	const char *name;               /* NULL = unchanged */
+	const char *role;               /* "host" / "manager"; NULL = unchanged */
+	const char *password;           /* create: the initial password */
+	int set_disabled;               /* 1: send `disabled` */
+	int disabled;                   /* its value */
+};
+
+/* Fields of the restaurant to send: what is not NULL / set. */
+struct mtc_restaurant_input {
+	const char *name;               /* NULL = unchanged */
+	const char *timezone;           /* NULL = unchanged */
+	const char *phone_country;      /* NULL = unchanged ("" clears) */
+	int64_t retention_s;            /* 0 = unchanged */
+	int set_sms_per_day;            /* 1: send smsPerDay */
+	int sms_per_day;                /* its value (0 = the server's limit) */
+};
+
+/* What the last session answer (login, refresh, password change) said
+ * about the account and its restaurant. */
+struct mtc_session_info {
+	int known;                      /* 0 until a session answer came (a resumed session: after the first refresh) */
+	char role[16];                  /* role */
+	char name[256];                 /* the account's name */
+	int must_change_password;       /* 1: every call but mtc_change_password answers 403 password_change_required */
+	char restaurant_name[256];      /* the restaurant's name, "" when none */
+	char timezone[72];              /* its IANA time zone */
+};
+
 /* Who the current access token says we are (read from its claims, not verified). */
 struct mtc_identity {
 	char account_id[MTC_ID_MAX];    /* sub */
@@ -421,6 +478,8 @@ MTC_API enum mtc_error mtc_client_set_tokens(struct mtc_client *c, const char *a
 MTC_API int mtc_client_has_session(const struct mtc_client *c);
 /* Fills id from the current access token's claims. MTC_ERR_UNAUTHORIZED when none. */
 MTC_API enum mtc_error mtc_client_identity(const struct mtc_client *c, struct mtc_identity *id);
+/* Fills out from the last session answer (out->known 0 when none yet). */
+MTC_API void mtc_client_session_info(const struct mtc_client *c, struct mtc_session_info *out);
 
 /* ------------------------------------------------------------------ */
 /* Requests: one description for blocking and non-blocking calls         */
@@ -448,6 +507,13 @@ enum mtc_op {
 	MTC_OP_SMS_REPLY,         /* POST /hooks/sms (what the SMS gateway sends; for tests and demos) */
 	MTC_OP_GET_STATS,         /* GET /waitlists/{waitlist_id}/stats?from=&to=&tz= -> stats */
 	MTC_OP_GET_ESTIMATE,      /* GET /waitlists/{waitlist_id}/estimate?partySize=&tz= -> estimate */
+	MTC_OP_CHANGE_PASSWORD,   /* POST /auth/password {password -> currentPassword, new_password}: a new session */
+	MTC_OP_LIST_STAFF,        /* GET /staff (one page, limit) -> staff[n_staff] */
+	MTC_OP_CREATE_STAFF,      /* POST /staff {staff} -> staff */
+	MTC_OP_UPDATE_STAFF,      /* PUT /staff/{staff_id} {staff} (If-Match) -> staff */
+	MTC_OP_RESET_STAFF_PASSWORD, /* POST /staff/{staff_id}/password {new_password} -> staff */
+	MTC_OP_GET_RESTAURANT,    /* GET /restaurant -> restaurant */
+	MTC_OP_UPDATE_RESTAURANT, /* PUT /restaurant {restaurant} (If-Match) -> restaurant */
 };
 /* The op's name ("create_waitee"). Static string. */
 MTC_API const char *mtc_op_name(enum mtc_op op);
@@ -484,6 +550,10 @@ struct mtc_request {
 	int days;                                /* GET_STATS: instead of from, the days ending with to; 0 = not sent */
 	const char *tz;                          /* GET_STATS/GET_ESTIMATE: IANA zone; NULL = the restaurant's */
 	int party_size;                          /* GET_ESTIMATE: 1..50 */
+	const char *staff_id;                    /* UPDATE_STAFF, RESET_STAFF_PASSWORD: the account */
+	const struct mtc_staff_input *staff;     /* CREATE/UPDATE_STAFF: the fields */
+	const struct mtc_restaurant_input *restaurant; /* UPDATE_RESTAURANT: the fields */
+	const char *new_password;                /* CHANGE_PASSWORD, RESET_STAFF_PASSWORD (never traced) */
 };
 
 /* What a call produced. Members not produced by the op are NULL / 0. */
@@ -505,6 +575,9 @@ struct mtc_result {
 	struct mtc_stats *stats;                 /* GET_STATS (malloc'd) */
 	struct mtc_estimate *estimate;           /* GET_ESTIMATE; CREATE_WAITEE when the server suggested a
 	                                          * quote for the party (malloc'd) */
+	struct mtc_staff *staff;                 /* staff ops: the account(s) (malloc'd array) */
+	size_t n_staff;                          /* how many (LIST_STAFF: the page; others: 1) */
+	struct mtc_restaurant *restaurant;       /* GET/UPDATE_RESTAURANT (malloc'd) */
 };
 
 /* Frees what a result holds (records, one list reference) and zeroes it.
@@ -585,6 +658,28 @@ MTC_API enum mtc_error mtc_get_stats(struct mtc_client *c, const char *waitlist_
 /* The quote the server suggests for a party of party_size joining now (tz NULL: the restaurant's). */
 MTC_API enum mtc_error mtc_get_estimate(struct mtc_client *c, const char *waitlist_id, int party_size,
 					const char *tz, struct mtc_estimate *out, struct mtc_status *st);
+/* Staff and the restaurant (docs/staff.md). */
+/* One's own password: the client goes on with the new session it answers. */
+MTC_API enum mtc_error mtc_change_password(struct mtc_client *c, const char *current, const char *new_password,
+					   struct mtc_status *st);
+/* The restaurant's accounts (one page of at most 500): *out malloc'd (free()), *n their number. */
+MTC_API enum mtc_error mtc_list_staff(struct mtc_client *c, struct mtc_staff **out, size_t *n,
+				      struct mtc_status *st);
+MTC_API enum mtc_error mtc_create_staff(struct mtc_client *c, const struct mtc_staff_input *in,
+					struct mtc_staff *out, struct mtc_status *st);
+MTC_API enum mtc_error mtc_update_staff(struct mtc_client *c, const char *staff_id,
+					const struct mtc_staff_input *in, int64_t if_match,
+					struct mtc_staff *out, struct mtc_status *st);
+MTC_API enum mtc_error mtc_reset_staff_password(struct mtc_client *c, const char *staff_id,
+						const char *password, struct mtc_staff *out,
+						struct mtc_status *st);
+MTC_API enum mtc_error mtc_get_restaurant(struct mtc_client *c, struct mtc_restaurant *out,
+					  struct mtc_status *st);
+MTC_API enum mtc_error mtc_update_restaurant(struct mtc_client *c, const struct mtc_restaurant_input *in,
+					     int64_t if_match, struct mtc_restaurant *out, struct mtc_status *st);
+/* A record as the API's JSON (one line, malloc'd; NULL on no memory). */
+MTC_API char *mtc_staff_to_json(const struct mtc_staff *s);
+MTC_API char *mtc_restaurant_to_json(const struct mtc_restaurant *r);
 
 /* ------------------------------------------------------------------ */
 /* Non-blocking calls (curl multi)                                      */

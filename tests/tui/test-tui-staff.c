@@ -1,0 +1,190 @@
+/* The host-stand app and staff accounts (issue 10), end to end: the real
+ * app in tmux against a real maitred (its own per test), read back with
+ * capture-pane. One test per process: argv[1] names it.
+ * - staff_first_login: a host made by the owner logs in with its initial
+ *   password, gets the password screen first (the server refuses the rest
+ *   meanwhile), chooses its own, and reaches the board with the
+ *   restaurant's name in the header; the server has the new password.
+ * - team: the owner opens `T`, sees the accounts, adds a host by keys,
+ *   disables it (`d`); the server has both; a host pressing `T` is told
+ *   the team is not its to manage. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <locale.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "harness.h"
+#include "tmux.h"
+
+#define PASSWORD "a long passphrase"
+#define WAIT 15000 /* ms: generous, the sanitizer build shares two cores */
+
+/* One test's world. */
+struct world {
+	struct test_server srv;   /* maitred */
+	struct tmux t;            /* the app in tmux */
+	char email[128];          /* the owner's e-mail */
+	char *token;              /* the owner's access token */
+};
+
+static struct world *current; /* the running test's world, freed by teardown if the test failed */
+
+/* Sends a request as the owner; returns the status, *json the answer when asked. */
+static long owner_http(struct world *w, const char *method, const char *path, const char *body, cJSON **json)
+{
+	struct test_resp r;
+	long st;
+
+	assert_int_equal(test_http(&w->srv, method, path, w->token, body, NULL, &r), 0);
+	st = r.status;
+	if (json)
+		*json = test_resp_json(&r);
+	test_resp_free(&r);
+	return st;
+}
+
+/* Starts maitred, registers the owner of "Chez Zoë" with the list "Dining room". */
+static struct world *world_new(void)
+{
+	struct world *w = calloc(1, sizeof *w);
+	struct test_resp r;
+	char *body;
+
+	assert_non_null(w);
+	current = w;
+	assert_int_equal(test_server_start(&w->srv, NULL), 0);
+	assert_int_equal(tmux_init(&w->t), 0);
+	test_unique_email(w->email, sizeof w->email, "owner");
+	body = test_strf("{\"email\":\"%s\",\"password\":\"%s\",\"name\":\"Hana\",\"restaurantName\":\"Chez Zoë\"}",
+			 w->email, PASSWORD);
+	assert_int_equal(test_http(&w->srv, "POST", "/register", NULL, body, NULL, &r), 0);
+	assert_int_equal(r.status, 201);
+	test_resp_free(&r);
+	free(body);
+	assert_int_equal(test_login(&w->srv, w->email, PASSWORD, &w->token, NULL), 200);
+	assert_int_equal(owner_http(w, "POST", "/waitlists", "{\"name\":\"Dining room\"}", NULL), 201);
+	return w;
+}
+
+/* Stops everything. */
+static void world_free(struct world *w)
+{
+	if (w == current)
+		current = NULL;
+	tmux_free(&w->t);
+	test_server_free(&w->srv);
+	free(w->token);
+	free(w);
+}
+
+/* Starts the app and types e-mail and password on the login screen. */
+static void app_login(struct world *w, const char *email, const char *password)
+{
+	const char *args[] = { "--server", w->srv.base_url, NULL };
+	char em[160], pw[160];
+
+	assert_int_equal(tmux_start(&w->t, 120, 40, args, NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "log in", WAIT) >= 0);
+	snprintf(em, sizeof em, "L:%s", email);
+	snprintf(pw, sizeof pw, "L:%s", password);
+	assert_int_equal(tmux_keys(&w->t, em, "Tab", pw, "Enter", NULL), 0);
+}
+
+/* The host's first login: the password screen, then the board. */
+static void test_staff_first_login(void **state)
+{
+	(void)state;
+	struct world *w = world_new();
+	char host[128];
+	char *body, *tok = NULL;
+
+	test_unique_email(host, sizeof host, "host");
+	body = test_strf("{\"email\":\"%s\",\"name\":\"Ana\",\"role\":\"host\",\"password\":\"given password\"}", host);
+	assert_int_equal(owner_http(w, "POST", "/staff", body, NULL), 201);
+	free(body);
+	app_login(w, host, "given password");
+	assert_true(tmux_wait_text(&w->t, "Choose your own password", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Chez Zoë", WAIT) >= 0);
+	/* the two new ones differ: said, nothing sent */
+	assert_int_equal(tmux_keys(&w->t, "L:my own password", "Tab", "L:my own passw0rd", "Enter", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "the two new passwords differ", WAIT) >= 0);
+	assert_int_equal(test_login(&w->srv, host, "given password", &tok, NULL), 200);
+	free(tok);
+	tok = NULL;
+	assert_int_equal(tmux_keys(&w->t, "C-u", "L:my own password", "Enter", NULL), 0);
+	/* one list: straight to the board, the restaurant's name in the header */
+	assert_true(tmux_wait_text(&w->t, "Chez Zoë · Dining room · waiting", WAIT) >= 0);
+	assert_int_equal(test_login(&w->srv, host, "given password", &tok, NULL), 401);
+	assert_int_equal(test_login(&w->srv, host, "my own password", &tok, NULL), 200);
+	free(tok);
+	/* a host's T: not for it */
+	assert_int_equal(tmux_keys(&w->t, "T", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "managed by the owner and managers", WAIT) >= 0);
+	world_free(w);
+}
+
+/* The owner's team overlay. */
+static void test_team(void **state)
+{
+	(void)state;
+	struct world *w = world_new();
+	char host[128], em[160];
+	cJSON *all = NULL, *it;
+	int found = 0, disabled = 0;
+
+	app_login(w, w->email, PASSWORD);
+	assert_true(tmux_wait_text(&w->t, "Chez Zoë · Dining room · waiting", WAIT) >= 0);
+	assert_int_equal(tmux_keys(&w->t, "T", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "Team · Chez Zoë", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, w->email, WAIT) >= 0);   /* the owner's line */
+	test_unique_email(host, sizeof host, "newhost");
+	snprintf(em, sizeof em, "L:%s", host);
+	assert_int_equal(tmux_keys(&w->t, "a", em, "Tab", "L:Bruno Díaz", "Tab", "L:initial pass", "Enter", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "added Bruno Díaz (host)", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "must change password", WAIT) >= 0);
+	/* the new account is the second line: select it and disable it */
+	assert_int_equal(tmux_keys(&w->t, "j", "d", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "Bruno Díaz is disabled", WAIT) >= 0);
+	assert_int_equal(owner_http(w, "GET", "/staff", NULL, &all), 200);
+	cJSON_ArrayForEach(it, all) {
+		if (strcmp(test_json_str(it, "email"), host) == 0) {
+			found = 1;
+			disabled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(it, "disabled"));
+			assert_string_equal(test_json_str(it, "role"), "host");
+		}
+	}
+	cJSON_Delete(all);
+	assert_true(found);
+	assert_true(disabled);
+	assert_int_equal(tmux_keys(&w->t, "Escape", NULL), 0);
+	assert_true(tmux_wait_gone(&w->t, "Team · Chez Zoë", WAIT) >= 0);
+	world_free(w);
+}
+
+/* Frees the world of a failed test. */
+static int teardown(void **state)
+{
+	(void)state;
+	if (current)
+		world_free(current);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	setlocale(LC_ALL, "C.UTF-8");
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_staff_first_login, teardown),
+		cmocka_unit_test_teardown(test_team, teardown),
+	};
+	if (argc > 1)
+		cmocka_set_test_filter(argv[1]);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
