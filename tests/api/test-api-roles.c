@@ -82,9 +82,6 @@ static const struct row matrix[] = {
 	{ "GET /waitlists/{waitlistId}/estimate", "/waitlists/{wl}/estimate?partySize=2", NULL, O | M | H, 200, 0, 1 },
 	{ "GET /restaurant", "/restaurant", NULL, O | M, 200, 0, 0 },
 	{ "PUT /restaurant", "/restaurant", "{\"timezone\":\"Europe/Paris\"}", O, 200, 0, 0 },
-	/* stats (docs/stats.md): owner and managers; the estimate comes with the add, so every role */
-	{ "GET /waitlists/{waitlistId}/stats", "/waitlists/{wl}/stats?days=28", NULL, O | M, 200, 0, 1 },
-	{ "GET /waitlists/{waitlistId}/estimate", "/waitlists/{wl}/estimate?partySize=4", NULL, O | M | H, 200, 0, 1 },
 };
 
 #define NROWS (sizeof matrix / sizeof matrix[0])
