@@ -237,7 +237,7 @@ run_fuzz() {
 	rm -f "$out"
 }
 
-if [ "${#TEST_ARGS[@]}" -eq 0 ]; then
+if [ "${#TEST_ARGS[@]}" -eq 0 ] && [ "$normal_ok" = 1 ]; then
 	run_valgrind "$PREFIX"
 fi
 if [ "${#TEST_ARGS[@]}" -eq 0 ] && command -v clang >/dev/null 2>&1; then

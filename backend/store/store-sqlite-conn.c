@@ -33,6 +33,7 @@ static const struct store_sqlite_sql *const store_sqlite_sql_tables[] = {
 	store_sqlite_sql_waitees, store_sqlite_sql_cache, store_sqlite_sql_main, store_sqlite_sql_guest,
 	store_sqlite_sql_restaurant,
 	store_sqlite_sql_stats,
+	store_sqlite_sql_activity,
 };
 
 /* The statement `which` (operation name and SQL), from whichever file owns it; NULL if none. */

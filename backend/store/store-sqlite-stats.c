@@ -23,8 +23,7 @@ const struct store_sqlite_sql store_sqlite_sql_stats[SQ__COUNT] = {
 	[SQ_STAT_HOUR] = {"stat_hours",
 		"SELECT hour, party_size, counter, value FROM stat_counters"
 		" WHERE waitlist_id = ?1 AND party_size = ?2 AND hour IN (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12,"
-		" ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)"
-		" ORDER BY hour"},
+		" ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)"},
 };
 
 /* Input of the stat_add job. */
@@ -69,7 +68,9 @@ int store_sqlite_stat_add(struct store *base, const char *waitlist_id, const str
 	return store_sqlite_submit(base, store_sqlite_stat_add_job, &a);
 }
 
-/* Steps st (bound) and hands fn each bucket its rows make up (rows in bucket order). */
+/* Steps st (bound) and hands fn each bucket its rows make up. Rows come in
+ * primary-key order; were a bucket's rows ever apart, fn would get it in
+ * parts, which the callers (they add buckets up) take the same. */
 static int store_sqlite_stat_walk(struct store_sqlite *s, struct store_sqlite_conn *c, sqlite3_stmt *st,
 				  int (*fn)(const struct mt_stat_bucket *b, void *ud), void *ud)
 {

@@ -82,9 +82,16 @@ static const struct row matrix[] = {
 	{ "GET /waitlists/{waitlistId}/estimate", "/waitlists/{wl}/estimate?partySize=2", NULL, O | M | H, 200, 0, 1 },
 	{ "GET /restaurant", "/restaurant", NULL, O | M, 200, 0, 0 },
 	{ "PUT /restaurant", "/restaurant", "{\"timezone\":\"Europe/Paris\"}", O, 200, 0, 0 },
-	/* stats (docs/stats.md): owner and managers; the estimate comes with the add, so every role */
-	{ "GET /waitlists/{waitlistId}/stats", "/waitlists/{wl}/stats?days=28", NULL, O | M, 200, 0, 1 },
-	{ "GET /waitlists/{waitlistId}/estimate", "/waitlists/{wl}/estimate?partySize=4", NULL, O | M | H, 200, 0, 1 },
+	/* the activity log and the shift handover (docs/staff.md): every role; the
+	 * restaurant-wide log, owner and managers. The PUT row comes before the
+	 * ack row, so a note exists to acknowledge (the first ack stays: 200 again). */
+	{ "GET /waitlists/{waitlistId}/activity", "/waitlists/{wl}/activity", NULL, O | M | H, 200, 0, 1 },
+	{ "GET /activity", "/activity", NULL, O | M, 200, 0, 0 },
+	{ "GET /waitlists/{waitlistId}/handover", "/waitlists/{wl}/handover", NULL, O | M | H, 200, 0, 1 },
+	{ "PUT /waitlists/{waitlistId}/handover", "/waitlists/{wl}/handover", "{\"note\":\"note {u}\"}",
+	  O | M | H, 201, 0, 1 },
+	{ "GET /waitlists/{waitlistId}/handover/summary", "/waitlists/{wl}/handover/summary", NULL, O | M | H, 200, 0, 1 },
+	{ "POST /waitlists/{waitlistId}/handover/ack", "/waitlists/{wl}/handover/ack", NULL, O | M | H, 200, 0, 1 },
 };
 
 #define NROWS (sizeof matrix / sizeof matrix[0])
