@@ -406,6 +406,9 @@ class TestWarm(Base):
         t0 = time.monotonic()
         for i in range(total):
             r = f.invoke(None, raw=raw_bad if i % 10 == 9 else raw_good)
+            self.assertIsNotNone(r, "no answer to invocation %d; bootstrap's exit status %r, connections %d, "
+                                    "problems %r; stderr: %s" % (i, f.proc.poll(), f.api.connections,
+                                                                 f.api.problems, f.stderr()[-2000:]))
             self.assertEqual(r.kind, "response")
             if i % 10 == 9:
                 self.assertFalse(r.json["isAuthorized"])
