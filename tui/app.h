@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "field.h"
+#include "handover.h"
 #include "outbox.h"
 #include "party.h"
 
@@ -57,6 +58,9 @@ enum overlay {
 	OVERLAY_CONFIRM, /* a yes/no question (delete, quit with typed text) */
 	OVERLAY_STATS,   /* the list's stats with bar charts (`S`, screen-stats.c) */
 	OVERLAY_TEAM,    /* the restaurant's staff accounts (`T`, screen-team.c; owner and managers) */
+	OVERLAY_HANDOVER, /* `h`: the shift handover (note and summary), acknowledge */
+	OVERLAY_NOTE,    /* `H`: write the note for the next shift */
+	OVERLAY_ACTIVITY, /* `A`: the list's activity log */
 };
 
 /* What a confirmation does on "yes". */
@@ -305,6 +309,11 @@ struct app {
 	int64_t now_ms;                /* wall clock at the start of this loop turn */
 	int64_t mono_ms;               /* monotonic clock at the start of this loop turn */
 	int quit;                      /* 1: leave the loop */
+
+	/* shift handover and activity log (issue 10; handover.h) */
+	struct handover_view handover; /* the `h` screen */
+	struct note_editor note;       /* the `H` editor */
+	struct activity_view act;      /* the `A` view */
 };
 
 /* Clocks. */
@@ -347,6 +356,13 @@ void team_open(struct app *a);
 
 /* Opens the stats overlay (the `S` key) and asks for the figures. */
 void stats_open(struct app *a);
+int handover_key(struct app *a, int is_key, long ch);
+int note_key(struct app *a, int is_key, long ch);
+int activity_key(struct app *a, int is_key, long ch);
+/* Opens the handover screen (and asks for a fresh summary), the note editor, the activity view. */
+void handover_open(struct app *a);
+void note_open(struct app *a);
+void activity_open(struct app *a);
 /* Mouse click at (y, x) on the board. */
 int board_click(struct app *a, int y, int x);
 

@@ -223,6 +223,9 @@ void app_draw(struct app *a)
 		case OVERLAY_CONFIRM: confirm_draw(a); break;
 		case OVERLAY_STATS: stats_draw(a); break;
 		case OVERLAY_TEAM: team_draw(a); break;
+		case OVERLAY_HANDOVER: handover_draw(a); break;
+		case OVERLAY_NOTE: note_draw(a); break;
+		case OVERLAY_ACTIVITY: activity_draw(a); break;
 		default: break;
 		}
 	}
@@ -240,4 +243,62 @@ void app_draw(struct app *a)
 	/* one update of the physical screen per loop turn: no flicker */
 	wnoutrefresh(stdscr);
 	doupdate();
+}
+
+/* Draws wrapped text (see draw.h). */
+int draw_wrapped(const struct app *a, int y, int x, int width, int skip, int max_lines, const char *text,
+		 enum tk_slot slot, int *end_y, int *end_x)
+{
+	const char *p = text;
+	int line = 0, used = 0;
+	char buf[1024];
+
+	if (end_y)
+		*end_y = -1;
+	if (end_x)
+		*end_x = -1;
+	if (width < 1)
+		return 0;
+	for (;;) {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		size_t take;
+
+		/* one wrapped piece of this paragraph (an empty paragraph is one empty line) */
+		take = tk_text_prefix(p, width, &used);
+		if (take > len)
+			take = len;
+		if (take < len) {
+			size_t sp = take;
+			while (sp > 0 && p[sp] != ' ')
+				sp--;
+			if (sp > 0)
+				take = sp;
+			else if (take == 0)
+				take = len;   /* a character wider than the box: cut by the fit below */
+		}
+		used = tk_text_width_n(p, take);
+		if (line >= skip && line - skip < max_lines) {
+			str_fmt(buf, sizeof buf, "%.*s", (int)take, p);
+			draw_text(a, y + line - skip, x, width, buf, slot, TK_ALIGN_LEFT);
+		}
+		p += take;
+		if (take < len) {
+			while (*p == ' ')
+				p++;
+			line++;
+			continue;
+		}
+		if (nl == NULL) {
+			if (line >= skip && line - skip < max_lines) {
+				if (end_y)
+					*end_y = y + line - skip;
+				if (end_x)
+					*end_x = x + used;
+			}
+			return line + 1;
+		}
+		p = nl + 1;
+		line++;
+	}
 }

@@ -36,6 +36,13 @@ int draw_field(const struct app *a, int y, int x, const char *label, int label_w
 
 /* Asks for the text cursor at (y, x) in this frame (hidden when no screen asks). */
 void draw_cursor(int y, int x);
+/* Draws UTF-8 text with its newlines, wrapped at spaces to width cells, from
+ * line y, skipping the first `skip` wrapped lines and drawing at most
+ * max_lines (max_lines 0 = only count). Returns the number of wrapped lines
+ * in all; end_y and end_x (may be NULL) get where the text ends on screen
+ * (for a cursor), -1 when that is not shown. */
+int draw_wrapped(const struct app *a, int y, int x, int width, int skip, int max_lines, const char *text,
+		 enum tk_slot slot, int *end_y, int *end_x);
 /* Draws the activity strip (newest first, one line) at line y. */
 void draw_activity(struct app *a, int y);
 
@@ -49,5 +56,8 @@ void confirm_draw(struct app *a);
 void stats_draw(struct app *a);
 void password_draw(struct app *a);
 void team_draw(struct app *a);
+void handover_draw(struct app *a);
+void note_draw(struct app *a);
+void activity_draw(struct app *a);
 
 #endif

@@ -61,6 +61,9 @@ void loop_key(struct app *a, int is_key, long ch)
 		case OVERLAY_CONFIRM: r = confirm_key(a, is_key, ch); break;
 		case OVERLAY_STATS: r = stats_key(a, is_key, ch); break;
 		case OVERLAY_TEAM: r = team_key(a, is_key, ch); break;
+		case OVERLAY_HANDOVER: r = handover_key(a, is_key, ch); break;
+		case OVERLAY_NOTE: r = note_key(a, is_key, ch); break;
+		case OVERLAY_ACTIVITY: r = activity_key(a, is_key, ch); break;
 		default: break;
 		}
 	} else {

@@ -688,6 +688,9 @@ int board_key(struct app *a, int is_key, long ch)
 	case '?': a->overlay = OVERLAY_HELP; a->dirty |= DIRTY_OVERLAY; break;
 	case 'S': stats_open(a); break;
 	case 'T': team_open(a); break;
+	case 'h': handover_open(a); break;
+	case 'H': note_open(a); break;
+	case 'A': activity_open(a); break;
 	case 'q': return KEY_QUIT;
 	case 12: /* Ctrl-L: repaint everything */
 		clearok(curscr, TRUE);

@@ -33,6 +33,9 @@ struct sync {
 	int64_t next_send_mono;    /* earliest time to send the next action */
 	int backoff_ms;            /* current retry delay while offline */
 	int relogin_needed;        /* 1 after the session was refused */
+	uint64_t handover_call;    /* in-flight handover summary / note / ack call, 0 = none */
+	uint64_t activity_call;    /* in-flight activity page, 0 = none */
+	int handover_show;         /* 1: open the handover screen when the summary holds an unacknowledged note */
 };
 
 /* Which call a callback belongs to. */
@@ -852,6 +855,11 @@ void sync_tick(struct sync *s)
 	sync_stats_tick(a, s->c);
 	if (!s->list_call && a->mono_ms >= s->next_poll_mono)
 		start_poll(s);
+	/* after login (or opening another list): a note not acknowledged yet is shown first */
+	if (!s->handover_call && strcmp(a->handover.checked_list, a->list_id) != 0) {
+		str_copy(a->handover.checked_list, sizeof a->handover.checked_list, a->list_id);
+		sync_load_handover(s, 1);
+	}
 	if (!s->action_call && !s->checking && a->outbox.n > 0 && a->mono_ms >= s->next_send_mono)
 		send_next(s);
 	/* notify once when the connection has been lost for more than 30 s */
@@ -908,4 +916,190 @@ void sync_process(struct sync *s, const struct pollfd *fds, size_t n)
 {
 	if (s->c)
 		mtc_process(s->c, fds, n);
+}
+
+/* ---- shift handover and activity (issue 10) ---- */
+
+/* Puts a failed call's reason into msg. */
+static void call_failed(char *msg, size_t n, const char *what, const struct mtc_result *r)
+{
+	str_fmt(msg, n, "%s: %s", what, r->status.message[0] ? r->status.message : mtc_strerror(r->status.code));
+}
+
+/* The summary answered. */
+static void handover_done(struct mtc_client *c, struct mtc_result *r, void *ud)
+{
+	(void)c;
+	struct sync *s = ud;
+	struct app *a = s->app;
+	int show = s->handover_show;
+	s->handover_call = 0;
+	s->handover_show = 0;
+	a->handover.busy = 0;
+	a->dirty |= DIRTY_OVERLAY;
+	if (r->status.code == MTC_ERR_CANCELLED)
+		return;
+	if (r->status.code != MTC_OK || handover_from_json(&a->handover, r->json) != 0) {
+		if (r->status.code == MTC_OK)
+			str_fmt(a->handover.message, sizeof a->handover.message, "the server's answer was not a summary");
+		else
+			call_failed(a->handover.message, sizeof a->handover.message, "cannot load the handover", r);
+		return;
+	}
+	a->handover.message[0] = '\0';
+	if (show && a->handover.has_note && !a->handover.acked && a->screen == SCREEN_BOARD &&
+	    a->overlay == OVERLAY_NONE) {
+		a->overlay = OVERLAY_HANDOVER;
+		a->handover.top = 0;
+		a->dirty = DIRTY_ALL;
+	}
+}
+
+/* Starts loading the summary (the note comes with it). */
+void sync_load_handover(struct sync *s, int show)
+{
+	struct app *a = s->app;
+	if (!s->c || s->handover_call || !a->list_id[0])
+		return;
+	struct mtc_request req;
+	memset(&req, 0, sizeof req);
+	req.op = MTC_OP_HANDOVER_SUMMARY;
+	req.waitlist_id = a->list_id;
+	s->handover_show = show;
+	if (mtc_start(s->c, &req, handover_done, s, &s->handover_call) != MTC_OK) {
+		s->handover_call = 0;
+		return;
+	}
+	a->handover.busy = 1;
+}
+
+/* The acknowledgement answered. */
+static void ack_done(struct mtc_client *c, struct mtc_result *r, void *ud)
+{
+	(void)c;
+	struct sync *s = ud;
+	struct app *a = s->app;
+	s->handover_call = 0;
+	a->handover.busy = 0;
+	a->dirty |= DIRTY_OVERLAY | DIRTY_STRIP;
+	if (r->status.code == MTC_ERR_CANCELLED)
+		return;
+	if (r->status.code != MTC_OK) {
+		if (strcmp(r->status.error, "stale_handover") == 0)
+			str_fmt(a->handover.message, sizeof a->handover.message, "a newer note was written: read it, then a");
+		else
+			call_failed(a->handover.message, sizeof a->handover.message, "cannot acknowledge", r);
+		sync_load_handover(s, 0);
+		return;
+	}
+	app_activity(a, TK_SLOT_SUCCESS, "handover acknowledged: the shift is yours");
+	sync_load_handover(s, 0);
+}
+
+/* Acknowledges the note the screen shows. */
+void sync_ack_handover(struct sync *s)
+{
+	struct app *a = s->app;
+	if (!s->c || s->handover_call || !a->handover.has_note)
+		return;
+	struct mtc_request req;
+	memset(&req, 0, sizeof req);
+	req.op = MTC_OP_ACK_HANDOVER;
+	req.waitlist_id = a->list_id;
+	req.note_id = a->handover.note_id;
+	if (mtc_start(s->c, &req, ack_done, s, &s->handover_call) != MTC_OK) {
+		s->handover_call = 0;
+		return;
+	}
+	a->handover.busy = 1;
+	str_fmt(a->handover.message, sizeof a->handover.message, "acknowledging…");
+}
+
+/* The new note answered. */
+static void note_done(struct mtc_client *c, struct mtc_result *r, void *ud)
+{
+	(void)c;
+	struct sync *s = ud;
+	struct app *a = s->app;
+	s->handover_call = 0;
+	a->note.busy = 0;
+	a->dirty |= DIRTY_OVERLAY | DIRTY_STRIP;
+	if (r->status.code == MTC_ERR_CANCELLED)
+		return;
+	if (r->status.code != MTC_OK) {
+		/* the text stays in the editor: nothing typed is lost */
+		call_failed(a->note.message, sizeof a->note.message, "not saved", r);
+		return;
+	}
+	a->note.len = 0;
+	a->note.text[0] = '\0';
+	a->note.message[0] = '\0';
+	if (a->overlay == OVERLAY_NOTE) {
+		a->overlay = OVERLAY_NONE;
+		a->dirty = DIRTY_ALL;
+	}
+	app_activity(a, TK_SLOT_SUCCESS, "handover note saved for the next shift");
+}
+
+/* Saves a new note. */
+void sync_put_handover(struct sync *s, const char *note)
+{
+	struct app *a = s->app;
+	if (!s->c || !a->list_id[0])
+		return;
+	if (s->handover_call) {
+		str_fmt(a->note.message, sizeof a->note.message, "busy: try again in a moment");
+		return;
+	}
+	struct mtc_request req;
+	memset(&req, 0, sizeof req);
+	req.op = MTC_OP_PUT_HANDOVER;
+	req.waitlist_id = a->list_id;
+	req.note = note;
+	if (mtc_start(s->c, &req, note_done, s, &s->handover_call) != MTC_OK) {
+		s->handover_call = 0;
+		str_fmt(a->note.message, sizeof a->note.message, "cannot send the note");
+		return;
+	}
+	a->note.busy = 1;
+	str_fmt(a->note.message, sizeof a->note.message, "saving…");
+}
+
+/* The activity page answered. */
+static void activity_done(struct mtc_client *c, struct mtc_result *r, void *ud)
+{
+	(void)c;
+	struct sync *s = ud;
+	struct app *a = s->app;
+	s->activity_call = 0;
+	a->act.busy = 0;
+	a->dirty |= DIRTY_OVERLAY;
+	if (r->status.code == MTC_ERR_CANCELLED)
+		return;
+	if (r->status.code != MTC_OK || activity_from_json(&a->act, r->json) != 0) {
+		if (r->status.code == MTC_OK)
+			str_fmt(a->act.message, sizeof a->act.message, "the server's answer was not a log");
+		else
+			call_failed(a->act.message, sizeof a->act.message, "cannot load the activity", r);
+		return;
+	}
+	a->act.message[0] = '\0';
+}
+
+/* Starts loading the newest page of the activity log. */
+void sync_load_activity(struct sync *s)
+{
+	struct app *a = s->app;
+	if (!s->c || s->activity_call || !a->list_id[0])
+		return;
+	struct mtc_request req;
+	memset(&req, 0, sizeof req);
+	req.op = MTC_OP_LIST_ACTIVITY;
+	req.waitlist_id = a->list_id;
+	req.limit = ACTIVITY_VIEW_MAX;
+	if (mtc_start(s->c, &req, activity_done, s, &s->activity_call) != MTC_OK) {
+		s->activity_call = 0;
+		return;
+	}
+	a->act.busy = 1;
 }

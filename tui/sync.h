@@ -36,6 +36,15 @@ void sync_load_lists(struct sync *s);
 void sync_create_list(struct sync *s, const char *name);
 /* Forgets the session (locally and on the server when reachable). */
 void sync_logout(struct sync *s);
+/* Shift handover and activity (issue 10): load the summary (show: open the
+ * handover screen when it holds a note not acknowledged yet: the check made
+ * once per list after login), acknowledge the current note, save a new
+ * one, load a page of the activity log. */
+void sync_load_handover(struct sync *s, int show);
+void sync_ack_handover(struct sync *s);
+void sync_put_handover(struct sync *s, const char *note);
+void sync_load_activity(struct sync *s);
+
 /* Asks for the list now (the `r` key), skipping any backoff. */
 void sync_refresh_now(struct sync *s);
 

@@ -62,6 +62,14 @@ void mt_id_new(char out[MT_ID_SIZE], int64_t now_ms)
 	id_encode(out, now_ms, rnd);
 }
 
+/* Writes the smallest id of time ms into out (a lower bound for "since"). */
+void mt_id_floor(char out[MT_ID_SIZE], int64_t ms)
+{
+	static const unsigned char zero[10];
+
+	id_encode(out, ms < 0 ? 0 : ms, zero);
+}
+
 /* Per thread: a random start (drawn once) counted up by one per id. */
 static _Thread_local unsigned char id_thread_rnd[10];
 static _Thread_local int id_thread_seeded;

@@ -16,6 +16,8 @@ void mt_id_new_unordered(char out[MT_ID_SIZE], int64_t now_ms);
 
 /* The time (epoch ms) an id was made for; -1 when s is not a well-formed id. */
 int64_t mt_id_time(const char *s);
+/* Writes the smallest id of time ms into out (a lower bound for "since"). */
+void mt_id_floor(char out[MT_ID_SIZE], int64_t ms);
 
 /* Returns 1 when s is a well-formed id, 0 otherwise. */
 int mt_id_valid(const char *s);

@@ -179,4 +179,43 @@ struct mt_link {
 	int64_t expires_at;                  /* epoch SECONDS after which the link is gone, 0 = never */
 };
 
+/* Activity log (issue 10 part 3): one append-only entry per change. Entries
+ * never hold a guest's name, phone, e-mail, notes or reply text: a party is
+ * named by its id and size, and its name is joined from the live record when
+ * the log is read, so erasing the party erases it from the log too. */
+#define MT_HANDOVER_MAX 4000         /* handover note, bytes */
+struct mt_activity {
+	char id[MT_ID_SIZE];                 /* entry id; ids sort by time */
+	char tenant_id[MT_ID_SIZE];          /* restaurant */
+	char waitlist_id[MT_ID_SIZE];        /* list, "" for restaurant-wide entries (staff accounts) */
+	int64_t at;                          /* when (ms) */
+	char actor_kind[12];                 /* "staff", "guest" (replies, guest page), "notifier", "system" */
+	char actor_id[MT_ID_SIZE];           /* the staff account's id, else "" */
+	char action[24];                     /* created, edited, status, notified, replied, message_failed,
+					      * undone, deleted, list_created, list_edited, handover_written, ... */
+	char subject_id[MT_ID_SIZE];         /* the party (or staff account) it is about, "" = the list */
+	int party_size;                      /* party size at the time, 0 = not a party */
+	char fields[128];                    /* names of the fields changed, comma-separated ("" = none) */
+	char before[192];                    /* JSON object of non-personal values before ("" = none) */
+	char after[192];                     /* JSON object of non-personal values after ("" = none) */
+	char detail[MT_REASON_MAX + 1];      /* short text without guest data (failure kind, reply kind) */
+	int64_t expires_at;                  /* epoch SECONDS after which the entry is deleted */
+};
+
+/* A shift handover note of a list; notes are kept as history, newest first. */
+struct mt_handover {
+	char id[MT_ID_SIZE];                 /* note id; ids sort by time */
+	char tenant_id[MT_ID_SIZE];          /* restaurant */
+	char waitlist_id[MT_ID_SIZE];        /* list */
+	char note[MT_HANDOVER_MAX + 1];      /* the text, UTF-8 */
+	char author_id[MT_ID_SIZE];          /* account that wrote it */
+	char author_name[MT_NAME_MAX + 1];   /* its name then */
+	int64_t created_at;                  /* when written (ms) */
+	char acked_by[MT_ID_SIZE];           /* account that acknowledged it, "" = not yet */
+	char acked_name[MT_NAME_MAX + 1];    /* its name then */
+	int64_t acked_at;                    /* when (ms), 0 = not yet */
+	int64_t version;                     /* bumped by every update */
+	int64_t expires_at;                  /* epoch SECONDS after which the note is deleted */
+};
+
 #endif

@@ -49,6 +49,12 @@ const struct route maitred_routes[] = {
 	W("PUT", "/restaurant", "restaurant", 1),
 	R("GET", "/waitlists/{waitlistId}/stats", "stats", 1),
 	R("GET", "/waitlists/{waitlistId}/estimate", "stats", 1),
+	R("GET", "/waitlists/{waitlistId}/activity", "activity", 1),
+	R("GET", "/activity", "activity", 1),
+	R("GET", "/waitlists/{waitlistId}/handover", "handover", 1),
+	W("PUT", "/waitlists/{waitlistId}/handover", "handover", 1),
+	R("GET", "/waitlists/{waitlistId}/handover/summary", "handover", 1),
+	W("POST", "/waitlists/{waitlistId}/handover/ack", "handover", 1),
 	{ NULL, NULL, NULL, NULL, 0, 0 },
 };
 

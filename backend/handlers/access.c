@@ -42,6 +42,13 @@ const struct mt_access_rule mt_access_rules[] = {
 	/* stats (docs/stats.md): owner and managers; the estimate comes with the add, so every role */
 	{ "GET /waitlists/{waitlistId}/stats", LEADS, 0 },
 	{ "GET /waitlists/{waitlistId}/estimate", ALL, 0 },
+	/* the activity log and the shift handover: every role (hosts hand over to hosts) */
+	{ "GET /waitlists/{waitlistId}/activity", ALL, 0 },
+	{ "GET /activity", LEADS, 0 },   /* restaurant-wide: staff accounts, lists deleted */
+	{ "GET /waitlists/{waitlistId}/handover", ALL, 0 },
+	{ "PUT /waitlists/{waitlistId}/handover", ALL, 0 },
+	{ "GET /waitlists/{waitlistId}/handover/summary", ALL, 0 },
+	{ "POST /waitlists/{waitlistId}/handover/ack", ALL, 0 },
 	{ NULL, 0, 0 },
 };
 

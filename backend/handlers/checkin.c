@@ -18,6 +18,7 @@
 #include "apigw/apigw.h"
 #include "core/codec.h"
 #include "core/error.h"
+#include "handlers/activity-log.h"
 #include "core/guestlink.h"
 #include "core/model.h"
 #include "core/status.h"
@@ -250,6 +251,7 @@ static cJSON *checkin_post(struct mt_ctx *ctx, const cJSON *event, struct checki
 	r = waitees_add(ctx, &c->wl, &p, "self", NULL, &w);
 	if (r < 0)
 		return checkin_fail(r == MT_ENOTFOUND ? MT_EIO : r);
+	activity_waitee(ctx, &activity_guest, NULL, NULL, &w, "self check-in");
 	{
 		char loc[MT_URL_MAX + 1];
 		const char *path = strstr(w.guest_url, "/g/");

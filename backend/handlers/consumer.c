@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "core/error.h"
+#include "handlers/activity-log.h"
 #include "core/guestlink.h"
 #include "core/log.h"
 #include "core/status.h"
@@ -106,6 +107,8 @@ static int consumer_record(struct mt_ctx *ctx, struct mt_waitee *w, const struct
 		}
 		err = ctx->store->ops->waitee_update(ctx->store, &c, w->version);
 		if (err == 0) {
+			/* the kind of message only: a failure's reason may echo the address */
+			activity_waitee(ctx, &activity_notifier, sent ? "notified" : "message_failed", w, &c, m->kind);
 			*w = c;
 			return 0;
 		}

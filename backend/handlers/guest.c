@@ -19,6 +19,8 @@
 #include <string.h>
 #include "apigw/apigw.h"
 #include "core/error.h"
+#include "handlers/activity-log.h"
+#include "handlers/retention.h"
 #include "core/guestlink.h"
 #include "core/status.h"
 #include "handlers/handler.h"
@@ -27,7 +29,6 @@
 #include "handlers/restaurant.h"
 #include "store/store.h"
 
-#define GUEST_TTL_S (24 * 3600)   /* finished parties expire after a day (as waitees.c) */
 #define GUEST_TOKEN_MAX 256       /* longer path parameters are hashed only up to here */
 
 /* What a token resolves to. */
@@ -194,13 +195,13 @@ static cJSON *guest_status_page(struct mt_ctx *ctx, struct guest_ctx *g)
 }
 
 /* Applies the guest's move to w at now. 1 when w changed. */
-static int guest_apply(struct mt_waitee *w, enum mt_status to, int64_t now)
+static int guest_apply(struct mt_waitee *w, enum mt_status to, int64_t now, int64_t ttl_s)
 {
 	if (w->status == to || !mt_status_can_move(MT_ACTOR_GUEST, w->status, to))
 		return 0;
 	w->status = to;
 	if (to == MT_CANCELLED) {
-		w->expires_at = now / 1000 + GUEST_TTL_S;
+		w->expires_at = now / 1000 + ttl_s;
 		w->due_at = 0;
 	}
 	w->updated_at = now;
@@ -217,11 +218,13 @@ static int guest_move(struct mt_ctx *ctx, struct mt_waitee *w, enum mt_status to
 		int64_t v = w->version;
 		struct mt_waitee before = *w;
 
-		if (!guest_apply(w, to, now))
+		if (!guest_apply(w, to, now, retention_seconds(ctx, w->tenant_id)))
 			return 0;
 		r = ctx->store->ops->waitee_update(ctx->store, w, v);
 		if (r == 0)
 			stats_keep(ctx, &before, w);   /* a guest's cancel counts */
+		if (r == 0)
+			activity_waitee(ctx, &activity_guest, NULL, &before, w, "guest page");
 		if (r != MT_EPRECOND && r != MT_ECONFLICT)
 			return r;
 		r = ctx->store->ops->waitee_get(ctx->store, w->waitlist_id, w->id, w);

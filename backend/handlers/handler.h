@@ -46,5 +46,8 @@ cJSON *handler_staff(struct mt_ctx *ctx, const cJSON *event);
 cJSON *handler_password(struct mt_ctx *ctx, const cJSON *event);
 cJSON *handler_restaurant(struct mt_ctx *ctx, const cJSON *event);
 cJSON *handler_stats(struct mt_ctx *ctx, const cJSON *event);
+cJSON *handler_activity(struct mt_ctx *ctx, const cJSON *event);
+cJSON *handler_handover(struct mt_ctx *ctx, const cJSON *event);
+cJSON *handler_purge(struct mt_ctx *ctx, const cJSON *event);
 
 #endif

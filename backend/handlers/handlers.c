@@ -22,6 +22,9 @@ const struct mt_handler mt_handlers[] = {
 	{ "password", handler_password },
 	{ "restaurant", handler_restaurant },
 	{ "stats", handler_stats },
+	{ "activity", handler_activity },
+	{ "handover", handler_handover },
+	{ "purge", handler_purge },
 	{ NULL, NULL },
 };
 

@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include "auth/auth.h"
 #include "core/error.h"
+#include "handlers/retention.h"
 #include "handlers/crud.h"
 #include "handlers/idempotency.h"
 #include "apigw/apigw.h"
@@ -122,7 +123,10 @@ cJSON *idem_start(struct mt_ctx *ctx, const cJSON *event, const char *tenant, ch
 	memcpy(rec->res_id, res_id, sizeof rec->res_id);
 	now = mt_now(ctx);
 	rec->created_at = now;
+	/* the stored answer holds guest data: never kept past the retention period */
 	rec->expires_at = now / 1000 + STORE_IDEM_TTL_S;
+	if (retention_seconds(ctx, tenant) < STORE_IDEM_TTL_S)
+		rec->expires_at = now / 1000 + retention_seconds(ctx, tenant);
 	r = ctx->store->ops->idem_begin(ctx->store, rec, now);
 	if (r == 0) {
 		memcpy(res_id, rec->res_id, MT_ID_SIZE);

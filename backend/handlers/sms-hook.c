@@ -38,6 +38,8 @@
 #include <string.h>
 #include <strings.h>
 #include "core/error.h"
+#include "handlers/activity-log.h"
+#include "handlers/retention.h"
 #include "core/model.h"
 #include "core/status.h"
 #include "core/url.h"
@@ -48,7 +50,6 @@
 #include "apigw/apigw.h"
 #include "store/store.h"
 
-#define SMS_HOOK_TTL_S (24 * 3600)       /* finished parties expire after a day (as waitees.c) */
 #define SMS_HOOK_SKEW_S 300              /* accepted signature timestamp skew */
 #define SMS_HOOK_FIELD_MAX 4096          /* longest decoded form value we keep */
 #define SMS_HOOK_AMBIGUOUS 1             /* sms_hook_record: nothing recorded, the number is ambiguous */
@@ -271,7 +272,8 @@ static void sms_hook_copy_reply(char *dst, const char *src)
 }
 
 /* Applies the action to w. Returns 1 when w changed (needs a write). */
-static int sms_hook_apply(struct mt_waitee *w, enum sms_hook_action a, const char *body, int64_t now)
+static int sms_hook_apply(struct mt_waitee *w, enum sms_hook_action a, const char *body, int64_t now,
+			  int64_t ttl_s)
 {
 	switch (a) {
 	case SMS_HOOK_CONFIRM:
@@ -284,7 +286,7 @@ static int sms_hook_apply(struct mt_waitee *w, enum sms_hook_action a, const cha
 			return 0;
 		mt_status_note_move(w, MT_CANCELLED, now);
 		w->status = MT_CANCELLED;
-		w->expires_at = now / 1000 + SMS_HOOK_TTL_S;
+		w->expires_at = now / 1000 + ttl_s;
 		w->due_at = 0;
 		break;
 	case SMS_HOOK_TEXT:
@@ -316,11 +318,14 @@ static int sms_hook_record(struct mt_ctx *ctx, const char *phone, enum sms_hook_
 	for (attempt = 0; attempt < 2; attempt++) {
 		struct mt_waitee before = w;
 
-		if (!sms_hook_apply(&w, a, body, now))
+		if (!sms_hook_apply(&w, a, body, now, retention_seconds(ctx, w.tenant_id)))
 			return 0;
 		r = ctx->store->ops->waitee_update(ctx->store, &w, w.version);
 		if (r == 0)
 			stats_keep(ctx, &before, &w);   /* a guest's cancel counts */
+		if (r == 0)   /* the kind of reply only, never its text */
+			activity_waitee(ctx, &activity_guest, "replied", &before, &w,
+					a == SMS_HOOK_CONFIRM ? "confirm" : a == SMS_HOOK_CANCEL ? "cancel" : "text");
 		if (r != MT_EPRECOND && r != MT_ECONFLICT)
 			return r;
 		/* Lost a race with a host or the notifier: read again, retry once. */

@@ -19,7 +19,9 @@
 #include "core/id.h"
 #include "core/status.h"
 #include "handlers/access.h"
+#include "handlers/activity-log.h"
 #include "handlers/crud.h"
+#include "handlers/retention.h"
 #include "handlers/etag.h"
 #include "handlers/idempotency.h"
 #include "handlers/handler.h"
@@ -31,7 +33,6 @@
 #include "apigw/apigw.h"
 #include "store/store.h"
 
-#define WAITEES_TTL_S (24 * 3600)     /* finished parties expire after a day */
 #define WAITEES_LINK_TTL_S (3 * 86400) /* a guest link lives this long after joining (the party's record may go sooner) */
 #define WAITEES_RETRIES 3             /* attempts when a write loses only to the notifier */
 #define WAITEES_REMIND_LEAD 10        /* a reminder goes this many minutes before the quote ends */
@@ -152,7 +153,7 @@ static void waitees_plan_reminder(struct mt_waitee *w, int64_t now)
 /* Applies a client's status move (already allowed) and its side effects.
  * Leaving a finished status (undo, re-queue) plans nothing and supersedes any
  * notification still in the queue (new seq), so the guest is not texted again. */
-static void waitees_move(struct mt_waitee *w, enum mt_status to, int64_t now)
+static void waitees_move(struct mt_waitee *w, enum mt_status to, int64_t now, int64_t ttl_s)
 {
 	enum mt_status from = w->status;
 
@@ -161,7 +162,7 @@ static void waitees_move(struct mt_waitee *w, enum mt_status to, int64_t now)
 	if (to == MT_SEATED)
 		w->seated_at = now;
 	if (mt_status_is_finished(to)) {
-		w->expires_at = now / 1000 + WAITEES_TTL_S;
+		w->expires_at = now / 1000 + ttl_s;
 		w->due_at = 0;
 	} else if (mt_status_is_finished(from)) {
 		w->expires_at = 0;
@@ -487,6 +488,10 @@ static cJSON *waitees_create(struct mt_ctx *ctx, const cJSON *event, const struc
 			return idem_end(ctx, &idem, mt_resp_from_err(r, "waitee"), 1);
 	} else if (r < 0) {
 		return idem_end(ctx, &idem, mt_resp_from_err(r, "waitee"), 0);
+	} else {
+		struct activity_actor who = activity_staff(event);
+
+		activity_waitee(ctx, &who, NULL, NULL, &w, NULL);
 	}
 	return idem_end(ctx, &idem, waitees_added(ctx, wl, &w), 1);
 }
@@ -519,8 +524,8 @@ static int waitees_client_changed(const struct mt_waitee *a, const struct mt_wai
 /* Applies a validated patch to w at now: refuses (409) an invalid status move
  * or a notification for a finished party. Returns NULL and sets *changed and
  * *plan_changed, or an error response. */
-static cJSON *waitees_apply(const struct mt_waitee_patch *p, struct mt_waitee *w, int64_t now, int *changed,
-			    int *plan_changed)
+static cJSON *waitees_apply(const struct mt_waitee_patch *p, struct mt_waitee *w, int64_t now, int64_t ttl_s,
+			    int *changed, int *plan_changed)
 {
 	enum mt_status to = p->has_status ? p->status : w->status;
 	int64_t due_before = w->due_at;
@@ -551,7 +556,7 @@ static cJSON *waitees_apply(const struct mt_waitee_patch *p, struct mt_waitee *w
 	if (p->has_quoted)
 		w->quoted_minutes = p->quoted_minutes;
 	if (to != w->status)
-		waitees_move(w, to, now);
+		waitees_move(w, to, now, ttl_s);
 	if (p->has_notify_in)
 		waitees_plan_notify(w, now, p->notify_in);
 	else if (p->has_quoted)
@@ -572,6 +577,8 @@ static cJSON *waitees_update(struct mt_ctx *ctx, const cJSON *event, const char 
 	struct mt_waitee_patch p;
 	struct mt_codec_err err;
 	struct mt_waitee w, first, before;
+	struct activity_actor who = activity_staff(event);
+	int64_t ttl_s = retention_seconds(ctx, mt_event_auth(event, "tenantId"));
 	cJSON *body, *resp;
 	int r, attempt, changed = 0, plan_changed = 0;
 
@@ -603,7 +610,7 @@ static cJSON *waitees_update(struct mt_ctx *ctx, const cJSON *event, const char 
 			return resp;
 		read_version = w.version;
 		before = w;
-		resp = waitees_apply(&p, &w, mt_now(ctx), &changed, &plan_changed);
+		resp = waitees_apply(&p, &w, mt_now(ctx), ttl_s, &changed, &plan_changed);
 		if (resp != NULL)
 			return resp;
 		if (!changed)
@@ -620,6 +627,8 @@ static cJSON *waitees_update(struct mt_ctx *ctx, const cJSON *event, const char 
 	}
 	if (changed)
 		stats_keep(ctx, &before, &w);   /* a finish, an undo or an edit of a finished party */
+	if (changed)
+		activity_waitee(ctx, &who, NULL, &before, &w, NULL);
 	if (changed && plan_changed)
 		mt_notify_after_change(ctx, &w, 0);
 	r = waitees_position(ctx, &w);
@@ -652,7 +661,8 @@ static cJSON *waitees_sms_limited(struct mt_ctx *ctx, const struct mt_waitee *w)
 static cJSON *waitees_notify(struct mt_ctx *ctx, const cJSON *event, const char *wl_id, const char *id)
 {
 	struct crud_pre pre = { 0 };
-	struct mt_waitee w;
+	struct mt_waitee w, prev;
+	struct activity_actor who = activity_staff(event);
 	int64_t read_version;
 	cJSON *resp;
 	int r, attempt;
@@ -672,6 +682,7 @@ static cJSON *waitees_notify(struct mt_ctx *ctx, const cJSON *event, const char 
 		if (attempt == 0 && w.phone[0] != '\0' && (resp = waitees_sms_limited(ctx, &w)) != NULL)
 			return resp;
 		read_version = w.version;
+		prev = w;
 		w.updated_at = mt_now(ctx);
 		waitees_plan_notify(&w, w.updated_at, 0);
 		r = ctx->store->ops->waitee_update(ctx->store, &w, read_version);
@@ -684,6 +695,7 @@ static cJSON *waitees_notify(struct mt_ctx *ctx, const cJSON *event, const char 
 			return mt_resp_from_err(r, "waitee");
 		break;
 	}
+	activity_waitee(ctx, &who, "notify_requested", &prev, &w, NULL);
 	mt_notify_after_change(ctx, &w, 0);
 	r = waitees_position(ctx, &w);
 	if (r < 0)
@@ -698,15 +710,17 @@ static cJSON *waitees_delete(struct mt_ctx *ctx, const cJSON *event, const char 
 	cJSON *resp;
 	int r;
 
+	struct mt_waitee w;
+	struct activity_actor who = activity_staff(event);
+
 	resp = crud_if_match(event, &pre);
 	if (resp != NULL)
 		return resp;
+	/* read first: the log names the party's size (never its name) */
+	r = ctx->store->ops->waitee_get(ctx->store, wl_id, id, &w);
+	if (r < 0)
+		return mt_resp_from_err(r, "waitee");
 	if (pre.has_hdr) {
-		struct mt_waitee w;
-
-		r = ctx->store->ops->waitee_get(ctx->store, wl_id, id, &w);
-		if (r < 0)
-			return mt_resp_from_err(r, "waitee");
 		resp = crud_check_pre(&pre, w.version, "waitee");
 		if (resp != NULL)
 			return resp;
@@ -714,6 +728,7 @@ static cJSON *waitees_delete(struct mt_ctx *ctx, const cJSON *event, const char 
 	r = ctx->store->ops->waitee_delete(ctx->store, wl_id, id);
 	if (r < 0)
 		return mt_resp_from_err(r, "waitee");
+	activity_waitee(ctx, &who, NULL, &w, NULL, NULL);
 	return mt_resp(204, NULL);
 }
 

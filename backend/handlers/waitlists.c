@@ -13,6 +13,7 @@
 #include "core/guestlink.h"
 #include "core/id.h"
 #include "handlers/access.h"
+#include "handlers/activity-log.h"
 #include "handlers/crud.h"
 #include "handlers/etag.h"
 #include "handlers/idempotency.h"
@@ -199,6 +200,11 @@ static cJSON *waitlists_create(struct mt_ctx *ctx, const cJSON *event, const cha
 	r = p.has_self_checkin ? waitlists_set_checkin(ctx, &p, &w) : 0;
 	if (r < 0)
 		return idem_end(ctx, &idem, mt_resp_from_err(r, "waitlist"), 1);
+	if (!idem.rec.taken_over) {
+		struct activity_actor who = activity_staff(event);
+
+		activity_waitlist(ctx, &who, "list_created", NULL, &w);
+	}
 	return idem_end(ctx, &idem, waitlists_one(201, &w, 1), 1);
 }
 
@@ -221,7 +227,8 @@ static cJSON *waitlists_update(struct mt_ctx *ctx, const cJSON *event, const cha
 	struct crud_pre pre = { 0 };
 	struct mt_waitlist_patch p;
 	struct mt_codec_err err;
-	struct mt_waitlist w;
+	struct mt_waitlist w, prev;
+	struct activity_actor who = activity_staff(event);
 	cJSON *body, *resp;
 	int64_t read_version;
 	int r;
@@ -252,8 +259,12 @@ static cJSON *waitlists_update(struct mt_ctx *ctx, const cJSON *event, const cha
 		r = waitlists_set_checkin(ctx, &p, &w);
 		if (r < 0)
 			return mt_resp_from_err(r, "waitlist");
+		if (p.has_self_checkin)
+			(void)activity_append(ctx, tenant, w.id, &who, "list_edited", NULL, 0, "selfCheckIn", NULL,
+					      NULL, NULL);
 		return waitlists_one(200, &w, 0);
 	}
+	prev = w;
 	read_version = w.version;
 	mt_codec_waitlist_apply(&p, &w);
 	w.updated_at = mt_now(ctx);
@@ -264,6 +275,7 @@ static cJSON *waitlists_update(struct mt_ctx *ctx, const cJSON *event, const cha
 		r = waitlists_set_checkin(ctx, &p, &w);
 	if (r < 0)
 		return mt_resp_from_err(r, "waitlist");
+	activity_waitlist(ctx, &who, "list_edited", &prev, &w);
 	return waitlists_one(200, &w, 0);
 }
 
@@ -290,6 +302,12 @@ static cJSON *waitlists_delete(struct mt_ctx *ctx, const cJSON *event, const cha
 	r = ctx->store->ops->waitlist_delete(ctx->store, tenant, id);
 	if (r < 0)
 		return mt_resp_from_err(r, "waitlist");
+	{
+		struct activity_actor who = activity_staff(event);
+
+		/* restaurant-wide: the list's own log goes with it */
+		(void)activity_append(ctx, tenant, NULL, &who, "list_deleted", id, 0, NULL, NULL, NULL, NULL);
+	}
 	return mt_resp(204, NULL);
 }
 

@@ -68,6 +68,7 @@ static int idem_ddb_put(struct store_ddb *s, const struct store_idem *r, int64_t
 	store_ddb_put_s(it, "etag", r->etag);
 	store_ddb_put_n(it, "createdAt", r->created_at);
 	store_ddb_put_n(it, "ttl", r->expires_at);
+	store_ddb_put_erase_key(s, it, r->expires_at, pk);   /* the answer holds guest data */
 	idem_ddb_cond(req, cond_created_at, pending_only);
 	return store_ddb_call(s, "PutItem", req, NULL, NULL);
 }

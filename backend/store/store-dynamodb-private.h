@@ -107,6 +107,26 @@ int store_ddb_stat_range(struct store *st, const char *waitlist_id, int64_t from
 			 int (*fn)(const struct mt_stat_bucket *b, void *ud), void *ud);
 int store_ddb_stat_hours(struct store *st, const char *waitlist_id, int party_size, const int64_t *hours,
 			 size_t nh, int (*fn)(const struct mt_stat_bucket *b, void *ud), void *ud);
+/* ---- store-dynamodb-activity.c (contract in store.h) */
+/* Adds the erasure-index keys (GSI1 EXP#<shard> / <expires_at>#<key>) to an
+ * item that holds guest data and must be gone at expires_at (s); nothing when 0. */
+void store_ddb_put_erase_key(const struct store_ddb *s, cJSON *item, int64_t expires_at, const char *key);
+/* Deletes items of the erasure index past their deadline, at most limit
+ * per call: one Query per shard (until limit), one conditional DeleteItem per item. */
+int store_ddb_erase_expired(struct store_ddb *s, int64_t now_s, int limit, int *removed);
+/* Appends an activity entry (ACT#<tenant>#<list> / <id>). */
+int store_ddb_activity_append(struct store *st, const struct mt_activity *a);
+/* Pages through a list's (or the restaurant's) entries, newest first. */
+int store_ddb_activity_list(struct store *st, const char *tenant_id, const char *waitlist_id, int64_t since_ms,
+			    const struct store_page *page, struct mt_activity **items, size_t *n,
+			    char **next_cursor);
+/* Stores a new handover note (HAND#<tenant>#<list> / <id>), version 1. */
+int store_ddb_handover_create(struct store *st, struct mt_handover *h);
+/* Pages through a list's handover notes, newest first. */
+int store_ddb_handover_list(struct store *st, const char *tenant_id, const char *waitlist_id,
+			    const struct store_page *page, struct mt_handover **items, size_t *n, char **next_cursor);
+/* Rewrites a handover note conditional on its version. */
+int store_ddb_handover_update(struct store *st, struct mt_handover *h, int64_t expected_version);
 
 /* ---- store-dynamodb-schema.c */
 /* Makes sure the table exists with its indexes, idempotently: one

@@ -97,6 +97,9 @@ static cJSON *ddb_waitee_item(const struct store_ddb *s, const struct mt_waitee 
 		store_ddb_put_s(it, "GSI1PK", g);
 		snprintf(g, sizeof g, "%016lld#%s", (long long)w->due_at, w->id);
 		store_ddb_put_s(it, "GSI1SK", g);
+	} else if (w->expires_at > 0) {
+		/* a finished party: erased on time at expires_at (guest data) */
+		store_ddb_put_erase_key(s, it, w->expires_at, sk);
 	}
 	if (w->phone[0] && ddb_status_active((enum mt_status)st)) {
 		snprintf(g, sizeof g, "PHONE#%s", w->phone);

@@ -6,8 +6,11 @@
  *   FAMILY#<fid>      / TOKEN#<hash>     refresh token;   / META  family state
  *   TENANT#<tid>      / WAITLIST#<id>    waitlist
  *   WAITLIST#<id>     / WAITEE#<id>      waitee (ids sort by time = queue order)
+ *   ACT#<tenant>#<list>  / <id>       activity entry; HAND#<tenant>#<list> / <id> handover note
  * GSI1 (sparse due index): GSI1PK = DUE#<shard>, GSI1SK = <due_at:016>#<id>,
- *   only while due_at > 0. GSI2 (sparse phone index): GSI2PK = PHONE#<e164>,
+ *   only while due_at > 0; the same index holds the erasure keys
+ *   EXP#<shard> / <expires_at:016>#<key> of finished waitees and
+ *   idempotency records (store-dynamodb-activity.c). GSI2 (sparse phone index): GSI2PK = PHONE#<e164>,
  *   GSI2SK = <waitee id>, only on active waitees with a phone.
  * Every update is a conditional PutItem on `version`; a failed condition is
  * told apart (not found / version mismatch) by one consistent GetItem.
@@ -178,13 +181,15 @@ int store_dynamodb_open(const char *url, struct store **out, char **cause)
 }
 
 /* Expired items are deleted by the table's TTL ("ttl", turned on by
- * init_schema where the service supports it): nothing to do here. */
+ * init_schema where the service supports it), which may lag by days; items
+ * holding guest data are deleted here on time through the erasure index
+ * (store-dynamodb-activity.c). */
 static int ddb_purge_expired(struct store *st, int64_t now_s, int limit, int *removed)
 {
-	(void)st;
-	(void)now_s;
 	*removed = 0;
-	return limit < 1 ? MT_EINVAL : 0;
+	if (limit < 1)
+		return MT_EINVAL;
+	return store_ddb_erase_expired(store_ddb_of(st), now_s, limit, removed);
 }
 
 /* The operations of the DynamoDB store. */
@@ -229,4 +234,9 @@ const struct store_ops store_ddb_ops = {
 	.idem_begin = store_ddb_idem_begin,
 	.idem_finish = store_ddb_idem_finish,
 	.idem_release = store_ddb_idem_release,
+	.activity_append = store_ddb_activity_append,
+	.activity_list = store_ddb_activity_list,
+	.handover_create = store_ddb_handover_create,
+	.handover_list = store_ddb_handover_list,
+	.handover_update = store_ddb_handover_update,
 };

@@ -33,6 +33,7 @@ static const struct store_sqlite_sql *const store_sqlite_sql_tables[] = {
 	store_sqlite_sql_waitees, store_sqlite_sql_cache, store_sqlite_sql_main, store_sqlite_sql_guest,
 	store_sqlite_sql_restaurant,
 	store_sqlite_sql_stats,
+	store_sqlite_sql_activity,
 };
 
 /* The statement `which` (operation name and SQL), from whichever file owns it; NULL if none. */
@@ -447,9 +448,10 @@ static void store_sqlite_run_batch(struct store_sqlite *s, struct store_sqlite_c
 		return;
 	}
 	/* Nothing of the batch is stored: every write in it fails, as a
-	 * server-side failure (a refused commit is never the caller's fault),
-	 * except contention, which the caller may retry as such. */
-	if (r != MT_EBUSY && r != MT_ENOMEM)
+	 * server-side failure (a refused commit is never the caller's fault):
+	 * contention, memory and a full disk keep their codes (503, 507),
+	 * anything else is MT_EIO. */
+	if (r != MT_EBUSY && r != MT_ENOMEM && r != MT_ENOSPC)
 		r = MT_EIO;
 	for (j = batch; j; j = j->next)
 		if (j->result == 0)

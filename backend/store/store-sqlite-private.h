@@ -93,6 +93,14 @@ enum store_sqlite_sq {
 	SQ_STAT_ADD,
 	SQ_STAT_RANGE,
 	SQ_STAT_HOUR,
+	SQ_ACT_INSERT,
+	SQ_ACT_LIST,
+	SQ_HAND_INSERT,
+	SQ_HAND_LIST,
+	SQ_HAND_UPDATE,
+	SQ_HAND_VERSION,
+	SQ_PURGE_ACT,
+	SQ_PURGE_HAND,
 	SQ__COUNT
 };
 
@@ -228,6 +236,7 @@ extern const struct store_sqlite_sql store_sqlite_sql_main[SQ__COUNT];
 extern const struct store_sqlite_sql store_sqlite_sql_guest[SQ__COUNT];
 extern const struct store_sqlite_sql store_sqlite_sql_restaurant[SQ__COUNT];
 extern const struct store_sqlite_sql store_sqlite_sql_stats[SQ__COUNT];
+extern const struct store_sqlite_sql store_sqlite_sql_activity[SQ__COUNT];
 /* The statement `which` (operation name and SQL); NULL if no file has it. */
 const struct store_sqlite_sql *store_sqlite_sql_of(int which);
 
@@ -282,6 +291,21 @@ int store_sqlite_stat_range(struct store *base, const char *waitlist_id, int64_t
 			    int (*fn)(const struct mt_stat_bucket *b, void *ud), void *ud);
 int store_sqlite_stat_hours(struct store *base, const char *waitlist_id, int party_size, const int64_t *hours,
 			    size_t nh, int (*fn)(const struct mt_stat_bucket *b, void *ud), void *ud);
+/* ---- store-sqlite-activity.c (contract in store.h) */
+/* Appends an activity entry. */
+int store_sqlite_activity_append(struct store *base, const struct mt_activity *a);
+/* Pages through a list's (or the restaurant's) entries, newest first. */
+int store_sqlite_activity_list(struct store *base, const char *tenant_id, const char *waitlist_id,
+			       int64_t since_ms, const struct store_page *page, struct mt_activity **items,
+			       size_t *n, char **next_cursor);
+/* Stores a new handover note (version 1). */
+int store_sqlite_handover_create(struct store *base, struct mt_handover *h);
+/* Pages through a list's handover notes, newest first. */
+int store_sqlite_handover_list(struct store *base, const char *tenant_id, const char *waitlist_id,
+			       const struct store_page *page, struct mt_handover **items, size_t *n,
+			       char **next_cursor);
+/* Rewrites a handover note conditional on its version. */
+int store_sqlite_handover_update(struct store *base, struct mt_handover *h, int64_t expected_version);
 
 /* ---- store-sqlite-schema.c */
 /* Runs every pending migration, each in its own BEGIN IMMEDIATE transaction. */

@@ -198,6 +198,42 @@ static const char *const store_sqlite_migrations[] = {
 	" PRIMARY KEY (waitlist_id, hour, party_size, counter)"
 	") WITHOUT ROWID;"
 	"ALTER TABLE waitlists ADD COLUMN default_quote INTEGER NOT NULL DEFAULT 0;",
+	/* 11: the activity log and shift handover notes (issue 10; store-sqlite-activity.c).
+	 * Neither holds guest data (model.h); both expire with the retention period. */
+	"CREATE TABLE activity ("
+	" tenant_id TEXT NOT NULL,"
+	" waitlist_id TEXT NOT NULL,"
+	" id TEXT NOT NULL,"
+	" at INTEGER NOT NULL,"
+	" actor_kind TEXT NOT NULL,"
+	" actor_id TEXT NOT NULL DEFAULT '',"
+	" action TEXT NOT NULL,"
+	" subject_id TEXT NOT NULL DEFAULT '',"
+	" party_size INTEGER NOT NULL DEFAULT 0,"
+	" fields TEXT NOT NULL DEFAULT '',"
+	" before TEXT NOT NULL DEFAULT '',"
+	" after TEXT NOT NULL DEFAULT '',"
+	" detail TEXT NOT NULL DEFAULT '',"
+	" expires_at INTEGER NOT NULL,"
+	" PRIMARY KEY (tenant_id, waitlist_id, id)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX activity_expiry ON activity(expires_at);"
+	"CREATE TABLE handovers ("
+	" tenant_id TEXT NOT NULL,"
+	" waitlist_id TEXT NOT NULL,"
+	" id TEXT NOT NULL,"
+	" note TEXT NOT NULL,"
+	" author_id TEXT NOT NULL,"
+	" author_name TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" acked_by TEXT NOT NULL DEFAULT '',"
+	" acked_name TEXT NOT NULL DEFAULT '',"
+	" acked_at INTEGER NOT NULL DEFAULT 0,"
+	" version INTEGER NOT NULL DEFAULT 1,"
+	" expires_at INTEGER NOT NULL,"
+	" PRIMARY KEY (tenant_id, waitlist_id, id)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX handovers_expiry ON handovers(expires_at);",
 };
 
 #define STORE_SQLITE_NMIGRATIONS ((int)(sizeof store_sqlite_migrations / sizeof store_sqlite_migrations[0]))

@@ -164,6 +164,23 @@ int store_sqlite_write_stats(struct store *base, uint64_t *commits, uint64_t *wr
 	return 0;
 }
 
+/* After a purge: copies the WAL into the database and truncates it, so the
+ * old page images of erased rows (guest data) do not linger in the WAL
+ * file; secure_delete has zeroed them in the new ones. Best effort: a
+ * reader still holding an old snapshot makes it a partial checkpoint, and
+ * the next purge tries again. */
+static void store_sqlite_truncate_wal(struct store *base)
+{
+	struct store_sqlite *s = (struct store_sqlite *)base;
+	struct store_sqlite_conn *c;
+
+	if (store_sqlite_conn(s, &c) < 0)
+		return;
+	pthread_mutex_lock(&s->write_lock);
+	(void)sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+	pthread_mutex_unlock(&s->write_lock);
+}
+
 /* What store_sqlite_purge_job is asked and answers. */
 struct store_sqlite_purge {
 	int64_t now_s;   /* now, epoch seconds */
@@ -175,7 +192,7 @@ struct store_sqlite_purge {
 static int store_sqlite_purge_job(struct store_sqlite *s, struct store_sqlite_conn *c, void *arg)
 {
 	static const int kinds[] = { SQ_PURGE_WAITEES, SQ_PURGE_FAMILIES, SQ_PURGE_TOKENS, SQ_PURGE_GUARDS,
-				     SQ_PURGE_IDEM, SQ_PURGE_LINKS };
+				     SQ_PURGE_IDEM, SQ_PURGE_LINKS, SQ_PURGE_ACT, SQ_PURGE_HAND };
 	struct store_sqlite_purge *a = arg;
 	int64_t cutoff_ms = (a->now_s - STORE_REFRESH_KEEP_S) * 1000;
 	size_t i;
@@ -209,6 +226,8 @@ static int store_sqlite_purge_expired(struct store *base, int64_t now_s, int lim
 	r = store_sqlite_submit(base, store_sqlite_purge_job, &a);
 	if (r == 0)
 		*removed = a.removed;
+	if (r == 0 && a.removed > 0)
+		store_sqlite_truncate_wal(base);
 	return r;
 }
 
@@ -255,4 +274,9 @@ const struct store_ops store_sqlite_ops = {
 	.idem_begin = store_sqlite_idem_begin,
 	.idem_finish = store_sqlite_idem_finish,
 	.idem_release = store_sqlite_idem_release,
+	.activity_append = store_sqlite_activity_append,
+	.activity_list = store_sqlite_activity_list,
+	.handover_create = store_sqlite_handover_create,
+	.handover_list = store_sqlite_handover_list,
+	.handover_update = store_sqlite_handover_update,
 };

@@ -226,6 +226,26 @@ struct store_ops {
 	 * writes reported (versions) is provisional. May be NULL (DynamoDB):
 	 * store_write_group then runs fn directly, each write on its own. */
 	int (*write_group)(struct store *s, int (*fn)(struct store *s, void *arg), void *arg);
+	/* Activity log (struct mt_activity). activity_append creates an entry
+	 * (MT_ECONFLICT when the id exists). activity_list pages through the
+	 * entries of (tenant, waitlist_id) newest first ("" = restaurant-wide),
+	 * only those at or after since_ms (0 = all), skipping expired ones.
+	 * purge_expired deletes expired entries (DynamoDB: the TTL). */
+	int (*activity_append)(struct store *s, const struct mt_activity *a);
+	int (*activity_list)(struct store *s, const char *tenant_id, const char *waitlist_id, int64_t since_ms,
+			     const struct store_page *page, struct mt_activity **items, size_t *n,
+			     char **next_cursor);
+
+	/* Handover notes (struct mt_handover). handover_create stores a new note
+	 * (version 1; MT_ECONFLICT when the id exists); handover_list pages
+	 * through a list's notes newest first (expired ones skipped);
+	 * handover_update rewrites a note (the acknowledgement) conditional on
+	 * its version (MT_EPRECOND, MT_ENOTFOUND). */
+	int (*handover_create)(struct store *s, struct mt_handover *h);
+	int (*handover_list)(struct store *s, const char *tenant_id, const char *waitlist_id,
+			     const struct store_page *page, struct mt_handover **items, size_t *n,
+			     char **next_cursor);
+	int (*handover_update)(struct store *s, struct mt_handover *h, int64_t expected_version);
 
 	/* Counters since open (may be NULL: then no stats). */
 	void (*stats)(struct store *s, struct store_stats *out);

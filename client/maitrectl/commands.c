@@ -7,6 +7,7 @@ static const struct ctl_cmd *const table[] = {
 	&ctl_cmd_login, &ctl_cmd_logout, &ctl_cmd_whoami, &ctl_cmd_lists, &ctl_cmd_list, &ctl_cmd_parties,
 	&ctl_cmd_add, &ctl_cmd_edit, &ctl_cmd_notify, &ctl_cmd_seat, &ctl_cmd_cancel, &ctl_cmd_no_show,
 	&ctl_cmd_delete, &ctl_cmd_watch, &ctl_cmd_stats, &ctl_cmd_password, &ctl_cmd_staff, &ctl_cmd_restaurant,
+	&ctl_cmd_handover,
 };
 
 /* The command called name, or NULL. */

@@ -40,7 +40,7 @@ struct ctl_cmd {
 /* The commands (cmd-*.c). */
 extern const struct ctl_cmd ctl_cmd_login, ctl_cmd_logout, ctl_cmd_whoami, ctl_cmd_lists, ctl_cmd_list,
 	ctl_cmd_parties, ctl_cmd_add, ctl_cmd_edit, ctl_cmd_notify, ctl_cmd_seat, ctl_cmd_cancel, ctl_cmd_no_show,
-	ctl_cmd_delete, ctl_cmd_watch, ctl_cmd_stats, ctl_cmd_password, ctl_cmd_staff, ctl_cmd_restaurant;
+	ctl_cmd_delete, ctl_cmd_watch, ctl_cmd_stats, ctl_cmd_password, ctl_cmd_staff, ctl_cmd_restaurant, ctl_cmd_handover;
 
 /* The command table and lookup. */
 const struct ctl_cmd *ctl_command_find(const char *name);

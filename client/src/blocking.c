@@ -281,3 +281,66 @@ enum mtc_error mtc_get_estimate(struct mtc_client *c, const char *waitlist_id, i
 	mtc_result_clear(&r);
 	return e;
 }
+
+/* Runs an issue-10 op and hands its JSON text to *json. */
+static enum mtc_error json_call(struct mtc_client *c, const struct mtc_request *req, char **json,
+				char **next_cursor, struct mtc_status *st)
+{
+	struct mtc_result r;
+	enum mtc_error e = mtc_call(c, req, &r);
+	if (e == MTC_OK) {
+		if (next_cursor != NULL) {
+			*next_cursor = r.next_cursor[0] ? mtc_strdup(r.next_cursor) : NULL;
+			if (r.next_cursor[0] && *next_cursor == NULL)
+				e = MTC_ERR_NOMEM;
+		}
+		if (e == MTC_OK) {
+			*json = r.json;
+			r.json = NULL;
+		}
+	}
+	if (st != NULL)
+		*st = r.status;
+	mtc_result_clear(&r);
+	return e;
+}
+
+/* One page of a list's activity. */
+enum mtc_error mtc_list_activity(struct mtc_client *c, const char *waitlist_id, int64_t since, int limit,
+				 const char *cursor, char **json, char **next_cursor, struct mtc_status *st)
+{
+	struct mtc_request req = { .op = MTC_OP_LIST_ACTIVITY, .waitlist_id = waitlist_id, .since = since,
+				   .limit = limit, .cursor = cursor };
+	return json_call(c, &req, json, next_cursor, st);
+}
+
+/* The current handover note and its history. */
+enum mtc_error mtc_get_handover(struct mtc_client *c, const char *waitlist_id, char **json, struct mtc_status *st)
+{
+	struct mtc_request req = { .op = MTC_OP_GET_HANDOVER, .waitlist_id = waitlist_id };
+	return json_call(c, &req, json, NULL, st);
+}
+
+/* Writes a new handover note. */
+enum mtc_error mtc_put_handover(struct mtc_client *c, const char *waitlist_id, const char *note, char **json,
+				struct mtc_status *st)
+{
+	struct mtc_request req = { .op = MTC_OP_PUT_HANDOVER, .waitlist_id = waitlist_id, .note = note };
+	return json_call(c, &req, json, NULL, st);
+}
+
+/* Acknowledges the current handover note. */
+enum mtc_error mtc_ack_handover(struct mtc_client *c, const char *waitlist_id, const char *note_id, char **json,
+				struct mtc_status *st)
+{
+	struct mtc_request req = { .op = MTC_OP_ACK_HANDOVER, .waitlist_id = waitlist_id, .note_id = note_id };
+	return json_call(c, &req, json, NULL, st);
+}
+
+/* The handover summary. */
+enum mtc_error mtc_handover_summary(struct mtc_client *c, const char *waitlist_id, char **json,
+				    struct mtc_status *st)
+{
+	struct mtc_request req = { .op = MTC_OP_HANDOVER_SUMMARY, .waitlist_id = waitlist_id };
+	return json_call(c, &req, json, NULL, st);
+}

@@ -98,3 +98,10 @@ char *mtc_body_sms(const char *from, const char *body)
 	free(b);
 	return res;
 }
+
+/* {"key": value}. */
+char *mtc_body_string(const char *key, const char *value)
+{
+	cJSON *o = cJSON_CreateObject();
+	return print_and_delete(o, o == NULL || cJSON_AddStringToObject(o, key, value) == NULL);
+}

@@ -11,7 +11,8 @@
 int mtc_op_needs_auth(enum mtc_op op)
 {
 	return (op >= MTC_OP_LIST_WAITLISTS && op <= MTC_OP_NOTIFY_WAITEE) || op == MTC_OP_GET_STATS ||
-	       op == MTC_OP_GET_ESTIMATE || (op >= MTC_OP_CHANGE_PASSWORD && op <= MTC_OP_UPDATE_RESTAURANT);
+	       op == MTC_OP_GET_ESTIMATE || (op >= MTC_OP_CHANGE_PASSWORD && op <= MTC_OP_UPDATE_RESTAURANT) ||
+	       (op >= MTC_OP_LIST_ACTIVITY && op <= MTC_OP_HANDOVER_SUMMARY);
 }
 
 /* 1 when a failed attempt of call may be sent again without doing anything twice. */
@@ -22,6 +23,8 @@ static int call_retryable(const struct mtc_call *call)
 	case MTC_OP_LIST_WAITEES: case MTC_OP_GET_WAITEE: case MTC_OP_GET_STATS: case MTC_OP_GET_ESTIMATE:
 	case MTC_OP_LIST_STAFF: case MTC_OP_GET_RESTAURANT:
 	case MTC_OP_CREATE_WAITLIST: case MTC_OP_CREATE_WAITEE:   /* they carry an Idempotency-Key */
+	case MTC_OP_LIST_ACTIVITY: case MTC_OP_GET_HANDOVER: case MTC_OP_HANDOVER_SUMMARY:
+	case MTC_OP_ACK_HANDOVER:   /* the first acknowledgement stays */
 		return 1;
 	case MTC_OP_UPDATE_WAITLIST: case MTC_OP_DELETE_WAITLIST: case MTC_OP_UPDATE_WAITEE:
 	case MTC_OP_DELETE_WAITEE: case MTC_OP_NOTIFY_WAITEE: case MTC_OP_UPDATE_STAFF:
@@ -121,6 +124,14 @@ static enum mtc_error check_request(const struct mtc_request *r)
 												 : MTC_ERR_INVALID_ARG;
 	case MTC_OP_UPDATE_RESTAURANT:
 		return r->restaurant != NULL ? MTC_OK : MTC_ERR_INVALID_ARG;
+	case MTC_OP_LIST_ACTIVITY:
+		return wl && r->since >= 0 ? MTC_OK : MTC_ERR_INVALID_ARG;
+	case MTC_OP_GET_HANDOVER: case MTC_OP_HANDOVER_SUMMARY:
+		return wl ? MTC_OK : MTC_ERR_INVALID_ARG;
+	case MTC_OP_PUT_HANDOVER:
+		return wl && r->note != NULL ? MTC_OK : MTC_ERR_INVALID_ARG;
+	case MTC_OP_ACK_HANDOVER:
+		return wl && (r->note_id == NULL || mtc_id_ok(r->note_id)) ? MTC_OK : MTC_ERR_INVALID_ARG;
 	default:
 		return MTC_ERR_INVALID_ARG;
 	}
@@ -141,7 +152,8 @@ static struct mtc_call *call_new(struct mtc_client *c, const struct mtc_request 
 		keep(call, &r->status_filter) | keep(call, &r->cursor) | keep(call, &r->email) |
 		keep(call, &r->password) | keep(call, &r->name) | keep(call, &r->hook_secret) |
 		keep(call, &r->sms_from) | keep(call, &r->sms_body) | keep(call, &r->from) | keep(call, &r->to) |
-		keep(call, &r->tz) | keep(call, &r->staff_id) | keep(call, &r->new_password);
+		keep(call, &r->tz) | keep(call, &r->staff_id) | keep(call, &r->new_password) |
+		keep(call, &r->note) | keep(call, &r->note_id);
 	if (req->staff != NULL) {
 		call->staff = *req->staff;
 		r->staff = &call->staff;
@@ -466,6 +478,33 @@ static int build_path(struct mtc_client *c, struct mtc_call *call, struct mtc_bu
 		}
 		return e ? -1 : 0;
 	}
+	case MTC_OP_LIST_ACTIVITY: {
+		char sep = '?';
+		*method = "GET";
+		e |= mtc_buf_printf(b, "/waitlists/%s/activity", r->waitlist_id);
+		if (r->since > 0) {
+			e |= mtc_buf_printf(b, "%csince=%lld", sep, (long long)r->since);
+			sep = '&';
+		}
+		if (r->limit > 0) {
+			e |= mtc_buf_printf(b, "%climit=%d", sep, r->limit);
+			sep = '&';
+		}
+		if (r->cursor != NULL) {
+			char *q = mtc_url_escape(r->cursor);
+			e |= q == NULL || mtc_buf_printf(b, "%ccursor=%s", sep, q);
+			free(q);
+		}
+		return e ? -1 : 0;
+	}
+	case MTC_OP_GET_HANDOVER: *method = "GET";
+		return mtc_buf_printf(b, "/waitlists/%s/handover", r->waitlist_id);
+	case MTC_OP_PUT_HANDOVER: *method = "PUT";
+		return mtc_buf_printf(b, "/waitlists/%s/handover", r->waitlist_id);
+	case MTC_OP_ACK_HANDOVER: *method = "POST";
+		return mtc_buf_printf(b, "/waitlists/%s/handover/ack", r->waitlist_id);
+	case MTC_OP_HANDOVER_SUMMARY: *method = "GET";
+		return mtc_buf_printf(b, "/waitlists/%s/handover/summary", r->waitlist_id);
 	default:
 		return -1;
 	}
@@ -498,6 +537,12 @@ static int build_body(struct mtc_client *c, struct mtc_call *call)
 	case MTC_OP_CREATE_STAFF: call->body = mtc_body_staff(r->staff, 1); break;
 	case MTC_OP_UPDATE_STAFF: call->body = mtc_body_staff(r->staff, 0); break;
 	case MTC_OP_UPDATE_RESTAURANT: call->body = mtc_body_restaurant(r->restaurant); break;
+	case MTC_OP_PUT_HANDOVER: call->body = mtc_body_string("note", r->note); break;
+	case MTC_OP_ACK_HANDOVER:
+		if (r->note_id == NULL)
+			return 0;
+		call->body = mtc_body_string("id", r->note_id);
+		break;
 	default: return 0;
 	}
 	return call->body == NULL ? -1 : 0;
@@ -748,6 +793,14 @@ static enum mtc_error take_record(struct mtc_call *call)
 			snprintf(call->result.store, sizeof call->result.store, "%s", s->valuestring);
 		break;
 	}
+	case MTC_OP_LIST_ACTIVITY: case MTC_OP_GET_HANDOVER: case MTC_OP_PUT_HANDOVER:
+	case MTC_OP_ACK_HANDOVER: case MTC_OP_HANDOVER_SUMMARY:
+		e = o == NULL ? MTC_ERR_BAD_ANSWER : MTC_OK;
+		if (e == MTC_OK && (call->result.json = mtc_strdup(call->resp.data)) == NULL)
+			e = MTC_ERR_NOMEM;
+		if (e == MTC_OK && call->req.op == MTC_OP_LIST_ACTIVITY)
+			snprintf(call->result.next_cursor, sizeof call->result.next_cursor, "%s", call->next_cursor);
+		break;
 	default:
 		e = MTC_OK;
 	}
@@ -765,6 +818,7 @@ static long expected_status(const struct mtc_call *call)
 	switch (call->req.op) {
 	case MTC_OP_REGISTER: case MTC_OP_CREATE_WAITLIST: case MTC_OP_CREATE_WAITEE: case MTC_OP_CREATE_STAFF:
 		return 201;
+	case MTC_OP_PUT_HANDOVER: return 201;
 	case MTC_OP_LOGOUT: case MTC_OP_DELETE_WAITLIST: case MTC_OP_DELETE_WAITEE: return 204;
 	case MTC_OP_NOTIFY_WAITEE: return 202;
 	default: return 200;

@@ -166,6 +166,8 @@ char *mtc_body_waitlist(const struct mtc_waitlist_input *in, int create);
 char *mtc_body_credentials(const char *email, const char *password, const char *name);
 char *mtc_body_refresh(const char *refresh_token);
 char *mtc_body_sms(const char *from, const char *body);
+/* {"key": value}. */
+char *mtc_body_string(const char *key, const char *value);
 
 /* staff.c: staff accounts, passwords, the restaurant */
 enum mtc_error mtc_parse_staff(const cJSON *o, struct mtc_staff *s);

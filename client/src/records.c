@@ -384,6 +384,7 @@ void mtc_result_clear(struct mtc_result *r)
 	mtc_waitee_list_unref(r->waitees);
 	free(r->staff);
 	free(r->restaurant);
+	free(r->json);
 	memset(r, 0, sizeof *r);
 	mtc_status_reset(&r->status);
 }

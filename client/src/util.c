@@ -144,6 +144,9 @@ const char *mtc_op_name(enum mtc_op op)
 		[MTC_OP_CREATE_STAFF] = "create_staff", [MTC_OP_UPDATE_STAFF] = "update_staff",
 		[MTC_OP_RESET_STAFF_PASSWORD] = "reset_staff_password", [MTC_OP_GET_RESTAURANT] = "get_restaurant",
 		[MTC_OP_UPDATE_RESTAURANT] = "update_restaurant",
+		[MTC_OP_LIST_ACTIVITY] = "list_activity", [MTC_OP_GET_HANDOVER] = "get_handover",
+		[MTC_OP_PUT_HANDOVER] = "put_handover", [MTC_OP_ACK_HANDOVER] = "ack_handover",
+		[MTC_OP_HANDOVER_SUMMARY] = "handover_summary",
 	};
 	if ((unsigned)op < sizeof names / sizeof names[0] && names[op] != NULL)
 		return names[op];

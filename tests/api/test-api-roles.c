@@ -82,6 +82,16 @@ static const struct row matrix[] = {
 	{ "GET /waitlists/{waitlistId}/estimate", "/waitlists/{wl}/estimate?partySize=2", NULL, O | M | H, 200, 0, 1 },
 	{ "GET /restaurant", "/restaurant", NULL, O | M, 200, 0, 0 },
 	{ "PUT /restaurant", "/restaurant", "{\"timezone\":\"Europe/Paris\"}", O, 200, 0, 0 },
+	/* the activity log and the shift handover (docs/staff.md): every role; the
+	 * restaurant-wide log, owner and managers. The PUT row comes before the
+	 * ack row, so a note exists to acknowledge (the first ack stays: 200 again). */
+	{ "GET /waitlists/{waitlistId}/activity", "/waitlists/{wl}/activity", NULL, O | M | H, 200, 0, 1 },
+	{ "GET /activity", "/activity", NULL, O | M, 200, 0, 0 },
+	{ "GET /waitlists/{waitlistId}/handover", "/waitlists/{wl}/handover", NULL, O | M | H, 200, 0, 1 },
+	{ "PUT /waitlists/{waitlistId}/handover", "/waitlists/{wl}/handover", "{\"note\":\"note {u}\"}",
+	  O | M | H, 201, 0, 1 },
+	{ "GET /waitlists/{waitlistId}/handover/summary", "/waitlists/{wl}/handover/summary", NULL, O | M | H, 200, 0, 1 },
+	{ "POST /waitlists/{waitlistId}/handover/ack", "/waitlists/{wl}/handover/ack", NULL, O | M | H, 200, 0, 1 },
 };
 
 #define NROWS (sizeof matrix / sizeof matrix[0])

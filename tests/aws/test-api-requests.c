@@ -297,7 +297,9 @@ static void test_requests_per_api_operation(void **state)
 		"{\"name\":\"Dinner\",\"description\":\"main room\"}", NULL, tenant, NULL, NULL), &j), 201);
 	snprintf(wl, sizeof wl, "%s", js(j, "id"));
 	cJSON_Delete(j);
-	expect_requests(&f, "POST /waitlists", "PutItem:1");
+	/* + its activity entry, whose expiry needs the restaurant's retention
+	 * period: read once (1 GetItem), then kept 60 s per process (handlers/retention.h) */
+	expect_requests(&f, "POST /waitlists", "PutItem:2 GetItem:1");
 	assert_int_equal(run(&f, handler_waitlists, ev("GET /waitlists", "/waitlists", NULL, NULL, tenant,
 		NULL, NULL), &j), 200);
 	assert_int_equal(cJSON_GetArraySize(j), 1);
@@ -307,7 +309,7 @@ static void test_requests_per_api_operation(void **state)
 	assert_int_equal(run(&f, handler_waitlists, ev("PUT /waitlists/{waitlistId}", path,
 		"{\"name\":\"Dinner (patio)\"}", NULL, tenant, wl, NULL), &j), 200);
 	cJSON_Delete(j);
-	expect_requests(&f, "PUT /waitlists/{id}", "GetItem:2 UpdateItem:1");   /* the list, its check-in link */
+	expect_requests(&f, "PUT /waitlists/{id}", "GetItem:2 UpdateItem:1 PutItem:1");   /* the list, its check-in link; activity */
 
 	/* waitees */
 	snprintf(path, sizeof path, "/waitlists/%s/waitees", wl);
@@ -320,9 +322,9 @@ static void test_requests_per_api_operation(void **state)
 		snprintf(we, sizeof we, "%s", js(j, "id"));
 		cJSON_Delete(j);
 		if (i == 0)   /* notifyIn 0: queued at once (claim + clear of the due slot) */
-			expect_requests(&f, "POST /waitlists/{id}/waitees (notify now)", "GetItem:2 PutItem:4 Query:1 BatchGetItem:1");
-		else   /* + the guest link; the estimate: the restaurant (its zone) and 28 counter buckets (docs/stats.md) */
-			expect_requests(&f, "POST /waitlists/{id}/waitees", "GetItem:2 PutItem:2 Query:1 BatchGetItem:1");
+			expect_requests(&f, "POST /waitlists/{id}/waitees (notify now)", "GetItem:2 PutItem:5 Query:1 BatchGetItem:1");
+		else   /* + the guest link, activity; the estimate: the restaurant (its zone) and 28 counter buckets (docs/stats.md) */
+			expect_requests(&f, "POST /waitlists/{id}/waitees", "GetItem:2 PutItem:3 Query:1 BatchGetItem:1");
 	}
 	assert_int_equal(run(&f, handler_waitees, ev("GET /waitlists/{waitlistId}/waitees", path, NULL,
 		NULL, tenant, wl, NULL), &j), 200);
@@ -333,7 +335,7 @@ static void test_requests_per_api_operation(void **state)
 	assert_int_equal(run(&f, handler_waitees, ev("PUT /waitlists/{waitlistId}/waitees/{waiteeId}", path,
 		"{\"notifyIn\":5}", NULL, tenant, wl, we), &j), 200);
 	cJSON_Delete(j);
-	expect_requests(&f, "PUT /waitlists/{id}/waitees/{id}", "GetItem:2 PutItem:1 Query:1");
+	expect_requests(&f, "PUT /waitlists/{id}/waitees/{id}", "GetItem:2 PutItem:2 Query:1");
 
 	/* the producer tick: one Query per due-index shard, one write per due waitee */
 	f.now += 6 * 60000;   /* past the 5 minutes of the PUT above */
@@ -375,7 +377,7 @@ static void test_requests_per_api_operation(void **state)
 			assert_non_null(resp);
 			assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(resp, "batchItemFailures")), 0);
 			cJSON_Delete(resp);
-			expect_requests(&f, "consumer (one message, sent)", "GetItem:7 Query:1 PutItem:4");
+			expect_requests(&f, "consumer (one message, sent)", "GetItem:7 Query:1 PutItem:5");
 		}
 		/* a repeat delivery of a sent message is a no-op: one read */
 		{
@@ -397,11 +399,11 @@ static void test_requests_per_api_operation(void **state)
 		queue_msgs_free(msgs, nm);
 	}
 
-	/* stats (docs/stats.md): a seat adds to its counter bucket with one UpdateItem */
+	/* stats (docs/stats.md): a seat adds to its counter bucket with one UpdateItem (and the activity entry, PutItem) */
 	assert_int_equal(run(&f, handler_waitees, ev("PUT /waitlists/{waitlistId}/waitees/{waiteeId}", path,
 		"{\"status\":\"seated\"}", NULL, tenant, wl, we), &j), 200);
 	cJSON_Delete(j);
-	expect_requests(&f, "PUT /waitlists/{id}/waitees/{id} (seated)", "GetItem:2 PutItem:1 UpdateItem:1");
+	expect_requests(&f, "PUT /waitlists/{id}/waitees/{id} (seated)", "GetItem:2 PutItem:2 UpdateItem:1");
 	{
 		char spath[128];
 		cJSON *e;
@@ -427,16 +429,66 @@ static void test_requests_per_api_operation(void **state)
 		cJSON_Delete(j);
 		expect_requests(&f, "GET /waitlists/{id}/estimate", "GetItem:2 BatchGetItem:1");
 	}
+	/* issue 10: the activity log and the shift handover */
+	snprintf(path, sizeof path, "/waitlists/%s/activity", wl);
+	assert_int_equal(run(&f, handler_activity, ev("GET /waitlists/{waitlistId}/activity", path, NULL, NULL,
+		tenant, wl, NULL), &j), 200);
+	assert_true(cJSON_GetArraySize(j) >= 6);
+	cJSON_Delete(j);
+	/* the list; the page; each party's name (3). An actor's name is one
+	 * GetItem per account on the page: none here, this test's `sub` is not
+	 * a well-formed id (no account), so it is not looked up. */
+	expect_requests(&f, "GET /waitlists/{id}/activity", "GetItem:4 Query:1");
+	snprintf(path, sizeof path, "/waitlists/%s/handover", wl);
+	assert_int_equal(run(&f, handler_handover, ev("PUT /waitlists/{waitlistId}/handover", path,
+		"{\"note\":\"Table 4 wobbles\"}", NULL, tenant, wl, NULL), &j), 201);
+	cJSON_Delete(j);
+	/* the list (+1 GetItem for the author's name with a real account); note, activity */
+	expect_requests(&f, "PUT /waitlists/{id}/handover", "GetItem:1 PutItem:2");
+	assert_int_equal(run(&f, handler_handover, ev("GET /waitlists/{waitlistId}/handover", path, NULL, NULL,
+		tenant, wl, NULL), &j), 200);
+	cJSON_Delete(j);
+	expect_requests(&f, "GET /waitlists/{id}/handover", "GetItem:1 Query:1");
+	snprintf(path, sizeof path, "/waitlists/%s/handover/ack", wl);
+	assert_int_equal(run(&f, handler_handover, ev("POST /waitlists/{waitlistId}/handover/ack", path, NULL, NULL,
+		tenant, wl, NULL), &j), 200);
+	cJSON_Delete(j);
+	/* the list (+1 GetItem for the name with a real account); the current note; note, activity */
+	expect_requests(&f, "POST /waitlists/{id}/handover/ack", "GetItem:1 Query:1 PutItem:2");
+	snprintf(path, sizeof path, "/waitlists/%s/handover/summary", wl);
+	assert_int_equal(run(&f, handler_handover, ev("GET /waitlists/{waitlistId}/handover/summary", path, NULL,
+		NULL, tenant, wl, NULL), &j), 200);
+	cJSON_Delete(j);
+	/* the list; the note; the parties (one page); the replies since the note */
+	expect_requests(&f, "GET /waitlists/{id}/handover/summary", "GetItem:1 Query:3");
+	{
+		cJSON *e = cJSON_Parse("{\"source\":\"aws.events\",\"detail-type\":\"Scheduled Event\",\"detail\":{}}");
+		cJSON *resp;
+
+		aws_client_counts_reset(f.aws);
+		resp = handler_purge(&f.ctx, e);
+		cJSON_Delete(e);
+		assert_non_null(resp);
+		cJSON_Delete(resp);
+		/* nothing past its deadline: one Query per erasure-index shard */
+		expect_requests(&f, "purge (nothing due)", "Query:4");
+	}
+	snprintf(path, sizeof path, "/waitlists/%s/waitees/%s", wl, we);
 
 	assert_int_equal(run(&f, handler_waitees, ev("DELETE /waitlists/{waitlistId}/waitees/{waiteeId}", path,
 		NULL, NULL, tenant, wl, we), &j), 204);
 	cJSON_Delete(j);
-	expect_requests(&f, "DELETE /waitlists/{id}/waitees/{id}", "GetItem:1 DeleteItem:1");
+	expect_requests(&f, "DELETE /waitlists/{id}/waitees/{id}", "GetItem:2 DeleteItem:1 PutItem:1");   /* + the party (its size), activity */
 	snprintf(path, sizeof path, "/waitlists/%s", wl);
 	assert_int_equal(run(&f, handler_waitlists, ev("DELETE /waitlists/{waitlistId}", path, NULL, NULL, tenant,
 		wl, NULL), &j), 204);
 	cJSON_Delete(j);
-	expect_requests(&f, "DELETE /waitlists/{id} (2 waitees)", "GetItem:1 Query:1 BatchWriteItem:1 DeleteItem:1");
+	expect_requests(&f, "DELETE /waitlists/{id} (2 waitees)", "GetItem:1 Query:1 BatchWriteItem:1 DeleteItem:1 PutItem:1");
+	assert_int_equal(run(&f, handler_activity, ev("GET /activity", "/activity", NULL, NULL, tenant, NULL, NULL), &j),
+			 200);
+	assert_int_equal(cJSON_GetArraySize(j), 1);   /* the list deleted */
+	cJSON_Delete(j);
+	expect_requests(&f, "GET /activity (restaurant-wide)", "Query:1");   /* + 2 GetItem per account named */
 
 	if (refresh[0]) {
 		snprintf(body, sizeof body, "{\"refreshToken\":\"%s\"}", refresh);

@@ -591,6 +591,58 @@ static void test_staff_commands(void **state)
 	run_free(&r);
 }
 
+/* maitrectl handover: writes a note (also from stdin), prints the summary as
+ * plain text (no escapes, the note's lines indented), acknowledges, --json. */
+static void test_handover(void **state)
+{
+	(void)state;
+	struct run r;
+	r = CTL(0, TC_PASSWORD "\n", "login", "--email", email);
+	run_free(&r);
+	r = CTL(0, NULL, "list", "create", "Handover room");
+	run_free(&r);
+	r = CTL(0, NULL, "add", "Handover room", "Long Waiter", "--size", "6", "--quote", "20", "--notes", "birthday cake");
+	run_free(&r);
+	/* nothing written yet */
+	r = CTL(0, NULL, "handover", "Handover room");
+	assert_non_null(strstr(r.out, "Shift handover: Handover room"));
+	assert_non_null(strstr(r.out, "No note was written for this shift."));
+	run_free(&r);
+	/* a note from stdin, two lines */
+	r = CTL(0, "Table 12 wobbles.\nKowalski waits for the big table.\n", "handover", "Handover room", "--write", "-");
+	assert_non_null(strstr(r.out, "NOTE FROM "));
+	assert_non_null(strstr(r.out, "not acknowledged yet."));
+	assert_non_null(strstr(r.out, "\n  Table 12 wobbles.\n  Kowalski waits for the big table.\n"));
+	assert_non_null(strstr(r.out, "ON THE LIST NOW\n  1 party waiting, 6 covers\n"));
+	assert_non_null(strstr(r.out, "NOTES ON PARTIES (1)\n  Long Waiter, party of 6:\n    birthday cake\n"));
+	assert_null(strchr(r.out, '\033'));   /* plain text: no escapes, also on a pipe */
+	for (const char *p = r.out; *p;) {     /* lines short enough for paper */
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		assert_true(len <= 80);
+		p += len + (nl ? 1 : 0);
+	}
+	run_free(&r);
+	/* acknowledge */
+	r = CTL(0, NULL, "handover", "Handover room", "--ack");
+	assert_non_null(strstr(r.out, "acknowledged by "));
+	run_free(&r);
+	/* bad input: an empty note, both options */
+	r = CTL(1, NULL, "handover", "Handover room", "--write", "");
+	run_free(&r);
+	r = CTL(1, NULL, "handover", "Handover room", "--write", "x", "--ack");
+	run_free(&r);
+	/* --json: the API's summary */
+	r = CTL(0, NULL, "--json", "handover", "Handover room");
+	cJSON *j = cJSON_Parse(r.out);
+	assert_non_null(j);
+	assert_int_equal((int)test_json_num(cJSON_GetObjectItem(j, "waiting"), "covers", 0), 6);
+	assert_string_equal(test_json_str(cJSON_GetObjectItem(j, "note"), "note"),
+			    "Table 12 wobbles.\nKowalski waits for the big table.");
+	cJSON_Delete(j);
+	run_free(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -601,6 +653,7 @@ int main(void)
 		cmocka_unit_test(test_debug_masks_secrets),
 		cmocka_unit_test(test_colors_on_tty),
 		cmocka_unit_test(test_staff_commands),
+		cmocka_unit_test(test_handover),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -71,7 +71,8 @@ class Function:
                 "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128"}
         if handler is not None:
             full["_HANDLER"] = handler
-        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+        # MAITRE_LIBCURL: the suite on another libcurl (deploy/build-libcurl's)
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "MAITRE_LIBCURL"):
             if k in os.environ:
                 full[k] = os.environ[k]
         full.update(env)

@@ -10,7 +10,10 @@
   API stand-in with the libraries loaded from its own lib/ (RPATH), not the
   system's, both those linked and libcurl, which bootstrap dlopen()s at its
   first use (here: the JWT secret read from an SSM stand-in at init);
-- a cold start that makes no AWS call does not load libcurl at all.
+- a cold start that makes no AWS call does not load libcurl at all;
+- --libcurl FILE carries FILE as lib/libcurl.so.4 (and refuses a file that is
+  not one); with MAITRE_TEST_SMALL_LIBCURL (deploy/build-libcurl's output)
+  the zip carries it and its two libraries only, and runs on it.
 Run by meson: test-package.py --package deploy/package --bootstrap B
 """
 import argparse
@@ -110,11 +113,11 @@ class TestPackage(unittest.TestCase):
         with open(self.zip, "rb") as a, open(other, "rb") as b:
             self.assertEqual(a.read(), b.read())
 
-    def run_unpacked(self, extra_env):
+    def run_unpacked(self, extra_env, zip_path=None, name="task"):
         """Runs the unpacked zip's bootstrap for one healthz invocation; returns its /proc maps then."""
-        task = os.path.join(self.dir, "task")
+        task = os.path.join(self.dir, name)
         if not os.path.isdir(task):
-            with zipfile.ZipFile(self.zip) as z:
+            with zipfile.ZipFile(zip_path or self.zip) as z:
                 z.extractall(task)
             os.chmod(os.path.join(task, "bootstrap"), 0o755)
         api = rapi.RuntimeAPI().start()
@@ -156,6 +159,56 @@ class TestPackage(unittest.TestCase):
         self.assertIn(os.path.join(task, "lib", "libcjson.so.1"), maps)
         for lib in ("libcurl.so.4", "libssl.so.3", "libnghttp2.so.14", "libgnutls.so.30", "libkrb5.so.3"):
             self.assertNotIn(lib, maps)
+
+
+    def system_libcurl(self):
+        out = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True, check=True).stdout
+        for line in out.splitlines():
+            parts = line.split("=>")
+            if len(parts) == 2 and parts[0].split()[0] == "libcurl.so.4" and \
+                    ("x86-64" in parts[0] or "AArch64" in parts[0]):
+                return parts[1].strip()
+        self.skipTest("no libcurl.so.4 in the ldconfig cache")
+
+    def test_libcurl_option(self):
+        path = self.system_libcurl()
+        out = os.path.join(self.dir, "given.zip")
+        p = subprocess.run([ARGS.package, "--bootstrap", ARGS.bootstrap, "--out", out, "--check", "--libcurl", path],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with zipfile.ZipFile(out) as z, open(path, "rb") as f:
+            self.assertEqual(z.read("lib/libcurl.so.4"), f.read())
+        with zipfile.ZipFile(self.zip) as z:
+            cjson = [n for n in z.namelist() if n.startswith("lib/libcjson")][0]
+            z.extract(cjson, self.dir)
+        p = subprocess.run([ARGS.package, "--bootstrap", ARGS.bootstrap, "--out", out, "--libcurl",
+                            os.path.join(self.dir, cjson)], capture_output=True, text=True, timeout=120)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("is not a libcurl.so.4", p.stderr)
+
+    def test_small_libcurl(self):
+        small = os.environ.get("MAITRE_TEST_SMALL_LIBCURL")
+        if not small:
+            self.skipTest("MAITRE_TEST_SMALL_LIBCURL is not set (deploy/build-libcurl DIR makes one)")
+        out = os.path.join(self.dir, "small.zip")
+        p = subprocess.run([ARGS.package, "--bootstrap", ARGS.bootstrap, "--out", out, "--check", "--libcurl", small],
+                           capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        with zipfile.ZipFile(out) as z:
+            libs = sorted(n[4:] for n in z.namelist() if n.startswith("lib/"))
+        self.assertIn("libcurl.so.4", libs)
+        self.assertIn("libssl.so.3", libs)
+        for lib in ("libnghttp2.so.14", "libgnutls.so.30", "libkrb5.so.3", "libldap-2.5.so.0", "libssh2.so.1"):
+            self.assertNotIn(lib, libs)
+        print("small libcurl: %s" % p.stdout.strip().splitlines()[-1])
+        ssm = FakeSSM("k" * 40)
+        self.addCleanup(ssm.close)
+        task, maps = self.run_unpacked({
+            "MAITRE_JWT_SECRET_SSM": "/maitre/jwt", "MAITRE_SSM_ENDPOINT": ssm.url, "AWS_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "AKIDPACKAGE", "AWS_SECRET_ACCESS_KEY": "package-secret"}, out, "small")
+        self.assertEqual(len(ssm.requests), 1)
+        self.assertIn(os.path.join(task, "lib", "libcurl.so.4"), maps)
+        self.assertNotIn("libnghttp2", maps)
 
 
 def main():

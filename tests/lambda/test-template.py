@@ -67,6 +67,9 @@ ALLOWED = {
     "checkin": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "sqs:SendMessage", "ssm:GetParameter"},
     "producer": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
                  "sqs:SendMessage"},
+    "activity": {"dynamodb:GetItem", "dynamodb:Query"},
+    "handover": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"},
+    "purge": {"dynamodb:Query", "dynamodb:DeleteItem"},
     "consumer": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
                  "sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
                  "sqs:ChangeMessageVisibility", "ssm:GetParameter"},
@@ -81,6 +84,7 @@ ALLOWED = {
 REQUIRED = {
     "consumer": {"sqs:ChangeMessageVisibility", "sqs:ReceiveMessage", "sqs:DeleteMessage"},
     "producer": {"sqs:SendMessage", "dynamodb:Query"},
+    "purge": {"dynamodb:Query", "dynamodb:DeleteItem"},
     "waitees": {"sqs:SendMessage"},
     "token": {"ssm:GetParameter"},
     "refresh": {"ssm:GetParameter"},

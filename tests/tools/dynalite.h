@@ -1,5 +1,6 @@
-/* Test helper: starts dynalite (tests/node_modules/.bin/dynalite, in memory)
- * on a free loopback port and stops it by PID; also a generic "spawn a
+/* Test helper: starts dynalite (tests/node_modules/dynalite, in memory,
+ * through tests/tools/dynalite-server.js) on a loopback port the system
+ * picks and stops it by PID; also a generic "spawn a
  * helper process that prints its port" used by the AWS tests. */
 #ifndef MT_TESTS_DYNALITE_H
 #define MT_TESTS_DYNALITE_H
@@ -13,7 +14,7 @@ struct test_proc {
 	char url[64];     /* "http://127.0.0.1:PORT" */
 };
 
-/* Starts dynalite on a free port and waits until it accepts connections.
+/* Starts dynalite on a port the system picks and waits until it listens.
  * Returns 0, 77 when node is not installed (the caller skips; under CI=true
  * -1 instead: tests/common/skip.h), or -1 with a message on stderr, also
  * when tests/node_modules lacks dynalite (test.sh installs it; a test

@@ -514,6 +514,12 @@ enum mtc_op {
 	MTC_OP_RESET_STAFF_PASSWORD, /* POST /staff/{staff_id}/password {new_password} -> staff */
 	MTC_OP_GET_RESTAURANT,    /* GET /restaurant -> restaurant */
 	MTC_OP_UPDATE_RESTAURANT, /* PUT /restaurant {restaurant} (If-Match) -> restaurant */
+	/* issue 10: these answer the server's JSON as text in mtc_result.json (docs/api.yaml) */
+	MTC_OP_LIST_ACTIVITY,     /* GET /waitlists/{waitlist_id}/activity?since=&limit=&cursor= -> json (an array) */
+	MTC_OP_GET_HANDOVER,      /* GET /waitlists/{waitlist_id}/handover -> json {current, history} */
+	MTC_OP_PUT_HANDOVER,      /* PUT /waitlists/{waitlist_id}/handover {note} -> json (the note) */
+	MTC_OP_ACK_HANDOVER,      /* POST /waitlists/{waitlist_id}/handover/ack {id?} -> json (the note) */
+	MTC_OP_HANDOVER_SUMMARY,  /* GET /waitlists/{waitlist_id}/handover/summary -> json */
 };
 /* The op's name ("create_waitee"). Static string. */
 MTC_API const char *mtc_op_name(enum mtc_op op);
@@ -554,6 +560,9 @@ struct mtc_request {
 	const struct mtc_staff_input *staff;     /* CREATE/UPDATE_STAFF: the fields */
 	const struct mtc_restaurant_input *restaurant; /* UPDATE_RESTAURANT: the fields */
 	const char *new_password;                /* CHANGE_PASSWORD, RESET_STAFF_PASSWORD (never traced) */
+	const char *note;                        /* PUT_HANDOVER: the note's text */
+	const char *note_id;                     /* ACK_HANDOVER: the note the caller read (NULL = the current one) */
+	int64_t since;                           /* LIST_ACTIVITY: entries at or after this time (epoch ms), 0 = all */
 };
 
 /* What a call produced. Members not produced by the op are NULL / 0. */
@@ -578,6 +587,8 @@ struct mtc_result {
 	struct mtc_staff *staff;                 /* staff ops: the account(s) (malloc'd array) */
 	size_t n_staff;                          /* how many (LIST_STAFF: the page; others: 1) */
 	struct mtc_restaurant *restaurant;       /* GET/UPDATE_RESTAURANT (malloc'd) */
+	char *json;                              /* issue 10 ops: the answer's JSON text (malloc'd) */
+	char next_cursor[600];                   /* LIST_ACTIVITY: the next page's cursor, "" = last page */
 };
 
 /* Frees what a result holds (records, one list reference) and zeroes it.
@@ -680,6 +691,24 @@ MTC_API enum mtc_error mtc_update_restaurant(struct mtc_client *c, const struct 
 /* A record as the API's JSON (one line, malloc'd; NULL on no memory). */
 MTC_API char *mtc_staff_to_json(const struct mtc_staff *s);
 MTC_API char *mtc_restaurant_to_json(const struct mtc_restaurant *r);
+/* Issue 10: the activity log and the shift handover. *json gets the
+ * server's answer as JSON text (malloc'd, the caller frees; untouched on
+ * failure); its shape is in docs/api.yaml. */
+/* One page of the list's activity, newest first (since 0 = all, limit 0 =
+ * the server's default, cursor NULL = the first page); *next_cursor (may be
+ * NULL) gets the next page's cursor, malloc'd, or NULL on the last page. */
+MTC_API enum mtc_error mtc_list_activity(struct mtc_client *c, const char *waitlist_id, int64_t since, int limit,
+					 const char *cursor, char **json, char **next_cursor, struct mtc_status *st);
+MTC_API enum mtc_error mtc_get_handover(struct mtc_client *c, const char *waitlist_id, char **json,
+					struct mtc_status *st);
+MTC_API enum mtc_error mtc_put_handover(struct mtc_client *c, const char *waitlist_id, const char *note,
+					char **json, struct mtc_status *st);
+/* note_id: the note the caller read (a newer one answers MTC_ERR_CONFLICT,
+ * error "stale_handover"); NULL acknowledges whatever is current. */
+MTC_API enum mtc_error mtc_ack_handover(struct mtc_client *c, const char *waitlist_id, const char *note_id,
+					char **json, struct mtc_status *st);
+MTC_API enum mtc_error mtc_handover_summary(struct mtc_client *c, const char *waitlist_id, char **json,
+					    struct mtc_status *st);
 
 /* ------------------------------------------------------------------ */
 /* Non-blocking calls (curl multi)                                      */
