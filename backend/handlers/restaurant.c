@@ -147,7 +147,7 @@ static cJSON *restaurant_apply(const cJSON *body, struct mt_restaurant *r, int64
 {
 	const cJSON *f;
 	const char *why = NULL;
-	int64_t n;
+	int64_t n = 0;   /* set by restaurant_int before any use */
 	cJSON *err;
 
 	*version = -1;
