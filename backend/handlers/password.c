@@ -14,6 +14,7 @@
 #include "core/error.h"
 #include "core/id.h"
 #include "handlers/access.h"
+#include "handlers/activity-log.h"
 #include "handlers/field.h"
 #include "handlers/handler.h"
 #include "handlers/session.h"
@@ -108,6 +109,11 @@ cJSON *handler_password(struct mt_ctx *ctx, const cJSON *event)
 	}
 	mt_id_new(family, now);
 	resp = session_response(ctx, &u, family);
+	{
+		struct activity_actor who = activity_staff(event);
+
+		(void)activity_append(ctx, u.tenant_id, NULL, &who, "password_changed", u.id, 0, NULL, NULL, NULL, NULL);
+	}
 done:
 	sodium_memzero(u.password_hash, sizeof u.password_hash);
 	cJSON_Delete(body);

@@ -21,6 +21,7 @@
 #include "core/id.h"
 #include "core/validate.h"
 #include "handlers/access.h"
+#include "handlers/activity-log.h"
 #include "handlers/crud.h"
 #include "handlers/field.h"
 #include "handlers/handler.h"
@@ -98,6 +99,28 @@ static cJSON *staff_load(struct mt_ctx *ctx, const struct staff_caller *c, const
 	if (r < 0)
 		return mt_resp_from_err(r, "staff account");
 	return NULL;
+}
+
+/* Records a change of account `after` in the restaurant-wide activity log
+ * (before NULL = created): the fields changed, role and disabled before
+ * and after; never a password or its hash. */
+static void staff_activity(struct mt_ctx *ctx, const cJSON *event, const char *action, const struct mt_user *before,
+			   const struct mt_user *after)
+{
+	struct activity_actor who = activity_staff(event);
+	char fields[64] = "", b[96], a[96];
+
+	if (before != NULL) {
+		snprintf(fields, sizeof fields, "%s%s%s%s%s", strcmp(before->name, after->name) ? "name" : "",
+			 strcmp(before->name, after->name) && strcmp(before->role, after->role) ? "," : "",
+			 strcmp(before->role, after->role) ? "role" : "",
+			 (strcmp(before->name, after->name) || strcmp(before->role, after->role)) &&
+					 before->disabled != after->disabled ? "," : "",
+			 before->disabled != after->disabled ? "disabled" : "");
+		snprintf(b, sizeof b, "{\"role\":\"%s\",\"disabled\":%s}", before->role, before->disabled ? "true" : "false");
+	}
+	snprintf(a, sizeof a, "{\"role\":\"%s\",\"disabled\":%s}", after->role, after->disabled ? "true" : "false");
+	(void)activity_append(ctx, after->tenant_id, NULL, &who, action, after->id, 0, fields, before ? b : NULL, a, NULL);
 }
 
 /* GET /staff: the restaurant's accounts (a manager sees the hosts and itself). */
@@ -224,8 +247,10 @@ static cJSON *staff_create(struct mt_ctx *ctx, const cJSON *event, const struct 
 		resp = mt_resp_error(409, "email_taken", "email", "an account with this e-mail exists already");
 	else if (r < 0)
 		resp = mt_resp_from_err(r, "staff account");
-	else
+	else {
 		resp = staff_one(201, &u, 1);
+		staff_activity(ctx, event, "staff_created", NULL, &u);
+	}
 done:
 	sodium_memzero(u.password_hash, sizeof u.password_hash);
 	cJSON_Delete(body);
@@ -309,8 +334,10 @@ static cJSON *staff_update(struct mt_ctx *ctx, const cJSON *event, const struct 
 		resp = crud_lost_race(&pre, "staff account");
 	else if (r < 0)
 		resp = mt_resp_from_err(r, "staff account");
-	else
+	else {
 		resp = staff_one(200, &u, 0);
+		staff_activity(ctx, event, "staff_edited", &before, &u);
+	}
 done:
 	sodium_memzero(u.password_hash, sizeof u.password_hash);
 	sodium_memzero(before.password_hash, sizeof before.password_hash);
@@ -369,8 +396,10 @@ static cJSON *staff_reset(struct mt_ctx *ctx, const cJSON *event, const struct s
 	if (r < 0)
 		resp = r == MT_EPRECOND ? mt_resp_error(409, "conflict", NULL, "the account keeps changing; retry")
 					: mt_resp_from_err(r, "staff account");
-	else
+	else {
 		resp = staff_one(200, &u, 0);
+		staff_activity(ctx, event, "staff_password_reset", NULL, &u);
+	}
 done:
 	sodium_memzero(u.password_hash, sizeof u.password_hash);
 	cJSON_Delete(body);

@@ -218,6 +218,33 @@ static void test_disable(void **state)
 	cJSON_Delete(j);
 	assert_int_equal(login(&f->srv, email, "initial password", &j), 200);
 	cJSON_Delete(j);
+	/* the restaurant-wide activity has the account's creation and both changes, by the owner */
+	{
+		int created = 0, disabled = 0, enabled = 0;
+		const cJSON *it;
+
+		assert_int_equal(call(&f->srv, f->owner, "GET", "/activity?limit=100", NULL, &j), 200);
+		cJSON_ArrayForEach(it, j) {
+			const char *subject = test_json_str(it, "subjectId"), *action = test_json_str(it, "action");
+			const cJSON *after = cJSON_GetObjectItemCaseSensitive(it, "after");
+			const cJSON *dis = cJSON_GetObjectItemCaseSensitive(after, "disabled");
+
+			if (subject == NULL || strcmp(subject, id) != 0 || action == NULL)
+				continue;
+			assert_string_equal(test_json_str(cJSON_GetObjectItemCaseSensitive(it, "actor"), "id"), f->owner_id);
+			created |= strcmp(action, "staff_created") == 0;
+			if (strcmp(action, "staff_edited") == 0) {
+				disabled |= cJSON_IsTrue(dis);
+				enabled |= cJSON_IsFalse(dis);
+			}
+		}
+		if (!created || !disabled || !enabled) {
+			char *text = cJSON_PrintUnformatted(j);
+
+			fail_msg("activity lacks the staff changes: %s", text ? text : "?");
+		}
+		cJSON_Delete(j);
+	}
 	free(tok);
 	free(refresh);
 }

@@ -182,7 +182,7 @@ static void staff_requests(struct fx *f, const char *tenant, const char *owner)
 		tenant, owner, NULL), &j), 201);
 	snprintf(sid, sizeof sid, "%s", js(j, "id"));
 	cJSON_Delete(j);
-	expect_requests(f, "POST /staff", "PutItem:3");
+	expect_requests(f, "POST /staff", "PutItem:4 GetItem:1");   /* + the activity entry (and the retention it reads) */
 	assert_int_equal(run(f, handler_staff, ev_as("GET /staff", "/staff", NULL, tenant, owner, NULL), &j), 200);
 	assert_int_equal(cJSON_GetArraySize(j), 2);
 	cJSON_Delete(j);
@@ -194,18 +194,18 @@ static void staff_requests(struct fx *f, const char *tenant, const char *owner)
 	assert_int_equal(run(f, handler_staff, ev_as("PUT /staff/{staffId}", path, "{\"role\":\"manager\"}", tenant,
 		owner, sid), &j), 200);
 	cJSON_Delete(j);
-	expect_requests(f, "PUT /staff/{id}", "GetItem:2 UpdateItem:1");
+	expect_requests(f, "PUT /staff/{id}", "GetItem:2 UpdateItem:1 PutItem:1");
 	snprintf(path, sizeof path, "/staff/%s/password", sid);
 	assert_int_equal(run(f, handler_staff, ev_as("POST /staff/{staffId}/password", path,
 		"{\"password\":\"second password\"}", tenant, owner, sid), &j), 200);
 	cJSON_Delete(j);
-	expect_requests(f, "POST /staff/{id}/password", "GetItem:2 UpdateItem:1");
+	expect_requests(f, "POST /staff/{id}/password", "GetItem:2 UpdateItem:1 PutItem:1");
 	assert_int_equal(run(f, handler_password, ev_as("POST /auth/password", "/auth/password",
 		"{\"currentPassword\":\"correct horse battery\",\"newPassword\":\"a new horse battery\"}",
 		tenant, owner, NULL), &j), 200);
 	cJSON_Delete(j);
 	/* the account, its update, then a new session: the restaurant, a refresh token */
-	expect_requests(f, "POST /auth/password", "GetItem:3 UpdateItem:1 PutItem:1");
+	expect_requests(f, "POST /auth/password", "GetItem:3 UpdateItem:1 PutItem:2");
 }
 
 /* Every API operation, in the order a restaurant uses them. */
