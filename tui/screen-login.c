@@ -1,5 +1,6 @@
 /* The login screen: server, e-mail, password; F2 switches to "create the
- * restaurant" (register the owner: name, e-mail, password). */
+ * restaurant" (register the owner: the restaurant's name, the owner's name, e-mail,
+ * password). */
 #include <curses.h>
 #include <stdio.h>
 #include <string.h>
@@ -13,7 +14,7 @@
 /* 1 when field i is on the screen in the current mode. */
 static int shown(const struct app *a, int i)
 {
-	return i != LF_NAME || a->login.registering;
+	return (i != LF_NAME && i != LF_RESTAURANT) || a->login.registering;
 }
 
 /* Moves the focus to the next (dir 1) or previous (dir -1) shown field. */
@@ -59,7 +60,7 @@ int login_key(struct app *a, int is_key, long ch)
 		l->message[0] = '\0';
 		/* the server field keeps the cursor; otherwise start at the first field of the mode */
 		if (l->focus != LF_SERVER)
-			l->focus = l->registering ? LF_NAME : LF_EMAIL;
+			l->focus = l->registering ? LF_RESTAURANT : LF_EMAIL;
 		return KEY_HANDLED;
 	}
 	if (!is_key && ch == 27)
@@ -107,7 +108,7 @@ void login_draw(struct app *a)
 	if (x < 0)
 		x = 0;
 	draw_box(a, y, x, h, w, l->registering ? "Maitre · create the restaurant" : "Maitre · log in");
-	static const char *const labels[LF_COUNT] = { "Server", "Your name", "E-mail", "Password" };
+	static const char *const labels[LF_COUNT] = { "Server", "Restaurant", "Your name", "E-mail", "Password" };
 	int row = y + 2, cy = -1, cx = -1;
 	for (int i = 0; i < LF_COUNT; i++) {
 		if (!shown(a, i))

@@ -284,6 +284,7 @@ void sync_login(struct sync *s)
 	req.email = a->login.f[LF_EMAIL].text;
 	req.password = a->login.f[LF_PASSWORD].text;
 	req.name = a->login.f[LF_NAME].text;
+	req.restaurant_name = a->login.registering ? a->login.f[LF_RESTAURANT].text : NULL;
 	enum mtc_error e = mtc_start(s->c, &req, login_done, s, &s->other_call);
 	if (e != MTC_OK) {
 		str_fmt(a->login.message, sizeof a->login.message, "cannot start: %s", mtc_strerror(e));

@@ -63,7 +63,7 @@ char *mtc_body_waitlist(const struct mtc_waitlist_input *in, int create)
 }
 
 /* {email, password[, name]}. */
-char *mtc_body_credentials(const char *email, const char *password, const char *name)
+char *mtc_body_credentials(const char *email, const char *password, const char *name, const char *restaurant)
 {
 	cJSON *o = cJSON_CreateObject();
 	int f = o == NULL;
@@ -72,6 +72,8 @@ char *mtc_body_credentials(const char *email, const char *password, const char *
 		     cJSON_AddStringToObject(o, "password", password) == NULL;
 	if (!f && name != NULL)
 		f |= cJSON_AddStringToObject(o, "name", name) == NULL;
+	if (!f && restaurant != NULL && restaurant[0] != '\0')
+		f |= cJSON_AddStringToObject(o, "restaurantName", restaurant) == NULL;
 	return print_and_delete(o, f);
 }
 

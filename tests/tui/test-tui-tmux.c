@@ -195,10 +195,12 @@ static void test_first_run(void **state)
 	snprintf(em, sizeof em, "L:%s", w->email);
 	assert_int_equal(tmux_keys(&w->t, "F2", NULL), 0);
 	assert_true(tmux_wait_text(&w->t, "create the restaurant", WAIT) >= 0);
-	assert_int_equal(tmux_keys(&w->t, "L:Hana Owner", "Tab", em, "Tab", "L:" PASSWORD, "Enter", NULL), 0);
+	/* the restaurant's name first: it goes to the server with the owner and is the header's */
+	assert_int_equal(tmux_keys(&w->t, "L:Chez Zoë", "Tab", "L:Hana Owner", "Tab", em, "Tab", "L:" PASSWORD, "Enter",
+				   NULL), 0);
 	assert_true(tmux_wait_text(&w->t, "No waitlist yet", WAIT) >= 0);
 	assert_int_equal(tmux_keys(&w->t, "L:Dining room", "Enter", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "Dining room · waiting", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Chez Zoë · Dining room · waiting", WAIT) >= 0);
 	assert_true(tmux_wait_text(&w->t, "Nobody waiting", WAIT) >= 0);
 
 	/* the server has the account and the list */
@@ -206,6 +208,10 @@ static void test_first_run(void **state)
 	struct test_resp r;
 	assert_int_equal(test_http(&w->srv, "GET", "/waitlists", w->token, NULL, NULL, &r), 0);
 	assert_non_null(strstr(r.body, "\"Dining room\""));
+	test_resp_free(&r);
+	assert_int_equal(test_http(&w->srv, "GET", "/restaurant", w->token, NULL, NULL, &r), 0);
+	assert_int_equal(r.status, 200);
+	assert_non_null(strstr(r.body, "\"name\":\"Chez Zo"));
 	test_resp_free(&r);
 
 	/* the session file: 0600, the refresh token, never the password */
