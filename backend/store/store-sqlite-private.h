@@ -370,6 +370,11 @@ int store_sqlite_waitlist_peek(struct store *base, const char *tenant_id, const 
 int store_sqlite_list(struct store_sqlite *s, struct store_sqlite_conn *c, sqlite3_stmt *st,
 			     int limit, size_t size, void (*read)(sqlite3_stmt *, void *), size_t id_offset,
 			     void **items, size_t *n, char **next_cursor);
+/* Runs the per-tenant listing statement `which` (tenant, after-id, limit)
+ * for one page into a malloc'd array (store_sqlite_list's rules). */
+int store_sqlite_tenant_list(struct store *base, enum store_sqlite_sq which, const char *tenant_id,
+			     const struct store_page *page, size_t size, void (*read)(sqlite3_stmt *, void *),
+			     size_t id_offset, void **items, size_t *n, char **next_cursor);
 /* Lists a tenant's waitlists in creation (id) order, one page at a time. */
 int store_sqlite_waitlist_list(struct store *base, const char *tenant_id, const struct store_page *page,
 				      struct mt_waitlist **items, size_t *n, char **next_cursor);

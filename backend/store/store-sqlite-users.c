@@ -168,25 +168,10 @@ int store_sqlite_user_update(struct store *base, struct mt_user *u, int64_t expe
 int store_sqlite_user_list(struct store *base, const char *tenant_id, const struct store_page *page,
 			   struct mt_user **items, size_t *n, char **next_cursor)
 {
-	STORE_SQLITE_ENTER(base, s, c);
-	char after[MT_ID_SIZE];
-	sqlite3_stmt *st = NULL;
 	void *arr = NULL;
-	int limit, r;
+	int r = store_sqlite_tenant_list(base, SQ_USER_LIST, tenant_id, page, sizeof(struct mt_user),
+					 store_sqlite_read_user_cb, offsetof(struct mt_user, id), &arr, n, next_cursor);
 
-	*items = NULL;
-	*n = 0;
-	if (next_cursor)
-		*next_cursor = NULL;
-	if (tenant_id == NULL)
-		return MT_EINVAL;
-	if ((r = store_sqlite_page(page, after, &limit)) < 0 || (r = store_sqlite_stmt(c, SQ_USER_LIST, &st)) < 0)
-		return r;
-	BIND_STR(st, 1, tenant_id);
-	BIND_STR(st, 2, after);
-	sqlite3_bind_int(st, 3, limit + 1);
-	r = store_sqlite_list(s, c, st, limit, sizeof(struct mt_user), store_sqlite_read_user_cb,
-			      offsetof(struct mt_user, id), &arr, n, next_cursor);
 	*items = arr;
 	return r;
 }

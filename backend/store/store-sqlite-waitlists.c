@@ -207,14 +207,15 @@ int store_sqlite_list(struct store_sqlite *s, struct store_sqlite_conn *c, sqlit
 	return 0;
 }
 
-/* Lists a tenant's waitlists in creation (id) order, one page at a time. */
-int store_sqlite_waitlist_list(struct store *base, const char *tenant_id, const struct store_page *page,
-				      struct mt_waitlist **items, size_t *n, char **next_cursor)
+/* Runs the per-tenant listing statement `which` (tenant, after-id, limit)
+ * for one page into a malloc'd array (store_sqlite_list's rules). */
+int store_sqlite_tenant_list(struct store *base, enum store_sqlite_sq which, const char *tenant_id,
+			     const struct store_page *page, size_t size, void (*read)(sqlite3_stmt *, void *),
+			     size_t id_offset, void **items, size_t *n, char **next_cursor)
 {
 	STORE_SQLITE_ENTER(base, s, c);
 	char after[MT_ID_SIZE];
 	sqlite3_stmt *st = NULL;
-	void *arr = NULL;
 	int limit, r;
 
 	*items = NULL;
@@ -223,13 +224,23 @@ int store_sqlite_waitlist_list(struct store *base, const char *tenant_id, const 
 		*next_cursor = NULL;
 	if (tenant_id == NULL)
 		return MT_EINVAL;
-	if ((r = store_sqlite_page(page, after, &limit)) < 0 || (r = store_sqlite_stmt(c, SQ_WL_LIST, &st)) < 0)
+	if ((r = store_sqlite_page(page, after, &limit)) < 0 || (r = store_sqlite_stmt(c, which, &st)) < 0)
 		return r;
 	BIND_STR(st, 1, tenant_id);
 	BIND_STR(st, 2, after);
 	sqlite3_bind_int(st, 3, limit + 1);
-	r = store_sqlite_list(s, c, st, limit, sizeof(struct mt_waitlist), store_sqlite_read_waitlist_cb,
-			      offsetof(struct mt_waitlist, id), &arr, n, next_cursor);
+	return store_sqlite_list(s, c, st, limit, size, read, id_offset, items, n, next_cursor);
+}
+
+/* Lists a tenant's waitlists in creation (id) order, one page at a time. */
+int store_sqlite_waitlist_list(struct store *base, const char *tenant_id, const struct store_page *page,
+				      struct mt_waitlist **items, size_t *n, char **next_cursor)
+{
+	void *arr = NULL;
+	int r = store_sqlite_tenant_list(base, SQ_WL_LIST, tenant_id, page, sizeof(struct mt_waitlist),
+					 store_sqlite_read_waitlist_cb, offsetof(struct mt_waitlist, id), &arr, n,
+					 next_cursor);
+
 	*items = arr;
 	return r;
 }
