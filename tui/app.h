@@ -249,6 +249,7 @@ struct app {
 	struct team_view team;         /* team overlay state */
 	char restaurant_name[256];     /* the restaurant's name from the session answer, "" = none */
 	char role[16];                 /* the account's role from the session answer, "" = unknown */
+	char timezone[72];             /* the restaurant's IANA zone the clocks use (TZ set), "" = the machine's */
 	unsigned dirty;                /* enum dirty bits */
 
 	/* the board */

@@ -7,11 +7,37 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "app.h"
 #include "kit/theme.h"
 #include "sync.h"
 #include "util.h"
+
+/* Makes the restaurant's time zone the one every clock of the app shows
+ * (times are always read through localtime_r): TZ is set when the zone is
+ * a plain IANA name this machine has a file for; otherwise the machine's
+ * own zone stays (a zone-less machine shows its local time, as before). */
+static void zone_into_app(struct app *a, const char *tz)
+{
+	char path[160];
+	size_t i;
+
+	if (tz[0] == '\0' || strcmp(tz, a->timezone) == 0 || tz[0] == '/' || strstr(tz, "..") != NULL)
+		return;
+	for (i = 0; tz[i]; i++)
+		if (!((tz[i] >= 'A' && tz[i] <= 'Z') || (tz[i] >= 'a' && tz[i] <= 'z') || (tz[i] >= '0' && tz[i] <= '9') ||
+		      strchr("/_+-", tz[i]) != NULL))
+			return;
+	if (snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", tz) >= (int)sizeof path || access(path, R_OK) != 0)
+		return;
+	if (setenv("TZ", tz, 1) != 0)
+		return;
+	tzset();
+	str_copy(a->timezone, sizeof a->timezone, tz);
+	a->dirty |= DIRTY_ALL;
+}
 
 /* Copies the session answer's account details into the app; 1 when a password change is pending. */
 static int session_into_app(struct app *a, struct mtc_client *c)
@@ -26,6 +52,7 @@ static int session_into_app(struct app *a, struct mtc_client *c)
 		str_copy(a->role, sizeof a->role, info.role);
 		a->dirty |= DIRTY_HEADER;
 	}
+	zone_into_app(a, info.timezone);
 	return info.must_change_password;
 }
 

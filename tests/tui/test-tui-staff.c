@@ -7,7 +7,8 @@
  *   restaurant's name in the header; the server has the new password.
  * - team: the owner opens `T`, sees the accounts, adds a host by keys,
  *   disables it (`d`); the server has both; a host pressing `T` is told
- *   the team is not its to manage. */
+ *   the team is not its to manage.
+ * - restaurant_clock: the header's clock is the restaurant's time zone. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <locale.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -130,6 +132,49 @@ static void test_staff_first_login(void **state)
 	world_free(w);
 }
 
+/* "HH:MM" of the wall clock plus off_s, in UTC terms (the zone's offset added by hand). */
+static void clock_at(time_t t, long off_s, char *out, size_t n)
+{
+	struct tm tm;
+
+	t += off_s;
+	gmtime_r(&t, &tm);
+	snprintf(out, n, "%02d:%02d", tm.tm_hour, tm.tm_min);
+}
+
+/* The app's clocks show the restaurant's time zone (Asia/Kathmandu, UTC+5:45,
+ * no summer time), not the machine's (UTC here: TZ=UTC for the app). */
+static void test_restaurant_clock(void **state)
+{
+	(void)state;
+	struct world *w = world_new();
+	const char *args[] = { "--server", w->srv.base_url, NULL };
+	const char *env[] = { "TZ=UTC", NULL };
+	char em[160], pw[160], line[1024], want[2][8];
+	int ok = 0;
+
+	assert_int_equal(owner_http(w, "PUT", "/restaurant", "{\"timezone\":\"Asia/Kathmandu\"}", NULL), 200);
+	assert_int_equal(tmux_start(&w->t, 120, 40, args, env), 0);
+	assert_true(tmux_wait_text(&w->t, "log in", WAIT) >= 0);
+	snprintf(em, sizeof em, "L:%s", w->email);
+	snprintf(pw, sizeof pw, "L:%s", PASSWORD);
+	assert_int_equal(tmux_keys(&w->t, em, "Tab", pw, "Enter", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "Chez Zoë · Dining room · waiting", WAIT) >= 0);
+	for (int i = 0; i < 50 && !ok; i++) {
+		time_t now = time(NULL);
+		clock_at(now, 5 * 3600 + 45 * 60, want[0], sizeof want[0]);
+		clock_at(now - 60, 5 * 3600 + 45 * 60, want[1], sizeof want[1]);   /* a minute turned meanwhile */
+		assert_int_equal(tmux_line_with(&w->t, "Dining room · waiting", line, sizeof line), 0);
+		ok = strstr(line, want[0]) != NULL || strstr(line, want[1]) != NULL;
+		if (!ok)
+			usleep(100000);
+	}
+	if (!ok)
+		fprintf(stderr, "header without the Kathmandu time %s: %s\n", want[0], line);
+	assert_true(ok);
+	world_free(w);
+}
+
 /* The owner's team overlay. */
 static void test_team(void **state)
 {
@@ -183,6 +228,7 @@ int main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_staff_first_login, teardown),
 		cmocka_unit_test_teardown(test_team, teardown),
+		cmocka_unit_test_teardown(test_restaurant_clock, teardown),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);
