@@ -231,6 +231,7 @@ struct app {
 	char server[512];              /* base URL of the API */
 	char email[256];               /* e-mail of the last login */
 	char country[4];               /* default country for phone numbers ("US") */
+	int country_set;               /* 1: `country` came from the config file (the restaurant's does not replace it) */
 	char state_dir[512];           /* $XDG_STATE_HOME/maitre (outbox, last list) */
 	int poll_ms;                   /* list polling period (ms) */
 	int notify_desktop;            /* 1 unless notifications = off */

@@ -102,6 +102,7 @@ int main(int argc, char **argv)
 	    opt_server ? opt_server : env_server && *env_server ? env_server : cfg.server ? cfg.server : DEFAULT_SERVER);
 	set(a->email, sizeof a->email, cfg.email);
 	set(a->country, sizeof a->country, cfg.country[0] ? cfg.country : "US");
+	a->country_set = cfg.country[0] != '\0';
 	if (cfg.poll_interval_s > 0)
 		a->poll_ms = cfg.poll_interval_s * 1000;
 	if (cfg.notifications == 0)

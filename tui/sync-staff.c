@@ -53,6 +53,10 @@ static int session_into_app(struct app *a, struct mtc_client *c)
 		a->dirty |= DIRTY_HEADER;
 	}
 	zone_into_app(a, info.timezone);
+	if (!a->country_set && strlen(info.phone_country) == 2 && strcmp(a->country, info.phone_country) != 0) {
+		str_copy(a->country, sizeof a->country, info.phone_country);   /* the restaurant's, unless the config says */
+		a->dirty |= DIRTY_OVERLAY;
+	}
 	return info.must_change_password;
 }
 

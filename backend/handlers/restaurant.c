@@ -95,12 +95,12 @@ int restaurant_tz_valid(const char *tz)
 int restaurant_to_json(const struct mt_restaurant *r, int full, cJSON *obj)
 {
 	if (cJSON_AddStringToObject(obj, "name", r->name) == NULL ||
-	    cJSON_AddStringToObject(obj, "timezone", r->timezone) == NULL)
+	    cJSON_AddStringToObject(obj, "timezone", r->timezone) == NULL ||
+	    cJSON_AddStringToObject(obj, "phoneCountry", r->phone_country) == NULL)
 		return MT_ENOMEM;
 	if (!full)
 		return 0;
 	if (cJSON_AddStringToObject(obj, "id", r->id) == NULL ||
-	    cJSON_AddStringToObject(obj, "phoneCountry", r->phone_country) == NULL ||
 	    cJSON_AddNumberToObject(obj, "retentionSeconds", (double)r->retention_s) == NULL ||
 	    cJSON_AddNumberToObject(obj, "smsPerDay", r->sms_per_day) == NULL ||
 	    cJSON_AddNumberToObject(obj, "createdAt", (double)r->created_at) == NULL ||

@@ -132,6 +132,7 @@ void mtc_session_info_read(struct mtc_client *c, const cJSON *o)
 	i->must_change_password = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "mustChangePassword"));
 	fixed(rest, "name", i->restaurant_name, sizeof i->restaurant_name);
 	fixed(rest, "timezone", i->timezone, sizeof i->timezone);
+	fixed(rest, "phoneCountry", i->phone_country, sizeof i->phone_country);
 }
 
 /* Fills out from the last session answer. */

@@ -8,7 +8,8 @@
  * - team: the owner opens `T`, sees the accounts, adds a host by keys,
  *   disables it (`d`); the server has both; a host pressing `T` is told
  *   the team is not its to manage.
- * - restaurant_clock: the header's clock is the restaurant's time zone. */
+ * - restaurant_clock: the header's clock is the restaurant's time zone, and
+ *   a local phone number is read with the restaurant's country. */
 #define _POSIX_C_SOURCE 200809L
 #include <stdarg.h>
 #include <stddef.h>
@@ -153,7 +154,8 @@ static void test_restaurant_clock(void **state)
 	char em[160], pw[160], line[1024], want[2][8];
 	int ok = 0;
 
-	assert_int_equal(owner_http(w, "PUT", "/restaurant", "{\"timezone\":\"Asia/Kathmandu\"}", NULL), 200);
+	assert_int_equal(owner_http(w, "PUT", "/restaurant", "{\"timezone\":\"Asia/Kathmandu\",\"phoneCountry\":\"GB\"}",
+				    NULL), 200);
 	assert_int_equal(tmux_start(&w->t, 120, 40, args, env), 0);
 	assert_true(tmux_wait_text(&w->t, "log in", WAIT) >= 0);
 	snprintf(em, sizeof em, "L:%s", w->email);
@@ -172,6 +174,9 @@ static void test_restaurant_clock(void **state)
 	if (!ok)
 		fprintf(stderr, "header without the Kathmandu time %s: %s\n", want[0], line);
 	assert_true(ok);
+	/* no country in the config: a local number is read as the restaurant's (GB), not the US default */
+	assert_int_equal(tmux_keys(&w->t, "a", "L:Priya", "Tab", "L:2", "Tab", "L:07700 900123", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "+44 7700 900123", WAIT) >= 0);
 	world_free(w);
 }
 

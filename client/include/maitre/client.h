@@ -236,6 +236,7 @@ struct mtc_session_info {
 	int must_change_password;       /* 1: every call but mtc_change_password answers 403 password_change_required */
 	char restaurant_name[256];      /* the restaurant's name, "" when none */
 	char timezone[72];              /* its IANA time zone */
+	char phone_country[4];          /* its default country for phone numbers (ISO 3166 alpha-2), "" = none */
 };
 
 /* Who the current access token says we are (read from its claims, not verified). */
