@@ -145,8 +145,8 @@ void stats_draw(struct app *a)
 	const struct stats_fig *t = &v->total;
 	rate(ns, sizeof ns, t->no_show_rate);
 	rate(cs, sizeof cs, t->cancel_rate);
-	str_fmt(line, sizeof line, "%ld served · %ld covers · %ld parties · no-show %s · cancelled %s", t->served,
-		t->covers, t->parties, ns, cs);
+	str_fmt(line, sizeof line, "%ld served · %ld covers · %ld %s finished · no-show %s · cancelled %s", t->served,
+		t->covers, t->parties, t->parties == 1 ? "party" : "parties", ns, cs);
 	draw_text(a, cy++, cx, cw, line, TK_SLOT_DIALOG, TK_ALIGN_LEFT);
 	if (t->served > 0)
 		str_fmt(line, sizeof line, "wait: mean %.1f min · 90%% within %.0f min", t->wait_mean, t->wait_p90);

@@ -130,7 +130,7 @@ static void test_stats_screen(void **state)
 	assert_true(tmux_wait_text(&w->t, "Diaz", WAIT) >= 0);
 	assert_int_equal(tmux_keys(&w->t, "S", NULL), 0);
 	assert_true(tmux_wait_text(&w->t, "Stats · Dining room", WAIT) >= 0);
-	assert_true(tmux_wait_text(&w->t, "2 served · 6 covers · 3 parties · no-show 0.0% · cancelled 33.3%", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "2 served · 6 covers · 3 parties finished · no-show 0.0% · cancelled 33.3%", WAIT) >= 0);
 	assert_true(tmux_wait_text(&w->t, "Last 7 days", WAIT) >= 0);
 	assert_true(tmux_wait_text(&w->t, "(1 quoted)", WAIT) >= 0);
 	assert_true(tmux_wait_text(&w->t, "Served by hour of the day", WAIT) >= 0);
