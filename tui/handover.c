@@ -27,7 +27,7 @@ static double jnum(const cJSON *o, const char *key)
 /* Local "20:14" of epoch ms. */
 static void hhmm(double ms, char *out, size_t n)
 {
-	time_t t = (time_t)(ms / 1000);
+	time_t t = (time_t)num_i64(ms / 1000);
 	struct tm tm;
 	if (localtime_r(&t, &tm) == NULL)
 		str_fmt(out, n, "--:--");
@@ -53,7 +53,7 @@ static void add_line(struct handover_view *v, int slot, const char *fmt, ...)
 static void party_label(const cJSON *o, const char *name_key, char *out, size_t n)
 {
 	const char *name = jstr(o, name_key);
-	int size = (int)jnum(o, "partySize");
+	int size = num_int(jnum(o, "partySize"));
 	if (name[0])
 		str_fmt(out, n, "%s (%d)", name, size);
 	else
@@ -79,33 +79,33 @@ int handover_from_json(struct handover_view *v, const char *json)
 		str_copy(v->note_id, sizeof v->note_id, jstr(note, "id"));
 		str_copy(v->note, sizeof v->note, jstr(note, "note"));
 		str_copy(v->author, sizeof v->author, jstr(cJSON_GetObjectItemCaseSensitive(note, "author"), "name"));
-		v->created_ms = (int64_t)jnum(note, "createdAt");
+		v->created_ms = (int64_t)num_i64(jnum(note, "createdAt"));
 		v->acked = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(note, "acknowledged"));
 		str_copy(v->acked_by, sizeof v->acked_by,
 			 jstr(cJSON_GetObjectItemCaseSensitive(note, "acknowledgedBy"), "name"));
-		v->acked_ms = (int64_t)jnum(note, "acknowledgedAt");
+		v->acked_ms = (int64_t)num_i64(jnum(note, "acknowledgedAt"));
 	}
 	v->n_lines = 0;
 	w = cJSON_GetObjectItemCaseSensitive(s, "waiting");
-	add_line(v, TK_SLOT_DIALOG, "Waiting: %d %s, %d %s", (int)jnum(w, "parties"),
-		 (int)jnum(w, "parties") == 1 ? "party" : "parties", (int)jnum(w, "covers"),
-		 (int)jnum(w, "covers") == 1 ? "cover" : "covers");
+	add_line(v, TK_SLOT_DIALOG, "Waiting: %d %s, %d %s", num_int(jnum(w, "parties")),
+		 num_int(jnum(w, "parties")) == 1 ? "party" : "parties", num_int(jnum(w, "covers")),
+		 num_int(jnum(w, "covers")) == 1 ? "cover" : "covers");
 	lw = cJSON_GetObjectItemCaseSensitive(s, "longestWait");
 	if (cJSON_IsObject(lw)) {
 		party_label(lw, "name", p, sizeof p);
-		add_line(v, TK_SLOT_DIALOG, "Longest wait: %s, %d min", p, (int)jnum(lw, "minutes"));
+		add_line(v, TK_SLOT_DIALOG, "Longest wait: %s, %d min", p, num_int(jnum(lw, "minutes")));
 	}
 	x = cJSON_GetObjectItemCaseSensitive(s, "overQuote");
 	add_line(v, cJSON_GetArraySize(x) ? TK_SLOT_OVER_QUOTE : TK_SLOT_DIALOG, "Over their quote: %d",
 		 cJSON_GetArraySize(x));
 	cJSON_ArrayForEach(w, x) {
 		party_label(w, "name", p, sizeof p);
-		add_line(v, TK_SLOT_OVER_QUOTE, "  %s waited %d min, quoted %d", p, (int)jnum(w, "waitedMinutes"),
-			 (int)jnum(w, "quotedMinutes"));
+		add_line(v, TK_SLOT_OVER_QUOTE, "  %s waited %d min, quoted %d", p, num_int(jnum(w, "waitedMinutes")),
+			 num_int(jnum(w, "quotedMinutes")));
 	}
 	nt = cJSON_GetObjectItemCaseSensitive(s, "notifications");
 	add_line(v, jnum(nt, "failed") > 0 ? TK_SLOT_FAILED : TK_SLOT_DIALOG, "Texts: %d pending, %d failed",
-		 (int)jnum(nt, "pending"), (int)jnum(nt, "failed"));
+		 num_int(jnum(nt, "pending")), num_int(jnum(nt, "failed")));
 	cJSON_ArrayForEach(w, cJSON_GetObjectItemCaseSensitive(nt, "failedParties")) {
 		party_label(w, "name", p, sizeof p);
 		add_line(v, TK_SLOT_FAILED, "  failed: %s", p);

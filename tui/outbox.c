@@ -1,5 +1,6 @@
 /* The outbox: actions queued on disk with their Idempotency-Keys. */
 #include "outbox.h"
+#include "util.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -124,14 +125,14 @@ int action_from_json(const char *line, struct action *a)
 		rc = -1;
 	else
 		a->kind = (enum action_kind)k;
-	a->fields = (unsigned)get_num(o, "fields", 0);
-	a->status = (int)get_num(o, "status", 0);
-	a->prev_status = (int)get_num(o, "prevStatus", 0);
-	a->version = (int64_t)get_num(o, "version", 0);
-	a->created_ms = (int64_t)get_num(o, "createdMs", 0);
-	a->attempts = (int)get_num(o, "attempts", 0);
-	a->size = (int)get_num(o, "size", 0);
-	a->quote = (int)get_num(o, "quote", 0);
+	a->fields = (unsigned)num_int(get_num(o, "fields", 0));
+	a->status = num_int(get_num(o, "status", 0));
+	a->prev_status = num_int(get_num(o, "prevStatus", 0));
+	a->version = (int64_t)num_i64(get_num(o, "version", 0));
+	a->created_ms = (int64_t)num_i64(get_num(o, "createdMs", 0));
+	a->attempts = num_int(get_num(o, "attempts", 0));
+	a->size = num_int(get_num(o, "size", 0));
+	a->quote = num_int(get_num(o, "quote", 0));
 	if (a->kind != ACT_ADD && a->waitee[0] == '\0')
 		rc = -1;
 	cJSON_Delete(o);

@@ -226,21 +226,21 @@ static void load_snapshot(struct app *a)
 		get_str(r, "notes", p->notes, sizeof p->notes);
 		get_str(r, "lastResult", p->last_result, sizeof p->last_result);
 		get_str(r, "lastReason", p->last_reason, sizeof p->last_reason);
-		p->size = (int)get_num(r, "size");
-		p->quote = (int)get_num(r, "quote");
-		int st = (int)get_num(r, "status");
+		p->size = num_int(get_num(r, "size"));
+		p->quote = num_int(get_num(r, "quote"));
+		int st = num_int(get_num(r, "status"));
 		p->status = st >= 0 && st < PARTY_STATUS_COUNT ? (enum party_status)st : PARTY_WAITING;
-		p->joined_ms = (int64_t)get_num(r, "joined");
-		p->notified_ms = (int64_t)get_num(r, "notified");
-		p->updated_ms = (int64_t)get_num(r, "updated");
-		p->version = (int64_t)get_num(r, "version");
+		p->joined_ms = (int64_t)num_i64(get_num(r, "joined"));
+		p->notified_ms = (int64_t)num_i64(get_num(r, "notified"));
+		p->updated_ms = (int64_t)num_i64(get_num(r, "updated"));
+		p->version = (int64_t)num_i64(get_num(r, "version"));
 		p->by_guest = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "byGuest"));
 		p->self_checkin = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(r, "self"));
 		if (p->id[0])
 			k++;
 	}
 	if (o && cJSON_IsArray(arr))
-		a->last_sync_ms = (int64_t)get_num(o, "syncedAt");
+		a->last_sync_ms = (int64_t)num_i64(get_num(o, "syncedAt"));
 	cJSON_Delete(o);
 	free(a->server_rows);
 	a->server_rows = rows;

@@ -56,7 +56,9 @@ static int64_t json_i64(struct jcur *o, const char *key, int *bad)
 	const cJSON *v = jget(o, key);
 	if (v == NULL || cJSON_IsNull(v))
 		return 0;
-	if (!cJSON_IsNumber(v)) {
+	/* past +-9e15 a double is no longer an exact integer, and past int64 the
+	 * cast is undefined: such an answer is malformed, not a huge number */
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= -9e15 && v->valuedouble <= 9e15)) {
 		*bad = 1;
 		return 0;
 	}

@@ -23,7 +23,8 @@ enum mtc_error mtc_tokens_from_session_json(struct mtc_client *c, const char *bo
 		return MTC_ERR_BAD_ANSWER;
 	}
 	mtc_session_info_read(c, o);
-	long expires = cJSON_IsNumber(ex) ? (long)ex->valuedouble : 0;
+	/* seconds; out of any sane range (or not a number): unknown, i.e. 0 */
+	long expires = cJSON_IsNumber(ex) && ex->valuedouble > 0 && ex->valuedouble < 1e9 ? (long)ex->valuedouble : 0;
 	enum mtc_error e = mtc_client_set_tokens(c, at->valuestring, expires,
 						 cJSON_IsString(rt) ? rt->valuestring : c->refresh_token);
 	cJSON_Delete(o);
@@ -142,7 +143,7 @@ enum mtc_error mtc_client_identity(const struct mtc_client *c, struct mtc_identi
 		snprintf(id->tenant_id, sizeof id->tenant_id, "%s", ten->valuestring);
 	if (cJSON_IsString(role))
 		snprintf(id->role, sizeof id->role, "%s", role->valuestring);
-	if (cJSON_IsNumber(exp))
+	if (cJSON_IsNumber(exp) && exp->valuedouble > 0 && exp->valuedouble < 9e12)
 		id->expires_at = (int64_t)exp->valuedouble * 1000;
 	cJSON_Delete(o);
 	return MTC_OK;

@@ -4,11 +4,14 @@
 #include <string.h>
 #include "internal.h"
 
-/* A number member, or dflt when absent or null. */
+/* A number member, or dflt when absent or null; held within +-2e9 so the
+ * int casts of its callers are always defined (no stat is near that). */
 static double num_or(const cJSON *o, const char *k, double dflt)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-	return cJSON_IsNumber(v) ? v->valuedouble : dflt;
+	if (!cJSON_IsNumber(v))
+		return dflt;
+	return v->valuedouble < -2e9 ? -2e9 : v->valuedouble > 2e9 ? 2e9 : v->valuedouble;
 }
 
 /* Copies a string member into dst ("" when absent). */
