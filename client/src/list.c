@@ -97,6 +97,15 @@ static size_t list_n(const struct mtc_call *call, const void *l)
 	return ((const struct mtc_waitee_list *)l)->n;
 }
 
+/* 1 when a 304 page's items (cached_start, count) lie inside the cached list. */
+static int cached_range_ok(const struct mtc_call *call, const struct cache_entry *e, const struct cache_page *p)
+{
+	if (e == NULL || e->list == NULL)
+		return 0;
+	size_t n = list_n(call, e->list);
+	return p->cached_start <= n && p->count <= n - p->cached_start;
+}
+
 /* Joins the pages into the result list (new object) and caches it. */
 static enum mtc_error assemble(struct mtc_client *c, struct mtc_call *call, struct cache_entry *e,
 			       const char *last_next)
@@ -117,6 +126,13 @@ static enum mtc_error assemble(struct mtc_client *c, struct mtc_call *call, stru
 	for (size_t i = 0; i < call->n_acc_pages && err == MTC_OK; i++) {
 		struct cache_page *p = &call->acc_pages[i];
 		p->start = list_n(call, list);
+		if (p->fresh == NULL && !cached_range_ok(call, e, p)) {
+			/* the server's 304s and pages do not add up to the list held */
+			mtc_status_set(&call->result.status, MTC_ERR_BAD_ANSWER,
+				       "the server's pages do not match the cached list (304 for a page it changed)");
+			err = MTC_ERR_BAD_ANSWER;
+			break;
+		}
 		if (wl) {
 			struct mtc_waitlist_list *dst = list, *src = p->fresh != NULL ? p->fresh : e->list;
 			size_t from = p->fresh != NULL ? 0 : p->cached_start;
