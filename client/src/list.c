@@ -136,14 +136,16 @@ static enum mtc_error assemble(struct mtc_client *c, struct mtc_call *call, stru
 		if (wl) {
 			struct mtc_waitlist_list *dst = list, *src = p->fresh != NULL ? p->fresh : e->list;
 			size_t from = p->fresh != NULL ? 0 : p->cached_start;
-			err = mtc_waitlist_list_append(dst, src->items + from, p->count, p->fresh == NULL);
+			if (p->count > 0)   /* an empty page may have no items array at all */
+				err = mtc_waitlist_list_append(dst, src->items + from, p->count, p->fresh == NULL);
 			if (err == MTC_OK && p->fresh != NULL)
 				src->n = 0; /* moved */
 			mtc_waitlist_list_unref(p->fresh);
 		} else {
 			struct mtc_waitee_list *dst = list, *src = p->fresh != NULL ? p->fresh : e->list;
 			size_t from = p->fresh != NULL ? 0 : p->cached_start;
-			err = mtc_waitee_list_append(dst, src->items + from, p->count, p->fresh == NULL);
+			if (p->count > 0)
+				err = mtc_waitee_list_append(dst, src->items + from, p->count, p->fresh == NULL);
 			if (err == MTC_OK && p->fresh != NULL)
 				src->n = 0;
 			mtc_waitee_list_unref(p->fresh);
