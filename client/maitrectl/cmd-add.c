@@ -71,11 +71,9 @@ static int run(struct ctl *ctl, int argc, char **argv)
 		return ctl_usage(ctl, &ctl_cmd_add, "--size N is required");
 	in.name = argv[argc - 1];
 	in.set |= MTC_SET_NAME;
-	int rc = ctl_connect(ctl);
-	if (rc != CTL_OK)
-		return rc;
 	struct mtc_waitlist wl = { 0 };
-	if ((rc = ctl_find_list(ctl, n == 2 ? argv[optind] : NULL, &wl)) != CTL_OK)
+	int rc = ctl_connect_list(ctl, n == 2 ? argv[optind] : NULL, &wl);
+	if (rc != CTL_OK)
 		return rc;
 	/* mtc_call, not the shorthand: the answer also carries the suggested quote */
 	struct mtc_request req = { .op = MTC_OP_CREATE_WAITEE, .waitlist_id = wl.id, .waitee = &in,

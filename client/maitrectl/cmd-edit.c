@@ -71,12 +71,10 @@ static int run(struct ctl *ctl, int argc, char **argv)
 		return rc;
 	if (in.set == 0)
 		return ctl_usage(ctl, &ctl_cmd_edit, "nothing to change");
-	if ((rc = ctl_connect(ctl)) != CTL_OK)
-		return rc;
 	struct mtc_waitlist wl = { 0 };
 	struct mtc_waitee w = { 0 }, out = { 0 };
 	struct mtc_status st;
-	if ((rc = ctl_find_list(ctl, list_spec, &wl)) != CTL_OK)
+	if ((rc = ctl_connect_list(ctl, list_spec, &wl)) != CTL_OK)
 		return rc;
 	if ((rc = ctl_find_party(ctl, wl.id, party_spec, &w)) == CTL_OK) {
 		enum mtc_error e = mtc_update_waitee(ctl->client, wl.id, w.id, &in, w.version, &out, &st);

@@ -194,13 +194,9 @@ static int run(struct ctl *ctl, int argc, char **argv)
 			return ctl_usage(ctl, &ctl_cmd_handover, "the note must be 1 to %d bytes", HANDOVER_NOTE_MAX);
 		}
 	}
-	int rc = ctl_connect(ctl);
-	if (rc != CTL_OK) {
-		free(note);
-		return rc;
-	}
 	struct mtc_waitlist wl = { 0 };
-	if ((rc = ctl_find_list(ctl, optind < argc ? argv[optind] : NULL, &wl)) != CTL_OK) {
+	int rc = ctl_connect_list(ctl, optind < argc ? argv[optind] : NULL, &wl);
+	if (rc != CTL_OK) {
 		free(note);
 		return rc;
 	}

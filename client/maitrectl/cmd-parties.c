@@ -33,11 +33,9 @@ static int run(struct ctl *ctl, int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		return ctl_usage(ctl, &ctl_cmd_parties, "too many arguments");
-	int rc = ctl_connect(ctl);
-	if (rc != CTL_OK)
-		return rc;
 	struct mtc_waitlist wl = { 0 };
-	if ((rc = ctl_find_list(ctl, optind < argc ? argv[optind] : NULL, &wl)) != CTL_OK)
+	int rc = ctl_connect_list(ctl, optind < argc ? argv[optind] : NULL, &wl);
+	if (rc != CTL_OK)
 		return rc;
 	struct mtc_status st;
 	struct mtc_waitee_list *l = NULL;

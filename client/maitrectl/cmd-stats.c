@@ -159,11 +159,9 @@ static int run(struct ctl *ctl, int argc, char **argv)
 	}
 	if (argc - optind > 1)
 		return ctl_usage(ctl, &ctl_cmd_stats, "too many arguments");
-	int rc = ctl_connect(ctl);
-	if (rc != CTL_OK)
-		return rc;
 	struct mtc_waitlist wl = { 0 };
-	if ((rc = ctl_find_list(ctl, optind < argc ? argv[optind] : NULL, &wl)) != CTL_OK)
+	int rc = ctl_connect_list(ctl, optind < argc ? argv[optind] : NULL, &wl);
+	if (rc != CTL_OK)
 		return rc;
 	struct mtc_status st;
 	struct mtc_stats s;

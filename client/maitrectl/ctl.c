@@ -110,6 +110,14 @@ int ctl_print_json(char *s)
 }
 
 /* Finds a waitlist by id, unique id prefix or name. */
+/* ctl_connect, then ctl_find_list(spec). */
+int ctl_connect_list(struct ctl *ctl, const char *spec, struct mtc_waitlist *out)
+{
+	int rc = ctl_connect(ctl);
+
+	return rc != CTL_OK ? rc : ctl_find_list(ctl, spec, out);
+}
+
 int ctl_find_list(struct ctl *ctl, const char *spec, struct mtc_waitlist *out)
 {
 	struct mtc_status st;

@@ -76,6 +76,8 @@ int ctl_parse_int(const char *s, long lo, long hi, int *out);
 /* Finds a waitlist by id, unique id prefix or name (spec NULL: the only list).
  * CTL_OK with *out filled (mtc_waitlist_clear it), or an exit status (message printed). */
 int ctl_find_list(struct ctl *ctl, const char *spec, struct mtc_waitlist *out);
+/* ctl_connect, then ctl_find_list(spec): the start of every command on one list. */
+int ctl_connect_list(struct ctl *ctl, const char *spec, struct mtc_waitlist *out);
 /* Finds a party on list_id by id, unique id prefix or name (active parties first). */
 int ctl_find_party(struct ctl *ctl, const char *list_id, const char *spec, struct mtc_waitee *out);
 /* Splits "[LIST] PARTY" positional arguments: *list NULL when only PARTY was given. */
