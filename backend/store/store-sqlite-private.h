@@ -161,6 +161,7 @@ struct store_sqlite {
 	struct store_sqlite_job *gc_head;     /* queued write jobs, oldest first */
 	struct store_sqlite_job **gc_tail;    /* where the next job is linked */
 	int gc_leader;                        /* 1 while a thread commits batches */
+	struct store_sqlite_conn *writer;     /* the connection batches run on (first leader opens it; leaders only) */
 	atomic_uint_least64_t commits;        /* write transactions committed */
 	atomic_uint_least64_t jobs;           /* write operations run */
 	atomic_uint_least64_t requests;       /* statements run since open */
@@ -171,7 +172,7 @@ struct store_sqlite {
 };
 
 /* A write operation queued for group commit. The submitting thread blocks
- * until `done`; the leader runs the job on its own connection. */
+ * until `done`; the leader runs the job on the store's writer connection. */
 struct store_sqlite_job {
 	int (*fn)(struct store_sqlite *s, struct store_sqlite_conn *c, void *arg); /* the work */
 	void *arg;                            /* its input (on the submitter's stack) */
