@@ -415,11 +415,15 @@ static int store_sqlite_run_job(struct store_sqlite *s, struct store_sqlite_conn
 
 /* A write submitted from inside a running job: runs now, in that job's
  * transaction, inside its own savepoint (a failure undoes only itself).
+ * A job of one change statement (one_stmt) needs no savepoint: SQLite
+ * undoes a failing statement, with what its triggers did, by itself, and
+ * the two statements of a savepoint cost about as much as the write.
  * Durable only when the enclosing transaction commits. */
 static int store_sqlite_run_nested(struct store_sqlite *s, struct store_sqlite_conn *c,
-				   int (*fn)(struct store_sqlite *, struct store_sqlite_conn *, void *), void *arg)
+				   int (*fn)(struct store_sqlite *, struct store_sqlite_conn *, void *), void *arg,
+				   int one_stmt)
 {
-	int r = store_sqlite_run(s, c, SQ_SAVEPOINT);
+	int r = one_stmt ? 0 : store_sqlite_run(s, c, SQ_SAVEPOINT);
 
 	if (r < 0)
 		return r;
@@ -427,6 +431,8 @@ static int store_sqlite_run_nested(struct store_sqlite *s, struct store_sqlite_c
 	r = store_sqlite_run_job(s, c, fn, arg);
 	if (sqlite3_get_autocommit(c->db))
 		return r < 0 ? r : MT_EIO;   /* SQLite rolled the whole transaction back */
+	if (one_stmt)
+		return r;
 	if (r < 0)
 		(void)store_sqlite_run(s, c, SQ_ROLLBACK_TO);
 	(void)store_sqlite_run(s, c, SQ_RELEASE);
@@ -505,8 +511,9 @@ static void store_sqlite_run_batch(struct store_sqlite *s, struct store_sqlite_c
  * N in turn. Each waiting writer sleeps on its own condition variable and
  * is woken only when its job is done or the lead passes to it (a broadcast
  * to every waiter per batch cost more than the batch with 32 writers). */
-int store_sqlite_submit(struct store *base,
-			       int (*fn)(struct store_sqlite *, struct store_sqlite_conn *, void *), void *arg)
+static int store_sqlite_submit_ex(struct store *base,
+				  int (*fn)(struct store_sqlite *, struct store_sqlite_conn *, void *), void *arg,
+				  int one_stmt)
 {
 	struct store_sqlite *s = (struct store_sqlite *)base;
 	struct store_sqlite_job job = {fn, arg, 0, 0, NULL, PTHREAD_COND_INITIALIZER}, *batch, *j, *next;
@@ -514,7 +521,7 @@ int store_sqlite_submit(struct store *base,
 	int r;
 
 	if (store_sqlite_cur_s == s)
-		return store_sqlite_run_nested(s, store_sqlite_cur_c, fn, arg);
+		return store_sqlite_run_nested(s, store_sqlite_cur_c, fn, arg, one_stmt);
 	pthread_mutex_lock(&s->gc_lock);
 	*s->gc_tail = &job;
 	s->gc_tail = &job.next;
@@ -552,6 +559,20 @@ int store_sqlite_submit(struct store *base,
 	pthread_mutex_unlock(&s->gc_lock);
 	pthread_cond_destroy(&job.cv);
 	return job.result;
+}
+
+/* Runs a write job durably (store_sqlite_submit_ex, with a savepoint when nested). */
+int store_sqlite_submit(struct store *base,
+			int (*fn)(struct store_sqlite *, struct store_sqlite_conn *, void *), void *arg)
+{
+	return store_sqlite_submit_ex(base, fn, arg, 0);
+}
+
+/* Runs a write job that makes one change statement (private header). */
+int store_sqlite_submit1(struct store *base,
+			 int (*fn)(struct store_sqlite *, struct store_sqlite_conn *, void *), void *arg)
+{
+	return store_sqlite_submit_ex(base, fn, arg, 1);
 }
 
 

@@ -267,6 +267,12 @@ int store_sqlite_commit(struct store_sqlite *s, struct store_sqlite_conn *c);
  * N in turn. */
 int store_sqlite_submit(struct store *base,
 			       int (*fn)(struct store_sqlite *, struct store_sqlite_conn *, void *), void *arg);
+/* store_sqlite_submit for a job whose only change is one INSERT, UPDATE or
+ * DELETE statement (its triggers included; reads may follow): nested in a
+ * running job it needs no savepoint of its own, as SQLite undoes a failing
+ * statement by itself. */
+int store_sqlite_submit1(struct store *base,
+			 int (*fn)(struct store_sqlite *, struct store_sqlite_conn *, void *), void *arg);
 /* Frees the store: closes every thread's connection (all users must have stopped). */
 void store_sqlite_close(struct store *base);
 /* Creates tables and indexes if missing (runs pending migrations). */

@@ -185,7 +185,7 @@ int store_sqlite_waitee_create(struct store *base, struct mt_waitee *w)
 	struct store_sqlite_wargs a = {w, NULL, NULL, 0};
 	int r;
 
-	r = store_sqlite_submit(base, store_sqlite_waitee_create_job, &a);
+	r = store_sqlite_submit1(base, store_sqlite_waitee_create_job, &a);
 	if (r == 0)
 		w->version = 1;
 	return r;
@@ -245,7 +245,7 @@ int store_sqlite_waitee_update(struct store *base, struct mt_waitee *w, int64_t 
 	struct store_sqlite_wargs a = {w, NULL, NULL, expected_version};
 	int r;
 
-	r = store_sqlite_submit(base, store_sqlite_waitee_update_job, &a);
+	r = store_sqlite_submit1(base, store_sqlite_waitee_update_job, &a);
 	if (r == 0)
 		w->version = expected_version + 1;
 	return r;
