@@ -189,7 +189,10 @@ static void test_first_run(void **state)
 	(void)state;
 	struct world *w = world_new();
 	test_unique_email(w->email, sizeof w->email, "first");
-	app_start(w, 120, 40, NULL, NULL);
+	/* the machine is in Lisbon: the form offers its zone and country */
+	const char *args[] = { "--server", w->srv.base_url, NULL };
+	const char *env[] = { "TZ=Europe/Lisbon", NULL };
+	assert_int_equal(tmux_start(&w->t, 120, 40, args, env), 0);
 	assert_true(tmux_wait_text(&w->t, "log in", WAIT) >= 0);
 	char em[140];
 	snprintf(em, sizeof em, "L:%s", w->email);
@@ -206,7 +209,14 @@ static void test_first_run(void **state)
 	assert_null(strstr(form, "99~"));
 	assert_null(strstr(form, "ZoëZ"));
 	free(form);
-	assert_int_equal(tmux_keys(&w->t, "Tab", "L:Hana Owner", "Tab", em, "Tab", "L:" PASSWORD, "Enter", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "Time zone  Europe/Lisbon", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Country    PT", WAIT) >= 0);
+	/* a zone this machine does not know is refused before anything is sent, with the field named */
+	assert_int_equal(tmux_keys(&w->t, "Tab", "L:Mars/Olympus", "Tab", "Tab", "L:Hana Owner", "Tab", em, "Tab",
+				   "L:" PASSWORD, "Enter", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "unknown time zone", WAIT) >= 0);
+	/* the cursor is back on the zone: typing replaces it; the country is kept by Tab */
+	assert_int_equal(tmux_keys(&w->t, "C-u", "L:Europe/Lisbon", "Tab", "Tab", "Tab", "Tab", "Enter", NULL), 0);
 	assert_true(tmux_wait_text(&w->t, "No waitlist yet", WAIT) >= 0);
 	assert_int_equal(tmux_keys(&w->t, "L:Dining room", "Enter", NULL), 0);
 	assert_true(tmux_wait_text(&w->t, "Chez Zoë · Dining room · waiting", WAIT) >= 0);
@@ -221,6 +231,8 @@ static void test_first_run(void **state)
 	assert_int_equal(test_http(&w->srv, "GET", "/restaurant", w->token, NULL, NULL, &r), 0);
 	assert_int_equal(r.status, 200);
 	assert_non_null(strstr(r.body, "\"name\":\"Chez Zo"));
+	assert_non_null(strstr(r.body, "\"timezone\":\"Europe/Lisbon\""));
+	assert_non_null(strstr(r.body, "\"phoneCountry\":\"PT\""));
 	test_resp_free(&r);
 
 	/* the session file: 0600, the refresh token, never the password */
@@ -262,6 +274,12 @@ static void test_add_utf8(void **state)
 {
 	(void)state;
 	struct world *w = logged_in(120, 40, "country = US\n");
+	/* a number that cannot be a US one: refused in the form, the reason whole
+	 * below the fields although it is wider than the room beside the field */
+	assert_int_equal(tmux_keys(&w->t, "a", "L:Okafor", "Tab", "Tab", "L:0612345678", "Enter", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "not a US number: the area code and the next 3 digits start with 2-9", WAIT) >= 0);
+	assert_int_equal(tmux_keys(&w->t, "Escape", NULL), 0);
+	assert_true(tmux_wait_gone(&w->t, "Add a party", WAIT) >= 0);
 	assert_int_equal(tmux_keys(&w->t, "a", "L:山田太郎", "Tab", "L:2", "Enter", NULL), 0);
 	assert_int_equal(tmux_keys(&w->t, "a", "L:Zoë 🎉", "Tab", "L:4", "Tab", "L:(415) 555-0101", "Tab", "Tab",
 				   "L:25", "Tab", "L:booth", "Enter", NULL), 0);
