@@ -251,6 +251,7 @@ struct app {
 	char restaurant_name[256];     /* the restaurant's name from the session answer, "" = none */
 	char role[16];                 /* the account's role from the session answer, "" = unknown */
 	char timezone[72];             /* the restaurant's IANA zone the clocks use (TZ set), "" = the machine's */
+	int help_top;                  /* first key line the help shows (it scrolls when the screen is short) */
 	unsigned dirty;                /* enum dirty bits */
 
 	/* the board */

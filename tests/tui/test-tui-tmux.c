@@ -680,6 +680,13 @@ static void test_resize(void **state)
 	assert_int_equal(tmux_line_with(&w->t, "? help", foot, sizeof foot), 0);
 	assert_non_null(strstr(foot, "u undo"));
 	assert_non_null(strstr(foot, "live"));
+	/* the help is as wide as its longest line, every line on a tall screen */
+	assert_int_equal(tmux_keys(&w->t, "?", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "add, disable, reset a password", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "any key closes", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "quit", WAIT) >= 0);
+	assert_int_equal(tmux_keys(&w->t, "Escape", NULL), 0);
+	assert_true(tmux_wait_gone(&w->t, "Keys of the board", WAIT) >= 0);
 
 	assert_int_equal(tmux_resize(&w->t, 80, 24), 0);
 	assert_true(tmux_wait_gone(&w->t, "NOTES", WAIT) >= 0);
@@ -695,6 +702,21 @@ static void test_resize(void **state)
 	assert_int_equal(tmux_line_with(&w->t, "? help", foot, sizeof foot), 0);
 	assert_non_null(strstr(foot, "c cancel"));
 	assert_non_null(strstr(foot, "live"));
+	/* 24 lines cannot hold every key: the help scrolls (j, PgDn) to its last
+	 * line, and a key that does not scroll closes it */
+	assert_int_equal(tmux_keys(&w->t, "?", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "lines 1-20 of 23", WAIT) >= 0);
+	assert_int_equal(tmux_keys(&w->t, "j", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "lines 2-21 of 23", WAIT) >= 0);
+	assert_int_equal(tmux_keys(&w->t, "NPage", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "lines 4-23 of 23", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "│ q        quit", WAIT) >= 0);
+	assert_int_equal(tmux_keys(&w->t, "x", NULL), 0);
+	assert_true(tmux_wait_gone(&w->t, "Keys of the board", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Zoë Saldaña", WAIT) >= 0);   /* x closed the help, did not mark a no-show */
+	s = tmux_capture(&w->t, 0);
+	assert_null(strstr(s, "no-show?"));
+	free(s);
 
 	assert_int_equal(tmux_resize(&w->t, 60, 20), 0);
 	assert_true(tmux_wait_gone(&w->t, "QUOTE", WAIT) >= 0);
