@@ -465,18 +465,14 @@ static void test_zone_country(void **state)
 	assert_string_equal(cc, "");
 	unlink(path);
 
-	locale_country("pt_PT.UTF-8", cc, sizeof cc);
-	assert_string_equal(cc, "PT");
-	locale_country("de_DE@euro", cc, sizeof cc);
-	assert_string_equal(cc, "DE");
-	locale_country("en_GB", cc, sizeof cc);
-	assert_string_equal(cc, "GB");
-	locale_country("C.UTF-8", cc, sizeof cc);
-	assert_string_equal(cc, "");
-	locale_country("en_gb.UTF-8", cc, sizeof cc);
-	assert_string_equal(cc, "");
-	locale_country("x_ABC", cc, sizeof cc);
-	assert_string_equal(cc, "");
+	static const char *const locales[][2] = {
+		{ "pt_PT.UTF-8", "PT" }, { "de_DE@euro", "DE" }, { "en_GB", "GB" },
+		{ "C.UTF-8", "" }, { "en_gb.UTF-8", "" }, { "x_ABC", "" },
+	};
+	for (size_t i = 0; i < sizeof locales / sizeof locales[0]; i++) {
+		locale_country(locales[i][0], cc, sizeof cc);
+		assert_string_equal(cc, locales[i][1]);
+	}
 
 	assert_false(zone_known("../etc/passwd"));
 	assert_false(zone_known("/etc/passwd"));
