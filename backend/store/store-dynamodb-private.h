@@ -168,6 +168,8 @@ int store_ddb_user_list(struct store *st, const char *tenant_id, const struct st
 int store_ddb_restaurant_get(struct store *st, const char *tenant_id, struct mt_restaurant *out);
 /* Creates (expected 0) or updates (conditional on version) a restaurant record. */
 int store_ddb_restaurant_put(struct store *st, struct mt_restaurant *r, int64_t expected_version);
+/* Deletes a restaurant record of this version (see store.h). */
+int store_ddb_restaurant_delete(struct store *st, const char *tenant_id, int64_t expected_version);
 /* Gets a login guard (item GUARD#<key> / GUARD); MT_ENOTFOUND when none. */
 int store_ddb_guard_get(struct store *st, const char *key, struct mt_login_guard *out);
 /* Stores a login guard: created when expected_version is 0, else conditional on it. */
