@@ -728,6 +728,96 @@ static void test_own_earlier_write(void **state)
 	test_proc_stop(&p);
 }
 
+/* Writes item (the JSON of an Item) into the store's table as it is. */
+static void raw_put(struct store *s, const char *item)
+{
+	struct aws_response resp;
+	char *body = mt_strf("{\"TableName\":\"%s\",\"Item\":%s}", store_dynamodb_table(s), item);
+
+	assert_non_null(body);
+	memset(&resp, 0, sizeof resp);
+	assert_int_equal(aws_request(store_dynamodb_client(s), "dynamodb", "DynamoDB_20120810.PutItem", body, &resp), 0);
+	aws_response_free(&resp);
+	free(body);
+}
+
+/* An account as the version before the STAFF# pointers stored it (profile
+ * and id pointer, no tenant pointer, no staffPointer mark): logs in as
+ * before, was missing from user_list (GET /staff); its first read (the next
+ * login, or the authorizer's user_get) writes its pointer and the mark, and
+ * from then on it is listed and read with no further write. */
+static void test_old_account_backfill(void **state)
+{
+	struct store *s = test_store();
+	struct aws_client *c = store_dynamodb_client(s);
+	char id[MT_ID_SIZE], tenant[MT_ID_SIZE], *item;
+	struct mt_user got, *items = NULL;
+	struct store_page page = { NULL, 50 };
+	char *next = NULL;
+	size_t n = 0;
+	int64_t now = mt_clock_system_now(NULL);
+
+	(void)state;
+	mt_id_new(id, now);
+	mt_id_new(tenant, now);
+	item = mt_strf("{\"PK\":{\"S\":\"USER#old@example.com\"},\"SK\":{\"S\":\"PROFILE\"},"
+		       "\"type\":{\"S\":\"user\"},\"id\":{\"S\":\"%s\"},\"tenantId\":{\"S\":\"%s\"},"
+		       "\"email\":{\"S\":\"old@example.com\"},\"name\":{\"S\":\"Old Owner\"},"
+		       "\"role\":{\"S\":\"owner\"},\"passwordHash\":{\"S\":\"$argon2id$v=19$m=19456,t=2,p=1$x$y\"},"
+		       "\"createdAt\":{\"N\":\"1700000000000\"},\"failedLogins\":{\"N\":\"0\"},"
+		       "\"failWindowStart\":{\"N\":\"0\"},\"version\":{\"N\":\"3\"}}", id, tenant);
+	raw_put(s, item);
+	free(item);
+	item = mt_strf("{\"PK\":{\"S\":\"USERID#%s\"},\"SK\":{\"S\":\"USERID\"},"
+		       "\"email\":{\"S\":\"old@example.com\"},\"id\":{\"S\":\"%s\"}}", id, id);
+	raw_put(s, item);
+	free(item);
+
+	/* the defect: not listed */
+	assert_int_equal(s->ops->user_list(s, tenant, &page, &items, &n, &next), 0);
+	assert_int_equal(n, 0);
+	free(items);
+	free(next);
+	items = NULL;
+	next = NULL;
+
+	/* the first read (the authorizer's path: id pointer, profile) back-fills */
+	aws_client_counts_reset(c);
+	assert_int_equal(s->ops->user_get(s, id, &got), 0);
+	assert_string_equal(got.email, "old@example.com");
+	assert_string_equal(got.tenant_id, tenant);
+	assert_int_equal(got.version, 3);
+	assert_int_equal(aws_client_calls(c, "DynamoDB_20120810.PutItem"), 1);     /* the STAFF# pointer */
+	assert_int_equal(aws_client_calls(c, "DynamoDB_20120810.UpdateItem"), 1);  /* the mark */
+	assert_int_equal(s->ops->user_list(s, tenant, &page, &items, &n, &next), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(items[0].id, id);
+	assert_string_equal(items[0].name, "Old Owner");
+	assert_int_equal(items[0].version, 3);   /* the mark is not a change of the account */
+	free(items);
+	free(next);
+
+	/* later reads (a login) write nothing */
+	aws_client_counts_reset(c);
+	assert_int_equal(s->ops->user_get_by_email(s, "old@example.com", &got), 0);
+	assert_int_equal(aws_client_calls(c, "DynamoDB_20120810.PutItem"), 0);
+	assert_int_equal(aws_client_calls(c, "DynamoDB_20120810.UpdateItem"), 0);
+	/* an update keeps the mark, and the account stays listed once */
+	snprintf(got.name, sizeof got.name, "Renamed");
+	assert_int_equal(s->ops->user_update(s, &got, 3), 0);
+	aws_client_counts_reset(c);
+	assert_int_equal(s->ops->user_get_by_email(s, "old@example.com", &got), 0);
+	assert_int_equal(aws_client_calls(c, "DynamoDB_20120810.PutItem"), 0);
+	items = NULL;
+	next = NULL;
+	assert_int_equal(s->ops->user_list(s, tenant, &page, &items, &n, &next), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(items[0].name, "Renamed");
+	free(items);
+	free(next);
+	store_close(s);
+}
+
 /* stat_range consumer: adds the bucket's seated and covers to sum[0], sum[1]. */
 static int stat_sum(const struct mt_stat_bucket *b, void *ud)
 {
@@ -828,6 +918,7 @@ int main(void)
 		cmocka_unit_test(test_condition_failure_item),
 		cmocka_unit_test(test_user_create_halfway),
 		cmocka_unit_test(test_stat_add_answer_lost),
+		cmocka_unit_test(test_old_account_backfill),
 	};
 	int failed, rc;
 
