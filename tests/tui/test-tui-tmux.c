@@ -145,15 +145,33 @@ static void test_first_run(void **state)
 	(void)state;
 	struct tui_world *w = world_new();
 	test_unique_email(w->email, sizeof w->email, "first");
-	app_start(w, 120, 40, NULL, NULL);
+	/* the machine is in Lisbon: the form offers its zone and country */
+	const char *env[] = { "TZ=Europe/Lisbon", NULL };
+	tui_world_start(w, 120, 40, NULL, env);
 	assert_true(tmux_wait_text(&w->t, "log in", TUI_WAIT) >= 0);
 	char em[140];
 	snprintf(em, sizeof em, "L:%s", w->email);
 	assert_int_equal(tmux_keys(&w->t, "F2", NULL), 0);
 	assert_true(tmux_wait_text(&w->t, "create the restaurant", TUI_WAIT) >= 0);
 	/* the restaurant's name first: it goes to the server with the owner and is the header's */
-	assert_int_equal(tmux_keys(&w->t, "L:Chez Zoë", "Tab", "L:Hana Owner", "Tab", em, "Tab", "L:" TUI_PASSWORD, "Enter",
-				   NULL), 0);
+	/* a key whose sequence this terminal's terminfo lacks (ESC [ 99 ~, ESC O Z) is
+	 * dropped whole: not an Esc that quits the form, not text in the field */
+	assert_int_equal(tmux_keys(&w->t, "L:Chez Zoë", "L:\033[99~", "L:\033OZ", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "Restaurant Chez Zoë ", TUI_WAIT) >= 0);
+	char *form = tmux_capture(&w->t, 0);
+	assert_non_null(form);
+	assert_non_null(strstr(form, "create the restaurant"));
+	assert_null(strstr(form, "99~"));
+	assert_null(strstr(form, "ZoëZ"));
+	free(form);
+	assert_true(tmux_wait_text(&w->t, "Time zone  Europe/Lisbon", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Country    PT", TUI_WAIT) >= 0);
+	/* a zone this machine does not know is refused before anything is sent, with the field named */
+	assert_int_equal(tmux_keys(&w->t, "Tab", "L:Mars/Olympus", "Tab", "Tab", "L:Hana Owner", "Tab", em, "Tab",
+				   "L:" TUI_PASSWORD, "Enter", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "unknown time zone", TUI_WAIT) >= 0);
+	/* the cursor is back on the zone: typing replaces it; the country is kept by Tab */
+	assert_int_equal(tmux_keys(&w->t, "C-u", "L:Europe/Lisbon", "Tab", "Tab", "Tab", "Tab", "Enter", NULL), 0);
 	assert_true(tmux_wait_text(&w->t, "No waitlist yet", TUI_WAIT) >= 0);
 	assert_int_equal(tmux_keys(&w->t, "L:Dining room", "Enter", NULL), 0);
 	assert_true(tmux_wait_text(&w->t, "Chez Zoë · Dining room · waiting", TUI_WAIT) >= 0);
@@ -168,6 +186,8 @@ static void test_first_run(void **state)
 	assert_int_equal(test_http(&w->srv, "GET", "/restaurant", w->token, NULL, NULL, &r), 0);
 	assert_int_equal(r.status, 200);
 	assert_non_null(strstr(r.body, "\"name\":\"Chez Zo"));
+	assert_non_null(strstr(r.body, "\"timezone\":\"Europe/Lisbon\""));
+	assert_non_null(strstr(r.body, "\"phoneCountry\":\"PT\""));
 	test_resp_free(&r);
 
 	/* the session file: 0600, the refresh token, never the password */
@@ -209,6 +229,12 @@ static void test_add_utf8(void **state)
 {
 	(void)state;
 	struct tui_world *w = logged_in(120, 40, "country = US\n");
+	/* a number that cannot be a US one: refused in the form, the reason whole
+	 * below the fields although it is wider than the room beside the field */
+	assert_int_equal(tmux_keys(&w->t, "a", "L:Okafor", "Tab", "Tab", "L:0612345678", "Enter", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "not a US number: the area code and the next 3 digits start with 2-9", TUI_WAIT) >= 0);
+	assert_int_equal(tmux_keys(&w->t, "Escape", NULL), 0);
+	assert_true(tmux_wait_gone(&w->t, "Add a party", TUI_WAIT) >= 0);
 	assert_int_equal(tmux_keys(&w->t, "a", "L:山田太郎", "Tab", "L:2", "Enter", NULL), 0);
 	assert_int_equal(tmux_keys(&w->t, "a", "L:Zoë 🎉", "Tab", "L:4", "Tab", "L:(415) 555-0101", "Tab", "Tab",
 				   "L:25", "Tab", "L:booth", "Enter", NULL), 0);
@@ -605,6 +631,13 @@ static void test_resize(void **state)
 	assert_int_equal(tmux_line_with(&w->t, "? help", foot, sizeof foot), 0);
 	assert_non_null(strstr(foot, "u undo"));
 	assert_non_null(strstr(foot, "live"));
+	/* the help is as wide as its longest line, every line on a tall screen */
+	assert_int_equal(tmux_keys(&w->t, "?", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "add, disable, reset a password", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "any key closes", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "quit", TUI_WAIT) >= 0);
+	assert_int_equal(tmux_keys(&w->t, "Escape", NULL), 0);
+	assert_true(tmux_wait_gone(&w->t, "Keys of the board", TUI_WAIT) >= 0);
 
 	assert_int_equal(tmux_resize(&w->t, 80, 24), 0);
 	assert_true(tmux_wait_gone(&w->t, "NOTES", TUI_WAIT) >= 0);
@@ -620,6 +653,21 @@ static void test_resize(void **state)
 	assert_int_equal(tmux_line_with(&w->t, "? help", foot, sizeof foot), 0);
 	assert_non_null(strstr(foot, "c cancel"));
 	assert_non_null(strstr(foot, "live"));
+	/* 24 lines cannot hold every key: the help scrolls (j, PgDn) to its last
+	 * line, and a key that does not scroll closes it */
+	assert_int_equal(tmux_keys(&w->t, "?", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "lines 1-20 of 23", TUI_WAIT) >= 0);
+	assert_int_equal(tmux_keys(&w->t, "j", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "lines 2-21 of 23", TUI_WAIT) >= 0);
+	assert_int_equal(tmux_keys(&w->t, "NPage", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "lines 4-23 of 23", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "│ q        quit", TUI_WAIT) >= 0);
+	assert_int_equal(tmux_keys(&w->t, "x", NULL), 0);
+	assert_true(tmux_wait_gone(&w->t, "Keys of the board", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Zoë Saldaña", TUI_WAIT) >= 0);   /* x closed the help, did not mark a no-show */
+	s = tmux_capture(&w->t, 0);
+	assert_null(strstr(s, "no-show?"));
+	free(s);
 
 	assert_int_equal(tmux_resize(&w->t, 60, 20), 0);
 	assert_true(tmux_wait_gone(&w->t, "QUOTE", TUI_WAIT) >= 0);
