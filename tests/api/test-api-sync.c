@@ -37,13 +37,7 @@ static int api_setup(void **state)
 					   /* sending limits are not what these tests check (tests/api/test-api-limits.c does) */
 					   "MAITRE_SMS_NEW_RESTAURANT_DAY=0", "MAITRE_SMS_PER_NUMBER_HOUR=0",
 					   "MAITRE_SMS_PER_PARTY_HOUR=0", "MAITRE_SMS_RESTAURANT_DAY=0", NULL };
-	/* "Notify now" queues at once, but when that enqueue fails under load
-	 * (a busy store refuses the claim or the queue's insert) the party stays
-	 * due and the producer's next tick queues it: at the default 60 s that
-	 * tick alone takes as long as test_api_etag waits. One second keeps the
-	 * fallback well inside the wait; nothing here waits for a tick. */
-	static const char *const args[] = { "--tick-seconds", "1", NULL };
-	struct test_server_opts o = { .args = args, .env = env };
+	struct test_server_opts o = { .env = env };
 
 	if (a == NULL || test_server_start(&a->srv, &o) != 0)
 		return -1;
