@@ -6,7 +6,7 @@
 # Packages every build needs (test.sh adds the test-only ones).
 # shellcheck disable=SC2034  # used by the scripts that source this file
 DEPS_BUILD_PKGS=(meson ninja-build pkg-config gcc libcurl4-openssl-dev libcjson-dev libjwt-dev
-      libnotify-dev libncurses-dev libsqlite3-dev libsodium-dev libmicrohttpd-dev libcmocka-dev)
+      libnotify-dev libncurses-dev libsqlite3-dev libsodium-dev libmicrohttpd-dev libcmocka-dev tzdata)
 
 # Prints the packages of "$@" that dpkg does not list as installed.
 missing_packages() {

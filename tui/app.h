@@ -76,7 +76,7 @@ enum form_field {
 
 /* Fields of the login screen, in Tab order. */
 enum login_field {
-	LF_SERVER, LF_RESTAURANT, LF_NAME, LF_EMAIL, LF_PASSWORD, LF_COUNT
+	LF_SERVER, LF_RESTAURANT, LF_TIMEZONE, LF_COUNTRY, LF_NAME, LF_EMAIL, LF_PASSWORD, LF_COUNT
 };
 
 /* The add/edit form. */
@@ -185,7 +185,7 @@ struct stats_view {
 
 /* The login screen. */
 struct login {
-	struct field f[LF_COUNT];      /* server, restaurant and name (register only), e-mail, password */
+	struct field f[LF_COUNT];      /* server; restaurant, its time zone and country, name (register only); e-mail, password */
 	int focus;                     /* enum login_field with the cursor */
 	int registering;               /* 1: "create the restaurant" mode */
 	int busy;                      /* 1 while a request is out */
@@ -251,6 +251,7 @@ struct app {
 	char restaurant_name[256];     /* the restaurant's name from the session answer, "" = none */
 	char role[16];                 /* the account's role from the session answer, "" = unknown */
 	char timezone[72];             /* the restaurant's IANA zone the clocks use (TZ set), "" = the machine's */
+	int help_top;                  /* first key line the help shows (it scrolls when the screen is short) */
 	unsigned dirty;                /* enum dirty bits */
 
 	/* the board */

@@ -78,6 +78,22 @@ void loop_key(struct app *a, int is_key, long ch)
 		quit_or_ask(a);
 }
 
+/* Drops the rest of an escape sequence curses did not recognise, its ESC
+ * and introducer already read: CSI (ESC [ ... final byte) or SS3 (ESC O x). */
+static void skip_sequence(wint_t first)
+{
+	wint_t wc;
+	if (first == 'O') {
+		(void)get_wch(&wc);
+		return;
+	}
+	/* parameter and intermediate bytes (0x20-0x3f), then one final byte (0x40-0x7e) */
+	for (int i = 0; i < 32; i++) {
+		if (get_wch(&wc) != OK || wc < 0x20 || wc > 0x3f)
+			return;
+	}
+}
+
 /* Reads every key waiting on the terminal. */
 static void read_keys(struct app *a)
 {
@@ -86,6 +102,22 @@ static void read_keys(struct app *a)
 		int rc = get_wch(&wc);
 		if (rc == ERR)
 			break;
+		if (rc == OK && wc == 27) {
+			/* curses hands over a lone ESC when a key's sequence is not in this
+			 * terminal's terminfo (End under the wrong TERM, say): if a CSI or
+			 * SS3 introducer came with it, it was such a key, not Esc, and must
+			 * not quit a form; anything else after it is a key of its own */
+			wint_t next;
+			int nrc = get_wch(&next);
+			if (nrc == OK && (next == '[' || next == 'O')) {
+				skip_sequence(next);
+				continue;
+			}
+			if (nrc == KEY_CODE_YES)
+				ungetch((int)next);
+			else if (nrc == OK)
+				unget_wch(next);
+		}
 		loop_key(a, rc == KEY_CODE_YES, (long)wc);
 		if (a->quit)
 			break;

@@ -11,6 +11,7 @@
 
 #include "app.h"
 #include "util.h"
+#include "zone.h"
 #include "kit/desknotify.h"
 #include "kit/palette.h"
 #include "kit/theme.h"
@@ -162,6 +163,14 @@ int main(int argc, char **argv)
 		field_init(&a->login.f[i], i == LF_SERVER ? 500 : 254, 0, i == LF_PASSWORD);
 	field_set(&a->login.f[LF_SERVER], a->server);
 	field_set(&a->login.f[LF_EMAIL], a->email);
+	/* a new restaurant is offered this machine's zone and country (before any TZ of a restaurant is set) */
+	char zone[72], cc[4];
+	zone_of_machine(zone, sizeof zone);
+	zone_machine_country(zone, cc, sizeof cc);
+	field_set(&a->login.f[LF_TIMEZONE], zone);
+	field_set(&a->login.f[LF_COUNTRY], cc);
+	a->login.f[LF_TIMEZONE].replace = zone[0] != '\0';   /* Tab keeps it, typing replaces it */
+	a->login.f[LF_COUNTRY].replace = cc[0] != '\0';
 	/* with a server given, start in the e-mail field; a remembered e-mail is
 	 * kept by Tab / Enter and replaced by typing */
 	a->login.focus = (opt_server || env_server) ? LF_EMAIL : LF_SERVER;

@@ -631,7 +631,7 @@ int board_key(struct app *a, int is_key, long ch)
 		case KEY_NPAGE: app_select_move(a, h > 1 ? h - 1 : 1); break;
 		case KEY_HOME: app_select_move(a, -(long)a->n_visible); break;
 		case KEY_END: app_select_move(a, (long)a->n_visible); break;
-		case KEY_F(1): a->overlay = OVERLAY_HELP; a->dirty |= DIRTY_OVERLAY; break;
+		case KEY_F(1): a->overlay = OVERLAY_HELP; a->help_top = 0; a->dirty |= DIRTY_OVERLAY; break;
 		case KEY_F(5): sync_refresh_now(a->sync); break;
 		default: return KEY_IGNORED;
 		}
@@ -685,7 +685,7 @@ int board_key(struct app *a, int is_key, long ch)
 		app_set_screen(a, SCREEN_PICKER);
 		sync_load_lists(a->sync);
 		break;
-	case '?': a->overlay = OVERLAY_HELP; a->dirty |= DIRTY_OVERLAY; break;
+	case '?': a->overlay = OVERLAY_HELP; a->help_top = 0; a->dirty |= DIRTY_OVERLAY; break;
 	case 'S': stats_open(a); break;
 	case 'T': team_open(a); break;
 	case 'h': handover_open(a); break;

@@ -298,6 +298,7 @@ void form_draw(struct app *a)
 		field_w = 26;
 	}
 	int cy = -1, cx = -1;
+	const char *cut = NULL;   /* an error that did not fit beside its field: shown whole below */
 	char quote_hint[80];
 	int typical = party_suggest_quote(a->rows, a->n_rows, a->now_ms);
 	if (!f->editing && f->est_size > 0 && strcmp(f->est_source, "history") == 0)
@@ -335,7 +336,11 @@ void form_draw(struct app *a)
 		(void)err_w;
 		if (ew > 0)
 			draw_text(a, fy, ex, ew, hint, slot, TK_ALIGN_LEFT);
+		if (f->err[i][0] && tk_text_width(f->err[i]) > ew && (cut == NULL || i == f->focus))
+			cut = f->err[i];
 	}
+	if (cut != NULL)
+		draw_text(a, y + 1 + FF_COUNT, x + 2, w - 4, cut, TK_SLOT_FIELD_ERROR, TK_ALIGN_LEFT);
 	draw_text(a, y + h - 2, x + 2, w - 4, "Enter save · Tab/Shift-Tab next field · Esc cancel", TK_SLOT_DIM, TK_ALIGN_LEFT);
 	if (cy >= 0 && cx >= 0 && cx < COLS) {
 		draw_cursor(cy, cx);

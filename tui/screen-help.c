@@ -32,29 +32,60 @@ static const char *const help_keys[][2] = {
 	{ "q", "quit" },
 };
 
-/* Keys of the help overlay: any key closes it. */
+#define HELP_N ((int)(sizeof help_keys / sizeof help_keys[0]))
+
+/* How many key lines fit on this screen. */
+static int help_rows(void)
+{
+	int h = HELP_N + 5 > LINES ? LINES : HELP_N + 5;
+	return h - 4 < 1 ? 1 : h - 4;
+}
+
+/* Keys of the help overlay: on a screen too short for every line, j/k,
+ * arrows and PgUp/PgDn scroll it; any other key closes it. */
 int help_key(struct app *a, int is_key, long ch)
 {
-	(void)is_key;
-	(void)ch;
+	int rows = help_rows(), max = HELP_N - rows > 0 ? HELP_N - rows : 0, delta = 0;
+	if ((!is_key && ch == 'j') || (is_key && ch == KEY_DOWN))
+		delta = 1;
+	else if ((!is_key && ch == 'k') || (is_key && ch == KEY_UP))
+		delta = -1;
+	else if ((!is_key && ch == ' ') || (is_key && ch == KEY_NPAGE))
+		delta = rows;
+	else if (is_key && ch == KEY_PPAGE)
+		delta = -rows;
+	if (max > 0 && delta != 0) {
+		int top = a->help_top + delta;
+		a->help_top = top < 0 ? 0 : top > max ? max : top;
+		a->dirty |= DIRTY_OVERLAY;
+		return KEY_HANDLED;
+	}
 	a->overlay = OVERLAY_NONE;
 	a->dirty = DIRTY_ALL;
 	return KEY_HANDLED;
 }
 
-/* Draws the help overlay. */
+/* Draws the help overlay: as wide as its longest line (within the screen). */
 void help_draw(struct app *a)
 {
-	int n = (int)(sizeof help_keys / sizeof help_keys[0]);
-	int w = COLS - 4 < 66 ? COLS - 4 : 66;
-	int h = n + 5;
-	if (h > LINES)
-		h = LINES;
+	int n = HELP_N, longest = 0;
+	for (int i = 0; i < n; i++) {
+		int tw = tk_text_width(help_keys[i][1]);
+		if (tw > longest)
+			longest = tw;
+	}
+	int w = longest + 13 < 66 ? 66 : longest + 13;
+	if (w > COLS - 4)
+		w = COLS - 4;
+	int rows = help_rows(), h = rows + 4;
+	int top = a->help_top > n - rows ? n - rows : a->help_top;
+	if (top < 0)
+		top = 0;
 	int y = (LINES - h) / 2, x = (COLS - w) / 2;
 	draw_box(a, y, x, h, w, "Keys of the board");
-	for (int i = 0; i < n && i < h - 4; i++) {
-		draw_text(a, y + 1 + i, x + 2, 9, help_keys[i][0], TK_SLOT_KEY_HINT, TK_ALIGN_LEFT);
-		draw_text(a, y + 1 + i, x + 11, w - 13, help_keys[i][1], TK_SLOT_DIALOG, TK_ALIGN_LEFT);
+	for (int i = 0; i < rows && top + i < n; i++) {
+		draw_text(a, y + 1 + i, x + 2, 9, help_keys[top + i][0], TK_SLOT_KEY_HINT, TK_ALIGN_LEFT);
+		draw_text(a, y + 1 + i, x + 11, w - 13, help_keys[top + i][1], TK_SLOT_DIALOG, TK_ALIGN_LEFT);
 	}
 	/* colours and markers, drawn in their own slots */
 	static const struct { enum tk_slot slot; const char *text; } legend[] = {
@@ -71,5 +102,11 @@ void help_draw(struct app *a)
 		draw_text(a, y + h - 3, lx, tw, t, legend[i].slot, TK_ALIGN_LEFT);
 		lx += tw + 2;
 	}
-	draw_text(a, y + h - 2, x + 2, w - 4, "any key closes", TK_SLOT_DIM, TK_ALIGN_LEFT);
+	char foot[96];
+	if (rows < n)
+		str_fmt(foot, sizeof foot, "lines %d-%d of %d · j/k PgUp/PgDn scroll · any other key closes", top + 1,
+			top + rows, n);
+	else
+		str_fmt(foot, sizeof foot, "any key closes");
+	draw_text(a, y + h - 2, x + 2, w - 4, foot, TK_SLOT_DIM, TK_ALIGN_LEFT);
 }

@@ -149,7 +149,8 @@ void stats_draw(struct app *a)
 		t->covers, t->parties, t->parties == 1 ? "party" : "parties", ns, cs);
 	draw_text(a, cy++, cx, cw, line, TK_SLOT_DIALOG, TK_ALIGN_LEFT);
 	if (t->served > 0)
-		str_fmt(line, sizeof line, "wait: mean %.1f min · 90%% within %.0f min", t->wait_mean, t->wait_p90);
+		/* the 90th percentile is a whole-minute bucket [k, k+1): "under k+1", never "within 0 min" */
+		str_fmt(line, sizeof line, "wait: mean %.1f min · 90%% under %.0f min", t->wait_mean, t->wait_p90 + 1);
 	else
 		str_fmt(line, sizeof line, "wait: nobody served yet");
 	if (t->quoted > 0) {

@@ -14,6 +14,7 @@
 #include "kit/theme.h"
 #include "sync.h"
 #include "util.h"
+#include "zone.h"
 
 /* Makes the restaurant's time zone the one every clock of the app shows
  * (times are always read through localtime_r): TZ is set when the zone is
@@ -21,16 +22,7 @@
  * own zone stays (a zone-less machine shows its local time, as before). */
 static void zone_into_app(struct app *a, const char *tz)
 {
-	char path[160];
-	size_t i;
-
-	if (tz[0] == '\0' || strcmp(tz, a->timezone) == 0 || tz[0] == '/' || strstr(tz, "..") != NULL)
-		return;
-	for (i = 0; tz[i]; i++)
-		if (!((tz[i] >= 'A' && tz[i] <= 'Z') || (tz[i] >= 'a' && tz[i] <= 'z') || (tz[i] >= '0' && tz[i] <= '9') ||
-		      strchr("/_+-", tz[i]) != NULL))
-			return;
-	if (snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", tz) >= (int)sizeof path || access(path, R_OK) != 0)
+	if (strcmp(tz, a->timezone) == 0 || !zone_known(tz))
 		return;
 	if (setenv("TZ", tz, 1) != 0)
 		return;

@@ -243,6 +243,8 @@ static void login_done(struct mtc_client *c, struct mtc_result *r, void *ud)
 	}
 	s->relogin_needed = 0;
 	str_copy(a->email, sizeof a->email, a->login.f[LF_EMAIL].text);
+	if (r->op == MTC_OP_REGISTER && !a->country_set && a->login.f[LF_COUNTRY].len == 2)
+		str_copy(a->country, sizeof a->country, a->login.f[LF_COUNTRY].text); /* the one just chosen */
 	if (sync_staff_after_login(a, s->c)) {   /* a staff account's first password: its own first */
 		field_set(&a->login.f[LF_PASSWORD], "");
 		a->login.message[0] = '\0';
@@ -285,6 +287,8 @@ void sync_login(struct sync *s)
 	req.password = a->login.f[LF_PASSWORD].text;
 	req.name = a->login.f[LF_NAME].text;
 	req.restaurant_name = a->login.registering ? a->login.f[LF_RESTAURANT].text : NULL;
+	req.restaurant_timezone = a->login.registering ? a->login.f[LF_TIMEZONE].text : NULL;
+	req.restaurant_country = a->login.registering ? a->login.f[LF_COUNTRY].text : NULL;
 	enum mtc_error e = mtc_start(s->c, &req, login_done, s, &s->other_call);
 	if (e != MTC_OK) {
 		str_fmt(a->login.message, sizeof a->login.message, "cannot start: %s", mtc_strerror(e));

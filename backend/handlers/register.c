@@ -1,8 +1,9 @@
-/* POST /register {email, password, name, restaurantName?}: creates a
- * restaurant (tenant) and its owner account. With restaurantName the
- * restaurant's record is stored first (its name in messages, on the guest
- * page, in the app); without, the restaurant has the defaults until the
- * owner PUTs /restaurant. 201 with the account (and "restaurant": {name,
+/* POST /register {email, password, name, restaurantName?, timezone?,
+ * phoneCountry?}: creates a restaurant (tenant) and its owner account. With
+ * any of the last three the restaurant's record is stored first (its name
+ * in messages, on the guest page, in the app; the zone of its clocks and
+ * stats; the country of phone numbers typed without +); without, the
+ * restaurant has the defaults until the owner PUTs /restaurant. 201 with the account (and "restaurant": {name,
  * timezone}), 409 email_taken, 400 naming the field for bad input. */
 #include <stdio.h>
 #include <string.h>
@@ -63,7 +64,7 @@ cJSON *handler_register(struct mt_ctx *ctx, const cJSON *event)
 	cJSON *err = NULL, *body, *resp;
 	const char *email, *password, *name, *why = NULL, *ip;
 	const char *const *f;
-	const cJSON *rn;
+	const cJSON *rn, *tz, *pc;
 	struct mt_restaurant rest;
 	struct mt_user u;
 	long pwlen;
@@ -112,6 +113,16 @@ cJSON *handler_register(struct mt_ctx *ctx, const cJSON *event)
 				     why ? why : "must be a string", MT_NAME_MAX);
 		goto done;
 	}
+	tz = cJSON_GetObjectItemCaseSensitive(body, "timezone");
+	if (tz != NULL && !cJSON_IsNull(tz) && (!cJSON_IsString(tz) || !restaurant_tz_valid(tz->valuestring))) {
+		resp = mt_resp_error(400, "invalid_field", "timezone", RESTAURANT_TZ_RULE);
+		goto done;
+	}
+	pc = cJSON_GetObjectItemCaseSensitive(body, "phoneCountry");
+	if (pc != NULL && !cJSON_IsNull(pc) && (!cJSON_IsString(pc) || !restaurant_country_valid(pc->valuestring))) {
+		resp = mt_resp_error(400, "invalid_field", "phoneCountry", RESTAURANT_COUNTRY_RULE);
+		goto done;
+	}
 	if (ctx->store == NULL) {
 		resp = mt_resp_error(500, "internal", NULL, "no store configured");
 		goto done;
@@ -154,11 +165,16 @@ cJSON *handler_register(struct mt_ctx *ctx, const cJSON *event)
 		goto done;
 	}
 	restaurant_defaults(u.tenant_id, &rest);
-	if (cJSON_IsString(rn)) {
+	if (cJSON_IsString(rn) || cJSON_IsString(tz) || cJSON_IsString(pc)) {
 		/* before the account: an account is never left without the name it
 		 * asked for (a record whose owner then failed to register belongs to
 		 * a tenant id nobody holds) */
-		snprintf(rest.name, sizeof rest.name, "%s", rn->valuestring);
+		if (cJSON_IsString(rn))
+			snprintf(rest.name, sizeof rest.name, "%s", rn->valuestring);
+		if (cJSON_IsString(tz))
+			snprintf(rest.timezone, sizeof rest.timezone, "%s", tz->valuestring);
+		if (cJSON_IsString(pc))
+			snprintf(rest.phone_country, sizeof rest.phone_country, "%s", pc->valuestring);
 		rest.created_at = rest.updated_at = now;
 		r = ctx->store->ops->restaurant_put(ctx->store, &rest, 0);
 		if (r < 0) {

@@ -91,6 +91,12 @@ int restaurant_tz_valid(const char *tz)
 	return part > 0 && parts <= 3;
 }
 
+/* 1 when c is "" or two capital letters (an ISO 3166-1 alpha-2 code). */
+int restaurant_country_valid(const char *c)
+{
+	return c[0] == '\0' || (strlen(c) == 2 && c[0] >= 'A' && c[0] <= 'Z' && c[1] >= 'A' && c[1] <= 'Z');
+}
+
 /* Adds r's fields to obj. */
 int restaurant_to_json(const struct mt_restaurant *r, int full, cJSON *obj)
 {
@@ -161,16 +167,13 @@ static cJSON *restaurant_apply(const cJSON *body, struct mt_restaurant *r, int64
 			snprintf(r->name, sizeof r->name, "%s", f->valuestring);
 		} else if (strcmp(k, "timezone") == 0) {
 			if (!cJSON_IsString(f) || !restaurant_tz_valid(f->valuestring))
-				return mt_resp_error(400, "invalid_field", "timezone",
-						     "'timezone' must be an IANA time zone name such as \"Europe/Paris\" or \"UTC\"");
+				return mt_resp_error(400, "invalid_field", "timezone", RESTAURANT_TZ_RULE);
 			snprintf(r->timezone, sizeof r->timezone, "%s", f->valuestring);
 		} else if (strcmp(k, "phoneCountry") == 0) {
 			const char *c = cJSON_IsString(f) ? f->valuestring : NULL;
 
-			if (c == NULL || !(c[0] == '\0' || (strlen(c) == 2 && c[0] >= 'A' && c[0] <= 'Z' &&
-							    c[1] >= 'A' && c[1] <= 'Z')))
-				return mt_resp_error(400, "invalid_field", "phoneCountry",
-						     "'phoneCountry' must be an ISO 3166 two-letter code such as \"FR\", or \"\"");
+			if (c == NULL || !restaurant_country_valid(c))
+				return mt_resp_error(400, "invalid_field", "phoneCountry", RESTAURANT_COUNTRY_RULE);
 			snprintf(r->phone_country, sizeof r->phone_country, "%s", c);
 		} else if (strcmp(k, "retentionSeconds") == 0) {
 			if ((err = restaurant_int(f, k, MT_RETENTION_MIN_S, MT_RETENTION_MAX_S, &n)) != NULL)

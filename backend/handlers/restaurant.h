@@ -28,6 +28,13 @@ int restaurant_show_name(struct mt_ctx *ctx, struct mt_waitlist *wl);
  * zone database (Lambda's image has none). */
 int restaurant_tz_valid(const char *tz);
 
+/* 1 when c is "" or two capital letters (an ISO 3166-1 alpha-2 code). */
+int restaurant_country_valid(const char *c);
+
+/* The 400 messages for a bad time zone and a bad phone country. */
+#define RESTAURANT_TZ_RULE "'timezone' must be an IANA time zone name such as \"Europe/Paris\" or \"UTC\""
+#define RESTAURANT_COUNTRY_RULE "'phoneCountry' must be an ISO 3166 two-letter code such as \"FR\", or \"\""
+
 /* Adds r's public fields to obj (id, name, timezone, phoneCountry,
  * retentionSeconds, smsPerDay, createdAt, updatedAt, version); full = 0
  * adds only name and timezone (the login answer). 0 or MT_ENOMEM. */

@@ -63,7 +63,8 @@ char *mtc_body_waitlist(const struct mtc_waitlist_input *in, int create)
 }
 
 /* {email, password[, name]}. */
-char *mtc_body_credentials(const char *email, const char *password, const char *name, const char *restaurant)
+char *mtc_body_credentials(const char *email, const char *password, const char *name, const char *restaurant,
+			   const char *timezone, const char *country)
 {
 	cJSON *o = cJSON_CreateObject();
 	int f = o == NULL;
@@ -74,6 +75,10 @@ char *mtc_body_credentials(const char *email, const char *password, const char *
 		f |= cJSON_AddStringToObject(o, "name", name) == NULL;
 	if (!f && restaurant != NULL && restaurant[0] != '\0')
 		f |= cJSON_AddStringToObject(o, "restaurantName", restaurant) == NULL;
+	if (!f && timezone != NULL && timezone[0] != '\0')
+		f |= cJSON_AddStringToObject(o, "timezone", timezone) == NULL;
+	if (!f && country != NULL && country[0] != '\0')
+		f |= cJSON_AddStringToObject(o, "phoneCountry", country) == NULL;
 	return print_and_delete(o, f);
 }
 

@@ -520,10 +520,13 @@ static int build_body(struct mtc_client *c, struct mtc_call *call)
 	free(call->body);
 	call->body = NULL;
 	if (call->phase == PHASE_LOGIN_AFTER_REGISTER)
-		call->body = mtc_body_credentials(r->email, r->password, NULL, NULL);
+		call->body = mtc_body_credentials(r->email, r->password, NULL, NULL, NULL, NULL);
 	else switch (r->op) {
-	case MTC_OP_REGISTER: call->body = mtc_body_credentials(r->email, r->password, r->name, r->restaurant_name); break;
-	case MTC_OP_LOGIN: call->body = mtc_body_credentials(r->email, r->password, NULL, NULL); break;
+	case MTC_OP_REGISTER:
+		call->body = mtc_body_credentials(r->email, r->password, r->name, r->restaurant_name, r->restaurant_timezone,
+						  r->restaurant_country);
+		break;
+	case MTC_OP_LOGIN: call->body = mtc_body_credentials(r->email, r->password, NULL, NULL, NULL, NULL); break;
 	case MTC_OP_REFRESH: case MTC_OP_LOGOUT: call->body = mtc_body_refresh(c->refresh_token); break;
 	case MTC_OP_CREATE_WAITLIST: call->body = mtc_body_waitlist(r->waitlist, 1); break;
 	case MTC_OP_UPDATE_WAITLIST: call->body = mtc_body_waitlist(r->waitlist, 0); break;

@@ -163,7 +163,8 @@ enum mtc_error mtc_waitee_list_append(struct mtc_waitee_list *l, const struct mt
 /* body.c: records -> JSON request bodies */
 char *mtc_body_waitee(const struct mtc_waitee_input *in, int create);
 char *mtc_body_waitlist(const struct mtc_waitlist_input *in, int create);
-char *mtc_body_credentials(const char *email, const char *password, const char *name, const char *restaurant);
+char *mtc_body_credentials(const char *email, const char *password, const char *name, const char *restaurant,
+			   const char *timezone, const char *country);
 char *mtc_body_refresh(const char *refresh_token);
 char *mtc_body_sms(const char *from, const char *body);
 /* {"key": value}. */

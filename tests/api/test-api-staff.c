@@ -478,6 +478,53 @@ static void test_restaurant(void **state)
 	free(guest);
 }
 
+/* POST /register with the restaurant's time zone and phone country (what
+ * the app's first-run form sends): stored with the name, in the login
+ * answer's restaurant; bad ones refused with 400 naming the field, and no
+ * account made by the refused requests. */
+static void test_register_zone_country(void **state)
+{
+	struct sf *f = *state;
+	char email[128], *body, *tok;
+	cJSON *j = NULL;
+
+	static const char *const bad[][2] = {
+		{ "\"restaurantName\":\"Tasca\",\"timezone\":\"Mars/Olympus\"", "timezone" },
+		{ "\"timezone\":\"Europe/Lisbon\",\"phoneCountry\":\"pt\"", "phoneCountry" },
+	};
+
+	test_unique_email(email, sizeof email, "zone");
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		body = test_strf("{\"email\":\"%s\",\"password\":\"owner password\",\"name\":\"Rui\",%s}", email,
+				 bad[i][0]);
+		assert_int_equal(call(&f->srv, NULL, "POST", "/register", body, &j), 400);
+		assert_string_equal(test_json_str(j, "field"), bad[i][1]);
+		cJSON_Delete(j);
+		free(body);
+	}
+	assert_int_equal(login(&f->srv, email, "owner password", NULL), 401);
+
+	body = test_strf("{\"email\":\"%s\",\"password\":\"owner password\",\"name\":\"Rui\","
+			 "\"restaurantName\":\"Tasca\",\"timezone\":\"Europe/Lisbon\",\"phoneCountry\":\"PT\"}",
+			 email);
+	assert_int_equal(call(&f->srv, NULL, "POST", "/register", body, &j), 201);
+	assert_string_equal(test_json_str(cJSON_GetObjectItemCaseSensitive(j, "restaurant"), "timezone"),
+			    "Europe/Lisbon");
+	cJSON_Delete(j);
+	free(body);
+	assert_int_equal(login(&f->srv, email, "owner password", &j), 200);
+	assert_string_equal(test_json_str(cJSON_GetObjectItemCaseSensitive(j, "restaurant"), "timezone"),
+			    "Europe/Lisbon");
+	tok = take(j, "accessToken");
+	cJSON_Delete(j);
+	assert_int_equal(call(&f->srv, tok, "GET", "/restaurant", NULL, &j), 200);
+	assert_string_equal(test_json_str(j, "name"), "Tasca");
+	assert_string_equal(test_json_str(j, "timezone"), "Europe/Lisbon");
+	assert_string_equal(test_json_str(j, "phoneCountry"), "PT");
+	cJSON_Delete(j);
+	free(tok);
+}
+
 /* The restaurant's own day limit for texts (smsPerDay) lowers the
  * server's: with 1, once one text went (the party's "joined" text, or a
  * "table ready"), "table ready" answers 429 naming the restaurant's limit;
@@ -581,6 +628,7 @@ int main(void)
 		cmocka_unit_test(test_rules_and_input),
 		cmocka_unit_test(test_restaurant),
 		cmocka_unit_test(test_restaurant_sms_limit),
+		cmocka_unit_test(test_register_zone_country),
 		cmocka_unit_test(test_cache_bound),
 	};
 

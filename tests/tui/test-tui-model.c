@@ -19,6 +19,7 @@
 #include "field.h"
 #include "outbox.h"
 #include "party.h"
+#include "zone.h"
 
 /* Fills a party. */
 static struct party mk(const char *id, const char *name, int size, enum party_status st, int64_t joined,
@@ -440,6 +441,44 @@ static void test_form_suggestion(void **state)
 	assert_non_null(strstr(a.form.err[FF_EMAIL], "server: email is not valid"));
 }
 
+/* The first-run form's country: a zone's from a zone.tab file (comments
+ * and malformed lines skipped), a locale's territory otherwise. */
+static void test_zone_country(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/maitre-zonetab-XXXXXX", cc[4];
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	const char tab[] = "# comment\tPT\nXX\nPT\t+3843-00908\tEurope/Lisbon\tPortugal (mainland)\n"
+			   "pt\t+0000+00000\tEurope/Lower\nJP\t+353916+1394441\tAsia/Tokyo\n";
+	assert_int_equal(write(fd, tab, sizeof tab - 1), (ssize_t)(sizeof tab - 1));
+	close(fd);
+	zone_country(path, "Europe/Lisbon", cc, sizeof cc);
+	assert_string_equal(cc, "PT");
+	zone_country(path, "Asia/Tokyo", cc, sizeof cc);
+	assert_string_equal(cc, "JP");
+	zone_country(path, "Europe/Lower", cc, sizeof cc);   /* not capitals: not a code */
+	assert_string_equal(cc, "");
+	zone_country(path, "Europe/Lisb", cc, sizeof cc);
+	assert_string_equal(cc, "");
+	zone_country("/nonexistent/zone.tab", "Europe/Lisbon", cc, sizeof cc);
+	assert_string_equal(cc, "");
+	unlink(path);
+
+	static const char *const locales[][2] = {
+		{ "pt_PT.UTF-8", "PT" }, { "de_DE@euro", "DE" }, { "en_GB", "GB" },
+		{ "C.UTF-8", "" }, { "en_gb.UTF-8", "" }, { "x_ABC", "" },
+	};
+	for (size_t i = 0; i < sizeof locales / sizeof locales[0]; i++) {
+		locale_country(locales[i][0], cc, sizeof cc);
+		assert_string_equal(cc, locales[i][1]);
+	}
+
+	assert_false(zone_known("../etc/passwd"));
+	assert_false(zone_known("/etc/passwd"));
+	assert_false(zone_known("Mars/Olympus"));
+}
+
 int main(void)
 {
 	setlocale(LC_ALL, "");
@@ -454,6 +493,7 @@ int main(void)
 		cmocka_unit_test(test_rebuild),
 		cmocka_unit_test(test_stats_keys),
 		cmocka_unit_test(test_form_suggestion),
+		cmocka_unit_test(test_zone_country),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

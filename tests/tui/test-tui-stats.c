@@ -133,6 +133,8 @@ static void test_stats_screen(void **state)
 	assert_true(tmux_wait_text(&w->t, "2 served · 6 covers · 3 parties finished · no-show 0.0% · cancelled 33.3%", WAIT) >= 0);
 	assert_true(tmux_wait_text(&w->t, "Last 7 days", WAIT) >= 0);
 	assert_true(tmux_wait_text(&w->t, "(1 quoted)", WAIT) >= 0);
+	/* seated within a minute: the 90th percentile's bucket is [0, 1) */
+	assert_true(tmux_wait_text(&w->t, "90% under 1 min", WAIT) >= 0);
 	assert_true(tmux_wait_text(&w->t, "Served by hour of the day", WAIT) >= 0);
 	/* one hour row, with the longest bar (full blocks) and its figures */
 	char line[1024];

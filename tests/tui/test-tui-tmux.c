@@ -189,15 +189,34 @@ static void test_first_run(void **state)
 	(void)state;
 	struct world *w = world_new();
 	test_unique_email(w->email, sizeof w->email, "first");
-	app_start(w, 120, 40, NULL, NULL);
+	/* the machine is in Lisbon: the form offers its zone and country */
+	const char *args[] = { "--server", w->srv.base_url, NULL };
+	const char *env[] = { "TZ=Europe/Lisbon", NULL };
+	assert_int_equal(tmux_start(&w->t, 120, 40, args, env), 0);
 	assert_true(tmux_wait_text(&w->t, "log in", WAIT) >= 0);
 	char em[140];
 	snprintf(em, sizeof em, "L:%s", w->email);
 	assert_int_equal(tmux_keys(&w->t, "F2", NULL), 0);
 	assert_true(tmux_wait_text(&w->t, "create the restaurant", WAIT) >= 0);
 	/* the restaurant's name first: it goes to the server with the owner and is the header's */
-	assert_int_equal(tmux_keys(&w->t, "L:Chez Zoë", "Tab", "L:Hana Owner", "Tab", em, "Tab", "L:" PASSWORD, "Enter",
-				   NULL), 0);
+	/* a key whose sequence this terminal's terminfo lacks (ESC [ 99 ~, ESC O Z) is
+	 * dropped whole: not an Esc that quits the form, not text in the field */
+	assert_int_equal(tmux_keys(&w->t, "L:Chez Zoë", "L:\033[99~", "L:\033OZ", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "Restaurant Chez Zoë ", WAIT) >= 0);
+	char *form = tmux_capture(&w->t, 0);
+	assert_non_null(form);
+	assert_non_null(strstr(form, "create the restaurant"));
+	assert_null(strstr(form, "99~"));
+	assert_null(strstr(form, "ZoëZ"));
+	free(form);
+	assert_true(tmux_wait_text(&w->t, "Time zone  Europe/Lisbon", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Country    PT", WAIT) >= 0);
+	/* a zone this machine does not know is refused before anything is sent, with the field named */
+	assert_int_equal(tmux_keys(&w->t, "Tab", "L:Mars/Olympus", "Tab", "Tab", "L:Hana Owner", "Tab", em, "Tab",
+				   "L:" PASSWORD, "Enter", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "unknown time zone", WAIT) >= 0);
+	/* the cursor is back on the zone: typing replaces it; the country is kept by Tab */
+	assert_int_equal(tmux_keys(&w->t, "C-u", "L:Europe/Lisbon", "Tab", "Tab", "Tab", "Tab", "Enter", NULL), 0);
 	assert_true(tmux_wait_text(&w->t, "No waitlist yet", WAIT) >= 0);
 	assert_int_equal(tmux_keys(&w->t, "L:Dining room", "Enter", NULL), 0);
 	assert_true(tmux_wait_text(&w->t, "Chez Zoë · Dining room · waiting", WAIT) >= 0);
@@ -212,6 +231,8 @@ static void test_first_run(void **state)
 	assert_int_equal(test_http(&w->srv, "GET", "/restaurant", w->token, NULL, NULL, &r), 0);
 	assert_int_equal(r.status, 200);
 	assert_non_null(strstr(r.body, "\"name\":\"Chez Zo"));
+	assert_non_null(strstr(r.body, "\"timezone\":\"Europe/Lisbon\""));
+	assert_non_null(strstr(r.body, "\"phoneCountry\":\"PT\""));
 	test_resp_free(&r);
 
 	/* the session file: 0600, the refresh token, never the password */
@@ -253,6 +274,12 @@ static void test_add_utf8(void **state)
 {
 	(void)state;
 	struct world *w = logged_in(120, 40, "country = US\n");
+	/* a number that cannot be a US one: refused in the form, the reason whole
+	 * below the fields although it is wider than the room beside the field */
+	assert_int_equal(tmux_keys(&w->t, "a", "L:Okafor", "Tab", "Tab", "L:0612345678", "Enter", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "not a US number: the area code and the next 3 digits start with 2-9", WAIT) >= 0);
+	assert_int_equal(tmux_keys(&w->t, "Escape", NULL), 0);
+	assert_true(tmux_wait_gone(&w->t, "Add a party", WAIT) >= 0);
 	assert_int_equal(tmux_keys(&w->t, "a", "L:山田太郎", "Tab", "L:2", "Enter", NULL), 0);
 	assert_int_equal(tmux_keys(&w->t, "a", "L:Zoë 🎉", "Tab", "L:4", "Tab", "L:(415) 555-0101", "Tab", "Tab",
 				   "L:25", "Tab", "L:booth", "Enter", NULL), 0);
@@ -653,6 +680,13 @@ static void test_resize(void **state)
 	assert_int_equal(tmux_line_with(&w->t, "? help", foot, sizeof foot), 0);
 	assert_non_null(strstr(foot, "u undo"));
 	assert_non_null(strstr(foot, "live"));
+	/* the help is as wide as its longest line, every line on a tall screen */
+	assert_int_equal(tmux_keys(&w->t, "?", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "add, disable, reset a password", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "any key closes", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "quit", WAIT) >= 0);
+	assert_int_equal(tmux_keys(&w->t, "Escape", NULL), 0);
+	assert_true(tmux_wait_gone(&w->t, "Keys of the board", WAIT) >= 0);
 
 	assert_int_equal(tmux_resize(&w->t, 80, 24), 0);
 	assert_true(tmux_wait_gone(&w->t, "NOTES", WAIT) >= 0);
@@ -668,6 +702,21 @@ static void test_resize(void **state)
 	assert_int_equal(tmux_line_with(&w->t, "? help", foot, sizeof foot), 0);
 	assert_non_null(strstr(foot, "c cancel"));
 	assert_non_null(strstr(foot, "live"));
+	/* 24 lines cannot hold every key: the help scrolls (j, PgDn) to its last
+	 * line, and a key that does not scroll closes it */
+	assert_int_equal(tmux_keys(&w->t, "?", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "lines 1-20 of 23", WAIT) >= 0);
+	assert_int_equal(tmux_keys(&w->t, "j", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "lines 2-21 of 23", WAIT) >= 0);
+	assert_int_equal(tmux_keys(&w->t, "NPage", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "lines 4-23 of 23", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "│ q        quit", WAIT) >= 0);
+	assert_int_equal(tmux_keys(&w->t, "x", NULL), 0);
+	assert_true(tmux_wait_gone(&w->t, "Keys of the board", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Zoë Saldaña", WAIT) >= 0);   /* x closed the help, did not mark a no-show */
+	s = tmux_capture(&w->t, 0);
+	assert_null(strstr(s, "no-show?"));
+	free(s);
 
 	assert_int_equal(tmux_resize(&w->t, 60, 20), 0);
 	assert_true(tmux_wait_gone(&w->t, "QUOTE", WAIT) >= 0);

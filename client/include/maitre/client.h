@@ -565,6 +565,8 @@ struct mtc_request {
 	const char *note_id;                     /* ACK_HANDOVER: the note the caller read (NULL = the current one) */
 	int64_t since;                           /* LIST_ACTIVITY: entries at or after this time (epoch ms), 0 = all */
 	const char *restaurant_name;             /* REGISTER: the restaurant's name; NULL or "" = not sent */
+	const char *restaurant_timezone;         /* REGISTER: its IANA time zone; NULL or "" = not sent (UTC) */
+	const char *restaurant_country;          /* REGISTER: its phone country (ISO 3166 alpha-2); NULL or "" = not sent */
 };
 
 /* What a call produced. Members not produced by the op are NULL / 0. */
