@@ -78,7 +78,7 @@ int store_sqlite_activity_append(struct store *base, const struct mt_activity *a
 
 	if (a == NULL || !mt_id_valid(a->id) || a->tenant_id[0] == '\0')
 		return MT_EINVAL;
-	return store_sqlite_submit(base, store_sqlite_activity_append_job, &w);
+	return store_sqlite_submit1(base, store_sqlite_activity_append_job, &w);
 }
 
 /* Reads an activity row (SQ_ACT_COLS). */

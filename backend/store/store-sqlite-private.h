@@ -162,6 +162,7 @@ struct store_sqlite {
 	struct store_sqlite_job *gc_head;     /* queued write jobs, oldest first */
 	struct store_sqlite_job **gc_tail;    /* where the next job is linked */
 	int gc_leader;                        /* 1 while a thread commits batches */
+	struct store_sqlite_conn *writer;     /* the connection batches run on (first leader opens it; leaders only) */
 	atomic_uint_least64_t commits;        /* write transactions committed */
 	atomic_uint_least64_t jobs;           /* write operations run */
 	atomic_uint_least64_t requests;       /* statements run since open */
@@ -172,7 +173,7 @@ struct store_sqlite {
 };
 
 /* A write operation queued for group commit. The submitting thread blocks
- * until `done`; the leader runs the job on its own connection. */
+ * until `done`; the leader runs the job on the store's writer connection. */
 struct store_sqlite_job {
 	int (*fn)(struct store_sqlite *s, struct store_sqlite_conn *c, void *arg); /* the work */
 	void *arg;                            /* its input (on the submitter's stack) */
@@ -267,6 +268,12 @@ int store_sqlite_commit(struct store_sqlite *s, struct store_sqlite_conn *c);
  * N in turn. */
 int store_sqlite_submit(struct store *base,
 			       int (*fn)(struct store_sqlite *, struct store_sqlite_conn *, void *), void *arg);
+/* store_sqlite_submit for a job whose only change is one INSERT, UPDATE or
+ * DELETE statement (its triggers included; reads may follow): nested in a
+ * running job it needs no savepoint of its own, as SQLite undoes a failing
+ * statement by itself. */
+int store_sqlite_submit1(struct store *base,
+			 int (*fn)(struct store_sqlite *, struct store_sqlite_conn *, void *), void *arg);
 /* Frees the store: closes every thread's connection (all users must have stopped). */
 void store_sqlite_close(struct store *base);
 /* Creates tables and indexes if missing (runs pending migrations). */
