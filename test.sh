@@ -23,7 +23,8 @@ ROOT=$(pwd)
 # shellcheck source=scripts/deps.sh
 . scripts/deps.sh
 PKGS=("${DEPS_BUILD_PKGS[@]}" python3-aiosmtpd dbus python3-dbus python3-gi wrk curl clang openssl tmux valgrind
-	chromium python3-websocket)   # guest pages: tests/guest/browser-test.py
+	chromium python3-websocket    # guest pages: tests/guest/browser-test.py
+	dpkg-dev autoconf automake libtool)   # deploy/build-libcurl: dpkg-source, Debian's ./buildconf
 
 mapfile -t missing < <(missing_packages "${PKGS[@]}")
 # node and npm may come from elsewhere than Debian: only install when absent
@@ -133,6 +134,23 @@ asan_ok=0
 build_dir "$PREFIX" "normal" -Dtests=enabled -Dbuildtype=debugoptimized -Db_sanitize=none && normal_ok=1
 build_dir "$PREFIX-asan" "sanitize (address,undefined)" -Dtests=enabled -Dbuildtype=debugoptimized \
 	-Db_sanitize=address,undefined -Db_lundef=false && asan_ok=1
+# function.zip's small libcurl (deploy/build-libcurl: Debian's curl source
+# of the installed version, about a minute of CPU), kept in the build
+# directory so later runs reuse it; the function-zip test packs it, runs
+# the unpacked zip on it and checks that the package's default carries it.
+if [ "$normal_ok" = 1 ] && [ -z "${MAITRE_TEST_SMALL_LIBCURL:-}" ]; then
+	echo
+	echo "==== the small libcurl of function.zip ($PREFIX/libcurl-small) ===="
+	t0=$(date +%s)
+	if small=$(deploy/build-libcurl "$PREFIX/libcurl-small"); then
+		MAITRE_TEST_SMALL_LIBCURL=$(printf '%s\n' "$small" | tail -n 1)
+		export MAITRE_TEST_SMALL_LIBCURL
+		echo "test.sh: small libcurl: $MAITRE_TEST_SMALL_LIBCURL ($(($(date +%s) - t0)) s)"
+	else
+		echo "test.sh: the small libcurl could not be built: function-zip checks Debian's libcurl only" \
+			"(its small-libcurl tests are skipped)"
+	fi
+fi
 asan_log=$(mktemp)
 asan_pid=
 if [ "$asan_ok" = 1 ] && [ "$normal_ok" = 1 ] && [ "${MAITRE_TEST_SERIAL:-0}" != 1 ]; then

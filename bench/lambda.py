@@ -3,7 +3,7 @@
 stand-in of tests/lambda (docs/benchmarks.md, "Lambda bootstrap").
 
   bench/lambda.py --bootstrap build-release/backend/lambda/bootstrap [--runs 20] [--warm 5000]
-                  [--floor build-release/bench/bench-lambda-floor]
+                  [--floor build-release/bench/bench-lambda-floor] [--libcurl FILE]
 
 Cold start: the time from just before exec (Popen) to the first response
 posted to the stand-in, with the event already queued: process start,
@@ -21,6 +21,13 @@ _SESSION_TOKEN, AWS_LAMBDA_FUNCTION_NAME. Cases:
               configures it, the SSM stand-in on loopback over plain HTTP:
               init loads libcurl (backend/lambda/curl-lazy.c) and makes one
               request; on AWS that request is HTTPS to SSM, not measured here
+  authorizer, key from SSM, small libcurl (--libcurl FILE)
+              the same with MAITRE_LIBCURL=FILE (deploy/build-libcurl's, what
+              function.zip carries by default)
+  authorizer, key through the extension
+              MAITRE_JWT_SECRET_SSM with PARAMETERS_SECRETS_EXTENSION_HTTP_PORT:
+              a stand-in of the Parameters and Secrets extension on loopback
+              answers the key at the first invocation (plain HTTP, no libcurl)
   waitees     GET /waitlists/{id}/waitees of a 20-guest list (SQLite store in a
               temp dir: the DynamoDB store's first request would time the
               store emulator, not the runtime)
@@ -62,9 +69,19 @@ def env_for(api, handler, store, extra=None):
 
 
 def start(bootstrap, api, handler, store, out, extra=None):
-    with open(out, "ab") as f:
+    """Starts bootstrap for handler: stdout appended to out, stderr to out + ".err"."""
+    with open(out, "ab") as f, open(out + ".err", "ab") as e:
         return subprocess.Popen([bootstrap], env=env_for(api, handler, store, extra), stdout=f,
-                                stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+                                stderr=e, stdin=subprocess.DEVNULL)
+
+
+def err_tail(out):
+    """The last lines the bootstraps wrote to stderr (why one did not answer)."""
+    try:
+        with open(out + ".err", errors="replace") as f:
+            return "".join(f.readlines()[-15:])
+    except OSError:
+        return ""
 
 
 class FakeSSM:
@@ -101,6 +118,43 @@ class FakeSSM:
         self.server.server_close()
 
 
+class FakeExtension:
+    """The Parameters and Secrets extension: answers GET .../parameters/get with the bench's key."""
+
+    def __init__(self):
+        class H(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def setup(self):
+                super().setup()
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                if self.headers.get("X-Aws-Parameters-Secrets-Token") != "bench-session-token":
+                    self.send_response(401)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                data = json.dumps({"Parameter": {"Name": "/maitre/jwt-secret", "Type": "SecureString",
+                                                 "Value": SECRET}}).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
 def peak_rss_kb(proc):
     """VmHWM: the peak RSS since exec (wait4's ru_maxrss would count the python parent forked before exec)."""
     with open("/proc/%d/status" % proc.pid) as f:
@@ -123,22 +177,41 @@ def stop(proc, api, cpu=None):
 
 
 def setup_data(bootstrap, store, out):
-    """Registers an owner, logs in, makes a list of 20 guests; returns (token, authorizer ctx, list id)."""
+    """Registers an owner, logs in, makes a list of 20 guests; returns (token, authorizer ctx, list id).
+    The register function runs alone first: it creates the SQLite file, switches it to WAL and
+    migrates it; processes opening a fresh file at the same moment could race for that switch."""
     fns = {}
-    for h in ("register", "token", "authorizer", "waitlists", "waitees"):
-        api = rapi.RuntimeAPI().start()
-        fns[h] = (api, start(bootstrap, api, h, store, out))
+
+    def fn(h):
+        if h not in fns:
+            api = rapi.RuntimeAPI().start()
+            fns[h] = (api, start(bootstrap, api, h, store, out))
+        return fns[h][0]
+
+    def call(h, event, status):
+        r = fn(h).invoke(event)
+        if r is None or r.kind != "response" or r.json.get("statusCode", status) != status:
+            for api, p in fns.values():
+                if p.poll() is None:
+                    p.kill()
+                api.stop()
+            sys.exit("setup: %s answered %s (want %s); the bootstraps' stderr:\n%s"
+                     % (h, "nothing" if r is None else r.raw[:300], status, err_tail(out)))
+        return r.json
+
     ev = rapi.apigw_event
     acct = {"email": "bench@example.com", "password": "correct horse battery", "name": "Bench"}
-    fns["register"][0].invoke(ev("POST", "/register", body=acct))
-    tok = json.loads(fns["token"][0].invoke(ev("POST", "/auth/get-token", body=acct)).json["body"])["accessToken"]
-    ctx = fns["authorizer"][0].invoke(rapi.authorizer_event(tok)).json["context"]
-    wl = json.loads(fns["waitlists"][0].invoke(ev("POST", "/waitlists", body={"name": "Bench"},
-                                                  authorizer=ctx)).json["body"])["id"]
+    call("register", ev("POST", "/register", body=acct), 201)
+    for h in ("token", "authorizer", "waitlists", "waitees"):
+        fn(h)
+    tok = json.loads(call("token", ev("POST", "/auth/get-token", body=acct), 200)["body"])["accessToken"]
+    ctx = call("authorizer", rapi.authorizer_event(tok), None)["context"]
+    wl = json.loads(call("waitlists", ev("POST", "/waitlists", body={"name": "Bench"}, authorizer=ctx),
+                         201)["body"])["id"]
     for i in range(20):
-        fns["waitees"][0].invoke(ev("POST", "/waitlists/%s/waitees" % wl, "/waitlists/{waitlistId}/waitees",
-                                    body={"name": "Guest %d" % i, "phoneNumber": "+1555000%04d" % i,
-                                          "notifyIn": 30}, path_params={"waitlistId": wl}, authorizer=ctx))
+        call("waitees", ev("POST", "/waitlists/%s/waitees" % wl, "/waitlists/{waitlistId}/waitees",
+                           body={"name": "Guest %d" % i, "phoneNumber": "+1555000%04d" % i, "notifyIn": 30},
+                           path_params={"waitlistId": wl}, authorizer=ctx), 201)
     for api, p in fns.values():
         stop(p, api)
     return tok, ctx, wl
@@ -159,7 +232,8 @@ def cold(bootstrap, handler, store, event, runs, out, extra=None):
         p = start(bootstrap, api, handler, store, out, extra)
         r = api.wait(rid, 20)
         if r is None or r.kind != "response":
-            sys.exit("cold %s: no response: %r" % (handler, r.raw[:300] if r else api.init_errors and api.init_errors[0].raw))
+            sys.exit("cold %s: no response: %r; stderr:\n%s" % (handler, r.raw[:300] if r else api.init_errors and
+                                                               api.init_errors[0].raw, err_tail(out)))
         times.append((r.at - t0) * 1000.0)
         kb = stop(p, api, cpu)
         if kb >= 0:   # -1: the process had already exited (the floor does at once)
@@ -192,8 +266,10 @@ def main():
     ap.add_argument("--runs", type=int, default=20)
     ap.add_argument("--warm", type=int, default=5000)
     ap.add_argument("--floor", help="bench-lambda-floor: measure the harness alone too")
+    ap.add_argument("--libcurl", help="a small libcurl.so.4 (deploy/build-libcurl): the SSM row again on it")
     args = ap.parse_args()
     boot = os.path.abspath(args.bootstrap)
+    load0 = os.getloadavg()
     d = tempfile.mkdtemp(prefix="maitre-bench-lambda-")
     out = os.path.join(d, "out.log")
     try:
@@ -205,21 +281,29 @@ def main():
         ssm = FakeSSM()
         from_ssm = {"MAITRE_JWT_SECRET": None, "MAITRE_JWT_SECRET_SSM": "/maitre/jwt-secret",
                     "MAITRE_SSM_ENDPOINT": ssm.url}
+        ext = FakeExtension()
+        via_ext = {"MAITRE_JWT_SECRET": None, "MAITRE_JWT_SECRET_SSM": "/maitre/jwt-secret",
+                   "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": str(ext.port)}
+        cases = [("authorizer (SQLite)", "authorizer", store, auth_ev, None),
+                 ("authorizer, key from SSM (stand-in)", "authorizer", store, auth_ev, from_ssm)]
+        if args.libcurl:
+            cases.append(("authorizer, key from SSM, small libcurl", "authorizer", store, auth_ev,
+                          dict(from_ssm, MAITRE_LIBCURL=os.path.abspath(args.libcurl))))
+        cases += [("authorizer, key via the extension", "authorizer", store, auth_ev, via_ext),
+                  ("waitees list, 20 guests (SQLite)", "waitees", store, list_ev, None)]
         rows = []
-        for name, handler, st, ev, extra in (
-                ("authorizer (SQLite)", "authorizer", store, auth_ev, None),
-                ("authorizer, key from SSM (stand-in)", "authorizer", store, auth_ev, from_ssm),
-                ("waitees list, 20 guests (SQLite)", "waitees", store, list_ev, None)):
+        for name, handler, st, ev, extra in cases:
             t, rss, cpu = cold(boot, handler, st, ev, args.runs, out, extra)
             rows.append((name, t, rss, cpu))
         ssm.close()
+        ext.close()
         if args.floor:
             t, rss, cpu = cold(os.path.abspath(args.floor), "floor", store, auth_ev, args.runs, out)
             rows.append(("floor: fetch + post only (libc)", t, rss, cpu))
-        print("cold start, exec -> first response posted (%d runs each; load average %.1f)"
-              % (args.runs, os.getloadavg()[0]))
+        print("cold start, exec -> first response posted (%d runs each; load average (1/5/15 min) "
+              "%.1f/%.1f/%.1f at the start, %.1f/%.1f/%.1f now)" % ((args.runs,) + load0 + os.getloadavg()))
         for name, t, rss, cpu in rows:
-            print("  %-40s median %6.2f ms  min %6.2f  p90 %6.2f  max %6.2f   CPU (user+sys, whole process) "
+            print("  %-42s median %6.2f ms  min %6.2f  p90 %6.2f  max %6.2f   CPU (user+sys, whole process) "
                   "median %5.2f ms   peak RSS median %5.1f MiB (max %5.1f)"
                   % (name, statistics.median(t), min(t), pct(t, 90), max(t), statistics.median(cpu),
                      statistics.median(rss) / 1024.0 if rss else float("nan"), max(rss) / 1024.0 if rss else float("nan")))

@@ -3,7 +3,9 @@
  *   _HANDLER                  the handler (a name of handlers/handlers.c; "x.name" also works)
  *   MAITRE_STORE              the store URL (required; dynamodb://TABLE?region=R on AWS)
  *   MAITRE_JWT_SECRET         HS256 key, or MAITRE_JWT_SECRET_SSM / MAITRE_JWT_SECRET_ID
- *                             (param.c); needed by the handlers that sign or verify tokens
+ *                             (param.c); needed by the handlers that sign or verify tokens;
+ *                             with PARAMETERS_SECRETS_EXTENSION_HTTP_PORT, read through the
+ *                             Parameters and Secrets extension at the first invocation
  *   MAITRE_SMS_HOOK_SECRET, MAITRE_SQS_QUEUE_URL, MAITRE_SMS_* ... read by wiring/;
  *                             the channel secrets may be NAME_SSM / NAME_ID instead (param.c)
  *   AWS_REGION, AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN: Lambda's own. */
@@ -58,13 +60,18 @@ static int config_handler(struct lambda_config *lc, char **cause)
 	return MT_EINVAL;
 }
 
-/* Loads the JWT secret: the environment or a parameter store, never both. */
-static int config_jwt(struct mt_config *cfg, const char *handler, char **cause)
+/* Loads the JWT secret: the environment or a parameter store, never both;
+ * through the Parameters and Secrets extension, at the first invocation. */
+static int config_jwt(struct lambda_config *lc, struct mt_config *cfg, const char *handler, char **cause)
 {
 	const char *env = getenv("MAITRE_JWT_SECRET");
 	int r;
 
-	r = lambda_param_jwt_secret(cfg, cause);   /* refuses a second source itself */
+	r = lambda_param_jwt_secret(cfg, 1, 0, cause);   /* refuses a second source itself */
+	if (r == LAMBDA_PARAM_LATER) {
+		lc->jwt_later = 1;
+		return 0;
+	}
 	if (r != MT_ENOTFOUND)
 		return r;
 	if (env == NULL) {
@@ -104,5 +111,5 @@ int lambda_config_load(struct lambda_config *lc, struct mt_config *cfg, const ch
 	if (r != 0)
 		return r;
 	mt_wiring_config(cfg, "");
-	return config_jwt(cfg, lc->handler_name, cause);
+	return config_jwt(lc, cfg, lc->handler_name, cause);
 }

@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "core/buf.h"
 #include "core/ctx.h"
 #include "handlers/handler.h"
 
@@ -57,6 +58,13 @@ int lambda_rt_respond(struct lambda_rt *rt, const char *request_id, const char *
  * Lambda-Runtime-Function-Error-Type header. */
 int lambda_rt_error(struct lambda_rt *rt, const char *request_id, const char *type, const char *message,
 		    char **cause);
+/* GET path (with extra header lines, each ending in CRLF) from the
+ * client's address: another plain-HTTP local service than the Runtime API
+ * (the Parameters and Secrets extension, param.c). The body goes into
+ * answer (an mt_buf with its cap), the status into *status. 0, or MT_EIO
+ * when no whole answer came within timeout_ms. */
+int lambda_rt_get(struct lambda_rt *rt, const char *path, const char *extra, struct mt_buf *answer, long *status,
+		  int timeout_ms, char **cause);
 /* Frees what an invocation holds and zeroes it. */
 void lambda_invocation_clear(struct lambda_invocation *inv);
 
@@ -88,6 +96,7 @@ struct lambda_config {
 	const struct mt_handler *handler;   /* from _HANDLER */
 	char handler_name[64];              /* its name (the text after the last '.', if any) */
 	char store_url[1024];               /* MAITRE_STORE */
+	int jwt_later;                      /* 1: the JWT secret is read at the first invocation (param.c) */
 };
 
 /* Reads _HANDLER and MAITRE_STORE into lc and the rest of the settings
@@ -99,12 +108,21 @@ int lambda_config_load(struct lambda_config *lc, struct mt_config *cfg, const ch
 
 /* ---- param.c: secrets from a parameter store (NAME_SSM / NAME_ID). */
 
+#define LAMBDA_PARAM_LATER 1   /* lambda_param_jwt_secret: to be read at the first invocation */
+
 /* Reads the JWT secret named by MAITRE_JWT_SECRET_SSM (SSM Parameter Store,
  * SecureString, decrypted) or MAITRE_JWT_SECRET_ID (Secrets Manager) into
  * cfg. 0 when it was read, MT_ENOTFOUND when neither is set (nothing done),
  * MT_EINVAL / MT_EIO with *cause otherwise (two sources set, a short key,
- * the store refused). The value is never logged. */
-int lambda_param_jwt_secret(struct mt_config *cfg, char **cause);
+ * the store refused). With PARAMETERS_SECRETS_EXTENSION_HTTP_PORT set, at
+ * init (at_init 1) it reads nothing and returns LAMBDA_PARAM_LATER: the
+ * extension answers only in the INVOKE phase; called again with at_init 0
+ * at the first invocation, it asks the extension (within timeout_ms), then
+ * the store's API when the extension fails. The value is never logged. */
+int lambda_param_jwt_secret(struct mt_config *cfg, int at_init, int timeout_ms, char **cause);
+/* The Parameters and Secrets extension's port (PARAMETERS_SECRETS_EXTENSION_HTTP_PORT):
+ * 1..65535, 0 when unset, MT_EINVAL with *cause when it is not a port. */
+int lambda_param_extension_port(char **cause);
 /* Reads each channel secret (MAITRE_SMS_TOKEN, MAITRE_SMTP_PASSWORD,
  * MAITRE_WEBHOOK_SECRET, MAITRE_SMS_HOOK_SECRET) named by NAME_SSM or
  * NAME_ID into this process's environment as NAME, for the wiring to read.

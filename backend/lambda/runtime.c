@@ -30,6 +30,7 @@
 #define LAMBDA_ANSWER_MAX 65536        /* what we keep of a post's answer (an error text) */
 #define LAMBDA_HEAD_MAX 16384          /* status line and headers of one answer */
 #define LAMBDA_RBUF 16384              /* read buffer */
+#define LAMBDA_REQ_HEAD_MAX 16384      /* a request's head (an extension request carries the session token) */
 
 /* The client. */
 struct lambda_rt {
@@ -523,7 +524,7 @@ static int lambda_rt_read_to_close(struct lambda_rt *rt, struct lambda_req *rq, 
  * (the peer had closed a kept connection). */
 static int lambda_rt_exchange(struct lambda_rt *rt, struct lambda_req *rq, int64_t end_ms, char **cause)
 {
-	char head[1024];
+	char head[LAMBDA_REQ_HEAD_MAX];
 	struct lambda_head hd;
 	int n, r;
 
@@ -653,6 +654,32 @@ int lambda_rt_next(struct lambda_rt *rt, struct lambda_invocation *inv, char **c
 		mt_set_cause(cause, "out of memory");
 		return MT_ENOMEM;
 	}
+	return 0;
+}
+
+/* GETs path from the client's address (another local service than the
+ * Runtime API, e.g. the Parameters and Secrets extension). */
+int lambda_rt_get(struct lambda_rt *rt, const char *path, const char *extra, struct mt_buf *answer, long *status,
+		  int timeout_ms, char **cause)
+{
+	struct lambda_req rq;
+	int r;
+
+	*status = 0;
+	memset(&rq, 0, sizeof rq);
+	rq.method = "GET";
+	rq.path = path;
+	rq.extra = extra;
+	rq.answer = answer;
+	rq.timeout_ms = timeout_ms > 0 ? timeout_ms : 1;
+	r = lambda_rt_request(rt, &rq, cause);
+	if (r != 0)
+		return MT_EIO;
+	if (rq.too_big) {
+		mt_set_cause(cause, "GET %s: the answer is larger than %zu bytes", path, answer->max);
+		return MT_EIO;
+	}
+	*status = rq.status;
 	return 0;
 }
 

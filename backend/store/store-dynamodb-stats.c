@@ -3,10 +3,20 @@
  * each counter a number attribute named as core/stats.c names it ("seated",
  * "w12", ...). A party's finish is one UpdateItem with ADD (atomic, no
  * read); a range of hours is one Query of the list's partition (paged by
- * the service), the estimate's hours one BatchGetItem. No guest data. */
+ * the service), the estimate's hours one BatchGetItem. No guest data.
+ *
+ * An ADD is not idempotent: an attempt that landed but whose answer was
+ * lost (a 5xx, a reset or an empty reply; a timeout, with a client whose
+ * retry budget outlasts its attempt timeout) and that the aws layer tried
+ * again would count twice. So each add carries a random token, ADDed to the bucket's string
+ * set "adds" under the condition that the set does not hold it yet: the
+ * retry of an add that landed fails its condition, which can only mean
+ * "already counted", and answers 0. The set grows by 17 bytes per add, in
+ * buckets of one hour and one party size (a few dozen adds each). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 #include "core/error.h"
 #include "store/store-dynamodb-private.h"
 
@@ -20,14 +30,16 @@ static void ddb_stat_sk(char *sk, size_t size, int64_t hour, int party_size)
 	snprintf(sk, size, "H%010lld#S%02d", (long long)hour, party_size);
 }
 
-/* Adds a party's amounts to its bucket: one UpdateItem with ADD. */
+/* Adds a party's amounts to its bucket: one UpdateItem with ADD, counted
+ * once even when the aws layer sent it twice (the "adds" token set). */
 int store_ddb_stat_add(struct store *st, const char *waitlist_id, const struct mt_stat_delta *d)
 {
 	struct store_ddb *s = store_ddb_of(st);
-	char pk[DDB_STAT_PK_SIZE], sk[DDB_STAT_SK_SIZE], expr[512], name[16], ph[8];
-	cJSON *req, *names, *vals;
+	char pk[DDB_STAT_PK_SIZE], sk[DDB_STAT_SK_SIZE], expr[512], name[16], ph[8], tok[17];
+	unsigned char raw[8];
+	cJSON *req, *names, *vals, *set;
 	size_t len;
-	int i;
+	int i, rc;
 
 	if (waitlist_id == NULL || d == NULL || d->n < 0 || d->n > MT_STAT_DELTA_MAX || d->hour < 0 ||
 	    d->party_size < MT_PARTY_MIN || d->party_size > MT_PARTY_MAX)
@@ -63,8 +75,22 @@ int store_ddb_stat_add(struct store *st, const char *waitlist_id, const struct m
 		store_ddb_put_n(vals, ph, d->v[i]);
 		len += (size_t)snprintf(expr + len, sizeof expr - len, "%s#c%d :c%d", i ? ", " : "", i, i);
 	}
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2hex(tok, sizeof tok, raw, sizeof raw);
+	snprintf(expr + len, sizeof expr - len, ", #adds :tokset");
+	cJSON_AddStringToObject(names, "#adds", "adds");
+	store_ddb_val_s(vals, ":tok", tok);
+	set = cJSON_AddObjectToObject(vals, ":tokset");
+	if (set == NULL || cJSON_AddItemToObject(set, "SS", cJSON_CreateStringArray((const char *[]){ tok }, 1)) == 0) {
+		cJSON_Delete(req);
+		return MT_ENOMEM;
+	}
 	cJSON_AddStringToObject(req, "UpdateExpression", expr);
-	return store_ddb_call(s, "UpdateItem", req, NULL, NULL);
+	cJSON_AddStringToObject(req, "ConditionExpression", "NOT contains(#adds, :tok)");
+	rc = store_ddb_call(s, "UpdateItem", req, NULL, NULL);
+	/* the token is random and new: only an earlier attempt of this very
+	 * add can have put it there, so the add is in, once */
+	return rc == MT_ECONFLICT ? 0 : rc;
 }
 
 /* Reads a bucket item into b; 0, or 1 when it is not a bucket (skipped). */

@@ -90,6 +90,7 @@ enum store_sqlite_sq {
 	SQ_REST_GET,
 	SQ_REST_INSERT,
 	SQ_REST_UPDATE,
+	SQ_REST_DELETE,
 	SQ_STAT_ADD,
 	SQ_STAT_RANGE,
 	SQ_STAT_HOUR,
@@ -344,6 +345,8 @@ int store_sqlite_user_list(struct store *base, const char *tenant_id, const stru
 int store_sqlite_restaurant_get(struct store *base, const char *tenant_id, struct mt_restaurant *out);
 /* Creates (expected 0) or updates (conditional on version) a restaurant record. */
 int store_sqlite_restaurant_put(struct store *base, struct mt_restaurant *r, int64_t expected_version);
+/* Deletes a restaurant record of this version (see store.h). */
+int store_sqlite_restaurant_delete(struct store *base, const char *tenant_id, int64_t expected_version);
 /* Gets a login guard; MT_ENOTFOUND when none. */
 int store_sqlite_guard_get(struct store *base, const char *key, struct mt_login_guard *out);
 /* Stores a login guard (see store.h). */

@@ -268,11 +268,19 @@ static const char *const store_sqlite_migrations[] = {
 
 #define STORE_SQLITE_NMIGRATIONS ((int)(sizeof store_sqlite_migrations / sizeof store_sqlite_migrations[0]))
 
-/* Runs every pending migration, each in its own BEGIN IMMEDIATE transaction. */
+/* Runs every pending migration, each in its own BEGIN IMMEDIATE transaction.
+ * A schema already current costs one read of PRAGMA user_version and no
+ * write lock (every open and every cold start of a Lambda function on a
+ * sqlite: store passes here). */
 int store_sqlite_migrate(struct store_sqlite *s, struct store_sqlite_conn *c, char **cause)
 {
+	sqlite3_int64 current = 0;
 	int r = 0;
 
+	/* Versions only go up: a committed current one needs no transaction. */
+	if (store_sqlite_exec1(c->db, "PRAGMA user_version", &current) == SQLITE_OK &&
+	    current == STORE_SQLITE_NMIGRATIONS)
+		return 0;
 	for (;;) {
 		sqlite3_int64 v = 0;
 		char pragma[64];

@@ -14,7 +14,9 @@ checks what they post back:
   - 10,000 warm invocations in one process: RSS flat, one connection;
   - the JWT secret from SSM and from Secrets Manager, through a stand-in that
     verifies the SigV4 signature of what it receives (tests/aws/fake-aws.py's
-    verifier);
+    verifier), and through a stand-in of the Parameters and Secrets extension
+    that checks its token header: asked after INIT, no libcurl, the API when
+    it refuses, an invocation error when neither answers;
   - _X_AMZN_TRACE_ID per invocation: the handler's AWS calls carry the
     invocation's trace (X-Amzn-Trace-Id), the next invocation's replaces it,
     and an invocation without one clears it;
@@ -541,6 +543,23 @@ class TestRuntimeHTTP(Base):
         self.assertIn("malformed answer", f.stderr())
         self.assertEqual(f.api.results, {})
 
+    def test_queue_only_where_notifications_are(self):
+        # the authorizer never notifies: no queue (on SQLite, no second connection); waitees do
+        auth = self.fn("authorizer")
+        wait = self.fn("waitees")
+        self.ok(auth, rapi.authorizer_event(None))
+        self.ok(wait, rapi.apigw_event("GET", "/waitlists/x/waitees", "/waitlists/{waitlistId}/waitees",
+                                       path_params={"waitlistId": "x"}))
+        queue = {f.handler: [x for x in f.log_lines() if x.get("msg") == "init"][0]["queue"] for f in (auth, wait)}
+        self.assertEqual(queue, {"authorizer": False, "waitees": True})
+        def db_fds(f):   # SQLite connections open on the store's file
+            fd_dir = "/proc/%d/fd" % f.proc.pid
+            return sum(1 for x in os.listdir(fd_dir)
+                       if os.readlink(os.path.join(fd_dir, x)) == self.store[len("sqlite:"):])
+        self.assertEqual((db_fds(auth), db_fds(wait)), (1, 2))
+        self.clean_stop(auth)
+        self.clean_stop(wait)
+
     def test_cold_start_without_aws_call_does_not_load_libcurl(self):
         f = self.fn("authorizer", MAITRE_STORE="dynamodb://maitre?region=us-east-1",
                     AWS_ACCESS_KEY_ID="AKIDCOLD", AWS_SECRET_ACCESS_KEY="cold-secret")
@@ -721,6 +740,164 @@ class TestSecretParameter(Base):
     def test_secrets_manager(self):
         self.run_with("MAITRE_JWT_SECRET_ID", "secretsmanager.GetSecretValue",
                       "arn:aws:secretsmanager:us-east-1:123456789012:secret:maitre-jwt-AbCdEf")
+
+
+class SecretsExtension:
+    """The AWS Parameters and Secrets Lambda Extension, stood in: plain HTTP on
+    loopback, GET /systemsmanager/parameters/get?name=N&withDecryption=true and
+    /secretsmanager/get?secretId=N answering what GetParameter / GetSecretValue
+    answer, only with the right X-Aws-Parameters-Secrets-Token (401 otherwise,
+    as the extension does). Records every request with whether an invocation
+    had been handed out by then (AWS serves the extension only after INIT)."""
+
+    def __init__(self, token, value):
+        self.requests = []
+        self.api = None   # the function's RuntimeAPI, set before it starts
+        ext = self
+
+        class H(BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def do_GET(self):
+                from urllib.parse import urlsplit, parse_qs
+                u = urlsplit(self.path)
+                q = {k: v[0] for k, v in parse_qs(u.query).items()}
+                got = self.headers.get("X-Aws-Parameters-Secrets-Token")
+                invoked = ext.api is not None and bool(ext.api.handed or ext.api.results)
+                ext.requests.append({"path": u.path, "query": q, "token_ok": got == token, "invoked": invoked,
+                                     "raw_query": u.query})
+                if got != token:
+                    out, code = {"message": "unauthorized"}, 401
+                elif u.path == "/systemsmanager/parameters/get" and "name" in q:
+                    out, code = {"Parameter": {"Name": q["name"], "Type": "SecureString", "Value": value,
+                                               "Version": 1}}, 200
+                elif u.path == "/secretsmanager/get" and "secretId" in q:
+                    out, code = {"Name": q["secretId"], "SecretString": value}, 200
+                else:
+                    out, code = {"message": "not found"}, 404
+                data = json.dumps(out).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), H)
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class TestSecretsExtension(Base):
+    """The JWT secret through the Parameters and Secrets extension: asked at
+    the first invocation (not during INIT), with the session token, without
+    libcurl; the store's API when the extension refuses; an invocation error
+    when neither gives it."""
+
+    def setup_stores(self, ext_token="session-token-xyz"):
+        v = load_verifier()
+        value = secrets.token_urlsafe(40)
+        api_store = SecretStore(v, "AKIDLAMBDA", "lambda-secret-key", "session-token-xyz", value)
+        self.addCleanup(api_store.close)
+        ext = SecretsExtension(ext_token, value)
+        self.addCleanup(ext.close)
+        env = {"MAITRE_JWT_SECRET": None, "AWS_ACCESS_KEY_ID": "AKIDLAMBDA",
+               "AWS_SECRET_ACCESS_KEY": "lambda-secret-key", "AWS_SESSION_TOKEN": "session-token-xyz",
+               "MAITRE_SSM_ENDPOINT": api_store.url, "MAITRE_SECRETSMANAGER_ENDPOINT": api_store.url,
+               "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": str(ext.port)}
+        return value, api_store, ext, env
+
+    def fn_with(self, ext, handler, env):
+        f = Function(handler, dict({"MAITRE_STORE": self.store}, **env), self.dir, start=False)
+        self.functions.append(f)
+        ext.api = f.api
+        f.start()
+        return f
+
+    def token_for(self, acct):
+        reg = self.fn("register")
+        self.ok(reg, rapi.apigw_event("POST", "/register", body=acct), 201)
+        self.clean_stop(reg)
+
+    def check_signed_with(self, value, tok):
+        good = self.fn("authorizer", MAITRE_JWT_SECRET=value)
+        self.assertTrue(self.ok(good, rapi.authorizer_event(tok))["isAuthorized"])
+        self.assertFalse(self.ok(self.fn("authorizer"), rapi.authorizer_event(tok))["isAuthorized"])
+
+    def run_ext(self, var, name, path, key):
+        value, api_store, ext, env = self.setup_stores()
+        acct = {"email": "x-%s@example.com" % secrets.token_hex(3), "password": "correct horse battery", "name": "X"}
+        self.token_for(acct)
+        f = self.fn_with(ext, "token", dict(env, **{var: name}))
+        r = self.ok(f, rapi.apigw_event("POST", "/auth/get-token", body=acct), 200)
+        tok = self.body(r)["accessToken"]
+        self.ok(f, rapi.apigw_event("POST", "/auth/get-token", body=acct), 200)
+        # once, after INIT, with the session token, the name in the query; the API never asked
+        self.assertEqual(len(ext.requests), 1, ext.requests)
+        q = ext.requests[0]
+        self.assertEqual(q["path"], path)
+        self.assertEqual(q["query"].get(key), name)
+        self.assertTrue(q["token_ok"])
+        self.assertTrue(q["invoked"], "the extension was asked during INIT")
+        if key == "name":
+            self.assertEqual(q["query"].get("withDecryption"), "true")
+        self.assertEqual(api_store.requests, [])
+        init = [x for x in f.log_lines() if x.get("msg") == "init"][0]
+        self.assertEqual(init["jwtSecret"], "at the first invocation")
+        read = [x for x in f.log_lines() if x.get("msg") == "secret read"]
+        self.assertEqual([x["via"] for x in read], ["extension"])
+        with open("/proc/%d/maps" % f.proc.pid) as m:
+            self.assertNotIn("libcurl", m.read(), "the extension needs no libcurl")
+        self.check_signed_with(value, tok)
+        self.assertNotIn(value, f.stdout_text() + f.stderr())
+        self.clean_stop(f)
+
+    def test_ssm_through_extension(self):
+        self.run_ext("MAITRE_JWT_SECRET_SSM", "/maitre/prod/jwt secret+1", "/systemsmanager/parameters/get", "name")
+
+    def test_secrets_manager_through_extension(self):
+        self.run_ext("MAITRE_JWT_SECRET_ID", "arn:aws:secretsmanager:us-east-1:123456789012:secret:maitre-jwt-AbCdEf",
+                     "/secretsmanager/get", "secretId")
+
+    def test_extension_refuses_then_api(self):
+        # the extension expects another token: 401, then SSM's API (SigV4) gives the key
+        value, api_store, ext, env = self.setup_stores(ext_token="another-token")
+        acct = {"email": "y-%s@example.com" % secrets.token_hex(3), "password": "correct horse battery", "name": "Y"}
+        self.token_for(acct)
+        f = self.fn_with(ext, "token", dict(env, MAITRE_JWT_SECRET_SSM="/maitre/jwt"))
+        tok = self.body(self.ok(f, rapi.apigw_event("POST", "/auth/get-token", body=acct), 200))["accessToken"]
+        self.assertEqual(len(ext.requests), 1)
+        self.assertFalse(ext.requests[0]["token_ok"])
+        self.assertEqual([(x["target"], x["why"]) for x in api_store.requests], [("AmazonSSM.GetParameter", None)])
+        self.assertEqual([x["via"] for x in f.log_lines() if x.get("msg") == "secret read"], ["ssm"])
+        self.assertIn("HTTP 401", f.stderr())
+        self.check_signed_with(value, tok)
+        self.assertNotIn(value, f.stdout_text() + f.stderr())
+        self.clean_stop(f)
+
+    def test_neither_gives_it(self):
+        # the extension refuses, the API refuses the signature: the first invocation gets
+        # Runtime.ConfigError and the process ends (Lambda starts a fresh one)
+        value, api_store, ext, env = self.setup_stores(ext_token="another-token")
+        f = self.fn_with(ext, "authorizer", dict(env, MAITRE_JWT_SECRET_SSM="/maitre/jwt",
+                                                 AWS_SECRET_ACCESS_KEY="not-the-key"))
+        r = f.invoke(rapi.authorizer_event("Bearer a.b.c"))
+        self.assertIsNotNone(r)
+        self.assertEqual(r.kind, "error")
+        self.assertEqual(r.json["errorType"], "Runtime.ConfigError")
+        self.assertIn("InvalidSignatureException", r.json["errorMessage"])
+        self.assertEqual(f.proc.wait(timeout=10), 1)
+        self.assertEqual(f.api.init_errors, [])
+        self.assertEqual(f.api.problems, [])
+
+    def test_bad_port(self):
+        self.init_error("authorizer", {"MAITRE_JWT_SECRET": None, "MAITRE_JWT_SECRET_SSM": "/maitre/jwt",
+                                       "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT": "27x3"},
+                        "Runtime.ConfigError", ["PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", "port"])
 
 
 def main():

@@ -12,8 +12,15 @@
   first use (here: the JWT secret read from an SSM stand-in at init);
 - a cold start that makes no AWS call does not load libcurl at all;
 - --libcurl FILE carries FILE as lib/libcurl.so.4 (and refuses a file that is
-  not one); with MAITRE_TEST_SMALL_LIBCURL (deploy/build-libcurl's output)
-  the zip carries it and its two libraries only, and runs on it.
+  not one); with MAITRE_TEST_SMALL_LIBCURL (deploy/build-libcurl's output,
+  which test.sh builds into the build directory) the zip carries it and its
+  two libraries only, and runs on it, and the package's default (--libcurl
+  auto) carries exactly that file from its build directory; without it the
+  zip is built with --libcurl system (no network in a test);
+- zoneinfo/: every zone of the system's tzdata (links as copies, no posix/
+  or right/), TZif each; the unpacked bootstrap answers stats in a
+  restaurant's zone from it (TZDIR pointing into the unpacked zip), and
+  refuses that zone when the directory holds none (the control).
 Run by meson: test-package.py --package deploy/package --bootstrap B
 """
 import argparse
@@ -33,6 +40,7 @@ sys.path.insert(0, HERE)
 import runtime_api as rapi  # noqa: E402
 
 ARGS = None
+SMALL = os.environ.get("MAITRE_TEST_SMALL_LIBCURL")
 
 
 class FakeSSM:
@@ -72,8 +80,8 @@ class TestPackage(unittest.TestCase):
     def setUpClass(cls):
         cls.dir = tempfile.mkdtemp(prefix="maitre-package-")
         cls.zip = os.path.join(cls.dir, "function.zip")
-        cls.run1 = subprocess.run([ARGS.package, "--bootstrap", ARGS.bootstrap, "--out", cls.zip, "--check"],
-                                  capture_output=True, text=True, timeout=120)
+        cls.run1 = subprocess.run([ARGS.package, "--bootstrap", ARGS.bootstrap, "--out", cls.zip, "--check",
+                                   "--libcurl", SMALL or "system"], capture_output=True, text=True, timeout=120)
 
     @classmethod
     def tearDownClass(cls):
@@ -104,12 +112,79 @@ class TestPackage(unittest.TestCase):
             self.assertEqual("lib/" + lib in names, lib in linked, lib)
         for lib in ("libc.so.6", "libm.so.6", "libresolv.so.2"):
             self.assertNotIn("lib/" + lib, names)
-        self.assertFalse([n for n in names if n != "bootstrap" and not n.startswith("lib/")])
+        self.assertFalse([n for n in names if n != "bootstrap" and not n.startswith(("lib/", "zoneinfo/"))])
+
+    def test_zoneinfo_carried(self):
+        with zipfile.ZipFile(self.zip) as z:
+            zones = {n[9:]: z.read(n) for n in z.namelist() if n.startswith("zoneinfo/")}
+        self.assertGreater(len(zones), 400)
+        self.assertFalse([n for n in zones if n.startswith(("posix/", "right/")) or n == "localtime"])
+        self.assertFalse([n for n, d in zones.items() if not d.startswith(b"TZif")])
+        for name in ("Europe/Paris", "America/New_York", "Asia/Kolkata", "UTC"):
+            with open("/usr/share/zoneinfo/" + name, "rb") as f:
+                self.assertEqual(zones[name], f.read(), name)
+        self.assertEqual(zones["US/Eastern"], zones["America/New_York"])   # a link, as a copy
+
+    def test_zoneinfo_used_by_stats(self):
+        """Stats in a restaurant's zone from the zip's zoneinfo/, not the system's."""
+        task = self.unpack(self.zip, "task-tz")
+        empty = os.path.join(self.dir, "no-zones")
+        os.makedirs(empty, exist_ok=True)
+        self.assertEqual(self.stats_status(task, os.path.join(task, "zoneinfo"), "Asia/Kolkata"), 200)
+        self.assertEqual(self.stats_status(task, os.path.join(task, "zoneinfo"), "Asia/Not_A_Zone"), 400)
+        self.assertEqual(self.stats_status(task, empty, "Asia/Kolkata"), 400)   # the control
+
+    def unpack(self, zip_path, name):
+        task = os.path.join(self.dir, name)
+        if not os.path.isdir(task):
+            with zipfile.ZipFile(zip_path) as z:
+                z.extractall(task)
+            os.chmod(os.path.join(task, "bootstrap"), 0o755)
+        return task
+
+    def stats_status(self, task, tzdir, zone):
+        """statusCode of GET /waitlists/{id}/stats?tz=zone from the unpacked bootstrap with TZDIR=tzdir."""
+        db = "sqlite:%s/tz-%s.db" % (self.dir, os.path.basename(tzdir))
+        secret = "t" * 40
+
+        def fn(handler, events, extra=None):
+            api = rapi.RuntimeAPI().start()
+            env = {"PATH": "/usr/bin:/bin", "AWS_LAMBDA_RUNTIME_API": api.address, "_HANDLER": handler,
+                   "MAITRE_STORE": db, "MAITRE_JWT_SECRET": secret, "LAMBDA_TASK_ROOT": task, "TZDIR": tzdir}
+            proc = subprocess.Popen([os.path.join(task, "bootstrap")], env=env, cwd=task,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            out = []
+            try:
+                for ev in events:
+                    r = api.invoke(ev, timeout_s=20)
+                    self.assertIsNotNone(r, handler)
+                    self.assertEqual(r.kind, "response", handler)
+                    out.append(r.json)
+            finally:
+                api.close_next()
+                proc.wait(timeout=20)
+                api.stop()
+            return out
+
+        ev = rapi.apigw_event
+        acct = {"email": "tz@example.com", "password": "correct horse battery", "name": "TZ"}
+        fn("register", [ev("POST", "/register", body=acct)])
+        tok = json.loads(fn("token", [ev("POST", "/auth/get-token", body=acct)])[0]["body"])["accessToken"]
+        ctx = fn("authorizer", [rapi.authorizer_event(tok)])[0]["context"]
+        wls = json.loads(fn("waitlists", [ev("GET", "/waitlists", authorizer=ctx)])[0]["body"])
+        if wls:
+            wl = wls[0]["id"]
+        else:
+            wl = json.loads(fn("waitlists", [ev("POST", "/waitlists", body={"name": "Patio"},
+                                                 authorizer=ctx)])[0]["body"])["id"]
+        r = fn("stats", [ev("GET", "/waitlists/%s/stats" % wl, "/waitlists/{waitlistId}/stats",
+                            path_params={"waitlistId": wl}, query={"tz": zone}, authorizer=ctx)])[0]
+        return r["statusCode"]
 
     def test_reproducible(self):
         other = os.path.join(self.dir, "again.zip")
-        subprocess.run([ARGS.package, "--bootstrap", ARGS.bootstrap, "--out", other], check=True,
-                       capture_output=True, timeout=120)
+        subprocess.run([ARGS.package, "--bootstrap", ARGS.bootstrap, "--out", other, "--libcurl", SMALL or "system"],
+                       check=True, capture_output=True, timeout=120)
         with open(self.zip, "rb") as a, open(other, "rb") as b:
             self.assertEqual(a.read(), b.read())
 
@@ -150,7 +225,10 @@ class TestPackage(unittest.TestCase):
             "AWS_SESSION_TOKEN": "package-token"})
         self.assertEqual(len(ssm.requests), 1)
         self.assertEqual(ssm.requests[0][0], "AmazonSSM.GetParameter")
-        for lib in ("libcurl.so.4", "libssl.so.3", "libnghttp2.so.14", "libcjson.so.1", "libjwt.so.0"):
+        libs = ["libcurl.so.4", "libssl.so.3", "libcjson.so.1", "libjwt.so.0"]
+        if not SMALL:
+            libs.append("libnghttp2.so.14")   # Debian's libcurl
+        for lib in libs:
             self.assertIn(os.path.join(task, "lib", lib), maps)
             self.assertNotIn("/x86_64-linux-gnu/" + lib, maps)
 
@@ -186,8 +264,20 @@ class TestPackage(unittest.TestCase):
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("is not a libcurl.so.4", p.stderr)
 
+    def test_default_carries_small_libcurl(self):
+        """--libcurl auto (the default) takes the small libcurl from its build directory."""
+        if not SMALL:
+            self.skipTest("MAITRE_TEST_SMALL_LIBCURL is not set (deploy/build-libcurl DIR makes one)")
+        out = os.path.join(self.dir, "default.zip")
+        p = subprocess.run([ARGS.package, "--bootstrap", ARGS.bootstrap, "--out", out, "--libcurl-dir",
+                            os.path.dirname(os.path.dirname(SMALL))], capture_output=True, text=True, timeout=120)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertNotIn("WARNING", p.stderr)
+        with zipfile.ZipFile(out) as z, open(SMALL, "rb") as f:
+            self.assertEqual(z.read("lib/libcurl.so.4"), f.read())
+
     def test_small_libcurl(self):
-        small = os.environ.get("MAITRE_TEST_SMALL_LIBCURL")
+        small = SMALL
         if not small:
             self.skipTest("MAITRE_TEST_SMALL_LIBCURL is not set (deploy/build-libcurl DIR makes one)")
         out = os.path.join(self.dir, "small.zip")

@@ -15,6 +15,8 @@
   uses, never a wildcard action, Scan or table management, the consumer may
   ChangeMessageVisibility, no function without a route, event or role (a
   conditional statement or resource, !If, is checked by what it grants);
+- the Parameters and Secrets extension layer (a parameter, off when empty)
+  and its port only on the functions that read the JWT key;
 - secrets: none in any function's environment, the channel secrets as SSM
   parameter names (NAME_SSM) given only to the functions that use them, each
   of which may read exactly those parameters.
@@ -264,6 +266,34 @@ class TestTemplate(unittest.TestCase):
                                               "parameter${%s}" % p} for p in ok), "%s may read %r" % (name, r))
         for p in self.t["Parameters"].values():
             self.assertNotIn("NoEcho", p, "secrets are SSM parameters, not template parameters")
+
+    def test_secrets_extension_layer(self):
+        """The Parameters and Secrets extension: a layer (parameterised ARN, off when
+        empty) and its port only on the functions that read the JWT key."""
+        import re
+        p = self.t["Parameters"]["SecretsExtensionLayerArn"]
+        self.assertEqual(p["Default"], "")
+        pat = re.compile(p["AllowedPattern"])
+        self.assertTrue(pat.match(""))
+        self.assertTrue(pat.match("arn:aws:lambda:eu-west-1:015030872274:layer:"
+                                  "AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:12"))
+        self.assertFalse(pat.match("AWS-Parameters-and-Secrets-Lambda-Extension"))
+        self.assertEqual(self.t["Conditions"]["HasSecretsExtension"],
+                         {"!Not": [{"!Equals": [{"!Ref": "SecretsExtensionLayerArn"}, ""]}]})
+        nothing = {"!Ref": "AWS::NoValue"}
+        self.assertNotIn("Layers", self.t["Globals"]["Function"])
+        for name, fn in self.functions.items():
+            prop = fn["Properties"]
+            env = (prop.get("Environment") or {}).get("Variables") or {}
+            if "MAITRE_JWT_SECRET_SSM" in env:
+                # one element, dropped by CloudFormation when the condition is false
+                self.assertEqual(prop.get("Layers"), [{"!If": ["HasSecretsExtension",
+                                                                {"!Ref": "SecretsExtensionLayerArn"}, nothing]}], name)
+                self.assertEqual(env.get("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT"),
+                                 {"!If": ["HasSecretsExtension", "2773", nothing]}, name)
+            else:
+                self.assertNotIn("Layers", prop, "%s reads no secret through the extension" % name)
+                self.assertNotIn("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", env, name)
 
     def test_least_privilege(self):
         for h, (name, fn) in self.by_handler.items():
