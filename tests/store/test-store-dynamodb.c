@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <cjson/cJSON.h>
 #include "aws/aws.h"
 #include "core/clock.h"
 #include "core/error.h"
@@ -903,6 +904,79 @@ static void test_stat_add_answer_lost(void **state)
 	unlink(stats);
 }
 
+/* A test clock: the int64_t epoch ms data points at. */
+static int64_t test_clock_now(void *data)
+{
+	return *(int64_t *)data;
+}
+
+/* How many tokens the bucket item holds in set name (adds0..adds2), -1 when it has no such set. */
+static int stat_tokens(struct store *s, const char *list, const char *sk, const char *name)
+{
+	struct aws_response resp;
+	char *body = mt_strf("{\"TableName\":\"%s\",\"Key\":{\"PK\":{\"S\":\"STAT#%s\"},\"SK\":{\"S\":\"%s\"}},"
+			     "\"ConsistentRead\":true}", store_dynamodb_table(s), list, sk);
+	cJSON *j, *set;
+	int n;
+
+	assert_non_null(body);
+	memset(&resp, 0, sizeof resp);
+	assert_int_equal(aws_request(store_dynamodb_client(s), "dynamodb", "DynamoDB_20120810.GetItem", body, &resp), 0);
+	free(body);
+	j = cJSON_Parse(resp.body);
+	aws_response_free(&resp);
+	assert_non_null(j);
+	set = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "Item"),
+									       name), "SS");
+	n = cJSON_IsArray(set) ? cJSON_GetArraySize(set) : -1;
+	cJSON_Delete(j);
+	return n;
+}
+
+/* The add tokens stay few: the adds of one minute go into one of three
+ * sets and the set of two minutes before is removed by the next minute's
+ * first add, so 40 adds leave at most the last two minutes' tokens on the
+ * bucket; every add is counted all the same. */
+static void test_stat_tokens_bounded(void **state)
+{
+	const char *list = "01HSTATLIST000000000000001", *sk = "H0000493000#S02";
+	struct store *s = test_store();
+	int64_t now = 1764330000000LL - 1764330000000LL % 180000;   /* minute 0 of 3 */
+	struct mt_clock clk = { test_clock_now, &now };
+	struct mt_stat_delta d;
+	int64_t sum[2] = { 0, 0 };
+	int i;
+
+	(void)state;
+	store_set_clock(s, &clk);
+	memset(&d, 0, sizeof d);
+	d.hour = 493000;
+	d.party_size = 2;
+	d.n = 1;
+	d.idx[0] = MT_SC_SEATED;
+	d.v[0] = 1;
+	for (i = 0; i < 40; i++)   /* a busy minute */
+		assert_int_equal(s->ops->stat_add(s, list, &d), 0);
+	assert_int_equal(stat_tokens(s, list, sk, "adds0"), 40);
+	now += 60000;              /* the next minute: its own set, the last one's kept */
+	assert_int_equal(s->ops->stat_add(s, list, &d), 0);
+	assert_int_equal(stat_tokens(s, list, sk, "adds0"), 40);
+	assert_int_equal(stat_tokens(s, list, sk, "adds1"), 1);
+	now += 60000;              /* two minutes on: minute 0's tokens go */
+	assert_int_equal(s->ops->stat_add(s, list, &d), 0);
+	assert_int_equal(stat_tokens(s, list, sk, "adds0"), -1);
+	assert_int_equal(stat_tokens(s, list, sk, "adds1"), 1);
+	assert_int_equal(stat_tokens(s, list, sk, "adds2"), 1);
+	now += 60000;              /* and round again: adds0 anew, adds1 removed */
+	assert_int_equal(s->ops->stat_add(s, list, &d), 0);
+	assert_int_equal(stat_tokens(s, list, sk, "adds0"), 1);
+	assert_int_equal(stat_tokens(s, list, sk, "adds1"), -1);
+	assert_int_equal(stat_tokens(s, list, sk, "adds2"), 1);
+	assert_int_equal(s->ops->stat_range(s, list, d.hour, d.hour + 1, stat_sum, sum), 0);
+	assert_int_equal(sum[0], 43);
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest ddb_only[] = {
@@ -918,6 +992,7 @@ int main(void)
 		cmocka_unit_test(test_condition_failure_item),
 		cmocka_unit_test(test_user_create_halfway),
 		cmocka_unit_test(test_stat_add_answer_lost),
+		cmocka_unit_test(test_stat_tokens_bounded),
 		cmocka_unit_test(test_old_account_backfill),
 	};
 	int failed, rc;
