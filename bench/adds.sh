@@ -10,7 +10,11 @@
 # figure that depends least on what else the machine is running. Before
 # each level the queue is drained (the prefill's joined texts delivered to
 # the log channel; "drained" is how long that took), so every level starts
-# with an idle notifier; the adds' own texts are delivered during the run.
+# with an idle notifier; the adds' own texts are delivered during the run
+# and after it: "texts after" is how long the queue took to empty after
+# wrk stopped, and "us CPU/add+text" maitred's CPU from the start of the
+# run until then, per add (each add's joined text delivered, whatever the
+# notifier kept up with during the run).
 #
 #   bench/adds.sh                       # release build in build-bench/
 #   ADDS_SECONDS=5 BENCH_ROUNDS=3 BENCH_CONNECTIONS=32 ADDS_LEVELS="0 1000 5000 10000" bench/adds.sh
@@ -143,8 +147,11 @@ for r in $(seq 1 "$ROUNDS"); do
 		c0=$(cpu_us)
 		read -r rps p99 bad n err < <(ADDS_RUN=$RUN run_wrk "$LIST" "${SECONDS_EACH}s")
 		c1=$(cpu_us)
+		load=$(cut -d' ' -f1 /proc/loadavg)
+		after=$(drain)
+		c2=$(cpu_us)
 		read -r FD2 SQ2 < <(ceiling)
-		echo "$r $level $have $rps $p99 $bad $n $err $FD $SQ $FD2 $SQ2 $(cut -d' ' -f1 /proc/loadavg) $(( (c1 - c0) / (n > 0 ? n : 1) )) $waited" >>"$TMP/rows.txt"
+		echo "$r $level $have $rps $p99 $bad $n $err $FD $SQ $FD2 $SQ2 $load $(( (c1 - c0) / (n > 0 ? n : 1) )) $waited $after $(( (c2 - c0) / (n > 0 ? n : 1) ))" >>"$TMP/rows.txt"
 	done
 done
 kill -0 "$MPID" 2>/dev/null || { echo "bench: maitred died" >&2; exit 1; }
@@ -152,15 +159,16 @@ kill -0 "$MPID" 2>/dev/null || { echo "bench: maitred died" >&2; exit 1; }
 $PY - "$TMP/rows.txt" <<'PY'
 import statistics, sys
 rows = [l.split() for l in open(sys.argv[1]) if l.strip()]
-print("%-5s %7s %9s %9s %9s %7s %11s %11s %9s %9s %9s %5s %8s" % ("round", "level", "parties", "adds/s", "p99 ms",
-      "non2xx", "fdatasync/s", "sqlite c/s", "/fsync", "/sqlite", "us CPU/add", "load", "drained"))
+print("%-5s %7s %9s %9s %9s %7s %11s %11s %9s %9s %9s %5s %8s %11s %15s" % ("round", "level", "parties", "adds/s", "p99 ms",
+      "non2xx", "fdatasync/s", "sqlite c/s", "/fsync", "/sqlite", "us CPU/add", "load", "drained", "texts after",
+      "us CPU/add+text"))
 by_level = {}
-for (r, level, have, rps, p99, bad, n, err, fd, sq, fd2, sq2, load, cpu, waited) in rows:
+for (r, level, have, rps, p99, bad, n, err, fd, sq, fd2, sq2, load, cpu, waited, after, cpu2) in rows:
     fdm = (float(fd) + float(fd2)) / 2
     sqm = (float(sq) + float(sq2)) / 2
     rps = float(rps)
-    print("%-5s %7s %9s %9.0f %9s %7s %11.0f %11.0f %8.2fx %8.2fx %9s %5s %7ss%s" % (r, level, have, rps, p99, bad,
-          fdm, sqm, rps / fdm, rps / sqm, cpu, load, waited, "" if err == "ok" else "  socket errors"))
+    print("%-5s %7s %9s %9.0f %9s %7s %11.0f %11.0f %8.2fx %8.2fx %9s %5s %7ss %10ss %15s%s" % (r, level, have, rps, p99,
+          bad, fdm, sqm, rps / fdm, rps / sqm, cpu, load, waited, after, cpu2, "" if err == "ok" else "  socket errors"))
     by_level.setdefault(int(level), []).append((rps, rps / sqm, bad))
 meds = {l: statistics.median(x[0] for x in v) for l, v in by_level.items()}
 print("median adds/s per level: " + ", ".join("%d: %.0f" % (l, meds[l]) for l in sorted(meds)))

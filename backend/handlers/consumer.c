@@ -279,8 +279,12 @@ static enum consumer_result consumer_one(struct mt_ctx *ctx, struct consumer_bat
 		consumer_log("error", "consumer: cannot load the waitlist", message_id, m.waitee_id, mt_strerror(err));
 		return CONSUMER_RETRY;
 	}
-	if (mt_status_is_active(w.status) &&
-	    ctx->store->ops->waitee_count_active(ctx->store, w.waitlist_id, w.id, &active) == 0)
+	/* a joined message carries the place in line counted when the party was
+	 * added (notify.h); others are counted now */
+	if (m.seq == 0 && m.position > 0)
+		w.position = m.position;
+	else if (mt_status_is_active(w.status) &&
+		 ctx->store->ops->waitee_count_active(ctx->store, w.waitlist_id, w.id, &active) == 0)
 		w.position = active + 1;
 	else
 		w.position = 0;

@@ -343,8 +343,11 @@ static int waitees_add_unit(struct store *s, void *arg)
 		activity_waitee(a->ctx, a->who, NULL, NULL, a->w, a->detail);
 	if (!a->notify_inside)
 		return 0;
+	/* the place in line first: the joined message carries it */
+	if ((r = waitees_position(a->ctx, a->w)) < 0)
+		return r;
 	mt_notify_after_change(a->ctx, a->w, 1);
-	return waitees_position(a->ctx, a->w);
+	return 0;
 }
 
 /* Adds a party to wl (see crud.h). */
@@ -409,11 +412,11 @@ int waitees_add(struct mt_ctx *ctx, const struct mt_waitlist *wl, const struct m
 	if (r < 0)
 		return r;
 	if (!unit.notify_inside) {
-		/* SQS (or a queue on its own connection): queued after the party
-		 * is stored, then its place in line, as before */
-		mt_notify_after_change(ctx, &w, 1);
+		/* SQS (or a queue on its own connection): its place in line,
+		 * then its messages, queued after the party is stored */
 		if ((r = waitees_position(ctx, &w)) < 0)
 			return r;
+		mt_notify_after_change(ctx, &w, 1);
 	}
 	waitees_guest_url(ctx, &w);
 	*out = w;

@@ -28,6 +28,7 @@
 
 #define NOTIFY_MSG_MAX 4096      /* longest message body we accept */
 #define NOTIFY_WRITE_TRIES 4     /* conditional re-tries of the clear/restore writes */
+#define NOTIFY_POSITION_MAX 1000000 /* largest place in line a message may carry */
 
 /* Writes one JSON log line to stderr: {"level":..,"msg":..,"waiteeId":..,"error":..}. */
 static void notify_log(const char *level, const char *msg, const char *waitee_id, const char *error)
@@ -54,7 +55,8 @@ char *mt_notify_msg_encode(const struct mt_notify_msg *m)
 	if (cJSON_AddStringToObject(o, "waiteeId", m->waitee_id) &&
 	    cJSON_AddStringToObject(o, "waitlistId", m->waitlist_id) &&
 	    cJSON_AddStringToObject(o, "kind", m->kind) &&
-	    cJSON_AddNumberToObject(o, "seq", m->seq))
+	    cJSON_AddNumberToObject(o, "seq", m->seq) &&
+	    (m->position <= 0 || cJSON_AddNumberToObject(o, "position", m->position)))
 		text = cJSON_PrintUnformatted(o);
 	cJSON_Delete(o);
 	return text;
@@ -63,7 +65,7 @@ char *mt_notify_msg_encode(const struct mt_notify_msg *m)
 /* Parses and validates a message body. */
 int mt_notify_msg_parse(const char *body, struct mt_notify_msg *out, const char **why)
 {
-	const cJSON *wid, *lid, *kind, *seq;
+	const cJSON *wid, *lid, *kind, *seq, *pos;
 	cJSON *o;
 	size_t len;
 	int err = MT_EINVAL;
@@ -84,6 +86,7 @@ int mt_notify_msg_parse(const char *body, struct mt_notify_msg *out, const char 
 	lid = cJSON_GetObjectItemCaseSensitive(o, "waitlistId");
 	kind = cJSON_GetObjectItemCaseSensitive(o, "kind");
 	seq = cJSON_GetObjectItemCaseSensitive(o, "seq");
+	pos = cJSON_GetObjectItemCaseSensitive(o, "position");
 	*why = "waiteeId is not an id";
 	if (!cJSON_IsString(wid) || !mt_id_valid(wid->valuestring))
 		goto done;
@@ -100,10 +103,15 @@ int mt_notify_msg_parse(const char *body, struct mt_notify_msg *out, const char 
 	*why = "seq must be 0 for joined and at least 1 otherwise";
 	if ((strcmp(kind->valuestring, "joined") == 0) != (seq->valuedouble == 0))
 		goto done;
+	*why = "position is not an integer from 1 to 1000000";
+	if (pos != NULL && (!cJSON_IsNumber(pos) || pos->valuedouble < 1 || pos->valuedouble > NOTIFY_POSITION_MAX ||
+			    pos->valuedouble != (double)(int32_t)pos->valuedouble))
+		goto done;
 	memcpy(out->waitee_id, wid->valuestring, MT_ID_SIZE);
 	memcpy(out->waitlist_id, lid->valuestring, MT_ID_SIZE);
 	snprintf(out->kind, sizeof out->kind, "%s", kind->valuestring);
 	out->seq = (int32_t)seq->valuedouble;
+	out->position = pos != NULL ? (int32_t)pos->valuedouble : 0;
 	*why = NULL;
 	err = 0;
 done:
@@ -245,6 +253,7 @@ int mt_notify_enqueue_due(struct mt_ctx *ctx, struct mt_waitee *ws, size_t n,
 		memcpy(msg.waitlist_id, w->waitlist_id, MT_ID_SIZE);
 		snprintf(msg.kind, sizeof msg.kind, "%s", w->notify_kind);
 		msg.seq = w->queued_seq;
+		msg.position = 0;   /* ready, reminder: counted when sent */
 		cl->body = mt_notify_msg_encode(&msg);
 		if (cl->body == NULL) {
 			notify_finish_claim(ctx, cl, 0);
@@ -286,6 +295,10 @@ static void notify_enqueue_joined(struct mt_ctx *ctx, const struct mt_waitee *w)
 	memcpy(msg.waitlist_id, w->waitlist_id, MT_ID_SIZE);
 	snprintf(msg.kind, sizeof msg.kind, "joined");
 	msg.seq = 0;
+	/* the place in line counted when it was added (0 = not counted): the
+	 * consumer need not count it again, which costs O(place) once more
+	 * than 256 parties joined after it */
+	msg.position = w->position > 0 && w->position <= NOTIFY_POSITION_MAX ? w->position : 0;
 	e.body = mt_notify_msg_encode(&msg);
 	e.delay_s = 0;
 	if (e.body == NULL)

@@ -24,6 +24,7 @@ struct mt_notify_msg {
 	char waitlist_id[MT_ID_SIZE];  /* its list */
 	char kind[16];                 /* "joined", "ready", "reminder" */
 	int32_t seq;                   /* notify_seq it was queued for (0 = joined) */
+	int32_t position;              /* joined: the place in line when the party was added (1..); 0 = not given */
 };
 
 /* Encodes a message body (malloc'd, caller frees; NULL when out of memory). */

@@ -757,6 +757,62 @@ static void test_consumer_batch_commits(void **state)
 	queue_msgs_free(m, n);
 }
 
+/* Adds a party through the waitees handler (as a host would); returns its id (caller frees). */
+static char *fx_add(struct fixture *f, const char *name)
+{
+	char evtext[768];
+	cJSON *ev, *ans, *body;
+	const cJSON *idj;
+	char *id;
+
+	snprintf(evtext, sizeof evtext,
+		 "{\"version\":\"2.0\",\"routeKey\":\"POST /waitlists/{waitlistId}/waitees\","
+		 "\"pathParameters\":{\"waitlistId\":\"%s\"},"
+		 "\"requestContext\":{\"http\":{\"method\":\"POST\"},\"authorizer\":{\"lambda\":"
+		 "{\"sub\":\"%s\",\"tenantId\":\"%s\",\"role\":\"owner\"}}},"
+		 "\"body\":\"{\\\"name\\\":\\\"%s\\\",\\\"phoneNumber\\\":\\\"+15555550123\\\","
+		 "\\\"quotedMinutes\\\":15}\",\"isBase64Encoded\":false}",
+		 f->wl.id, f->wl.tenant_id, f->wl.tenant_id, name);
+	ev = cJSON_Parse(evtext);
+	assert_non_null(ev);
+	ans = handler_waitees(&f->ctx, ev);
+	assert_int_equal(mt_resp_status(ans), 201);
+	body = cJSON_Parse(mt_resp_body(ans));
+	idj = cJSON_GetObjectItemCaseSensitive(body, "id");
+	assert_true(cJSON_IsString(idj));
+	id = strdup(idj->valuestring);
+	cJSON_Delete(body);
+	cJSON_Delete(ans);
+	cJSON_Delete(ev);
+	return id;
+}
+
+/* The joined text names the place in line counted when the party was added
+ * (carried in the message, not counted again when it is sent): Bea joined
+ * second and hears #2 even though the party ahead was seated before the
+ * texts went out. */
+static void test_joined_carries_position(void **state)
+{
+	struct fixture *f = *state;
+	struct mt_waitee first;
+	char *a = fx_add(f, "Abe"), *b = fx_add(f, "Bea");
+
+	memset(&first, 0, sizeof first);
+	memcpy(first.waitlist_id, f->wl.id, MT_ID_SIZE);
+	snprintf(first.id, sizeof first.id, "%s", a);
+	fx_get(f, &first);
+	first.status = MT_SEATED;
+	first.seated_at = f->now;
+	assert_int_equal(f->store->ops->waitee_update(f->store, &first, first.version), 0);
+	fx_drain(f);
+	assert_int_equal(fx_sent_with_key(f, a, 0), 0);   /* seated: its joined text is dropped */
+	assert_int_equal(fx_sent_with_key(f, b, 0), 1);
+	assert_non_null(strstr(f->sms.last_text, "Bea"));
+	assert_non_null(strstr(f->sms.last_text, "#2 "));
+	free(a);
+	free(b);
+}
+
 /* A quote of 30 minutes: the waitees handler plans a reminder at +20 min; the
  * producer ignores it before then, sends it after; the guest stays waiting
  * and hears how many minutes are left; a later "notify now" still texts. */
@@ -1045,6 +1101,7 @@ static void test_message_format(void **state)
 		"{\"waiteeId\":\"01ARZ3NDEKTSV4RRFFQ69G5FAV\",\"waitlistId\":\"01ARZ3NDEKTSV4RRFFQ69G5FAW\",\"kind\":\"ready\",\"seq\":\"1\"}",
 		"{\"waiteeId\":\"01ARZ3NDEKTSV4RRFFQ69G5FAV\",\"waitlistId\":\"01ARZ3NDEKTSV4RRFFQ69G5FAW\",\"kind\":\"ready\",\"seq\":1e12}",
 	};
+	static const char *bad_pos[] = { "0", "-1", "1.5", "\"3\"", "2000000", "null" };
 	size_t i;
 
 	(void)state;
@@ -1058,6 +1115,27 @@ static void test_message_format(void **state)
 	assert_int_equal(mt_notify_msg_parse(text, &back, &why), 0);
 	assert_memory_equal(&m, &back, sizeof m);
 	free(text);
+	/* a joined message may carry the place in line (1..1000000) */
+	memset(m.kind, 0, sizeof m.kind);
+	snprintf(m.kind, sizeof m.kind, "joined");
+	m.seq = 0;
+	m.position = 42;
+	text = mt_notify_msg_encode(&m);
+	assert_non_null(text);
+	assert_non_null(strstr(text, "\"position\":42"));
+	assert_int_equal(mt_notify_msg_parse(text, &back, &why), 0);
+	assert_memory_equal(&m, &back, sizeof m);
+	free(text);
+	for (i = 0; i < sizeof bad_pos / sizeof bad_pos[0]; i++) {
+		char body[256];
+
+		snprintf(body, sizeof body, "{\"waiteeId\":\"01ARZ3NDEKTSV4RRFFQ69G5FAV\",\"waitlistId\":"
+			 "\"01ARZ3NDEKTSV4RRFFQ69G5FAW\",\"kind\":\"joined\",\"seq\":0,\"position\":%s}", bad_pos[i]);
+		why = NULL;
+		if (mt_notify_msg_parse(body, &back, &why) != MT_EINVAL)
+			fail_msg("accepted bad position %s", bad_pos[i]);
+		assert_non_null(why);
+	}
 	for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		why = NULL;
 		if (mt_notify_msg_parse(bad[i], &back, &why) != MT_EINVAL)
@@ -1144,6 +1222,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_producer_lagging_index, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_consumer_records_sent, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_consumer_batch_commits, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_joined_carries_position, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reminder_ahead_of_quote, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_consumer_duplicate_is_noop, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_consumer_malformed_isolated, fx_setup, fx_teardown),

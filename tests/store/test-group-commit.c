@@ -285,7 +285,7 @@ struct gc_unit {
 	int fail_with;             /* the unit's result after its writes (0 = keep) */
 	int dup_result;            /* what the failing create answered */
 	int read_back;             /* waitee_get of the party inside the group */
-	char read_name[64];        /* the name it read */
+	char read_name[sizeof(((struct mt_waitee *)0)->name)]; /* the name it read */
 };
 
 /* Write group body: link, party, an existing party (fails alone), a message. */
