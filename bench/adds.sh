@@ -19,8 +19,7 @@
 # number and per restaurant, which is not what this measures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=/usr/bin/python3
-BUILD=${MAITRE_BENCH_BUILD:-build-bench}
+. bench/lib.sh
 SECONDS_EACH=${ADDS_SECONDS:-3}
 CONNS=${BENCH_CONNECTIONS:-32}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
@@ -28,55 +27,11 @@ ROUNDS=${BENCH_ROUNDS:-2}
 LEVELS=${ADDS_LEVELS:-0 1000 5000 10000}
 DATA_PARENT=${ADDS_DATA_PARENT:-/tmp}
 
-command -v wrk >/dev/null || { echo "bench: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
-
-if [ -f "$BUILD/build.ninja" ]; then
-	meson setup --reconfigure "$BUILD" --buildtype=release -Dtests=disabled -Dbench=true >/dev/null
-else
-	meson setup "$BUILD" --buildtype=release -Dtests=disabled -Dbench=true >/dev/null
-fi
-ninja -C "$BUILD" backend/daemon/maitred bench/bench-fsync >/dev/null
-
-TMP=$(mktemp -d "$DATA_PARENT/maitre-adds-XXXXXX")
-PIDS=()
-# Stops what we started (by PID) and removes the temp dir.
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-# Prints a free TCP port on 127.0.0.1.
-free_port() {
-	$PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
-}
-
-# Prints the member $1 of the JSON object read from stdin.
-json_get() {
-	$PY -c 'import json,sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
-}
-
-M_PORT=$(free_port)
-MAITRE_SMS_PER_PARTY_HOUR=0 MAITRE_SMS_PER_NUMBER_HOUR=0 MAITRE_SMS_NEW_RESTAURANT_DAY=0 \
-MAITRE_SMS_RESTAURANT_DAY=0 \
-	"$BUILD/backend/daemon/maitred" --listen "127.0.0.1:$M_PORT" --data-dir "$TMP/data" \
-	${MAITRE_THREADS:+--threads "$MAITRE_THREADS"} 2>"$TMP/maitred.log" &
-MPID=$!
-PIDS+=($MPID)
-BASE="http://127.0.0.1:$M_PORT"
-for i in $(seq 1 500); do
-	curl -sf -o /dev/null "$BASE/healthz" && break
-	sleep 0.02
-done
-curl -sf -o /dev/null "$BASE/healthz" || { echo "bench: maitred did not come up" >&2; exit 1; }
-
+bench_build backend/daemon/maitred bench/bench-fsync
+bench_tmp maitre-adds "$DATA_PARENT"
+bench_maitred
 EMAIL="adds-$$@example.com"
-curl -sf -X POST "$BASE/register" -H 'content-type: application/json' \
-	-d "{\"email\":\"$EMAIL\",\"password\":\"bench passphrase 1\",\"name\":\"Bench\"}" >/dev/null
-TOKEN=$(curl -sf -X POST "$BASE/auth/get-token" -H 'content-type: application/json' \
-	-d "{\"email\":\"$EMAIL\",\"password\":\"bench passphrase 1\"}" | json_get accessToken)
+bench_owner "$EMAIL" "bench passphrase 1"
 
 # One party per request, each with its own name and phone number.
 cat >"$TMP/post.lua" <<'LUA'

@@ -18,53 +18,21 @@
 # restaurant's worth of texts, which is what they are for).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PY=/usr/bin/python3
-BUILD=${MAITRE_BENCH_BUILD:-build-bench}
+. bench/lib.sh
 SECS=${MIXED_SECONDS:-60}
 CONNS=${BENCH_CONNECTIONS:-32}
 WRK_THREADS=${BENCH_WRK_THREADS:-2}
 EVERY=${RSS_EVERY:-10}
 TIMEOUT=${MIXED_TIMEOUT:-10s}
 
-command -v wrk >/dev/null || { echo "bench: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
-if [ -f "$BUILD/build.ninja" ]; then
-	meson setup --reconfigure "$BUILD" --buildtype=release -Dtests=disabled -Dbench=true >/dev/null
-else
-	meson setup "$BUILD" --buildtype=release -Dtests=disabled -Dbench=true >/dev/null
-fi
-ninja -C "$BUILD" backend/daemon/maitred >/dev/null
-
-TMP=$(mktemp -d /tmp/maitre-mixed-XXXXXX)
-PIDS=()
-# Stops what we started (by PID) and removes the temp dir.
-cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-PORT=$($PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
-MAITRE_SMS_PER_PARTY_HOUR=0 MAITRE_SMS_PER_NUMBER_HOUR=0 MAITRE_SMS_NEW_RESTAURANT_DAY=0 \
-MAITRE_SMS_RESTAURANT_DAY=0 \
-	"$BUILD/backend/daemon/maitred" --listen "127.0.0.1:$PORT" --data-dir "$TMP/data" \
-	${MAITRE_THREADS:+--threads "$MAITRE_THREADS"} 2>"$TMP/maitred.log" &
-MPID=$!
-PIDS+=($MPID)
-BASE="http://127.0.0.1:$PORT"
-for i in $(seq 1 500); do
-	curl -sf -o /dev/null "$BASE/healthz" && break
-	sleep 0.02
-done
+bench_build backend/daemon/maitred
+bench_tmp maitre-mixed
+bench_maitred
 EMAIL="mixed-$$@example.com"
 PASS="bench passphrase 1"
-curl -sf -X POST "$BASE/register" -H 'content-type: application/json' \
-	-d "{\"email\":\"$EMAIL\",\"password\":\"$PASS\",\"name\":\"Bench\"}" >/dev/null
-TOKEN=$(curl -sf -X POST "$BASE/auth/get-token" -H 'content-type: application/json' \
-	-d "{\"email\":\"$EMAIL\",\"password\":\"$PASS\"}" | $PY -c 'import json,sys; print(json.load(sys.stdin)["accessToken"])')
+bench_owner "$EMAIL" "$PASS"
 LIST=$(curl -sf -X POST "$BASE/waitlists" -H "authorization: $TOKEN" -H 'content-type: application/json' \
-	-d '{"name":"Dining room","description":"mixed"}' | $PY -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+	-d '{"name":"Dining room","description":"mixed"}' | json_get id)
 for i in $(seq 1 50); do
 	curl -sf -o /dev/null -X POST "$BASE/waitlists/$LIST/waitees" -H "authorization: $TOKEN" \
 		-H 'content-type: application/json' \

@@ -246,6 +246,38 @@ static int jobs_failed(const cJSON *ans, const char *id)
 	return 0;
 }
 
+/* The messages of one batch to delete (those the consumer did not report failed). */
+struct jobs_deletes {
+	struct queue *q;               /* the queue */
+	const struct queue_msg *msgs;  /* the batch */
+	size_t n;                      /* its size */
+	const cJSON *ans;              /* the consumer's answer */
+};
+
+/* Deletes what succeeded; when the queue joins the store (embedded queue),
+ * run as one write group: one commit for the batch instead of one each. */
+static int jobs_delete_unit(struct store *s, void *arg)
+{
+	struct jobs_deletes *d = arg;
+	char *cause;
+	size_t i;
+	int err;
+
+	(void)s;
+	for (i = 0; i < d->n; i++) {
+		if (jobs_failed(d->ans, d->msgs[i].id))
+			continue;
+		cause = NULL;
+		err = d->q->ops->delete(d->q, d->msgs[i].receipt, &cause);
+		if (err != 0 && err != MT_ENOTFOUND) {
+			mt_log("warn", "queue worker: delete failed", "messageId", d->msgs[i].id,
+			       "error", cause ? cause : mt_strerror(err), (const char *)NULL);
+		}
+		free(cause);
+	}
+	return 0;
+}
+
 /* Worker thread: receive, consume, delete what succeeded. */
 static void *jobs_worker_main(void *arg)
 {
@@ -256,7 +288,7 @@ static void *jobs_worker_main(void *arg)
 		struct queue_msg *msgs = NULL;
 		cJSON *ev, *ans;
 		char *cause = NULL;
-		size_t n = 0, i;
+		size_t n = 0;
 		int err;
 
 		err = q->ops->receive(q, QUEUE_BATCH_MAX, JOBS_RECEIVE_WAIT_MS, j->visibility_s, &msgs, &n, &cause);
@@ -273,16 +305,16 @@ static void *jobs_worker_main(void *arg)
 		ev = jobs_sqs_event(msgs, n);
 		ans = ev ? handler_consumer(j->ctx, ev) : NULL;
 		/* No answer (out of memory): leave them all to come back. */
-		for (i = 0; ans != NULL && i < n; i++) {
-			if (jobs_failed(ans, msgs[i].id))
-				continue;
-			cause = NULL;
-			err = q->ops->delete(q, msgs[i].receipt, &cause);
-			if (err != 0 && err != MT_ENOTFOUND) {
-				mt_log("warn", "queue worker: delete failed", "messageId", msgs[i].id,
-				       "error", cause ? cause : mt_strerror(err), (const char *)NULL);
-			}
-			free(cause);
+		if (ans != NULL) {
+			struct jobs_deletes d = { q, msgs, n, ans };
+
+			if (queue_joins_store(q, j->ctx->store))
+				err = store_write_group(j->ctx->store, jobs_delete_unit, &d);
+			else
+				err = jobs_delete_unit(j->ctx->store, &d);
+			if (err != 0)   /* they come back after the visibility timeout: the consumer skips them */
+				mt_log("warn", "queue worker: deletes not stored", "error", mt_strerror(err),
+				       (const char *)NULL);
 		}
 		cJSON_Delete(ans);
 		cJSON_Delete(ev);

@@ -3,8 +3,11 @@
  * who made it, what, the fields changed and non-personal values before and
  * after. Entries never hold guest data (model.h). Appending happens after
  * the change is stored and does not undo it when it fails (it is logged):
- * neither store offers a transaction over both records (dynalite has no
- * TransactWriteItems). */
+ * DynamoDB offers no transaction over both records (dynalite has no
+ * TransactWriteItems). A new party's entry and the notifier's entries are
+ * appended inside the change's write group (store.h write_group): on
+ * SQLite the same commit, in its own savepoint, so its failure still
+ * undoes only itself. */
 #ifndef MT_ACTIVITY_LOG_H
 #define MT_ACTIVITY_LOG_H
 

@@ -248,10 +248,9 @@ static cJSON *checkin_post(struct mt_ctx *ctx, const cJSON *event, struct checki
 		return NULL;
 	if (why != NULL)
 		return checkin_form_page(ctx, c, 400, why, &f);
-	r = waitees_add(ctx, &c->wl, &p, "self", NULL, &w);
+	r = waitees_add(ctx, &c->wl, &p, "self", NULL, &activity_guest, "self check-in", &w);
 	if (r < 0)
 		return checkin_fail(r == MT_ENOTFOUND ? MT_EIO : r);
-	activity_waitee(ctx, &activity_guest, NULL, NULL, &w, "self check-in");
 	{
 		char loc[MT_URL_MAX + 1];
 		const char *path = strstr(w.guest_url, "/g/");

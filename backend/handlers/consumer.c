@@ -17,9 +17,22 @@
  * A text (the waitee has a phone) is sent only within the sending limits
  * (handlers/sms-limit.h): over one, nothing is sent, last_result is
  * "failed" with the limit as the reason, and the item is not retried.
- * Answers {"batchItemFailures":[{"itemIdentifier": messageId}, ...]}. */
+ * Answers {"batchItemFailures":[{"itemIdentifier": messageId}, ...]}.
+ *
+ * An outcome is written with its activity entry in one write group
+ * (store.h; one commit on SQLite, where they were two). A delivery that
+ * reached someone (a text, an e-mail, a webhook call) is written at once,
+ * before the next send, so a crash repeats at most that one message. Other
+ * outcomes (failures, and deliveries to the log channel alone, which tell
+ * no guest) are kept (consumer_defer) until the records of the batch end,
+ * CONSUMER_FLUSH_MS have passed since the oldest was kept, a delivery is
+ * written, or a record for the same party comes (its checks must see the
+ * earlier outcome); then all kept ones go in one write group. A crash
+ * before that repeats them: failures are retried anyway, and a repeated
+ * log line tells nobody. */
 #include <errno.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include "core/error.h"
@@ -36,6 +49,7 @@
 #include "store/store.h"
 
 #define CONSUMER_WRITE_TRIES 5
+#define CONSUMER_FLUSH_MS 50   /* an outcome waits at most this long (plus one send) for the others of its batch */
 
 /* What became of one record. */
 enum consumer_result {
@@ -123,9 +137,116 @@ static int consumer_record(struct mt_ctx *ctx, struct mt_waitee *w, const struct
 	return err;
 }
 
-/* Handles one message body; receipt/receive_count drive retries. */
-static enum consumer_result consumer_one(struct mt_ctx *ctx, const char *message_id, const char *body,
-					 int receive_count)
+/* One outcome kept for the next write (consumer_flush). */
+struct consumer_pending {
+	struct mt_waitee w;            /* the party as read before the send */
+	struct mt_notify_msg m;        /* the message */
+	int sent;                      /* 1 delivered, 0 failed */
+	char *reason;                  /* the channel's note (sent) or the failure text, or NULL; owned */
+	char message_id[MT_ID_SIZE + 16]; /* for the log (cut) */
+	int err;                       /* consumer_record's result */
+};
+
+/* The outcomes of one event not yet written. */
+struct consumer_batch {
+	struct mt_ctx *ctx;                               /* handler context */
+	struct consumer_pending p[QUEUE_BATCH_MAX];       /* kept outcomes, in the order of the sends */
+	size_t n;                                         /* how many */
+	int64_t first_us;                                 /* monotonic time the oldest was kept */
+};
+
+/* Monotonic microseconds. */
+static int64_t consumer_mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* Write group: records every kept outcome (each with its activity entry). */
+static int consumer_flush_unit(struct store *s, void *arg)
+{
+	struct consumer_batch *b = arg;
+	size_t i;
+
+	(void)s;
+	for (i = 0; i < b->n; i++) {
+		struct consumer_pending *p = &b->p[i];
+
+		p->err = consumer_record(b->ctx, &p->w, &p->m, p->sent, p->sent || p->reason ? p->reason : "");
+	}
+	return 0;
+}
+
+/* Writes the kept outcomes (one write group) and logs what could not be recorded. */
+static void consumer_flush(struct consumer_batch *b)
+{
+	size_t i;
+	int r;
+
+	if (b->n == 0)
+		return;
+	r = store_write_group(b->ctx->store, consumer_flush_unit, b);
+	for (i = 0; i < b->n; i++) {
+		struct consumer_pending *p = &b->p[i];
+
+		if (r < 0 || p->err != 0) {
+			/* sent: the guest was told; a retry would tell them again. Log, don't retry. */
+			consumer_log("error", p->sent ? "consumer: sent but could not record it"
+						     : "consumer: could not record the failure",
+				     p->message_id, p->w.id, mt_strerror(r < 0 ? r : p->err));
+		}
+		free(p->reason);
+		p->reason = NULL;
+	}
+	b->n = 0;
+}
+
+/* Keeps an outcome for the next write (takes reason); writes first when
+ * the batch is full. */
+static void consumer_defer(struct consumer_batch *b, const char *message_id, const struct mt_waitee *w,
+			   const struct mt_notify_msg *m, int sent, char *reason)
+{
+	struct consumer_pending *p;
+
+	if (b->n == QUEUE_BATCH_MAX)
+		consumer_flush(b);
+	if (b->n == 0)
+		b->first_us = consumer_mono_us();
+	p = &b->p[b->n++];
+	p->w = *w;
+	p->m = *m;
+	p->sent = sent;
+	p->reason = reason;
+	p->err = 0;
+	snprintf(p->message_id, sizeof p->message_id, "%s", message_id ? message_id : "");
+}
+
+/* Writes the kept outcomes when the oldest has waited CONSUMER_FLUSH_MS or
+ * one of them is for the party of the message about to be handled. */
+static void consumer_flush_due(struct consumer_batch *b, const char *waitee_id)
+{
+	size_t i;
+
+	if (b->n == 0)
+		return;
+	if (consumer_mono_us() - b->first_us >= CONSUMER_FLUSH_MS * 1000LL) {
+		consumer_flush(b);
+		return;
+	}
+	for (i = 0; waitee_id != NULL && i < b->n; i++) {
+		if (strcmp(b->p[i].w.id, waitee_id) == 0) {
+			consumer_flush(b);
+			return;
+		}
+	}
+}
+
+/* Handles one message body; receipt/receive_count drive retries. Outcomes
+ * to record go to b (written by the caller, consumer_flush). */
+static enum consumer_result consumer_one(struct mt_ctx *ctx, struct consumer_batch *b, const char *message_id,
+					 const char *body, int receive_count)
 {
 	struct mt_notify_msg m;
 	struct mt_waitlist wl, shown;
@@ -133,6 +254,7 @@ static enum consumer_result consumer_one(struct mt_ctx *ctx, const char *message
 	const char *why = NULL;
 	char *reason = NULL;
 	char text[MT_REASON_MAX + 1];
+	const char *via = NULL;
 	int err, active = 0;
 	int64_t now;
 
@@ -140,6 +262,7 @@ static enum consumer_result consumer_one(struct mt_ctx *ctx, const char *message
 		consumer_log("error", "consumer: malformed message", message_id, NULL, why);
 		return CONSUMER_RETRY;
 	}
+	consumer_flush_due(b, m.waitee_id);
 	err = ctx->store->ops->waitee_get(ctx->store, m.waitlist_id, m.waitee_id, &w);
 	if (err == MT_ENOTFOUND)
 		return CONSUMER_DONE;  /* deleted or expired: nobody to tell */
@@ -179,9 +302,7 @@ static enum consumer_result consumer_one(struct mt_ctx *ctx, const char *message
 			err = sms_limit_take(ctx, &w, now, text, sizeof text, &retry_s);
 			if (err == MT_EBUSY) {
 				consumer_log("warn", "consumer: not sent", message_id, m.waitee_id, text);
-				if (consumer_record(ctx, &w, &m, 0, text) != 0)
-					consumer_log("error", "consumer: could not record the failure", message_id,
-						     m.waitee_id, NULL);
+				consumer_defer(b, message_id, &w, &m, 0, strdup(text));
 				return CONSUMER_DONE;   /* not retried: the host sees why on the row */
 			}
 			if (err != 0) {
@@ -191,18 +312,14 @@ static enum consumer_result consumer_one(struct mt_ctx *ctx, const char *message
 			}
 			limited = 1;
 		}
-		err = mt_deliver(ctx->channels, &shown, &w, m.kind, m.seq, now, &reason);
+		err = mt_deliver_ex(ctx->channels, &shown, &w, m.kind, m.seq, now, &via, &reason);
 		if (err != 0 && limited)
 			sms_limit_give_back(ctx, &w);   /* nothing went out */
 	}
 	if (err == 0) {
-		err = consumer_record(ctx, &w, &m, 1, reason);
-		free(reason);
-		if (err != 0) {
-			/* The guest was told; a retry would tell them again. Log, don't retry. */
-			consumer_log("error", "consumer: sent but could not record it", message_id, m.waitee_id,
-				     mt_strerror(err));
-		}
+		consumer_defer(b, message_id, &w, &m, 1, reason);
+		if (via == NULL || strcmp(via, "log") != 0 || ctx->channels->webhook != NULL)
+			consumer_flush(b);   /* someone was told: written before the next send */
 		return CONSUMER_DONE;
 	}
 	if (err == MT_EBUSY && receive_count < QUEUE_MAX_RECEIVES)
@@ -212,8 +329,7 @@ static enum consumer_result consumer_one(struct mt_ctx *ctx, const char *message
 		snprintf(text, sizeof text, "failed to send: %s", reason ? reason : mt_strerror(err));
 	free(reason);
 	consumer_log("warn", "consumer: delivery failed", message_id, m.waitee_id, text);
-	if (consumer_record(ctx, &w, &m, 0, text) != 0)
-		consumer_log("error", "consumer: could not record the failure", message_id, m.waitee_id, NULL);
+	consumer_defer(b, message_id, &w, &m, 0, strdup(text));
 	/* Temporary failures are retried by the queue; permanent ones would fail again. */
 	return err == MT_EBUSY ? CONSUMER_RETRY : CONSUMER_DONE;
 }
@@ -242,17 +358,26 @@ cJSON *handler_consumer(struct mt_ctx *ctx, const cJSON *event)
 {
 	const cJSON *records = cJSON_GetObjectItemCaseSensitive(event, "Records");
 	const cJSON *rec;
+	struct consumer_batch *b;
 	cJSON *out = cJSON_CreateObject(), *failures;
 
 	if (out == NULL)
 		return NULL;
+	b = calloc(1, sizeof *b);
+	if (b == NULL) {
+		cJSON_Delete(out);
+		return NULL;
+	}
+	b->ctx = ctx;
 	failures = cJSON_AddArrayToObject(out, "batchItemFailures");
 	if (failures == NULL) {
 		cJSON_Delete(out);
+		free(b);
 		return NULL;
 	}
 	if (!cJSON_IsArray(records)) {
 		consumer_log("error", "consumer: event has no Records array", NULL, NULL, NULL);
+		free(b);
 		return out;
 	}
 	cJSON_ArrayForEach(rec, records) {
@@ -266,7 +391,7 @@ cJSON *handler_consumer(struct mt_ctx *ctx, const cJSON *event)
 			consumer_log("error", "consumer: record without messageId", NULL, NULL, NULL);
 			continue;
 		}
-		if (consumer_one(ctx, id->valuestring, cJSON_IsString(body) ? body->valuestring : NULL,
+		if (consumer_one(ctx, b, id->valuestring, cJSON_IsString(body) ? body->valuestring : NULL,
 				 count) == CONSUMER_DONE)
 			continue;
 		item = cJSON_CreateObject();
@@ -274,6 +399,8 @@ cJSON *handler_consumer(struct mt_ctx *ctx, const cJSON *event)
 		    !cJSON_AddItemToArray(failures, item)) {
 			cJSON_Delete(item);
 			cJSON_Delete(out);
+			consumer_flush(b);   /* what was sent is recorded all the same */
+			free(b);
 			return NULL;
 		}
 		/* Back off: hide it longer after each failed receive; after the last
@@ -283,5 +410,7 @@ cJSON *handler_consumer(struct mt_ctx *ctx, const cJSON *event)
 							   count >= QUEUE_MAX_RECEIVES ? 0 :
 							   queue_backoff_seconds(ctx->queue, count), NULL);
 	}
+	consumer_flush(b);
+	free(b);
 	return out;
 }

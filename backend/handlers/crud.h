@@ -55,16 +55,20 @@ cJSON *crud_resp_take(int status, char *text);
 cJSON *crud_resp_buf(int status, struct mt_buf *b);
 
 struct mt_ctx;
+struct activity_actor;
 
 /* Adds a party to wl from a validated create patch (waitees.c): a new id
  * and guest link (core/guestlink.h), status waiting, source "host" (staff)
  * or "self" (check-in page), the joined/reminder plan, the notification
  * sent when due. id: the new party's id (NULL = a new one; an
  * Idempotency-Key retry passes its stored one: MT_ECONFLICT when it exists).
+ * who (NULL = none): the activity entry "created" (with detail, or NULL)
+ * is appended in the same write group as the party (one commit on SQLite).
  * On success *out is the stored party with its position and
  * guestUrl. 0 or a negative MT_E* code. */
 int waitees_add(struct mt_ctx *ctx, const struct mt_waitlist *wl, const struct mt_waitee_patch *p,
-		const char *source, const char *id, struct mt_waitee *out);
+		const char *source, const char *id, const struct activity_actor *who, const char *detail,
+		struct mt_waitee *out);
 
 /* Fills w->guest_url from its nonce and the configuration (waitees.c). */
 void waitees_guest_url(const struct mt_ctx *ctx, struct mt_waitee *w);

@@ -42,14 +42,22 @@ static int limit_load(struct mt_ctx *ctx, const char *key, struct mt_login_guard
 	return r;
 }
 
-int limit_take(struct mt_ctx *ctx, const char *kind, const char *subject, int32_t max, int64_t window_ms,
-	       int64_t now, int64_t *retry_s, int32_t *count)
+/* A change of one guard: looks at g (as stored, or fresh with version 0)
+ * and changes it; returns 1 to write it, 0 to stop with nothing to write,
+ * or MT_E* to stop with that. Called again after a lost race. */
+typedef int (*limit_change_fn)(struct mt_login_guard *g, void *arg);
+
+/* The retry loop of every counter: loads the guard of (kind, subject),
+ * applies change and writes it conditionally on the version it read, up
+ * to LIMIT_TRIES times. 0, change's answer, MT_EBUSY after LIMIT_TRIES
+ * lost races, or another MT_E* from the store. */
+static int limit_update(struct mt_ctx *ctx, const char *kind, const char *subject, limit_change_fn change,
+			void *arg)
 {
 	struct mt_login_guard g;
 	char key[65];
 	int tries, r;
 
-	*retry_s = 0;
 	limit_key(ctx, kind, subject, key);
 	for (tries = 0; tries < LIMIT_TRIES; tries++) {
 		int64_t expected;
@@ -57,51 +65,70 @@ int limit_take(struct mt_ctx *ctx, const char *kind, const char *subject, int32_
 		if ((r = limit_load(ctx, key, &g)) < 0)
 			return r;
 		expected = g.version;
-		if (g.fail_window_start <= 0 || now >= g.fail_window_start + window_ms ||
-		    g.fail_window_start > now + window_ms) {   /* none, over, or the clock went back */
-			g.fail_window_start = now;
-			g.failed_logins = 0;
-		}
-		if (g.failed_logins >= max) {
-			int64_t left = g.fail_window_start + window_ms - now;
-
-			*retry_s = left <= 0 ? 1 : (left + 999) / 1000;
-			return MT_EBUSY;
-		}
-		g.failed_logins++;
+		if ((r = change(&g, arg)) <= 0)
+			return r;
 		r = ctx->store->ops->guard_put(ctx->store, &g, expected);
-		if (r == 0) {
-			if (count != NULL)
-				*count = g.failed_logins;
-			return 0;
-		}
 		if (r != MT_EPRECOND && r != MT_ECONFLICT)
 			return r;
 	}
-	*retry_s = 1;
 	return MT_EBUSY;
+}
+
+/* What limit_take's change needs and gives. */
+struct limit_take_arg {
+	int32_t max;         /* takes per window */
+	int64_t window_ms;   /* the window */
+	int64_t now;         /* now, ms */
+	int64_t retry_s;     /* out: seconds until the full window ends */
+	int32_t count;       /* out: the count with this take */
+};
+
+/* limit_take's change: a new window when the last is over, one more take when there is room. */
+static int limit_take_change(struct mt_login_guard *g, void *arg)
+{
+	struct limit_take_arg *a = arg;
+
+	if (g->fail_window_start <= 0 || a->now >= g->fail_window_start + a->window_ms ||
+	    g->fail_window_start > a->now + a->window_ms) {   /* none, over, or the clock went back */
+		g->fail_window_start = a->now;
+		g->failed_logins = 0;
+	}
+	if (g->failed_logins >= a->max) {
+		int64_t left = g->fail_window_start + a->window_ms - a->now;
+
+		a->retry_s = left <= 0 ? 1 : (left + 999) / 1000;
+		return MT_EBUSY;
+	}
+	g->failed_logins++;
+	a->count = g->failed_logins;
+	return 1;
+}
+
+int limit_take(struct mt_ctx *ctx, const char *kind, const char *subject, int32_t max, int64_t window_ms,
+	       int64_t now, int64_t *retry_s, int32_t *count)
+{
+	struct limit_take_arg a = { max, window_ms, now, 0, 0 };
+	int r = limit_update(ctx, kind, subject, limit_take_change, &a);
+
+	*retry_s = r == MT_EBUSY ? (a.retry_s > 0 ? a.retry_s : 1) : 0;
+	if (r == 0 && count != NULL)
+		*count = a.count;
+	return r;
+}
+
+/* limit_give_back's change: one less, never below 0. */
+static int limit_give_back_change(struct mt_login_guard *g, void *arg)
+{
+	(void)arg;
+	if (g->version == 0 || g->failed_logins <= 0)
+		return 0;
+	g->failed_logins--;
+	return 1;
 }
 
 int limit_give_back(struct mt_ctx *ctx, const char *kind, const char *subject)
 {
-	struct mt_login_guard g;
-	char key[65];
-	int tries, r;
-
-	limit_key(ctx, kind, subject, key);
-	for (tries = 0; tries < LIMIT_TRIES; tries++) {
-		if ((r = limit_load(ctx, key, &g)) < 0)
-			return r;
-		if (g.version == 0 || g.failed_logins <= 0)
-			return 0;
-		g.failed_logins--;
-		r = ctx->store->ops->guard_put(ctx->store, &g, g.version);
-		if (r == 0)
-			return 0;
-		if (r != MT_EPRECOND && r != MT_ECONFLICT)
-			return r;
-	}
-	return MT_EBUSY;
+	return limit_update(ctx, kind, subject, limit_give_back_change, NULL);
 }
 
 int limit_peek(struct mt_ctx *ctx, const char *kind, const char *subject, int64_t window_ms, int64_t now,
@@ -122,56 +149,48 @@ int limit_peek(struct mt_ctx *ctx, const char *kind, const char *subject, int64_
 	return 0;
 }
 
+/* What limit_set and limit_once write. */
+struct limit_set_arg {
+	int32_t count;   /* the count */
+	int64_t start;   /* the window's start, ms */
+};
+
+/* limit_set's change: (count, start), unless the guard holds it already. */
+static int limit_set_change(struct mt_login_guard *g, void *arg)
+{
+	const struct limit_set_arg *a = arg;
+
+	if (g->version != 0 && g->failed_logins == a->count && g->fail_window_start == a->start)
+		return 0;
+	g->failed_logins = a->count;
+	g->fail_window_start = a->start;
+	return 1;
+}
+
 int limit_set(struct mt_ctx *ctx, const char *kind, const char *subject, int32_t count, int64_t start)
 {
-	struct mt_login_guard g;
-	char key[65];
-	int tries, r;
+	struct limit_set_arg a = { count, start };
 
-	limit_key(ctx, kind, subject, key);
-	for (tries = 0; tries < LIMIT_TRIES; tries++) {
-		int64_t expected;
+	return limit_update(ctx, kind, subject, limit_set_change, &a);
+}
 
-		if ((r = limit_load(ctx, key, &g)) < 0)
-			return r;
-		if (g.version != 0 && g.failed_logins == count && g.fail_window_start == start)
-			return 0;
-		expected = g.version;
-		g.failed_logins = count;
-		g.fail_window_start = start;
-		r = ctx->store->ops->guard_put(ctx->store, &g, expected);
-		if (r == 0)
-			return 0;
-		if (r != MT_EPRECOND && r != MT_ECONFLICT)
-			return r;
-	}
-	return MT_EBUSY;
+/* limit_once's change: count 1 from start, unless recorded before. */
+static int limit_once_change(struct mt_login_guard *g, void *arg)
+{
+	const struct limit_set_arg *a = arg;
+
+	if (g->version != 0 && g->failed_logins > 0)
+		return MT_ECONFLICT;   /* recorded before (0 = given back by limit_set) */
+	g->failed_logins = 1;
+	g->fail_window_start = a->start;
+	return 1;
 }
 
 int limit_once(struct mt_ctx *ctx, const char *kind, const char *subject, int64_t at)
 {
-	struct mt_login_guard g;
-	char key[65];
-	int tries, r;
+	struct limit_set_arg a = { 1, at };
 
-	limit_key(ctx, kind, subject, key);
-	for (tries = 0; tries < LIMIT_TRIES; tries++) {
-		int64_t expected;
-
-		if ((r = limit_load(ctx, key, &g)) < 0)
-			return r;
-		if (g.version != 0 && g.failed_logins > 0)
-			return MT_ECONFLICT;   /* recorded before (0 = given back by limit_set) */
-		expected = g.version;
-		g.failed_logins = 1;
-		g.fail_window_start = at;
-		r = ctx->store->ops->guard_put(ctx->store, &g, expected);
-		if (r == 0)
-			return 0;
-		if (r != MT_EPRECOND && r != MT_ECONFLICT)
-			return r;
-	}
-	return MT_EBUSY;
+	return limit_update(ctx, kind, subject, limit_once_change, &a);
 }
 
 /* A mark is a guard with count 1 whose window "starts" STORE_GUARD_KEEP_S
@@ -194,35 +213,35 @@ int limit_marked(struct mt_ctx *ctx, const char *kind, const char *subject, int6
 	       now < g.fail_window_start + (int64_t)STORE_GUARD_KEEP_S * 1000;
 }
 
+/* What limit_step's change needs and gives. */
+struct limit_step_arg {
+	int64_t (*wait)(int32_t count, int64_t last, int64_t now);   /* the rule */
+	int64_t now;       /* now, ms */
+	int64_t retry_s;   /* out: seconds still to wait */
+};
+
+/* limit_step's change: one step at now, unless the rule says wait. */
+static int limit_step_change(struct mt_login_guard *g, void *arg)
+{
+	struct limit_step_arg *a = arg;
+	int64_t w = a->wait(g->failed_logins, g->fail_window_start, a->now);
+
+	if (w > 0) {
+		a->retry_s = w;
+		return MT_EBUSY;
+	}
+	if (g->failed_logins < INT32_MAX)
+		g->failed_logins++;
+	g->fail_window_start = a->now;
+	return 1;
+}
+
 int limit_step(struct mt_ctx *ctx, const char *kind, const char *subject,
 	       int64_t (*wait)(int32_t count, int64_t last, int64_t now), int64_t now, int64_t *retry_s)
 {
-	struct mt_login_guard g;
-	char key[65];
-	int tries, r;
+	struct limit_step_arg a = { wait, now, 0 };
+	int r = limit_update(ctx, kind, subject, limit_step_change, &a);
 
-	*retry_s = 0;
-	limit_key(ctx, kind, subject, key);
-	for (tries = 0; tries < LIMIT_TRIES; tries++) {
-		int64_t expected, w;
-
-		if ((r = limit_load(ctx, key, &g)) < 0)
-			return r;
-		w = wait(g.failed_logins, g.fail_window_start, now);
-		if (w > 0) {
-			*retry_s = w;
-			return MT_EBUSY;
-		}
-		expected = g.version;
-		if (g.failed_logins < INT32_MAX)
-			g.failed_logins++;
-		g.fail_window_start = now;
-		r = ctx->store->ops->guard_put(ctx->store, &g, expected);
-		if (r == 0)
-			return 0;
-		if (r != MT_EPRECOND && r != MT_ECONFLICT)
-			return r;
-	}
-	*retry_s = 1;
-	return MT_EBUSY;
+	*retry_s = r == MT_EBUSY ? (a.retry_s > 0 ? a.retry_s : 1) : 0;
+	return r;
 }

@@ -32,7 +32,7 @@ int limit_peek(struct mt_ctx *ctx, const char *kind, const char *subject, int64_
 	       int32_t *count, int64_t *start);
 
 /* Sets the counter to (count, start) whatever it held (last writer wins
- * after up to 8 tries). 0 or MT_E*. */
+ * after up to 16 tries). 0 or MT_E*. */
 int limit_set(struct mt_ctx *ctx, const char *kind, const char *subject, int32_t count, int64_t start);
 
 /* Records (kind, subject) once: 0 the first time, MT_ECONFLICT when it was

@@ -2,8 +2,10 @@
  * phoneCountry?}: creates a restaurant (tenant) and its owner account. With
  * any of the last three the restaurant's record is stored first (its name
  * in messages, on the guest page, in the app; the zone of its clocks and
- * stats; the country of phone numbers typed without +); without, the
- * restaurant has the defaults until the owner PUTs /restaurant. 201 with the account (and "restaurant": {name,
+ * stats; the country of phone numbers typed without +), and deleted again
+ * when the account is refused (e-mail taken, a store failure); without,
+ * the restaurant has the defaults until the owner PUTs /restaurant. 201
+ * with the account (and "restaurant": {name,
  * timezone}), 409 email_taken, 400 naming the field for bad input. */
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +13,7 @@
 #include "auth/auth.h"
 #include "core/error.h"
 #include "core/id.h"
+#include "core/log.h"
 #include "core/validate.h"
 #include "handlers/field.h"
 #include "handlers/handler.h"
@@ -56,6 +59,22 @@ static cJSON *register_created(const struct mt_user *u, const struct mt_restaura
 		return NULL;
 	}
 	return mt_resp(201, b);
+}
+
+/* Deletes the restaurant record written for an account the store then
+ * refused (e-mail taken, or a failure): no record is left for a tenant id
+ * nobody holds. Only the version we wrote; a failure is logged (the record
+ * is unreachable, so it harms nothing but room). */
+static void register_undo_restaurant(struct mt_ctx *ctx, const struct mt_restaurant *rest)
+{
+	int r;
+
+	if (ctx->store->ops->restaurant_delete == NULL)
+		return;
+	r = ctx->store->ops->restaurant_delete(ctx->store, rest->id, rest->version);
+	if (r < 0 && r != MT_ENOTFOUND)
+		mt_log("warn", "register: the refused account's restaurant record stays", "tenant", rest->id,
+		       "error", mt_strerror(r), (const char *)NULL);
 }
 
 /* Handles POST /register. */
@@ -167,8 +186,8 @@ cJSON *handler_register(struct mt_ctx *ctx, const cJSON *event)
 	restaurant_defaults(u.tenant_id, &rest);
 	if (cJSON_IsString(rn) || cJSON_IsString(tz) || cJSON_IsString(pc)) {
 		/* before the account: an account is never left without the name it
-		 * asked for (a record whose owner then failed to register belongs to
-		 * a tenant id nobody holds) */
+		 * asked for (a refused account's record is deleted again below:
+		 * register_undo_restaurant) */
 		if (cJSON_IsString(rn))
 			snprintf(rest.name, sizeof rest.name, "%s", rn->valuestring);
 		if (cJSON_IsString(tz))
@@ -183,6 +202,8 @@ cJSON *handler_register(struct mt_ctx *ctx, const cJSON *event)
 		}
 	}
 	r = ctx->store->ops->user_create(ctx->store, &u);
+	if (r < 0 && rest.version > 0)
+		register_undo_restaurant(ctx, &rest);
 	if (r == MT_ECONFLICT)
 		resp = mt_resp_error(409, "email_taken", "email", "an account with this e-mail exists already");
 	else if (r < 0)

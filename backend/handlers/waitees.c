@@ -322,11 +322,14 @@ struct waitees_add_arg {
 	struct mt_waitee *w;         /* the party (version and position filled in) */
 	const struct mt_link *link;  /* its guest link, or NULL */
 	int notify_inside;           /* 1: queue its messages inside the unit (the queue joins the store) */
+	const struct activity_actor *who; /* the activity entry's actor, or NULL: no entry */
+	const char *detail;          /* the entry's detail, or NULL */
 };
 
 /* The store work of an add, run as one write group (store.h): the guest
- * link, the party, its joined or due message when the queue shares the
- * store's transaction, then its place in line; on SQLite one commit. */
+ * link, the party, its activity entry, its joined or due message when the
+ * queue shares the store's transaction, then its place in line; on SQLite
+ * one commit (the entry failing undoes only itself: it is logged). */
 static int waitees_add_unit(struct store *s, void *arg)
 {
 	struct waitees_add_arg *a = arg;
@@ -336,6 +339,8 @@ static int waitees_add_unit(struct store *s, void *arg)
 		return r;
 	if ((r = s->ops->waitee_create(s, a->w)) < 0)
 		return r;
+	if (a->who != NULL)
+		activity_waitee(a->ctx, a->who, NULL, NULL, a->w, a->detail);
 	if (!a->notify_inside)
 		return 0;
 	mt_notify_after_change(a->ctx, a->w, 1);
@@ -344,10 +349,11 @@ static int waitees_add_unit(struct store *s, void *arg)
 
 /* Adds a party to wl (see crud.h). */
 int waitees_add(struct mt_ctx *ctx, const struct mt_waitlist *wl, const struct mt_waitee_patch *p,
-		const char *source, const char *id, struct mt_waitee *out)
+		const char *source, const char *id, const struct activity_actor *who, const char *detail,
+		struct mt_waitee *out)
 {
 	char tok[MT_GUEST_TOKEN_LEN + 1];
-	struct waitees_add_arg unit = { NULL, NULL, NULL, 0 };
+	struct waitees_add_arg unit = { NULL, NULL, NULL, 0, NULL, NULL };
 	struct mt_waitee w;
 	struct mt_link l;
 	int64_t now;
@@ -396,6 +402,8 @@ int waitees_add(struct mt_ctx *ctx, const struct mt_waitlist *wl, const struct m
 	}
 	unit.ctx = ctx;
 	unit.w = &w;
+	unit.who = who;
+	unit.detail = detail;
 	unit.notify_inside = queue_joins_store(ctx->queue, ctx->store);
 	r = store_write_group(ctx->store, waitees_add_unit, &unit);
 	if (r < 0)
@@ -463,6 +471,7 @@ static cJSON *waitees_create(struct mt_ctx *ctx, const cJSON *event, const struc
 	struct mt_codec_err err;
 	struct mt_waitee w;
 	struct idem_req idem;
+	struct activity_actor who = activity_staff(event);
 	char id[MT_ID_SIZE];
 	cJSON *body, *resp;
 	int r;
@@ -478,7 +487,7 @@ static cJSON *waitees_create(struct mt_ctx *ctx, const cJSON *event, const struc
 	resp = idem_start(ctx, event, wl->tenant_id, id, &idem);
 	if (resp != NULL)
 		return resp;
-	r = waitees_add(ctx, wl, &p, "host", id, &w);
+	r = waitees_add(ctx, wl, &p, "host", id, &who, NULL, &w);
 	if (r == MT_ECONFLICT && idem.rec.taken_over) {
 		/* the request that claimed the key first created it, then died */
 		r = ctx->store->ops->waitee_get(ctx->store, wl->id, id, &w);
@@ -488,10 +497,6 @@ static cJSON *waitees_create(struct mt_ctx *ctx, const cJSON *event, const struc
 			return idem_end(ctx, &idem, mt_resp_from_err(r, "waitee"), 1);
 	} else if (r < 0) {
 		return idem_end(ctx, &idem, mt_resp_from_err(r, "waitee"), 0);
-	} else {
-		struct activity_actor who = activity_staff(event);
-
-		activity_waitee(ctx, &who, NULL, NULL, &w, NULL);
 	}
 	return idem_end(ctx, &idem, waitees_added(ctx, wl, &w), 1);
 }

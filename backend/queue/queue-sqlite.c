@@ -21,7 +21,9 @@
  *   group-committed write transaction (store_sqlite_write_txn), so queue
  *   writes share the store's fsyncs and never wait in SQLite's busy
  *   handler against the store's writer. Statements are then prepared on
- *   the connection the store hands over and finalized before returning.
+ *   the connection the store hands over (its one writer connection) and
+ *   kept for the next job while it hands over the same one: the store's
+ *   write transaction serialises their use.
  * Reads (depth) always use the own connection. */
 #include <errno.h>
 #include <pthread.h>
@@ -74,6 +76,7 @@ struct queue_sqlite {
 	sqlite3 *db;                    /* own connection */
 	struct queue_sqlite_stmts own;  /* statements on the own connection */
 	struct store *store;            /* shared writer, or NULL (own connection) */
+	struct queue_sqlite_stmts shared; /* statements on the store's writer connection (used inside its transaction) */
 	pthread_mutex_t lock;           /* serialises the own connection; guards gen */
 	pthread_cond_t sent;            /* signalled after a send from this process */
 	uint64_t gen;                   /* bumped by every send (and visibility 0) */
@@ -180,28 +183,32 @@ static int queue_sqlite_step_done(sqlite3 *db, sqlite3_stmt *st, char **cause)
 
 /* What queue_sqlite_store_job hands to the store's writer. */
 struct queue_sqlite_ext {
+	struct queue_sqlite *q; /* the queue (its statements on the writer connection) */
 	queue_sqlite_job job;   /* the write job */
 	void *arg;              /* its argument */
 };
 
-/* Runs a job on the connection the store's writer hands over. */
+/* Runs a job on the connection the store's writer hands over, with the
+ * statements prepared on it by earlier jobs (a job prepared on another
+ * connection: they are finalized first). Only one store transaction runs
+ * at a time, so q->shared needs no lock of its own. */
 static int queue_sqlite_store_job(sqlite3 *db, void *arg)
 {
 	struct queue_sqlite_ext *e = arg;
-	struct queue_sqlite_stmts s;
-	int err;
+	struct queue_sqlite_stmts *s = &e->q->shared;
 
-	memset(&s, 0, sizeof s);
-	s.db = db;
-	err = e->job(&s, e->arg);
-	queue_sqlite_stmts_free(&s);
-	return err;
+	if (s->db != db) {
+		queue_sqlite_stmts_free(s);
+		s->db = db;
+		s->persistent = 1;
+	}
+	return e->job(s, e->arg);
 }
 
 /* Runs a write job in a durable transaction (shared writer or own connection). */
 static int queue_sqlite_run(struct queue_sqlite *q, queue_sqlite_job job, void *arg, char **cause)
 {
-	struct queue_sqlite_ext e = { job, arg };
+	struct queue_sqlite_ext e = { q, job, arg };
 	int err;
 
 	if (q->store != NULL) {
@@ -691,6 +698,7 @@ static void queue_sqlite_close(struct queue *base)
 	if (q == NULL)
 		return;
 	queue_sqlite_stmts_free(&q->own);
+	queue_sqlite_stmts_free(&q->shared);
 	sqlite3_finalize(q->st_count_vis);
 	sqlite3_finalize(q->st_count_fl);
 	sqlite3_finalize(q->st_count_dead);

@@ -24,35 +24,30 @@
 /* Above every id (Crockford base32 has no '~'). */
 #define DDB_ID_TOP "~"
 
-/* Erasure-index shard of a key (FNV-1a). */
-static int ddb_erase_shard(const struct store_ddb *s, const char *key)
-{
-	uint32_t h = 2166136261u;
-
-	while (*key) {
-		h ^= (unsigned char)*key++;
-		h *= 16777619u;
-	}
-	return (int)(h % (uint32_t)s->shards);
-}
-
 void store_ddb_put_erase_key(const struct store_ddb *s, cJSON *item, int64_t expires_at, const char *key)
 {
 	char g[600];
 
 	if (expires_at <= 0 || key == NULL)
 		return;
-	snprintf(g, sizeof g, "EXP#%d", ddb_erase_shard(s, key));
+	snprintf(g, sizeof g, "EXP#%d", store_ddb_shard(s, key));
 	store_ddb_put_s(item, "GSI1PK", g);
 	snprintf(g, sizeof g, "%016lld#%.500s", (long long)expires_at, key);
 	store_ddb_put_s(item, "GSI1SK", g);
 }
 
+/* What ddb_erase_one needs besides the item. */
+struct ddb_erase {
+	struct store_ddb *s;   /* the store */
+	int64_t now_s;         /* now, epoch seconds */
+};
+
 /* Deletes one item found in the erasure index when it is still past its
  * deadline (an undo may have given it a new life meanwhile). 1 deleted, 0 not, or MT_E*. */
-static int ddb_erase_one(struct store_ddb *s, const cJSON *it, int64_t now_s)
+static int ddb_erase_one(const cJSON *it, void *ud)
 {
-	cJSON *req = store_ddb_req(s), *names, *vals;
+	const struct ddb_erase *e = ud;
+	cJSON *req = store_ddb_req(e->s), *names, *vals;
 	const char *pk = store_ddb_get_sp(it, "PK"), *sk = store_ddb_get_sp(it, "SK");
 	int rc;
 
@@ -67,8 +62,8 @@ static int ddb_erase_one(struct store_ddb *s, const cJSON *it, int64_t now_s)
 	names = cJSON_AddObjectToObject(req, "ExpressionAttributeNames");
 	vals = cJSON_AddObjectToObject(req, "ExpressionAttributeValues");
 	cJSON_AddStringToObject(names, "#t", "ttl");
-	store_ddb_put_n(vals, ":now", now_s);
-	rc = store_ddb_call(s, "DeleteItem", req, NULL, NULL);
+	store_ddb_put_n(vals, ":now", e->now_s);
+	rc = store_ddb_call(e->s, "DeleteItem", req, NULL, NULL);
 	if (rc == MT_ECONFLICT)
 		return 0;
 	return rc == 0 ? 1 : rc;
@@ -76,36 +71,16 @@ static int ddb_erase_one(struct store_ddb *s, const cJSON *it, int64_t now_s)
 
 int store_ddb_erase_expired(struct store_ddb *s, int64_t now_s, int limit, int *removed)
 {
+	struct ddb_erase e = { s, now_s };
 	char pk[32], hi[40];
-	cJSON *req, *vals, *resp, *arr;
-	int shard, i, rc = 0, r;
+	int shard, rc = 0, took;
 
 	*removed = 0;
 	snprintf(hi, sizeof hi, "%016lld#~", (long long)now_s);
 	for (shard = 0; shard < s->shards && rc == 0 && *removed < limit; shard++) {
 		snprintf(pk, sizeof pk, "EXP#%d", shard);
-		req = store_ddb_req(s);
-		if (req == NULL)
-			return MT_ENOMEM;
-		cJSON_AddStringToObject(req, "IndexName", "GSI1");
-		cJSON_AddStringToObject(req, "KeyConditionExpression", "GSI1PK = :pk AND GSI1SK <= :hi");
-		vals = cJSON_AddObjectToObject(req, "ExpressionAttributeValues");
-		store_ddb_val_s(vals, ":pk", pk);
-		store_ddb_val_s(vals, ":hi", hi);
-		cJSON_AddNumberToObject(req, "Limit", limit - *removed);
-		rc = store_ddb_call(s, "Query", req, &resp, NULL);
-		if (rc != 0)
-			break;
-		arr = cJSON_GetObjectItemCaseSensitive(resp, "Items");
-		for (i = 0; i < cJSON_GetArraySize(arr) && *removed < limit; i++) {
-			r = ddb_erase_one(s, cJSON_GetArrayItem(arr, i), now_s);
-			if (r < 0) {
-				rc = r;
-				break;
-			}
-			*removed += r;
-		}
-		cJSON_Delete(resp);
+		rc = store_ddb_query_gsi1(s, pk, hi, limit - *removed, ddb_erase_one, &e, &took);
+		*removed += took;
 	}
 	return rc;
 }
@@ -210,6 +185,35 @@ static int ddb_query_desc(struct store_ddb *s, const char *pk, const char *lo, c
 	return rc;
 }
 
+/* One page of the log prefix<tenant>#<list> newest first, ids from lo on,
+ * read by fn into v (v->items NULL on failure); *n and *next_cursor as
+ * the store's list contract says. */
+static int ddb_list_desc(struct store_ddb *s, const char *prefix, const char *tenant_id, const char *waitlist_id,
+			 const char *lo, const struct store_page *page, ddb_item_fn fn, struct ddb_vec *v, size_t *n,
+			 char **next_cursor)
+{
+	char pk[DDB_ACT_PK_SIZE], *next = NULL;
+	int rc;
+
+	*n = 0;
+	if (next_cursor)
+		*next_cursor = NULL;
+	if (tenant_id == NULL || waitlist_id == NULL || ddb_act_pk(pk, sizeof pk, prefix, tenant_id, waitlist_id) < 0)
+		return MT_EINVAL;
+	rc = ddb_query_desc(s, pk, lo, page, fn, v, &next);
+	if (rc != 0) {
+		free(v->items);
+		v->items = NULL;
+		return rc;
+	}
+	*n = v->n;
+	if (next_cursor)
+		*next_cursor = next;
+	else
+		free(next);
+	return 0;
+}
+
 /* Appends an activity entry. */
 int store_ddb_activity_append(struct store *st, const struct mt_activity *a)
 {
@@ -270,30 +274,15 @@ int store_ddb_activity_list(struct store *st, const char *tenant_id, const char 
 			    const struct store_page *page, struct mt_activity **items, size_t *n,
 			    char **next_cursor)
 {
-	struct store_ddb *s = store_ddb_of(st);
 	struct ddb_vec v = { NULL, 0, 0, sizeof(struct mt_activity) };
-	char pk[DDB_ACT_PK_SIZE], lo[MT_ID_SIZE], *next = NULL;
+	char lo[MT_ID_SIZE];
 	int rc;
 
-	*items = NULL;
-	*n = 0;
-	if (next_cursor)
-		*next_cursor = NULL;
-	if (tenant_id == NULL || waitlist_id == NULL || ddb_act_pk(pk, sizeof pk, "ACT#", tenant_id, waitlist_id) < 0)
-		return MT_EINVAL;
 	mt_id_floor(lo, since_ms > 0 ? since_ms : 0);
-	rc = ddb_query_desc(s, pk, lo, page, ddb_activity_read, &v, &next);
-	if (rc != 0) {
-		free(v.items);
-		return rc;
-	}
+	rc = ddb_list_desc(store_ddb_of(st), "ACT#", tenant_id, waitlist_id, lo, page, ddb_activity_read, &v, n,
+			   next_cursor);
 	*items = v.items;
-	*n = v.n;
-	if (next_cursor)
-		*next_cursor = next;
-	else
-		free(next);
-	return 0;
+	return rc;
 }
 
 /* The item of a handover note. */
@@ -364,29 +353,13 @@ static int ddb_handover_read(const cJSON *it, void *ud)
 int store_ddb_handover_list(struct store *st, const char *tenant_id, const char *waitlist_id,
 			    const struct store_page *page, struct mt_handover **items, size_t *n, char **next_cursor)
 {
-	struct store_ddb *s = store_ddb_of(st);
 	struct ddb_vec v = { NULL, 0, 0, sizeof(struct mt_handover) };
-	char pk[DDB_ACT_PK_SIZE], *next = NULL;
 	int rc;
 
-	*items = NULL;
-	*n = 0;
-	if (next_cursor)
-		*next_cursor = NULL;
-	if (tenant_id == NULL || waitlist_id == NULL || ddb_act_pk(pk, sizeof pk, "HAND#", tenant_id, waitlist_id) < 0)
-		return MT_EINVAL;
-	rc = ddb_query_desc(s, pk, "0", page, ddb_handover_read, &v, &next);
-	if (rc != 0) {
-		free(v.items);
-		return rc;
-	}
+	rc = ddb_list_desc(store_ddb_of(st), "HAND#", tenant_id, waitlist_id, "0", page, ddb_handover_read, &v, n,
+			   next_cursor);
 	*items = v.items;
-	*n = v.n;
-	if (next_cursor)
-		*next_cursor = next;
-	else
-		free(next);
-	return 0;
+	return rc;
 }
 
 /* Rewrites a handover note conditional on its version. */

@@ -544,3 +544,63 @@ void *store_ddb_vec_push(struct ddb_vec *v)
 	v->n++;
 	return p;
 }
+
+/* Shard of a key in the sharded GSI1 partitions (FNV-1a). */
+int store_ddb_shard(const struct store_ddb *s, const char *key)
+{
+	uint32_t h = 2166136261u;
+
+	while (*key) {
+		h ^= (unsigned char)*key++;
+		h *= 16777619u;
+	}
+	return (int)(h % (uint32_t)s->shards);
+}
+
+/* Queries GSI1 partition pk for GSI1SK <= hi in index order, page after
+ * page, until fn took limit items or the partition ends. */
+int store_ddb_query_gsi1(struct store_ddb *s, const char *pk, const char *hi, int limit, ddb_item_fn fn, void *ud,
+			 int *took)
+{
+	cJSON *start = NULL, *req, *vals, *resp, *arr, *lek;
+	int rc = 0, r, i;
+
+	*took = 0;
+	for (;;) {
+		req = store_ddb_req(s);
+		if (req == NULL) {
+			rc = MT_ENOMEM;
+			break;
+		}
+		cJSON_AddStringToObject(req, "IndexName", "GSI1");
+		cJSON_AddStringToObject(req, "KeyConditionExpression", "GSI1PK = :pk AND GSI1SK <= :hi");
+		vals = cJSON_AddObjectToObject(req, "ExpressionAttributeValues");
+		store_ddb_val_s(vals, ":pk", pk);
+		store_ddb_val_s(vals, ":hi", hi);
+		cJSON_AddNumberToObject(req, "Limit", limit - *took);
+		if (start) {
+			cJSON_AddItemToObject(req, "ExclusiveStartKey", start);
+			start = NULL;
+		}
+		rc = store_ddb_call(s, "Query", req, &resp, NULL);
+		if (rc != 0)
+			break;
+		arr = cJSON_GetObjectItemCaseSensitive(resp, "Items");
+		for (i = 0; i < cJSON_GetArraySize(arr) && *took < limit; i++) {
+			r = fn(cJSON_GetArrayItem(arr, i), ud);
+			if (r < 0) {
+				rc = r;
+				break;
+			}
+			*took += r;
+		}
+		lek = cJSON_DetachItemFromObjectCaseSensitive(resp, "LastEvaluatedKey");
+		cJSON_Delete(resp);
+		if (rc != 0 || lek == NULL || *took >= limit) {
+			cJSON_Delete(lek);
+			break;
+		}
+		start = lek;
+	}
+	return rc;
+}

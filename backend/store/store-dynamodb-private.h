@@ -25,7 +25,8 @@ struct store_ddb {
 	int shards;                 /* due-index shards */
 };
 
-/* One item consumer for store_ddb_query_page. */
+/* One item consumer for store_ddb_query_page (0 = go on, else stop with
+ * that code) and store_ddb_query_gsi1 (1 took it, 0 passed it over, or MT_E*). */
 typedef int (*ddb_item_fn)(const cJSON *item, void *ud);
 
 /* A growable array of records for page collection. */
@@ -94,6 +95,15 @@ int store_ddb_query_page(struct store_ddb *s, const char *pk, const char *prefix
 			  void *ud, char **next);
 /* Appends room for one element; returns it zeroed or NULL. */
 void *store_ddb_vec_push(struct ddb_vec *v);
+/* Shard (0 .. s->shards - 1) of a key in the sharded GSI1 partitions
+ * (DUE#<shard> for a waitee id, EXP#<shard> for an erasure key). */
+int store_ddb_shard(const struct store_ddb *s, const char *key);
+/* Queries GSI1 partition pk for GSI1SK <= hi in index order (following
+ * LastEvaluatedKey) and hands each item to fn, which returns 1 when it took
+ * the item, 0 when it passed it over, or MT_E* to stop with that error;
+ * stops once limit items were taken. *took: how many were. 0 or MT_E*. */
+int store_ddb_query_gsi1(struct store_ddb *s, const char *pk, const char *hi, int limit, ddb_item_fn fn, void *ud,
+			 int *took);
 
 /* ---- store-dynamodb-guest.c */
 /* Creates or replaces a public link (LINK#<key> / LINK). */
@@ -158,6 +168,8 @@ int store_ddb_user_list(struct store *st, const char *tenant_id, const struct st
 int store_ddb_restaurant_get(struct store *st, const char *tenant_id, struct mt_restaurant *out);
 /* Creates (expected 0) or updates (conditional on version) a restaurant record. */
 int store_ddb_restaurant_put(struct store *st, struct mt_restaurant *r, int64_t expected_version);
+/* Deletes a restaurant record of this version (see store.h). */
+int store_ddb_restaurant_delete(struct store *st, const char *tenant_id, int64_t expected_version);
 /* Gets a login guard (item GUARD#<key> / GUARD); MT_ENOTFOUND when none. */
 int store_ddb_guard_get(struct store *st, const char *key, struct mt_login_guard *out);
 /* Stores a login guard: created when expected_version is 0, else conditional on it. */

@@ -82,3 +82,36 @@ int store_ddb_restaurant_put(struct store *st, struct mt_restaurant *r, int64_t 
 		r->version = expected_version + 1;
 	return rc;
 }
+
+/* Deletes a restaurant record of this version: one DeleteItem conditional
+ * on it (a retried attempt that had landed finds nothing: MT_ENOTFOUND). */
+int store_ddb_restaurant_delete(struct store *st, const char *tenant_id, int64_t expected_version)
+{
+	struct store_ddb *s = store_ddb_of(st);
+	char pk[MT_ID_SIZE + 8];
+	cJSON *req, *names, *vals, *cur = NULL;
+	int rc;
+
+	if (tenant_id == NULL || tenant_id[0] == '\0' || expected_version < 1)
+		return MT_EINVAL;
+	if (strlen(tenant_id) > MT_ID_LEN)
+		return MT_ENOTFOUND;
+	store_ddb_fmt(pk, sizeof pk, "REST#", tenant_id);
+	if ((req = store_ddb_req(s)) == NULL)
+		return MT_ENOMEM;
+	store_ddb_key(req, pk, "REST");
+	cJSON_AddStringToObject(req, "ConditionExpression", "attribute_exists(PK) AND #v = :v");
+	names = cJSON_AddObjectToObject(req, "ExpressionAttributeNames");
+	vals = cJSON_AddObjectToObject(req, "ExpressionAttributeValues");
+	if (names == NULL || vals == NULL) {
+		cJSON_Delete(req);
+		return MT_ENOMEM;
+	}
+	cJSON_AddStringToObject(names, "#v", "version");
+	store_ddb_put_n(vals, ":v", expected_version);
+	rc = store_ddb_call_cond(s, "DeleteItem", req, &cur);
+	if (rc == MT_ECONFLICT)
+		return store_ddb_tell_failure(s, pk, "REST", expected_version, cur);
+	cJSON_Delete(cur);
+	return rc;
+}

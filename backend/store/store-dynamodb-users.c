@@ -1,6 +1,7 @@
 /* Accounts (USER#<email> / PROFILE, USERID#<id> / USERID, and the
  * tenant's list of them TENANT#<tenantId> / STAFF#<id>) and login guards
- * in the DynamoDB store. */
+ * in the DynamoDB store. Profiles written since the STAFF# pointers carry
+ * staffPointer = 1; an older one gets its pointer at its first read. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +35,7 @@ static cJSON *ddb_user_item(const struct mt_user *u)
 	store_ddb_put_n(it, "mustChangePassword", u->must_change_password ? 1 : 0);
 	store_ddb_put_n(it, "revokedBefore", u->revoked_before);
 	store_ddb_put_n(it, "updatedAt", u->updated_at);
+	store_ddb_put_n(it, "staffPointer", 1);
 	return it;
 }
 
@@ -192,7 +194,45 @@ int store_ddb_user_list(struct store *st, const char *tenant_id, const struct st
 	return 0;
 }
 
-/* Looks an account up by e-mail. */
+/* Gives an account stored before the tenants' STAFF# pointers existed
+ * (its profile has no staffPointer mark) its pointer, then the mark, so
+ * user_list (GET /staff) finds it from now on. Done at the account's first
+ * read, which its next login or token check makes; both writes are
+ * idempotent (two readers at once write the same). Best effort: a failure
+ * is logged, and the next read tries again. */
+static void ddb_user_backfill(struct store_ddb *s, const struct mt_user *u)
+{
+	char tpk[MT_ID_SIZE + 8], tsk[MT_ID_SIZE + 8], pk[MT_EMAIL_MAX + 8];
+	cJSON *req, *names, *vals;
+	int rc;
+
+	store_ddb_fmt(tpk, sizeof tpk, "TENANT#", u->tenant_id);
+	store_ddb_fmt(tsk, sizeof tsk, "STAFF#", u->id);
+	rc = store_ddb_put_item(s, ddb_user_pointer(tpk, tsk, u), -2, NULL);
+	if (rc == 0) {
+		store_ddb_fmt(pk, sizeof pk, "USER#", u->email);
+		if ((req = store_ddb_req(s)) == NULL)
+			return;
+		store_ddb_key(req, pk, "PROFILE");
+		cJSON_AddStringToObject(req, "UpdateExpression", "SET staffPointer = :one");
+		/* the same account still (not one registered again meanwhile) */
+		cJSON_AddStringToObject(req, "ConditionExpression", "attribute_exists(PK) AND #id = :id");
+		names = cJSON_AddObjectToObject(req, "ExpressionAttributeNames");
+		vals = cJSON_AddObjectToObject(req, "ExpressionAttributeValues");
+		cJSON_AddStringToObject(names, "#id", "id");
+		store_ddb_val_s(vals, ":id", u->id);
+		store_ddb_put_n(vals, ":one", 1);
+		rc = store_ddb_call(s, "UpdateItem", req, NULL, NULL);
+		if (rc == MT_ECONFLICT)
+			rc = 0;   /* gone or another account: nothing to mark (user_list skips its pointer) */
+	}
+	if (rc != 0)
+		store_ddb_log("back-fill of an account's STAFF# pointer failed; tried again at its next read",
+			      mt_strerror(rc));
+}
+
+/* Looks an account up by e-mail (an account older than the STAFF# pointers
+ * gets its pointer here: ddb_user_backfill). */
 int store_ddb_user_get_by_email(struct store *st, const char *email, struct mt_user *out)
 {
 	struct store_ddb *s = store_ddb_of(st);
@@ -209,6 +249,9 @@ int store_ddb_user_get_by_email(struct store *st, const char *email, struct mt_u
 	if (it == NULL)
 		return MT_ENOTFOUND;
 	ddb_user_read(it, out);
+	if (store_ddb_get_n(it, "staffPointer") == 0 && out->id[0] && out->tenant_id[0] &&
+	    strlen(out->id) <= MT_ID_LEN && strlen(out->tenant_id) <= MT_ID_LEN)
+		ddb_user_backfill(s, out);
 	cJSON_Delete(it);
 	return 0;
 }

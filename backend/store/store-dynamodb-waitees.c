@@ -28,18 +28,6 @@ static int ddb_status_active(enum mt_status st)
 	return st == MT_WAITING || st == MT_NOTIFIED || st == MT_CONFIRMED;
 }
 
-/* Due-index shard of a waitee id (FNV-1a). */
-static int ddb_shard(const struct store_ddb *s, const char *id)
-{
-	uint32_t h = 2166136261u;
-
-	while (*id) {
-		h ^= (unsigned char)*id++;
-		h *= 16777619u;
-	}
-	return (int)(h % (uint32_t)s->shards);
-}
-
 /* Builds the item of a waitee, with the sparse index keys it qualifies for. */
 static cJSON *ddb_waitee_item(const struct store_ddb *s, const struct mt_waitee *w)
 {
@@ -93,7 +81,7 @@ static cJSON *ddb_waitee_item(const struct store_ddb *s, const struct mt_waitee 
 	if (w->expires_at > 0)
 		store_ddb_put_n(it, "ttl", w->expires_at);
 	if (w->due_at > 0) {
-		snprintf(g, sizeof g, "DUE#%d", ddb_shard(s, w->id));
+		snprintf(g, sizeof g, "DUE#%d", store_ddb_shard(s, w->id));
 		store_ddb_put_s(it, "GSI1PK", g);
 		snprintf(g, sizeof g, "%016lld#%s", (long long)w->due_at, w->id);
 		store_ddb_put_s(it, "GSI1SK", g);
@@ -350,6 +338,33 @@ static int ddb_due_cmp(const void *a, const void *b)
 	return strcmp(x->id, y->id);
 }
 
+/* What ddb_due_take collects into. */
+struct ddb_due {
+	struct store_ddb *s;   /* the store */
+	struct ddb_vec *v;     /* the waitees taken */
+	int64_t now_ms;        /* due at or before this */
+};
+
+/* Takes a waitee from the due index when its own item says it is due. */
+static int ddb_due_take(const cJSON *it, void *ud)
+{
+	struct ddb_due *d = ud;
+	struct mt_waitee *w;
+
+	if (ddb_expired(d->s, it))
+		return 0;
+	w = store_ddb_vec_push(d->v);
+	if (w == NULL)
+		return MT_ENOMEM;
+	ddb_waitee_read(it, w);
+	/* the index may lag a write: trust only the item's own due_at */
+	if (w->due_at <= 0 || w->due_at > d->now_ms) {
+		d->v->n--;
+		return 0;
+	}
+	return 1;
+}
+
 /* Waitees with 0 < due_at <= now_ms, oldest first: one Query per shard of
  * the sparse GSI1 (O(due)), merged. */
 int store_ddb_waitee_list_due(struct store *st, int64_t now_ms, int limit,
@@ -357,10 +372,9 @@ int store_ddb_waitee_list_due(struct store *st, int64_t now_ms, int limit,
 {
 	struct store_ddb *s = store_ddb_of(st);
 	struct ddb_vec v = { NULL, 0, 0, sizeof(struct mt_waitee) };
+	struct ddb_due d = { s, &v, now_ms };
 	char pk[32], hi[64];
-	cJSON *start, *req, *vals, *resp, *arr, *it, *lek;
-	struct mt_waitee *w;
-	int shard, got, rc = 0, i;
+	int shard, took, rc = 0;
 
 	*items = NULL;
 	*n = 0;
@@ -371,53 +385,7 @@ int store_ddb_waitee_list_due(struct store *st, int64_t now_ms, int limit,
 	snprintf(hi, sizeof hi, "%016lld#~", (long long)now_ms);
 	for (shard = 0; shard < s->shards && rc == 0; shard++) {
 		snprintf(pk, sizeof pk, "DUE#%d", shard);
-		start = NULL;
-		got = 0;
-		for (;;) {
-			req = store_ddb_req(s);
-			if (req == NULL) {
-				rc = MT_ENOMEM;
-				break;
-			}
-			cJSON_AddStringToObject(req, "IndexName", "GSI1");
-			cJSON_AddStringToObject(req, "KeyConditionExpression", "GSI1PK = :pk AND GSI1SK <= :hi");
-			vals = cJSON_AddObjectToObject(req, "ExpressionAttributeValues");
-			store_ddb_val_s(vals, ":pk", pk);
-			store_ddb_val_s(vals, ":hi", hi);
-			cJSON_AddNumberToObject(req, "Limit", limit - got);
-			if (start) {
-				cJSON_AddItemToObject(req, "ExclusiveStartKey", start);
-				start = NULL;
-			}
-			rc = store_ddb_call(s, "Query", req, &resp, NULL);
-			if (rc != 0)
-				break;
-			arr = cJSON_GetObjectItemCaseSensitive(resp, "Items");
-			for (i = 0; i < cJSON_GetArraySize(arr); i++) {
-				it = cJSON_GetArrayItem(arr, i);
-				if (ddb_expired(s, it))
-					continue;
-				w = store_ddb_vec_push(&v);
-				if (w == NULL) {
-					rc = MT_ENOMEM;
-					break;
-				}
-				ddb_waitee_read(it, w);
-				/* the index may lag a write: trust only the item's own due_at */
-				if (w->due_at <= 0 || w->due_at > now_ms) {
-					v.n--;
-					continue;
-				}
-				got++;
-			}
-			lek = cJSON_DetachItemFromObjectCaseSensitive(resp, "LastEvaluatedKey");
-			cJSON_Delete(resp);
-			if (rc != 0 || lek == NULL || got >= limit) {
-				cJSON_Delete(lek);
-				break;
-			}
-			start = lek;
-		}
+		rc = store_ddb_query_gsi1(s, pk, hi, limit, ddb_due_take, &d, &took);
 	}
 	if (rc != 0) {
 		free(v.items);

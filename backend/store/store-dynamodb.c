@@ -225,6 +225,7 @@ const struct store_ops store_ddb_ops = {
 	.link_get = store_ddb_link_get,
 	.restaurant_get = store_ddb_restaurant_get,
 	.restaurant_put = store_ddb_restaurant_put,
+	.restaurant_delete = store_ddb_restaurant_delete,
 	.guard_get = store_ddb_guard_get,
 	.guard_put = store_ddb_guard_put,
 	.stat_add = store_ddb_stat_add,

@@ -78,7 +78,7 @@ int store_sqlite_activity_append(struct store *base, const struct mt_activity *a
 
 	if (a == NULL || !mt_id_valid(a->id) || a->tenant_id[0] == '\0')
 		return MT_EINVAL;
-	return store_sqlite_submit(base, store_sqlite_activity_append_job, &w);
+	return store_sqlite_submit1(base, store_sqlite_activity_append_job, &w);
 }
 
 /* Reads an activity row (SQ_ACT_COLS). */
@@ -103,6 +103,30 @@ static void store_sqlite_read_activity_cb(sqlite3_stmt *st, void *p)
 	a->expires_at = sqlite3_column_int64(st, 13);
 }
 
+/* The start both pages of this file share: clears *n and *next_cursor,
+ * checks the ids, reads the page (below: its cursor, or above every id),
+ * prepares statement sq and binds ?1 tenant, ?2 list, ?3 below. */
+static int store_sqlite_page_begin(struct store_sqlite_conn *c, enum store_sqlite_sq sq, const char *tenant_id,
+				   const char *waitlist_id, const struct store_page *page, size_t *n, char **next_cursor,
+				   char below[MT_ID_SIZE], int *limit, sqlite3_stmt **st)
+{
+	int r;
+
+	*n = 0;
+	if (next_cursor)
+		*next_cursor = NULL;
+	if (tenant_id == NULL || waitlist_id == NULL)
+		return MT_EINVAL;
+	if ((r = store_sqlite_page(page, below, limit)) < 0 || (r = store_sqlite_stmt(c, sq, st)) < 0)
+		return r;
+	if (below[0] == '\0')
+		snprintf(below, MT_ID_SIZE, "%s", SQ_ID_TOP);
+	BIND_STR(*st, 1, tenant_id);
+	BIND_STR(*st, 2, waitlist_id);
+	BIND_STR(*st, 3, below);
+	return 0;
+}
+
 /* Pages through a list's (or the restaurant's) entries, newest first. */
 int store_sqlite_activity_list(struct store *base, const char *tenant_id, const char *waitlist_id,
 			       int64_t since_ms, const struct store_page *page, struct mt_activity **items,
@@ -115,19 +139,10 @@ int store_sqlite_activity_list(struct store *base, const char *tenant_id, const 
 	int limit, r;
 
 	*items = NULL;
-	*n = 0;
-	if (next_cursor)
-		*next_cursor = NULL;
-	if (tenant_id == NULL || waitlist_id == NULL)
-		return MT_EINVAL;
-	if ((r = store_sqlite_page(page, below, &limit)) < 0 || (r = store_sqlite_stmt(c, SQ_ACT_LIST, &st)) < 0)
+	r = store_sqlite_page_begin(c, SQ_ACT_LIST, tenant_id, waitlist_id, page, n, next_cursor, below, &limit, &st);
+	if (r < 0)
 		return r;
-	if (below[0] == '\0')
-		snprintf(below, sizeof below, "%s", SQ_ID_TOP);
 	mt_id_floor(from, since_ms > 0 ? since_ms : 0);
-	BIND_STR(st, 1, tenant_id);
-	BIND_STR(st, 2, waitlist_id);
-	BIND_STR(st, 3, below);
 	BIND_STR(st, 4, from);
 	sqlite3_bind_int64(st, 5, store_sqlite_now_s(s));
 	sqlite3_bind_int(st, 6, limit + 1);
@@ -207,18 +222,9 @@ int store_sqlite_handover_list(struct store *base, const char *tenant_id, const 
 	int limit, r;
 
 	*items = NULL;
-	*n = 0;
-	if (next_cursor)
-		*next_cursor = NULL;
-	if (tenant_id == NULL || waitlist_id == NULL)
-		return MT_EINVAL;
-	if ((r = store_sqlite_page(page, below, &limit)) < 0 || (r = store_sqlite_stmt(c, SQ_HAND_LIST, &st)) < 0)
+	r = store_sqlite_page_begin(c, SQ_HAND_LIST, tenant_id, waitlist_id, page, n, next_cursor, below, &limit, &st);
+	if (r < 0)
 		return r;
-	if (below[0] == '\0')
-		snprintf(below, sizeof below, "%s", SQ_ID_TOP);
-	BIND_STR(st, 1, tenant_id);
-	BIND_STR(st, 2, waitlist_id);
-	BIND_STR(st, 3, below);
 	sqlite3_bind_int64(st, 4, store_sqlite_now_s(s));
 	sqlite3_bind_int(st, 5, limit + 1);
 	r = store_sqlite_list(s, c, st, limit, sizeof(struct mt_handover), store_sqlite_read_handover_cb,

@@ -242,13 +242,36 @@ static int store_sqlite_conn_open(struct store_sqlite *s, struct store_sqlite_co
 	return 0;
 }
 
-/* Returns this thread's connection, opening and registering it on first use. */
+/* The store and connection whose write job this thread is running as the
+ * group-commit leader: a write submitted from inside that job (a write
+ * group, store_sqlite_write_group, or the embedded queue's writes during
+ * it) runs at once in the same transaction instead of queueing behind it, and
+ * every read inside it uses that connection too (it sees the job's writes). */
+static _Thread_local struct store_sqlite *store_sqlite_cur_s;
+static _Thread_local struct store_sqlite_conn *store_sqlite_cur_c;
+
+/* Adds c to the process-wide registry (closed by store_close or thread exit). */
+static void store_sqlite_register(struct store_sqlite_conn *c)
+{
+	pthread_mutex_lock(&store_sqlite_reg_lock);
+	c->next = store_sqlite_reg_head;
+	store_sqlite_reg_head = c;
+	pthread_mutex_unlock(&store_sqlite_reg_lock);
+}
+
+/* Returns this thread's connection, opening and registering it on first
+ * use; inside a running write job, the job's connection. */
 int store_sqlite_conn(struct store_sqlite *s, struct store_sqlite_conn **out)
 {
-	struct store_sqlite_conn *c = pthread_getspecific(s->key);
+	struct store_sqlite_conn *c;
 	char *cause = NULL;
 	int r;
 
+	if (store_sqlite_cur_s == s) {
+		*out = store_sqlite_cur_c;
+		return 0;
+	}
+	c = pthread_getspecific(s->key);
 	if (c != NULL) {
 		*out = c;
 		return 0;
@@ -263,11 +286,35 @@ int store_sqlite_conn(struct store_sqlite *s, struct store_sqlite_conn **out)
 		store_sqlite_conn_free(c);
 		return MT_ENOMEM;
 	}
-	pthread_mutex_lock(&store_sqlite_reg_lock);
-	c->next = store_sqlite_reg_head;
-	store_sqlite_reg_head = c;
-	pthread_mutex_unlock(&store_sqlite_reg_lock);
+	store_sqlite_register(c);
 	*out = c;
+	return 0;
+}
+
+/* The store's writer connection, opened on first use: every batch of write
+ * jobs runs on it, whichever thread leads. Called only by the leader (or a
+ * thread holding write_lock before any writer exists). Why one connection:
+ * SQLite drops a connection's page cache when another connection changed
+ * the file since its last transaction, so with a batch on each leader's own
+ * connection every batch re-read (pread) every B-tree page it touched, and
+ * re-prepared what that connection had not prepared yet; the writer's cache
+ * stays valid from one batch to the next. */
+static int store_sqlite_writer(struct store_sqlite *s, struct store_sqlite_conn **out)
+{
+	char *cause = NULL;
+	int r;
+
+	if (s->writer == NULL) {
+		r = store_sqlite_conn_open(s, &s->writer, &cause);
+		if (r < 0) {
+			mt_log("error", cause ? cause : "cannot open the writer connection", "module", "store-sqlite",
+			       (const char *)NULL);
+			free(cause);
+			return r;
+		}
+		store_sqlite_register(s->writer);
+	}
+	*out = s->writer;
 	return 0;
 }
 
@@ -350,13 +397,6 @@ int store_sqlite_commit(struct store_sqlite *s, struct store_sqlite_conn *c)
 	return 0;
 }
 
-/* The store and connection whose write job this thread is running as the
- * group-commit leader: a write submitted from inside that job (a write
- * group, store_sqlite_write_group, or the embedded queue's writes during
- * it) runs at once in the same transaction instead of queueing behind it. */
-static _Thread_local struct store_sqlite *store_sqlite_cur_s;
-static _Thread_local struct store_sqlite_conn *store_sqlite_cur_c;
-
 /* Runs one job on c, noting it as this thread's current job meanwhile. */
 static int store_sqlite_run_job(struct store_sqlite *s, struct store_sqlite_conn *c,
 				int (*fn)(struct store_sqlite *, struct store_sqlite_conn *, void *), void *arg)
@@ -375,11 +415,15 @@ static int store_sqlite_run_job(struct store_sqlite *s, struct store_sqlite_conn
 
 /* A write submitted from inside a running job: runs now, in that job's
  * transaction, inside its own savepoint (a failure undoes only itself).
+ * A job of one change statement (one_stmt) needs no savepoint: SQLite
+ * undoes a failing statement, with what its triggers did, by itself, and
+ * the two statements of a savepoint cost about as much as the write.
  * Durable only when the enclosing transaction commits. */
 static int store_sqlite_run_nested(struct store_sqlite *s, struct store_sqlite_conn *c,
-				   int (*fn)(struct store_sqlite *, struct store_sqlite_conn *, void *), void *arg)
+				   int (*fn)(struct store_sqlite *, struct store_sqlite_conn *, void *), void *arg,
+				   int one_stmt)
 {
-	int r = store_sqlite_run(s, c, SQ_SAVEPOINT);
+	int r = one_stmt ? 0 : store_sqlite_run(s, c, SQ_SAVEPOINT);
 
 	if (r < 0)
 		return r;
@@ -387,6 +431,8 @@ static int store_sqlite_run_nested(struct store_sqlite *s, struct store_sqlite_c
 	r = store_sqlite_run_job(s, c, fn, arg);
 	if (sqlite3_get_autocommit(c->db))
 		return r < 0 ? r : MT_EIO;   /* SQLite rolled the whole transaction back */
+	if (one_stmt)
+		return r;
 	if (r < 0)
 		(void)store_sqlite_run(s, c, SQ_ROLLBACK_TO);
 	(void)store_sqlite_run(s, c, SQ_RELEASE);
@@ -465,14 +511,17 @@ static void store_sqlite_run_batch(struct store_sqlite *s, struct store_sqlite_c
  * N in turn. Each waiting writer sleeps on its own condition variable and
  * is woken only when its job is done or the lead passes to it (a broadcast
  * to every waiter per batch cost more than the batch with 32 writers). */
-int store_sqlite_submit(struct store *base,
-			       int (*fn)(struct store_sqlite *, struct store_sqlite_conn *, void *), void *arg)
+static int store_sqlite_submit_ex(struct store *base,
+				  int (*fn)(struct store_sqlite *, struct store_sqlite_conn *, void *), void *arg,
+				  int one_stmt)
 {
-	STORE_SQLITE_ENTER(base, s, c);
+	struct store_sqlite *s = (struct store_sqlite *)base;
 	struct store_sqlite_job job = {fn, arg, 0, 0, NULL, PTHREAD_COND_INITIALIZER}, *batch, *j, *next;
+	struct store_sqlite_conn *w;
+	int r;
 
 	if (store_sqlite_cur_s == s)
-		return store_sqlite_run_nested(s, store_sqlite_cur_c, fn, arg);
+		return store_sqlite_run_nested(s, store_sqlite_cur_c, fn, arg, one_stmt);
 	pthread_mutex_lock(&s->gc_lock);
 	*s->gc_tail = &job;
 	s->gc_tail = &job.next;
@@ -489,7 +538,12 @@ int store_sqlite_submit(struct store *base,
 		s->gc_head = NULL;
 		s->gc_tail = &s->gc_head;
 		pthread_mutex_unlock(&s->gc_lock);
-		store_sqlite_run_batch(s, c, batch);
+		if ((r = store_sqlite_writer(s, &w)) == 0) {
+			store_sqlite_run_batch(s, w, batch);
+		} else {
+			for (j = batch; j; j = j->next)
+				j->result = r;
+		}
 		pthread_mutex_lock(&s->gc_lock);
 		for (j = batch; j; j = next) {
 			next = j->next;
@@ -505,6 +559,20 @@ int store_sqlite_submit(struct store *base,
 	pthread_mutex_unlock(&s->gc_lock);
 	pthread_cond_destroy(&job.cv);
 	return job.result;
+}
+
+/* Runs a write job durably (store_sqlite_submit_ex, with a savepoint when nested). */
+int store_sqlite_submit(struct store *base,
+			int (*fn)(struct store_sqlite *, struct store_sqlite_conn *, void *), void *arg)
+{
+	return store_sqlite_submit_ex(base, fn, arg, 0);
+}
+
+/* Runs a write job that makes one change statement (private header). */
+int store_sqlite_submit1(struct store *base,
+			 int (*fn)(struct store_sqlite *, struct store_sqlite_conn *, void *), void *arg)
+{
+	return store_sqlite_submit_ex(base, fn, arg, 1);
 }
 
 
@@ -680,10 +748,7 @@ int store_sqlite_open(const char *path, struct store **out, char **cause)
 		free(s);
 		return MT_ENOMEM;
 	}
-	pthread_mutex_lock(&store_sqlite_reg_lock);
-	c->next = store_sqlite_reg_head;
-	store_sqlite_reg_head = c;
-	pthread_mutex_unlock(&store_sqlite_reg_lock);
+	store_sqlite_register(c);
 
 	r = store_sqlite_migrate(s, c, cause);
 	if (r < 0) {

@@ -47,7 +47,7 @@ int store_sqlite_link_put(struct store *base, const struct mt_link *l)
 
 	if (l == NULL || l->key[0] == '\0')
 		return MT_EINVAL;
-	return store_sqlite_submit(base, store_sqlite_link_put_job, &a);
+	return store_sqlite_submit1(base, store_sqlite_link_put_job, &a);
 }
 
 /* Reads a links row. */

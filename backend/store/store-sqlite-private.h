@@ -90,6 +90,7 @@ enum store_sqlite_sq {
 	SQ_REST_GET,
 	SQ_REST_INSERT,
 	SQ_REST_UPDATE,
+	SQ_REST_DELETE,
 	SQ_STAT_ADD,
 	SQ_STAT_RANGE,
 	SQ_STAT_HOUR,
@@ -161,6 +162,7 @@ struct store_sqlite {
 	struct store_sqlite_job *gc_head;     /* queued write jobs, oldest first */
 	struct store_sqlite_job **gc_tail;    /* where the next job is linked */
 	int gc_leader;                        /* 1 while a thread commits batches */
+	struct store_sqlite_conn *writer;     /* the connection batches run on (first leader opens it; leaders only) */
 	atomic_uint_least64_t commits;        /* write transactions committed */
 	atomic_uint_least64_t jobs;           /* write operations run */
 	atomic_uint_least64_t requests;       /* statements run since open */
@@ -171,7 +173,7 @@ struct store_sqlite {
 };
 
 /* A write operation queued for group commit. The submitting thread blocks
- * until `done`; the leader runs the job on its own connection. */
+ * until `done`; the leader runs the job on the store's writer connection. */
 struct store_sqlite_job {
 	int (*fn)(struct store_sqlite *s, struct store_sqlite_conn *c, void *arg); /* the work */
 	void *arg;                            /* its input (on the submitter's stack) */
@@ -266,6 +268,12 @@ int store_sqlite_commit(struct store_sqlite *s, struct store_sqlite_conn *c);
  * N in turn. */
 int store_sqlite_submit(struct store *base,
 			       int (*fn)(struct store_sqlite *, struct store_sqlite_conn *, void *), void *arg);
+/* store_sqlite_submit for a job whose only change is one INSERT, UPDATE or
+ * DELETE statement (its triggers included; reads may follow): nested in a
+ * running job it needs no savepoint of its own, as SQLite undoes a failing
+ * statement by itself. */
+int store_sqlite_submit1(struct store *base,
+			 int (*fn)(struct store_sqlite *, struct store_sqlite_conn *, void *), void *arg);
 /* Frees the store: closes every thread's connection (all users must have stopped). */
 void store_sqlite_close(struct store *base);
 /* Creates tables and indexes if missing (runs pending migrations). */
@@ -337,6 +345,8 @@ int store_sqlite_user_list(struct store *base, const char *tenant_id, const stru
 int store_sqlite_restaurant_get(struct store *base, const char *tenant_id, struct mt_restaurant *out);
 /* Creates (expected 0) or updates (conditional on version) a restaurant record. */
 int store_sqlite_restaurant_put(struct store *base, struct mt_restaurant *r, int64_t expected_version);
+/* Deletes a restaurant record of this version (see store.h). */
+int store_sqlite_restaurant_delete(struct store *base, const char *tenant_id, int64_t expected_version);
 /* Gets a login guard; MT_ENOTFOUND when none. */
 int store_sqlite_guard_get(struct store *base, const char *key, struct mt_login_guard *out);
 /* Stores a login guard (see store.h). */

@@ -14,6 +14,7 @@ const struct store_sqlite_sql store_sqlite_sql_restaurant[SQ__COUNT] = {
 	[SQ_REST_UPDATE] = {"restaurant_update",
 		"UPDATE restaurants SET name = ?2, timezone = ?3, phone_country = ?4, retention_s = ?5,"
 		" sms_per_day = ?6, updated_at = ?8, version = version + 1 WHERE id = ?1 AND version = ?9"},
+	[SQ_REST_DELETE] = {"restaurant_delete", "DELETE FROM restaurants WHERE id = ?1 AND version = ?2"},
 };
 
 /* Reads a restaurants row (SQ_REST_COLS). */
@@ -95,4 +96,36 @@ int store_sqlite_restaurant_put(struct store *base, struct mt_restaurant *rs, in
 	if (r == 0)
 		rs->version = expected_version + 1;
 	return r;
+}
+
+/* Job of store_sqlite_restaurant_delete (k1 the tenant): the delete, then why nothing was deleted. */
+static int store_sqlite_restaurant_delete_job(struct store_sqlite *s, struct store_sqlite_conn *c, void *arg)
+{
+	const struct store_sqlite_wargs *a = arg;
+	struct mt_restaurant cur;
+	sqlite3_stmt *st = NULL, *vst = NULL;
+	int r, changes = 0;
+
+	if ((r = store_sqlite_stmt(c, SQ_REST_DELETE, &st)) < 0)
+		return r;
+	BIND_STR(st, 1, a->k1);
+	sqlite3_bind_int64(st, 2, a->expected);
+	r = store_sqlite_write(s, c, st, &changes);
+	if (r != 0 || changes > 0)
+		return r;
+	if ((r = store_sqlite_stmt(c, SQ_REST_GET, &vst)) < 0)
+		return r;
+	BIND_STR(vst, 1, a->k1);
+	r = store_sqlite_get_row(s, c, vst, store_sqlite_read_restaurant_cb, &cur);
+	return r == 0 ? MT_EPRECOND : r;
+}
+
+/* Deletes a restaurant record of this version. */
+int store_sqlite_restaurant_delete(struct store *base, const char *tenant_id, int64_t expected_version)
+{
+	struct store_sqlite_wargs a = {NULL, tenant_id, NULL, expected_version};
+
+	if (tenant_id == NULL || tenant_id[0] == '\0' || expected_version < 1)
+		return MT_EINVAL;
+	return store_sqlite_submit(base, store_sqlite_restaurant_delete_job, &a);
 }

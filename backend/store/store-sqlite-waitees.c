@@ -35,7 +35,7 @@ const struct store_sqlite_sql store_sqlite_sql_waitees[SQ__COUNT] = {
 	[SQ_WE_COUNT] = {"waitee_count_active",
 		/* The planner prefers the clustered key without statistics; the
 		 * partial index reads only active parties. */
-		"SELECT count(*) FROM waitees INDEXED BY waitees_active WHERE waitlist_id = ?1 AND status IN (0, 1, 2)"
+		"SELECT count(*) FROM waitees INDEXED BY waitees_active WHERE waitlist_id = ?1 AND status < 3"
 		" AND id < ?2 AND " SQ_LIVE("?3")},
 	/* The same count from the list's active_n (migration 9): those
 	 * without an expiry, less the ones at or after ?2 (at most
@@ -44,17 +44,17 @@ const struct store_sqlite_sql store_sqlite_sql_waitees[SQ__COUNT] = {
 	[SQ_WE_COUNT_FAST] = {"waitee_count_active_fast",
 		"SELECT coalesce((SELECT active_n FROM waitlists WHERE id = ?1), 0),"
 		" (SELECT count(*) FROM (SELECT 1 FROM waitees INDEXED BY waitees_active WHERE waitlist_id = ?1"
-		" AND status IN (0, 1, 2) AND id >= ?2 AND expires_at = 0 LIMIT ?4)),"
+		" AND status < 3 AND id >= ?2 AND expires_at = 0 LIMIT ?4)),"
 		" (SELECT count(*) FROM waitees INDEXED BY waitees_active_ttl WHERE waitlist_id = ?1"
-		" AND status IN (0, 1, 2) AND expires_at > 0 AND id < ?2 AND expires_at > ?3)"},
+		" AND status < 3 AND expires_at > 0 AND id < ?2 AND expires_at > ?3)"},
 	[SQ_WE_DUE] = {"waitee_list_due",
 		"SELECT " SQ_WE_COLS " FROM waitees WHERE due_at > 0 AND due_at <= ?1 AND " SQ_LIVE("?3")
 		" ORDER BY due_at, id LIMIT ?2"},
 	[SQ_WE_PHONE] = {"waitee_find_by_phone",
 		/* the last column: another restaurant also waits on this number */
 		"SELECT " SQ_WE_COLS ", EXISTS (SELECT 1 FROM waitees o WHERE o.phone = ?1 AND o.phone <> ''"
-		" AND o.status IN (0, 1, 2) AND o.tenant_id <> waitees.tenant_id AND " SQ_LIVE("?2") ")"
-		" FROM waitees WHERE phone = ?1 AND phone <> '' AND status IN (0, 1, 2)"
+		" AND o.status < 3 AND o.tenant_id <> waitees.tenant_id AND " SQ_LIVE("?2") ")"
+		" FROM waitees WHERE phone = ?1 AND phone <> '' AND status < 3"
 		" AND " SQ_LIVE("?2") " ORDER BY id DESC LIMIT 1"},
 };
 
@@ -185,7 +185,7 @@ int store_sqlite_waitee_create(struct store *base, struct mt_waitee *w)
 	struct store_sqlite_wargs a = {w, NULL, NULL, 0};
 	int r;
 
-	r = store_sqlite_submit(base, store_sqlite_waitee_create_job, &a);
+	r = store_sqlite_submit1(base, store_sqlite_waitee_create_job, &a);
 	if (r == 0)
 		w->version = 1;
 	return r;
@@ -245,7 +245,7 @@ int store_sqlite_waitee_update(struct store *base, struct mt_waitee *w, int64_t 
 	struct store_sqlite_wargs a = {w, NULL, NULL, expected_version};
 	int r;
 
-	r = store_sqlite_submit(base, store_sqlite_waitee_update_job, &a);
+	r = store_sqlite_submit1(base, store_sqlite_waitee_update_job, &a);
 	if (r == 0)
 		w->version = expected_version + 1;
 	return r;

@@ -265,6 +265,7 @@ const struct store_ops store_sqlite_ops = {
 	.link_get = store_sqlite_link_get,
 	.restaurant_get = store_sqlite_restaurant_get,
 	.restaurant_put = store_sqlite_restaurant_put,
+	.restaurant_delete = store_sqlite_restaurant_delete,
 	.guard_get = store_sqlite_guard_get,
 	.guard_put = store_sqlite_guard_put,
 	.stat_add = store_sqlite_stat_add,

@@ -201,6 +201,11 @@ struct store_ops {
 	 * MT_ENOTFOUND when gone); on success r->version is the new version. */
 	int (*restaurant_get)(struct store *s, const char *tenant_id, struct mt_restaurant *out);
 	int (*restaurant_put)(struct store *s, struct mt_restaurant *r, int64_t expected_version);
+	/* Deletes the restaurant record when its version is expected_version
+	 * (the undo of a registration whose account was refused after the
+	 * record was written): 0, MT_ENOTFOUND when there is none, MT_EPRECOND
+	 * when another version is stored (it is kept). */
+	int (*restaurant_delete)(struct store *s, const char *tenant_id, int64_t expected_version);
 	/* Stats counters (core/stats.h), per bucket (list, UTC hour joined,
 	 * party size). stat_add adds d's amounts to d's bucket of the list
 	 * (creating it) with one atomic write. stat_range hands fn each of the

@@ -12,6 +12,15 @@ static enum mtc_error run(struct mtc_client *c, const struct mtc_request *req, s
 	return e;
 }
 
+/* Runs req for its status alone (the result is cleared). */
+static enum mtc_error run_only(struct mtc_client *c, const struct mtc_request *req, struct mtc_status *st)
+{
+	struct mtc_result r;
+	enum mtc_error e = run(c, req, &r, st);
+	mtc_result_clear(&r);
+	return e;
+}
+
 /* Moves a record pointer's contents into out and frees the pointer. */
 #define TAKE(out, ptr) do { if ((out) != NULL && (ptr) != NULL) { *(out) = *(ptr); free(ptr); (ptr) = NULL; } } while (0)
 
@@ -19,10 +28,7 @@ static enum mtc_error run(struct mtc_client *c, const struct mtc_request *req, s
 enum mtc_error mtc_healthz(struct mtc_client *c, struct mtc_status *st)
 {
 	struct mtc_request req = { .op = MTC_OP_HEALTHZ };
-	struct mtc_result r;
-	enum mtc_error e = run(c, &req, &r, st);
-	mtc_result_clear(&r);
-	return e;
+	return run_only(c, &req, st);
 }
 
 /* POST /register, then logs in. */
@@ -42,30 +48,21 @@ enum mtc_error mtc_register(struct mtc_client *c, const char *email, const char 
 enum mtc_error mtc_login(struct mtc_client *c, const char *email, const char *password, struct mtc_status *st)
 {
 	struct mtc_request req = { .op = MTC_OP_LOGIN, .email = email, .password = password };
-	struct mtc_result r;
-	enum mtc_error e = run(c, &req, &r, st);
-	mtc_result_clear(&r);
-	return e;
+	return run_only(c, &req, st);
 }
 
 /* POST /auth/refresh. */
 enum mtc_error mtc_refresh(struct mtc_client *c, struct mtc_status *st)
 {
 	struct mtc_request req = { .op = MTC_OP_REFRESH };
-	struct mtc_result r;
-	enum mtc_error e = run(c, &req, &r, st);
-	mtc_result_clear(&r);
-	return e;
+	return run_only(c, &req, st);
 }
 
 /* POST /auth/logout and forget. */
 enum mtc_error mtc_logout(struct mtc_client *c, struct mtc_status *st)
 {
 	struct mtc_request req = { .op = MTC_OP_LOGOUT };
-	struct mtc_result r;
-	enum mtc_error e = run(c, &req, &r, st);
-	mtc_result_clear(&r);
-	return e;
+	return run_only(c, &req, st);
 }
 
 /* GET /waitlists. */
@@ -133,10 +130,7 @@ enum mtc_error mtc_delete_waitlist(struct mtc_client *c, const char *waitlist_id
 				   struct mtc_status *st)
 {
 	struct mtc_request req = { .op = MTC_OP_DELETE_WAITLIST, .waitlist_id = waitlist_id, .if_match = if_match };
-	struct mtc_result r;
-	enum mtc_error e = run(c, &req, &r, st);
-	mtc_result_clear(&r);
-	return e;
+	return run_only(c, &req, st);
 }
 
 /* GET /waitlists/{id}/waitees. */
@@ -234,10 +228,7 @@ enum mtc_error mtc_delete_waitee(struct mtc_client *c, const char *waitlist_id, 
 {
 	struct mtc_request req = { .op = MTC_OP_DELETE_WAITEE, .waitlist_id = waitlist_id, .waitee_id = waitee_id,
 				   .if_match = if_match };
-	struct mtc_result r;
-	enum mtc_error e = run(c, &req, &r, st);
-	mtc_result_clear(&r);
-	return e;
+	return run_only(c, &req, st);
 }
 
 /* POST .../notify. */

@@ -19,6 +19,7 @@
 #include "queue/queue.h"
 #include "apigw/apigw.h"
 #include "store/store.h"
+#include "store/store-sqlite.h"
 
 #define T0 1800000000000LL   /* fake "now" at the start of each test */
 #define MAX_SENT 4096
@@ -660,6 +661,102 @@ static void test_consumer_records_sent(void **state)
 	assert_int_equal(w.due_at, 0);
 }
 
+/* Receives the ten messages the producer queued for w[0..9] and consumes
+ * them in one event; *commits gets the commits that took. */
+static void fx_consume_ten(struct fixture *f, struct mt_waitee *w, const char *prefix, int *commits)
+{
+	struct queue_msg *m = NULL;
+	uint64_t c0, j0, c1, j1;
+	size_t n = 0, i;
+	char name[32];
+	cJSON *ev, *ans;
+
+	for (i = 0; i < 10; i++) {
+		snprintf(name, sizeof name, "%s %zu", prefix, i);
+		fx_waitee(f, &w[i], name, f->now);
+	}
+	assert_int_equal(fx_produce(f), 10);
+	assert_int_equal(f->queue->ops->receive(f->queue, 10, 0, 60, &m, &n, NULL), 0);
+	assert_int_equal(n, 10);
+	f->now += 1000;
+	assert_int_equal(store_sqlite_write_stats(f->store, &c0, &j0), 0);
+	ev = fx_sqs_event(m, n);
+	ans = handler_consumer(&f->ctx, ev);
+	assert_int_equal(fx_failures(ans), 0);
+	cJSON_Delete(ans);
+	cJSON_Delete(ev);
+	assert_int_equal(store_sqlite_write_stats(f->store, &c1, &j1), 0);
+	/* each outcome with its activity entry, each in its own savepoint */
+	assert_true(j1 - j0 >= 20);
+	*commits = (int)(c1 - c0);
+	for (i = 0; i < 10; i++) {
+		fx_get(f, &w[i]);
+		assert_int_equal(w[i].status, MT_NOTIFIED);
+		assert_int_equal(w[i].notify_count, 1);
+		assert_int_equal(w[i].sent_seq, 1);
+		assert_true(w[i].notified_at == f->now);
+		assert_string_equal(w[i].last_result, "sent");
+	}
+	queue_msgs_free(m, n);
+}
+
+/* Outcomes and their activity entries are written together: a text's at
+ * once (one commit each, where there were two, so a crash repeats at most
+ * one text), a batch of log-only deliveries (nobody told) in one commit.
+ * Nothing is lost; two messages of one party in a batch text it once (the
+ * first outcome is written before the second is judged). */
+static void test_consumer_batch_commits(void **state)
+{
+	struct fixture *f = *state;
+	struct mt_waitee w[10];
+	struct queue_msg *m = NULL, twins[3];
+	struct store_page page = { NULL, 100 };
+	struct mt_activity *acts = NULL;
+	size_t n = 0, na = 0, i;
+	char *next = NULL;
+	cJSON *ev, *ans;
+	int commits = 0, notified = 0;
+
+	fx_consume_ten(f, w, "Texted", &commits);
+	assert_int_equal(f->sms.sent, 10);
+	assert_int_equal(commits, 10);
+	assert_int_equal(f->store->ops->activity_list(f->store, f->wl.tenant_id, f->wl.id, 0, &page, &acts, &na, &next),
+			 0);
+	for (i = 0; i < na; i++)
+		if (strcmp(acts[i].action, "notified") == 0 && strcmp(acts[i].actor_kind, "notifier") == 0)
+			notified++;
+	assert_int_equal(notified, 10);
+	free(acts);
+	free(next);
+
+	/* no SMS gateway: the log channel tells nobody; one commit for the batch */
+	f->set.sms = NULL;
+	fx_consume_ten(f, w, "Logged", &commits);
+	assert_int_equal(f->sms.sent, 10);
+	assert_int_equal(commits, 1);
+	f->set.sms = &f->sms.base;
+
+	/* the same message twice and another party's in one batch: one text each */
+	fx_waitee(f, &w[0], "Twice", f->now);
+	fx_waitee(f, &w[1], "Once", f->now);
+	assert_int_equal(fx_produce(f), 2);
+	assert_int_equal(f->queue->ops->receive(f->queue, 10, 0, 60, &m, &n, NULL), 0);
+	assert_int_equal(n, 2);
+	twins[0] = m[0];
+	twins[1] = m[1];
+	twins[2] = m[0];
+	ev = fx_sqs_event(twins, 3);
+	ans = handler_consumer(&f->ctx, ev);
+	assert_int_equal(fx_failures(ans), 0);
+	cJSON_Delete(ans);
+	cJSON_Delete(ev);
+	assert_int_equal(fx_sent_with_key(f, w[0].id, 1), 1);
+	assert_int_equal(fx_sent_with_key(f, w[1].id, 1), 1);
+	fx_get(f, &w[0]);
+	assert_int_equal(w[0].notify_count, 1);
+	queue_msgs_free(m, n);
+}
+
 /* A quote of 30 minutes: the waitees handler plans a reminder at +20 min; the
  * producer ignores it before then, sends it after; the guest stays waiting
  * and hears how many minutes are left; a later "notify now" still texts. */
@@ -1046,6 +1143,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_producer_crash_window, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_producer_lagging_index, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_consumer_records_sent, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_consumer_batch_commits, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reminder_ahead_of_quote, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_consumer_duplicate_is_noop, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_consumer_malformed_isolated, fx_setup, fx_teardown),

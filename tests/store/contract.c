@@ -370,7 +370,7 @@ static void contract_user_staff(void **state)
 	free(items);
 }
 
-/* The restaurant record: absent, created once, conditional updates. */
+/* The restaurant record: absent, created once, conditional updates, conditional delete. */
 static void contract_restaurant(void **state)
 {
 	struct store *s = *state;
@@ -412,6 +412,19 @@ static void contract_restaurant(void **state)
 	assert_int_equal(got.version, 2);
 	mt_id_new(r.id, contract_now());
 	assert_int_equal(s->ops->restaurant_put(s, &r, 3), MT_ENOTFOUND);
+
+	/* delete: only the version asked for; then gone, and a second delete finds nothing */
+	assert_int_equal(s->ops->restaurant_delete(s, tenant, 1), MT_EPRECOND);
+	assert_int_equal(s->ops->restaurant_get(s, tenant, &got), 0);
+	assert_int_equal(got.version, 2);
+	assert_int_equal(s->ops->restaurant_delete(s, tenant, 2), 0);
+	assert_int_equal(s->ops->restaurant_get(s, tenant, &got), MT_ENOTFOUND);
+	assert_int_equal(s->ops->restaurant_delete(s, tenant, 2), MT_ENOTFOUND);
+	assert_int_equal(s->ops->restaurant_delete(s, tenant, 0), MT_EINVAL);
+	/* created again after the delete: version 1 */
+	snprintf(r.id, sizeof r.id, "%s", tenant);
+	assert_int_equal(s->ops->restaurant_put(s, &r, 0), 0);
+	assert_int_equal(r.version, 1);
 }
 
 /* ---- refresh tokens ---- */

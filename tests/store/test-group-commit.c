@@ -284,6 +284,8 @@ struct gc_unit {
 	struct queue *q;           /* queue sharing the store's writer, or NULL */
 	int fail_with;             /* the unit's result after its writes (0 = keep) */
 	int dup_result;            /* what the failing create answered */
+	int read_back;             /* waitee_get of the party inside the group */
+	char read_name[64];        /* the name it read */
 };
 
 /* Write group body: link, party, an existing party (fails alone), a message. */
@@ -294,6 +296,14 @@ static int gc_unit_fn(struct store *s, void *arg)
 
 	if ((r = s->ops->link_put(s, &u->link)) < 0 || (r = s->ops->waitee_create(s, &u->w)) < 0)
 		return r;
+	{
+		/* a read inside the group sees the group's own writes (it runs on
+		 * the writer connection, in the open transaction) */
+		struct mt_waitee got;
+
+		u->read_back = s->ops->waitee_get(s, u->w.waitlist_id, u->w.id, &got);
+		snprintf(u->read_name, sizeof u->read_name, "%s", u->read_back == 0 ? got.name : "");
+	}
 	if (u->dup.id[0] != '\0')
 		u->dup_result = s->ops->waitee_create(s, &u->dup);
 	if (u->q != NULL) {
@@ -352,6 +362,8 @@ static void test_write_group_atomic(void **state)
 	u.q = q;
 	u.fail_with = MT_EINVAL;
 	assert_int_equal(store_write_group(s, gc_unit_fn, &u), MT_EINVAL);
+	assert_int_equal(u.read_back, 0);
+	assert_string_equal(u.read_name, "Undone");
 	gc_unit_seen(path, &u, &links, &parties, &msgs);
 	assert_int_equal(links, 0);
 	assert_int_equal(parties, 0);
@@ -368,6 +380,8 @@ static void test_write_group_atomic(void **state)
 	assert_int_equal(store_write_group(s, gc_unit_fn, &u), 0);
 	assert_int_equal(store_sqlite_write_stats(s, &c1, &j1), 0);
 	assert_int_equal(u.dup_result, MT_ECONFLICT);
+	assert_int_equal(u.read_back, 0);
+	assert_string_equal(u.read_name, "Kept");
 	assert_int_equal((int)(c1 - c0), 1);
 	assert_int_equal((int)(j1 - j0), 5);   /* the group, link, party, failed create, message */
 	gc_unit_seen(path, &u, &links, &parties, &msgs);

@@ -11,10 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <cjson/cJSON.h>
 #include "aws/aws.h"
 #include "core/clock.h"
 #include "core/error.h"
 #include "core/id.h"
+#include "core/stats.h"
 #include "store/store.h"
 #include "store/store-dynamodb.h"
 #include "contract.h"
@@ -726,6 +729,254 @@ static void test_own_earlier_write(void **state)
 	test_proc_stop(&p);
 }
 
+/* Writes item (the JSON of an Item) into the store's table as it is. */
+static void raw_put(struct store *s, const char *item)
+{
+	struct aws_response resp;
+	char *body = mt_strf("{\"TableName\":\"%s\",\"Item\":%s}", store_dynamodb_table(s), item);
+
+	assert_non_null(body);
+	memset(&resp, 0, sizeof resp);
+	assert_int_equal(aws_request(store_dynamodb_client(s), "dynamodb", "DynamoDB_20120810.PutItem", body, &resp), 0);
+	aws_response_free(&resp);
+	free(body);
+}
+
+/* An account as the version before the STAFF# pointers stored it (profile
+ * and id pointer, no tenant pointer, no staffPointer mark): logs in as
+ * before, was missing from user_list (GET /staff); its first read (the next
+ * login, or the authorizer's user_get) writes its pointer and the mark, and
+ * from then on it is listed and read with no further write. */
+static void test_old_account_backfill(void **state)
+{
+	struct store *s = test_store();
+	struct aws_client *c = store_dynamodb_client(s);
+	char id[MT_ID_SIZE], tenant[MT_ID_SIZE], *item;
+	struct mt_user got, *items = NULL;
+	struct store_page page = { NULL, 50 };
+	char *next = NULL;
+	size_t n = 0;
+	int64_t now = mt_clock_system_now(NULL);
+
+	(void)state;
+	mt_id_new(id, now);
+	mt_id_new(tenant, now);
+	item = mt_strf("{\"PK\":{\"S\":\"USER#old@example.com\"},\"SK\":{\"S\":\"PROFILE\"},"
+		       "\"type\":{\"S\":\"user\"},\"id\":{\"S\":\"%s\"},\"tenantId\":{\"S\":\"%s\"},"
+		       "\"email\":{\"S\":\"old@example.com\"},\"name\":{\"S\":\"Old Owner\"},"
+		       "\"role\":{\"S\":\"owner\"},\"passwordHash\":{\"S\":\"$argon2id$v=19$m=19456,t=2,p=1$x$y\"},"
+		       "\"createdAt\":{\"N\":\"1700000000000\"},\"failedLogins\":{\"N\":\"0\"},"
+		       "\"failWindowStart\":{\"N\":\"0\"},\"version\":{\"N\":\"3\"}}", id, tenant);
+	raw_put(s, item);
+	free(item);
+	item = mt_strf("{\"PK\":{\"S\":\"USERID#%s\"},\"SK\":{\"S\":\"USERID\"},"
+		       "\"email\":{\"S\":\"old@example.com\"},\"id\":{\"S\":\"%s\"}}", id, id);
+	raw_put(s, item);
+	free(item);
+
+	/* the defect: not listed */
+	assert_int_equal(s->ops->user_list(s, tenant, &page, &items, &n, &next), 0);
+	assert_int_equal(n, 0);
+	free(items);
+	free(next);
+	items = NULL;
+	next = NULL;
+
+	/* the first read (the authorizer's path: id pointer, profile) back-fills */
+	aws_client_counts_reset(c);
+	assert_int_equal(s->ops->user_get(s, id, &got), 0);
+	assert_string_equal(got.email, "old@example.com");
+	assert_string_equal(got.tenant_id, tenant);
+	assert_int_equal(got.version, 3);
+	assert_int_equal(aws_client_calls(c, "DynamoDB_20120810.PutItem"), 1);     /* the STAFF# pointer */
+	assert_int_equal(aws_client_calls(c, "DynamoDB_20120810.UpdateItem"), 1);  /* the mark */
+	assert_int_equal(s->ops->user_list(s, tenant, &page, &items, &n, &next), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(items[0].id, id);
+	assert_string_equal(items[0].name, "Old Owner");
+	assert_int_equal(items[0].version, 3);   /* the mark is not a change of the account */
+	free(items);
+	free(next);
+
+	/* later reads (a login) write nothing */
+	aws_client_counts_reset(c);
+	assert_int_equal(s->ops->user_get_by_email(s, "old@example.com", &got), 0);
+	assert_int_equal(aws_client_calls(c, "DynamoDB_20120810.PutItem"), 0);
+	assert_int_equal(aws_client_calls(c, "DynamoDB_20120810.UpdateItem"), 0);
+	/* an update keeps the mark, and the account stays listed once */
+	snprintf(got.name, sizeof got.name, "Renamed");
+	assert_int_equal(s->ops->user_update(s, &got, 3), 0);
+	aws_client_counts_reset(c);
+	assert_int_equal(s->ops->user_get_by_email(s, "old@example.com", &got), 0);
+	assert_int_equal(aws_client_calls(c, "DynamoDB_20120810.PutItem"), 0);
+	items = NULL;
+	next = NULL;
+	assert_int_equal(s->ops->user_list(s, tenant, &page, &items, &n, &next), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(items[0].name, "Renamed");
+	free(items);
+	free(next);
+	store_close(s);
+}
+
+/* stat_range consumer: adds the bucket's seated and covers to sum[0], sum[1]. */
+static int stat_sum(const struct mt_stat_bucket *b, void *ud)
+{
+	int64_t *sum = ud;
+
+	sum[0] += b->v[MT_SC_SEATED];
+	sum[1] += b->v[MT_SC_COVERS];
+	return 0;
+}
+
+/* A stats ADD whose first attempt reached dynalite but whose answer was
+ * lost (tests/store/ddb-proxy.py forwards it, then closes the connection
+ * without a word; the aws layer tries again at once, as after a 5xx or a
+ * reset) is counted once, not twice; the next party's add still counts.
+ * (A timed-out attempt is not retried with the default client: its 5 s
+ * attempt timeout is past the 2 s retry budget, aws.h.) */
+static void test_stat_add_answer_lost(void **state)
+{
+	const char *list = "01HSTATLIST000000000000000";
+	char script[1024], up[80], url[512], stats[64], seen[256], *table, *cause = NULL;
+	char *argv[] = { "/usr/bin/python3", script, "--upstream", up, "--lose", "UpdateItem:1", "--stats-file", stats,
+			 NULL };
+	struct test_proc px;
+	struct store *s = NULL;
+	struct aws_client *c;
+	struct mt_stat_delta d;
+	int64_t sum[2] = { 0, 0 };
+	uint64_t calls = 0, attempts = 0;
+	FILE *f;
+	size_t got;
+
+	(void)state;
+	snprintf(script, sizeof script, "%s/store/ddb-proxy.py", test_tests_dir());
+	snprintf(up, sizeof up, "%s", dyn.url);
+	snprintf(stats, sizeof stats, "/tmp/maitre-ddb-proxy-%d.json", (int)getpid());
+	assert_int_equal(test_proc_spawn_port(argv, &px), 0);
+	table = test_unique_name("mt");
+	assert_non_null(table);
+	snprintf(url, sizeof url, "dynamodb://%s?region=us-east-1&endpoint=%s", table, px.url);
+	free(table);
+	if (store_open(url, &s, &cause) != 0)
+		fprintf(stderr, "open %s: %s\n", url, cause ? cause : "?");
+	free(cause);
+	assert_non_null(s);
+	assert_int_equal(s->ops->init_schema(s), 0);
+	c = store_dynamodb_client(s);
+
+	memset(&d, 0, sizeof d);
+	d.hour = 493000;
+	d.party_size = 4;
+	d.n = 2;
+	d.idx[0] = MT_SC_SEATED;
+	d.v[0] = 1;
+	d.idx[1] = MT_SC_COVERS;
+	d.v[1] = 4;
+	aws_client_counts_reset(c);
+	assert_int_equal(s->ops->stat_add(s, list, &d), 0);
+	aws_client_totals(c, &calls, &attempts);
+	assert_int_equal(calls, 1);
+	/* the add reached dynalite twice: the attempt whose answer was lost,
+	 * then its repeat (libcurl's own re-send on a fresh connection when a
+	 * reused one dies without an answer, or the aws layer's retry) */
+	f = fopen(stats, "r");
+	assert_non_null(f);
+	got = fread(seen, 1, sizeof seen - 1, f);
+	fclose(f);
+	seen[got] = '\0';
+	if (strstr(seen, "\"lost\": 1") == NULL || strstr(seen, "\"UpdateItem\": 2") == NULL)
+		fail_msg("the proxy did not lose one answer of two UpdateItem: %s (attempts %llu)", seen,
+			 (unsigned long long)attempts);
+	assert_int_equal(s->ops->stat_range(s, list, d.hour, d.hour + 1, stat_sum, sum), 0);
+	assert_int_equal(sum[0], 1);
+	assert_int_equal(sum[1], 4);
+
+	/* the next party of the same bucket: counted */
+	assert_int_equal(s->ops->stat_add(s, list, &d), 0);
+	sum[0] = sum[1] = 0;
+	assert_int_equal(s->ops->stat_range(s, list, d.hour, d.hour + 1, stat_sum, sum), 0);
+	assert_int_equal(sum[0], 2);
+	assert_int_equal(sum[1], 8);
+	store_close(s);
+	test_proc_stop(&px);
+	unlink(stats);
+}
+
+/* A test clock: the int64_t epoch ms data points at. */
+static int64_t test_clock_now(void *data)
+{
+	return *(int64_t *)data;
+}
+
+/* How many tokens the bucket item holds in set name (adds0..adds2), -1 when it has no such set. */
+static int stat_tokens(struct store *s, const char *list, const char *sk, const char *name)
+{
+	struct aws_response resp;
+	char *body = mt_strf("{\"TableName\":\"%s\",\"Key\":{\"PK\":{\"S\":\"STAT#%s\"},\"SK\":{\"S\":\"%s\"}},"
+			     "\"ConsistentRead\":true}", store_dynamodb_table(s), list, sk);
+	cJSON *j, *set;
+	int n;
+
+	assert_non_null(body);
+	memset(&resp, 0, sizeof resp);
+	assert_int_equal(aws_request(store_dynamodb_client(s), "dynamodb", "DynamoDB_20120810.GetItem", body, &resp), 0);
+	free(body);
+	j = cJSON_Parse(resp.body);
+	aws_response_free(&resp);
+	assert_non_null(j);
+	set = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "Item"),
+									       name), "SS");
+	n = cJSON_IsArray(set) ? cJSON_GetArraySize(set) : -1;
+	cJSON_Delete(j);
+	return n;
+}
+
+/* The add tokens stay few: the adds of one minute go into one of three
+ * sets and the set of two minutes before is removed by the next minute's
+ * first add, so 40 adds leave at most the last two minutes' tokens on the
+ * bucket; every add is counted all the same. */
+static void test_stat_tokens_bounded(void **state)
+{
+	const char *list = "01HSTATLIST000000000000001", *sk = "H0000493000#S02";
+	struct store *s = test_store();
+	int64_t now = 1764330000000LL - 1764330000000LL % 180000;   /* minute 0 of 3 */
+	struct mt_clock clk = { test_clock_now, &now };
+	struct mt_stat_delta d;
+	int64_t sum[2] = { 0, 0 };
+	int i;
+
+	(void)state;
+	store_set_clock(s, &clk);
+	memset(&d, 0, sizeof d);
+	d.hour = 493000;
+	d.party_size = 2;
+	d.n = 1;
+	d.idx[0] = MT_SC_SEATED;
+	d.v[0] = 1;
+	for (i = 0; i < 40; i++)   /* a busy minute */
+		assert_int_equal(s->ops->stat_add(s, list, &d), 0);
+	assert_int_equal(stat_tokens(s, list, sk, "adds0"), 40);
+	now += 60000;              /* the next minute: its own set, the last one's kept */
+	assert_int_equal(s->ops->stat_add(s, list, &d), 0);
+	assert_int_equal(stat_tokens(s, list, sk, "adds0"), 40);
+	assert_int_equal(stat_tokens(s, list, sk, "adds1"), 1);
+	now += 60000;              /* two minutes on: minute 0's tokens go */
+	assert_int_equal(s->ops->stat_add(s, list, &d), 0);
+	assert_int_equal(stat_tokens(s, list, sk, "adds0"), -1);
+	assert_int_equal(stat_tokens(s, list, sk, "adds1"), 1);
+	assert_int_equal(stat_tokens(s, list, sk, "adds2"), 1);
+	now += 60000;              /* and round again: adds0 anew, adds1 removed */
+	assert_int_equal(s->ops->stat_add(s, list, &d), 0);
+	assert_int_equal(stat_tokens(s, list, sk, "adds0"), 1);
+	assert_int_equal(stat_tokens(s, list, sk, "adds1"), -1);
+	assert_int_equal(stat_tokens(s, list, sk, "adds2"), 1);
+	assert_int_equal(s->ops->stat_range(s, list, d.hour, d.hour + 1, stat_sum, sum), 0);
+	assert_int_equal(sum[0], 43);
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest ddb_only[] = {
@@ -740,6 +991,9 @@ int main(void)
 		cmocka_unit_test(test_own_earlier_write),
 		cmocka_unit_test(test_condition_failure_item),
 		cmocka_unit_test(test_user_create_halfway),
+		cmocka_unit_test(test_stat_add_answer_lost),
+		cmocka_unit_test(test_stat_tokens_bounded),
+		cmocka_unit_test(test_old_account_backfill),
 	};
 	int failed, rc;
 

@@ -19,60 +19,22 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include <cjson/cJSON.h>
-#include "harness.h"
-#include "tmux.h"
-
-#define PASSWORD "a long passphrase"
-#define WAIT 15000 /* ms: generous, the sanitizer build shares two cores */
-
-/* One test's world. */
-struct world {
-	struct test_server srv;   /* maitred */
-	struct tmux t;            /* the app in tmux */
-	char email[128];          /* the owner's e-mail */
-	char *token;              /* the owner's access token */
-	char list_id[64];         /* the waitlist */
-};
-
-static struct world *current; /* freed by teardown when a test failed */
+#include "world.h"
 
 /* maitred, the app's home, an owner "Hana" with the list "Dining room". */
-static struct world *world_new(void)
+static struct tui_world *world_new(void)
 {
 	static const char *const env[] = { "MAITRE_SMS_HOOK_SECRET=handover-hook-secret-0123456789", NULL };
 	struct test_server_opts opts = { .env = env };
-	struct world *w = calloc(1, sizeof *w);
-	struct test_resp r;
-	cJSON *j;
+	struct tui_world *w = tui_world_new(&opts);
 
-	assert_non_null(w);
-	current = w;
-	assert_int_equal(test_server_start(&w->srv, &opts), 0);
-	assert_int_equal(tmux_init(&w->t), 0);
-	test_unique_email(w->email, sizeof w->email, "handover");
-	assert_int_equal(test_register_and_login(&w->srv, w->email, PASSWORD, "Hana", &w->token, NULL), 0);
-	assert_int_equal(test_http(&w->srv, "POST", "/waitlists", w->token, "{\"name\":\"Dining room\"}", NULL, &r), 0);
-	assert_int_equal(r.status, 201);
-	j = test_resp_json(&r);
-	snprintf(w->list_id, sizeof w->list_id, "%s", test_json_str(j, "id"));
-	cJSON_Delete(j);
-	test_resp_free(&r);
+	tui_world_owner(w, "handover", NULL);
+	tui_world_list(w, NULL);
 	return w;
 }
 
-/* Stops everything. */
-static void world_free(struct world *w)
-{
-	if (w == current)
-		current = NULL;
-	tmux_free(&w->t);
-	test_server_free(&w->srv);
-	free(w->token);
-	free(w);
-}
-
 /* A request to the list's sub-path as the owner; returns the body as JSON (caller frees). */
-static cJSON *http(struct world *w, const char *method, const char *sub, const char *body, long want)
+static cJSON *http(struct tui_world *w, const char *method, const char *sub, const char *body, long want)
 {
 	char path[256];
 	struct test_resp r;
@@ -89,20 +51,15 @@ static cJSON *http(struct world *w, const char *method, const char *sub, const c
 }
 
 /* Starts the app and logs in by keys; waits for the board's header. */
-static void start_and_login(struct world *w)
+static void start_and_login(struct tui_world *w)
 {
-	const char *args[] = { "--server", w->srv.base_url, NULL };
-	char em[140];
-
-	assert_int_equal(tmux_start(&w->t, 120, 40, args, NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "log in", WAIT) >= 0);
-	snprintf(em, sizeof em, "L:%s", w->email);
-	assert_int_equal(tmux_keys(&w->t, em, "Tab", "L:" PASSWORD, "Enter", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "Dining room", WAIT) >= 0);
+	tui_world_start(w, 120, 40, NULL, NULL);
+	tui_world_type_login(w, NULL, NULL);
+	assert_true(tmux_wait_text(&w->t, "Dining room", TUI_WAIT) >= 0);
 }
 
 /* Prints the screen (for a failing wait). */
-static void show_screen(struct world *w)
+static void show_screen(struct tui_world *w)
 {
 	char *s = tmux_capture(&w->t, 0);
 	fprintf(stderr, "screen:\n%s\n", s ? s : "");
@@ -110,9 +67,9 @@ static void show_screen(struct world *w)
 }
 
 /* Waits for text on the screen, printing it when it never comes. */
-static void expect_text(struct world *w, const char *text)
+static void expect_text(struct tui_world *w, const char *text)
 {
-	if (tmux_wait_text(&w->t, text, WAIT) < 0) {
+	if (tmux_wait_text(&w->t, text, TUI_WAIT) < 0) {
 		fprintf(stderr, "never saw \"%s\"\n", text);
 		show_screen(w);
 		fail();
@@ -123,7 +80,7 @@ static void expect_text(struct world *w, const char *text)
 static void test_handover_after_login(void **state)
 {
 	(void)state;
-	struct world *w = world_new();
+	struct tui_world *w = world_new();
 	cJSON *j, *c;
 
 	cJSON_Delete(http(w, "POST", "/waitees", "{\"name\":\"Kowalski\",\"partySize\":6,\"quotedMinutes\":30,"
@@ -148,16 +105,13 @@ static void test_handover_after_login(void **state)
 	cJSON_Delete(j);
 	/* Esc: back to the board */
 	assert_int_equal(tmux_keys(&w->t, "Escape", NULL), 0);
-	assert_true(tmux_wait_gone(&w->t, "Shift handover", WAIT) >= 0);
+	assert_true(tmux_wait_gone(&w->t, "Shift handover", TUI_WAIT) >= 0);
 	expect_text(w, "Kowalski");
 
 	/* the next start goes to the board: nothing left to acknowledge */
 	assert_int_equal(tmux_keys(&w->t, "q", NULL), 0);
 	tmux_stop(&w->t);
-	{
-		const char *args[] = { "--server", w->srv.base_url, NULL };
-		assert_int_equal(tmux_start(&w->t, 120, 40, args, NULL), 0);
-	}
+	tui_world_start(w, 120, 40, NULL, NULL);
 	expect_text(w, "Dining room · waiting");
 	sleep(2);
 	{
@@ -166,14 +120,14 @@ static void test_handover_after_login(void **state)
 		assert_null(strstr(s, "Shift handover"));
 		free(s);
 	}
-	world_free(w);
+	tui_world_free(w);
 }
 
 /* `H`: a two-line note saved with Ctrl-S reaches the server as typed; `h` shows it. */
 static void test_write_note(void **state)
 {
 	(void)state;
-	struct world *w = world_new();
+	struct tui_world *w = world_new();
 	cJSON *j;
 
 	start_and_login(w);
@@ -187,7 +141,7 @@ static void test_write_note(void **state)
 	expect_text(w, "Fridge 2 is warm");
 	/* Esc keeps the text: H brings it back */
 	assert_int_equal(tmux_keys(&w->t, "Escape", NULL), 0);
-	assert_true(tmux_wait_gone(&w->t, "Handover note for the next shift", WAIT) >= 0);
+	assert_true(tmux_wait_gone(&w->t, "Handover note for the next shift", TUI_WAIT) >= 0);
 	assert_int_equal(tmux_keys(&w->t, "H", NULL), 0);
 	expect_text(w, "Fridge 2 is warm");
 	assert_int_equal(tmux_keys(&w->t, "BSpace", "BSpace", "BSpace", "BSpace", "L:cold", "C-s", NULL), 0);
@@ -204,15 +158,15 @@ static void test_write_note(void **state)
 	expect_text(w, "Fridge 2 is cold");
 	expect_text(w, "Waiting: 0 parties, 0 covers");
 	assert_int_equal(tmux_keys(&w->t, "Escape", NULL), 0);
-	assert_true(tmux_wait_gone(&w->t, "Shift handover", WAIT) >= 0);
-	world_free(w);
+	assert_true(tmux_wait_gone(&w->t, "Shift handover", TUI_WAIT) >= 0);
+	tui_world_free(w);
 }
 
 /* `A`: the log, newest first, with hosts, guests and the notifier as actors. */
 static void test_activity_view(void **state)
 {
 	(void)state;
-	struct world *w = world_new();
+	struct tui_world *w = world_new();
 	cJSON *j;
 	char id[64], sub[128];
 	struct test_resp r;
@@ -261,26 +215,17 @@ static void test_activity_view(void **state)
 		free(s);
 	}
 	assert_int_equal(tmux_keys(&w->t, "Escape", NULL), 0);
-	assert_true(tmux_wait_gone(&w->t, "Activity · Dining room", WAIT) >= 0);
-	world_free(w);
-}
-
-/* Frees the world of a failed test. */
-static int teardown(void **state)
-{
-	(void)state;
-	if (current)
-		world_free(current);
-	return 0;
+	assert_true(tmux_wait_gone(&w->t, "Activity · Dining room", TUI_WAIT) >= 0);
+	tui_world_free(w);
 }
 
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "C.UTF-8");
 	const struct CMUnitTest all[] = {
-		cmocka_unit_test_teardown(test_handover_after_login, teardown),
-		cmocka_unit_test_teardown(test_write_note, teardown),
-		cmocka_unit_test_teardown(test_activity_view, teardown),
+		cmocka_unit_test_teardown(test_handover_after_login, tui_world_teardown),
+		cmocka_unit_test_teardown(test_write_note, tui_world_teardown),
+		cmocka_unit_test_teardown(test_activity_view, tui_world_teardown),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);

@@ -23,24 +23,10 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "harness.h"
-#include "tmux.h"
-
-#define PASSWORD "a long passphrase"
-#define WAIT 15000 /* ms: generous, the sanitizer build shares two cores */
-
-/* One test's world. */
-struct world {
-	struct test_server srv;   /* maitred */
-	struct tmux t;            /* the app in tmux */
-	char email[128];          /* the owner's e-mail */
-	char *token;              /* the owner's access token */
-};
-
-static struct world *current; /* the running test's world, freed by teardown if the test failed */
+#include "world.h"
 
 /* Sends a request as the owner; returns the status, *json the answer when asked. */
-static long owner_http(struct world *w, const char *method, const char *path, const char *body, cJSON **json)
+static long owner_http(struct tui_world *w, const char *method, const char *path, const char *body, cJSON **json)
 {
 	struct test_resp r;
 	long st;
@@ -54,57 +40,27 @@ static long owner_http(struct world *w, const char *method, const char *path, co
 }
 
 /* Starts maitred, registers the owner of "Chez Zoë" with the list "Dining room". */
-static struct world *world_new(void)
+static struct tui_world *world_new(void)
 {
-	struct world *w = calloc(1, sizeof *w);
-	struct test_resp r;
-	char *body;
+	struct tui_world *w = tui_world_new(NULL);
 
-	assert_non_null(w);
-	current = w;
-	assert_int_equal(test_server_start(&w->srv, NULL), 0);
-	assert_int_equal(tmux_init(&w->t), 0);
-	test_unique_email(w->email, sizeof w->email, "owner");
-	body = test_strf("{\"email\":\"%s\",\"password\":\"%s\",\"name\":\"Hana\",\"restaurantName\":\"Chez Zoë\"}",
-			 w->email, PASSWORD);
-	assert_int_equal(test_http(&w->srv, "POST", "/register", NULL, body, NULL, &r), 0);
-	assert_int_equal(r.status, 201);
-	test_resp_free(&r);
-	free(body);
-	assert_int_equal(test_login(&w->srv, w->email, PASSWORD, &w->token, NULL), 200);
-	assert_int_equal(owner_http(w, "POST", "/waitlists", "{\"name\":\"Dining room\"}", NULL), 201);
+	tui_world_owner(w, "owner", "Chez Zoë");
+	tui_world_list(w, NULL);
 	return w;
 }
 
-/* Stops everything. */
-static void world_free(struct world *w)
-{
-	if (w == current)
-		current = NULL;
-	tmux_free(&w->t);
-	test_server_free(&w->srv);
-	free(w->token);
-	free(w);
-}
-
 /* Starts the app and types e-mail and password on the login screen. */
-static void app_login(struct world *w, const char *email, const char *password)
+static void app_login(struct tui_world *w, const char *email, const char *password)
 {
-	const char *args[] = { "--server", w->srv.base_url, NULL };
-	char em[160], pw[160];
-
-	assert_int_equal(tmux_start(&w->t, 120, 40, args, NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "log in", WAIT) >= 0);
-	snprintf(em, sizeof em, "L:%s", email);
-	snprintf(pw, sizeof pw, "L:%s", password);
-	assert_int_equal(tmux_keys(&w->t, em, "Tab", pw, "Enter", NULL), 0);
+	tui_world_start(w, 120, 40, NULL, NULL);
+	tui_world_type_login(w, email, password);
 }
 
 /* The host's first login: the password screen, then the board. */
 static void test_staff_first_login(void **state)
 {
 	(void)state;
-	struct world *w = world_new();
+	struct tui_world *w = world_new();
 	char host[128];
 	char *body, *tok = NULL;
 
@@ -113,24 +69,24 @@ static void test_staff_first_login(void **state)
 	assert_int_equal(owner_http(w, "POST", "/staff", body, NULL), 201);
 	free(body);
 	app_login(w, host, "given password");
-	assert_true(tmux_wait_text(&w->t, "Choose your own password", WAIT) >= 0);
-	assert_true(tmux_wait_text(&w->t, "Chez Zoë", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Choose your own password", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Chez Zoë", TUI_WAIT) >= 0);
 	/* the two new ones differ: said, nothing sent */
 	assert_int_equal(tmux_keys(&w->t, "L:my own password", "Tab", "L:my own passw0rd", "Enter", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "the two new passwords differ", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "the two new passwords differ", TUI_WAIT) >= 0);
 	assert_int_equal(test_login(&w->srv, host, "given password", &tok, NULL), 200);
 	free(tok);
 	tok = NULL;
 	assert_int_equal(tmux_keys(&w->t, "C-u", "L:my own password", "Enter", NULL), 0);
 	/* one list: straight to the board, the restaurant's name in the header */
-	assert_true(tmux_wait_text(&w->t, "Chez Zoë · Dining room · waiting", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Chez Zoë · Dining room · waiting", TUI_WAIT) >= 0);
 	assert_int_equal(test_login(&w->srv, host, "given password", &tok, NULL), 401);
 	assert_int_equal(test_login(&w->srv, host, "my own password", &tok, NULL), 200);
 	free(tok);
 	/* a host's T: not for it */
 	assert_int_equal(tmux_keys(&w->t, "T", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "managed by the owner and managers", WAIT) >= 0);
-	world_free(w);
+	assert_true(tmux_wait_text(&w->t, "managed by the owner and managers", TUI_WAIT) >= 0);
+	tui_world_free(w);
 }
 
 /* "HH:MM" of the wall clock plus off_s, in UTC terms (the zone's offset added by hand). */
@@ -148,20 +104,16 @@ static void clock_at(time_t t, long off_s, char *out, size_t n)
 static void test_restaurant_clock(void **state)
 {
 	(void)state;
-	struct world *w = world_new();
-	const char *args[] = { "--server", w->srv.base_url, NULL };
+	struct tui_world *w = world_new();
 	const char *env[] = { "TZ=UTC", NULL };
-	char em[160], pw[160], line[1024], want[2][8];
+	char line[1024], want[2][8];
 	int ok = 0;
 
 	assert_int_equal(owner_http(w, "PUT", "/restaurant", "{\"timezone\":\"Asia/Kathmandu\",\"phoneCountry\":\"GB\"}",
 				    NULL), 200);
-	assert_int_equal(tmux_start(&w->t, 120, 40, args, env), 0);
-	assert_true(tmux_wait_text(&w->t, "log in", WAIT) >= 0);
-	snprintf(em, sizeof em, "L:%s", w->email);
-	snprintf(pw, sizeof pw, "L:%s", PASSWORD);
-	assert_int_equal(tmux_keys(&w->t, em, "Tab", pw, "Enter", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "Chez Zoë · Dining room · waiting", WAIT) >= 0);
+	tui_world_start(w, 120, 40, NULL, env);
+	tui_world_type_login(w, NULL, NULL);
+	assert_true(tmux_wait_text(&w->t, "Chez Zoë · Dining room · waiting", TUI_WAIT) >= 0);
 	for (int i = 0; i < 50 && !ok; i++) {
 		time_t now = time(NULL);
 		clock_at(now, 5 * 3600 + 45 * 60, want[0], sizeof want[0]);
@@ -176,32 +128,32 @@ static void test_restaurant_clock(void **state)
 	assert_true(ok);
 	/* no country in the config: a local number is read as the restaurant's (GB), not the US default */
 	assert_int_equal(tmux_keys(&w->t, "a", "L:Priya", "Tab", "L:2", "Tab", "L:07700 900123", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "+44 7700 900123", WAIT) >= 0);
-	world_free(w);
+	assert_true(tmux_wait_text(&w->t, "+44 7700 900123", TUI_WAIT) >= 0);
+	tui_world_free(w);
 }
 
 /* The owner's team overlay. */
 static void test_team(void **state)
 {
 	(void)state;
-	struct world *w = world_new();
+	struct tui_world *w = world_new();
 	char host[128], em[160];
 	cJSON *all = NULL, *it;
 	int found = 0, disabled = 0;
 
-	app_login(w, w->email, PASSWORD);
-	assert_true(tmux_wait_text(&w->t, "Chez Zoë · Dining room · waiting", WAIT) >= 0);
+	app_login(w, w->email, TUI_PASSWORD);
+	assert_true(tmux_wait_text(&w->t, "Chez Zoë · Dining room · waiting", TUI_WAIT) >= 0);
 	assert_int_equal(tmux_keys(&w->t, "T", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "Team · Chez Zoë", WAIT) >= 0);
-	assert_true(tmux_wait_text(&w->t, w->email, WAIT) >= 0);   /* the owner's line */
+	assert_true(tmux_wait_text(&w->t, "Team · Chez Zoë", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, w->email, TUI_WAIT) >= 0);   /* the owner's line */
 	test_unique_email(host, sizeof host, "newhost");
 	snprintf(em, sizeof em, "L:%s", host);
 	assert_int_equal(tmux_keys(&w->t, "a", em, "Tab", "L:Bruno Díaz", "Tab", "L:initial pass", "Enter", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "added Bruno Díaz (host)", WAIT) >= 0);
-	assert_true(tmux_wait_text(&w->t, "must change password", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "added Bruno Díaz (host)", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "must change password", TUI_WAIT) >= 0);
 	/* the new account is the second line: select it and disable it */
 	assert_int_equal(tmux_keys(&w->t, "j", "d", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "Bruno Díaz is disabled", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Bruno Díaz is disabled", TUI_WAIT) >= 0);
 	assert_int_equal(owner_http(w, "GET", "/staff", NULL, &all), 200);
 	cJSON_ArrayForEach(it, all) {
 		if (strcmp(test_json_str(it, "email"), host) == 0) {
@@ -214,26 +166,17 @@ static void test_team(void **state)
 	assert_true(found);
 	assert_true(disabled);
 	assert_int_equal(tmux_keys(&w->t, "Escape", NULL), 0);
-	assert_true(tmux_wait_gone(&w->t, "Team · Chez Zoë", WAIT) >= 0);
-	world_free(w);
-}
-
-/* Frees the world of a failed test. */
-static int teardown(void **state)
-{
-	(void)state;
-	if (current)
-		world_free(current);
-	return 0;
+	assert_true(tmux_wait_gone(&w->t, "Team · Chez Zoë", TUI_WAIT) >= 0);
+	tui_world_free(w);
 }
 
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "C.UTF-8");
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_staff_first_login, teardown),
-		cmocka_unit_test_teardown(test_team, teardown),
-		cmocka_unit_test_teardown(test_restaurant_clock, teardown),
+		cmocka_unit_test_teardown(test_staff_first_login, tui_world_teardown),
+		cmocka_unit_test_teardown(test_team, tui_world_teardown),
+		cmocka_unit_test_teardown(test_restaurant_clock, tui_world_teardown),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);

@@ -14,58 +14,20 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "harness.h"
-#include "tmux.h"
-
-#define PASSWORD "a long passphrase"
-#define WAIT 15000 /* ms: generous, the sanitizer build shares two cores */
-
-/* One test's world. */
-struct world {
-	struct test_server srv;   /* maitred */
-	struct tmux t;            /* the app in tmux */
-	char email[128];          /* the owner's e-mail */
-	char *token;              /* the owner's access token */
-	char list_id[64];         /* the waitlist "Dining room" */
-};
-
-static struct world *current; /* the running test's world, freed by teardown if the test failed */
+#include "world.h"
 
 /* Starts maitred, registers the owner and creates "Dining room" (body extra members in list_extra). */
-static struct world *world_new(const char *list_extra)
+static struct tui_world *world_new(const char *list_extra)
 {
-	struct world *w = calloc(1, sizeof *w);
-	assert_non_null(w);
-	current = w;
-	assert_int_equal(test_server_start(&w->srv, NULL), 0);
-	assert_int_equal(tmux_init(&w->t), 0);
-	test_unique_email(w->email, sizeof w->email, "stats");
-	assert_int_equal(test_register_and_login(&w->srv, w->email, PASSWORD, "Hana", &w->token, NULL), 0);
-	char *body = test_strf("{\"name\":\"Dining room\"%s}", list_extra ? list_extra : "");
-	struct test_resp r;
-	assert_int_equal(test_http(&w->srv, "POST", "/waitlists", w->token, body, NULL, &r), 0);
-	free(body);
-	assert_int_equal(r.status, 201);
-	cJSON *j = test_resp_json(&r);
-	snprintf(w->list_id, sizeof w->list_id, "%s", test_json_str(j, "id"));
-	cJSON_Delete(j);
-	test_resp_free(&r);
+	struct tui_world *w = tui_world_new(NULL);
+
+	tui_world_owner(w, "stats", NULL);
+	tui_world_list(w, list_extra);
 	return w;
 }
 
-/* Stops everything. */
-static void world_free(struct world *w)
-{
-	if (w == current)
-		current = NULL;
-	tmux_free(&w->t);
-	test_server_free(&w->srv);
-	free(w->token);
-	free(w);
-}
-
 /* Adds a party over HTTP and moves it to status (NULL = leave it waiting). */
-static void party(struct world *w, const char *json, const char *status)
+static void party(struct tui_world *w, const char *json, const char *status)
 {
 	char path[200], id[64];
 	snprintf(path, sizeof path, "/waitlists/%s/waitees", w->list_id);
@@ -87,19 +49,15 @@ static void party(struct world *w, const char *json, const char *status)
 }
 
 /* Starts the app and logs in by keys; waits for the board. */
-static void app_login(struct world *w)
+static void app_login(struct tui_world *w)
 {
-	const char *args[] = { "--server", w->srv.base_url, NULL };
-	assert_int_equal(tmux_start(&w->t, 120, 40, args, NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "log in", WAIT) >= 0);
-	char em[140];
-	snprintf(em, sizeof em, "L:%s", w->email);
-	assert_int_equal(tmux_keys(&w->t, em, "Tab", "L:" PASSWORD, "Enter", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "Dining room · waiting", WAIT) >= 0);
+	tui_world_start(w, 120, 40, NULL, NULL);
+	tui_world_type_login(w, NULL, NULL);
+	assert_true(tmux_wait_text(&w->t, "Dining room · waiting", TUI_WAIT) >= 0);
 }
 
 /* The quoted minutes of the party named name, from the server (-1 when absent). */
-static int quote_of(struct world *w, const char *name)
+static int quote_of(struct tui_world *w, const char *name)
 {
 	char path[200];
 	snprintf(path, sizeof path, "/waitlists/%s/waitees?limit=500", w->list_id);
@@ -121,21 +79,21 @@ static int quote_of(struct world *w, const char *name)
 static void test_stats_screen(void **state)
 {
 	(void)state;
-	struct world *w = world_new(NULL);
+	struct tui_world *w = world_new(NULL);
 	party(w, "{\"name\":\"Adams\",\"partySize\":2}", "seated");
 	party(w, "{\"name\":\"Baker\",\"partySize\":4,\"quotedMinutes\":10}", "seated");
 	party(w, "{\"name\":\"Chen\",\"partySize\":3}", "cancelled");
 	party(w, "{\"name\":\"Diaz\",\"partySize\":5}", NULL);
 	app_login(w);
-	assert_true(tmux_wait_text(&w->t, "Diaz", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Diaz", TUI_WAIT) >= 0);
 	assert_int_equal(tmux_keys(&w->t, "S", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "Stats · Dining room", WAIT) >= 0);
-	assert_true(tmux_wait_text(&w->t, "2 served · 6 covers · 3 parties finished · no-show 0.0% · cancelled 33.3%", WAIT) >= 0);
-	assert_true(tmux_wait_text(&w->t, "Last 7 days", WAIT) >= 0);
-	assert_true(tmux_wait_text(&w->t, "(1 quoted)", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Stats · Dining room", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "2 served · 6 covers · 3 parties finished · no-show 0.0% · cancelled 33.3%", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Last 7 days", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "(1 quoted)", TUI_WAIT) >= 0);
 	/* seated within a minute: the 90th percentile's bucket is [0, 1) */
-	assert_true(tmux_wait_text(&w->t, "90% under 1 min", WAIT) >= 0);
-	assert_true(tmux_wait_text(&w->t, "Served by hour of the day", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "90% under 1 min", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Served by hour of the day", TUI_WAIT) >= 0);
 	/* one hour row, with the longest bar (full blocks) and its figures */
 	char line[1024];
 	assert_int_equal(tmux_line_with(&w->t, "█", line, sizeof line), 0);
@@ -143,7 +101,7 @@ static void test_stats_screen(void **state)
 	assert_non_null(strstr(line, "██████████"));
 	/* by party size: rows 2, 3 and 4; the seated ones have bars, the cancelled one none */
 	assert_int_equal(tmux_keys(&w->t, "b", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "Served by party size", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Served by party size", TUI_WAIT) >= 0);
 	char *scr = tmux_capture(&w->t, 0);
 	assert_non_null(scr);
 	int bars = 0;
@@ -159,20 +117,20 @@ static void test_stats_screen(void **state)
 	assert_int_equal(bars, 2);
 	/* today: the same parties, said so */
 	assert_int_equal(tmux_keys(&w->t, "1", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "Today · ", WAIT) >= 0);
-	assert_true(tmux_wait_text(&w->t, "2 served · 6 covers", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Today · ", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "2 served · 6 covers", TUI_WAIT) >= 0);
 	/* a narrow terminal: the overlay is redrawn to fit, the app lives on */
 	assert_int_equal(tmux_resize(&w->t, 50, 16), 0);
-	assert_true(tmux_wait_text(&w->t, "Stats · Dining", WAIT) >= 0);
-	assert_true(tmux_wait_text(&w->t, "2 served", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Stats · Dining", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "2 served", TUI_WAIT) >= 0);
 	int status = -1;
 	assert_false(tmux_app_exited(&w->t, &status));
 	assert_int_equal(tmux_resize(&w->t, 120, 40), 0);
-	assert_true(tmux_wait_text(&w->t, "Served by party size", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Served by party size", TUI_WAIT) >= 0);
 	assert_int_equal(tmux_keys(&w->t, "Escape", NULL), 0);
-	assert_true(tmux_wait_gone(&w->t, "Stats · Dining room", WAIT) >= 0);
-	assert_true(tmux_wait_text(&w->t, "Diaz", WAIT) >= 0);
-	world_free(w);
+	assert_true(tmux_wait_gone(&w->t, "Stats · Dining room", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Diaz", TUI_WAIT) >= 0);
+	tui_world_free(w);
 }
 
 /* The add form asks the server for a quote: the list's default for a size
@@ -182,52 +140,43 @@ static void test_stats_screen(void **state)
 static void test_form_estimate(void **state)
 {
 	(void)state;
-	struct world *w = world_new(",\"defaultQuoteMinutes\":25");
+	struct tui_world *w = world_new(",\"defaultQuoteMinutes\":25");
 	for (int i = 0; i < 5; i++)
 		party(w, "{\"name\":\"Earlier\",\"partySize\":4}", "seated");
 	app_login(w);
 	assert_int_equal(tmux_keys(&w->t, "a", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "suggested 25 min · list default", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "suggested 25 min · list default", TUI_WAIT) >= 0);
 	assert_int_equal(tmux_keys(&w->t, "L:Walk-in", "Tab", "L:4", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "suggested 5 min · low confidence · 5 parties", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "suggested 5 min · low confidence · 5 parties", TUI_WAIT) >= 0);
 	char line[1024];
 	assert_int_equal(tmux_line_with(&w->t, "Quote", line, sizeof line), 0);
 	assert_non_null(strstr(line, "Quote   5 "));   /* label, then the field */
 	assert_int_equal(tmux_keys(&w->t, "Enter", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "Walk-in", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Walk-in", TUI_WAIT) >= 0);
 	for (int i = 0; i < 100 && quote_of(w, "Walk-in") < 0; i++)
 		usleep(100000);
 	assert_int_equal(quote_of(w, "Walk-in"), 5);
 
 	/* the host's own quote: typed over the suggestion, kept when the size changes */
 	assert_int_equal(tmux_keys(&w->t, "a", "L:Typed", "Tab", "L:4", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "low confidence", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "low confidence", TUI_WAIT) >= 0);
 	assert_int_equal(tmux_keys(&w->t, "Tab", "Tab", "Tab", "L:30", "BTab", "BTab", "BTab", "BSpace", "L:2", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "list default", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "list default", TUI_WAIT) >= 0);
 	assert_int_equal(tmux_line_with(&w->t, "Quote", line, sizeof line), 0);
 	assert_non_null(strstr(line, "Quote   30 "));
 	assert_int_equal(tmux_keys(&w->t, "Enter", NULL), 0);
 	for (int i = 0; i < 100 && quote_of(w, "Typed") < 0; i++)
 		usleep(100000);
 	assert_int_equal(quote_of(w, "Typed"), 30);
-	world_free(w);
-}
-
-/* Frees the world of a failed test. */
-static int teardown(void **state)
-{
-	(void)state;
-	if (current)
-		world_free(current);
-	return 0;
+	tui_world_free(w);
 }
 
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "C.UTF-8");
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_teardown(test_stats_screen, teardown),
-		cmocka_unit_test_teardown(test_form_estimate, teardown),
+		cmocka_unit_test_teardown(test_stats_screen, tui_world_teardown),
+		cmocka_unit_test_teardown(test_form_estimate, tui_world_teardown),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);

@@ -18,64 +18,23 @@
 #include <cmocka.h>
 #include <maitre/client.h>
 
-#include "harness.h"
-#include "tmux.h"
-
-#define PASSWORD "a long passphrase"
-#define WAIT 15000 /* ms: generous, the sanitizer build shares two cores */
-
-/* One test's world. */
-struct world {
-	struct test_server srv;   /* maitred */
-	struct tmux t;            /* the app in tmux */
-	char email[128];          /* the owner's e-mail */
-	char *token;              /* the owner's access token (for the "second terminal") */
-	char *refresh;            /* refresh token from the registration login */
-	char list_id[64];         /* the waitlist */
-};
-
-static struct world *current; /* the running test's world, freed by teardown if the test failed */
+#include "world.h"
 
 /* Starts maitred and makes the app's home. */
-static struct world *world_new(void)
+static struct tui_world *world_new(void)
 {
-	struct world *w = calloc(1, sizeof *w);
-	assert_non_null(w);
-	current = w;
-	assert_int_equal(test_server_start(&w->srv, NULL), 0);
-	assert_int_equal(tmux_init(&w->t), 0);
-	return w;
-}
-
-/* Stops everything. */
-static void world_free(struct world *w)
-{
-	if (w == current)
-		current = NULL;
-	tmux_free(&w->t);
-	test_server_free(&w->srv);
-	free(w->token);
-	free(w->refresh);
-	free(w);
+	return tui_world_new(NULL);
 }
 
 /* Registers the owner over HTTP and creates the list "Dining room". */
-static void owner_with_list(struct world *w)
+static void owner_with_list(struct tui_world *w)
 {
-	test_unique_email(w->email, sizeof w->email, "host");
-	assert_int_equal(test_register_and_login(&w->srv, w->email, PASSWORD, "Hana", &w->token, &w->refresh), 0);
-	struct test_resp r;
-	assert_int_equal(test_http(&w->srv, "POST", "/waitlists", w->token, "{\"name\":\"Dining room\"}", NULL, &r), 0);
-	assert_int_equal(r.status, 201);
-	cJSON *j = test_resp_json(&r);
-	assert_non_null(j);
-	snprintf(w->list_id, sizeof w->list_id, "%s", test_json_str(j, "id"));
-	cJSON_Delete(j);
-	test_resp_free(&r);
+	tui_world_owner(w, "host", NULL);
+	tui_world_list(w, NULL);
 }
 
 /* Adds a party over HTTP (the "second terminal"); returns its id in id. */
-static void http_add(struct world *w, const char *json, char *id, size_t n)
+static void http_add(struct tui_world *w, const char *json, char *id, size_t n)
 {
 	char path[200];
 	snprintf(path, sizeof path, "/waitlists/%s/waitees", w->list_id);
@@ -90,7 +49,7 @@ static void http_add(struct world *w, const char *json, char *id, size_t n)
 }
 
 /* The parties on the list as the server has them (caller frees). */
-static cJSON *http_parties(struct world *w)
+static cJSON *http_parties(struct tui_world *w)
 {
 	char path[200];
 	snprintf(path, sizeof path, "/waitlists/%s/waitees?limit=500", w->list_id);
@@ -104,7 +63,7 @@ static cJSON *http_parties(struct world *w)
 }
 
 /* How many parties are named name; *out gets a copy of the last one (may be NULL). */
-static int count_named(struct world *w, const char *name, cJSON **out)
+static int count_named(struct tui_world *w, const char *name, cJSON **out)
 {
 	cJSON *all = http_parties(w);
 	int n = 0;
@@ -125,7 +84,7 @@ static int count_named(struct world *w, const char *name, cJSON **out)
 }
 
 /* Polls the server until the party named name has status want (or timeout); returns 0 when it did. */
-static int wait_status(struct world *w, const char *name, const char *want, int timeout_ms)
+static int wait_status(struct tui_world *w, const char *name, const char *want, int timeout_ms)
 {
 	for (int waited = 0; waited <= timeout_ms; waited += 100) {
 		cJSON *p = NULL;
@@ -142,7 +101,7 @@ static int wait_status(struct world *w, const char *name, const char *want, int 
 }
 
 /* Writes a config file for the app. */
-static void write_config(struct world *w, const char *text)
+static void write_config(struct tui_world *w, const char *text)
 {
 	char path[400];
 	snprintf(path, sizeof path, "%s/maitre/config", w->t.config_home);
@@ -153,26 +112,23 @@ static void write_config(struct world *w, const char *text)
 }
 
 /* Starts the app at w x h against the test server. */
-static void app_start(struct world *w, int width, int height, const char *extra_arg, const char *extra_val)
+static void app_start(struct tui_world *w, int width, int height, const char *extra_arg, const char *extra_val)
 {
-	const char *args[6] = { "--server", w->srv.base_url, extra_arg, extra_val, NULL };
-	assert_int_equal(tmux_start(&w->t, width, height, args, NULL), 0);
+	const char *args[] = { extra_arg, extra_val, NULL };
+	tui_world_start(w, width, height, args, NULL);
 }
 
 /* Logs in by keys from the login screen and waits for the board. */
-static void login_by_keys(struct world *w)
+static void login_by_keys(struct tui_world *w)
 {
-	assert_true(tmux_wait_text(&w->t, "log in", WAIT) >= 0);
-	char em[140];
-	snprintf(em, sizeof em, "L:%s", w->email);
-	assert_int_equal(tmux_keys(&w->t, em, "Tab", "L:" PASSWORD, "Enter", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "Dining room · waiting", WAIT) >= 0);
+	tui_world_type_login(w, NULL, NULL);
+	assert_true(tmux_wait_text(&w->t, "Dining room · waiting", TUI_WAIT) >= 0);
 }
 
 /* An owner with a list, the app started and logged in by keys. */
-static struct world *logged_in(int width, int height, const char *config)
+static struct tui_world *logged_in(int width, int height, const char *config)
 {
-	struct world *w = world_new();
+	struct tui_world *w = world_new();
 	owner_with_list(w);
 	if (config)
 		write_config(w, config);
@@ -187,43 +143,42 @@ static struct world *logged_in(int width, int height, const char *config)
 static void test_first_run(void **state)
 {
 	(void)state;
-	struct world *w = world_new();
+	struct tui_world *w = world_new();
 	test_unique_email(w->email, sizeof w->email, "first");
 	/* the machine is in Lisbon: the form offers its zone and country */
-	const char *args[] = { "--server", w->srv.base_url, NULL };
 	const char *env[] = { "TZ=Europe/Lisbon", NULL };
-	assert_int_equal(tmux_start(&w->t, 120, 40, args, env), 0);
-	assert_true(tmux_wait_text(&w->t, "log in", WAIT) >= 0);
+	tui_world_start(w, 120, 40, NULL, env);
+	assert_true(tmux_wait_text(&w->t, "log in", TUI_WAIT) >= 0);
 	char em[140];
 	snprintf(em, sizeof em, "L:%s", w->email);
 	assert_int_equal(tmux_keys(&w->t, "F2", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "create the restaurant", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "create the restaurant", TUI_WAIT) >= 0);
 	/* the restaurant's name first: it goes to the server with the owner and is the header's */
 	/* a key whose sequence this terminal's terminfo lacks (ESC [ 99 ~, ESC O Z) is
 	 * dropped whole: not an Esc that quits the form, not text in the field */
 	assert_int_equal(tmux_keys(&w->t, "L:Chez Zoë", "L:\033[99~", "L:\033OZ", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "Restaurant Chez Zoë ", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Restaurant Chez Zoë ", TUI_WAIT) >= 0);
 	char *form = tmux_capture(&w->t, 0);
 	assert_non_null(form);
 	assert_non_null(strstr(form, "create the restaurant"));
 	assert_null(strstr(form, "99~"));
 	assert_null(strstr(form, "ZoëZ"));
 	free(form);
-	assert_true(tmux_wait_text(&w->t, "Time zone  Europe/Lisbon", WAIT) >= 0);
-	assert_true(tmux_wait_text(&w->t, "Country    PT", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Time zone  Europe/Lisbon", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Country    PT", TUI_WAIT) >= 0);
 	/* a zone this machine does not know is refused before anything is sent, with the field named */
 	assert_int_equal(tmux_keys(&w->t, "Tab", "L:Mars/Olympus", "Tab", "Tab", "L:Hana Owner", "Tab", em, "Tab",
-				   "L:" PASSWORD, "Enter", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "unknown time zone", WAIT) >= 0);
+				   "L:" TUI_PASSWORD, "Enter", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "unknown time zone", TUI_WAIT) >= 0);
 	/* the cursor is back on the zone: typing replaces it; the country is kept by Tab */
 	assert_int_equal(tmux_keys(&w->t, "C-u", "L:Europe/Lisbon", "Tab", "Tab", "Tab", "Tab", "Enter", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "No waitlist yet", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "No waitlist yet", TUI_WAIT) >= 0);
 	assert_int_equal(tmux_keys(&w->t, "L:Dining room", "Enter", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "Chez Zoë · Dining room · waiting", WAIT) >= 0);
-	assert_true(tmux_wait_text(&w->t, "Nobody waiting", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Chez Zoë · Dining room · waiting", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Nobody waiting", TUI_WAIT) >= 0);
 
 	/* the server has the account and the list */
-	assert_int_equal(test_login(&w->srv, w->email, PASSWORD, &w->token, NULL), 200);
+	assert_int_equal(test_login(&w->srv, w->email, TUI_PASSWORD, &w->token, NULL), 200);
 	struct test_resp r;
 	assert_int_equal(test_http(&w->srv, "GET", "/waitlists", w->token, NULL, NULL, &r), 0);
 	assert_non_null(strstr(r.body, "\"Dining room\""));
@@ -247,7 +202,7 @@ static void test_first_run(void **state)
 	size_t n = fread(buf, 1, sizeof buf - 1, f);
 	buf[n] = '\0';
 	fclose(f);
-	assert_null(strstr(buf, PASSWORD));
+	assert_null(strstr(buf, TUI_PASSWORD));
 
 	/* quit and start again: straight to the board */
 	assert_int_equal(tmux_keys(&w->t, "q", NULL), 0);
@@ -263,8 +218,8 @@ static void test_first_run(void **state)
 	assert_int_equal(status, 0);
 	tmux_stop(&w->t);
 	app_start(w, 120, 40, NULL, NULL);
-	assert_true(tmux_wait_text(&w->t, "Dining room · waiting", WAIT) >= 0);
-	world_free(w);
+	assert_true(tmux_wait_text(&w->t, "Dining room · waiting", TUI_WAIT) >= 0);
+	tui_world_free(w);
 }
 
 /* Log in by keys, add a walk-in with a UTF-8 name (name, Tab, size, Enter)
@@ -273,18 +228,18 @@ static void test_first_run(void **state)
 static void test_add_utf8(void **state)
 {
 	(void)state;
-	struct world *w = logged_in(120, 40, "country = US\n");
+	struct tui_world *w = logged_in(120, 40, "country = US\n");
 	/* a number that cannot be a US one: refused in the form, the reason whole
 	 * below the fields although it is wider than the room beside the field */
 	assert_int_equal(tmux_keys(&w->t, "a", "L:Okafor", "Tab", "Tab", "L:0612345678", "Enter", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "not a US number: the area code and the next 3 digits start with 2-9", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "not a US number: the area code and the next 3 digits start with 2-9", TUI_WAIT) >= 0);
 	assert_int_equal(tmux_keys(&w->t, "Escape", NULL), 0);
-	assert_true(tmux_wait_gone(&w->t, "Add a party", WAIT) >= 0);
+	assert_true(tmux_wait_gone(&w->t, "Add a party", TUI_WAIT) >= 0);
 	assert_int_equal(tmux_keys(&w->t, "a", "L:山田太郎", "Tab", "L:2", "Enter", NULL), 0);
 	assert_int_equal(tmux_keys(&w->t, "a", "L:Zoë 🎉", "Tab", "L:4", "Tab", "L:(415) 555-0101", "Tab", "Tab",
 				   "L:25", "Tab", "L:booth", "Enter", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "Zoë 🎉", WAIT) >= 0);
-	assert_true(tmux_wait_gone(&w->t, "adding…", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Zoë 🎉", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_gone(&w->t, "adding…", TUI_WAIT) >= 0);
 
 	cJSON *p = NULL;
 	assert_int_equal(count_named(w, "Zoë 🎉", &p), 1);
@@ -309,43 +264,43 @@ static void test_add_utf8(void **state)
 	assert_int_equal(tmux_display_col(r2, "Zoë"), name_col);
 	assert_int_equal(tmux_display_col(r1, " 2 ") + 2, size_end);
 	assert_int_equal(tmux_display_col(r2, " 4 ") + 2, size_end);
-	world_free(w);
+	tui_world_free(w);
 }
 
 /* n texts the selected party, s seats it, u puts it back where it was. */
 static void test_notify_seat_undo(void **state)
 {
 	(void)state;
-	struct world *w = world_new();
+	struct tui_world *w = world_new();
 	owner_with_list(w);
 	http_add(w, "{\"name\":\"Kowalski\",\"partySize\":6,\"phoneNumber\":\"+14155550123\"}", NULL, 0);
 	http_add(w, "{\"name\":\"Adams\",\"partySize\":2}", NULL, 0);
 	app_start(w, 120, 40, NULL, NULL);
 	login_by_keys(w);
-	assert_true(tmux_wait_text(&w->t, "Kowalski", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Kowalski", TUI_WAIT) >= 0);
 	assert_int_equal(tmux_keys(&w->t, "n", NULL), 0);
 	/* maitred without channels delivers to its log: the party becomes notified */
-	assert_int_equal(wait_status(w, "Kowalski", "notified", WAIT), 0);
-	assert_true(tmux_wait_text(&w->t, "notified", WAIT) >= 0);
+	assert_int_equal(wait_status(w, "Kowalski", "notified", TUI_WAIT), 0);
+	assert_true(tmux_wait_text(&w->t, "notified", TUI_WAIT) >= 0);
 	assert_int_equal(tmux_keys(&w->t, "s", NULL), 0);
-	assert_int_equal(wait_status(w, "Kowalski", "seated", WAIT), 0);
-	assert_true(tmux_wait_text(&w->t, "Kowalski seated", WAIT) >= 0);
-	assert_true(tmux_wait_gone(&w->t, "seating", WAIT) >= 0);
+	assert_int_equal(wait_status(w, "Kowalski", "seated", TUI_WAIT), 0);
+	assert_true(tmux_wait_text(&w->t, "Kowalski seated", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_gone(&w->t, "seating", TUI_WAIT) >= 0);
 	/* Kowalski left the waiting view: the selection moved to Adams */
 	char line[1024];
 	assert_int_equal(tmux_line_with(&w->t, "Adams", line, sizeof line), 0);
 	assert_non_null(strstr(line, "\xe2\x96\xb6"));
 	assert_int_equal(tmux_keys(&w->t, "u", NULL), 0);
-	assert_int_equal(wait_status(w, "Kowalski", "notified", WAIT), 0);
+	assert_int_equal(wait_status(w, "Kowalski", "notified", TUI_WAIT), 0);
 	/* the strip says the status the server restored, not a fixed "waiting" */
-	assert_true(tmux_wait_text(&w->t, "Kowalski undone: back to notified", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Kowalski undone: back to notified", TUI_WAIT) >= 0);
 	assert_true(tmux_wait_gone(&w->t, "back to waiting", 1000) >= 0);
 	/* the restored party is selected again (the ▶ marker is on its row, not on Adams) */
 	assert_int_equal(tmux_line_with(&w->t, "Kowalski", line, sizeof line), 0);
 	assert_non_null(strstr(line, "\xe2\x96\xb6"));
 	assert_int_equal(tmux_line_with(&w->t, "Adams", line, sizeof line), 0);
 	assert_null(strstr(line, "\xe2\x96\xb6"));
-	world_free(w);
+	tui_world_free(w);
 }
 
 /* The server refuses an add (an e-mail only the server's check catches):
@@ -354,10 +309,10 @@ static void test_notify_seat_undo(void **state)
 static void test_server_refusal(void **state)
 {
 	(void)state;
-	struct world *w = logged_in(120, 40, NULL);
+	struct tui_world *w = logged_in(120, 40, NULL);
 	assert_int_equal(tmux_keys(&w->t, "a", "L:Refused Rita", "Tab", "L:3", "Tab", "Tab", "L:rita..r@example.com",
 				   "Tab", "L:20", "Tab", "L:corner table", "Enter", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "server: email is not a valid", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "server: email is not a valid", TUI_WAIT) >= 0);
 	char line[1024];
 	assert_int_equal(tmux_line_with(&w->t, "E-mail", line, sizeof line), 0);
 	assert_non_null(strstr(line, "rita..r@example.com"));
@@ -369,28 +324,28 @@ static void test_server_refusal(void **state)
 	assert_int_equal(count_named(w, "Refused Rita", NULL), 0);
 	/* the cursor is in the e-mail field: clear it, type a good one, save */
 	assert_int_equal(tmux_keys(&w->t, "C-u", "L:rita@example.com", "Enter", NULL), 0);
-	assert_true(tmux_wait_gone(&w->t, "Add a party", WAIT) >= 0);
-	assert_true(tmux_wait_gone(&w->t, "adding…", WAIT) >= 0);
+	assert_true(tmux_wait_gone(&w->t, "Add a party", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_gone(&w->t, "adding…", TUI_WAIT) >= 0);
 	cJSON *p = NULL;
 	assert_int_equal(count_named(w, "Refused Rita", &p), 1);
 	assert_string_equal(test_json_str(p, "email"), "rita@example.com");
 	assert_string_equal(test_json_str(p, "notes"), "corner table");
 	assert_int_equal((int)test_json_num(p, "quotedMinutes", 0), 20);
 	cJSON_Delete(p);
-	world_free(w);
+	tui_world_free(w);
 }
 
 /* A party added on another terminal shows within 3 s. */
 static void test_second_terminal(void **state)
 {
 	(void)state;
-	struct world *w = logged_in(120, 40, NULL);
+	struct tui_world *w = logged_in(120, 40, NULL);
 	http_add(w, "{\"name\":\"Okafor\",\"partySize\":3}", NULL, 0);
-	long ms = tmux_wait_text(&w->t, "Okafor", WAIT);
+	long ms = tmux_wait_text(&w->t, "Okafor", TUI_WAIT);
 	assert_true(ms >= 0);
 	assert_true(ms < 3000);
-	assert_true(tmux_wait_text(&w->t, "added on another terminal", WAIT) >= 0);
-	world_free(w);
+	assert_true(tmux_wait_text(&w->t, "added on another terminal", TUI_WAIT) >= 0);
+	tui_world_free(w);
 }
 
 /* A race lost: another terminal changes the party, then the host seats the
@@ -399,14 +354,14 @@ static void test_second_terminal(void **state)
 static void test_race_lost(void **state)
 {
 	(void)state;
-	struct world *w = world_new();
+	struct tui_world *w = world_new();
 	owner_with_list(w);
 	char id[64];
 	http_add(w, "{\"name\":\"Lee\",\"partySize\":8}", id, sizeof id);
 	write_config(w, "poll_interval = 3600\n"); /* the board stays stale on purpose */
 	app_start(w, 120, 40, NULL, NULL);
 	login_by_keys(w);
-	assert_true(tmux_wait_text(&w->t, "Lee", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Lee", TUI_WAIT) >= 0);
 	char path[200];
 	snprintf(path, sizeof path, "/waitlists/%s/waitees/%s", w->list_id, id);
 	struct test_resp r;
@@ -414,52 +369,52 @@ static void test_race_lost(void **state)
 	assert_int_equal(r.status, 200);
 	test_resp_free(&r);
 	assert_int_equal(tmux_keys(&w->t, "s", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "changed on another terminal", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "changed on another terminal", TUI_WAIT) >= 0);
 	cJSON *p = NULL;
 	assert_int_equal(count_named(w, "Lee", &p), 1);
 	assert_string_equal(test_json_str(p, "status"), "waiting");
 	cJSON_Delete(p);
 	/* reloaded: the other terminal's size shows */
 	char row[1024];
-	assert_true(tmux_wait_gone(&w->t, "seating", WAIT) >= 0);
+	assert_true(tmux_wait_gone(&w->t, "seating", TUI_WAIT) >= 0);
 	assert_int_equal(tmux_line_with(&w->t, "Lee", row, sizeof row), 0);
 	assert_non_null(strstr(row, " 5 "));
-	world_free(w);
+	tui_world_free(w);
 }
 
 /* maitred stops: the banner, an add queued; maitred back: the add arrives once. */
 static void test_offline_queue(void **state)
 {
 	(void)state;
-	struct world *w = logged_in(120, 40, NULL);
+	struct tui_world *w = logged_in(120, 40, NULL);
 	assert_int_equal(test_server_stop(&w->srv, 0), 0);
-	assert_true(tmux_wait_text(&w->t, "OFFLINE since", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "OFFLINE since", TUI_WAIT) >= 0);
 	assert_int_equal(tmux_keys(&w->t, "a", "L:Nakamura", "Tab", "L:3", "Enter", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "1 action waiting to send", WAIT) >= 0);
-	assert_true(tmux_wait_text(&w->t, "Nakamura", WAIT) >= 0); /* shown at once, pending */
-	assert_true(tmux_wait_text(&w->t, "adding…", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "1 action waiting to send", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Nakamura", TUI_WAIT) >= 0); /* shown at once, pending */
+	assert_true(tmux_wait_text(&w->t, "adding…", TUI_WAIT) >= 0);
 	assert_int_equal(test_server_restart(&w->srv), 0);
 	/* backoff is at most 30 s; r retries now, as a host would */
 	assert_int_equal(tmux_keys(&w->t, "r", NULL), 0);
 	assert_true(tmux_wait_gone(&w->t, "OFFLINE", 40000) >= 0);
-	assert_true(tmux_wait_gone(&w->t, "adding…", WAIT) >= 0);
+	assert_true(tmux_wait_gone(&w->t, "adding…", TUI_WAIT) >= 0);
 	assert_int_equal(count_named(w, "Nakamura", NULL), 1);
 	sleep(3); /* a few more polls: still once */
 	assert_int_equal(count_named(w, "Nakamura", NULL), 1);
-	world_free(w);
+	tui_world_free(w);
 }
 
 /* Kills the app while offline with an add queued (SIGKILL: no clean exit),
  * optionally appends an action line to its outbox, brings maitred back and
  * starts the app again. */
-static void kill_offline_restart(struct world *w, const char *name, const char *extra_line)
+static void kill_offline_restart(struct tui_world *w, const char *name, const char *extra_line)
 {
 	assert_int_equal(test_server_stop(&w->srv, 0), 0);
-	assert_true(tmux_wait_text(&w->t, "OFFLINE since", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "OFFLINE since", TUI_WAIT) >= 0);
 	char lit[100];
 	snprintf(lit, sizeof lit, "L:%s", name);
 	assert_int_equal(tmux_keys(&w->t, "a", lit, "Tab", "L:5", "Enter", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "1 action waiting to send", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "1 action waiting to send", TUI_WAIT) >= 0);
 	long pid = tmux_app_pid(&w->t);
 	assert_true(pid > 0);
 	assert_int_equal(kill((pid_t)pid, SIGKILL), 0);
@@ -478,7 +433,7 @@ static void kill_offline_restart(struct world *w, const char *name, const char *
 
 	assert_int_equal(test_server_restart(&w->srv), 0);
 	app_start(w, 120, 40, NULL, NULL);
-	assert_true(tmux_wait_text(&w->t, name, WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, name, TUI_WAIT) >= 0);
 	assert_true(tmux_wait_gone(&w->t, "adding…", 40000) >= 0);
 }
 
@@ -487,12 +442,12 @@ static void kill_offline_restart(struct world *w, const char *name, const char *
 static void test_offline_restart(void **state)
 {
 	(void)state;
-	struct world *w = logged_in(120, 40, NULL);
+	struct tui_world *w = logged_in(120, 40, NULL);
 	kill_offline_restart(w, "Okonkwo", NULL);
 	assert_int_equal(count_named(w, "Okonkwo", NULL), 1);
 	sleep(3);
 	assert_int_equal(count_named(w, "Okonkwo", NULL), 1);
-	world_free(w);
+	tui_world_free(w);
 }
 
 /* An add whose POST had reached the server before the app died (same
@@ -500,7 +455,7 @@ static void test_offline_restart(void **state)
 static void test_replay(void **state)
 {
 	(void)state;
-	struct world *w = logged_in(120, 40, NULL);
+	struct tui_world *w = logged_in(120, 40, NULL);
 	const char *key = "0123456789abcdef0123456789abcdef";
 	char hdr[100];
 	snprintf(hdr, sizeof hdr, "Idempotency-Key: %s", key);
@@ -517,10 +472,10 @@ static void test_replay(void **state)
 		 "\"name\":\"Replayed\",\"size\":2,\"status\":0,\"prevStatus\":0,\"version\":0,\"createdMs\":0,\"attempts\":1}\n",
 		 key);
 	kill_offline_restart(w, "Okonkwo", line);
-	assert_true(tmux_wait_text(&w->t, "not doubled", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "not doubled", TUI_WAIT) >= 0);
 	assert_int_equal(count_named(w, "Okonkwo", NULL), 1);
 	assert_int_equal(count_named(w, "Replayed", NULL), 1);
-	world_free(w);
+	tui_world_free(w);
 }
 
 /* Reads a whole file (malloc'd, "" when missing). */
@@ -559,10 +514,7 @@ static void test_desktop(void **state)
 		fprintf(stderr, "SKIP: run me under dbus-run-session and tests/tuikit/notify-server.py\n");
 		exit(77);
 	}
-	struct world *w = calloc(1, sizeof *w);
-	assert_non_null(w);
-	current = w;
-	assert_int_equal(tmux_init(&w->t), 0);
+	struct tui_world *w = tui_world_home();
 	/* maitred's clock 90 s behind: a 1-minute quote is passed as soon as the app sees the party */
 	char clock[400];
 	snprintf(clock, sizeof clock, "%s/clock", w->t.root);
@@ -592,12 +544,11 @@ static void test_desktop(void **state)
 	char app_clock_env[450];
 	snprintf(app_clock_env, sizeof app_clock_env, "MAITRE_TEST_CLOCK_FILE=%s", app_clock);
 	const char *app_env[] = { app_clock_env, NULL };
-	const char *app_args[] = { "--server", w->srv.base_url, NULL };
-	assert_int_equal(tmux_start(&w->t, 120, 40, app_args, app_env), 0);
+	tui_world_start(w, 120, 40, NULL, app_env);
 	login_by_keys(w);
 	/* at 120 columns the footer keeps every key and says it short */
-	assert_true(tmux_wait_text(&w->t, "notif on", WAIT) >= 0);
-	assert_true(tmux_wait_text(&w->t, "Late Larsen passed the 1 min quote", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "notif on", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Late Larsen passed the 1 min quote", TUI_WAIT) >= 0);
 
 	/* the guest answers "1" to the text */
 	struct test_resp r;
@@ -605,14 +556,14 @@ static void test_desktop(void **state)
 	assert_int_equal(test_http(&w->srv, "POST", "/hooks/sms", NULL, "From=%2B14155550177&Body=1", hdrs, &r), 0);
 	assert_int_equal(r.status, 200);
 	test_resp_free(&r);
-	assert_true(tmux_wait_text(&w->t, "Kind Kim confirmed", WAIT) >= 0);
-	assert_true(tmux_wait_text(&w->t, "confirmed by guest", WAIT) >= 0); /* the row's STATUS */
+	assert_true(tmux_wait_text(&w->t, "Kind Kim confirmed", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "confirmed by guest", TUI_WAIT) >= 0); /* the row's STATUS */
 	sleep(3); /* more polls and ticks: nothing is notified twice */
 
 	/* the connection lost for more than 30 s: one notification (the app's
 	 * clock moves 31 s instead of the test waiting for them) */
 	assert_int_equal(test_server_stop(&w->srv, 0), 0);
-	assert_true(tmux_wait_text(&w->t, "OFFLINE since", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "OFFLINE since", TUI_WAIT) >= 0);
 	usleep(1500000);   /* a poll or two offline: not yet notified (not before the 30 s) */
 	char *screen = tmux_capture(&w->t, 0);
 	assert_non_null(screen);
@@ -623,7 +574,7 @@ static void test_desktop(void **state)
 	offset = 31000;
 	assert_int_equal(fwrite(&offset, sizeof offset, 1, f), 1);
 	fclose(f);
-	assert_true(tmux_wait_text(&w->t, "offline for more than 30 s", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "offline for more than 30 s", TUI_WAIT) >= 0);
 	usleep(500000);
 
 	char *text = slurp(log);
@@ -636,22 +587,22 @@ static void test_desktop(void **state)
 	assert_null(strstr(text, "5550177"));
 	assert_non_null(strstr(text, "maitre\t"));
 	free(text);
-	world_free(w);
+	tui_world_free(w);
 }
 
 /* t switches the theme: the strip names it and the colours change. */
 static void test_theme_switch(void **state)
 {
 	(void)state;
-	struct world *w = world_new();
+	struct tui_world *w = world_new();
 	owner_with_list(w);
 	http_add(w, "{\"name\":\"Tanaka\",\"partySize\":2}", NULL, 0);
 	app_start(w, 120, 40, NULL, NULL);
 	login_by_keys(w);
-	assert_true(tmux_wait_text(&w->t, "Tanaka", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Tanaka", TUI_WAIT) >= 0);
 	char *before = tmux_capture(&w->t, 1);
 	assert_int_equal(tmux_keys(&w->t, "t", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "theme ", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "theme ", TUI_WAIT) >= 0);
 	usleep(300000);
 	char *after = tmux_capture(&w->t, 1);
 	assert_non_null(before);
@@ -660,37 +611,37 @@ static void test_theme_switch(void **state)
 	assert_non_null(strstr(before, "\033["));
 	free(before);
 	free(after);
-	world_free(w);
+	tui_world_free(w);
 }
 
 /* Resize from 120x40 to 80x24 and 60x20: still a usable board. */
 static void test_resize(void **state)
 {
 	(void)state;
-	struct world *w = world_new();
+	struct tui_world *w = world_new();
 	owner_with_list(w);
 	http_add(w, "{\"name\":\"Zoë Saldaña\",\"partySize\":4,\"notes\":\"booth by the window\"}", NULL, 0);
 	app_start(w, 120, 40, NULL, NULL);
 	login_by_keys(w);
-	assert_true(tmux_wait_text(&w->t, "NOTES", WAIT) >= 0);
-	assert_true(tmux_wait_text(&w->t, "booth by the window", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "NOTES", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "booth by the window", TUI_WAIT) >= 0);
 	/* the footer keeps "? help": the right-hand status gets shorter first */
 	char foot[1024];
-	assert_true(tmux_wait_text(&w->t, "live", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "live", TUI_WAIT) >= 0);
 	assert_int_equal(tmux_line_with(&w->t, "? help", foot, sizeof foot), 0);
 	assert_non_null(strstr(foot, "u undo"));
 	assert_non_null(strstr(foot, "live"));
 	/* the help is as wide as its longest line, every line on a tall screen */
 	assert_int_equal(tmux_keys(&w->t, "?", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "add, disable, reset a password", WAIT) >= 0);
-	assert_true(tmux_wait_text(&w->t, "any key closes", WAIT) >= 0);
-	assert_true(tmux_wait_text(&w->t, "quit", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "add, disable, reset a password", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "any key closes", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "quit", TUI_WAIT) >= 0);
 	assert_int_equal(tmux_keys(&w->t, "Escape", NULL), 0);
-	assert_true(tmux_wait_gone(&w->t, "Keys of the board", WAIT) >= 0);
+	assert_true(tmux_wait_gone(&w->t, "Keys of the board", TUI_WAIT) >= 0);
 
 	assert_int_equal(tmux_resize(&w->t, 80, 24), 0);
-	assert_true(tmux_wait_gone(&w->t, "NOTES", WAIT) >= 0);
-	assert_true(tmux_wait_text(&w->t, "WAITED", WAIT) >= 0); /* repainted */
+	assert_true(tmux_wait_gone(&w->t, "NOTES", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "WAITED", TUI_WAIT) >= 0); /* repainted */
 	usleep(200000);
 	char *s = tmux_capture(&w->t, 0);
 	assert_non_null(strstr(s, "Dining room"));
@@ -705,22 +656,22 @@ static void test_resize(void **state)
 	/* 24 lines cannot hold every key: the help scrolls (j, PgDn) to its last
 	 * line, and a key that does not scroll closes it */
 	assert_int_equal(tmux_keys(&w->t, "?", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "lines 1-20 of 23", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "lines 1-20 of 23", TUI_WAIT) >= 0);
 	assert_int_equal(tmux_keys(&w->t, "j", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "lines 2-21 of 23", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "lines 2-21 of 23", TUI_WAIT) >= 0);
 	assert_int_equal(tmux_keys(&w->t, "NPage", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "lines 4-23 of 23", WAIT) >= 0);
-	assert_true(tmux_wait_text(&w->t, "│ q        quit", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "lines 4-23 of 23", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "│ q        quit", TUI_WAIT) >= 0);
 	assert_int_equal(tmux_keys(&w->t, "x", NULL), 0);
-	assert_true(tmux_wait_gone(&w->t, "Keys of the board", WAIT) >= 0);
-	assert_true(tmux_wait_text(&w->t, "Zoë Saldaña", WAIT) >= 0);   /* x closed the help, did not mark a no-show */
+	assert_true(tmux_wait_gone(&w->t, "Keys of the board", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Zoë Saldaña", TUI_WAIT) >= 0);   /* x closed the help, did not mark a no-show */
 	s = tmux_capture(&w->t, 0);
 	assert_null(strstr(s, "no-show?"));
 	free(s);
 
 	assert_int_equal(tmux_resize(&w->t, 60, 20), 0);
-	assert_true(tmux_wait_gone(&w->t, "QUOTE", WAIT) >= 0);
-	assert_true(tmux_wait_text(&w->t, "WAITED", WAIT) >= 0);
+	assert_true(tmux_wait_gone(&w->t, "QUOTE", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "WAITED", TUI_WAIT) >= 0);
 	usleep(200000);
 	s = tmux_capture(&w->t, 0);
 	assert_non_null(strstr(s, "NAME"));
@@ -732,18 +683,18 @@ static void test_resize(void **state)
 	assert_non_null(strstr(foot, "live"));
 	/* keys still work at 60x20 */
 	assert_int_equal(tmux_keys(&w->t, "?", NULL), 0);
-	assert_true(tmux_wait_text(&w->t, "Keys of the board", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Keys of the board", TUI_WAIT) >= 0);
 	assert_int_equal(tmux_keys(&w->t, "Escape", NULL), 0);
 	int status;
 	assert_false(tmux_app_exited(&w->t, &status));
-	world_free(w);
+	tui_world_free(w);
 }
 
 /* A broken theme file: its name and line are shown and the default is used. */
 static void test_broken_theme(void **state)
 {
 	(void)state;
-	struct world *w = world_new();
+	struct tui_world *w = world_new();
 	owner_with_list(w);
 	char path[400];
 	snprintf(path, sizeof path, "%s/broken.theme", w->t.root);
@@ -753,10 +704,10 @@ static void test_broken_theme(void **state)
 	fclose(f);
 	app_start(w, 120, 40, "--theme", path);
 	login_by_keys(w);
-	assert_true(tmux_wait_text(&w->t, "broken.theme:2", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "broken.theme:2", TUI_WAIT) >= 0);
 	int status;
 	assert_false(tmux_app_exited(&w->t, &status));
-	world_free(w);
+	tui_world_free(w);
 }
 
 /* 1 when an SGR escape in s sets a colour (30-37, 38, 40-47, 48, 90-97, 100-107). */
@@ -785,14 +736,13 @@ static int has_colour_sgr(const char *s)
 static void test_no_color(void **state)
 {
 	(void)state;
-	struct world *w = world_new();
+	struct tui_world *w = world_new();
 	owner_with_list(w);
 	http_add(w, "{\"name\":\"Over Olsen\",\"partySize\":2,\"quotedMinutes\":0}", NULL, 0);
-	const char *args[] = { "--server", w->srv.base_url, NULL };
 	const char *env[] = { "NO_COLOR=1", NULL };
-	assert_int_equal(tmux_start(&w->t, 120, 40, args, env), 0);
+	tui_world_start(w, 120, 40, NULL, env);
 	login_by_keys(w);
-	assert_true(tmux_wait_text(&w->t, "Over Olsen", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Over Olsen", TUI_WAIT) >= 0);
 	char *scr = tmux_capture(&w->t, 1);
 	assert_non_null(scr);
 	assert_false(has_colour_sgr(scr));
@@ -801,30 +751,30 @@ static void test_no_color(void **state)
 	/* the same board with colours has them */
 	tmux_stop(&w->t);
 	app_start(w, 120, 40, NULL, NULL);
-	assert_true(tmux_wait_text(&w->t, "Over Olsen", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Over Olsen", TUI_WAIT) >= 0);
 	scr = tmux_capture(&w->t, 1);
 	assert_true(has_colour_sgr(scr));
 	free(scr);
-	world_free(w);
+	tui_world_free(w);
 }
 
 /* A bad config line is named (file:line) and ignored; the app runs. */
 static void test_bad_config(void **state)
 {
 	(void)state;
-	struct world *w = world_new();
+	struct tui_world *w = world_new();
 	owner_with_list(w);
 	write_config(w, "poll_interval = often\ncountry = US\n");
 	app_start(w, 120, 40, NULL, NULL);
-	assert_true(tmux_wait_text(&w->t, "config:1", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "config:1", TUI_WAIT) >= 0);
 	login_by_keys(w);
 	int status;
 	assert_false(tmux_app_exited(&w->t, &status));
-	world_free(w);
+	tui_world_free(w);
 }
 
 /* Sends sig to the app and returns its exit status as the pane's shell saw it. */
-static int signal_app(struct world *w, int sig)
+static int signal_app(struct tui_world *w, int sig)
 {
 	long pid = tmux_app_pid(&w->t);
 	assert_true(pid > 0);
@@ -837,7 +787,7 @@ static int signal_app(struct world *w, int sig)
 
 /* 1 when the terminal modes after the app are a shell's again (echo and
  * canonical input on), not ncurses' raw mode. */
-static int modes_restored(struct world *w)
+static int modes_restored(struct tui_world *w)
 {
 	char *m = tmux_stty_after(&w->t);
 	int ok = m && strstr(m, " icanon") && !strstr(m, "-icanon") && strstr(m, " echo ") && !strstr(m, "-echo ");
@@ -853,55 +803,45 @@ static int modes_restored(struct world *w)
 static void test_signals(void **state)
 {
 	(void)state;
-	struct world *w = logged_in(100, 30, NULL);
+	struct tui_world *w = logged_in(100, 30, NULL);
 	assert_int_equal(signal_app(w, SIGTERM), 0);
 	assert_true(modes_restored(w));
 	tmux_stop(&w->t);
 
 	app_start(w, 100, 30, NULL, NULL);
-	assert_true(tmux_wait_text(&w->t, "Dining room · waiting", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Dining room · waiting", TUI_WAIT) >= 0);
 	assert_int_equal(signal_app(w, SIGHUP), 0);
 	assert_true(modes_restored(w));
 	tmux_stop(&w->t);
 
 	app_start(w, 100, 30, NULL, NULL);
-	assert_true(tmux_wait_text(&w->t, "Dining room · waiting", WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Dining room · waiting", TUI_WAIT) >= 0);
 	int st = signal_app(w, SIGSEGV);
 	assert_int_equal(st, 128 + SIGSEGV);
 	assert_true(modes_restored(w));
-	world_free(w);
-}
-
-/* After each test: a failed assertion skips the test's own clean-up, so the
- * tmux server, the app and maitred are stopped here. */
-static int teardown(void **state)
-{
-	(void)state;
-	if (current)
-		world_free(current);
-	return 0;
+	tui_world_free(w);
 }
 
 int main(int argc, char **argv)
 {
 	setlocale(LC_ALL, "C.UTF-8");
 	const struct CMUnitTest all[] = {
-		cmocka_unit_test_teardown(test_first_run, teardown),
-		cmocka_unit_test_teardown(test_add_utf8, teardown),
-		cmocka_unit_test_teardown(test_notify_seat_undo, teardown),
-		cmocka_unit_test_teardown(test_second_terminal, teardown),
-		cmocka_unit_test_teardown(test_server_refusal, teardown),
-		cmocka_unit_test_teardown(test_race_lost, teardown),
-		cmocka_unit_test_teardown(test_offline_queue, teardown),
-		cmocka_unit_test_teardown(test_offline_restart, teardown),
-		cmocka_unit_test_teardown(test_replay, teardown),
-		cmocka_unit_test_teardown(test_theme_switch, teardown),
-		cmocka_unit_test_teardown(test_resize, teardown),
-		cmocka_unit_test_teardown(test_broken_theme, teardown),
-		cmocka_unit_test_teardown(test_signals, teardown),
-		cmocka_unit_test_teardown(test_desktop, teardown),
-		cmocka_unit_test_teardown(test_no_color, teardown),
-		cmocka_unit_test_teardown(test_bad_config, teardown),
+		cmocka_unit_test_teardown(test_first_run, tui_world_teardown),
+		cmocka_unit_test_teardown(test_add_utf8, tui_world_teardown),
+		cmocka_unit_test_teardown(test_notify_seat_undo, tui_world_teardown),
+		cmocka_unit_test_teardown(test_second_terminal, tui_world_teardown),
+		cmocka_unit_test_teardown(test_server_refusal, tui_world_teardown),
+		cmocka_unit_test_teardown(test_race_lost, tui_world_teardown),
+		cmocka_unit_test_teardown(test_offline_queue, tui_world_teardown),
+		cmocka_unit_test_teardown(test_offline_restart, tui_world_teardown),
+		cmocka_unit_test_teardown(test_replay, tui_world_teardown),
+		cmocka_unit_test_teardown(test_theme_switch, tui_world_teardown),
+		cmocka_unit_test_teardown(test_resize, tui_world_teardown),
+		cmocka_unit_test_teardown(test_broken_theme, tui_world_teardown),
+		cmocka_unit_test_teardown(test_signals, tui_world_teardown),
+		cmocka_unit_test_teardown(test_desktop, tui_world_teardown),
+		cmocka_unit_test_teardown(test_no_color, tui_world_teardown),
+		cmocka_unit_test_teardown(test_bad_config, tui_world_teardown),
 	};
 	if (argc > 1)
 		cmocka_set_test_filter(argv[1]);

@@ -106,12 +106,19 @@ int tmux_init(struct tmux *t)
 	static int counter;
 	memset(t, 0, sizeof *t);
 	setlocale(LC_ALL, "C.UTF-8");
-	snprintf(t->sock, sizeof t->sock, "maitre-test-%d-%d", (int)getpid(), counter++);
 	snprintf(t->root, sizeof t->root, "/tmp/maitre-tui-XXXXXX");
 	if (!mkdtemp(t->root)) {
 		perror("mkdtemp");
 		return -1;
 	}
+	/* The socket's name must not be one a live server still holds: a test
+	 * killed by its timeout leaves its tmux server (and its session "app")
+	 * running, PIDs come round again (pid_max 32768 here), and
+	 * `new-session -s app` on that server fails at once ("duplicate
+	 * session"). The pid alone was such a name; mkdtemp's suffix (unique
+	 * among the roots that exist) makes it new. */
+	snprintf(t->sock, sizeof t->sock, "maitre-test-%d-%d-%s", (int)getpid(), counter++,
+		 t->root + strlen("/tmp/maitre-tui-"));
 	snprintf(t->home, sizeof t->home, "%s/home", t->root);
 	snprintf(t->config_home, sizeof t->config_home, "%s/.config", t->home);
 	snprintf(t->state_home, sizeof t->state_home, "%s/.local/state", t->home);
