@@ -227,6 +227,20 @@ static int ddb_has_token(const cJSON *item, const char *tok)
 	return strcmp(have, tok) == 0;
 }
 
+/* 1 when a conditional write with token tok that failed its condition was
+ * in fact applied by an earlier send of the same request. *cur is the item
+ * the service sent with the failure: checked whenever present (libcurl may
+ * re-send a request whose answer was lost on a reused connection inside one
+ * attempt, so tries can be 1). Without it (dynalite) the item is read only
+ * when the aws layer tried more than once; *cur then holds what was read. */
+static int ddb_own_write(struct store_ddb *s, const char *pk, const char *sk, const char *tok, int tries,
+			 cJSON **cur)
+{
+	if (*cur == NULL && tries > 1 && store_ddb_get_item(s, pk, sk, cur) != 0)
+		*cur = NULL;
+	return ddb_has_token(*cur, tok);
+}
+
 /* GetItem (consistent) of pk/sk; *item is the Item (detached, caller
  * deletes) or NULL when absent. */
 int store_ddb_get_item(struct store_ddb *s, const char *pk, const char *sk, cJSON **item)
@@ -252,11 +266,11 @@ int store_ddb_get_item(struct store_ddb *s, const char *pk, const char *sk, cJSO
  * item when the condition fails and the service returns it); -1 adds
  * "attribute_not_exists(PK)"; -2 no condition.
  *
- * A conditional write carries a fresh random `writeToken`. When the aws
- * layer had to try again (a timeout or a 5xx after which the first attempt
- * may in fact have been applied) and the retry fails its condition, the
- * current item is checked: if it carries our token, the failure is our own
- * earlier attempt, and the write succeeded (0), not a conflict. */
+ * A conditional write carries a fresh random `writeToken`. When it fails
+ * its condition on an item carrying that token, the failure is our own
+ * earlier send (a retry after a timeout or 5xx, or libcurl's re-send after
+ * an answer lost on a reused connection), and the write succeeded (0), not
+ * a conflict: see ddb_own_write for when the item is checked. */
 int store_ddb_put_item(struct store_ddb *s, cJSON *item, int64_t expected_version, cJSON **old)
 {
 	cJSON *req = store_ddb_req(s), *names, *vals, *cur = NULL;
@@ -292,14 +306,9 @@ int store_ddb_put_item(struct store_ddb *s, cJSON *item, int64_t expected_versio
 	}
 	cJSON_AddStringToObject(req, "ReturnValuesOnConditionCheckFailure", "ALL_OLD");
 	rc = ddb_call_ex(s, "PutItem", req, NULL, NULL, &cur, &tries);
-	if (rc == MT_ECONFLICT && tries > 1) {
-		/* dynalite sends no item with the failure: read it */
-		if (cur == NULL && store_ddb_get_item(s, pk, sk, &cur) != 0)
-			cur = NULL;
-		if (ddb_has_token(cur, tok)) {
-			cJSON_Delete(cur);
-			return 0;
-		}
+	if (rc == MT_ECONFLICT && ddb_own_write(s, pk, sk, tok, tries, &cur)) {
+		cJSON_Delete(cur);
+		return 0;
 	}
 	if (old)
 		*old = cur;
@@ -310,8 +319,8 @@ int store_ddb_put_item(struct store_ddb *s, cJSON *item, int64_t expected_versio
 
 /* A conditional UpdateItem (req consumed: Key, a "SET ..." UpdateExpression,
  * its condition) that also sets a fresh writeToken; as store_ddb_put_item,
- * a condition failure after a retried attempt on an item carrying our token
- * is our own earlier write: 0. Otherwise as store_ddb_call_cond (*old: the
+ * a condition failure on an item carrying our token is our own earlier
+ * send: 0. Otherwise as store_ddb_call_cond (*old: the
  * current item when the service sent it). */
 int store_ddb_update_own(struct store_ddb *s, cJSON *req, const char *pk, const char *sk, cJSON **old)
 {
@@ -343,13 +352,9 @@ int store_ddb_update_own(struct store_ddb *s, cJSON *req, const char *pk, const 
 	store_ddb_val_s(vals, ":wt", tok);
 	cJSON_AddStringToObject(req, "ReturnValuesOnConditionCheckFailure", "ALL_OLD");
 	rc = ddb_call_ex(s, "UpdateItem", req, NULL, NULL, &cur, &tries);
-	if (rc == MT_ECONFLICT && tries > 1) {
-		if (cur == NULL && store_ddb_get_item(s, pk, sk, &cur) != 0)
-			cur = NULL;
-		if (ddb_has_token(cur, tok)) {
-			cJSON_Delete(cur);
-			return 0;
-		}
+	if (rc == MT_ECONFLICT && ddb_own_write(s, pk, sk, tok, tries, &cur)) {
+		cJSON_Delete(cur);
+		return 0;
 	}
 	*old = cur;
 	return rc;

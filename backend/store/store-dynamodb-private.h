@@ -71,7 +71,7 @@ int store_ddb_call(struct store_ddb *s, const char *op, cJSON *req, cJSON **resp
  * the failure (*old, caller deletes, NULL when not given). */
 int store_ddb_call_cond(struct store_ddb *s, const char *op, cJSON *req, cJSON **old);
 /* A conditional "SET ..." UpdateItem of pk/sk that recognises its own
- * earlier attempt after a retry (writeToken), as store_ddb_put_item. */
+ * earlier send (writeToken), as store_ddb_put_item. */
 int store_ddb_update_own(struct store_ddb *s, cJSON *req, const char *pk, const char *sk, cJSON **old);
 /* GetItem (consistent) of pk/sk; *item is the Item (detached, caller
  * deletes) or NULL when absent. */

@@ -7,12 +7,22 @@
  *
  * An ADD is not idempotent: an attempt that landed but whose answer was
  * lost (a 5xx, a reset or an empty reply; a timeout, with a client whose
- * retry budget outlasts its attempt timeout) and that the aws layer tried
- * again would count twice. So each add carries a random token, ADDed to the bucket's string
- * set "adds" under the condition that the set does not hold it yet: the
- * retry of an add that landed fails its condition, which can only mean
- * "already counted", and answers 0. The set grows by 17 bytes per add, in
- * buckets of one hour and one party size (a few dozen adds each). */
+ * retry budget outlasts its attempt timeout) and that the aws layer (or
+ * libcurl, on a dead kept-alive connection) sent again would count twice.
+ * So each add carries a random token (16 hex digits), ADDed to a string set
+ * of the bucket under the condition that no set holds it yet: the repeat of
+ * an add that landed is the same request, fails that condition, which can
+ * only mean "already counted", and answers 0.
+ *
+ * The tokens are only needed for the seconds a repeat can take, so the
+ * sets turn over without a read: three generations adds0..adds2, the add
+ * of minute m (store clock) goes into adds<m % 3> and removes
+ * adds<(m + 1) % 3> in the same write. A token stays until the first add
+ * two minutes after its own (so at least a minute); a bucket written every
+ * minute holds only its last two minutes' tokens, and none ever holds more
+ * than the adds made to it (a bucket is one list, one UTC hour joined, one
+ * party size; an add is one party's finish or undo). docs/dynamodb.md has
+ * the sizes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +33,7 @@
 #define DDB_STAT_PK_SIZE (MT_ID_SIZE + 8)   /* "STAT#" + list id */
 #define DDB_STAT_SK_SIZE 32                 /* "H" + 10 digits + "#S" + 2 digits */
 #define DDB_STAT_BATCH 100                  /* keys per BatchGetItem (the service's limit) */
+#define DDB_STAT_TOKEN_EPOCH_MS 60000       /* one generation of add tokens (adds0..adds2) */
 
 /* The bucket's sort key. */
 static void ddb_stat_sk(char *sk, size_t size, int64_t hour, int party_size)
@@ -31,13 +42,14 @@ static void ddb_stat_sk(char *sk, size_t size, int64_t hour, int party_size)
 }
 
 /* Adds a party's amounts to its bucket: one UpdateItem with ADD, counted
- * once even when the aws layer sent it twice (the "adds" token set). */
+ * once even when it was sent twice (the token sets adds0..adds2). */
 int store_ddb_stat_add(struct store *st, const char *waitlist_id, const struct mt_stat_delta *d)
 {
 	struct store_ddb *s = store_ddb_of(st);
-	char pk[DDB_STAT_PK_SIZE], sk[DDB_STAT_SK_SIZE], expr[512], name[16], ph[8], tok[17];
+	char pk[DDB_STAT_PK_SIZE], sk[DDB_STAT_SK_SIZE], expr[512], name[16], ph[16], tok[17];
 	unsigned char raw[8];
 	cJSON *req, *names, *vals, *set;
+	int64_t gen;
 	size_t len;
 	int i, rc;
 
@@ -77,8 +89,13 @@ int store_ddb_stat_add(struct store *st, const char *waitlist_id, const struct m
 	}
 	randombytes_buf(raw, sizeof raw);
 	sodium_bin2hex(tok, sizeof tok, raw, sizeof raw);
-	snprintf(expr + len, sizeof expr - len, ", #adds :tokset");
-	cJSON_AddStringToObject(names, "#adds", "adds");
+	gen = store_now_ms(st) / DDB_STAT_TOKEN_EPOCH_MS;
+	if (gen < 0)
+		gen = 0;
+	snprintf(expr + len, sizeof expr - len, ", #g%d :tokset REMOVE #g%d", (int)(gen % 3), (int)((gen + 1) % 3));
+	cJSON_AddStringToObject(names, "#g0", "adds0");
+	cJSON_AddStringToObject(names, "#g1", "adds1");
+	cJSON_AddStringToObject(names, "#g2", "adds2");
 	store_ddb_val_s(vals, ":tok", tok);
 	set = cJSON_AddObjectToObject(vals, ":tokset");
 	if (set == NULL || cJSON_AddItemToObject(set, "SS", cJSON_CreateStringArray((const char *[]){ tok }, 1)) == 0) {
@@ -86,7 +103,8 @@ int store_ddb_stat_add(struct store *st, const char *waitlist_id, const struct m
 		return MT_ENOMEM;
 	}
 	cJSON_AddStringToObject(req, "UpdateExpression", expr);
-	cJSON_AddStringToObject(req, "ConditionExpression", "NOT contains(#adds, :tok)");
+	cJSON_AddStringToObject(req, "ConditionExpression",
+				"NOT contains(#g0, :tok) AND NOT contains(#g1, :tok) AND NOT contains(#g2, :tok)");
 	rc = store_ddb_call(s, "UpdateItem", req, NULL, NULL);
 	/* the token is random and new: only an earlier attempt of this very
 	 * add can have put it there, so the add is in, once */

@@ -631,6 +631,33 @@ int store_sqlite_init_schema(struct store *base)
 	return r;
 }
 
+/* Runs PRAGMA journal_mode = WAL on db, leaving the statement (its row, the
+ * mode now) in *st; returns the last step's code. Processes that open a new
+ * file at the same moment race for the switch, which takes the file's
+ * exclusive lock and is not retried by the busy handler: the loser's
+ * SQLITE_BUSY is retried here for up to STORE_SQLITE_BUSY_MS (once the
+ * winner has switched, the file is in WAL mode and no lock is needed). */
+static int store_sqlite_wal(sqlite3 *db, sqlite3_stmt **st)
+{
+	struct timespec ts = { 0, 2000000 }, t0, t;
+	int rc;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		*st = NULL;
+		rc = sqlite3_prepare_v2(db, "PRAGMA journal_mode = WAL", -1, st, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_step(*st);
+		if ((rc & 0xff) != SQLITE_BUSY)
+			return rc;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if ((t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000 >= STORE_SQLITE_BUSY_MS)
+			return rc;
+		sqlite3_finalize(*st);
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* Opens (creating with mode 0600 if missing) the database at path, switches
  * it to WAL and migrates it to the current schema. */
 int store_sqlite_open(const char *path, struct store **out, char **cause)
@@ -701,9 +728,7 @@ int store_sqlite_open(const char *path, struct store **out, char **cause)
 		return r;
 	}
 	/* WAL is a property of the file: set once, kept by every later open. */
-	rc = sqlite3_prepare_v2(c->db, "PRAGMA journal_mode = WAL", -1, &st, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
+	rc = store_sqlite_wal(c->db, &st);
 	if (rc != SQLITE_ROW || sqlite3_stricmp((const char *)sqlite3_column_text(st, 0), "wal") != 0) {
 		store_sqlite_cause(cause, "%s: cannot switch to WAL mode: %s", path, sqlite3_errmsg(c->db));
 		sqlite3_finalize(st);

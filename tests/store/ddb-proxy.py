@@ -14,6 +14,12 @@ GET /stats answers {"forwarded": N, "lost": N, "TARGET": N}; with --stats-file
 the same JSON is also written to that file after every request (the tests
 read it without an HTTP client), TARGET counting the forwarded requests of
 --lose's target.
+With --ccf-item the proxy answers a ConditionalCheckFailedException as real
+DynamoDB does when the request asked for ReturnValuesOnConditionCheckFailure
+= ALL_OLD (dynalite ignores it): it reads the current item from dynalite
+(GetItem, consistent, of the request's Key, or for a PutItem of its Item's
+PK and SK: the store's key schema) and adds it as "Item" to the error
+answer (nothing when the item is absent). That GetItem is not counted.
 """
 import argparse
 import http.server
@@ -34,6 +40,8 @@ def main():
     ap.add_argument("--lose", default="", help="TARGET:N, the Nth request of TARGET loses its answer")
     ap.add_argument("--how", choices=("drop", "hold"), default="drop", help="how the answer is lost")
     ap.add_argument("--stats-file", default="", help="written with the counts after every request")
+    ap.add_argument("--ccf-item", action="store_true",
+                    help="a condition failure asked with ALL_OLD carries the current item, as on real DynamoDB")
     ap.add_argument("--hold-seconds", type=float, default=30.0, help="with --how hold: longest wait for the client")
     args = ap.parse_args()
     lose_target, lose_n = "", 0
@@ -45,6 +53,42 @@ def main():
 
     def stats_json():
         return json.dumps({"forwarded": state["forwarded"], "lost": state["lost"], lose_target: state["seen"]})
+
+    def upstream(target, body, headers):
+        """POSTs body as target to dynalite; (status, body, content type)."""
+        req = urllib.request.Request(args.upstream + "/", data=body, method="POST")
+        for h in FORWARD:
+            if headers.get(h) is not None:
+                req.add_header(h, headers.get(h))
+        req.add_header("X-Amz-Target", target)
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:
+                return r.status, r.read(), r.headers.get("Content-Type")
+        except urllib.error.HTTPError as e:
+            return e.code, e.read(), e.headers.get("Content-Type")
+
+    def with_current_item(target, body, headers, rbody):
+        """The failure answer rbody with the current item added as "Item",
+        when the request asked for it (ALL_OLD); rbody unchanged otherwise."""
+        try:
+            req, err = json.loads(body), json.loads(rbody)
+        except ValueError:
+            return rbody
+        if req.get("ReturnValuesOnConditionCheckFailure") != "ALL_OLD":
+            return rbody
+        key = req.get("Key")
+        if key is None:
+            item = req.get("Item", {})
+            key = {k: item[k] for k in ("PK", "SK") if k in item}
+        get = {"TableName": req.get("TableName"), "Key": key, "ConsistentRead": True}
+        prefix = target.rsplit(".", 1)[0]
+        status, gbody, _ = upstream(prefix + ".GetItem", json.dumps(get).encode(), headers)
+        if status != 200:
+            return rbody
+        cur = json.loads(gbody).get("Item")
+        if cur is not None:
+            err["Item"] = cur
+        return json.dumps(err).encode()
 
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
@@ -64,15 +108,9 @@ def main():
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             target = self.headers.get("X-Amz-Target", "")
-            req = urllib.request.Request(args.upstream + "/", data=body, method="POST")
-            for h in FORWARD:
-                if self.headers.get(h) is not None:
-                    req.add_header(h, self.headers.get(h))
-            try:
-                with urllib.request.urlopen(req, timeout=30) as r:
-                    status, rbody, ctype = r.status, r.read(), r.headers.get("Content-Type")
-            except urllib.error.HTTPError as e:
-                status, rbody, ctype = e.code, e.read(), e.headers.get("Content-Type")
+            status, rbody, ctype = upstream(target, body, self.headers)
+            if args.ccf_item and status == 400 and b"ConditionalCheckFailedException" in rbody:
+                rbody = with_current_item(target, body, self.headers, rbody)
             with lock:
                 state["forwarded"] += 1
                 lose = False

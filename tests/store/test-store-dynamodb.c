@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <cjson/cJSON.h>
 #include "aws/aws.h"
 #include "core/clock.h"
 #include "core/error.h"
@@ -664,8 +665,9 @@ static void test_unprocessed_keys_fail_closed(void **state)
 
 /* A conditional write retried after a 5xx whose first attempt had landed:
  * the condition then fails on our own item (same writeToken): success, not
- * a conflict. Someone else's write after a retry is still a conflict, and
- * so is a failure on the first attempt. */
+ * a conflict. Someone else's write after a retry is still a conflict. On a
+ * single attempt the item the service sends with the failure is checked
+ * too (libcurl's own re-send); without one, it is read only after a retry. */
 static void test_own_earlier_write(void **state)
 {
 	struct test_proc p;
@@ -694,9 +696,14 @@ static void test_own_earlier_write(void **state)
 	store_close(s);
 	test_proc_stop(&p);
 
-	fake_script(&p, "400:ccf-echo");       /* no retry: never taken as ours (version 5 != 4) */
+	/* one attempt, but the item sent back with the failure carries our
+	 * token (libcurl re-sent the request after an answer lost on a reused
+	 * connection): ours, with no GetItem */
+	fake_script(&p, "400:ccf-echo");
 	s = fake_store(&p);
-	assert_int_equal(s->ops->waitee_update(s, &w, 4), MT_EPRECOND);
+	assert_int_equal(s->ops->waitee_update(s, &w, 4), 0);
+	assert_int_equal(w.version, 5);
+	assert_int_equal(aws_client_calls(store_dynamodb_client(s), "DynamoDB_20120810.GetItem"), 0);
 	store_close(s);
 	test_proc_stop(&p);
 
@@ -717,6 +724,13 @@ static void test_own_earlier_write(void **state)
 	fake_script(&p, "500,400:ccf-update-echo");
 	s = fake_store(&p);
 	assert_int_equal(s->ops->refresh_mark_used(s, "01HFAMILY00000000000000000", "ab12"), 0);
+	store_close(s);
+	test_proc_stop(&p);
+	/* the same in one attempt (libcurl's re-send), the item sent back */
+	fake_script(&p, "400:ccf-update-echo");
+	s = fake_store(&p);
+	assert_int_equal(s->ops->refresh_mark_used(s, "01HFAMILY00000000000000000", "ab12"), 0);
+	assert_int_equal(aws_client_calls(store_dynamodb_client(s), "DynamoDB_20120810.GetItem"), 0);
 	store_close(s);
 	test_proc_stop(&p);
 	/* ... but used by someone else (no token of ours on the item): a reuse */
@@ -903,6 +917,191 @@ static void test_stat_add_answer_lost(void **state)
 	unlink(stats);
 }
 
+/* Reads the proxy's stats file into buf (size bytes, NUL-terminated). */
+static void proxy_stats(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	size_t got;
+
+	assert_non_null(f);
+	got = fread(buf, 1, size - 1, f);
+	fclose(f);
+	buf[got] = '\0';
+}
+
+/* A registration whose profile PutItem (attribute_not_exists) reached
+ * dynalite but whose answer was lost on a reused keep-alive connection:
+ * libcurl itself sends it again on a fresh connection inside the same
+ * attempt (the aws layer sees one try), and that repeat fails its condition
+ * on the item our first send wrote. The proxy answers that failure as real
+ * DynamoDB does (--ccf-item: the current item, with our writeToken), so the
+ * store sees its own write: the account is created (not 409 email_taken)
+ * and all three items are there, at no extra request. Then a plain
+ * conflict (another writer's item, another token) is still a conflict, and
+ * a stale versioned write is told apart from the returned item alone. */
+static void test_own_write_resent(void **state)
+{
+	char script[1024], up[80], url[512], stats[64], seen[256], *table, *cause = NULL;
+	char *argv[] = { "/usr/bin/python3", script, "--upstream", up, "--lose", "PutItem:3", "--ccf-item",
+			 "--stats-file", stats, NULL };
+	struct store_page page = { NULL, 10 };
+	struct test_proc px;
+	struct store *s = NULL;
+	struct aws_client *c;
+	struct mt_user u, dup, got, *list = NULL;
+	struct mt_waitee w;
+	uint64_t calls = 0, attempts = 0;
+	int64_t now = mt_clock_system_now(NULL);
+	size_t n = 0;
+	char *next = NULL;
+
+	(void)state;
+	snprintf(script, sizeof script, "%s/store/ddb-proxy.py", test_tests_dir());
+	snprintf(up, sizeof up, "%s", dyn.url);
+	snprintf(stats, sizeof stats, "/tmp/maitre-ddb-proxy-own-%d.json", (int)getpid());
+	assert_int_equal(test_proc_spawn_port(argv, &px), 0);
+	table = test_unique_name("mt");
+	assert_non_null(table);
+	snprintf(url, sizeof url, "dynamodb://%s?region=us-east-1&endpoint=%s", table, px.url);
+	free(table);
+	if (store_open(url, &s, &cause) != 0)
+		fprintf(stderr, "open %s: %s\n", url, cause ? cause : "?");
+	free(cause);
+	assert_non_null(s);
+	assert_int_equal(s->ops->init_schema(s), 0);
+	c = store_dynamodb_client(s);
+
+	/* PutItem 1: id pointer, 2: tenant pointer, 3: the profile (answer lost) */
+	memset(&u, 0, sizeof u);
+	mt_id_new(u.id, now);
+	mt_id_new(u.tenant_id, now);
+	snprintf(u.email, sizeof u.email, "resent@example.com");
+	snprintf(u.name, sizeof u.name, "Resent");
+	snprintf(u.role, sizeof u.role, "owner");
+	aws_client_counts_reset(c);
+	assert_int_equal(s->ops->user_create(s, &u), 0);
+	aws_client_totals(c, &calls, &attempts);
+	proxy_stats(stats, seen, sizeof seen);
+	if (strstr(seen, "\"lost\": 1") == NULL || strstr(seen, "\"PutItem\": 4") == NULL)
+		fail_msg("the proxy did not lose one answer of four PutItem: %s", seen);
+	/* libcurl's own re-send: the aws layer made one attempt per call, and
+	 * no GetItem was needed to recognise the write */
+	assert_int_equal(calls, 3);
+	assert_int_equal(attempts, 3);
+	assert_int_equal(aws_client_calls(c, "DynamoDB_20120810.GetItem"), 0);
+	assert_int_equal(u.version, 1);
+	/* the account works: profile, id pointer, tenant pointer */
+	assert_int_equal(s->ops->user_get_by_email(s, "resent@example.com", &got), 0);
+	assert_string_equal(got.id, u.id);
+	assert_string_equal(got.tenant_id, u.tenant_id);
+	assert_int_equal(s->ops->user_get(s, u.id, &got), 0);
+	assert_string_equal(got.email, "resent@example.com");
+	assert_int_equal(s->ops->user_list(s, u.tenant_id, &page, &list, &n, &next), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(list[0].id, u.id);
+	free(list);
+	free(next);
+
+	/* the same e-mail under a new id: the item comes back with the
+	 * failure, but with another write's token: still a conflict */
+	dup = u;
+	mt_id_new(dup.id, now + 1);
+	assert_int_equal(s->ops->user_create(s, &dup), MT_ECONFLICT);
+	assert_int_equal(s->ops->user_get(s, dup.id, &got), MT_ENOTFOUND);
+	assert_int_equal(s->ops->user_get_by_email(s, "resent@example.com", &got), 0);
+	assert_string_equal(got.id, u.id);
+
+	/* a versioned write on a stale version: the returned item (version 1)
+	 * says "precondition failed" without a GetItem */
+	memset(&w, 0, sizeof w);
+	snprintf(w.id, sizeof w.id, "01HWAITEE00000000000000000");
+	snprintf(w.waitlist_id, sizeof w.waitlist_id, "01HLIST0000000000000000000");
+	snprintf(w.name, sizeof w.name, "Stale");
+	w.status = MT_WAITING;
+	assert_int_equal(s->ops->waitee_create(s, &w), 0);
+	aws_client_counts_reset(c);
+	assert_int_equal(s->ops->waitee_update(s, &w, 5), MT_EPRECOND);
+	assert_int_equal(w.version, 1);
+	assert_int_equal(aws_client_calls(c, "DynamoDB_20120810.GetItem"), 0);
+	assert_int_equal(aws_client_calls(c, "DynamoDB_20120810.PutItem"), 1);
+	store_close(s);
+	test_proc_stop(&px);
+	unlink(stats);
+}
+
+/* A test clock: the int64_t epoch ms data points at. */
+static int64_t test_clock_now(void *data)
+{
+	return *(int64_t *)data;
+}
+
+/* How many tokens the bucket item holds in set name (adds0..adds2), -1 when it has no such set. */
+static int stat_tokens(struct store *s, const char *list, const char *sk, const char *name)
+{
+	struct aws_response resp;
+	char *body = mt_strf("{\"TableName\":\"%s\",\"Key\":{\"PK\":{\"S\":\"STAT#%s\"},\"SK\":{\"S\":\"%s\"}},"
+			     "\"ConsistentRead\":true}", store_dynamodb_table(s), list, sk);
+	cJSON *j, *set;
+	int n;
+
+	assert_non_null(body);
+	memset(&resp, 0, sizeof resp);
+	assert_int_equal(aws_request(store_dynamodb_client(s), "dynamodb", "DynamoDB_20120810.GetItem", body, &resp), 0);
+	free(body);
+	j = cJSON_Parse(resp.body);
+	aws_response_free(&resp);
+	assert_non_null(j);
+	set = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "Item"),
+									       name), "SS");
+	n = cJSON_IsArray(set) ? cJSON_GetArraySize(set) : -1;
+	cJSON_Delete(j);
+	return n;
+}
+
+/* The add tokens stay few: the adds of one minute go into one of three
+ * sets and the set of two minutes before is removed by the next minute's
+ * first add, so 40 adds leave at most the last two minutes' tokens on the
+ * bucket; every add is counted all the same. */
+static void test_stat_tokens_bounded(void **state)
+{
+	const char *list = "01HSTATLIST000000000000001", *sk = "H0000493000#S02";
+	struct store *s = test_store();
+	int64_t now = 1764330000000LL - 1764330000000LL % 180000;   /* minute 0 of 3 */
+	struct mt_clock clk = { test_clock_now, &now };
+	struct mt_stat_delta d;
+	int64_t sum[2] = { 0, 0 };
+	int i;
+
+	(void)state;
+	store_set_clock(s, &clk);
+	memset(&d, 0, sizeof d);
+	d.hour = 493000;
+	d.party_size = 2;
+	d.n = 1;
+	d.idx[0] = MT_SC_SEATED;
+	d.v[0] = 1;
+	for (i = 0; i < 40; i++)   /* a busy minute */
+		assert_int_equal(s->ops->stat_add(s, list, &d), 0);
+	assert_int_equal(stat_tokens(s, list, sk, "adds0"), 40);
+	now += 60000;              /* the next minute: its own set, the last one's kept */
+	assert_int_equal(s->ops->stat_add(s, list, &d), 0);
+	assert_int_equal(stat_tokens(s, list, sk, "adds0"), 40);
+	assert_int_equal(stat_tokens(s, list, sk, "adds1"), 1);
+	now += 60000;              /* two minutes on: minute 0's tokens go */
+	assert_int_equal(s->ops->stat_add(s, list, &d), 0);
+	assert_int_equal(stat_tokens(s, list, sk, "adds0"), -1);
+	assert_int_equal(stat_tokens(s, list, sk, "adds1"), 1);
+	assert_int_equal(stat_tokens(s, list, sk, "adds2"), 1);
+	now += 60000;              /* and round again: adds0 anew, adds1 removed */
+	assert_int_equal(s->ops->stat_add(s, list, &d), 0);
+	assert_int_equal(stat_tokens(s, list, sk, "adds0"), 1);
+	assert_int_equal(stat_tokens(s, list, sk, "adds1"), -1);
+	assert_int_equal(stat_tokens(s, list, sk, "adds2"), 1);
+	assert_int_equal(s->ops->stat_range(s, list, d.hour, d.hour + 1, stat_sum, sum), 0);
+	assert_int_equal(sum[0], 43);
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest ddb_only[] = {
@@ -918,6 +1117,8 @@ int main(void)
 		cmocka_unit_test(test_condition_failure_item),
 		cmocka_unit_test(test_user_create_halfway),
 		cmocka_unit_test(test_stat_add_answer_lost),
+		cmocka_unit_test(test_own_write_resent),
+		cmocka_unit_test(test_stat_tokens_bounded),
 		cmocka_unit_test(test_old_account_backfill),
 	};
 	int failed, rc;
