@@ -811,6 +811,31 @@ static void test_joined_carries_position(void **state)
 	assert_non_null(strstr(f->sms.last_text, "#2 "));
 	free(a);
 	free(b);
+
+	/* a joined message without it (queued by an older maitred): counted
+	 * when sent, as before: Cy is behind Bea only */
+	{
+		struct mt_notify_msg m;
+		struct queue_entry e;
+		struct mt_waitee cy;
+		int res = 0;
+
+		fx_waitee(f, &cy, "Cy", 0);
+		memset(&m, 0, sizeof m);
+		memcpy(m.waitee_id, cy.id, MT_ID_SIZE);
+		memcpy(m.waitlist_id, cy.waitlist_id, MT_ID_SIZE);
+		snprintf(m.kind, sizeof m.kind, "joined");
+		e.body = mt_notify_msg_encode(&m);
+		e.delay_s = 0;
+		assert_non_null(e.body);
+		assert_null(strstr(e.body, "position"));
+		assert_int_equal(f->queue->ops->send_batch(f->queue, &e, 1, &res, NULL), 0);
+		free((char *)e.body);
+		fx_drain(f);
+		assert_int_equal(fx_sent_with_key(f, cy.id, 0), 1);
+		assert_non_null(strstr(f->sms.last_text, "Cy"));
+		assert_non_null(strstr(f->sms.last_text, "#2 "));
+	}
 }
 
 /* A quote of 30 minutes: the waitees handler plans a reminder at +20 min; the
