@@ -399,6 +399,20 @@ cJSON *maitred_dispatch(struct mt_ctx *ctx, struct authcache *ac, struct event_r
 	return resp;
 }
 
+/* libmicrohttpd's panic (an internal error it cannot recover from): one log
+ * line saying where and why, then abort as its own handler would, so a
+ * crash on shutdown or under load leaves its reason in maitred's log. */
+static void http_on_panic(void *cls, const char *file, unsigned int line, const char *reason)
+{
+	char where[24];
+
+	(void)cls;
+	snprintf(where, sizeof where, "%u", line);
+	mt_log("error", "libmicrohttpd panic: maitred stops", "file", file ? file : "", "line", where, "reason",
+	       reason ? reason : "", (const char *)NULL);
+	abort();
+}
+
 /* Address of the client as text. */
 static void http_client_ip(struct MHD_Connection *con, char *buf, size_t n)
 {
@@ -673,6 +687,7 @@ int maitred_http_start(struct mt_ctx *ctx, struct authcache *ac, const struct ma
 		free(h);
 		return -1;
 	}
+	MHD_set_panic_func(http_on_panic, NULL);
 	h->d = MHD_start_daemon(flags, 0, NULL, NULL, http_on_request, h,
 				MHD_OPTION_LISTEN_SOCKET, (MHD_socket)h->listen_fd,
 				MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)(threads > 1 ? threads : 1),
