@@ -594,7 +594,10 @@ static int lambda_rt_request(struct lambda_rt *rt, struct lambda_req *rq, char *
 		if (r == 0)
 			return 0;
 		lambda_rt_disconnect(rt);
-		if (r != LAMBDA_RT_STALE || !reused || tries > 0)
+		/* once more on a new connection when the old one was found dead: a
+		 * kept one (any request), or a new one closed before any answer to a
+		 * GET (nothing was delivered: the next invocation is asked again) */
+		if (r != LAMBDA_RT_STALE || (!reused && rq->body != NULL) || tries > 0)
 			return r == LAMBDA_RT_STALE ? MT_EIO : r;
 	}
 }
