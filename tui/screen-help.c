@@ -22,7 +22,7 @@ static const char *const help_keys[][2] = {
 	{ "r", "refresh now (also retries when offline)" },
 	{ "l", "switch waitlist" },
 	{ "S", "stats: served, waits, quotes, no-shows; bar charts" },
-	{ "T", "team: staff accounts (owner, managers): add, disable, reset a password" },
+	{ "T", "team: staff accounts: add, disable, reset a password" },
 	{ "h", "shift handover: the note and the floor (a acknowledges)" },
 	{ "H", "write the handover note for the next shift" },
 	{ "A", "activity: who did what on this list" },
@@ -42,7 +42,8 @@ static int help_rows(void)
 }
 
 /* Keys of the help overlay: on a screen too short for every line, j/k,
- * arrows and PgUp/PgDn scroll it; any other key closes it. */
+ * arrows, PgUp/PgDn and Home/End (g/G) scroll it, as on the board; any
+ * other key closes it. */
 int help_key(struct app *a, int is_key, long ch)
 {
 	int rows = help_rows(), max = HELP_N - rows > 0 ? HELP_N - rows : 0, delta = 0;
@@ -54,6 +55,10 @@ int help_key(struct app *a, int is_key, long ch)
 		delta = rows;
 	else if (is_key && ch == KEY_PPAGE)
 		delta = -rows;
+	else if ((!is_key && ch == 'g') || (is_key && ch == KEY_HOME))
+		delta = -HELP_N;
+	else if ((!is_key && ch == 'G') || (is_key && (ch == KEY_END || ch == KEY_LL)))
+		delta = HELP_N;
 	if (max > 0 && delta != 0) {
 		int top = a->help_top + delta;
 		a->help_top = top < 0 ? 0 : top > max ? max : top;
@@ -104,7 +109,7 @@ void help_draw(struct app *a)
 	}
 	char foot[96];
 	if (rows < n)
-		str_fmt(foot, sizeof foot, "lines %d-%d of %d · j/k PgUp/PgDn scroll · any other key closes", top + 1,
+		str_fmt(foot, sizeof foot, "lines %d-%d of %d · j/k PgUp/PgDn End scroll · other keys close", top + 1,
 			top + rows, n);
 	else
 		str_fmt(foot, sizeof foot, "any key closes");

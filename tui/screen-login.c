@@ -156,7 +156,7 @@ void login_draw(struct app *a)
 			cy = row, cx = c;
 		int hx = x + 2 + 11 + fw + 2, hw = x + w - 2 - hx;
 		if (hw > 0 && i == LF_TIMEZONE)
-			draw_text(a, row, hx, hw, "the restaurant's clocks and stats", TK_SLOT_DIM, TK_ALIGN_LEFT);
+			draw_text(a, row, hx, hw, "for clocks and stats", TK_SLOT_DIM, TK_ALIGN_LEFT);
 		else if (hw > 0 && i == LF_COUNTRY)
 			draw_text(a, row, hx, hw, "for phone numbers typed without +", TK_SLOT_DIM, TK_ALIGN_LEFT);
 		row++;

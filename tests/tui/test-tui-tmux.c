@@ -166,6 +166,15 @@ static void test_first_run(void **state)
 	free(form);
 	assert_true(tmux_wait_text(&w->t, "Time zone  Europe/Lisbon", TUI_WAIT) >= 0);
 	assert_true(tmux_wait_text(&w->t, "Country    PT", TUI_WAIT) >= 0);
+	/* at 80 columns the fields' hints are whole (the zone's was cut) */
+	assert_int_equal(tmux_resize(&w->t, 80, 24), 0);
+	assert_true(tmux_wait_text(&w->t, "for clocks and stats ", TUI_WAIT) >= 0);
+	form = tmux_capture(&w->t, 0);
+	assert_non_null(form);
+	assert_null(strstr(form, "…"));
+	free(form);
+	assert_int_equal(tmux_resize(&w->t, 120, 40), 0);
+	assert_true(tmux_wait_text(&w->t, "Country    PT", TUI_WAIT) >= 0);
 	/* a zone this machine does not know is refused before anything is sent, with the field named */
 	assert_int_equal(tmux_keys(&w->t, "Tab", "L:Mars/Olympus", "Tab", "Tab", "L:Hana Owner", "Tab", em, "Tab",
 				   "L:" TUI_PASSWORD, "Enter", NULL), 0);
@@ -662,6 +671,13 @@ static void test_resize(void **state)
 	assert_int_equal(tmux_keys(&w->t, "NPage", NULL), 0);
 	assert_true(tmux_wait_text(&w->t, "lines 4-23 of 23", TUI_WAIT) >= 0);
 	assert_true(tmux_wait_text(&w->t, "│ q        quit", TUI_WAIT) >= 0);
+	/* Home and End jump as they do on the board (End used to close it) */
+	assert_int_equal(tmux_keys(&w->t, "Home", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "lines 1-20 of 23", TUI_WAIT) >= 0);
+	assert_int_equal(tmux_keys(&w->t, "End", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "lines 4-23 of 23", TUI_WAIT) >= 0);
+	/* at 80 columns every key's line is whole */
+	assert_true(tmux_wait_text(&w->t, "reset a password", TUI_WAIT) >= 0);
 	assert_int_equal(tmux_keys(&w->t, "x", NULL), 0);
 	assert_true(tmux_wait_gone(&w->t, "Keys of the board", TUI_WAIT) >= 0);
 	assert_true(tmux_wait_text(&w->t, "Zoë Saldaña", TUI_WAIT) >= 0);   /* x closed the help, did not mark a no-show */
