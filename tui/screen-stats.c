@@ -201,7 +201,8 @@ void stats_draw(struct app *a)
 		}
 	}
 	draw_text(a, y + h - 2, cx, cw,
-		  v->chart_by_size ? "b by hour · 1 today · 7 last 7 days · 4 last 4 weeks · r reload · Esc close"
-			     : "b by party size · 1 today · 7 last 7 days · 4 last 4 weeks · r reload · Esc close",
+		  /* short enough for 80 columns: the header names the period shown */
+		  v->chart_by_size ? "b by hour · 1 today · 7 week · 4 four weeks · r reload · Esc close"
+			     : "b by size · 1 today · 7 week · 4 four weeks · r reload · Esc close",
 		  TK_SLOT_DIM, TK_ALIGN_LEFT);
 }

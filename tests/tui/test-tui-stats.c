@@ -125,6 +125,9 @@ static void test_stats_screen(void **state)
 	assert_true(tmux_wait_text(&w->t, "2 served", TUI_WAIT) >= 0);
 	int status = -1;
 	assert_false(tmux_app_exited(&w->t, &status));
+	/* at 80 columns its keys line is whole (Esc close was cut) */
+	assert_int_equal(tmux_resize(&w->t, 80, 24), 0);
+	assert_true(tmux_wait_text(&w->t, "r reload · Esc close", TUI_WAIT) >= 0);
 	assert_int_equal(tmux_resize(&w->t, 120, 40), 0);
 	assert_true(tmux_wait_text(&w->t, "Served by party size", TUI_WAIT) >= 0);
 	assert_int_equal(tmux_keys(&w->t, "Escape", NULL), 0);
