@@ -164,9 +164,14 @@ void team_draw(struct app *a)
 	} else {
 		int rows = h - 6;
 		size_t first = t->sel >= (size_t)rows ? t->sel - (size_t)rows + 1 : 0;
-		char line[800];
-		draw_text(a, y + 1, x + 2, w - 4, "  NAME                E-MAIL                                    ROLE      STATE",
-			  TK_SLOT_DIM, TK_ALIGN_LEFT);
+		char line[800], head[300], email_h[200];
+		/* the e-mail column takes what the others leave (up to 40): at 80
+		 * columns the state ("must change password") stays whole */
+		int ew = w - 4 - (2 + 18 + 2 + 2 + 8 + 2 + 20);
+		ew = ew < 12 ? 12 : ew > 40 ? 40 : ew;
+		tk_text_pad("E-MAIL", ew, TK_ALIGN_LEFT, email_h, sizeof email_h);
+		str_fmt(head, sizeof head, "  NAME                %s  ROLE      STATE", email_h);
+		draw_text(a, y + 1, x + 2, w - 4, head, TK_SLOT_DIM, TK_ALIGN_LEFT);
 		if (!t->loaded)
 			draw_text(a, y + 2, x + 2, w - 4, "loading…", TK_SLOT_DIM, TK_ALIGN_LEFT);
 		for (int i = 0; i < rows && first + (size_t)i < t->n; i++) {
@@ -175,7 +180,7 @@ void team_draw(struct app *a)
 			size_t k = first + (size_t)i;
 
 			tk_text_pad(r->name, 18, TK_ALIGN_LEFT, name, sizeof name);
-			tk_text_pad(r->email, 40, TK_ALIGN_LEFT, email, sizeof email);
+			tk_text_pad(r->email, ew, TK_ALIGN_LEFT, email, sizeof email);
 			str_fmt(line, sizeof line, "%s %s  %s  %-8s  %s", k == t->sel ? "\xe2\x96\xb6" : " ", name, email,
 				r->role, r->disabled ? "disabled" : r->must_change ? "must change password" : "active");
 			draw_text(a, y + 2 + i, x + 2, w - 4, line,

@@ -154,6 +154,10 @@ static void test_team(void **state)
 	/* the new account is the second line: select it and disable it */
 	assert_int_equal(tmux_keys(&w->t, "j", "d", NULL), 0);
 	assert_true(tmux_wait_text(&w->t, "Bruno Díaz is disabled", TUI_WAIT) >= 0);
+	/* at 80 columns the e-mails give way and every state is still shown */
+	assert_int_equal(tmux_resize(&w->t, 80, 24), 0);
+	assert_true(tmux_wait_text(&w->t, "host      disabled", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "owner     active", TUI_WAIT) >= 0);
 	assert_int_equal(owner_http(w, "GET", "/staff", NULL, &all), 200);
 	cJSON_ArrayForEach(it, all) {
 		if (strcmp(test_json_str(it, "email"), host) == 0) {
