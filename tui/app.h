@@ -10,6 +10,9 @@
 #ifndef MAITRE_TUI_APP_H
 #define MAITRE_TUI_APP_H
 
+#define EST_MEMO_SIZES 50      /* party sizes whose last suggested quote is kept (the form takes 1-50) */
+#define EST_MEMO_MAX_MS (12LL * 3600 * 1000)  /* how long a kept suggestion is offered offline */
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -93,9 +96,10 @@ struct form {
 	/* the quote the server suggests (add only; sync-stats.c asks, screen-form.c shows) */
 	int est_wanted;                /* party size to ask a suggestion for at the next tick, 0 = none */
 	uint64_t est_call;             /* the request in flight, 0 = none */
+	int est_asked;                 /* party size of the request in flight */
 	int est_size;                  /* party size the suggestion below is for, 0 = none yet */
 	int est_minutes;               /* suggested quote, 0 = none */
-	char est_source[16];           /* "history", "default" or "none" */
+	char est_source[16];           /* "history", "default", "none", or "memo" (the last known, offline) */
 	char est_confidence[16];       /* "high", "medium", "low" or "none" */
 	long est_parties;              /* parties behind it */
 	int quote_typed;               /* 1 once the host typed in the quote field: never overwritten */
@@ -256,6 +260,11 @@ struct app {
 
 	/* the board */
 	char list_id[64];              /* current waitlist id */
+	/* the last quote the server suggested per party size on list est_memo_list:
+	 * offered in the add form when the server cannot be asked (sync-stats.c) */
+	int est_memo_min[EST_MEMO_SIZES + 1];     /* minutes by party size, 0 = none */
+	int64_t est_memo_at[EST_MEMO_SIZES + 1];  /* when it was suggested (wall ms) */
+	char est_memo_list[64];                   /* the list they belong to */
 	char list_name[256];           /* its name */
 	struct party *server_rows;     /* parties as the server last sent them */
 	size_t n_server;               /* how many */

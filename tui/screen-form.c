@@ -304,6 +304,8 @@ void form_draw(struct app *a)
 	if (!f->editing && f->est_size > 0 && strcmp(f->est_source, "history") == 0)
 		str_fmt(quote_hint, sizeof quote_hint, "suggested %d min · %s confidence · %ld parties",
 			f->est_minutes, f->est_confidence, f->est_parties);
+	else if (!f->editing && f->est_size > 0 && f->est_minutes > 0 && strcmp(f->est_source, "memo") == 0)
+		str_fmt(quote_hint, sizeof quote_hint, "offline: %d min, the last suggested", f->est_minutes);
 	else if (!f->editing && f->est_size > 0 && f->est_minutes > 0)
 		str_fmt(quote_hint, sizeof quote_hint, "suggested %d min · list default, little history",
 			f->est_minutes);

@@ -62,6 +62,28 @@ static void stats_done(struct mtc_client *c, struct mtc_result *r, void *ud)
 	v->message[0] = '\0';
 }
 
+/* Keeps the server's suggested quote for a party size of the current list. */
+static void estimate_keep(struct app *a, int size, int minutes)
+{
+	if (size < 1 || size > EST_MEMO_SIZES)
+		return;
+	if (strcmp(a->est_memo_list, a->list_id) != 0) {
+		memset(a->est_memo_min, 0, sizeof a->est_memo_min);
+		str_copy(a->est_memo_list, sizeof a->est_memo_list, a->list_id);
+	}
+	a->est_memo_min[size] = minutes;
+	a->est_memo_at[size] = a->now_ms;
+}
+
+/* The kept suggestion for size on the current list (recent enough), or 0. */
+static int estimate_kept(const struct app *a, int size)
+{
+	if (size < 1 || size > EST_MEMO_SIZES || strcmp(a->est_memo_list, a->list_id) != 0 ||
+	    a->now_ms - a->est_memo_at[size] > EST_MEMO_MAX_MS)
+		return 0;
+	return a->est_memo_min[size];
+}
+
 /* The suggested quote answered: shown in the form, and put in the quote
  * field unless the host typed there (or the size changed meanwhile). */
 static void estimate_done(struct mtc_client *c, struct mtc_result *r, void *ud)
@@ -70,20 +92,35 @@ static void estimate_done(struct mtc_client *c, struct mtc_result *r, void *ud)
 	struct app *a = ud;
 	struct form *f = &a->form;
 	f->est_call = 0;
-	if (r->status.code != MTC_OK || r->estimate == NULL || a->overlay != OVERLAY_FORM || f->editing)
-		return;   /* no suggestion: the form works as before */
-	const struct mtc_estimate *e = r->estimate;
-	if (f->est_wanted != 0 && f->est_wanted != e->party_size)
-		return;   /* another size was typed: its own answer comes */
-	f->est_size = e->party_size;
-	f->est_minutes = e->quoted_minutes;
-	str_copy(f->est_source, sizeof f->est_source, e->source);
-	str_copy(f->est_confidence, sizeof f->est_confidence, e->confidence);
-	f->est_parties = e->parties;
+	int size = f->est_asked, minutes;
+	if (r->status.code == MTC_OK && r->estimate != NULL) {
+		const struct mtc_estimate *e = r->estimate;
+		estimate_keep(a, e->party_size, e->quoted_minutes);
+		if (a->overlay != OVERLAY_FORM || f->editing)
+			return;
+		if (f->est_wanted != 0 && f->est_wanted != e->party_size)
+			return;   /* another size was typed: its own answer comes */
+		f->est_size = e->party_size;
+		f->est_minutes = e->quoted_minutes;
+		str_copy(f->est_source, sizeof f->est_source, e->source);
+		str_copy(f->est_confidence, sizeof f->est_confidence, e->confidence);
+		f->est_parties = e->parties;
+	} else {
+		/* the server cannot be asked (offline): the last quote it
+		 * suggested for this size on this list, said so */
+		if (a->overlay != OVERLAY_FORM || f->editing || (f->est_wanted != 0 && f->est_wanted != size) ||
+		    (minutes = estimate_kept(a, size)) <= 0)
+			return;   /* no suggestion: the form works as before */
+		f->est_size = size;
+		f->est_minutes = minutes;
+		str_copy(f->est_source, sizeof f->est_source, "memo");
+		f->est_confidence[0] = '\0';
+		f->est_parties = 0;
+	}
 	if (!f->quote_typed) {
 		char num[16];
-		if (e->quoted_minutes > 0)
-			str_fmt(num, sizeof num, "%d", e->quoted_minutes);
+		if (f->est_minutes > 0)
+			str_fmt(num, sizeof num, "%d", f->est_minutes);
 		else
 			num[0] = '\0';
 		field_set(&f->f[FF_QUOTE], num);   /* a valid quote: no validation (it would clear a server's error) */
@@ -116,6 +153,7 @@ void sync_stats_tick(struct app *a, struct mtc_client *c)
 		req.op = MTC_OP_GET_ESTIMATE;
 		req.waitlist_id = a->list_id;
 		req.party_size = f->est_wanted;
+		f->est_asked = f->est_wanted;
 		if (mtc_start(c, &req, estimate_done, a, &f->est_call) != MTC_OK)
 			f->est_call = 0;
 		else

@@ -396,9 +396,18 @@ static void test_offline_queue(void **state)
 {
 	(void)state;
 	struct tui_world *w = logged_in(120, 40, NULL);
+	/* online, the form suggests the list's quote for 3 */
+	assert_int_equal(tmux_keys(&w->t, "a", "Tab", "L:3", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "suggested 15 min", TUI_WAIT) >= 0);
+	assert_int_equal(tmux_keys(&w->t, "Escape", NULL), 0);
+	assert_true(tmux_wait_gone(&w->t, "Add a party", TUI_WAIT) >= 0);
 	assert_int_equal(test_server_stop(&w->srv, 0), 0);
 	assert_true(tmux_wait_text(&w->t, "OFFLINE since", TUI_WAIT) >= 0);
-	assert_int_equal(tmux_keys(&w->t, "a", "L:Nakamura", "Tab", "L:3", "Enter", NULL), 0);
+	/* offline, it offers the last suggestion, said so (the quote was empty) */
+	assert_int_equal(tmux_keys(&w->t, "a", "L:Nakamura", "Tab", "L:3", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "offline: 15 min, the last suggested", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Quote   15 ", TUI_WAIT) >= 0);
+	assert_int_equal(tmux_keys(&w->t, "Enter", NULL), 0);
 	assert_true(tmux_wait_text(&w->t, "1 action waiting to send", TUI_WAIT) >= 0);
 	assert_true(tmux_wait_text(&w->t, "Nakamura", TUI_WAIT) >= 0); /* shown at once, pending */
 	assert_true(tmux_wait_text(&w->t, "adding…", TUI_WAIT) >= 0);
@@ -408,6 +417,10 @@ static void test_offline_queue(void **state)
 	assert_true(tmux_wait_gone(&w->t, "OFFLINE", 40000) >= 0);
 	assert_true(tmux_wait_gone(&w->t, "adding…", TUI_WAIT) >= 0);
 	assert_int_equal(count_named(w, "Nakamura", NULL), 1);
+	/* it was added with that quote */
+	char row[400];
+	assert_int_equal(tmux_line_with(&w->t, "Nakamura", row, sizeof row), 0);
+	assert_non_null(strstr(row, " 15 "));
 	sleep(3); /* a few more polls: still once */
 	assert_int_equal(count_named(w, "Nakamura", NULL), 1);
 	tui_world_free(w);
