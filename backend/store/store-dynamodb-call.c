@@ -567,45 +567,18 @@ int store_ddb_shard(const struct store_ddb *s, const char *key)
 int store_ddb_query_gsi1(struct store_ddb *s, const char *pk, const char *hi, int limit, ddb_item_fn fn, void *ud,
 			 int *took)
 {
-	cJSON *start = NULL, *req, *vals, *resp, *arr, *lek;
-	int rc = 0, r, i;
+	struct ddb_walk w = { .limit = limit, .item = fn, .ud = ud };
+	cJSON *req = store_ddb_req(s), *vals;
+	int rc;
 
-	*took = 0;
-	for (;;) {
-		req = store_ddb_req(s);
-		if (req == NULL) {
-			rc = MT_ENOMEM;
-			break;
-		}
+	if (req) {
 		cJSON_AddStringToObject(req, "IndexName", "GSI1");
 		cJSON_AddStringToObject(req, "KeyConditionExpression", "GSI1PK = :pk AND GSI1SK <= :hi");
 		vals = cJSON_AddObjectToObject(req, "ExpressionAttributeValues");
 		store_ddb_val_s(vals, ":pk", pk);
 		store_ddb_val_s(vals, ":hi", hi);
-		cJSON_AddNumberToObject(req, "Limit", limit - *took);
-		if (start) {
-			cJSON_AddItemToObject(req, "ExclusiveStartKey", start);
-			start = NULL;
-		}
-		rc = store_ddb_call(s, "Query", req, &resp, NULL);
-		if (rc != 0)
-			break;
-		arr = cJSON_GetObjectItemCaseSensitive(resp, "Items");
-		for (i = 0; i < cJSON_GetArraySize(arr) && *took < limit; i++) {
-			r = fn(cJSON_GetArrayItem(arr, i), ud);
-			if (r < 0) {
-				rc = r;
-				break;
-			}
-			*took += r;
-		}
-		lek = cJSON_DetachItemFromObjectCaseSensitive(resp, "LastEvaluatedKey");
-		cJSON_Delete(resp);
-		if (rc != 0 || lek == NULL || *took >= limit) {
-			cJSON_Delete(lek);
-			break;
-		}
-		start = lek;
 	}
+	rc = store_ddb_query_walk(s, req, &w);
+	*took = w.took;
 	return rc;
 }

@@ -20,6 +20,7 @@
 #include "core/stats.h"
 #include "store/store.h"
 #include "store/store-dynamodb.h"
+#include "store/store-dynamodb-private.h"   /* white-box: store_ddb_query_walk */
 #include "contract.h"
 #include "../tools/dynalite.h"
 
@@ -256,6 +257,147 @@ static void make_list_and_template(struct store *s, int64_t now, struct mt_waitl
 	memcpy(w->tenant_id, wl->tenant_id, MT_ID_SIZE);
 	snprintf(w->name, sizeof w->name, "x");
 	w->party_size = 1;
+}
+
+/* ---- the Query pager (store_ddb_query_walk) ---- */
+
+/* What the walk test's callbacks saw and how they answer. */
+struct walk_seen {
+	char sk[16][64];     /* SK of each item handed to walk_item, in order */
+	int items;           /* items handed to walk_item */
+	int pages;           /* pages handed to walk_page */
+	int skip_odd;        /* pass over every second item handed (answer 0) */
+	int stop_at;         /* answer DDB_WALK_STOP at this item (1-based), 0 never */
+	int fail_at;         /* answer MT_EIO at this item (1-based), 0 never */
+};
+
+/* The walk test's item callback: records the SK, answers as walk_seen says. */
+static int walk_item(const cJSON *it, void *ud)
+{
+	struct walk_seen *w = ud;
+	const char *sk = store_ddb_get_sp(it, "SK");
+	int k;
+
+	assert_non_null(sk);
+	assert_true(w->items < 16);
+	snprintf(w->sk[w->items], sizeof w->sk[0], "%s", sk);
+	k = ++w->items;
+	if (w->fail_at == k)
+		return MT_EIO;
+	if (w->stop_at == k)
+		return DDB_WALK_STOP;
+	return w->skip_odd && k % 2 == 0 ? 0 : 1;
+}
+
+/* The walk test's page callback: counts the pages it is handed. */
+static int walk_page(const cJSON *resp, void *ud)
+{
+	struct walk_seen *w = ud;
+
+	assert_non_null(cJSON_GetObjectItemCaseSensitive(resp, "Items"));
+	w->pages++;
+	return 0;
+}
+
+/* A Query of the waitees of list id, Limit page (0: none). */
+static cJSON *walk_req(struct store *s, const char *id, int page)
+{
+	cJSON *req = store_ddb_req(store_ddb_of(s)), *vals;
+	char pk[64];
+
+	assert_non_null(req);
+	snprintf(pk, sizeof pk, "WAITLIST#%s", id);
+	cJSON_AddStringToObject(req, "KeyConditionExpression", "PK = :pk");
+	vals = cJSON_AddObjectToObject(req, "ExpressionAttributeValues");
+	store_ddb_val_s(vals, ":pk", pk);
+	cJSON_AddTrueToObject(req, "ConsistentRead");
+	if (page > 0)
+		cJSON_AddNumberToObject(req, "Limit", page);
+	return req;
+}
+
+/* The pager follows LastEvaluatedKey in order, asks Limit = limit - took +
+ * extra, stops at the limit, at DDB_WALK_STOP and at an error, and starts
+ * after a given key. */
+static void test_query_walk(void **state)
+{
+	struct store *s = test_store();
+	struct aws_client *c = store_dynamodb_client(s);
+	struct mt_waitlist wl;
+	struct mt_waitee w;
+	struct walk_seen seen;
+	struct ddb_walk walk;
+	int64_t now = mt_clock_system_now(NULL);
+	char ids[12][MT_ID_SIZE], pk[64], fifth[64];
+	int i;
+
+	(void)state;
+	make_list_and_template(s, now, &wl, &w);
+	for (i = 0; i < 12; i++) {
+		mt_id_new(w.id, now + i);
+		memcpy(ids[i], w.id, MT_ID_SIZE);
+		assert_int_equal(s->ops->waitee_create(s, &w), 0);
+	}
+	aws_client_counts_reset(c);
+
+	/* no limit, pages of 5 (the request's own Limit): every item in key order, 3 pages */
+	memset(&seen, 0, sizeof seen);
+	walk = (struct ddb_walk){ .item = walk_item, .page = walk_page, .ud = &seen };
+	assert_int_equal(store_ddb_query_walk(store_ddb_of(s), walk_req(s, wl.id, 5), &walk), 0);
+	assert_int_equal(walk.took, 12);
+	assert_int_equal(seen.items, 12);
+	assert_int_equal(seen.pages, 3);
+	for (i = 0; i < 12; i++)
+		assert_non_null(strstr(seen.sk[i], ids[i]));
+	counts_check(s, "walk, pages of 5", (struct expect[]){{"Query", 3}, {NULL, 0}});
+	snprintf(fifth, sizeof fifth, "%s", seen.sk[4]);
+
+	/* limit 7: one Query (Limit 7), 7 taken, the stopping page not handed on */
+	memset(&seen, 0, sizeof seen);
+	walk = (struct ddb_walk){ .limit = 7, .item = walk_item, .page = walk_page, .ud = &seen };
+	assert_int_equal(store_ddb_query_walk(store_ddb_of(s), walk_req(s, wl.id, 0), &walk), 0);
+	assert_int_equal(walk.took, 7);
+	assert_int_equal(seen.items, 7);
+	assert_int_equal(seen.pages, 0);
+	counts_check(s, "walk, limit 7", (struct expect[]){{"Query", 1}, {NULL, 0}});
+
+	/* limit 4, every second passed over: Limit 4, 2, 1 -> 7 items seen, 4 taken, 3 Queries */
+	memset(&seen, 0, sizeof seen);
+	seen.skip_odd = 1;
+	walk = (struct ddb_walk){ .limit = 4, .item = walk_item, .page = walk_page, .ud = &seen };
+	assert_int_equal(store_ddb_query_walk(store_ddb_of(s), walk_req(s, wl.id, 0), &walk), 0);
+	assert_int_equal(walk.took, 4);
+	assert_int_equal(seen.items, 7);
+	assert_int_equal(seen.pages, 2);
+	counts_check(s, "walk, limit 4 over skips", (struct expect[]){{"Query", 3}, {NULL, 0}});
+
+	/* DDB_WALK_STOP at the 6th item: 5 taken; MT_EIO at the 3rd: the error, 2 taken */
+	memset(&seen, 0, sizeof seen);
+	seen.stop_at = 6;
+	walk = (struct ddb_walk){ .item = walk_item, .ud = &seen };
+	assert_int_equal(store_ddb_query_walk(store_ddb_of(s), walk_req(s, wl.id, 4), &walk), 0);
+	assert_int_equal(walk.took, 5);
+	assert_int_equal(seen.items, 6);
+	memset(&seen, 0, sizeof seen);
+	seen.fail_at = 3;
+	walk = (struct ddb_walk){ .item = walk_item, .ud = &seen };
+	assert_int_equal(store_ddb_query_walk(store_ddb_of(s), walk_req(s, wl.id, 0), &walk), MT_EIO);
+	assert_int_equal(walk.took, 2);
+	counts_check(s, "walk, stop and error", (struct expect[]){{"Query", 3}, {NULL, 0}});
+
+	/* a start key: the walk begins after the 5th item */
+	memset(&seen, 0, sizeof seen);
+	walk = (struct ddb_walk){ .item = walk_item, .ud = &seen };
+	walk.start = cJSON_CreateObject();
+	assert_non_null(walk.start);
+	snprintf(pk, sizeof pk, "WAITLIST#%s", wl.id);
+	store_ddb_put_s(walk.start, "PK", pk);
+	store_ddb_put_s(walk.start, "SK", fifth);
+	assert_int_equal(store_ddb_query_walk(store_ddb_of(s), walk_req(s, wl.id, 0), &walk), 0);
+	assert_int_equal(walk.took, 7);
+	assert_non_null(strstr(seen.sk[0], ids[5]));
+	assert_non_null(strstr(seen.sk[6], ids[11]));
+	store_close(s);
 }
 
 /* A due lookup among many non-due waitees costs one Query per shard. */
@@ -1107,6 +1249,7 @@ int main(void)
 	const struct CMUnitTest ddb_only[] = {
 		cmocka_unit_test(test_request_counts),
 		cmocka_unit_test(test_due_cost),
+		cmocka_unit_test(test_query_walk),
 		cmocka_unit_test(test_big_cascade_and_foreign_cursor),
 		cmocka_unit_test(test_paging_over_expired),
 		cmocka_unit_test(test_open_and_schema),
