@@ -984,6 +984,50 @@ static int stat_sum(const struct mt_stat_bucket *b, void *ud)
 	return 0;
 }
 
+/* Reads the proxy's stats file into buf (size bytes, NUL-terminated). */
+static void proxy_stats(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	size_t got;
+
+	assert_non_null(f);
+	got = fread(buf, 1, size - 1, f);
+	fclose(f);
+	buf[got] = '\0';
+}
+
+/* Starts tests/store/ddb-proxy.py in front of this run's dynalite with the
+ * extra arguments (NULL-ended, at most 8) and its stats into stats, then
+ * opens a store on a new table (schema ready) through it; *px is the proxy. */
+static struct store *proxied_store(struct test_proc *px, const char *stats, const char *const *extra)
+{
+	char script[1024], up[80], url[512], stats_arg[64], extra_args[8][32], *table, *cause = NULL;
+	char *argv[16] = { "/usr/bin/python3", script, "--upstream", up, "--stats-file", stats_arg };
+	struct store *s = NULL;
+	int i;
+
+	snprintf(script, sizeof script, "%s/store/ddb-proxy.py", test_tests_dir());
+	snprintf(up, sizeof up, "%s", dyn.url);
+	snprintf(stats_arg, sizeof stats_arg, "%s", stats);
+	for (i = 0; extra[i]; i++) {
+		assert_true(i < 8);
+		snprintf(extra_args[i], sizeof extra_args[i], "%s", extra[i]);
+		argv[6 + i] = extra_args[i];
+	}
+	argv[6 + i] = NULL;
+	assert_int_equal(test_proc_spawn_port(argv, px), 0);
+	table = test_unique_name("mt");
+	assert_non_null(table);
+	snprintf(url, sizeof url, "dynamodb://%s?region=us-east-1&endpoint=%s", table, px->url);
+	free(table);
+	if (store_open(url, &s, &cause) != 0)
+		fprintf(stderr, "open %s: %s\n", url, cause ? cause : "?");
+	free(cause);
+	assert_non_null(s);
+	assert_int_equal(s->ops->init_schema(s), 0);
+	return s;
+}
+
 /* A stats ADD whose first attempt reached dynalite but whose answer was
  * lost (tests/store/ddb-proxy.py forwards it, then closes the connection
  * without a word; the aws layer tries again at once, as after a 5xx or a
@@ -993,32 +1037,18 @@ static int stat_sum(const struct mt_stat_bucket *b, void *ud)
 static void test_stat_add_answer_lost(void **state)
 {
 	const char *list = "01HSTATLIST000000000000000";
-	char script[1024], up[80], url[512], stats[64], seen[256], *table, *cause = NULL;
-	char *argv[] = { "/usr/bin/python3", script, "--upstream", up, "--lose", "UpdateItem:1", "--stats-file", stats,
-			 NULL };
+	const char *const extra[] = { "--lose", "UpdateItem:1", NULL };
+	char stats[64], seen[256];
 	struct test_proc px;
-	struct store *s = NULL;
+	struct store *s;
 	struct aws_client *c;
 	struct mt_stat_delta d;
 	int64_t sum[2] = { 0, 0 };
 	uint64_t calls = 0, attempts = 0;
-	FILE *f;
-	size_t got;
 
 	(void)state;
-	snprintf(script, sizeof script, "%s/store/ddb-proxy.py", test_tests_dir());
-	snprintf(up, sizeof up, "%s", dyn.url);
 	snprintf(stats, sizeof stats, "/tmp/maitre-ddb-proxy-%d.json", (int)getpid());
-	assert_int_equal(test_proc_spawn_port(argv, &px), 0);
-	table = test_unique_name("mt");
-	assert_non_null(table);
-	snprintf(url, sizeof url, "dynamodb://%s?region=us-east-1&endpoint=%s", table, px.url);
-	free(table);
-	if (store_open(url, &s, &cause) != 0)
-		fprintf(stderr, "open %s: %s\n", url, cause ? cause : "?");
-	free(cause);
-	assert_non_null(s);
-	assert_int_equal(s->ops->init_schema(s), 0);
+	s = proxied_store(&px, stats, extra);
 	c = store_dynamodb_client(s);
 
 	memset(&d, 0, sizeof d);
@@ -1036,11 +1066,7 @@ static void test_stat_add_answer_lost(void **state)
 	/* the add reached dynalite twice: the attempt whose answer was lost,
 	 * then its repeat (libcurl's own re-send on a fresh connection when a
 	 * reused one dies without an answer, or the aws layer's retry) */
-	f = fopen(stats, "r");
-	assert_non_null(f);
-	got = fread(seen, 1, sizeof seen - 1, f);
-	fclose(f);
-	seen[got] = '\0';
+	proxy_stats(stats, seen, sizeof seen);
 	if (strstr(seen, "\"lost\": 1") == NULL || strstr(seen, "\"UpdateItem\": 2") == NULL)
 		fail_msg("the proxy did not lose one answer of two UpdateItem: %s (attempts %llu)", seen,
 			 (unsigned long long)attempts);
@@ -1059,18 +1085,6 @@ static void test_stat_add_answer_lost(void **state)
 	unlink(stats);
 }
 
-/* Reads the proxy's stats file into buf (size bytes, NUL-terminated). */
-static void proxy_stats(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "r");
-	size_t got;
-
-	assert_non_null(f);
-	got = fread(buf, 1, size - 1, f);
-	fclose(f);
-	buf[got] = '\0';
-}
-
 /* A registration whose profile PutItem (attribute_not_exists) reached
  * dynalite but whose answer was lost on a reused keep-alive connection:
  * libcurl itself sends it again on a fresh connection inside the same
@@ -1083,12 +1097,11 @@ static void proxy_stats(const char *path, char *buf, size_t size)
  * a stale versioned write is told apart from the returned item alone. */
 static void test_own_write_resent(void **state)
 {
-	char script[1024], up[80], url[512], stats[64], seen[256], *table, *cause = NULL;
-	char *argv[] = { "/usr/bin/python3", script, "--upstream", up, "--lose", "PutItem:3", "--ccf-item",
-			 "--stats-file", stats, NULL };
+	const char *const extra[] = { "--lose", "PutItem:3", "--ccf-item", NULL };
+	char stats[64], seen[256];
 	struct store_page page = { NULL, 10 };
 	struct test_proc px;
-	struct store *s = NULL;
+	struct store *s;
 	struct aws_client *c;
 	struct mt_user u, dup, got, *list = NULL;
 	struct mt_waitee w;
@@ -1098,19 +1111,8 @@ static void test_own_write_resent(void **state)
 	char *next = NULL;
 
 	(void)state;
-	snprintf(script, sizeof script, "%s/store/ddb-proxy.py", test_tests_dir());
-	snprintf(up, sizeof up, "%s", dyn.url);
 	snprintf(stats, sizeof stats, "/tmp/maitre-ddb-proxy-own-%d.json", (int)getpid());
-	assert_int_equal(test_proc_spawn_port(argv, &px), 0);
-	table = test_unique_name("mt");
-	assert_non_null(table);
-	snprintf(url, sizeof url, "dynamodb://%s?region=us-east-1&endpoint=%s", table, px.url);
-	free(table);
-	if (store_open(url, &s, &cause) != 0)
-		fprintf(stderr, "open %s: %s\n", url, cause ? cause : "?");
-	free(cause);
-	assert_non_null(s);
-	assert_int_equal(s->ops->init_schema(s), 0);
+	s = proxied_store(&px, stats, extra);
 	c = store_dynamodb_client(s);
 
 	/* PutItem 1: id pointer, 2: tenant pointer, 3: the profile (answer lost) */
