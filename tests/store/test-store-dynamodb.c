@@ -316,6 +316,33 @@ static cJSON *walk_req(struct store *s, const char *id, int page)
 	return req;
 }
 
+/* One walk of test_query_walk and what it must give. */
+struct walk_case {
+	const char *what;    /* label */
+	int page_size;       /* the request's own Limit (0: none) */
+	int limit;           /* ddb_walk.limit */
+	int skip_odd;        /* walk_seen.skip_odd */
+	int stop_at;         /* walk_seen.stop_at */
+	int fail_at;         /* walk_seen.fail_at */
+	int rc;              /* the walk's result */
+	int took;            /* items taken */
+	int items;           /* items handed to walk_item */
+	int pages;           /* pages handed to walk_page */
+	uint64_t queries;    /* Query requests */
+};
+
+/* The walks over 12 waitees: pages of 5 without a limit (3 pages, all
+ * handed on); limit 7 (one Query, the stopping page not handed on);
+ * limit 4 passing every second over (Limit 4, 2, 1); DDB_WALK_STOP at the
+ * 6th over pages of 4; MT_EIO at the 3rd. */
+static const struct walk_case cases[] = {
+	{ "walk, pages of 5", 5, 0, 0, 0, 0, 0, 12, 12, 3, 3 },
+	{ "walk, limit 7", 0, 7, 0, 0, 0, 0, 7, 7, 0, 1 },
+	{ "walk, limit 4 over skips", 0, 4, 1, 0, 0, 0, 4, 7, 2, 3 },
+	{ "walk, stop at 6", 4, 0, 0, 6, 0, 0, 5, 6, 1, 2 },
+	{ "walk, error at 3", 0, 0, 0, 0, 3, MT_EIO, 2, 3, 0, 1 },
+};
+
 /* The pager follows LastEvaluatedKey in order, asks Limit = limit - took +
  * extra, stops at the limit, at DDB_WALK_STOP and at an error, and starts
  * after a given key. */
@@ -330,6 +357,7 @@ static void test_query_walk(void **state)
 	int64_t now = mt_clock_system_now(NULL);
 	char ids[12][MT_ID_SIZE], pk[64], fifth[64];
 	int i;
+	size_t t;
 
 	(void)state;
 	make_list_and_template(s, now, &wl, &w);
@@ -340,50 +368,25 @@ static void test_query_walk(void **state)
 	}
 	aws_client_counts_reset(c);
 
-	/* no limit, pages of 5 (the request's own Limit): every item in key order, 3 pages */
-	memset(&seen, 0, sizeof seen);
-	walk = (struct ddb_walk){ .item = walk_item, .page = walk_page, .ud = &seen };
-	assert_int_equal(store_ddb_query_walk(store_ddb_of(s), walk_req(s, wl.id, 5), &walk), 0);
-	assert_int_equal(walk.took, 12);
-	assert_int_equal(seen.items, 12);
-	assert_int_equal(seen.pages, 3);
-	for (i = 0; i < 12; i++)
-		assert_non_null(strstr(seen.sk[i], ids[i]));
-	counts_check(s, "walk, pages of 5", (struct expect[]){{"Query", 3}, {NULL, 0}});
-	snprintf(fifth, sizeof fifth, "%s", seen.sk[4]);
+	for (t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+		const struct walk_case *k = &cases[t];
 
-	/* limit 7: one Query (Limit 7), 7 taken, the stopping page not handed on */
-	memset(&seen, 0, sizeof seen);
-	walk = (struct ddb_walk){ .limit = 7, .item = walk_item, .page = walk_page, .ud = &seen };
-	assert_int_equal(store_ddb_query_walk(store_ddb_of(s), walk_req(s, wl.id, 0), &walk), 0);
-	assert_int_equal(walk.took, 7);
-	assert_int_equal(seen.items, 7);
-	assert_int_equal(seen.pages, 0);
-	counts_check(s, "walk, limit 7", (struct expect[]){{"Query", 1}, {NULL, 0}});
-
-	/* limit 4, every second passed over: Limit 4, 2, 1 -> 7 items seen, 4 taken, 3 Queries */
-	memset(&seen, 0, sizeof seen);
-	seen.skip_odd = 1;
-	walk = (struct ddb_walk){ .limit = 4, .item = walk_item, .page = walk_page, .ud = &seen };
-	assert_int_equal(store_ddb_query_walk(store_ddb_of(s), walk_req(s, wl.id, 0), &walk), 0);
-	assert_int_equal(walk.took, 4);
-	assert_int_equal(seen.items, 7);
-	assert_int_equal(seen.pages, 2);
-	counts_check(s, "walk, limit 4 over skips", (struct expect[]){{"Query", 3}, {NULL, 0}});
-
-	/* DDB_WALK_STOP at the 6th item: 5 taken; MT_EIO at the 3rd: the error, 2 taken */
-	memset(&seen, 0, sizeof seen);
-	seen.stop_at = 6;
-	walk = (struct ddb_walk){ .item = walk_item, .ud = &seen };
-	assert_int_equal(store_ddb_query_walk(store_ddb_of(s), walk_req(s, wl.id, 4), &walk), 0);
-	assert_int_equal(walk.took, 5);
-	assert_int_equal(seen.items, 6);
-	memset(&seen, 0, sizeof seen);
-	seen.fail_at = 3;
-	walk = (struct ddb_walk){ .item = walk_item, .ud = &seen };
-	assert_int_equal(store_ddb_query_walk(store_ddb_of(s), walk_req(s, wl.id, 0), &walk), MT_EIO);
-	assert_int_equal(walk.took, 2);
-	counts_check(s, "walk, stop and error", (struct expect[]){{"Query", 3}, {NULL, 0}});
+		memset(&seen, 0, sizeof seen);
+		seen.skip_odd = k->skip_odd;
+		seen.stop_at = k->stop_at;
+		seen.fail_at = k->fail_at;
+		walk = (struct ddb_walk){ .limit = k->limit, .item = walk_item, .page = walk_page, .ud = &seen };
+		assert_int_equal(store_ddb_query_walk(store_ddb_of(s), walk_req(s, wl.id, k->page_size), &walk), k->rc);
+		assert_int_equal(walk.took, k->took);
+		assert_int_equal(seen.items, k->items);
+		assert_int_equal(seen.pages, k->pages);
+		counts_check(s, k->what, (struct expect[]){{"Query", k->queries}, {NULL, 0}});
+		if (t == 0) {   /* every item, in key order */
+			for (i = 0; i < 12; i++)
+				assert_non_null(strstr(seen.sk[i], ids[i]));
+			snprintf(fifth, sizeof fifth, "%s", seen.sk[4]);
+		}
+	}
 
 	/* a start key: the walk begins after the 5th item */
 	memset(&seen, 0, sizeof seen);
