@@ -658,6 +658,16 @@ static int store_sqlite_wal(sqlite3 *db, sqlite3_stmt **st)
 	}
 }
 
+/* Once per process, before SQLite's first use: no memory statistics. With
+ * them on (the default), every SQLite allocation takes one process-wide
+ * mutex, which the HTTP, write-pool and notifier threads then contend for;
+ * nothing here reads the statistics. Too late (SQLite already initialised
+ * by someone else) is harmless: the setting is then SQLite's default. */
+static void store_sqlite_configure(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 /* Opens (creating with mode 0600 if missing) the database at path, switches
  * it to WAL and migrates it to the current schema. */
 int store_sqlite_open(const char *path, struct store **out, char **cause)
@@ -666,10 +676,12 @@ int store_sqlite_open(const char *path, struct store **out, char **cause)
 	struct store_sqlite_conn *c = NULL;
 	sqlite3_stmt *st = NULL;
 	int fd, r, rc;
+	static pthread_once_t configured = PTHREAD_ONCE_INIT;
 
 	*out = NULL;
 	if (cause)
 		*cause = NULL;
+	(void)pthread_once(&configured, store_sqlite_configure);
 	if (path == NULL || path[0] == '\0' || strcmp(path, ":memory:") == 0 || strncmp(path, "file:", 5) == 0) {
 		store_sqlite_cause(cause, "the SQLite store needs a file path (got '%s')", path ? path : "");
 		return MT_EINVAL;
