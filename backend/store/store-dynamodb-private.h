@@ -26,7 +26,8 @@ struct store_ddb {
 };
 
 /* One item consumer for store_ddb_query_page (0 = go on, else stop with
- * that code) and store_ddb_query_gsi1 (1 took it, 0 passed it over, or MT_E*). */
+ * that code), and for store_ddb_query_gsi1 and struct ddb_walk (1 took it,
+ * 0 passed it over, MT_E*, or for a walk DDB_WALK_STOP). */
 typedef int (*ddb_item_fn)(const cJSON *item, void *ud);
 
 /* Returned by a walk's item callback: end the walk here, the item not taken. */
