@@ -118,25 +118,60 @@ static int ddb_id_cursor(const struct store_page *page, char below[MT_ID_SIZE])
 	return mt_id_valid(below) ? 0 : MT_EINVAL;
 }
 
+/* What ddb_desc_item needs across a newest-first walk. */
+struct ddb_desc {
+	const char *below;      /* the cursor's id (its item is passed over) */
+	int64_t now_s;          /* items whose ttl is at or before this are expired */
+	int limit;              /* items to hand to fn */
+	ddb_item_fn fn;         /* the caller's consumer (0 go on, else MT_E*) */
+	void *ud;               /* handed to fn */
+	int got;                /* items handed to fn */
+	int more;               /* a further live item exists */
+	char last[MT_ID_SIZE];  /* id of the last item handed to fn */
+};
+
+/* Hands one item of a newest-first walk to fn, passing over the cursor's
+ * own item (BETWEEN is inclusive) and expired ones; stops at the first
+ * live item beyond the limit. */
+static int ddb_desc_item(const cJSON *it, void *ud)
+{
+	struct ddb_desc *d = ud;
+	const char *sk = store_ddb_get_sp(it, "SK");
+	int64_t ttl = store_ddb_get_n(it, "ttl");
+	int rc;
+
+	if (sk == NULL || strcmp(sk, d->below) == 0 || (ttl > 0 && ttl <= d->now_s))
+		return 0;
+	if (d->got == d->limit) {
+		d->more = 1;
+		return DDB_WALK_STOP;
+	}
+	if ((rc = d->fn(it, d->ud)) != 0)
+		return rc;
+	d->got++;
+	snprintf(d->last, sizeof d->last, "%.26s", sk);
+	return 1;
+}
+
 /* Queries partition pk newest first for ids in [lo, below), skipping
  * expired items; hands at most page->limit items to fn and sets *next. */
 static int ddb_query_desc(struct store_ddb *s, const char *pk, const char *lo, const struct store_page *page,
 			  ddb_item_fn fn, void *ud, char **next)
 {
-	char below[MT_ID_SIZE], last[MT_ID_SIZE] = "";
-	cJSON *start = NULL, *req, *vals, *resp, *arr, *lek;
-	int rc, got = 0, i, more = 0;
-	int64_t now_s = store_ddb_now_s(s);
+	char below[MT_ID_SIZE];
+	struct ddb_desc d = { .below = below, .now_s = store_ddb_now_s(s), .fn = fn, .ud = ud };
+	/* Limit = page->limit - got + 2: room for the cursor's item and the one telling "more" */
+	struct ddb_walk w = { .item = ddb_desc_item, .ud = &d, .extra = 1 };
+	cJSON *req, *vals;
+	int rc;
 
 	*next = NULL;
 	if ((rc = ddb_id_cursor(page, below)) < 0)
 		return rc;
-	for (;;) {
-		req = store_ddb_req(s);
-		if (req == NULL) {
-			rc = MT_ENOMEM;
-			break;
-		}
+	d.limit = page->limit;
+	w.limit = page->limit + 1;
+	req = store_ddb_req(s);
+	if (req) {
 		cJSON_AddStringToObject(req, "KeyConditionExpression", "PK = :pk AND SK BETWEEN :lo AND :hi");
 		vals = cJSON_AddObjectToObject(req, "ExpressionAttributeValues");
 		store_ddb_val_s(vals, ":pk", pk);
@@ -144,41 +179,10 @@ static int ddb_query_desc(struct store_ddb *s, const char *pk, const char *lo, c
 		store_ddb_val_s(vals, ":hi", below);
 		cJSON_AddFalseToObject(req, "ScanIndexForward");
 		cJSON_AddTrueToObject(req, "ConsistentRead");
-		cJSON_AddNumberToObject(req, "Limit", page->limit - got + 2);
-		if (start) {
-			cJSON_AddItemToObject(req, "ExclusiveStartKey", start);
-			start = NULL;
-		}
-		rc = store_ddb_call(s, "Query", req, &resp, NULL);
-		if (rc != 0)
-			break;
-		arr = cJSON_GetObjectItemCaseSensitive(resp, "Items");
-		for (i = 0; i < cJSON_GetArraySize(arr); i++) {
-			const cJSON *it = cJSON_GetArrayItem(arr, i);
-			const char *sk = store_ddb_get_sp(it, "SK");
-			int64_t ttl = store_ddb_get_n(it, "ttl");
-
-			if (sk == NULL || strcmp(sk, below) == 0 || (ttl > 0 && ttl <= now_s))
-				continue;   /* the cursor's own item (BETWEEN is inclusive), or expired */
-			if (got == page->limit) {
-				more = 1;
-				break;
-			}
-			if ((rc = fn(it, ud)) != 0)
-				break;
-			got++;
-			snprintf(last, sizeof last, "%.26s", sk);
-		}
-		lek = cJSON_DetachItemFromObjectCaseSensitive(resp, "LastEvaluatedKey");
-		cJSON_Delete(resp);
-		if (rc != 0 || more || lek == NULL) {
-			cJSON_Delete(lek);
-			break;
-		}
-		start = lek;
 	}
-	if (rc == 0 && more && last[0]) {
-		*next = mt_base64_encode(last, strlen(last), 1);
+	rc = store_ddb_query_walk(s, req, &w);
+	if (rc == 0 && d.more && d.last[0]) {
+		*next = mt_base64_encode(d.last, strlen(d.last), 1);
 		if (*next == NULL)
 			rc = MT_ENOMEM;
 	}

@@ -442,6 +442,36 @@ static cJSON *ddb_cursor_parse(const char *cursor, const char *pk, const char *p
 	return k;
 }
 
+/* What ddb_page_item needs across a key-order walk of one page. */
+struct ddb_page_walk {
+	int limit;          /* items to hand to fn */
+	ddb_item_fn fn;     /* the caller's consumer (0 go on, else stop with that code) */
+	void *ud;           /* handed to fn */
+	int got;            /* items handed to fn */
+	int rc;             /* fn's code when it stopped the walk */
+	char *last_cur;     /* cursor of the last item handed to fn (owned) */
+	char *next;         /* the page's next cursor once one more item was seen (owned) */
+};
+
+/* Hands one item of a key-order walk to fn; the first item beyond the limit
+ * only tells that more exist (the cursor is the last item handed out). */
+static int ddb_page_item(const cJSON *it, void *ud)
+{
+	struct ddb_page_walk *p = ud;
+
+	if (p->got == p->limit) {
+		p->next = p->last_cur;
+		p->last_cur = NULL;
+		return DDB_WALK_STOP;
+	}
+	if ((p->rc = p->fn(it, p->ud)) != 0)
+		return DDB_WALK_STOP;
+	p->got++;
+	free(p->last_cur);
+	p->last_cur = ddb_cursor_make(it, NULL);
+	return p->last_cur ? 1 : MT_ENOMEM;
+}
+
 /* Queries partition pk (SK begins with prefix) in key order, applying
  * filter (optional; values :now are bound), and hands at most limit
  * items to fn. Sets *next to a cursor when more items exist. */
@@ -449,27 +479,23 @@ int store_ddb_query_page(struct store_ddb *s, const char *pk, const char *prefix
 			  const char *filter, const struct store_page *page, ddb_item_fn fn,
 			  void *ud, char **next)
 {
-	cJSON *start = NULL, *req, *resp, *vals, *names, *items, *it, *lek;
-	const cJSON *last = NULL;
-	int limit, got = 0, rc = 0, bad, want, i, cnt;
-	char *last_cur = NULL;
+	struct ddb_page_walk p = { .fn = fn, .ud = ud };
+	struct ddb_walk w = { .item = ddb_page_item, .ud = &p };
+	cJSON *req, *vals, *names;
+	int rc, bad;
 
 	*next = NULL;
-	limit = page ? page->limit : 50;
-	if (limit < 1 || limit > 500)
+	p.limit = page ? page->limit : 50;
+	if (p.limit < 1 || p.limit > 500)
 		return MT_EINVAL;
+	w.limit = p.limit + 1;   /* Limit = what is left + 1: the one telling "more" */
 	if (page && page->cursor && page->cursor[0]) {
-		start = ddb_cursor_parse(page->cursor, pk, prefix, &bad);
-		if (start == NULL)
+		w.start = ddb_cursor_parse(page->cursor, pk, prefix, &bad);
+		if (w.start == NULL)
 			return bad ? MT_EINVAL : MT_ENOMEM;
 	}
-	for (;;) {
-		want = limit - got;
-		req = store_ddb_req(s);
-		if (req == NULL) {
-			rc = MT_ENOMEM;
-			break;
-		}
+	req = store_ddb_req(s);
+	if (req) {
 		cJSON_AddStringToObject(req, "KeyConditionExpression", "PK = :pk AND begins_with(SK, :pfx)");
 		vals = cJSON_AddObjectToObject(req, "ExpressionAttributeValues");
 		store_ddb_val_s(vals, ":pk", pk);
@@ -481,52 +507,15 @@ int store_ddb_query_page(struct store_ddb *s, const char *pk, const char *prefix
 			store_ddb_put_n(vals, ":now", store_ddb_now_s(s));
 		}
 		cJSON_AddTrueToObject(req, "ConsistentRead");
-		cJSON_AddNumberToObject(req, "Limit", want + 1);
-		if (start) {
-			cJSON_AddItemToObject(req, "ExclusiveStartKey", start);
-			start = NULL;
-		}
-		rc = store_ddb_call(s, "Query", req, &resp, NULL);
-		if (rc != 0)
-			break;
-		items = cJSON_GetObjectItemCaseSensitive(resp, "Items");
-		cnt = cJSON_GetArraySize(items);
-		for (i = 0; i < cnt; i++) {
-			it = cJSON_GetArrayItem(items, i);
-			if (got == limit) {
-				/* one more exists: the cursor is the last item handed out */
-				*next = last_cur;
-				last_cur = NULL;
-				cJSON_Delete(resp);
-				goto done;
-			}
-			rc = fn(it, ud);
-			if (rc != 0)
-				break;
-			got++;
-			last = it;
-			free(last_cur);
-			last_cur = ddb_cursor_make(last, NULL);
-			if (last_cur == NULL) {
-				rc = MT_ENOMEM;
-				break;
-			}
-		}
-		lek = cJSON_DetachItemFromObjectCaseSensitive(resp, "LastEvaluatedKey");
-		cJSON_Delete(resp);
-		if (rc != 0 || lek == NULL) {
-			cJSON_Delete(lek);
-			break;
-		}
-		start = lek;
 	}
-done:
-	cJSON_Delete(start);
-	free(last_cur);
-	if (rc != 0) {
-		free(*next);
-		*next = NULL;
-	}
+	rc = store_ddb_query_walk(s, req, &w);
+	if (rc == 0)
+		rc = p.rc;
+	free(p.last_cur);
+	if (rc == 0)
+		*next = p.next;
+	else
+		free(p.next);
 	return rc;
 }
 
@@ -567,45 +556,18 @@ int store_ddb_shard(const struct store_ddb *s, const char *key)
 int store_ddb_query_gsi1(struct store_ddb *s, const char *pk, const char *hi, int limit, ddb_item_fn fn, void *ud,
 			 int *took)
 {
-	cJSON *start = NULL, *req, *vals, *resp, *arr, *lek;
-	int rc = 0, r, i;
+	struct ddb_walk w = { .limit = limit, .item = fn, .ud = ud };
+	cJSON *req = store_ddb_req(s), *vals;
+	int rc;
 
-	*took = 0;
-	for (;;) {
-		req = store_ddb_req(s);
-		if (req == NULL) {
-			rc = MT_ENOMEM;
-			break;
-		}
+	if (req) {
 		cJSON_AddStringToObject(req, "IndexName", "GSI1");
 		cJSON_AddStringToObject(req, "KeyConditionExpression", "GSI1PK = :pk AND GSI1SK <= :hi");
 		vals = cJSON_AddObjectToObject(req, "ExpressionAttributeValues");
 		store_ddb_val_s(vals, ":pk", pk);
 		store_ddb_val_s(vals, ":hi", hi);
-		cJSON_AddNumberToObject(req, "Limit", limit - *took);
-		if (start) {
-			cJSON_AddItemToObject(req, "ExclusiveStartKey", start);
-			start = NULL;
-		}
-		rc = store_ddb_call(s, "Query", req, &resp, NULL);
-		if (rc != 0)
-			break;
-		arr = cJSON_GetObjectItemCaseSensitive(resp, "Items");
-		for (i = 0; i < cJSON_GetArraySize(arr) && *took < limit; i++) {
-			r = fn(cJSON_GetArrayItem(arr, i), ud);
-			if (r < 0) {
-				rc = r;
-				break;
-			}
-			*took += r;
-		}
-		lek = cJSON_DetachItemFromObjectCaseSensitive(resp, "LastEvaluatedKey");
-		cJSON_Delete(resp);
-		if (rc != 0 || lek == NULL || *took >= limit) {
-			cJSON_Delete(lek);
-			break;
-		}
-		start = lek;
 	}
+	rc = store_ddb_query_walk(s, req, &w);
+	*took = w.took;
 	return rc;
 }

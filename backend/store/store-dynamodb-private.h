@@ -26,8 +26,26 @@ struct store_ddb {
 };
 
 /* One item consumer for store_ddb_query_page (0 = go on, else stop with
- * that code) and store_ddb_query_gsi1 (1 took it, 0 passed it over, or MT_E*). */
+ * that code), and for store_ddb_query_gsi1 and struct ddb_walk (1 took it,
+ * 0 passed it over, MT_E*, or for a walk DDB_WALK_STOP). */
 typedef int (*ddb_item_fn)(const cJSON *item, void *ud);
+
+/* Returned by a walk's item callback: end the walk here, the item not taken. */
+#define DDB_WALK_STOP 2
+
+/* One whole Query response for a walk's page callback: 0 go on, or MT_E*. */
+typedef int (*ddb_page_fn)(const cJSON *resp, void *ud);
+
+/* A paged Query (store_ddb_query_walk): what to ask, whom to hand items to. */
+struct ddb_walk {
+	cJSON *start;        /* ExclusiveStartKey of the first page (owned, consumed), or NULL */
+	int limit;           /* items to take at most (0: no limit, no Limit sent) */
+	int extra;           /* each page asks Limit = limit - took + extra */
+	ddb_item_fn item;    /* per item, or NULL: 1 took, 0 passed over, DDB_WALK_STOP, MT_E* */
+	ddb_page_fn page;    /* per response after its items when the walk goes on, or NULL */
+	void *ud;            /* handed to item and page */
+	int took;            /* out: items item took */
+};
 
 /* A growable array of records for page collection. */
 struct ddb_vec {
@@ -104,6 +122,14 @@ int store_ddb_shard(const struct store_ddb *s, const char *key);
  * stops once limit items were taken. *took: how many were. 0 or MT_E*. */
 int store_ddb_query_gsi1(struct store_ddb *s, const char *pk, const char *hi, int limit, ddb_item_fn fn, void *ud,
 			 int *took);
+
+/* ---- store-dynamodb-query.c */
+/* Sends req (a Query, consumed, without Limit or ExclusiveStartKey) page
+ * after page, following LastEvaluatedKey, and hands each item to w->item
+ * and each page to w->page, until the partition ends, w->limit items were
+ * taken, or a callback stops the walk. w->took says how many were taken.
+ * 0 or MT_E*. */
+int store_ddb_query_walk(struct store_ddb *s, cJSON *req, struct ddb_walk *w);
 
 /* ---- store-dynamodb-guest.c */
 /* Creates or replaces a public link (LINK#<key> / LINK). */

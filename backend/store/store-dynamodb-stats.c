@@ -146,15 +146,31 @@ static int ddb_stat_items(const cJSON *items, struct mt_stat_bucket *b,
 	return 0;
 }
 
+/* A bucket consumer and its buffer, for ddb_stat_page. */
+struct ddb_stat_walk {
+	struct mt_stat_bucket *b;                             /* the bucket read */
+	int (*fn)(const struct mt_stat_bucket *b, void *ud);  /* the caller's consumer */
+	void *ud;                                             /* handed to fn */
+};
+
+/* Hands the buckets of one Query page to fn (a walk's page callback). */
+static int ddb_stat_page(const cJSON *resp, void *ud)
+{
+	struct ddb_stat_walk *sw = ud;
+
+	return ddb_stat_items(cJSON_GetObjectItemCaseSensitive(resp, "Items"), sw->b, sw->fn, sw->ud);
+}
+
 /* Hands fn the list's buckets with from_hour <= hour < to_hour: one Query, paged. */
 int store_ddb_stat_range(struct store *st, const char *waitlist_id, int64_t from_hour, int64_t to_hour,
 			 int (*fn)(const struct mt_stat_bucket *b, void *ud), void *ud)
 {
 	struct store_ddb *s = store_ddb_of(st);
 	char pk[DDB_STAT_PK_SIZE], lo[DDB_STAT_SK_SIZE], hi[DDB_STAT_SK_SIZE];
-	struct mt_stat_bucket *b;
-	cJSON *start = NULL, *req, *vals, *resp;
-	int r = 0;
+	struct ddb_stat_walk sw = { .fn = fn, .ud = ud };
+	struct ddb_walk w = { .page = ddb_stat_page, .ud = &sw };
+	cJSON *req, *vals;
+	int r;
 
 	if (waitlist_id == NULL || fn == NULL)
 		return MT_EINVAL;
@@ -162,36 +178,21 @@ int store_ddb_stat_range(struct store *st, const char *waitlist_id, int64_t from
 		from_hour = 0;
 	if (to_hour <= from_hour)
 		return 0;
-	if ((b = malloc(sizeof *b)) == NULL)
+	if ((sw.b = malloc(sizeof *sw.b)) == NULL)
 		return MT_ENOMEM;
 	store_ddb_fmt(pk, sizeof pk, "STAT#", waitlist_id);
 	ddb_stat_sk(lo, sizeof lo, from_hour, 0);
 	ddb_stat_sk(hi, sizeof hi, to_hour - 1, 99);
-	for (;;) {
-		if ((req = store_ddb_req(s)) == NULL) {
-			r = MT_ENOMEM;
-			break;
-		}
+	if ((req = store_ddb_req(s)) != NULL) {
 		cJSON_AddStringToObject(req, "KeyConditionExpression", "PK = :pk AND SK BETWEEN :lo AND :hi");
 		vals = cJSON_AddObjectToObject(req, "ExpressionAttributeValues");
 		store_ddb_val_s(vals, ":pk", pk);
 		store_ddb_val_s(vals, ":lo", lo);
 		store_ddb_val_s(vals, ":hi", hi);
 		cJSON_AddTrueToObject(req, "ConsistentRead");
-		if (start != NULL) {
-			cJSON_AddItemToObject(req, "ExclusiveStartKey", start);
-			start = NULL;
-		}
-		if ((r = store_ddb_call(s, "Query", req, &resp, NULL)) != 0)
-			break;
-		r = ddb_stat_items(cJSON_GetObjectItemCaseSensitive(resp, "Items"), b, fn, ud);
-		start = cJSON_DetachItemFromObjectCaseSensitive(resp, "LastEvaluatedKey");
-		cJSON_Delete(resp);
-		if (r != 0 || start == NULL)
-			break;
 	}
-	cJSON_Delete(start);
-	free(b);
+	r = store_ddb_query_walk(s, req, &w);
+	free(sw.b);
 	return r;
 }
 

@@ -270,14 +270,22 @@ int store_ddb_waitee_delete(struct store *st, const char *waitlist_id, const cha
 	return rc == MT_ECONFLICT ? MT_ENOTFOUND : rc;
 }
 
+/* Adds a Select COUNT page's Count to the total at ud (a walk's page callback). */
+static int ddb_count_page(const cJSON *resp, void *ud)
+{
+	*(int *)ud += (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(resp, "Count"));
+	return 0;
+}
+
 /* Counts active waitees of a list before an id (Select COUNT, paged). */
 int store_ddb_waitee_count_active(struct store *st, const char *waitlist_id, const char *before_id,
 				   int *count)
 {
 	struct store_ddb *s = store_ddb_of(st);
 	char pk[MT_ID_SIZE + 10], hi[MT_ID_SIZE + 8];
-	cJSON *start = NULL, *req, *vals, *names, *resp, *lek;
-	int rc = 0, total = 0;
+	int rc, total = 0;
+	struct ddb_walk w = { .page = ddb_count_page, .ud = &total };
+	cJSON *req, *vals, *names;
 
 	*count = 0;
 	if (strlen(waitlist_id) > MT_ID_LEN || (before_id && strlen(before_id) > MT_ID_LEN))
@@ -285,12 +293,8 @@ int store_ddb_waitee_count_active(struct store *st, const char *waitlist_id, con
 	store_ddb_fmt(pk, sizeof pk, "WAITLIST#", waitlist_id);
 	if (before_id)
 		store_ddb_fmt(hi, sizeof hi, "WAITEE#", before_id);
-	for (;;) {
-		req = store_ddb_req(s);
-		if (req == NULL) {
-			rc = MT_ENOMEM;
-			break;
-		}
+	req = store_ddb_req(s);
+	if (req) {
 		/* the WAITLIST#<id> partition holds only WAITEE# items */
 		cJSON_AddStringToObject(req, "KeyConditionExpression",
 					before_id ? "PK = :pk AND SK < :hi" : "PK = :pk");
@@ -309,20 +313,8 @@ int store_ddb_waitee_count_active(struct store *st, const char *waitlist_id, con
 		store_ddb_put_n(vals, ":now", store_ddb_now_s(s));
 		cJSON_AddStringToObject(req, "Select", "COUNT");
 		cJSON_AddTrueToObject(req, "ConsistentRead");
-		if (start) {
-			cJSON_AddItemToObject(req, "ExclusiveStartKey", start);
-			start = NULL;
-		}
-		rc = store_ddb_call(s, "Query", req, &resp, NULL);
-		if (rc != 0)
-			break;
-		total += (int)cJSON_GetNumberValue(cJSON_GetObjectItemCaseSensitive(resp, "Count"));
-		lek = cJSON_DetachItemFromObjectCaseSensitive(resp, "LastEvaluatedKey");
-		cJSON_Delete(resp);
-		if (lek == NULL)
-			break;
-		start = lek;
 	}
+	rc = store_ddb_query_walk(s, req, &w);
 	if (rc == 0)
 		*count = total;
 	return rc;
@@ -400,61 +392,65 @@ int store_ddb_waitee_list_due(struct store *st, int64_t now_ms, int limit,
 	return 0;
 }
 
+/* What ddb_phone_item needs across a walk of a phone's waitees. */
+struct ddb_phone {
+	struct store_ddb *s;      /* the store (expiry clock) */
+	const char *phone;        /* the phone asked for */
+	struct mt_waitee *out;    /* the newest active waitee with it */
+	int found;                /* *out is set */
+	int other;                /* another tenant's active waitee has it too */
+};
+
+/* Looks at one waitee of the phone, newest first: the first active one is
+ * the answer; one of another tenant stops the walk (MT_ECONFLICT). */
+static int ddb_phone_item(const cJSON *it, void *ud)
+{
+	struct ddb_phone *p = ud;
+	struct mt_waitee w;
+
+	if (ddb_expired(p->s, it))
+		return 0;
+	ddb_waitee_read(it, &w);
+	if (!ddb_status_active(w.status) || strcmp(w.phone, p->phone) != 0)
+		return 0;
+	if (!p->found) {
+		*p->out = w;
+		p->found = 1;
+	} else if (strcmp(w.tenant_id, p->out->tenant_id) != 0) {
+		p->other = 1;
+		return DDB_WALK_STOP;
+	}
+	return 0;
+}
+
 /* The most recently joined active waitee with this phone (sparse GSI2);
  * MT_ECONFLICT when active waitees of more than one tenant have it. */
 int store_ddb_waitee_find_by_phone(struct store *st, const char *phone, struct mt_waitee *out)
 {
 	struct store_ddb *s = store_ddb_of(st);
+	struct ddb_phone p = { s, phone, out, 0, 0 };
+	struct ddb_walk w = { .item = ddb_phone_item, .ud = &p };
 	char pk[MT_PHONE_MAX + 16];
-	cJSON *start = NULL, *req, *vals, *resp, *arr, *it, *lek;
-	struct mt_waitee w;
-	int rc = 0, i, found = 0, other = 0;
+	cJSON *req, *vals;
+	int rc;
 
 	if (phone == NULL || phone[0] == '\0')
 		return MT_EINVAL;
 	if (strlen(phone) > MT_PHONE_MAX)
 		return MT_ENOTFOUND;
 	snprintf(pk, sizeof pk, "PHONE#%s", phone);
-	while (!other) {   /* past the newest, on to another tenant's (MT_ECONFLICT) or the end */
-		req = store_ddb_req(s);
-		if (req == NULL)
-			return MT_ENOMEM;
+	req = store_ddb_req(s);
+	if (req) {
+		/* past the newest, on to another tenant's (MT_ECONFLICT) or the end, 10 a page */
 		cJSON_AddStringToObject(req, "IndexName", "GSI2");
 		cJSON_AddStringToObject(req, "KeyConditionExpression", "GSI2PK = :pk");
 		vals = cJSON_AddObjectToObject(req, "ExpressionAttributeValues");
 		store_ddb_val_s(vals, ":pk", pk);
 		cJSON_AddFalseToObject(req, "ScanIndexForward");
 		cJSON_AddNumberToObject(req, "Limit", 10);
-		if (start) {
-			cJSON_AddItemToObject(req, "ExclusiveStartKey", start);
-			start = NULL;
-		}
-		rc = store_ddb_call(s, "Query", req, &resp, NULL);
-		if (rc != 0)
-			return rc;
-		arr = cJSON_GetObjectItemCaseSensitive(resp, "Items");
-		for (i = 0; i < cJSON_GetArraySize(arr) && !other; i++) {
-			it = cJSON_GetArrayItem(arr, i);
-			if (ddb_expired(s, it))
-				continue;
-			ddb_waitee_read(it, &w);
-			if (!ddb_status_active(w.status) || strcmp(w.phone, phone) != 0)
-				continue;
-			if (!found) {
-				*out = w;
-				found = 1;
-			} else if (strcmp(w.tenant_id, out->tenant_id) != 0) {
-				other = 1;
-			}
-		}
-		lek = cJSON_DetachItemFromObjectCaseSensitive(resp, "LastEvaluatedKey");
-		cJSON_Delete(resp);
-		if (lek == NULL)
-			break;
-		if (other)
-			cJSON_Delete(lek);
-		else
-			start = lek;
 	}
-	return other ? MT_ECONFLICT : found ? 0 : MT_ENOTFOUND;
+	rc = store_ddb_query_walk(s, req, &w);
+	if (rc != 0)
+		return rc;
+	return p.other ? MT_ECONFLICT : p.found ? 0 : MT_ENOTFOUND;
 }

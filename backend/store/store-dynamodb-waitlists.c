@@ -167,7 +167,7 @@ int store_ddb_waitlist_update(struct store *st, struct mt_waitlist *w, int64_t e
 
 /* Deletes keys (a cJSON array of {PK, SK}) with BatchWriteItem in chunks
  * of 25, retrying UnprocessedItems with backoff. */
-static int ddb_batch_delete(struct store_ddb *s, cJSON *keys)
+static int ddb_batch_delete(struct store_ddb *s, const cJSON *keys)
 {
 	cJSON *req, *ri, *arr, *dr, *resp, *unp;
 	int total = cJSON_GetArraySize(keys), i, j, rc, round;
@@ -221,44 +221,28 @@ static int ddb_batch_delete(struct store_ddb *s, cJSON *keys)
 	return 0;
 }
 
+/* Deletes the waitees of one Query page of keys (a walk's page callback). */
+static int ddb_purge_page(const cJSON *resp, void *ud)
+{
+	return ddb_batch_delete(ud, cJSON_GetObjectItemCaseSensitive(resp, "Items"));
+}
+
 /* Deletes all waitees of a list: Query keys page by page + BatchWriteItem. */
 static int ddb_waitees_purge(struct store_ddb *s, const char *waitlist_id)
 {
+	struct ddb_walk w = { .page = ddb_purge_page, .ud = s };
 	char pk[MT_ID_SIZE + 10];
-	cJSON *start = NULL, *req, *vals, *resp, *items, *keys, *lek;
-	int rc = 0;
+	cJSON *req = store_ddb_req(s), *vals;
 
 	store_ddb_fmt(pk, sizeof pk, "WAITLIST#", waitlist_id);
-	for (;;) {
-		req = store_ddb_req(s);
-		if (req == NULL) {
-			rc = MT_ENOMEM;
-			break;
-		}
+	if (req) {
 		cJSON_AddStringToObject(req, "KeyConditionExpression", "PK = :pk");
 		cJSON_AddStringToObject(req, "ProjectionExpression", "PK, SK");
 		vals = cJSON_AddObjectToObject(req, "ExpressionAttributeValues");
 		store_ddb_val_s(vals, ":pk", pk);
 		cJSON_AddTrueToObject(req, "ConsistentRead");
-		if (start) {
-			cJSON_AddItemToObject(req, "ExclusiveStartKey", start);
-			start = NULL;
-		}
-		rc = store_ddb_call(s, "Query", req, &resp, NULL);
-		if (rc != 0)
-			break;
-		items = cJSON_GetObjectItemCaseSensitive(resp, "Items");
-		keys = items;
-		rc = ddb_batch_delete(s, keys);
-		lek = cJSON_DetachItemFromObjectCaseSensitive(resp, "LastEvaluatedKey");
-		cJSON_Delete(resp);
-		if (rc != 0 || lek == NULL) {
-			cJSON_Delete(lek);
-			break;
-		}
-		start = lek;
 	}
-	return rc;
+	return store_ddb_query_walk(s, req, &w);
 }
 
 /* Deletes a waitlist of a tenant and all its waitees: proves the list is

@@ -28,8 +28,7 @@
 #define TENANT_A "01HAAAAAAAAAAAAAAAAAAAAAAA"
 #define TENANT_B "01HBBBBBBBBBBBBBBBBBBBBBBB"
 
-static int use_dynamo;                 /* 1: DynamoDB through dynalite */
-static struct test_proc dyn;           /* the dynalite of this run */
+static struct test_store_env env;      /* SQLite or DynamoDB (dynalite) this run */
 
 /* One test's world. */
 struct fx {
@@ -52,16 +51,7 @@ static int fx_setup(void **state)
 	char url[512], *cause = NULL;
 
 	assert_non_null(f);
-	if (use_dynamo) {
-		char *table = test_unique_name("guest");
-
-		snprintf(url, sizeof url, "dynamodb://%s?region=us-east-1&endpoint=%s", table, dyn.url);
-		free(table);
-	} else {
-		snprintf(f->dir, sizeof f->dir, "/tmp/maitre-guest-XXXXXX");
-		assert_non_null(mkdtemp(f->dir));
-		snprintf(url, sizeof url, "sqlite:%s/maitre.db", f->dir);
-	}
+	assert_int_equal(test_store_url(&env, "guest", f->dir, sizeof f->dir, url, sizeof url), 0);
 	if (store_open(url, &f->store, &cause) != 0)
 		fail_msg("store_open: %s", cause ? cause : "?");
 	f->now = (int64_t)time(NULL) * 1000;
@@ -81,13 +71,9 @@ static int fx_setup(void **state)
 static int fx_teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[128];
 
 	store_close(f->store);
-	if (!use_dynamo) {
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-		assert_int_equal(system(cmd), 0);
-	}
+	assert_int_equal(test_store_dir_remove(f->dir), 0);
 	free(f);
 	return 0;
 }
@@ -677,7 +663,8 @@ static void test_no_secret(void **state)
 	cJSON_Delete(resp);
 }
 
-int main(int argc, char **argv)
+/* Runs the tests as cmocka group `group`. */
+static int run_group(const char *group)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_links, fx_setup, fx_teardown),
@@ -689,18 +676,11 @@ int main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_checkin, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_no_secret, fx_setup, fx_teardown),
 	};
-	int r;
 
-	use_dynamo = argc > 1 && strcmp(argv[1], "dynamodb") == 0;
-	if (use_dynamo) {
-		r = dynalite_start(&dyn);
-		if (r == 77)
-			return 77;
-		if (r != 0)
-			return 1;
-	}
-	r = cmocka_run_group_tests_name(use_dynamo ? "guest-handlers-dynamodb" : "guest-handlers-sqlite", tests, NULL, NULL);
-	if (use_dynamo)
-		test_proc_stop(&dyn);
-	return r;
+	return cmocka_run_group_tests_name(group, tests, NULL, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	return test_store_main(argc, argv, &env, "guest-handlers", run_group);
 }

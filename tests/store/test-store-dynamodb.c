@@ -20,6 +20,7 @@
 #include "core/stats.h"
 #include "store/store.h"
 #include "store/store-dynamodb.h"
+#include "store/store-dynamodb-private.h"   /* white-box: store_ddb_query_walk */
 #include "contract.h"
 #include "../tools/dynalite.h"
 
@@ -256,6 +257,150 @@ static void make_list_and_template(struct store *s, int64_t now, struct mt_waitl
 	memcpy(w->tenant_id, wl->tenant_id, MT_ID_SIZE);
 	snprintf(w->name, sizeof w->name, "x");
 	w->party_size = 1;
+}
+
+/* ---- the Query pager (store_ddb_query_walk) ---- */
+
+/* What the walk test's callbacks saw and how they answer. */
+struct walk_seen {
+	char sk[16][64];     /* SK of each item handed to walk_item, in order */
+	int items;           /* items handed to walk_item */
+	int pages;           /* pages handed to walk_page */
+	int skip_odd;        /* pass over every second item handed (answer 0) */
+	int stop_at;         /* answer DDB_WALK_STOP at this item (1-based), 0 never */
+	int fail_at;         /* answer MT_EIO at this item (1-based), 0 never */
+};
+
+/* The walk test's item callback: records the SK, answers as walk_seen says. */
+static int walk_item(const cJSON *it, void *ud)
+{
+	struct walk_seen *w = ud;
+	const char *sk = store_ddb_get_sp(it, "SK");
+	int k;
+
+	assert_non_null(sk);
+	assert_true(w->items < 16);
+	snprintf(w->sk[w->items], sizeof w->sk[0], "%s", sk);
+	k = ++w->items;
+	if (w->fail_at == k)
+		return MT_EIO;
+	if (w->stop_at == k)
+		return DDB_WALK_STOP;
+	return w->skip_odd && k % 2 == 0 ? 0 : 1;
+}
+
+/* The walk test's page callback: counts the pages it is handed. */
+static int walk_page(const cJSON *resp, void *ud)
+{
+	struct walk_seen *w = ud;
+
+	assert_non_null(cJSON_GetObjectItemCaseSensitive(resp, "Items"));
+	w->pages++;
+	return 0;
+}
+
+/* A Query of the waitees of list id, Limit page (0: none). */
+static cJSON *walk_req(struct store *s, const char *id, int page)
+{
+	cJSON *req = store_ddb_req(store_ddb_of(s)), *vals;
+	char pk[64];
+
+	assert_non_null(req);
+	snprintf(pk, sizeof pk, "WAITLIST#%s", id);
+	cJSON_AddStringToObject(req, "KeyConditionExpression", "PK = :pk");
+	vals = cJSON_AddObjectToObject(req, "ExpressionAttributeValues");
+	store_ddb_val_s(vals, ":pk", pk);
+	cJSON_AddTrueToObject(req, "ConsistentRead");
+	if (page > 0)
+		cJSON_AddNumberToObject(req, "Limit", page);
+	return req;
+}
+
+/* One walk of test_query_walk and what it must give. */
+struct walk_case {
+	const char *what;    /* label */
+	int page_size;       /* the request's own Limit (0: none) */
+	int limit;           /* ddb_walk.limit */
+	int skip_odd;        /* walk_seen.skip_odd */
+	int stop_at;         /* walk_seen.stop_at */
+	int fail_at;         /* walk_seen.fail_at */
+	int rc;              /* the walk's result */
+	int took;            /* items taken */
+	int items;           /* items handed to walk_item */
+	int pages;           /* pages handed to walk_page */
+	uint64_t queries;    /* Query requests */
+};
+
+/* The walks over 12 waitees: pages of 5 without a limit (3 pages, all
+ * handed on); limit 7 (one Query, the stopping page not handed on);
+ * limit 4 passing every second over (Limit 4, 2, 1); DDB_WALK_STOP at the
+ * 6th over pages of 4; MT_EIO at the 3rd. */
+static const struct walk_case cases[] = {
+	{ "walk, pages of 5", 5, 0, 0, 0, 0, 0, 12, 12, 3, 3 },
+	{ "walk, limit 7", 0, 7, 0, 0, 0, 0, 7, 7, 0, 1 },
+	{ "walk, limit 4 over skips", 0, 4, 1, 0, 0, 0, 4, 7, 2, 3 },
+	{ "walk, stop at 6", 4, 0, 0, 6, 0, 0, 5, 6, 1, 2 },
+	{ "walk, error at 3", 0, 0, 0, 0, 3, MT_EIO, 2, 3, 0, 1 },
+};
+
+/* The pager follows LastEvaluatedKey in order, asks Limit = limit - took +
+ * extra, stops at the limit, at DDB_WALK_STOP and at an error, and starts
+ * after a given key. */
+static void test_query_walk(void **state)
+{
+	struct store *s = test_store();
+	struct aws_client *c = store_dynamodb_client(s);
+	struct mt_waitlist wl;
+	struct mt_waitee w;
+	struct walk_seen seen;
+	struct ddb_walk walk;
+	int64_t now = mt_clock_system_now(NULL);
+	char ids[12][MT_ID_SIZE], pk[64], fifth[64];
+	int i;
+	size_t t;
+
+	(void)state;
+	make_list_and_template(s, now, &wl, &w);
+	for (i = 0; i < 12; i++) {
+		mt_id_new(w.id, now + i);
+		memcpy(ids[i], w.id, MT_ID_SIZE);
+		assert_int_equal(s->ops->waitee_create(s, &w), 0);
+	}
+	aws_client_counts_reset(c);
+
+	for (t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+		const struct walk_case *k = &cases[t];
+
+		memset(&seen, 0, sizeof seen);
+		seen.skip_odd = k->skip_odd;
+		seen.stop_at = k->stop_at;
+		seen.fail_at = k->fail_at;
+		walk = (struct ddb_walk){ .limit = k->limit, .item = walk_item, .page = walk_page, .ud = &seen };
+		assert_int_equal(store_ddb_query_walk(store_ddb_of(s), walk_req(s, wl.id, k->page_size), &walk), k->rc);
+		assert_int_equal(walk.took, k->took);
+		assert_int_equal(seen.items, k->items);
+		assert_int_equal(seen.pages, k->pages);
+		counts_check(s, k->what, (struct expect[]){{"Query", k->queries}, {NULL, 0}});
+		if (t == 0) {   /* every item, in key order */
+			for (i = 0; i < 12; i++)
+				assert_non_null(strstr(seen.sk[i], ids[i]));
+			snprintf(fifth, sizeof fifth, "%s", seen.sk[4]);
+		}
+	}
+
+	/* a start key: the walk begins after the 5th item */
+	memset(&seen, 0, sizeof seen);
+	walk = (struct ddb_walk){ .item = walk_item, .ud = &seen };
+	walk.start = cJSON_CreateObject();
+	assert_non_null(walk.start);
+	snprintf(pk, sizeof pk, "WAITLIST#%s", wl.id);
+	store_ddb_put_s(walk.start, "PK", pk);
+	store_ddb_put_s(walk.start, "SK", fifth);
+	assert_int_equal(store_ddb_query_walk(store_ddb_of(s), walk_req(s, wl.id, 0), &walk), 0);
+	assert_int_equal(walk.took, 7);
+	assert_non_null(strstr(seen.sk[0], ids[5]));
+	assert_non_null(strstr(seen.sk[6], ids[11]));
+	store_close(s);
 }
 
 /* A due lookup among many non-due waitees costs one Query per shard. */
@@ -842,6 +987,50 @@ static int stat_sum(const struct mt_stat_bucket *b, void *ud)
 	return 0;
 }
 
+/* Reads the proxy's stats file into buf (size bytes, NUL-terminated). */
+static void proxy_stats(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	size_t got;
+
+	assert_non_null(f);
+	got = fread(buf, 1, size - 1, f);
+	fclose(f);
+	buf[got] = '\0';
+}
+
+/* Starts tests/store/ddb-proxy.py in front of this run's dynalite with the
+ * extra arguments (NULL-ended, at most 8) and its stats into stats, then
+ * opens a store on a new table (schema ready) through it; *px is the proxy. */
+static struct store *proxied_store(struct test_proc *px, const char *stats, const char *const *extra)
+{
+	char script[1024], up[80], url[512], stats_arg[64], extra_args[8][32], *table, *cause = NULL;
+	char *argv[16] = { "/usr/bin/python3", script, "--upstream", up, "--stats-file", stats_arg };
+	struct store *s = NULL;
+	int i;
+
+	snprintf(script, sizeof script, "%s/store/ddb-proxy.py", test_tests_dir());
+	snprintf(up, sizeof up, "%s", dyn.url);
+	snprintf(stats_arg, sizeof stats_arg, "%s", stats);
+	for (i = 0; extra[i]; i++) {
+		assert_true(i < 8);
+		snprintf(extra_args[i], sizeof extra_args[i], "%s", extra[i]);
+		argv[6 + i] = extra_args[i];
+	}
+	argv[6 + i] = NULL;
+	assert_int_equal(test_proc_spawn_port(argv, px), 0);
+	table = test_unique_name("mt");
+	assert_non_null(table);
+	snprintf(url, sizeof url, "dynamodb://%s?region=us-east-1&endpoint=%s", table, px->url);
+	free(table);
+	if (store_open(url, &s, &cause) != 0)
+		fprintf(stderr, "open %s: %s\n", url, cause ? cause : "?");
+	free(cause);
+	assert_non_null(s);
+	assert_int_equal(s->ops->init_schema(s), 0);
+	return s;
+}
+
 /* A stats ADD whose first attempt reached dynalite but whose answer was
  * lost (tests/store/ddb-proxy.py forwards it, then closes the connection
  * without a word; the aws layer tries again at once, as after a 5xx or a
@@ -851,32 +1040,18 @@ static int stat_sum(const struct mt_stat_bucket *b, void *ud)
 static void test_stat_add_answer_lost(void **state)
 {
 	const char *list = "01HSTATLIST000000000000000";
-	char script[1024], up[80], url[512], stats[64], seen[256], *table, *cause = NULL;
-	char *argv[] = { "/usr/bin/python3", script, "--upstream", up, "--lose", "UpdateItem:1", "--stats-file", stats,
-			 NULL };
+	const char *const extra[] = { "--lose", "UpdateItem:1", NULL };
+	char stats[64], seen[256];
 	struct test_proc px;
-	struct store *s = NULL;
+	struct store *s;
 	struct aws_client *c;
 	struct mt_stat_delta d;
 	int64_t sum[2] = { 0, 0 };
 	uint64_t calls = 0, attempts = 0;
-	FILE *f;
-	size_t got;
 
 	(void)state;
-	snprintf(script, sizeof script, "%s/store/ddb-proxy.py", test_tests_dir());
-	snprintf(up, sizeof up, "%s", dyn.url);
 	snprintf(stats, sizeof stats, "/tmp/maitre-ddb-proxy-%d.json", (int)getpid());
-	assert_int_equal(test_proc_spawn_port(argv, &px), 0);
-	table = test_unique_name("mt");
-	assert_non_null(table);
-	snprintf(url, sizeof url, "dynamodb://%s?region=us-east-1&endpoint=%s", table, px.url);
-	free(table);
-	if (store_open(url, &s, &cause) != 0)
-		fprintf(stderr, "open %s: %s\n", url, cause ? cause : "?");
-	free(cause);
-	assert_non_null(s);
-	assert_int_equal(s->ops->init_schema(s), 0);
+	s = proxied_store(&px, stats, extra);
 	c = store_dynamodb_client(s);
 
 	memset(&d, 0, sizeof d);
@@ -894,11 +1069,7 @@ static void test_stat_add_answer_lost(void **state)
 	/* the add reached dynalite twice: the attempt whose answer was lost,
 	 * then its repeat (libcurl's own re-send on a fresh connection when a
 	 * reused one dies without an answer, or the aws layer's retry) */
-	f = fopen(stats, "r");
-	assert_non_null(f);
-	got = fread(seen, 1, sizeof seen - 1, f);
-	fclose(f);
-	seen[got] = '\0';
+	proxy_stats(stats, seen, sizeof seen);
 	if (strstr(seen, "\"lost\": 1") == NULL || strstr(seen, "\"UpdateItem\": 2") == NULL)
 		fail_msg("the proxy did not lose one answer of two UpdateItem: %s (attempts %llu)", seen,
 			 (unsigned long long)attempts);
@@ -917,18 +1088,6 @@ static void test_stat_add_answer_lost(void **state)
 	unlink(stats);
 }
 
-/* Reads the proxy's stats file into buf (size bytes, NUL-terminated). */
-static void proxy_stats(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "r");
-	size_t got;
-
-	assert_non_null(f);
-	got = fread(buf, 1, size - 1, f);
-	fclose(f);
-	buf[got] = '\0';
-}
-
 /* A registration whose profile PutItem (attribute_not_exists) reached
  * dynalite but whose answer was lost on a reused keep-alive connection:
  * libcurl itself sends it again on a fresh connection inside the same
@@ -941,12 +1100,11 @@ static void proxy_stats(const char *path, char *buf, size_t size)
  * a stale versioned write is told apart from the returned item alone. */
 static void test_own_write_resent(void **state)
 {
-	char script[1024], up[80], url[512], stats[64], seen[256], *table, *cause = NULL;
-	char *argv[] = { "/usr/bin/python3", script, "--upstream", up, "--lose", "PutItem:3", "--ccf-item",
-			 "--stats-file", stats, NULL };
+	const char *const extra[] = { "--lose", "PutItem:3", "--ccf-item", NULL };
+	char stats[64], seen[256];
 	struct store_page page = { NULL, 10 };
 	struct test_proc px;
-	struct store *s = NULL;
+	struct store *s;
 	struct aws_client *c;
 	struct mt_user u, dup, got, *list = NULL;
 	struct mt_waitee w;
@@ -956,19 +1114,8 @@ static void test_own_write_resent(void **state)
 	char *next = NULL;
 
 	(void)state;
-	snprintf(script, sizeof script, "%s/store/ddb-proxy.py", test_tests_dir());
-	snprintf(up, sizeof up, "%s", dyn.url);
 	snprintf(stats, sizeof stats, "/tmp/maitre-ddb-proxy-own-%d.json", (int)getpid());
-	assert_int_equal(test_proc_spawn_port(argv, &px), 0);
-	table = test_unique_name("mt");
-	assert_non_null(table);
-	snprintf(url, sizeof url, "dynamodb://%s?region=us-east-1&endpoint=%s", table, px.url);
-	free(table);
-	if (store_open(url, &s, &cause) != 0)
-		fprintf(stderr, "open %s: %s\n", url, cause ? cause : "?");
-	free(cause);
-	assert_non_null(s);
-	assert_int_equal(s->ops->init_schema(s), 0);
+	s = proxied_store(&px, stats, extra);
 	c = store_dynamodb_client(s);
 
 	/* PutItem 1: id pointer, 2: tenant pointer, 3: the profile (answer lost) */
@@ -1107,6 +1254,7 @@ int main(void)
 	const struct CMUnitTest ddb_only[] = {
 		cmocka_unit_test(test_request_counts),
 		cmocka_unit_test(test_due_cost),
+		cmocka_unit_test(test_query_walk),
 		cmocka_unit_test(test_big_cascade_and_foreign_cursor),
 		cmocka_unit_test(test_paging_over_expired),
 		cmocka_unit_test(test_open_and_schema),

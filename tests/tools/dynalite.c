@@ -195,6 +195,67 @@ int test_proc_spawn_port(char *const argv[], struct test_proc *p)
 	return 0;
 }
 
+/* The main of a test run on both stores: SQLite, or DynamoDB on a dynalite
+ * of its own when argv[1] is "dynamodb". */
+int test_store_main(int argc, char **argv, struct test_store_env *env, const char *name,
+		    int (*run)(const char *group))
+{
+	char group[128];
+	int r;
+
+	env->dynamo = argc > 1 && strcmp(argv[1], "dynamodb") == 0;
+	if (env->dynamo) {
+		r = dynalite_start(&env->dyn);
+		if (r == 77)
+			return 77;
+		if (r != 0)
+			return 1;
+	}
+	snprintf(group, sizeof group, "%s-%s", name, env->dynamo ? "dynamodb" : "sqlite");
+	r = run(group);
+	if (env->dynamo)
+		test_proc_stop(&env->dyn);
+	return r;
+}
+
+/* A fresh store URL for one test: a new table on env's dynalite, or a
+ * SQLite file in a new directory /tmp/maitre-<prefix>-XXXXXX (into dir). */
+int test_store_url(const struct test_store_env *env, const char *prefix, char *dir, size_t dir_size, char *url,
+		   size_t url_size)
+{
+	char *table;
+
+	dir[0] = '\0';
+	if (env->dynamo) {
+		table = test_unique_name(prefix);
+		if (table == NULL)
+			return -1;
+		snprintf(url, url_size, "dynamodb://%s?region=us-east-1&endpoint=%s", table, env->dyn.url);
+		free(table);
+		return 0;
+	}
+	snprintf(dir, dir_size, "/tmp/maitre-%s-XXXXXX", prefix);
+	if (mkdtemp(dir) == NULL) {
+		dir[0] = '\0';
+		return -1;
+	}
+	snprintf(url, url_size, "sqlite:%s/maitre.db", dir);
+	return 0;
+}
+
+/* Removes the directory test_store_url made (nothing on DynamoDB). */
+int test_store_dir_remove(const char *dir)
+{
+	char cmd[128];
+
+	if (dir[0] == '\0')
+		return 0;
+	if (strncmp(dir, "/tmp/maitre-", 12) != 0 || strchr(dir, '\'') != NULL)
+		return -1;
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
 #ifdef DYNALITE_RUN_MAIN
 #include <curl/curl.h>
 

@@ -34,4 +34,26 @@ char *test_unique_name(const char *prefix);
 /* The tests/ source directory (compiled in). */
 const char *test_tests_dir(void);
 
+/* A test that runs on both stores: which one this run has. */
+struct test_store_env {
+	int dynamo;              /* 1: DynamoDB through dynalite, 0: SQLite */
+	struct test_proc dyn;    /* the run's dynalite (dynamo only) */
+};
+
+/* The main of a test run on SQLite, or on DynamoDB when argv[1] is
+ * "dynamodb" (a dynalite started into env->dyn for the run, stopped after):
+ * returns run("<name>-sqlite" or "<name>-dynamodb"), 77 when dynalite
+ * cannot run here (dynalite_start), or 1 when it failed to start. */
+int test_store_main(int argc, char **argv, struct test_store_env *env, const char *name,
+		    int (*run)(const char *group));
+
+/* A fresh store URL for one test into url: a new table "<prefix>..." on
+ * env's dynalite, or SQLite in a new directory /tmp/maitre-<prefix>-XXXXXX
+ * (its path into dir, "" on DynamoDB). 0 or -1. */
+int test_store_url(const struct test_store_env *env, const char *prefix, char *dir, size_t dir_size, char *url,
+		   size_t url_size);
+
+/* Removes a directory test_store_url made ("" : nothing). 0 or -1. */
+int test_store_dir_remove(const char *dir);
+
 #endif

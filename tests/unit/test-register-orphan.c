@@ -30,8 +30,7 @@
 
 #define T0 1764330000000LL   /* fake clock start, ms */
 
-static int use_dynamo;          /* 1: DynamoDB through dynalite */
-static struct test_proc dyn;    /* the dynalite of this run */
+static struct test_store_env env;   /* SQLite or DynamoDB (dynalite) this run */
 
 /* One test's world. */
 struct fx {
@@ -77,17 +76,7 @@ static int fx_setup(void **state)
 
 	assert_non_null(f);
 	assert_int_equal(mt_sodium_init(), 0);
-	if (use_dynamo) {
-		char *table = test_unique_name("register");
-
-		assert_non_null(table);
-		snprintf(url, sizeof url, "dynamodb://%s?region=us-east-1&endpoint=%s", table, dyn.url);
-		free(table);
-	} else {
-		snprintf(f->dir, sizeof f->dir, "/tmp/maitre-register-XXXXXX");
-		assert_non_null(mkdtemp(f->dir));
-		snprintf(url, sizeof url, "sqlite:%s/maitre.db", f->dir);
-	}
+	assert_int_equal(test_store_url(&env, "register", f->dir, sizeof f->dir, url, sizeof url), 0);
 	if (store_open(url, &f->ctx.store, &cause) != 0)
 		fail_msg("store_open %s: %s", url, cause ? cause : "?");
 	f->now = T0;
@@ -112,15 +101,11 @@ static int fx_setup(void **state)
 static int fx_teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[128];
 
 	f->ctx.store->ops = f->real;
 	store_close(f->ctx.store);
-	if (!use_dynamo) {
-		snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->dir);
-		if (system(cmd) != 0)
-			fprintf(stderr, "could not remove %s\n", f->dir);
-	}
+	if (test_store_dir_remove(f->dir) != 0)
+		fprintf(stderr, "could not remove %s\n", f->dir);
 	cur = NULL;
 	free(f);
 	return 0;
@@ -227,26 +212,19 @@ static void test_no_name(void **state)
 	assert_int_equal(f->puts, 0);
 }
 
-int main(int argc, char **argv)
+/* Runs the tests as cmocka group `group`. */
+static int run_group(const char *group)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_taken_email, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_store_failure, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_no_name, fx_setup, fx_teardown),
 	};
-	int r;
 
-	use_dynamo = argc > 1 && strcmp(argv[1], "dynamodb") == 0;
-	if (use_dynamo) {
-		r = dynalite_start(&dyn);
-		if (r == 77)
-			return 77;
-		if (r != 0)
-			return 1;
-	}
-	r = cmocka_run_group_tests_name(use_dynamo ? "register-orphan-dynamodb" : "register-orphan-sqlite", tests,
-					NULL, NULL);
-	if (use_dynamo)
-		test_proc_stop(&dyn);
-	return r;
+	return cmocka_run_group_tests_name(group, tests, NULL, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	return test_store_main(argc, argv, &env, "register-orphan", run_group);
 }
