@@ -12,9 +12,14 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
 #include "core/error.h"
 #include "core/log.h"
 #include "store/store-sqlite-private.h"
+
+/* Writers a leader wakes after releasing gc_lock (more are woken under it). */
+#define STORE_SQLITE_WAKE_BATCH 64
 
 /* Statements of this file, by enum store_sqlite_sq (store_sqlite_sql_of). */
 const struct store_sqlite_sql store_sqlite_sql_conn[SQ__COUNT] = {
@@ -504,30 +509,56 @@ static void store_sqlite_run_batch(struct store_sqlite *s, struct store_sqlite_c
 			j->result = r;
 }
 
+/* Sleeps while *word is `value` (or until a wake); returns at once when it is not. */
+static void store_sqlite_sleep_on(atomic_int *word, int value)
+{
+	(void)syscall(SYS_futex, (int *)word, FUTEX_WAIT_PRIVATE, value, NULL, NULL, 0);
+}
+
+/* Wakes the thread sleeping on word. Only the address is used: safe after
+ * the word's owner has seen its new value and gone (a stray wake of
+ * whoever sleeps there later is one more spurious wake-up, which every
+ * sleeper here re-checks). */
+static void store_sqlite_wake(atomic_int *word)
+{
+	(void)syscall(SYS_futex, (int *)word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
 /* Runs a write job durably and returns its result. Writers that arrive while
  * another thread is committing queue up; when it is done, one of them
  * becomes the leader and commits everything queued in one transaction
  * (group commit), so N concurrent writers share one fsync instead of taking
- * N in turn. Each waiting writer sleeps on its own condition variable and
- * is woken only when its job is done or the lead passes to it (a broadcast
- * to every waiter per batch cost more than the batch with 32 writers). */
+ * N in turn. Each waiting writer sleeps on its own job's state word (a
+ * futex), not on a condition variable of gc_lock: the leader marks a batch
+ * done under gc_lock and wakes its writers after releasing it, so a woken
+ * writer returns without taking gc_lock at all (with condition variables
+ * each woke only to wait for the leader's mutex: a second sleep per write,
+ * perf's futex lock waits). */
 static int store_sqlite_submit_ex(struct store *base,
 				  int (*fn)(struct store_sqlite *, struct store_sqlite_conn *, void *), void *arg,
 				  int one_stmt)
 {
 	struct store_sqlite *s = (struct store_sqlite *)base;
-	struct store_sqlite_job job = {fn, arg, 0, 0, NULL, PTHREAD_COND_INITIALIZER}, *batch, *j, *next;
+	struct store_sqlite_job job = {fn, arg, 0, JOB_WAIT, NULL}, *batch, *j, *next;
+	atomic_int *woken[STORE_SQLITE_WAKE_BATCH];
 	struct store_sqlite_conn *w;
-	int r;
+	int r, nw, i;
 
 	if (store_sqlite_cur_s == s)
 		return store_sqlite_run_nested(s, store_sqlite_cur_c, fn, arg, one_stmt);
 	pthread_mutex_lock(&s->gc_lock);
 	*s->gc_tail = &job;
 	s->gc_tail = &job.next;
-	while (!job.done) {
+	for (;;) {
+		if (atomic_load_explicit(&job.state, memory_order_relaxed) == JOB_DONE)
+			break;
 		if (s->gc_leader) {
-			pthread_cond_wait(&job.cv, &s->gc_lock);
+			atomic_store_explicit(&job.state, JOB_WAIT, memory_order_relaxed);
+			pthread_mutex_unlock(&s->gc_lock);
+			store_sqlite_sleep_on(&job.state, JOB_WAIT);
+			if (atomic_load_explicit(&job.state, memory_order_acquire) == JOB_DONE)
+				return job.result;   /* done: the leader no longer touches the job */
+			pthread_mutex_lock(&s->gc_lock);
 			continue;
 		}
 		/* Lead one batch (it holds our job: only a leader takes jobs and
@@ -545,19 +576,32 @@ static int store_sqlite_submit_ex(struct store *base,
 				j->result = r;
 		}
 		pthread_mutex_lock(&s->gc_lock);
+		nw = 0;
 		for (j = batch; j; j = next) {
-			next = j->next;
-			j->done = 1;
+			next = j->next;   /* read first: once done, j may be gone */
+			if (j != &job && nw == STORE_SQLITE_WAKE_BATCH) {
+				/* more writers than the list holds: wake the rest now */
+				atomic_store_explicit(&j->state, JOB_DONE, memory_order_release);
+				store_sqlite_wake(&j->state);
+				continue;
+			}
+			atomic_store_explicit(&j->state, JOB_DONE, memory_order_release);
 			if (j != &job)
-				pthread_cond_signal(&j->cv);
+				woken[nw++] = &j->state;
 		}
 		s->gc_leader = 0;
-		/* the oldest waiting writer leads the next batch */
-		if (s->gc_head != NULL)
-			pthread_cond_signal(&s->gc_head->cv);
+		/* the oldest waiting writer leads the next batch (it is queued,
+		 * so it stays until a leader marks it done under gc_lock) */
+		if (s->gc_head != NULL) {
+			atomic_store_explicit(&s->gc_head->state, JOB_LEAD, memory_order_relaxed);
+			store_sqlite_wake(&s->gc_head->state);
+		}
+		pthread_mutex_unlock(&s->gc_lock);
+		for (i = 0; i < nw; i++)
+			store_sqlite_wake(woken[i]);
+		return job.result;
 	}
 	pthread_mutex_unlock(&s->gc_lock);
-	pthread_cond_destroy(&job.cv);
 	return job.result;
 }
 

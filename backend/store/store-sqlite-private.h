@@ -177,11 +177,14 @@ struct store_sqlite {
 struct store_sqlite_job {
 	int (*fn)(struct store_sqlite *s, struct store_sqlite_conn *c, void *arg); /* the work */
 	void *arg;                            /* its input (on the submitter's stack) */
-	int result;                           /* outcome, valid once done */
-	int done;                             /* set (under gc_lock) when committed or failed */
+	int result;                           /* outcome, valid once state is JOB_DONE */
+	atomic_int state;                     /* JOB_WAIT, JOB_DONE or JOB_LEAD; written under gc_lock, slept on (futex) */
 	struct store_sqlite_job *next;        /* queue / batch link */
-	pthread_cond_t cv;                    /* signalled when done, or when the lead passes to this job */
 };
+
+/* store_sqlite_job.state: queued; committed or failed (result is valid);
+ * the lead passed to this job (it takes it if still free). */
+enum { JOB_WAIT = 0, JOB_DONE = 1, JOB_LEAD = 2 };
 
 /* Input of a write job: a record and/or keys, and an expected version. */
 struct store_sqlite_wargs {
