@@ -12,6 +12,7 @@
 #include "handlers/access.h"
 #include "handlers/crud.h"
 #include "handlers/handler.h"
+#include "handlers/estcache.h"
 #include "handlers/restaurant.h"
 #include "handlers/retention.h"
 #include "apigw/apigw.h"
@@ -230,8 +231,10 @@ static cJSON *restaurant_put(struct mt_ctx *ctx, const cJSON *event, const char 
 	if (read_version == 0)
 		r.created_at = r.updated_at;
 	rc = ctx->store->ops->restaurant_put(ctx->store, &r, read_version);
-	if (rc == 0)
+	if (rc == 0) {
 		retention_forget(tenant);   /* the new retention period applies at once here */
+		estcache_invalidate();      /* and a new time zone to estimates */
+	}
 	if (rc == MT_EPRECOND || rc == MT_ECONFLICT || (rc == MT_ENOTFOUND && read_version > 0))
 		return crud_lost_race(&pre, "restaurant");
 	if (rc < 0)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "apigw/apigw.h"
+#include "core/clock.h"
 #include "core/error.h"
 #include "core/id.h"
 #include "core/log.h"
@@ -40,6 +41,8 @@ void stats_keep(struct mt_ctx *ctx, const struct mt_waitee *before, const struct
 			mt_log("error", "stats counters not updated", "waitlistId", w->waitlist_id, "waiteeId", w->id,
 			       "error", mt_strerror(r), NULL);
 	}
+	if (n > 0)
+		estcache_invalidate();   /* estimates read these counters */
 }
 
 /* Loads the zone for the tenant's answers (see stats.h). */
@@ -274,6 +277,29 @@ int stats_estimate(struct mt_ctx *ctx, const struct mt_waitlist *wl, int size, c
 	return r;
 }
 
+/* The estimate in the restaurant's zone, cached (see stats.h). */
+int stats_estimate_now(struct mt_ctx *ctx, const struct mt_waitlist *wl, int size, int64_t now_s,
+		       struct estcache_val *out)
+{
+	const struct estcache_key k = { ctx->store, wl->id, wl->version, size, now_s };
+	uint64_t gen = estcache_generation();   /* before the reads (estcache.h) */
+	int64_t mono = mt_clock_mono_ms();
+	struct mt_tz tz;
+	int r;
+
+	if (estcache_get(&k, mono, out))
+		return 0;
+	if ((r = stats_tz(ctx, wl->tenant_id, NULL, &tz)) < 0)
+		return r;
+	memset(out, 0, sizeof *out);
+	r = stats_estimate(ctx, wl, size, &tz, now_s, &out->e, &out->hour);
+	snprintf(out->tz, sizeof out->tz, "%s", tz.name);
+	mt_tz_free(&tz);
+	if (r == 0)
+		estcache_put(&k, gen, mono, out);
+	return r;
+}
+
 /* Writes an estimate as JSON into o. */
 void stats_estimate_json(cJSON *o, const struct mt_estimate *e, int size, int hour, const char *tz)
 {
@@ -300,28 +326,31 @@ void stats_estimate_json(cJSON *o, const struct mt_estimate *e, int size, int ho
 /* GET /waitlists/{waitlistId}/estimate?partySize=N: the suggested quote for a party joining now. */
 static cJSON *stats_estimate_get(struct mt_ctx *ctx, const cJSON *event, const struct mt_waitlist *wl)
 {
-	const char *q = mt_event_query(event, "partySize");
-	struct mt_estimate e;
+	const char *q = mt_event_query(event, "partySize"), *zone = mt_event_query(event, "tz");
+	struct estcache_val est;
 	struct mt_tz tz;
 	cJSON *resp, *body;
 	char *end = NULL;
 	long size = q ? strtol(q, &end, 10) : 0;
-	int r, hour;
+	int r;
 
 	if (q == NULL || *q == '\0' || *end != '\0' || size < MT_PARTY_MIN || size > MT_PARTY_MAX)
 		return mt_resp_error(400, "invalid_parameter", "partySize", "partySize must be an integer from %d to %d",
 				     MT_PARTY_MIN, MT_PARTY_MAX);
-	if ((resp = stats_zone(ctx, event, wl->tenant_id, &tz)) != NULL)
-		return resp;
-	r = stats_estimate(ctx, wl, (int)size, &tz, mt_now(ctx) / 1000, &e, &hour);
-	if (r < 0) {
+	if (zone != NULL && *zone != '\0') {   /* another zone than the restaurant's: not cached */
+		if ((resp = stats_zone(ctx, event, wl->tenant_id, &tz)) != NULL)
+			return resp;
+		r = stats_estimate(ctx, wl, (int)size, &tz, mt_now(ctx) / 1000, &est.e, &est.hour);
+		snprintf(est.tz, sizeof est.tz, "%s", tz.name);
 		mt_tz_free(&tz);
-		return mt_resp_from_err(r, "estimate");
+	} else {
+		r = stats_estimate_now(ctx, wl, (int)size, mt_now(ctx) / 1000, &est);
 	}
+	if (r < 0)
+		return mt_resp_from_err(r, "estimate");
 	body = cJSON_CreateObject();
 	if (body != NULL)
-		stats_estimate_json(body, &e, (int)size, hour, tz.name);
-	mt_tz_free(&tz);
+		stats_estimate_json(body, &est.e, (int)size, est.hour, est.tz);
 	return body ? mt_resp(200, body) : NULL;
 }
 

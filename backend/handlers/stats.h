@@ -8,6 +8,7 @@
 #include "core/model.h"
 #include "core/stats.h"
 #include "core/tz.h"
+#include "handlers/estcache.h"
 
 struct mt_ctx;
 
@@ -28,6 +29,13 @@ int stats_tz(struct mt_ctx *ctx, const char *tenant_id, const char *param, struc
  * 0 or a negative MT_E* code. */
 int stats_estimate(struct mt_ctx *ctx, const struct mt_waitlist *wl, int size, const struct mt_tz *tz,
 		   int64_t now_s, struct mt_estimate *e, int *hour);
+
+/* The estimate for a party of `size` joining wl at now_s, in the
+ * restaurant's own zone (stats_tz without a parameter), through this
+ * thread's estimate cache (handlers/estcache.h: at most ESTCACHE_TTL_MS
+ * behind a change made by another process). 0 or a negative MT_E* code. */
+int stats_estimate_now(struct mt_ctx *ctx, const struct mt_waitlist *wl, int size, int64_t now_s,
+		       struct estcache_val *out);
 
 /* Writes an estimate as the API's JSON members into object o. */
 void stats_estimate_json(cJSON *o, const struct mt_estimate *e, int size, int hour, const char *tz);

@@ -429,12 +429,10 @@ int waitees_add(struct mt_ctx *ctx, const struct mt_waitlist *wl, const struct m
  * (a quote given, or the store failed) the party alone. */
 static cJSON *waitees_added(struct mt_ctx *ctx, const struct mt_waitlist *wl, struct mt_waitee *w)
 {
-	struct mt_estimate e;
-	struct mt_tz tz;
+	struct estcache_val est;
 	struct mt_buf b;
 	cJSON *o = NULL;
 	char *text = NULL, loc[96];
-	int hour;
 
 	waitees_guest_url(ctx, w);
 	mt_buf_init(&b, MT_CODEC_RECORD_MAX + 1024);
@@ -443,14 +441,11 @@ static cJSON *waitees_added(struct mt_ctx *ctx, const struct mt_waitlist *wl, st
 		return NULL;
 	}
 	/* only for a party without a quote: a client that quoted already chose */
-	if (w->quoted_minutes == 0 && stats_tz(ctx, wl->tenant_id, NULL, &tz) == 0) {
-		if (stats_estimate(ctx, wl, w->party_size, &tz, w->joined_at / 1000, &e, &hour) == 0 &&
-		    (o = cJSON_CreateObject()) != NULL) {
-			stats_estimate_json(o, &e, w->party_size, hour, tz.name);
-			text = cJSON_PrintUnformatted(o);
-			cJSON_Delete(o);
-		}
-		mt_tz_free(&tz);
+	if (w->quoted_minutes == 0 && stats_estimate_now(ctx, wl, w->party_size, w->joined_at / 1000, &est) == 0 &&
+	    (o = cJSON_CreateObject()) != NULL) {
+		stats_estimate_json(o, &est.e, w->party_size, est.hour, est.tz);
+		text = cJSON_PrintUnformatted(o);
+		cJSON_Delete(o);
 	}
 	/* the record ends in '}': the estimate goes in as its last member */
 	if (text != NULL && b.len > 0 && b.data[b.len - 1] == '}') {

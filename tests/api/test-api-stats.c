@@ -610,12 +610,71 @@ static void test_estimate_history(void **state)
 	}
 }
 
+/* Asks the estimate for size n times (so every maitred thread that answers
+ * has it cached, handlers/estcache.h) and asserts each says source, parties
+ * and zone. */
+static void estimate_says(struct api *a, const char *wl, int size, const char *source, int parties,
+			  const char *zone, int hour)
+{
+	int i;
+
+	for (i = 0; i < 12; i++) {
+		cJSON *j = estimate(a, wl, size, NULL);
+
+		assert_string_equal(test_json_str(j, "source"), source);
+		assert_num(num(j, "parties"), parties);
+		assert_string_equal(test_json_str(j, "timezone"), zone);
+		assert_num(num(j, "hour"), hour);
+		cJSON_Delete(j);
+	}
+}
+
+/* Estimates are cached per thread, yet a seat and a restaurant's new time
+ * zone show in the very next answer (this process invalidates its cache on
+ * both): five parties of 3 seated turn the default into history, and a
+ * move to Tokyo (UTC+9) turns 19:30 UTC into 04:30. An add's suggestion is
+ * the same cached estimate. */
+static void test_estimate_follows_changes(void **state)
+{
+	struct api *a = *state;
+	int64_t now = a->today + 19 * HOUR_MS + 30 * MIN_MS;
+	struct hr h;
+	char wl[32], *path;
+	int i;
+
+	at(a, real_ms());
+	new_list(a, "{\"name\":\"Cached\",\"defaultQuoteMinutes\":25}", wl);
+	at(a, now);
+	estimate_says(a, wl, 3, "default", 0, "UTC", 19);
+	for (i = 0; i < 5; i++)
+		served(a, wl, a->today + 19 * HOUR_MS + i * MIN_MS, 3, 0, 10 + i);
+	at(a, now);
+	estimate_says(a, wl, 3, "history", 5, "UTC", 19);
+
+	h = http(a, "PUT", "/restaurant", "{\"timezone\":\"Asia/Tokyo\"}");
+	want_status(&h, 200);
+	hr_free(&h);
+	/* 04:30 in Tokyo: the seats above were at 04:xx there too, same instants */
+	estimate_says(a, wl, 3, "history", 5, "Asia/Tokyo", 4);
+	path = test_strf("/waitlists/%s/waitees", wl);
+	h = http(a, "POST", path, "{\"name\":\"Walk-in\",\"partySize\":3}");
+	want_status(&h, 201);
+	assert_string_equal(test_json_str(cJSON_GetObjectItemCaseSensitive(h.j, "estimate"), "timezone"), "Asia/Tokyo");
+	assert_num(num(cJSON_GetObjectItemCaseSensitive(h.j, "estimate"), "parties"), 5);
+	hr_free(&h);
+	free(path);
+	h = http(a, "PUT", "/restaurant", "{\"timezone\":\"UTC\"}");
+	want_status(&h, 200);
+	hr_free(&h);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stats_day),
 		cmocka_unit_test(test_stats_refusals),
 		cmocka_unit_test(test_estimate_history),
+		cmocka_unit_test(test_estimate_follows_changes),
 	};
 
 	return cmocka_run_group_tests(tests, api_setup, api_teardown);
