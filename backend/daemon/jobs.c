@@ -4,7 +4,8 @@
  * - the scheduler builds the EventBridge scheduled event and runs
  *   handler_producer once at start (to catch up after downtime) and then
  *   every tick_seconds;
- * - the worker receives up to 10 messages from ctx->queue (1 s waits so a
+ * - the worker receives up to the queue's receive_max messages from
+ *   ctx->queue (10 on SQS, 100 on the embedded queue; 1 s waits so a
  *   stop is prompt), builds the SQS event Lambda would get, runs
  *   handler_consumer, deletes the messages that succeeded and leaves the
  *   reported failures to come back (the consumer sets their backoff).
@@ -291,7 +292,8 @@ static void *jobs_worker_main(void *arg)
 		size_t n = 0;
 		int err;
 
-		err = q->ops->receive(q, QUEUE_BATCH_MAX, JOBS_RECEIVE_WAIT_MS, j->visibility_s, &msgs, &n, &cause);
+		err = q->ops->receive(q, q->ops->receive_max > 0 ? q->ops->receive_max : QUEUE_BATCH_MAX,
+				      JOBS_RECEIVE_WAIT_MS, j->visibility_s, &msgs, &n, &cause);
 		if (err != 0) {
 			mt_log("warn", "queue worker: receive failed", "error", cause ? cause : mt_strerror(err),
 			       (const char *)NULL);

@@ -50,6 +50,7 @@
 
 #define CONSUMER_WRITE_TRIES 5
 #define CONSUMER_FLUSH_MS 50   /* an outcome waits at most this long (plus one send) for the others of its batch */
+#define CONSUMER_KEEP_MAX 100  /* outcomes kept for one write at most (a whole embedded-queue batch) */
 
 /* What became of one record. */
 enum consumer_result {
@@ -150,7 +151,7 @@ struct consumer_pending {
 /* The outcomes of one event not yet written. */
 struct consumer_batch {
 	struct mt_ctx *ctx;                               /* handler context */
-	struct consumer_pending p[QUEUE_BATCH_MAX];       /* kept outcomes, in the order of the sends */
+	struct consumer_pending p[CONSUMER_KEEP_MAX];     /* kept outcomes, in the order of the sends */
 	size_t n;                                         /* how many */
 	int64_t first_us;                                 /* monotonic time the oldest was kept */
 };
@@ -210,7 +211,7 @@ static void consumer_defer(struct consumer_batch *b, const char *message_id, con
 {
 	struct consumer_pending *p;
 
-	if (b->n == QUEUE_BATCH_MAX)
+	if (b->n == CONSUMER_KEEP_MAX)
 		consumer_flush(b);
 	if (b->n == 0)
 		b->first_us = consumer_mono_us();

@@ -492,7 +492,7 @@ static int queue_sqlite_receive(struct queue *base, int max, int wait_ms, int vi
 
 	*msgs = NULL;
 	*n = 0;
-	if (max < 1 || max > QUEUE_BATCH_MAX || wait_ms < 0 || wait_ms > 20000 ||
+	if (max < 1 || max > QUEUE_RECEIVE_MAX || wait_ms < 0 || wait_ms > 20000 ||
 	    visibility_s < 0 || visibility_s > 43200)
 		return MT_EINVAL;
 	memset(&a, 0, sizeof a);
@@ -711,6 +711,7 @@ static void queue_sqlite_close(struct queue *base)
 
 static const struct queue_ops queue_sqlite_ops = {
 	.name = "sqlite",
+	.receive_max = QUEUE_RECEIVE_MAX,
 	.send_batch = queue_sqlite_send_batch,
 	.receive = queue_sqlite_receive,
 	.delete = queue_sqlite_delete,

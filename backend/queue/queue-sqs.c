@@ -450,6 +450,7 @@ static void queue_sqs_close(struct queue *base)
 
 static const struct queue_ops queue_sqs_ops = {
 	.name = "sqs",
+	.receive_max = QUEUE_BATCH_MAX,
 	.send_batch = queue_sqs_send_batch,
 	.receive = queue_sqs_receive,
 	.delete = queue_sqs_delete,

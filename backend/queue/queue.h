@@ -24,7 +24,8 @@
 #include <stdint.h>
 #include "core/clock.h"
 
-#define QUEUE_BATCH_MAX 10          /* at most this many entries per send_batch / receive */
+#define QUEUE_BATCH_MAX 10          /* at most this many entries per send_batch (and receive on SQS) */
+#define QUEUE_RECEIVE_MAX 100       /* at most this many per receive on any back end (queue_ops.receive_max) */
 #define QUEUE_BODY_MAX (256 * 1024) /* SQS message size limit */
 #define QUEUE_MAX_RECEIVES 5        /* receives before a message is dead-lettered */
 
@@ -63,7 +64,13 @@ struct queue_ops {
 	 * when the whole batch failed (then every results[i] is that code). */
 	int (*send_batch)(struct queue *q, const struct queue_entry *entries, size_t n,
 			  int *results, char **cause);
-	/* Receives up to max (1..QUEUE_BATCH_MAX) messages, waiting up to
+	/* Most messages one receive returns (1..QUEUE_RECEIVE_MAX): SQS's
+	 * ReceiveMessage stops at 10; the embedded queue takes up to 100 in
+	 * one transaction, so a busy consumer reads, records and deletes
+	 * more messages per commit (as a Lambda event source mapping's
+	 * batch size and window would gather them on AWS). */
+	int receive_max;
+	/* Receives up to max (1..receive_max) messages, waiting up to
 	 * wait_ms (0..20000) for the first one; each received message is
 	 * hidden for visibility_s seconds. *msgs is malloc'd (NULL when
 	 * *n == 0); free it with queue_msgs_free. */

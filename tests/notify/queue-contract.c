@@ -210,8 +210,53 @@ static void contract_bad_args(void **state)
 	assert_int_equal(q->ops->receive(q, 0, 0, 30, &msgs, &n, &cause), MT_EINVAL);
 	free(cause);
 	cause = NULL;
-	assert_int_equal(q->ops->receive(q, 11, 0, 30, &msgs, &n, &cause), MT_EINVAL);
+	assert_int_equal(q->ops->receive(q, q->ops->receive_max + 1, 0, 30, &msgs, &n, &cause), MT_EINVAL);
 	free(cause);
+}
+
+/* A receive takes up to the back end's receive_max (10 on SQS, more on the
+ * embedded queue) in one go; every message comes once, none is lost. */
+static void contract_receive_max(void **state)
+{
+	struct queue *q = *state;
+	const int max = q->ops->receive_max;
+	const char *bodies[QUEUE_BATCH_MAX];
+	char (*text)[16];
+	int *seen, got = 0, most = 0, rounds = 0, i;
+
+	assert_true(max >= QUEUE_BATCH_MAX && max <= QUEUE_RECEIVE_MAX);
+	text = calloc((size_t)max, sizeof *text);
+	seen = calloc((size_t)max, sizeof *seen);
+	assert_non_null(text);
+	assert_non_null(seen);
+	for (i = 0; i < max; i++) {
+		snprintf(text[i], sizeof text[i], "m%d", i);
+		bodies[i % QUEUE_BATCH_MAX] = text[i];
+		if (i % QUEUE_BATCH_MAX == QUEUE_BATCH_MAX - 1 || i == max - 1)
+			contract_send(q, bodies, (size_t)(i % QUEUE_BATCH_MAX) + 1);
+	}
+	while (got < max && rounds++ < 4 * max) {
+		struct queue_msg *msgs = NULL;
+		size_t n = contract_recv(q, max, 1000, 60, &msgs), k;
+
+		assert_true(n <= (size_t)max);
+		if ((int)n > most)
+			most = (int)n;
+		for (k = 0; k < n; k++) {
+			int which = atoi(msgs[k].body + 1);
+
+			assert_true(msgs[k].body[0] == 'm' && which >= 0 && which < max);
+			assert_int_equal(seen[which], 0);
+			seen[which] = 1;
+			got++;
+		}
+		queue_msgs_free(msgs, n);
+	}
+	assert_int_equal(got, max);
+	if (max > QUEUE_BATCH_MAX)   /* a back end that says more must give more */
+		assert_true(most > QUEUE_BATCH_MAX);
+	free(text);
+	free(seen);
 }
 
 /* A received message is hidden for the visibility timeout, then comes back
@@ -483,6 +528,7 @@ int queue_contract_run(const char *suite_name, queue_contract_open_fn open_fresh
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(contract_send_receive_batch, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_bad_args, contract_setup, contract_teardown),
+		cmocka_unit_test_setup_teardown(contract_receive_max, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_visibility, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_change_visibility, contract_setup, contract_teardown),
 		cmocka_unit_test_setup_teardown(contract_dead_letter, contract_setup, contract_teardown),
