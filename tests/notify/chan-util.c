@@ -2,6 +2,7 @@
 #define _XOPEN_SOURCE 700
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -162,24 +163,62 @@ int cu_wait_port_file(const char *path, pid_t pid, int timeout_ms)
 }
 
 /* Waits until a port accepts connections. */
+/* 1 when process pid holds the socket listening on 127.0.0.1:port (found in
+ * /proc/net/tcp by its inode, then among /proc/PID/fd), 0 when another
+ * process does or nobody listens. */
+static int cu_listener_is(int port, pid_t pid)
+{
+	char line[512], want[32], local[64], st[8], path[64], link[64], fdpath[320];
+	unsigned long inode = 0;
+	struct dirent *d;
+	FILE *f;
+	DIR *dir;
+	int found = 0;
+
+	snprintf(want, sizeof want, "0100007F:%04X", (unsigned)port);
+	if ((f = fopen("/proc/net/tcp", "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof line, f) != NULL) {
+		unsigned long ino;
+
+		if (sscanf(line, " %*s %63s %*s %7s %*s %*s %*s %*s %*s %lu", local, st, &ino) == 3 &&
+		    strcmp(local, want) == 0 && strcmp(st, "0A") == 0) {
+			inode = ino;
+			break;
+		}
+	}
+	fclose(f);
+	if (inode == 0)
+		return 0;
+	snprintf(path, sizeof path, "/proc/%d/fd", (int)pid);
+	if ((dir = opendir(path)) == NULL)
+		return 0;
+	snprintf(want, sizeof want, "socket:[%lu]", inode);
+	while (!found && (d = readdir(dir)) != NULL) {
+		ssize_t n;
+
+		snprintf(fdpath, sizeof fdpath, "%s/%s", path, d->d_name);
+		n = readlink(fdpath, link, sizeof link - 1);
+		if (n > 0) {
+			link[n] = '\0';
+			found = strcmp(link, want) == 0;
+		}
+	}
+	closedir(dir);
+	return found;
+}
+
 int cu_wait_listen(int port, pid_t pid, int timeout_ms)
 {
 	int waited;
 
+	/* Our helper's own listener, not whatever took the port meanwhile (a
+	 * parallel test's server on the same "free" port would answer too). */
 	for (waited = 0; waited < timeout_ms; waited += 20) {
-		struct sockaddr_in a = { 0 };
-		int fd = socket(AF_INET, SOCK_STREAM, 0), ok;
-
-		a.sin_family = AF_INET;
-		a.sin_port = htons((uint16_t)port);
-		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
-		if (fd >= 0)
-			close(fd);
-		if (ok)
+		if (cu_listener_is(port, pid))
 			return 0;
 		if (!cu_alive(pid)) {
-			fprintf(stderr, "helper %d exited before listening on %d\n", (int)pid, port);
+			fprintf(stderr, "helper %d exited before listening on %d (port taken?)\n", (int)pid, port);
 			return -1;
 		}
 		cu_sleep_ms(20);

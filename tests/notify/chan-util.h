@@ -17,7 +17,9 @@ int cu_spawn(char *const argv[], const char *log_path, pid_t *pid);
 int cu_stop(pid_t pid);
 /* Waits up to timeout_ms for a file holding a port number; returns it or -1. */
 int cu_wait_port_file(const char *path, pid_t pid, int timeout_ms);
-/* Waits up to timeout_ms until 127.0.0.1:port accepts connections. 0 or -1. */
+/* Waits up to timeout_ms until process pid listens on 127.0.0.1:port (its
+ * own socket: another process on that port does not count). 0, or -1 when
+ * pid exited first (e.g. the port was taken) or the time ran out. */
 int cu_wait_listen(int port, pid_t pid, int timeout_ms);
 /* A free TCP port on 127.0.0.1 (bind 0, close), or -1. */
 int cu_free_port(void);

@@ -50,7 +50,7 @@ static int setup_servers(void **state)
 	char *sink = cu_strf("%s/sms-sink.py", cu_srcdir());
 	char *hook = cu_strf("%s/webhook-sink.py", cu_srcdir());
 	char port[16], listen[64], logp[300];
-	int hport;
+	int hport, tries;
 
 	(void)state;
 	if (cu_tmpdir(E.dir, sizeof(E.dir)) < 0)
@@ -79,14 +79,21 @@ static int setup_servers(void **state)
 	snprintf(E.hook_url, sizeof(E.hook_url), "http://127.0.0.1:%d/hook", hport);
 
 	snprintf(E.maildir, sizeof(E.maildir), "%s/maildir", E.dir); /* must not exist yet */
-	E.smtp_port = cu_free_port();
-	snprintf(port, sizeof(port), "%d", E.smtp_port);
-	snprintf(listen, sizeof(listen), "127.0.0.1:%d", E.smtp_port);
-	{
+	/* A "free" port can be taken by a parallel test before aiosmtpd binds
+	 * it: then aiosmtpd exits, and we try another. */
+	for (tries = 0;; tries++) {
 		char *argv[] = { py, (char *)"-m", (char *)"aiosmtpd", (char *)"-n", (char *)"-l", listen,
 				 (char *)"-c", (char *)"aiosmtpd.handlers.Mailbox", E.maildir, NULL };
-		if (cu_spawn(argv, logp, &E.smtp_pid) < 0 ||
-		    cu_wait_listen(E.smtp_port, E.smtp_pid, 15000) < 0)
+
+		E.smtp_port = cu_free_port();
+		snprintf(port, sizeof(port), "%d", E.smtp_port);
+		snprintf(listen, sizeof(listen), "127.0.0.1:%d", E.smtp_port);
+		if (cu_spawn(argv, logp, &E.smtp_pid) < 0)
+			return -1;
+		if (cu_wait_listen(E.smtp_port, E.smtp_pid, 15000) == 0)
+			break;
+		cu_stop(E.smtp_pid);
+		if (tries == 2)
 			return -1;
 	}
 	free(sink);
@@ -484,18 +491,22 @@ static pid_t start_tls_smtpd(const char *opt, const char *cert, const char *key_
 {
 	char listen[64], logp[300];
 	pid_t pid;
+	int tries;
 
-	*port = cu_free_port();
-	snprintf(listen, sizeof(listen), "127.0.0.1:%d", *port);
 	snprintf(logp, sizeof(logp), "%s/helpers.log", E.dir);
-	{
+	for (tries = 0;; tries++) {   /* another port when a parallel test took this one (see setup) */
 		char *argv[] = { (char *)CU_PYTHON, (char *)"-m", (char *)"aiosmtpd", (char *)"-n", (char *)"-l",
 				 listen, (char *)opt, (char *)cert, (char *)key_opt, (char *)key,
 				 (char *)"-c", (char *)"aiosmtpd.handlers.Mailbox", (char *)box, NULL };
+
+		*port = cu_free_port();
+		snprintf(listen, sizeof(listen), "127.0.0.1:%d", *port);
 		assert_int_equal(cu_spawn(argv, logp, &pid), 0);
+		if (cu_wait_listen(*port, pid, 15000) == 0)
+			return pid;
+		cu_stop(pid);
+		assert_true(tries < 2);
 	}
-	assert_int_equal(cu_wait_listen(*port, pid, 15000), 0);
-	return pid;
 }
 
 /* Counts messages in a Maildir's new/ directory. */
