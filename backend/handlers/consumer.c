@@ -29,7 +29,10 @@
  * written, or a record for the same party comes (its checks must see the
  * earlier outcome); then all kept ones go in one write group. A crash
  * before that repeats them: failures are retried anyway, and a repeated
- * log line tells nobody. */
+ * log line tells nobody.
+ *
+ * Within one event each list (and its restaurant's name) is read once
+ * (consumer_list_of), the party itself every time. */
 #include <errno.h>
 #include <stdio.h>
 #include <time.h>
@@ -51,6 +54,7 @@
 #define CONSUMER_WRITE_TRIES 5
 #define CONSUMER_FLUSH_MS 50   /* an outcome waits at most this long (plus one send) for the others of its batch */
 #define CONSUMER_KEEP_MAX 100  /* outcomes kept for one write at most (a whole embedded-queue batch) */
+#define CONSUMER_LISTS 4       /* lists (with their restaurant's name) remembered within one event */
 
 /* What became of one record. */
 enum consumer_result {
@@ -148,9 +152,17 @@ struct consumer_pending {
 	int err;                       /* consumer_record's result */
 };
 
+/* A list read once per event: as stored, and as its texts name it. */
+struct consumer_list {
+	struct mt_waitlist wl;         /* the list; wl.id[0] == 0: free slot */
+	struct mt_waitlist shown;      /* the same, named as the restaurant */
+};
+
 /* The outcomes of one event not yet written. */
 struct consumer_batch {
 	struct mt_ctx *ctx;                               /* handler context */
+	struct consumer_list lists[CONSUMER_LISTS];       /* lists read in this event */
+	size_t lists_next;                                /* slot the next new list takes */
 	struct consumer_pending p[CONSUMER_KEEP_MAX];     /* kept outcomes, in the order of the sends */
 	size_t n;                                         /* how many */
 	int64_t first_us;                                 /* monotonic time the oldest was kept */
@@ -244,6 +256,41 @@ static void consumer_flush_due(struct consumer_batch *b, const char *waitee_id)
 	}
 }
 
+/* The list of w and its shown name (restaurant_show_name), read once per
+ * event: a batch of up to 100 messages mostly comes from a few lists, and
+ * a rename or a new template within one batch's run is told a moment later.
+ * 0, or the store's error for the list. */
+static int consumer_list_of(struct consumer_batch *b, const struct mt_waitee *w, struct mt_waitlist *wl,
+			    struct mt_waitlist *shown)
+{
+	struct consumer_list *l;
+	size_t i;
+	int err;
+
+	for (i = 0; i < CONSUMER_LISTS; i++) {
+		l = &b->lists[i];
+		if (l->wl.id[0] != '\0' && strcmp(l->wl.id, w->waitlist_id) == 0 &&
+		    strcmp(l->wl.tenant_id, w->tenant_id) == 0) {
+			*wl = l->wl;
+			*shown = l->shown;
+			return 0;
+		}
+	}
+	err = b->ctx->store->ops->waitlist_get(b->ctx->store, w->tenant_id, w->waitlist_id, wl);
+	if (err != 0)
+		return err;
+	*shown = *wl;
+	if (restaurant_show_name(b->ctx, shown) < 0) {
+		*shown = *wl;   /* the store is troubled: the list's name still reads well; not kept */
+		return 0;
+	}
+	l = &b->lists[b->lists_next];
+	b->lists_next = (b->lists_next + 1) % CONSUMER_LISTS;
+	l->wl = *wl;
+	l->shown = *shown;
+	return 0;
+}
+
 /* Handles one message body; receipt/receive_count drive retries. Outcomes
  * to record go to b (written by the caller, consumer_flush). */
 static enum consumer_result consumer_one(struct mt_ctx *ctx, struct consumer_batch *b, const char *message_id,
@@ -273,7 +320,7 @@ static enum consumer_result consumer_one(struct mt_ctx *ctx, struct consumer_bat
 	}
 	if (consumer_nothing_to_do(&w, &m))
 		return CONSUMER_DONE;
-	err = ctx->store->ops->waitlist_get(ctx->store, w.tenant_id, w.waitlist_id, &wl);
+	err = consumer_list_of(b, &w, &wl, &shown);
 	if (err == MT_ENOTFOUND)
 		return CONSUMER_DONE;
 	if (err != 0) {
@@ -291,10 +338,8 @@ static enum consumer_result consumer_one(struct mt_ctx *ctx, struct consumer_bat
 		w.position = 0;
 	if (ctx->cfg.public_url[0] != '\0')   /* {link}: only an absolute URL is worth sending */
 		mt_guest_url(&ctx->cfg, &w, w.guest_url, sizeof w.guest_url);
-	/* {restaurant} in the text: the restaurant's name (the list's when it has none) */
-	shown = wl;
-	if (restaurant_show_name(ctx, &shown) < 0)
-		shown = wl;   /* the store is troubled: the list's name still reads well */
+	/* {restaurant} in the text: the restaurant's name (the list's when it
+	 * has none), in shown by consumer_list_of */
 	if (ctx->channels == NULL) {
 		err = MT_EINVAL;
 		reason = strdup("no notification channels configured");

@@ -757,6 +757,100 @@ static void test_consumer_batch_commits(void **state)
 	queue_msgs_free(m, n);
 }
 
+/* A store in front of the fixture's that counts reads of lists and
+ * restaurants and forwards what the consumer uses (no write groups: each
+ * write on its own, which this count does not mind). */
+static struct store *inner;
+static int list_reads, restaurant_reads;
+
+static int px_waitlist_get(struct store *s, const char *tenant_id, const char *id, struct mt_waitlist *out)
+{
+	(void)s;
+	list_reads++;
+	return inner->ops->waitlist_get(inner, tenant_id, id, out);
+}
+
+static int px_restaurant_get(struct store *s, const char *tenant_id, struct mt_restaurant *out)
+{
+	(void)s;
+	restaurant_reads++;
+	return inner->ops->restaurant_get(inner, tenant_id, out);
+}
+
+static int px_waitee_get(struct store *s, const char *waitlist_id, const char *id, struct mt_waitee *out)
+{
+	(void)s;
+	return inner->ops->waitee_get(inner, waitlist_id, id, out);
+}
+
+static int px_waitee_update(struct store *s, struct mt_waitee *w, int64_t expected_version)
+{
+	(void)s;
+	return inner->ops->waitee_update(inner, w, expected_version);
+}
+
+static int px_count_active(struct store *s, const char *waitlist_id, const char *before_id, int *count)
+{
+	(void)s;
+	return inner->ops->waitee_count_active(inner, waitlist_id, before_id, count);
+}
+
+static int px_activity_append(struct store *s, const struct mt_activity *a)
+{
+	(void)s;
+	return inner->ops->activity_append(inner, a);
+}
+
+static const struct store_ops px_ops = {
+	.name = "counting",
+	.waitlist_get = px_waitlist_get, .restaurant_get = px_restaurant_get, .waitee_get = px_waitee_get,
+	.waitee_update = px_waitee_update, .waitee_count_active = px_count_active,
+	.activity_append = px_activity_append,
+};
+
+/* One event of ten parties of one list reads the list and the restaurant's
+ * name once (consumer_list_of, where it was once per message), and every
+ * party is still told, with the list's name. */
+static void test_consumer_reads_list_once(void **state)
+{
+	struct fixture *f = *state;
+	struct store px = { &px_ops, f->store->clock };
+	struct mt_ctx ctx = f->ctx;
+	struct queue_msg *m = NULL;
+	struct mt_waitee w[10];
+	size_t n = 0, i;
+	char name[32];
+	cJSON *ev, *ans;
+
+	for (i = 0; i < 10; i++) {
+		snprintf(name, sizeof name, "Read %zu", i);
+		fx_waitee(f, &w[i], name, f->now);
+	}
+	assert_int_equal(fx_produce(f), 10);
+	assert_int_equal(f->queue->ops->receive(f->queue, 10, 0, 60, &m, &n, NULL), 0);
+	assert_int_equal(n, 10);
+	inner = f->store;
+	ctx.store = &px;
+	list_reads = restaurant_reads = 0;
+	ev = fx_sqs_event(m, n);
+	ans = handler_consumer(&ctx, ev);
+	assert_int_equal(fx_failures(ans), 0);
+	cJSON_Delete(ans);
+	cJSON_Delete(ev);
+	assert_int_equal(f->sms.sent, 10);
+	assert_int_equal(list_reads, 1);
+	/* the name once (it was once per text); the sending limits still read
+	 * the restaurant's own day limit per text (sms-limit.c), and the
+	 * retention period may be read once (retention.c caches it) */
+	assert_true(restaurant_reads >= 11 && restaurant_reads <= 12);
+	assert_non_null(strstr(f->sms.last_text, f->wl.name));
+	for (i = 0; i < 10; i++) {
+		fx_get(f, &w[i]);
+		assert_int_equal(w[i].notify_count, 1);
+	}
+	queue_msgs_free(m, n);
+}
+
 /* Adds a party through the waitees handler (as a host would); returns its id (caller frees). */
 static char *fx_add(struct fixture *f, const char *name)
 {
@@ -1247,6 +1341,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_producer_lagging_index, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_consumer_records_sent, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_consumer_batch_commits, fx_setup, fx_teardown),
+		cmocka_unit_test_setup_teardown(test_consumer_reads_list_once, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_joined_carries_position, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_reminder_ahead_of_quote, fx_setup, fx_teardown),
 		cmocka_unit_test_setup_teardown(test_consumer_duplicate_is_noop, fx_setup, fx_teardown),
