@@ -10,7 +10,8 @@
 #ifndef MAITRE_TUI_APP_H
 #define MAITRE_TUI_APP_H
 
-#define EST_MEMO_SIZES 50      /* party sizes whose last suggested quote is kept (the form takes 1-50) */
+#define PARTY_SIZE_MAX 50      /* largest party the form takes (the server's MT_PARTY_MAX) */
+#define EST_MEMO_SIZES PARTY_SIZE_MAX  /* party sizes whose last suggested quote is kept */
 #define EST_MEMO_MAX_MS (12LL * 3600 * 1000)  /* how long a kept suggestion is offered offline */
 
 #include <stddef.h>
@@ -167,7 +168,7 @@ struct stats_fig {
 	double acc_spread;             /* its standard deviation, minutes */
 };
 
-#define STATS_SIZES 50             /* party sizes 1..50 */
+#define STATS_SIZES PARTY_SIZE_MAX /* party sizes 1..50 */
 
 /* The stats overlay (`S`): what sync-stats.c fetched, what screen-stats.c draws. */
 struct stats_view {

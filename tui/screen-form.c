@@ -73,8 +73,8 @@ int form_validate(struct app *a)
 		str_fmt(f->err[FF_NAME], sizeof f->err[FF_NAME], "a name is needed");
 		errors++;
 	}
-	if (field_int(&f->f[FF_SIZE], 2, 1, 50) < 0) {
-		str_fmt(f->err[FF_SIZE], sizeof f->err[FF_SIZE], "1 to 50");
+	if (field_int(&f->f[FF_SIZE], 2, 1, PARTY_SIZE_MAX) < 0) {
+		str_fmt(f->err[FF_SIZE], sizeof f->err[FF_SIZE], "1 to %d", PARTY_SIZE_MAX);
 		errors++;
 	}
 	if (field_int(&f->f[FF_QUOTE], 0, 0, 1440) < 0) {
@@ -140,7 +140,7 @@ static int form_save(struct app *a)
 		str_copy(act.waitee, sizeof act.waitee, f->edit_id);
 		act.version = f->edit_version;
 	}
-	int size = field_int(&f->f[FF_SIZE], 2, 1, 50);
+	int size = field_int(&f->f[FF_SIZE], 2, 1, PARTY_SIZE_MAX);
 	int quote = field_int(&f->f[FF_QUOTE], 0, 0, 1440);
 	/* an edit sends only what changed; an add sends what was typed */
 	if (!old || strcmp(old->name, f->f[FF_NAME].text) != 0) {
@@ -218,7 +218,7 @@ int form_key(struct app *a, int is_key, long ch)
 		if (f->focus == FF_QUOTE)
 			f->quote_typed = 1;   /* the host's own quote: no suggestion replaces it */
 		if (f->focus == FF_SIZE && !f->editing) {
-			int size = field_int(&f->f[FF_SIZE], 2, 1, 50);
+			int size = field_int(&f->f[FF_SIZE], 2, 1, PARTY_SIZE_MAX);
 			if (size > 0 && size != f->est_size)
 				f->est_wanted = size;   /* asked at the next tick */
 		}
