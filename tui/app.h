@@ -267,6 +267,7 @@ struct app {
 	int64_t est_memo_at[EST_MEMO_SIZES + 1];  /* when it was suggested (wall ms) */
 	char est_memo_list[64];                   /* the list they belong to */
 	char list_name[256];           /* its name */
+	char list_tenant[64];          /* the restaurant it belongs to ("" = not known: state of an older app) */
 	struct party *server_rows;     /* parties as the server last sent them */
 	size_t n_server;               /* how many */
 	struct party *rows;            /* what the board shows: server rows + pending actions, sorted */

@@ -95,12 +95,15 @@ void state_load_last(struct app *a)
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "list");
 	const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "listName");
 	const cJSON *email = cJSON_GetObjectItemCaseSensitive(o, "email");
-	/* the last list belongs to the server it came from */
+	const cJSON *tenant = cJSON_GetObjectItemCaseSensitive(o, "tenant");
+	/* the last list belongs to the server (and the restaurant) it came from */
 	if (cJSON_IsString(srv) && strcmp(srv->valuestring, a->server) == 0) {
 		if (cJSON_IsString(id))
 			str_copy(a->list_id, sizeof a->list_id, id->valuestring);
 		if (cJSON_IsString(name))
 			str_copy(a->list_name, sizeof a->list_name, name->valuestring);
+		if (cJSON_IsString(tenant))
+			str_copy(a->list_tenant, sizeof a->list_tenant, tenant->valuestring);
 	}
 	if (cJSON_IsString(email) && !a->email[0])
 		str_copy(a->email, sizeof a->email, email->valuestring);
@@ -122,6 +125,7 @@ void state_save_last(struct app *a)
 	cJSON_AddStringToObject(o, "email", a->email);
 	cJSON_AddStringToObject(o, "list", a->list_id);
 	cJSON_AddStringToObject(o, "listName", a->list_name);
+	cJSON_AddStringToObject(o, "tenant", a->list_id[0] ? a->list_tenant : "");
 	if (a->theme_chosen[0])
 		cJSON_AddStringToObject(o, "theme", a->theme_chosen);
 	char *s = cJSON_Print(o);
@@ -245,6 +249,24 @@ static void load_snapshot(struct app *a)
 	free(a->server_rows);
 	a->server_rows = rows;
 	a->n_server = rows ? k : 0;
+}
+
+/* Leaves the current list without showing or sending anything of it (its
+ * snapshot and outbox stay on disk for its own restaurant's next login). */
+void state_forget_list(struct app *a)
+{
+	outbox_close(&a->outbox);
+	a->list_id[0] = '\0';
+	a->list_name[0] = '\0';
+	a->list_tenant[0] = '\0';
+	free(a->server_rows);
+	a->server_rows = NULL;
+	a->n_server = 0;
+	a->last_sync_ms = 0;
+	a->sel = a->top = 0;
+	a->sel_id[0] = '\0';
+	state_save_last(a);
+	app_rebuild(a);
 }
 
 /* Opens a waitlist on the board. */

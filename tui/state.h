@@ -1,6 +1,7 @@
 /* What the app remembers between runs, in $XDG_STATE_HOME/maitre/ (0700):
- * - app-state: the server, e-mail and the last waitlist used (id and name),
- *   so a restart opens the board directly (also offline);
+ * - app-state: the server, e-mail and the last waitlist used (id, name and
+ *   the restaurant it belongs to), so a restart opens the board directly
+ *   (also offline), and a login to another restaurant never shows it;
  * - board-<list>.json: the last list the server sent, so a restart while the
  *   server is unreachable still shows the board (marked as of its time);
  * - outbox-<list>.json: queued actions (outbox.h).
@@ -20,6 +21,9 @@ void state_load_last(struct app *a);
 void state_save_last(struct app *a);
 /* Opens a waitlist on the board: outbox, snapshot, remembered as last. */
 void state_open_list(struct app *a, const char *id, const char *name);
+/* Leaves the current list (another restaurant logged in): nothing of it is
+ * shown or sent; its snapshot and outbox stay on disk for its own. */
+void state_forget_list(struct app *a);
 /* Writes the snapshot of the current server rows. */
 void state_save_snapshot(struct app *a);
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "app.h"
 #include "util.h"
@@ -214,6 +215,34 @@ size_t sync_in_flight(const struct sync *s)
 
 /* ---- login, register ---- */
 
+/* After a login: the last list stays only if it is this restaurant's. An
+ * account of another restaurant on the same terminal (a new restaurant
+ * made with F2, another owner) must not see the last one's guests nor
+ * send its queued actions: the list is left (state_forget_list) and the
+ * picker shows this restaurant's. A state without the restaurant (an
+ * older app) keeps its list only for the same e-mail. */
+static void keep_list_of(struct app *a, struct mtc_client *c, const char *email)
+{
+	struct mtc_identity id;
+	int same;
+
+	if (mtc_client_identity(c, &id) != MTC_OK || !id.tenant_id[0])
+		id.tenant_id[0] = '\0';
+	if (!a->list_id[0]) {
+		str_copy(a->list_tenant, sizeof a->list_tenant, id.tenant_id);
+		return;
+	}
+	if (a->list_tenant[0] && id.tenant_id[0])
+		same = strcmp(a->list_tenant, id.tenant_id) == 0;
+	else
+		same = strcasecmp(a->email, email) == 0;
+	if (!same) {
+		app_activity(a, TK_SLOT_ACTIVITY, "another restaurant: the last list is kept for its own");
+		state_forget_list(a);
+	}
+	str_copy(a->list_tenant, sizeof a->list_tenant, id.tenant_id);
+}
+
 /* A login or register answered. */
 static void login_done(struct mtc_client *c, struct mtc_result *r, void *ud)
 {
@@ -242,6 +271,7 @@ static void login_done(struct mtc_client *c, struct mtc_result *r, void *ud)
 		return;
 	}
 	s->relogin_needed = 0;
+	keep_list_of(a, s->c, a->login.f[LF_EMAIL].text);
 	str_copy(a->email, sizeof a->email, a->login.f[LF_EMAIL].text);
 	if (r->op == MTC_OP_REGISTER && !a->country_set && a->login.f[LF_COUNTRY].len == 2)
 		str_copy(a->country, sizeof a->country, a->login.f[LF_COUNTRY].text); /* the one just chosen */

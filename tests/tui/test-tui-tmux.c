@@ -459,6 +459,81 @@ static void kill_offline_restart(struct tui_world *w, const char *name, const ch
 	assert_true(tmux_wait_gone(&w->t, "adding…", 40000) >= 0);
 }
 
+/* Waits until the app in w exits (after q or a kill) and stops its tmux. */
+static void app_gone(struct tui_world *w)
+{
+	int status;
+	for (int i = 0; i < 100 && !tmux_app_exited(&w->t, &status); i++)
+		usleep(50000);
+	tmux_stop(&w->t);
+}
+
+/* Another restaurant logs in on the same terminal (here: a new one made
+ * with F2 after the last session ended): it sees none of the last
+ * restaurant's guests, from the board's snapshot or otherwise, and the
+ * add the last one queued offline is not sent for it. When the first
+ * restaurant's owner logs in again, the list is back and its queued add
+ * goes out, once. */
+static void test_other_restaurant(void **state)
+{
+	(void)state;
+	struct tui_world *w = logged_in(120, 40, NULL);
+	char id[64], path[600], other[160];
+	http_add(w, "{\"name\":\"Dupont\",\"partySize\":4}", id, sizeof id);
+	assert_true(tmux_wait_text(&w->t, "Dupont", TUI_WAIT) >= 0);
+	/* offline, an add is queued; then the app goes and the session with it */
+	assert_int_equal(test_server_stop(&w->srv, 0), 0);
+	assert_true(tmux_wait_text(&w->t, "OFFLINE since", TUI_WAIT) >= 0);
+	assert_int_equal(tmux_keys(&w->t, "a", "L:Queued", "Tab", "L:2", "Enter", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "1 action waiting to send", TUI_WAIT) >= 0);
+	assert_int_equal(tmux_keys(&w->t, "q", NULL), 0);
+	app_gone(w);
+	snprintf(path, sizeof path, "%s/maitre/session", w->t.state_home);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(test_server_restart(&w->srv), 0);
+
+	/* a new restaurant is made on this terminal */
+	app_start(w, 120, 40, NULL, NULL);
+	assert_true(tmux_wait_text(&w->t, "log in", TUI_WAIT) >= 0);
+	test_unique_email(other, sizeof other, "other");
+	char em[180];
+	snprintf(em, sizeof em, "L:%s", other);
+	assert_int_equal(tmux_keys(&w->t, "F2", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "create the restaurant", TUI_WAIT) >= 0);
+	assert_int_equal(tmux_keys(&w->t, "L:Chez Autre", "Tab", "Tab", "Tab", "L:Ines", "Tab", "C-u", em, "Tab",
+				   "L:" TUI_PASSWORD, "Enter", NULL), 0);
+	assert_true(tmux_wait_text(&w->t, "No waitlist yet", TUI_WAIT) >= 0);
+	sleep(1);
+	char *scr = tmux_capture(&w->t, 0);
+	assert_non_null(scr);
+	assert_null(strstr(scr, "Dupont"));
+	assert_null(strstr(scr, "Queued"));
+	assert_null(strstr(scr, "Dining room ·"));   /* the header of the last list (the picker says "e.g. Dining room") */
+	free(scr);
+	assert_int_equal(count_named(w, "Queued", NULL), 0);
+	/* the first restaurant's queued add is still on disk, for it */
+	snprintf(path, sizeof path, "%s/maitre/outbox-%s.json", w->t.state_home, w->list_id);
+	assert_int_equal(access(path, F_OK), 0);
+	long pid = tmux_app_pid(&w->t);
+	assert_true(pid > 0);
+	assert_int_equal(kill((pid_t)pid, SIGTERM), 0);
+	app_gone(w);
+
+	/* the first restaurant's owner logs in again: the list and its queued add */
+	snprintf(path, sizeof path, "%s/maitre/session", w->t.state_home);
+	assert_int_equal(unlink(path), 0);
+	app_start(w, 120, 40, NULL, NULL);
+	assert_true(tmux_wait_text(&w->t, "log in", TUI_WAIT) >= 0);
+	assert_int_equal(tmux_keys(&w->t, "C-u", NULL), 0);
+	tui_world_type_login(w, NULL, NULL);
+	assert_true(tmux_wait_text(&w->t, "Dining room · waiting", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Dupont", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "Queued", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_gone(&w->t, "adding…", 40000) >= 0);
+	assert_int_equal(count_named(w, "Queued", NULL), 1);
+	tui_world_free(w);
+}
+
 /* The app is killed while offline with an add queued and started again
  * after maitred is back: the add arrives, once. */
 static void test_offline_restart(void **state)
@@ -863,6 +938,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_race_lost, tui_world_teardown),
 		cmocka_unit_test_teardown(test_offline_queue, tui_world_teardown),
 		cmocka_unit_test_teardown(test_offline_restart, tui_world_teardown),
+		cmocka_unit_test_teardown(test_other_restaurant, tui_world_teardown),
 		cmocka_unit_test_teardown(test_replay, tui_world_teardown),
 		cmocka_unit_test_teardown(test_theme_switch, tui_world_teardown),
 		cmocka_unit_test_teardown(test_resize, tui_world_teardown),
