@@ -265,6 +265,10 @@ void state_forget_list(struct app *a)
 	a->last_sync_ms = 0;
 	a->sel = a->top = 0;
 	a->sel_id[0] = '\0';
+	/* the activity strip names that list's guests */
+	memset(a->activity, 0, sizeof a->activity);
+	a->activity_head = 0;
+	a->activity_n = 0;
 	state_save_last(a);
 	app_rebuild(a);
 }

@@ -21,8 +21,9 @@ void state_load_last(struct app *a);
 void state_save_last(struct app *a);
 /* Opens a waitlist on the board: outbox, snapshot, remembered as last. */
 void state_open_list(struct app *a, const char *id, const char *name);
-/* Leaves the current list (another restaurant logged in): nothing of it is
- * shown or sent; its snapshot and outbox stay on disk for its own. */
+/* Leaves the current list (another restaurant logged in, or the list is
+ * gone): nothing of it is shown or sent, the activity strip (its guests'
+ * names) is cleared; its snapshot and outbox stay on disk for its own. */
 void state_forget_list(struct app *a);
 /* Writes the snapshot of the current server rows. */
 void state_save_snapshot(struct app *a);

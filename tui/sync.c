@@ -237,8 +237,8 @@ static void keep_list_of(struct app *a, struct mtc_client *c, const char *email)
 	else
 		same = strcasecmp(a->email, email) == 0;
 	if (!same) {
-		app_activity(a, TK_SLOT_ACTIVITY, "another restaurant: the last list is kept for its own");
 		state_forget_list(a);
+		app_activity(a, TK_SLOT_ACTIVITY, "another restaurant: the last list is kept for its own");
 	}
 	str_copy(a->list_tenant, sizeof a->list_tenant, id.tenant_id);
 }
@@ -457,6 +457,19 @@ static void waitees_done(struct mtc_client *c, struct mtc_result *r, void *ud)
 		return;
 	if (r->status.code == MTC_ERR_UNAUTHORIZED) {
 		need_login(s, "session expired");
+		return;
+	}
+	if (r->status.code == MTC_ERR_NOT_FOUND) {
+		/* deleted from another terminal, another restaurant's, or a new
+		 * server at the same address: leave it (its outbox stays on disk)
+		 * rather than show a board that cannot be refreshed */
+		char gone[sizeof a->list_name];
+		str_copy(gone, sizeof gone, a->list_name);
+		state_forget_list(a);
+		app_activity(a, TK_SLOT_ERROR, "the list %s is not on the server (deleted?): pick one", gone);
+		app_set_screen(a, SCREEN_PICKER);
+		sync_load_lists(s);
+		a->dirty |= DIRTY_ALL;
 		return;
 	}
 	if (r->status.code != MTC_OK) {

@@ -534,6 +534,27 @@ static void test_other_restaurant(void **state)
 	tui_world_free(w);
 }
 
+/* The list on the board is deleted from another terminal: the app says so
+ * and offers the picker, instead of a board that can no longer refresh. */
+static void test_list_deleted(void **state)
+{
+	(void)state;
+	struct tui_world *w = logged_in(120, 40, NULL);
+	char id[64], path[200];
+	http_add(w, "{\"name\":\"Dupont\",\"partySize\":4}", id, sizeof id);
+	assert_true(tmux_wait_text(&w->t, "Dupont", TUI_WAIT) >= 0);
+	snprintf(path, sizeof path, "/waitlists/%s", w->list_id);
+	struct test_resp r;
+	assert_int_equal(test_http(&w->srv, "DELETE", path, w->token, NULL, NULL, &r), 0);
+	assert_true(r.status == 204 || r.status == 200);
+	test_resp_free(&r);
+	assert_true(tmux_wait_text(&w->t, "not on the server", TUI_WAIT) >= 0);
+	assert_true(tmux_wait_text(&w->t, "No waitlist yet", TUI_WAIT) >= 0);
+	/* nothing of it is left on the screen, the activity strip included */
+	assert_true(tmux_wait_gone(&w->t, "Dupont", TUI_WAIT) >= 0);
+	tui_world_free(w);
+}
+
 /* The app is killed while offline with an add queued and started again
  * after maitred is back: the add arrives, once. */
 static void test_offline_restart(void **state)
@@ -939,6 +960,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test_teardown(test_offline_queue, tui_world_teardown),
 		cmocka_unit_test_teardown(test_offline_restart, tui_world_teardown),
 		cmocka_unit_test_teardown(test_other_restaurant, tui_world_teardown),
+		cmocka_unit_test_teardown(test_list_deleted, tui_world_teardown),
 		cmocka_unit_test_teardown(test_replay, tui_world_teardown),
 		cmocka_unit_test_teardown(test_theme_switch, tui_world_teardown),
 		cmocka_unit_test_teardown(test_resize, tui_world_teardown),
