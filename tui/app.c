@@ -160,6 +160,12 @@ void app_rebuild(struct app *a)
 	a->rows = rows;
 	a->n_rows = n;
 	party_sort(a->rows, a->n_rows);
+	/* places in line from the rows as shown (active ones first, in join
+	 * order), not the server's last count: after a seat or an undo the
+	 * others move at once, where the server's numbers of the rows not
+	 * touched lagged until the next poll (two parties "1" for a moment) */
+	for (size_t i = 0; i < n; i++)
+		a->rows[i].position = party_status_active(a->rows[i].status) ? (int)i + 1 : 0;
 
 	size_t *vis = n ? realloc(a->visible, n * sizeof *vis) : a->visible;
 	if (n && !vis) {

@@ -350,11 +350,25 @@ static void test_rebuild(void **state)
 	assert_int_equal(a.rows[a.visible[1]].pending, 1);
 	assert_string_equal(a.rows[a.visible[1]].pending_what, "adding");
 	assert_int_equal(a.rows[a.visible[0]].pending, 0);
+	/* places in line follow the board at once: Kowalski (pending) seated,
+	 * Lee is first, whatever the server last counted for the row */
+	server[1].position = 2;
+	app_rebuild(&a);
+	assert_int_equal(a.rows[a.visible[0]].position, 1);
+	assert_int_equal(a.rows[a.visible[1]].position, 2);
 	/* the seat refused by the server: removing it rolls the board back */
 	assert_int_equal(outbox_remove(&a.outbox, "k1"), 0);
 	app_rebuild(&a);
 	assert_int_equal(a.n_visible, 3);
 	assert_string_equal(a.rows[a.visible[0]].name, "Kowalski");
+	/* an undone seat comes back first; the others are 2 and 3, not the
+	 * server's stale 1 and 2 of a moment ago */
+	server[0].position = 1;
+	server[1].position = 1;
+	app_rebuild(&a);
+	assert_int_equal(a.rows[a.visible[0]].position, 1);
+	assert_int_equal(a.rows[a.visible[1]].position, 2);
+	assert_int_equal(a.rows[a.visible[2]].position, 3);
 	/* the selection follows the party across rebuilds */
 	snprintf(a.sel_id, sizeof a.sel_id, "01B");
 	app_rebuild(&a);
