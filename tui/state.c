@@ -251,20 +251,26 @@ static void load_snapshot(struct app *a)
 	a->n_server = rows ? k : 0;
 }
 
-/* Leaves the current list without showing or sending anything of it (its
- * snapshot and outbox stay on disk for its own restaurant's next login). */
-void state_forget_list(struct app *a)
+/* Closes the current list's outbox and empties the board (rows, selection). */
+static void board_close(struct app *a)
 {
 	outbox_close(&a->outbox);
-	a->list_id[0] = '\0';
-	a->list_name[0] = '\0';
-	a->list_tenant[0] = '\0';
 	free(a->server_rows);
 	a->server_rows = NULL;
 	a->n_server = 0;
 	a->last_sync_ms = 0;
 	a->sel = a->top = 0;
 	a->sel_id[0] = '\0';
+}
+
+/* Leaves the current list without showing or sending anything of it (its
+ * snapshot and outbox stay on disk for its own restaurant's next login). */
+void state_forget_list(struct app *a)
+{
+	board_close(a);
+	a->list_id[0] = '\0';
+	a->list_name[0] = '\0';
+	a->list_tenant[0] = '\0';
 	/* the activity strip names that list's guests */
 	memset(a->activity, 0, sizeof a->activity);
 	a->activity_head = 0;
@@ -276,15 +282,9 @@ void state_forget_list(struct app *a)
 /* Opens a waitlist on the board. */
 void state_open_list(struct app *a, const char *id, const char *name)
 {
-	outbox_close(&a->outbox);
+	board_close(a);
 	str_copy(a->list_id, sizeof a->list_id, id);
 	str_copy(a->list_name, sizeof a->list_name, name);
-	free(a->server_rows);
-	a->server_rows = NULL;
-	a->n_server = 0;
-	a->last_sync_ms = 0;
-	a->sel = a->top = 0;
-	a->sel_id[0] = '\0';
 	char err[300];
 	int bad = 0;
 	if (outbox_open(&a->outbox, a->state_dir[0] ? a->state_dir : NULL, id, &bad, err, sizeof err) != 0)
