@@ -152,10 +152,9 @@ struct consumer_pending {
 	int err;                       /* consumer_record's result */
 };
 
-/* A list read once per event: as stored, and as its texts name it. */
+/* A list read once per event, named as its texts name it (the restaurant's name). */
 struct consumer_list {
-	struct mt_waitlist wl;         /* the list; wl.id[0] == 0: free slot */
-	struct mt_waitlist shown;      /* the same, named as the restaurant */
+	struct mt_waitlist shown;      /* the list; shown.id[0] == 0: free slot */
 };
 
 /* The outcomes of one event not yet written. */
@@ -260,33 +259,31 @@ static void consumer_flush_due(struct consumer_batch *b, const char *waitee_id)
  * event: a batch of up to 100 messages mostly comes from a few lists, and
  * a rename or a new template within one batch's run is told a moment later.
  * 0, or the store's error for the list. */
-static int consumer_list_of(struct consumer_batch *b, const struct mt_waitee *w, struct mt_waitlist *wl,
-			    struct mt_waitlist *shown)
+static int consumer_list_of(struct consumer_batch *b, const struct mt_waitee *w, struct mt_waitlist *shown)
 {
+	struct mt_waitlist wl;
 	struct consumer_list *l;
 	size_t i;
 	int err;
 
 	for (i = 0; i < CONSUMER_LISTS; i++) {
 		l = &b->lists[i];
-		if (l->wl.id[0] != '\0' && strcmp(l->wl.id, w->waitlist_id) == 0 &&
-		    strcmp(l->wl.tenant_id, w->tenant_id) == 0) {
-			*wl = l->wl;
+		if (l->shown.id[0] != '\0' && strcmp(l->shown.id, w->waitlist_id) == 0 &&
+		    strcmp(l->shown.tenant_id, w->tenant_id) == 0) {
 			*shown = l->shown;
 			return 0;
 		}
 	}
-	err = b->ctx->store->ops->waitlist_get(b->ctx->store, w->tenant_id, w->waitlist_id, wl);
+	err = b->ctx->store->ops->waitlist_get(b->ctx->store, w->tenant_id, w->waitlist_id, &wl);
 	if (err != 0)
 		return err;
-	*shown = *wl;
+	*shown = wl;
 	if (restaurant_show_name(b->ctx, shown) < 0) {
-		*shown = *wl;   /* the store is troubled: the list's name still reads well; not kept */
+		*shown = wl;   /* the store is troubled: the list's name still reads well; not kept */
 		return 0;
 	}
 	l = &b->lists[b->lists_next];
 	b->lists_next = (b->lists_next + 1) % CONSUMER_LISTS;
-	l->wl = *wl;
 	l->shown = *shown;
 	return 0;
 }
@@ -297,7 +294,7 @@ static enum consumer_result consumer_one(struct mt_ctx *ctx, struct consumer_bat
 					 const char *body, int receive_count)
 {
 	struct mt_notify_msg m;
-	struct mt_waitlist wl, shown;
+	struct mt_waitlist shown;
 	struct mt_waitee w;
 	const char *why = NULL;
 	char *reason = NULL;
@@ -320,7 +317,7 @@ static enum consumer_result consumer_one(struct mt_ctx *ctx, struct consumer_bat
 	}
 	if (consumer_nothing_to_do(&w, &m))
 		return CONSUMER_DONE;
-	err = consumer_list_of(b, &w, &wl, &shown);
+	err = consumer_list_of(b, &w, &shown);
 	if (err == MT_ENOTFOUND)
 		return CONSUMER_DONE;
 	if (err != 0) {
