@@ -226,7 +226,7 @@ static void keep_list_of(struct app *a, struct mtc_client *c, const char *email)
 	struct mtc_identity id;
 	int same;
 
-	if (mtc_client_identity(c, &id) != MTC_OK || !id.tenant_id[0])
+	if (mtc_client_identity(c, &id) != MTC_OK)
 		id.tenant_id[0] = '\0';
 	if (!a->list_id[0]) {
 		str_copy(a->list_tenant, sizeof a->list_tenant, id.tenant_id);
